@@ -1,0 +1,32 @@
+# Two commands do everything on a fresh Debian machine:
+#   make demo   install what is missing, then trace the seed case and build the teaching site
+#   make test   install what is missing (browser and checkers too), then run the whole suite
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test system-deps system-deps-test clean
+
+demo: system-deps $(STAMP)
+	$(BIN)/vcfgraph trace cases/seed-incidental-t12.yaml
+	@if $(BIN)/vcfgraph site --help >/dev/null 2>&1; then \
+	  $(BIN)/vcfgraph site -o renders && echo "Teaching site: open $(CURDIR)/renders/index.html"; fi
+
+test: system-deps-test $(STAMP)
+	$(BIN)/python -m pytest
+
+system-deps:
+	@.ci/install-system-deps
+
+system-deps-test:
+	@.ci/install-system-deps --test
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test,dask]'
+	@touch $@
+
+clean:
+	rm -rf $(VENV) .tools .pytest_cache build *.egg-info

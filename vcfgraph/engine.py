@@ -1,0 +1,259 @@
+"""The traversal engine: walk one case through a pathway and record why each step was taken.
+
+:func:`trace` starts at the entry question and, at every question, evaluates each answer's
+condition against the case (three-valued: a test on a fact that is not known is undecided).
+Exactly one answer must hold; two holding at once is a :class:`RouteError` naming both, never a
+silent first pick. The walk ends at a variant (with its rated actions, contraindicated ones set
+apart), at a hand-off, or with ``need_info`` naming the facts that would let it go on and the
+outcomes still possible.
+
+The engine knows nothing of files, YAML or diagrams.
+"""
+
+from __future__ import annotations
+
+from itertools import combinations, product
+from typing import Mapping
+
+from vcfgraph import conditions as cm
+from vcfgraph.conditions import Value
+from vcfgraph.errors import RouteError
+from vcfgraph.model import (
+    BranchCheck,
+    Case,
+    Contraindicated,
+    Edge,
+    NeededFact,
+    Node,
+    Pathway,
+    RatedAction,
+    Route,
+    Step,
+)
+
+__all__ = ["trace", "possible_outcomes", "check_expected"]
+
+
+def trace(pathway: Pathway, case: Case) -> Route:
+    """Walk ``case`` through ``pathway``.
+
+    Args:
+        pathway: a checked pathway.
+        case: a case whose facts lie in the pathway's domains (see :func:`vcfgraph.load.check_facts`).
+
+    Returns:
+        The route: its steps, and an outcome of ``variant``, ``handoff`` or ``need_info``.
+
+    Raises:
+        RouteError: two answers of a question both hold, none holds and there is no
+            ``otherwise``, or the walk comes back to a node it has passed.
+
+    Examples:
+        >>> route = trace(pathway, case)            # doctest: +SKIP
+        >>> route.outcome, route.terminal           # doctest: +SKIP
+        ('variant', 'V5_tx_asymptomatic_osteoporotic_vcf')
+    """
+    facts = case.facts
+    steps: list[Step] = []
+    node_id = pathway.entry
+    seen: set[str] = set()
+    while True:
+        if node_id in seen:
+            raise RouteError(f"the walk came back to '{node_id}': the pathway has a cycle", node=node_id)
+        seen.add(node_id)
+        node = pathway.node(node_id)
+        if node.kind != "question":
+            return _finish(pathway, case, node, tuple(steps))
+        checks, taken, undecided = _decide(pathway, node, facts)
+        if taken is None:
+            needed = _needed(pathway, node, facts, undecided)
+            step = Step(node.id, _read(pathway, node, facts), None, None, None, _undecided_text(node, needed), checks)
+            return _need_info(pathway, case, tuple(steps) + (step,), undecided, needed)
+        steps.append(Step(node.id, _read(pathway, node, facts), taken.id, taken.label, taken.target,
+                          _taken_text(node, taken, checks, facts), checks))
+        node_id = taken.target
+
+
+def _read(pathway: Pathway, node: Node, facts: Mapping[str, Value]) -> tuple[tuple[str, Value], ...]:
+    names: dict[str, None] = {}
+    for edge in pathway.out_edges(node.id):
+        if edge.condition is not None:
+            names.update(dict.fromkeys(cm.facts_read(edge.condition)))
+    return tuple((name, facts.get(name)) for name in names)
+
+
+def _decide(
+    pathway: Pathway, node: Node, facts: Mapping[str, Value]
+) -> tuple[tuple[BranchCheck, ...], Edge | None, tuple[Edge, ...]]:
+    """Evaluate every answer: returns the checks, the answer taken (or None) and the
+    undecided answers (those that keep the walk from going on)."""
+    edges = pathway.out_edges(node.id)
+    results: dict[str, bool | None] = {}
+    for edge in edges:
+        if edge.condition is not None:
+            results[edge.id] = cm.evaluate(edge.condition, facts)
+    holding = [e for e in edges if results.get(e.id) is True]
+    if len(holding) > 1:
+        a, b = holding[0], holding[1]
+        raise RouteError(
+            f"two answers of '{node.id}' both hold for this case: '{a.id}' ({cm.describe(a.condition)}) and "
+            f"'{b.id}' ({cm.describe(b.condition)}); the pathway must make them exclusive",
+            node=node.id, edges=(a.id, b.id),
+        )
+    undecided = tuple(e for e in edges if e.condition is not None and results[e.id] is None)
+    otherwise = next((e for e in edges if e.condition is None), None)
+    taken = holding[0] if holding else None
+    if taken is None and not undecided:
+        if otherwise is None:
+            why = "; ".join(cm.reason(e.condition, facts) for e in edges if e.condition is not None)
+            raise RouteError(f"no answer of '{node.id}' holds for this case ({why}) and it has no 'otherwise' answer",
+                             node=node.id, edges=tuple(e.id for e in edges))
+        taken = otherwise
+    if taken is None and otherwise is not None:
+        undecided = undecided + (otherwise,)
+    checks = []
+    for edge in edges:
+        if edge.condition is None:
+            result: bool | None = edge is taken if taken is not None else None
+            why = "no other answer holds" if result else ("another answer holds" if taken else "other answers are undecided")
+        else:
+            result = results[edge.id]
+            why = cm.reason(edge.condition, facts)
+        checks.append(BranchCheck(edge.id, edge.label, edge.target, result, why))
+    return tuple(checks), taken, undecided
+
+
+def _taken_text(node: Node, taken: Edge, checks: tuple[BranchCheck, ...], facts: Mapping[str, Value]) -> str:
+    if taken.condition is None:
+        others = [c.reason for c in checks if c.edge != taken.id]
+        because = "no other answer holds (" + "; ".join(others) + ")" if others else "it is the only answer"
+    else:
+        because = cm.reason(taken.condition, facts)
+    return f"{node.label} Answered '{taken.label}' because {because}."
+
+
+def _needed(pathway: Pathway, node: Node, facts: Mapping[str, Value], undecided: tuple[Edge, ...]) -> tuple[str, ...]:
+    """The smallest set of unknown facts whose values, whatever they are, settle the question.
+
+    Falls back to every unknown fact the undecided answers read.
+    """
+    unknown: dict[str, None] = {}
+    for edge in undecided:
+        if edge.condition is not None:
+            unknown.update(dict.fromkeys(cm.missing_facts(edge.condition, facts)))
+    names = list(unknown)
+    edges = pathway.out_edges(node.id)
+    for size in range(1, min(len(names), 3) + 1):
+        for subset in combinations(names, size):
+            if all(_settled(edges, {**facts, **dict(zip(subset, values))})
+                   for values in product(*(pathway.fact(n).domain() for n in subset))):
+                return subset
+    return tuple(names)
+
+
+def _settled(edges: tuple[Edge, ...], facts: Mapping[str, Value]) -> bool:
+    results = [cm.evaluate(e.condition, facts) for e in edges if e.condition is not None]
+    return True in results or (None not in results and any(e.condition is None for e in edges))
+
+
+def _undecided_text(node: Node, needed: tuple[str, ...]) -> str:
+    listed = ", ".join(needed) or "a fact"
+    return f"{node.label} Cannot answer yet: {listed} {'is' if len(needed) == 1 else 'are'} not known."
+
+
+def _need_info(pathway: Pathway, case: Case, steps: tuple[Step, ...], undecided: tuple[Edge, ...],
+               names: tuple[str, ...]) -> Route:
+    facts = case.facts
+    needed = []
+    for name in names:
+        fact = pathway.fact(name)
+        needed.append(NeededFact(name, fact.question or f"What is {name}?", fact.help, fact.allowed()))
+    possible: set[str] = set()
+    memo: dict[str, frozenset[str]] = {}
+    for edge in undecided:
+        possible |= possible_outcomes(pathway, edge.target, facts, memo)
+    return Route(case.id, "need_info", None, steps, missing=tuple(needed), possible=_in_file_order(pathway, possible))
+
+
+def possible_outcomes(
+    pathway: Pathway, node_id: str, facts: Mapping[str, Value], memo: dict[str, frozenset[str]] | None = None
+) -> frozenset[str]:
+    """Terminals still reachable from ``node_id`` for a case whose unknown facts could be
+    anything: answers that hold are followed, undecided ones all are."""
+    memo = {} if memo is None else memo
+    if node_id in memo:
+        return memo[node_id]
+    memo[node_id] = frozenset()  # guards against cycles
+    node = pathway.node(node_id)
+    if node.kind != "question":
+        result = frozenset({node_id})
+    else:
+        edges = pathway.out_edges(node_id)
+        results = {e.id: (cm.evaluate(e.condition, facts) if e.condition is not None else None) for e in edges}
+        holding = [e for e in edges if e.condition is not None and results[e.id] is True]
+        if holding:
+            follow = holding
+        else:
+            follow = [e for e in edges if e.condition is not None and results[e.id] is None]
+            follow += [e for e in edges if e.condition is None]
+        result = frozenset().union(*(possible_outcomes(pathway, e.target, facts, memo) for e in follow))
+    memo[node_id] = result
+    return result
+
+
+def _in_file_order(pathway: Pathway, ids: set[str]) -> tuple[str, ...]:
+    return tuple(n.id for n in pathway.nodes if n.id in ids)
+
+
+def _finish(pathway: Pathway, case: Case, node: Node, steps: tuple[Step, ...]) -> Route:
+    if node.kind == "handoff":
+        return Route(case.id, "handoff", node.id, steps, downstream=node.downstream)
+    if node.kind != "variant":
+        raise RouteError(f"the walk reached '{node.id}', a {node.kind}, which cannot end a route", node=node.id)
+    blocked: dict[str, str] = {}
+    for ci in pathway.contraindications:
+        if cm.evaluate(ci.condition, case.facts) is True and ci.action not in blocked:
+            blocked[ci.action] = f"{ci.reason} ({cm.reason(ci.condition, case.facts)})"
+    rated, contraindicated = [], []
+    for rating in node.ratings:
+        action = pathway.node(rating.action)
+        if rating.action in blocked:
+            contraindicated.append(Contraindicated(rating.action, action.label, rating.category, blocked[rating.action],
+                                                   rating.confidence, rating.sources))
+            continue
+        rated.append(RatedAction(rating.action, action.label, rating.category, rating.score,
+                                 rating.radiation or action.radiation, rating.confidence, rating.sources,
+                                 action.modality, rating.note))
+    order = {"UA": 0, "MBA": 1, "UNA": 2}
+    rated.sort(key=lambda r: order[r.category])
+    return Route(case.id, "variant", node.id, steps, ratings=tuple(rated),
+                 contraindicated=tuple(contraindicated), downstream=node.downstream)
+
+
+def check_expected(route: Route, case: Case) -> list[str]:
+    """Differences between a route and what its case file expects; empty when it agrees.
+
+    Expected action lists are checked for presence: each listed action must be in that list of
+    the route.
+    """
+    exp = case.expected
+    if exp is None:
+        return []
+    out = []
+    if exp.outcome and exp.outcome != route.outcome:
+        out.append(f"expected outcome {exp.outcome}, got {route.outcome}" + (f" ({route.terminal})" if route.terminal else ""))
+    if exp.terminal and exp.terminal != route.terminal:
+        out.append(f"expected to reach {exp.terminal}, reached {route.terminal or 'no terminal'}")
+    if exp.missing and not set(exp.missing) <= set(route.missing_facts):
+        out.append(f"expected missing facts {', '.join(exp.missing)}, got {', '.join(route.missing_facts) or 'none'}")
+    lists = {
+        "usually appropriate": (exp.usually_appropriate, route.actions("UA")),
+        "may be appropriate": (exp.may_be_appropriate, route.actions("MBA")),
+        "usually not appropriate": (exp.usually_not_appropriate, route.actions("UNA")),
+        "contraindicated": (exp.contraindicated, tuple(c.action for c in route.contraindicated)),
+    }
+    for name, (wanted, got) in lists.items():
+        absent = [a for a in wanted if a not in got]
+        if absent:
+            out.append(f"expected {name}: {', '.join(absent)} not in that list")
+    return out

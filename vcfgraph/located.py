@@ -1,0 +1,192 @@
+"""Checked reading of a located data tree: every problem is kept with its file:line:column.
+
+The tree is what ruamel.yaml's round-trip loader gives (mappings and sequences that know where
+each key and item stood); plain dicts and lists work too, with line 0. :class:`Reader` checks
+shapes and types, collects every problem instead of stopping at the first, and suggests the
+closest allowed word for an unknown one. It reads no files: :mod:`vcfgraph.load` does.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from typing import Any, Iterable, Mapping, Sequence
+
+from vcfgraph.conditions import format_value
+from vcfgraph.errors import Location, Problem, did_you_mean
+
+__all__ = ["Reader", "IDENTIFIER"]
+
+IDENTIFIER = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+
+
+def _pos(pair: Any) -> tuple[int, int]:
+    if not pair:
+        return (0, 0)
+    line, col = pair[0], pair[1]
+    return (line + 1, col + 1) if line is not None else (0, 0)
+
+
+class Reader:
+    """Collects located problems while walking a tree."""
+
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.problems: list[Problem] = []
+
+    # ----------------------------------------------------------------- positions
+
+    def at(self, container: Any, key: Any = None, *, of_key: bool = False) -> Location:
+        """Location of ``container[key]`` (its value, or its key with ``of_key``), or of
+        the container itself when ``key`` is None."""
+        lc = getattr(container, "lc", None)
+        if lc is None:
+            return Location(self.file)
+        try:
+            if key is None:
+                return Location(self.file, *_pos((lc.line, lc.col)))
+            if isinstance(container, Mapping):
+                return Location(self.file, *_pos(lc.key(key) if of_key else lc.value(key)))
+            return Location(self.file, *_pos(lc.item(key)))
+        except (KeyError, IndexError, TypeError, AttributeError):
+            return Location(self.file, *_pos((lc.line, lc.col)))
+
+    def at_path(self, root: Any, path: Sequence[Any]) -> Location:
+        """Location of the item reached from ``root`` by following ``path``."""
+        node, loc = root, self.at(root)
+        for step in path:
+            try:
+                child = node[step]
+            except (KeyError, IndexError, TypeError):
+                return self.at(node, step, of_key=True) if isinstance(node, Mapping) else loc
+            loc = self.at(node, step)
+            node = child
+        return loc
+
+    def report(self, loc: Location, message: str) -> None:
+        self.problems.append(Problem(loc, message))
+
+    # ----------------------------------------------------------------- shapes
+
+    def mapping(
+        self,
+        data: Any,
+        loc: Location,
+        what: str,
+        required: Iterable[str] = (),
+        optional: Iterable[str] = (),
+    ) -> Mapping[str, Any] | None:
+        """Check that ``data`` is a mapping with only the allowed keys and every required one."""
+        required = tuple(required)
+        allowed = required + tuple(optional)
+        if not isinstance(data, Mapping):
+            self.report(loc, f"{what} must be a mapping of keys to values, got {_kind(data)}")
+            return None
+        for key in data:
+            if key not in allowed:
+                self.report(
+                    self.at(data, key, of_key=True),
+                    f"unknown key '{key}' in {what}{did_you_mean(str(key), allowed)}",
+                )
+        for key in required:
+            if key not in data:
+                self.report(loc, f"{what} is missing the required key '{key}'")
+        return data
+
+    def sequence(self, data: Any, loc: Location, what: str) -> Sequence[Any]:
+        """Check that ``data`` is a list; an absent (None) list is empty."""
+        if data is None:
+            return ()
+        if isinstance(data, Sequence) and not isinstance(data, str):
+            return data
+        self.report(loc, f"{what} must be a list, got {_kind(data)}")
+        return ()
+
+    # ----------------------------------------------------------------- scalars
+
+    def text(self, data: Mapping[str, Any], key: str, what: str, default: str = "") -> str:
+        """A text value; dates are accepted and written as YYYY-MM-DD."""
+        value = data.get(key)
+        if value is None:
+            return default
+        if isinstance(value, datetime.date):
+            return value.isoformat()
+        if isinstance(value, str):
+            return value.strip()
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and key in ("version", "revision"):
+            return str(value)
+        self.report(self.at(data, key), f"'{key}' of {what} must be text, got {_kind(value)}")
+        return default
+
+    def identifier(self, data: Mapping[str, Any], key: str, what: str) -> str:
+        """An id: a letter, then letters, digits and underscores."""
+        value = data.get(key)
+        if value is None:
+            return ""
+        if not isinstance(value, str) or not IDENTIFIER.match(value):
+            self.report(
+                self.at(data, key),
+                f"'{key}' of {what} must be an id (a letter, then letters, digits or _), got {_show(value)}",
+            )
+            return ""
+        return value
+
+    def integer(self, data: Mapping[str, Any], key: str, what: str, low: int | None = None, high: int | None = None) -> int | None:
+        value = data.get(key)
+        if value is None:
+            return None
+        if not isinstance(value, int) or isinstance(value, bool):
+            self.report(self.at(data, key), f"'{key}' of {what} must be a whole number, got {_show(value)}")
+            return None
+        if (low is not None and value < low) or (high is not None and value > high):
+            self.report(self.at(data, key), f"'{key}' of {what} must be from {low} to {high}, got {value}")
+            return None
+        return value
+
+    def choice(self, data: Mapping[str, Any], key: str, what: str, choices: Sequence[str], default: str = "") -> str:
+        """One word of ``choices``."""
+        value = data.get(key)
+        if value is None:
+            return default
+        if not isinstance(value, str) or value not in choices:
+            self.report(
+                self.at(data, key),
+                f"'{key}' of {what} must be one of {', '.join(choices)}; got {_show(value)}"
+                f"{did_you_mean(str(value), choices)}",
+            )
+            return default
+        return value
+
+    def texts(self, data: Mapping[str, Any], key: str, what: str) -> tuple[str, ...]:
+        """A list of texts (a single text is taken as a list of one)."""
+        value = data.get(key)
+        if value is None:
+            return ()
+        if isinstance(value, str):
+            return (value.strip(),)
+        items = self.sequence(value, self.at(data, key), f"'{key}' of {what}")
+        out = []
+        for i, item in enumerate(items):
+            if isinstance(item, str):
+                out.append(item.strip())
+            else:
+                self.report(self.at(items, i), f"item {i + 1} of '{key}' in {what} must be text, got {_kind(item)}")
+        return tuple(out)
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "nothing (null)"
+    if isinstance(value, bool):
+        return f"true/false ({format_value(value)})"
+    if isinstance(value, Mapping):
+        return "a mapping"
+    if isinstance(value, (list, tuple)):
+        return "a list"
+    if isinstance(value, (int, float)):
+        return f"a number ({value})"
+    return f"'{value}'"
+
+
+def _show(value: Any) -> str:
+    return f"'{value}'" if isinstance(value, str) else format_value(value)

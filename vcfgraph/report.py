@@ -1,0 +1,167 @@
+"""Reports of a route: readable text for people and a JSON-ready dict for programs.
+
+Everything shown comes from the :class:`~vcfgraph.model.Route` the engine produced; this module
+formats, it never re-evaluates a condition.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from vcfgraph.conditions import format_value
+from vcfgraph.model import CATEGORY_NAMES, Case, Pathway, RatedAction, Route
+
+__all__ = ["route_to_dict", "route_text", "pathway_heading"]
+
+_MARK = {"UA": "[UA] ", "MBA": "[MBA]", "UNA": "[UNA]"}
+
+
+def pathway_heading(pathway: Pathway) -> str:
+    """``Title (id version; ACR topic 171, revision 2022)``."""
+    m = pathway.meta
+    bits = [f"{m.id} {m.version}".strip()]
+    if m.topic_id or m.revision:
+        bits.append(f"{m.publisher or 'guideline'} topic {m.topic_id or '?'}, revision {m.revision or '?'}")
+    return f"{m.title} ({'; '.join(bits)})"
+
+
+def _rated(r: RatedAction) -> dict[str, Any]:
+    return {
+        "action": r.action, "label": r.label, "category": r.category, "score": r.score,
+        "radiation": r.radiation or None, "confidence": r.confidence, "sources": list(r.sources),
+        "note": r.note or None,
+    }
+
+
+def route_to_dict(route: Route, pathway: Pathway, problems: list[str] | None = None) -> dict[str, Any]:
+    """The route as plain data, in a stable key order (the ``trace --json`` format).
+
+    Args:
+        route: what :func:`vcfgraph.engine.trace` returned.
+        pathway: the pathway it was traced on (for labels).
+        problems: differences from the case file's expectations, when it has any.
+    """
+    terminal = pathway.node(route.terminal) if route.terminal else None
+    out: dict[str, Any] = {
+        "case": route.case,
+        "outcome": route.outcome,
+        "terminal": route.terminal,
+        "terminal_label": terminal.label if terminal else None,
+        "missing": list(route.missing_facts),
+        "questions": [
+            {"fact": m.fact, "question": m.question, "help": m.help or None, "allowed": m.allowed} for m in route.missing
+        ],
+        "possible": list(route.possible),
+        "recommendations": {k: list(v) for k, v in route.recommendations().items()},
+        "ratings": [_rated(r) for r in route.ratings],
+        "contraindicated": [
+            {"action": c.action, "label": c.label, "category": c.category, "reason": c.reason} for c in route.contraindicated
+        ],
+        "radiation": [{"action": a, "level": level or None} for a, level in route.radiation()],
+        "route": [
+            {
+                "node": s.node,
+                "answer": s.answer,
+                "edge": s.edge,
+                "target": s.target,
+                "facts": {name: value for name, value in s.facts},
+                "explanation": s.explanation,
+                "not_taken": [
+                    {"edge": b.edge, "label": b.label, "result": b.result, "reason": b.reason} for b in s.not_taken
+                ],
+            }
+            for s in route.steps
+        ],
+        "downstream": [
+            {"id": d.id, "kind": d.kind, "label": d.label, "text": d.text or None, "to": d.target} for d in route.downstream
+        ],
+    }
+    if problems is not None:
+        out["expected"] = {"ok": not problems, "problems": problems}
+    return out
+
+
+def _value(value: Any) -> str:
+    return "not known" if value is None else format_value(value)
+
+
+def route_text(route: Route, pathway: Pathway, case: Case | None = None, problems: list[str] | None = None) -> str:
+    """The route as a readable report: steps with reasons, outcome, ratings, downstream."""
+    lines: list[str] = []
+    title = f"Case {route.case}"
+    if case is not None and case.description:
+        title += f": {case.description}"
+    lines += [title, f"Pathway: {pathway_heading(pathway)}", "", "Route"]
+    for i, step in enumerate(route.steps, 1):
+        node = pathway.node(step.node)
+        answer = step.answer if step.answer is not None else "(cannot answer yet)"
+        lines.append(f"  {i}. {node.label} -> {answer}")
+        if step.facts:
+            lines.append("     facts: " + ", ".join(f"{n} = {_value(v)}" for n, v in step.facts))
+        lines.append(f"     why: {step.explanation.removeprefix(node.label).strip()}")
+        for b in step.not_taken:
+            state = {False: "not taken", None: "undecided", True: "holds"}[b.result]
+            lines.append(f"     {state}: '{b.label}' ({b.reason})")
+    lines.append("")
+    lines += _outcome_lines(route, pathway)
+    if problems:
+        lines += ["", "DOES NOT MATCH the case file's expectations:"] + [f"  - {p}" for p in problems]
+    elif problems is not None:
+        lines += ["", "Matches the case file's expectations."]
+    return "\n".join(lines) + "\n"
+
+
+def _outcome_lines(route: Route, pathway: Pathway) -> list[str]:
+    if route.outcome == "need_info":
+        stopped = route.steps[-1].node if route.steps else pathway.entry
+        lines = [f"Outcome: need_info (the walk stopped at {stopped})"]
+        for m in route.missing:
+            lines.append(f"  Missing fact: {m.fact}")
+            lines.append(f"    {m.question} ({m.allowed})")
+            if m.help:
+                lines.append(f"    {m.help}")
+        if route.possible:
+            lines.append("  Still possible: " + ", ".join(route.possible))
+        return lines
+    node = pathway.node(route.terminal or "")
+    if route.outcome == "handoff":
+        urgency = f", {node.urgency}" if node.urgency else ""
+        lines = [f"Outcome: {node.id} (hand-off{urgency})", f"  {node.label}"]
+        if node.topic:
+            lines.append(f"  Continue with: {node.topic}" + (f" (ACR topic {node.topic_id})" if node.topic_id else ""))
+        if node.text:
+            lines.append(f"  {node.text}")
+        return lines + _downstream_lines(route)
+    lines = [f"Outcome: {node.id} (variant)", f"  {node.label}"]
+    for category, name in CATEGORY_NAMES.items():
+        lines.append(f"  {name}")
+        rated = [r for r in route.ratings if r.category == category]
+        for r in rated:
+            score = f", score {r.score}" if r.score is not None else ""
+            flag = "" if r.confidence == "confirmed" else f" - {r.confidence.upper()}, not confirmed"
+            lines.append(f"    {_MARK[category]} {r.label} [{r.action}] ({r.confidence}{score}; {', '.join(r.sources)}){flag}")
+        if not rated:
+            lines.append("    (none)")
+    if route.contraindicated:
+        lines.append("  Not an option for this patient")
+        for c in route.contraindicated:
+            lines.append(f"    [NO]  {c.label} [{c.action}] (rated {c.category}): {c.reason}")
+    levels = route.radiation()
+    if levels:
+        lines.append("  Radiation of the usually appropriate imaging: "
+                     + "; ".join(f"{a} {level or 'not known'}" for a, level in levels))
+    else:
+        lines.append("  Radiation of the usually appropriate imaging: none (no imaging is usually appropriate here)")
+    return lines + _downstream_lines(route)
+
+
+def _downstream_lines(route: Route) -> list[str]:
+    if not route.downstream:
+        return []
+    lines = ["", "Next steps"]
+    for d in route.downstream:
+        if d.kind == "reenter":
+            lines.append(f"  - {d.label} -> go to {d.target}")
+        else:
+            lines.append(f"  - {d.label}" + (f": {d.text}" if d.text else ""))
+    return lines

@@ -1,0 +1,520 @@
+"""The pathway file format: turn a located data tree into a :class:`~vcfgraph.model.Pathway`.
+
+Checks shapes, types, ids and cross references, and checks every condition against the facts'
+declared domains. Every problem is collected with its file:line:column and a close-match
+suggestion; if there is any, :class:`~vcfgraph.errors.PathwayError` is raised with all of them.
+Reading the file (YAML 1.2) is :mod:`vcfgraph.load`'s job. docs/pathway-format.md describes
+the format for authors.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping, Sequence
+
+from vcfgraph import conditions as cond_mod
+from vcfgraph.conditions import Condition, format_value
+from vcfgraph.errors import Location, PathwayError, did_you_mean
+from vcfgraph.located import IDENTIFIER, Reader
+from vcfgraph.model import (
+    CATEGORIES,
+    CONFIDENCES,
+    FACT_TYPES,
+    NODE_KINDS,
+    PROPERTY_EXPECTATIONS,
+    SCORE_BANDS,
+    Contraindication,
+    Downstream,
+    Edge,
+    Fact,
+    Meta,
+    Node,
+    Pathway,
+    Property,
+    Rating,
+    Source,
+    Titled,
+)
+
+__all__ = ["build_pathway"]
+
+_COMMON = ("id", "kind", "label", "text", "notes", "sources", "criteria", "implications", "pitfalls", "red_flags", "faqs")
+_BY_KIND = {
+    "question": ("help", "answers"),
+    "variant": ("number", "stage", "acr_wording", "ratings", "downstream"),
+    "action": ("modality", "radiation", "aliases"),
+    "handoff": ("urgency", "topic", "topic_id", "downstream"),
+}
+_REQUIRED_BY_KIND = {"question": ("answers",), "variant": ("ratings",)}
+STAGES = ("imaging", "treatment")
+MODALITIES = ("imaging", "procedure", "treatment", "consultation")
+URGENCIES = ("urgent", "routine")
+DOWNSTREAM_KINDS = ("follow_up", "reenter")
+
+
+def build_pathway(data: Any, file: str) -> Pathway:
+    """Check a located tree and build the pathway it describes.
+
+    Args:
+        data: the tree read from a pathway file.
+        file: the file name used in every location.
+
+    Returns:
+        The pathway.
+
+    Raises:
+        PathwayError: with every problem found, sorted by position.
+    """
+    r = Reader(file)
+    root = r.mapping(
+        data,
+        Location(file, 1, 1),
+        "the pathway file",
+        required=("pathway", "facts", "nodes"),
+        optional=("sources", "contraindications", "properties"),
+    )
+    if root is None:
+        raise PathwayError(r.problems)
+    builder = _Builder(r, root)
+    pathway = builder.build()
+    if r.problems:
+        raise PathwayError(r.problems)
+    return pathway
+
+
+class _Builder:
+    def __init__(self, r: Reader, root: Mapping[str, Any]) -> None:
+        self.r = r
+        self.root = root
+        self.facts: dict[str, Fact] = {}
+        self.source_keys: set[str] = set()
+        self.nodes: dict[str, Node] = {}
+        self.node_raw: dict[str, Any] = {}
+
+    def build(self) -> Pathway:
+        sources = self._sources(self.root.get("sources"))
+        self._facts(self.root.get("facts"))
+        meta = self._meta(self.root.get("pathway"))
+        edges = self._nodes(self.root.get("nodes"))
+        contraindications = self._contraindications(self.root.get("contraindications"))
+        properties = self._properties(self.root.get("properties"))
+        self._check_references(meta, edges)
+        return Pathway(
+            meta=meta,
+            facts=tuple(self.facts.values()),
+            nodes=tuple(self.nodes.values()),
+            edges=tuple(edges),
+            contraindications=tuple(contraindications),
+            properties=tuple(properties),
+            sources=sources,
+            path=self.r.file,
+        )
+
+    # ------------------------------------------------------------------ sections
+
+    def _meta(self, raw: Any) -> Meta:
+        r = self.r
+        what = "'pathway'"
+        m = r.mapping(raw, r.at(self.root, "pathway"), what, required=("id", "title", "entry"),
+                      optional=("guideline", "version", "reviewed", "summary")) or {}
+        g = {}
+        if m.get("guideline") is not None:
+            g = r.mapping(m["guideline"], r.at(m, "guideline"), "'guideline' of 'pathway'",
+                          optional=("publisher", "topic", "topic_id", "revision")) or {}
+        return Meta(
+            id=r.text(m, "id", what),
+            title=r.text(m, "title", what),
+            entry=r.identifier(m, "entry", what),
+            publisher=r.text(g, "publisher", "'guideline'"),
+            topic=r.text(g, "topic", "'guideline'"),
+            topic_id=r.integer(g, "topic_id", "'guideline'", 1, None),
+            revision=r.text(g, "revision", "'guideline'"),
+            version=r.text(m, "version", what),
+            reviewed=r.text(m, "reviewed", what),
+            summary=r.text(m, "summary", what),
+        )
+
+    def _sources(self, raw: Any) -> tuple[Source, ...]:
+        r = self.r
+        if raw is None:
+            return ()
+        m = r.mapping(raw, r.at(self.root, "sources"), "'sources'", optional=tuple(raw) if isinstance(raw, Mapping) else ())
+        out = []
+        for key, value in (m or {}).items():
+            what = f"source '{key}'"
+            if isinstance(value, str):
+                out.append(Source(str(key), value.strip()))
+            else:
+                s = r.mapping(value, r.at(m, key), what, required=("title",), optional=("url",)) or {}
+                out.append(Source(str(key), r.text(s, "title", what), r.text(s, "url", what)))
+            self.source_keys.add(str(key))
+        return tuple(out)
+
+    def _facts(self, raw: Any) -> None:
+        r = self.r
+        m = r.mapping(raw, r.at(self.root, "facts"), "'facts'", optional=tuple(raw) if isinstance(raw, Mapping) else ())
+        for name, spec in (m or {}).items():
+            what = f"fact '{name}'"
+            if not isinstance(name, str) or not IDENTIFIER.match(name):
+                r.report(r.at(m, name, of_key=True), f"fact name {format_value(name)} must be an id (a letter, then letters, digits or _)")
+                continue
+            f = r.mapping(spec, r.at(m, name), what, required=("type",),
+                          optional=("values", "min", "max", "cuts", "unit", "question", "help", "meaning"))
+            if f is None:
+                continue
+            fact = self._fact(name, f, what)
+            if fact is not None:
+                self.facts[name] = fact
+
+    def _fact(self, name: str, f: Mapping[str, Any], what: str) -> Fact | None:
+        r = self.r
+        ftype = r.choice(f, "type", what, FACT_TYPES)
+        values: tuple[str, ...] = ()
+        low = high = None
+        cuts: tuple[int, ...] = ()
+        if ftype == "enum":
+            values = self._enum_values(f, what)
+        elif ftype == "int":
+            low, high = r.integer(f, "min", what), r.integer(f, "max", what)
+            if low is None or high is None:
+                r.report(r.at(f), f"{what} is an int fact and needs both 'min' and 'max'")
+            elif low > high:
+                r.report(r.at(f, "min"), f"{what} has min {low} above max {high}")
+            cuts = self._cuts(f, what, low, high)
+        applicable = {"bool": (), "enum": ("values",), "int": ("min", "max", "cuts")}.get(ftype, ())
+        for key in ("values", "min", "max", "cuts"):
+            if ftype and key in f and key not in applicable:
+                r.report(r.at(f, key, of_key=True), f"'{key}' does not apply to a {ftype} fact ({what})")
+        if not ftype:
+            return None
+        return Fact(
+            name=name, type=ftype, values=values, min=low, max=high, cuts=cuts,
+            unit=r.text(f, "unit", what), question=r.text(f, "question", what),
+            help=r.text(f, "help", what), meaning=r.text(f, "meaning", what), loc=r.at(f),
+        )
+
+    def _enum_values(self, f: Mapping[str, Any], what: str) -> tuple[str, ...]:
+        r = self.r
+        if "values" not in f:
+            r.report(r.at(f), f"{what} is an enum fact and needs 'values'")
+            return ()
+        items = r.sequence(f["values"], r.at(f, "values"), f"'values' of {what}")
+        out: list[str] = []
+        for i, v in enumerate(items):
+            if not isinstance(v, str) or not IDENTIFIER.match(v):
+                r.report(r.at(items, i), f"enum value {format_value(v)} of {what} must be a word (a letter, then letters, digits or _)")
+            elif v in out:
+                r.report(r.at(items, i), f"enum value '{v}' of {what} is listed twice")
+            else:
+                out.append(v)
+        return tuple(out)
+
+    def _cuts(self, f: Mapping[str, Any], what: str, low: int | None, high: int | None) -> tuple[int, ...]:
+        r = self.r
+        items = r.sequence(f.get("cuts"), r.at(f, "cuts"), f"'cuts' of {what}")
+        out: list[int] = []
+        for i, v in enumerate(items):
+            ok = isinstance(v, int) and not isinstance(v, bool)
+            if not ok or (low is not None and high is not None and not low <= v <= high):
+                r.report(r.at(items, i), f"cut point {format_value(v)} of {what} must be a whole number from {low} to {high}")
+            elif v not in out:
+                out.append(v)
+        return tuple(sorted(out))
+
+    # ------------------------------------------------------------------ nodes
+
+    def _nodes(self, raw: Any) -> list[Edge]:
+        r = self.r
+        items = r.sequence(raw, r.at(self.root, "nodes"), "'nodes'")
+        edges: list[Edge] = []
+        for i, item in enumerate(items):
+            loc = r.at(items, i)
+            kind = item.get("kind") if isinstance(item, Mapping) else None
+            label = f"node {i + 1}"
+            if isinstance(item, Mapping) and isinstance(item.get("id"), str):
+                label = f"node '{item['id']}'"
+            if kind not in NODE_KINDS:
+                if isinstance(item, Mapping) and "kind" in item:
+                    r.report(r.at(item, "kind"), f"unknown node kind {format_value(kind)} in {label}{did_you_mean(str(kind), NODE_KINDS)} (allowed: {', '.join(NODE_KINDS)})")
+                else:
+                    r.mapping(item, loc, label, required=("id", "kind", "label"), optional=_COMMON + sum(_BY_KIND.values(), ()))
+                continue
+            m = r.mapping(item, loc, label, required=("id", "kind", "label") + _REQUIRED_BY_KIND.get(kind, ()),
+                          optional=_COMMON + _BY_KIND[kind])
+            if m is None:
+                continue
+            node, node_edges = self._node(m, kind, label)
+            if not node.id:
+                continue
+            if node.id in self.nodes:
+                first = self.nodes[node.id].loc
+                r.report(r.at(m, "id"), f"duplicate node id '{node.id}' (first defined at line {first.line if first else '?'})")
+                continue
+            self.nodes[node.id] = node
+            self.node_raw[node.id] = m
+            edges.extend(node_edges)
+        return edges
+
+    def _node(self, m: Mapping[str, Any], kind: str, what: str) -> tuple[Node, list[Edge]]:
+        r = self.r
+        node_id = r.identifier(m, "id", what)
+        fields: dict[str, Any] = dict(
+            id=node_id, kind=kind, label=r.text(m, "label", what), text=r.text(m, "text", what),
+            notes=r.text(m, "notes", what), sources=self._source_keys(m, "sources", what),
+            criteria=r.texts(m, "criteria", what), pitfalls=r.texts(m, "pitfalls", what),
+            red_flags=r.texts(m, "red_flags", what),
+            implications=self._titled(m, "implications", what, ("title", "text")),
+            faqs=self._titled(m, "faqs", what, ("question", "answer")), loc=r.at(m),
+        )
+        edges: list[Edge] = []
+        if kind == "question":
+            fields["help"] = r.text(m, "help", what)
+            edges = self._answers(m, node_id, what)
+        elif kind == "variant":
+            fields.update(number=r.integer(m, "number", what, 1, None), stage=r.choice(m, "stage", what, STAGES),
+                          acr_wording=r.text(m, "acr_wording", what), ratings=self._ratings(m, what),
+                          downstream=self._downstream(m, node_id, what))
+        elif kind == "action":
+            fields.update(modality=r.choice(m, "modality", what, MODALITIES), radiation=r.text(m, "radiation", what),
+                          aliases=r.texts(m, "aliases", what))
+        else:
+            fields.update(urgency=r.choice(m, "urgency", what, URGENCIES, "routine"), topic=r.text(m, "topic", what),
+                          topic_id=r.integer(m, "topic_id", what, 1, None), downstream=self._downstream(m, node_id, what))
+        return Node(**fields), edges
+
+    def _titled(self, m: Mapping[str, Any], key: str, what: str, keys: tuple[str, str]) -> tuple[Titled, ...]:
+        r = self.r
+        items = r.sequence(m.get(key), r.at(m, key), f"'{key}' of {what}")
+        out = []
+        for i, item in enumerate(items):
+            sub = f"item {i + 1} of '{key}' in {what}"
+            t = r.mapping(item, r.at(items, i), sub, required=keys)
+            if t is not None:
+                out.append(Titled(r.text(t, keys[0], sub), r.text(t, keys[1], sub)))
+        return tuple(out)
+
+    def _source_keys(self, m: Mapping[str, Any], key: str, what: str) -> tuple[str, ...]:
+        r = self.r
+        keys = r.texts(m, key, what)
+        items = m.get(key)
+        for i, k in enumerate(keys):
+            if k not in self.source_keys:
+                loc = r.at(items, i) if isinstance(items, Sequence) and not isinstance(items, str) else r.at(m, key)
+                r.report(loc, f"unknown source key '{k}' in {what}{did_you_mean(k, self.source_keys)}; declare it under 'sources'")
+        return keys
+
+    def _answers(self, m: Mapping[str, Any], node_id: str, what: str) -> list[Edge]:
+        r = self.r
+        items = r.sequence(m.get("answers"), r.at(m, "answers"), f"'answers' of {what}")
+        if "answers" in m and not items:
+            r.report(r.at(m, "answers"), f"{what} needs at least one answer")
+        edges: list[Edge] = []
+        otherwise_seen = False
+        for i, item in enumerate(items):
+            sub = f"answer {i + 1} of {what}"
+            a = r.mapping(item, r.at(items, i), sub, required=("to", "label"), optional=("when", "otherwise", "id", "text"))
+            if a is None:
+                continue
+            target = r.identifier(a, "to", sub)
+            edge_id = r.identifier(a, "id", sub) or f"{node_id}->{target}"
+            condition: Condition | None = None
+            if ("when" in a) == (a.get("otherwise") is True):
+                r.report(r.at(items, i), f"{sub} needs either 'when' (a condition) or 'otherwise: true', not both or neither")
+            elif "otherwise" in a and a["otherwise"] is not True:
+                r.report(r.at(a, "otherwise"), f"'otherwise' of {sub} can only be true")
+            elif a.get("otherwise") is True:
+                if otherwise_seen:
+                    r.report(r.at(a, "otherwise"), f"{what} has more than one 'otherwise' answer")
+                otherwise_seen = True
+            else:
+                condition = self._condition(a, "when", sub)
+            edges.append(Edge(edge_id, node_id, target, r.text(a, "label", sub), condition, r.text(a, "text", sub), r.at(a)))
+        return edges
+
+    def _condition(self, container: Mapping[str, Any], key: str, what: str) -> Condition:
+        """Parse a condition and check it against the declared facts; problems are reported."""
+        r = self.r
+        raw = container[key]
+        cond, errors = cond_mod.parse(raw)
+        for e in errors:
+            r.report(r.at_path(raw, e.path) if e.path else r.at(container, key), f"{e.message} (in {what})")
+        if cond is None:
+            return cond_mod.Test("", "is_known", True)
+        for test in cond_mod.tests(cond):
+            self._check_test(test, raw, what)
+        return cond
+
+    def _check_test(self, test: cond_mod.Test, raw: Any, what: str) -> None:
+        r = self.r
+        if test.fact not in self.facts:
+            r.report(r.at_path(raw, test.path + ("fact",)),
+                     f"condition on undeclared fact '{test.fact}'{did_you_mean(test.fact, self.facts)} (in {what})")
+            return
+        fact = self.facts[test.fact]
+        loc = r.at_path(raw, test.path + (test.op,))
+        if test.op in ("lt", "le", "gt", "ge", "between"):
+            if fact.type != "int":
+                r.report(loc, f"'{test.op}' compares numbers, but '{fact.name}' is a {fact.type} fact (in {what})")
+                return
+            for v in (test.value if test.op == "between" else (test.value,)):
+                if not fact.accepts(v):
+                    r.report(loc, f"value {v} is outside the domain of fact '{fact.name}' ({fact.allowed()}) (in {what})")
+                elif v not in fact.cuts:
+                    cuts = ", ".join(map(str, fact.cuts)) or "none declared"
+                    r.report(loc, f"threshold {v} of fact '{fact.name}' is not one of its cut points ({cuts}); add it to 'cuts' (in {what})")
+            return
+        if test.op == "is_known":
+            return
+        for v in (test.value if test.op == "in" else (test.value,)):
+            if v is not None and not fact.accepts(v):
+                hint = did_you_mean(str(v), fact.values) if fact.type == "enum" else ""
+                r.report(loc, f"value {format_value(v)} is outside the domain of fact '{fact.name}' ({fact.allowed()}){hint} (in {what})")
+
+    def _ratings(self, m: Mapping[str, Any], what: str) -> tuple[Rating, ...]:
+        r = self.r
+        items = r.sequence(m.get("ratings"), r.at(m, "ratings"), f"'ratings' of {what}")
+        out: list[Rating] = []
+        for i, item in enumerate(items):
+            sub = f"rating {i + 1} of {what}"
+            g = r.mapping(item, r.at(items, i), sub, required=("action", "category", "confidence", "sources"),
+                          optional=("score", "radiation", "note"))
+            if g is None:
+                continue
+            category = r.choice(g, "category", sub, CATEGORIES)
+            score = r.integer(g, "score", sub, 1, 9)
+            if score is not None and category:
+                low, high = SCORE_BANDS[category]
+                if not low <= score <= high:
+                    r.report(r.at(g, "score"), f"score {score} does not fit category {category} ({low}-{high}) in {sub}")
+            sources = self._source_keys(g, "sources", sub)
+            if "sources" in g and not sources:
+                r.report(r.at(g, "sources"), f"{sub} needs at least one source key")
+            action = r.identifier(g, "action", sub)
+            if action and any(x.action == action for x in out):
+                r.report(r.at(g, "action"), f"action '{action}' is rated twice in {what}")
+                continue
+            out.append(Rating(action, category, score, r.text(g, "radiation", sub), r.choice(g, "confidence", sub, CONFIDENCES),
+                              sources, r.text(g, "note", sub), r.at(g)))
+        return tuple(out)
+
+    def _downstream(self, m: Mapping[str, Any], node_id: str, what: str) -> tuple[Downstream, ...]:
+        r = self.r
+        items = r.sequence(m.get("downstream"), r.at(m, "downstream"), f"'downstream' of {what}")
+        out = []
+        for i, item in enumerate(items):
+            sub = f"downstream step {i + 1} of {what}"
+            d = r.mapping(item, r.at(items, i), sub, required=("kind", "label"), optional=("id", "text", "to", "sources"))
+            if d is None:
+                continue
+            kind = r.choice(d, "kind", sub, DOWNSTREAM_KINDS)
+            target = r.identifier(d, "to", sub) or None
+            if kind == "reenter" and target is None:
+                r.report(r.at(d), f"{sub} re-enters the graph and needs 'to' (a node id)")
+            if kind == "follow_up" and "to" in d:
+                r.report(r.at(d, "to", of_key=True), f"{sub} is a follow-up; only 'reenter' steps have 'to'")
+            out.append(Downstream(r.identifier(d, "id", sub) or f"{node_id}~{i + 1}", kind, r.text(d, "label", sub),
+                                  r.text(d, "text", sub), target, self._source_keys(d, "sources", sub), r.at(d)))
+        return tuple(out)
+
+    def _contraindications(self, raw: Any) -> list[Contraindication]:
+        r = self.r
+        items = r.sequence(raw, r.at(self.root, "contraindications"), "'contraindications'")
+        out = []
+        for i, item in enumerate(items):
+            sub = f"contraindication {i + 1}"
+            c = r.mapping(item, r.at(items, i), sub, required=("id", "action", "when", "reason"), optional=("sources",))
+            if c is None or "when" not in c:
+                continue
+            out.append(Contraindication(r.identifier(c, "id", sub), r.identifier(c, "action", sub), self._condition(c, "when", sub),
+                                        r.text(c, "reason", sub), self._source_keys(c, "sources", sub), r.at(c)))
+        return out
+
+    def _properties(self, raw: Any) -> list[Property]:
+        r = self.r
+        items = r.sequence(raw, r.at(self.root, "properties"), "'properties'")
+        out = []
+        for i, item in enumerate(items):
+            sub = f"property {i + 1}"
+            p = r.mapping(item, r.at(items, i), sub, required=("id", "text", "given", "expect"), optional=("sources",))
+            if p is None or "given" not in p or "expect" not in p:
+                continue
+            e = r.mapping(p["expect"], r.at(p, "expect"), f"'expect' of {sub}", optional=PROPERTY_EXPECTATIONS)
+            if e is None:
+                continue
+            kinds = [k for k in PROPERTY_EXPECTATIONS if k in e]
+            if len(kinds) != 1:
+                r.report(r.at(p, "expect"), f"'expect' of {sub} needs exactly one of {', '.join(PROPERTY_EXPECTATIONS)}")
+                continue
+            targets = r.texts(e, kinds[0], f"'expect' of {sub}")
+            out.append(Property(r.identifier(p, "id", sub), r.text(p, "text", sub), self._condition(p, "given", sub),
+                                kinds[0], targets, self._source_keys(p, "sources", sub), r.at(e, kinds[0])))
+        return out
+
+    # ------------------------------------------------------------------ references
+
+    def _check_references(self, meta: Meta, edges: list[Edge]) -> None:
+        r = self.r
+        nodes = self.nodes
+        meta_raw = self.root.get("pathway")
+        if meta.entry and meta.entry not in nodes:
+            r.report(r.at(meta_raw, "entry"), f"entry node '{meta.entry}' is not defined{did_you_mean(meta.entry, nodes)}")
+        seen: dict[str, Edge] = {}
+        for edge in edges:
+            raw = self._raw_answer(edge)
+            if edge.id in seen:
+                r.report(edge.loc or r.at(raw), f"duplicate edge id '{edge.id}'; give one of the answers of '{edge.source}' an explicit 'id'")
+            seen[edge.id] = edge
+            if not edge.target:
+                continue
+            if edge.target not in nodes:
+                r.report(r.at(raw, "to"), f"unknown node '{edge.target}'{did_you_mean(edge.target, nodes)}")
+            elif nodes[edge.target].kind == "action":
+                r.report(r.at(raw, "to"), f"answers lead to questions, variants or hand-offs; '{edge.target}' is an action")
+        for node in nodes.values():
+            raw = self.node_raw[node.id]
+            for i, rating in enumerate(node.ratings):
+                self._check_ref(rating.action, "action", r.at(raw["ratings"][i], "action"))
+            for i, step in enumerate(node.downstream):
+                if step.target:
+                    self._check_ref(step.target, ("variant", "question", "handoff"), r.at(raw["downstream"][i], "to"))
+        for c in self._contraindications_raw():
+            self._check_ref(c[0], "action", c[1])
+        for target, kinds, loc in self._property_targets():
+            self._check_ref(target, kinds, loc)
+
+    def _raw_answer(self, edge: Edge) -> Any:
+        raw = self.node_raw.get(edge.source, {})
+        for item in raw.get("answers") or ():
+            if isinstance(item, Mapping) and item.get("to") == edge.target and (item.get("id") in (None, edge.id)):
+                return item
+        return raw
+
+    def _check_ref(self, ref: str, kinds: str | tuple[str, ...], loc: Location) -> None:
+        kinds = (kinds,) if isinstance(kinds, str) else kinds
+        candidates = [n.id for n in self.nodes.values() if n.kind in kinds]
+        if not ref:
+            return
+        if ref not in self.nodes:
+            self.r.report(loc, f"unknown {' or '.join(kinds)} '{ref}'{did_you_mean(ref, candidates)}")
+        elif self.nodes[ref].kind not in kinds:
+            self.r.report(loc, f"'{ref}' is a {self.nodes[ref].kind}, but a {' or '.join(kinds)} is needed here")
+
+    def _contraindications_raw(self) -> list[tuple[str, Location]]:
+        items = self.root.get("contraindications") or ()
+        return [(c["action"], self.r.at(c, "action")) for c in items
+                if isinstance(c, Mapping) and isinstance(c.get("action"), str)]
+
+    def _property_targets(self) -> list[tuple[str, tuple[str, ...], Location]]:
+        out = []
+        for p in self.root.get("properties") or ():
+            e = p.get("expect") if isinstance(p, Mapping) else None
+            if not isinstance(e, Mapping):
+                continue
+            for kind in PROPERTY_EXPECTATIONS:
+                targets = e.get(kind)
+                if not isinstance(targets, Sequence) or isinstance(targets, str):
+                    continue
+                kinds = ("action",) if kind.endswith("recommends") else ("variant", "handoff")
+                for i, t in enumerate(targets):
+                    if isinstance(t, str):
+                        out.append((t, kinds, self.r.at(targets, i)))
+        return out
