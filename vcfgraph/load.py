@@ -12,6 +12,7 @@ fact and its allowed values.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
@@ -70,8 +71,12 @@ def read_tree(path: str | Path) -> Any:
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (0, 0)
-        what = " ".join(str(x) for x in (exc.context, exc.problem) if x)
-        what = what.replace("\n", " ")
+        what = " ".join(str(x) for x in (exc.context, exc.problem) if x).replace("\n", " ")
+        dup = re.search(r'found duplicate key "([^"]*)"', str(exc.problem))
+        if dup:
+            first = exc.context_mark.line + 1 if exc.context_mark else "?"
+            raise PathwayError([Problem(Location(name, line, col),
+                                        f"key '{dup.group(1)}' is given twice in the mapping that starts at line {first}; keep one")]) from None
         raise PathwayError([Problem(Location(name, line, col), f"YAML syntax error: {what}")]) from None
     except YAMLError as exc:
         raise PathwayError([Problem(Location(name), f"YAML syntax error: {exc}")]) from None

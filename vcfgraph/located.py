@@ -13,7 +13,7 @@ import re
 from typing import Any, Iterable, Mapping, Sequence
 
 from vcfgraph.conditions import format_value
-from vcfgraph.errors import Location, Problem, did_you_mean
+from vcfgraph.errors import Location, Problem, did_you_mean, suggest
 
 __all__ = ["Reader", "IDENTIFIER"]
 
@@ -82,14 +82,14 @@ class Reader:
         if not isinstance(data, Mapping):
             self.report(loc, f"{what} must be a mapping of keys to values, got {_kind(data)}")
             return None
+        meant = set()
         for key in data:
             if key not in allowed:
-                self.report(
-                    self.at(data, key, of_key=True),
-                    f"unknown key '{key}' in {what}{did_you_mean(str(key), allowed)}",
-                )
+                hint = did_you_mean(str(key), allowed)
+                meant.add(suggest(str(key), allowed))
+                self.report(self.at(data, key, of_key=True), f"unknown key '{key}' in {what}{hint}")
         for key in required:
-            if key not in data:
+            if key not in data and key not in meant:
                 self.report(loc, f"{what} is missing the required key '{key}'")
         return data
 

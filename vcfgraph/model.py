@@ -93,9 +93,9 @@ class Fact:
         if self.type == "bool":
             return "true, false or null (not known)"
         if self.type == "enum":
-            return "one of " + ", ".join(self.values) + ", or null (not known)"
+            return ", ".join(self.values) + " or null (not known)"
         unit = f" {self.unit}" if self.unit else ""
-        return f"a whole number from {self.min} to {self.max}{unit}, or null (not known)"
+        return f"a whole number from {self.min} to {self.max}{unit} or null (not known)"
 
     def intervals(self) -> tuple[tuple[int, int], ...]:
         """For an int fact: the ranges that no condition can tell apart.

@@ -89,6 +89,7 @@ class _Builder:
         self.source_keys: set[str] = set()
         self.nodes: dict[str, Node] = {}
         self.node_raw: dict[str, Any] = {}
+        self.broken: set[str] = set()  # ids and fact names whose definition is itself in error
 
     def build(self) -> Pathway:
         sources = self._sources(self.root.get("sources"))
@@ -157,13 +158,14 @@ class _Builder:
             if not isinstance(name, str) or not IDENTIFIER.match(name):
                 r.report(r.at(m, name, of_key=True), f"fact name {format_value(name)} must be an id (a letter, then letters, digits or _)")
                 continue
+            before = len(r.problems)
             f = r.mapping(spec, r.at(m, name), what, required=("type",),
                           optional=("values", "min", "max", "cuts", "unit", "question", "help", "meaning"))
-            if f is None:
-                continue
-            fact = self._fact(name, f, what)
-            if fact is not None:
+            fact = self._fact(name, f, what) if f is not None else None
+            if fact is not None and len(r.problems) == before:
                 self.facts[name] = fact
+            else:
+                self.broken.add(name)
 
     def _fact(self, name: str, f: Mapping[str, Any], what: str) -> Fact | None:
         r = self.r
@@ -233,8 +235,10 @@ class _Builder:
             if isinstance(item, Mapping) and isinstance(item.get("id"), str):
                 label = f"node '{item['id']}'"
             if kind not in NODE_KINDS:
+                if isinstance(item, Mapping) and isinstance(item.get("id"), str):
+                    self.broken.add(item["id"])
                 if isinstance(item, Mapping) and "kind" in item:
-                    r.report(r.at(item, "kind"), f"unknown node kind {format_value(kind)} in {label}{did_you_mean(str(kind), NODE_KINDS)} (allowed: {', '.join(NODE_KINDS)})")
+                    r.report(r.at(item, "kind"), f"unknown node kind {kind!r} in {label}{did_you_mean(str(kind), NODE_KINDS)} (allowed: {', '.join(NODE_KINDS)})")
                 else:
                     r.mapping(item, loc, label, required=("id", "kind", "label"), optional=_COMMON + sum(_BY_KIND.values(), ()))
                 continue
@@ -345,6 +349,8 @@ class _Builder:
 
     def _check_test(self, test: cond_mod.Test, raw: Any, what: str) -> None:
         r = self.r
+        if test.fact in self.broken:
+            return
         if test.fact not in self.facts:
             r.report(r.at_path(raw, test.path + ("fact",)),
                      f"condition on undeclared fact '{test.fact}'{did_you_mean(test.fact, self.facts)} (in {what})")
@@ -357,7 +363,7 @@ class _Builder:
                 return
             for v in (test.value if test.op == "between" else (test.value,)):
                 if not fact.accepts(v):
-                    r.report(loc, f"value {v} is outside the domain of fact '{fact.name}' ({fact.allowed()}) (in {what})")
+                    r.report(loc, f"value {v} is outside the domain of fact '{fact.name}' (allowed: {fact.allowed()}) (in {what})")
                 elif v not in fact.cuts:
                     cuts = ", ".join(map(str, fact.cuts)) or "none declared"
                     r.report(loc, f"threshold {v} of fact '{fact.name}' is not one of its cut points ({cuts}); add it to 'cuts' (in {what})")
@@ -367,7 +373,10 @@ class _Builder:
         for v in (test.value if test.op == "in" else (test.value,)):
             if v is not None and not fact.accepts(v):
                 hint = did_you_mean(str(v), fact.values) if fact.type == "enum" else ""
-                r.report(loc, f"value {format_value(v)} is outside the domain of fact '{fact.name}' ({fact.allowed()}){hint} (in {what})")
+                if fact.type == "bool" and str(v).lower() in ("yes", "no", "on", "off", "y", "n"):
+                    hint = "; write true or false (YAML 1.2 reads yes, no, on and off as text)"
+                shown = f"'{v}'" if isinstance(v, str) else format_value(v)
+                r.report(loc, f"value {shown} is outside the domain of fact '{fact.name}' (allowed: {fact.allowed()}){hint} (in {what})")
 
     def _ratings(self, m: Mapping[str, Any], what: str) -> tuple[Rating, ...]:
         r = self.r
@@ -454,6 +463,8 @@ class _Builder:
     def _check_references(self, meta: Meta, edges: list[Edge]) -> None:
         r = self.r
         nodes = self.nodes
+        if not isinstance(self.root.get("nodes"), Sequence) or isinstance(self.root.get("nodes"), str):
+            return  # the nodes section itself is reported; references to it would only be noise
         meta_raw = self.root.get("pathway")
         if meta.entry and meta.entry not in nodes:
             r.report(r.at(meta_raw, "entry"), f"entry node '{meta.entry}' is not defined{did_you_mean(meta.entry, nodes)}")
@@ -464,6 +475,8 @@ class _Builder:
                 r.report(edge.loc or r.at(raw), f"duplicate edge id '{edge.id}'; give one of the answers of '{edge.source}' an explicit 'id'")
             seen[edge.id] = edge
             if not edge.target:
+                continue
+            if edge.target in self.broken:
                 continue
             if edge.target not in nodes:
                 r.report(r.at(raw, "to"), f"unknown node '{edge.target}'{did_you_mean(edge.target, nodes)}")
@@ -491,10 +504,11 @@ class _Builder:
     def _check_ref(self, ref: str, kinds: str | tuple[str, ...], loc: Location) -> None:
         kinds = (kinds,) if isinstance(kinds, str) else kinds
         candidates = [n.id for n in self.nodes.values() if n.kind in kinds]
-        if not ref:
+        if not ref or ref in self.broken:
             return
+        noun = kinds[0] if len(kinds) == 1 else "node"
         if ref not in self.nodes:
-            self.r.report(loc, f"unknown {' or '.join(kinds)} '{ref}'{did_you_mean(ref, candidates)}")
+            self.r.report(loc, f"unknown {noun} '{ref}'{did_you_mean(ref, candidates)}")
         elif self.nodes[ref].kind not in kinds:
             self.r.report(loc, f"'{ref}' is a {self.nodes[ref].kind}, but a {' or '.join(kinds)} is needed here")
 
