@@ -1,0 +1,20 @@
+"""The author tools: exhaustive verification, safety properties, case-suite coverage, diff.
+
+Everything here works symbolically over the finite fact domains (each fact's value classes plus
+"not known"), so a pathway is checked against every possible case without enumerating them:
+
+- :func:`verify` (``vcfgraph check``): structural findings, gaps, overlaps, infeasible paths,
+  need_info stops, safety properties, and a witness case for every path;
+- :func:`coverage` (``vcfgraph coverage``): node, edge and rating coverage of a case suite,
+  from the routes the engine returns;
+- :func:`diff` (``vcfgraph diff``): the regions of the case space whose result changes between
+  two versions of a pathway, and the structural changes.
+
+The engine (:mod:`vcfgraph.engine`) is the reference semantics; every witness this package
+produces, traced by the engine, shows what it is said to show.
+"""
+
+from vcfgraph.analysis.findings import CODES, Finding
+from vcfgraph.analysis.verify import CheckReport, verify
+
+__all__ = ["CODES", "Finding", "CheckReport", "verify"]

@@ -1,0 +1,146 @@
+"""Safety properties: proven over the whole case space, or refuted with a minimal counterexample.
+
+A property (:class:`~vcfgraph.model.Property`) says: every case for which ``given`` holds (is
+True; an undecided ``given`` does not count) must
+
+- ``reaches``: end at one of the targets (a case that stops with need_info, or that the engine
+  rejects, has not reached it);
+- ``never_reaches``: not end at any target;
+- ``recommends``: end at a variant rating every target usually or may be appropriate, and not
+  contraindicated for the case;
+- ``never_recommends``: not be offered any target as usually or may be appropriate.
+
+Contraindications apply as in the engine: an action whose contraindication holds is not offered.
+The check runs over the leaves of the symbolic walk, so it covers every case at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+from vcfgraph.analysis.regions import Box, Domains, minimal_case_facts, split_condition
+from vcfgraph.analysis.walk import Exploration, Leaf
+from vcfgraph.conditions import Value
+from vcfgraph.model import Pathway, Property
+
+__all__ = ["PropertyResult", "check_property", "offered_regions"]
+
+_OFFERED = ("UA", "MBA")
+
+
+@dataclass(frozen=True)
+class PropertyResult:
+    """How a property came out.
+
+    Attributes:
+        property: the property checked.
+        status: ``proven``, ``violated`` or ``vacuous`` (no case meets ``given``).
+        counterexample: a minimal violating case (known facts only), for ``violated``.
+        path: the answers the counterexample takes.
+        outcome: what happens to the counterexample: ``variant X``, ``handoff X``,
+            ``need_info at Q``, ``gap at Q`` ...
+        reason: why the counterexample violates the property.
+        violating_paths: how many paths of the walk have violating cases.
+    """
+
+    property: Property
+    status: str
+    counterexample: Mapping[str, Value] | None = None
+    path: tuple[str, ...] = ()
+    outcome: str = ""
+    reason: str = ""
+    violating_paths: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        p = self.property
+        return {
+            "id": p.id, "text": p.text, "expect": p.expect, "targets": list(p.targets), "status": self.status,
+            "counterexample": dict(self.counterexample) if self.counterexample is not None else None,
+            "path": list(self.path), "outcome": self.outcome or None, "reason": self.reason or None,
+            "violating_paths": self.violating_paths,
+        }
+
+
+def offered_regions(pathway: Pathway, variant: str, action: str, boxes: list[Box], domains: Domains
+                    ) -> tuple[list[Box], list[Box]]:
+    """Split a region at a variant by whether ``action`` is contraindicated.
+
+    Returns:
+        (boxes where it is not contraindicated, boxes where a contraindication holds).
+    """
+    free, blocked = list(boxes), []
+    for ci in pathway.contraindications:
+        if ci.action != action or not free:
+            continue
+        parts = split_condition(free, ci.condition, domains)
+        blocked += parts.get(True, [])
+        free = parts.get(False, []) + parts.get(None, [])
+    return free, blocked
+
+
+def _violations(ex: Exploration, prop: Property, leaf: Leaf, boxes: list[Box]) -> list[tuple[Box, str]]:
+    """The boxes of one leaf (already meeting ``given``) that violate the property, with why."""
+    pathway, targets = ex.pathway, prop.targets
+    ended = leaf.outcome in ("variant", "handoff")
+    if prop.expect == "reaches":
+        ok = ended and leaf.node in targets
+        return [] if ok else [(b, f"does not reach {' or '.join(targets)}") for b in boxes]
+    if prop.expect == "never_reaches":
+        return [(b, f"reaches {leaf.node}") for b in boxes] if ended and leaf.node in targets else []
+    if leaf.outcome != "variant":
+        return [(b, "gets no recommendation") for b in boxes] if prop.expect == "recommends" else []
+    node = pathway.node(leaf.node)
+    out: list[tuple[Box, str]] = []
+    for action in targets:
+        rating = node.rating(action)
+        offered = rating is not None and rating.category in _OFFERED
+        free, blocked = offered_regions(pathway, leaf.node, action, boxes, ex.domains)
+        if prop.expect == "never_recommends" and offered:
+            out += [(b, f"{leaf.node} rates {action} {rating.category}") for b in free]  # type: ignore[union-attr]
+        elif prop.expect == "recommends":
+            if not offered:
+                why = f"{leaf.node} rates {action} {rating.category}" if rating else f"{leaf.node} does not rate {action}"
+                out += [(b, why) for b in boxes]
+            else:
+                out += [(b, f"{action} is contraindicated for the case") for b in blocked]
+    return out
+
+
+def _outcome(leaf: Leaf) -> str:
+    if leaf.outcome in ("variant", "handoff"):
+        return f"{leaf.outcome} {leaf.node}"
+    return f"{leaf.outcome} at {leaf.node}"
+
+
+def check_property(ex: Exploration, prop: Property) -> PropertyResult:
+    """Prove a property over every leaf of the walk, or find a minimal counterexample.
+
+    Args:
+        ex: the symbolic walk of the pathway.
+        prop: the property.
+
+    Returns:
+        The result; a counterexample is the violating case with the fewest known facts.
+    """
+    met = False
+    found: list[tuple[Box, str, Leaf]] = []
+    paths = 0
+    for leaf in ex.leaves:
+        given = split_condition(leaf.boxes, prop.given, ex.domains).get(True, [])
+        if not given:
+            continue
+        met = True
+        bad = _violations(ex, prop, leaf, given)
+        if bad:
+            paths += 1
+            found += [(b, why, leaf) for b, why in bad]
+    if not met:
+        return PropertyResult(prop, "vacuous")
+    if not found:
+        return PropertyResult(prop, "proven")
+    best = minimal_case_facts([b for b, _, _ in found], ex.domains)
+    assert best is not None
+    facts, index = best
+    _, why, leaf = found[index]
+    return PropertyResult(prop, "violated", facts, leaf.path, _outcome(leaf), why, paths)

@@ -1,0 +1,132 @@
+"""Structural checks: what the graph's shape alone shows, with networkx.
+
+Unreachable nodes, dead ends, cycles among questions, variants without ratings, facts never
+read, actions never rated and hand-offs no answer leads to. Conditions are not evaluated here;
+:mod:`vcfgraph.analysis.verify` adds the findings that need the case space.
+"""
+
+from __future__ import annotations
+
+import networkx as nx
+
+from vcfgraph import conditions as cm
+from vcfgraph.analysis.findings import Finding, finding, relocate
+from vcfgraph.model import Pathway
+
+__all__ = ["answer_graph", "structural_findings", "count_paths", "cycle_components"]
+
+
+def answer_graph(pathway: Pathway) -> nx.DiGraph:
+    """Questions, variants and hand-offs, joined by the answer edges (parallel answers merged)."""
+    g = nx.DiGraph()
+    g.add_nodes_from(n.id for n in pathway.nodes if n.kind != "action")
+    g.add_edges_from((e.source, e.target) for e in pathway.edges)
+    return g
+
+
+def count_paths(pathway: Pathway, g: nx.DiGraph | None = None) -> int | None:
+    """How many answer paths lead from the entry to a variant or hand-off (parallel answers
+    counted apart), or None when the reachable graph has a cycle."""
+    g = answer_graph(pathway) if g is None else g
+    reach = nx.descendants(g, pathway.entry) | {pathway.entry}
+    sub = g.subgraph(reach)
+    if not nx.is_directed_acyclic_graph(sub):
+        return None
+    counts: dict[str, int] = {}
+    for node_id in reversed(list(nx.topological_sort(sub))):
+        node = pathway.node(node_id)
+        counts[node_id] = 1 if node.terminal else sum(counts[e.target] for e in pathway.out_edges(node_id))
+    return counts[pathway.entry]
+
+
+def structural_findings(pathway: Pathway, file: str) -> list[Finding]:
+    """Every structural finding (codes VCF001 to VCF007).
+
+    Args:
+        pathway: a loaded pathway.
+        file: the file name shown in locations.
+
+    Returns:
+        The findings, unsorted.
+    """
+    g = answer_graph(pathway)
+    out: list[Finding] = []
+    reach = nx.descendants(g, pathway.entry) | {pathway.entry}
+    for node in pathway.nodes:
+        loc = relocate(node.loc, file)
+        if node.kind in ("question", "variant") and node.id not in reach:
+            out.append(finding("VCF001", node.id, loc, file, f"{node.kind} '{node.id}' cannot be reached from the entry "
+                               f"'{pathway.entry}'; add an answer leading to it or remove it"))
+        if node.kind == "handoff" and not any(e.target == node.id for e in pathway.edges):
+            out.append(finding("VCF007", node.id, loc, file, f"no answer leads to hand-off '{node.id}'"
+                               + (" (it is only a downstream re-entry target)" if _reentered(pathway, node.id) else "")))
+        if node.kind == "variant" and not node.ratings:
+            out.append(finding("VCF004", node.id, loc, file, f"variant '{node.id}' rates no action; add its ratings"))
+    out += _dead_ends(pathway, g, file)
+    out += _cycles(pathway, g, file)
+    out += _unused_facts(pathway, file)
+    rated = {r.action for _, _, r in pathway.rating_edges()}
+    for node in pathway.of_kind("action"):
+        if node.id not in rated:
+            out.append(finding("VCF006", node.id, relocate(node.loc, file), file,
+                               f"no variant rates action '{node.id}'; rate it or remove it"))
+    return out
+
+
+def _reentered(pathway: Pathway, node_id: str) -> bool:
+    return any(d.target == node_id for n in pathway.nodes for d in n.downstream)
+
+
+def _dead_ends(pathway: Pathway, g: nx.DiGraph, file: str) -> list[Finding]:
+    terminals = [n.id for n in pathway.nodes if n.terminal]
+    can_finish: set[str] = set(terminals)
+    for t in terminals:
+        can_finish |= nx.ancestors(g, t)
+    out = []
+    for node in pathway.of_kind("question"):
+        if node.id not in can_finish:
+            out.append(finding("VCF002", node.id, relocate(node.loc, file), file,
+                               f"no variant or hand-off can be reached from question '{node.id}'; every answer path "
+                               "from it goes round in circles"))
+    return out
+
+
+def cycle_components(pathway: Pathway, g: nx.DiGraph | None = None) -> list[list[str]]:
+    """The groups of questions that lead back to themselves, each in file order, sorted by
+    their first member's place in the file."""
+    g = answer_graph(pathway) if g is None else g
+    order = {n.id: i for i, n in enumerate(pathway.nodes)}
+    comps = [sorted(c, key=order.__getitem__) for c in nx.strongly_connected_components(g)
+             if len(c) > 1 or any(g.has_edge(n, n) for n in c)]
+    return sorted(comps, key=lambda c: order[c[0]])
+
+
+def _cycles(pathway: Pathway, g: nx.DiGraph, file: str) -> list[Finding]:
+    out = []
+    for members in cycle_components(pathway, g):
+        first = pathway.node(members[0])
+        loop = " -> ".join(_cycle_order(g, set(members), members[0]))
+        out.append(finding("VCF003", first.id, relocate(first.loc, file), file,
+                           f"questions form a cycle ({loop}); a walk entering it is stopped with an error"))
+    return out
+
+
+def _cycle_order(g: nx.DiGraph, comp: set[str], start: str) -> list[str]:
+    """One cycle through ``start`` inside the component, as node ids ending where it began."""
+    cycle = nx.find_cycle(g.subgraph(comp), source=start)
+    return [cycle[0][0]] + [v for _, v in cycle]
+
+
+def _unused_facts(pathway: Pathway, file: str) -> list[Finding]:
+    used: set[str] = set()
+    for edge in pathway.edges:
+        if edge.condition is not None:
+            used.update(cm.facts_read(edge.condition))
+    for ci in pathway.contraindications:
+        used.update(cm.facts_read(ci.condition))
+    out = []
+    for fact in pathway.facts:
+        if fact.name not in used:
+            out.append(finding("VCF005", fact.name, relocate(fact.loc, file), file,
+                               f"fact '{fact.name}' is declared but no answer or contraindication reads it"))
+    return out

@@ -1,0 +1,198 @@
+"""The symbolic walk: every path from the entry, with the exact set of cases that follows it.
+
+This mirrors :func:`vcfgraph.engine.trace` over regions instead of single cases. At each question
+the region that arrives is split by the answers, evaluated on the few facts the question reads:
+
+- exactly one answer holds: the points go on along that answer;
+- two or more hold: an **overlap** (the engine raises a RouteError);
+- none holds and some answer is undecided: **need_info** (a legitimate stop);
+- none holds, none undecided: the ``otherwise`` answer, or a **gap** (a RouteError).
+
+A path coming back to a question it passed is a **cycle** (a RouteError in the engine). Each
+path ends in a :class:`Leaf`; an answer that no point of an arriving region takes is recorded as
+an :class:`Infeasible` prefix. Findings, witnesses and reports are built elsewhere.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Hashable
+
+from vcfgraph import conditions as cm
+from vcfgraph.analysis.regions import Box, Domains, domains_of, split
+from vcfgraph.conditions import Value
+from vcfgraph.model import Edge, Node, Pathway
+
+__all__ = ["Leaf", "Infeasible", "Exploration", "explore", "question_facts"]
+
+#: leaf outcomes: the engine's three, and the three ways it fails
+LEAF_OUTCOMES = ("variant", "handoff", "need_info", "gap", "overlap", "cycle")
+
+
+@dataclass(frozen=True)
+class Leaf:
+    """Where one path ends, and the cases that end there along it.
+
+    Attributes:
+        path: the answer edges taken, in order.
+        outcome: variant / handoff (the terminal), need_info, gap or overlap (at ``node``, a
+            question), or cycle (``node`` is the question met a second time).
+        node: the terminal or the question where the walk stopped.
+        boxes: the disjoint boxes of cases that follow this path and end so.
+        edges: for an overlap, the answers that hold together.
+    """
+
+    path: tuple[str, ...]
+    outcome: str
+    node: str
+    boxes: tuple[Box, ...]
+    edges: tuple[str, ...] = ()
+
+    @property
+    def nodes(self) -> tuple[str, ...]:
+        """Questions passed (from the path), then the node where it ended."""
+        return tuple(e.split("->", 1)[0] for e in self.path) + (self.node,)
+
+
+@dataclass(frozen=True)
+class Infeasible:
+    """An answer that no case arriving along ``prefix`` takes: every path through it is empty."""
+
+    prefix: tuple[str, ...]
+    node: str
+    edge: str
+
+
+@dataclass
+class Exploration:
+    """Everything the symbolic walk found."""
+
+    pathway: Pathway
+    domains: Domains
+    leaves: list[Leaf] = field(default_factory=list)
+    infeasible: list[Infeasible] = field(default_factory=list)
+    #: question -> the answers some point of the whole domain takes (ignoring the way there)
+    locally_possible: dict[str, frozenset[str]] = field(default_factory=dict)
+    #: question -> the facts whose being unknown can stop the walk there
+    stopping_facts: dict[str, set[str]] = field(default_factory=dict)
+
+    def leaves_of(self, outcome: str) -> list[Leaf]:
+        return [leaf for leaf in self.leaves if leaf.outcome == outcome]
+
+
+def question_facts(pathway: Pathway, node_id: str) -> tuple[str, ...]:
+    """The facts a question's answers read, in reading order."""
+    names: dict[str, None] = {}
+    for edge in pathway.out_edges(node_id):
+        if edge.condition is not None:
+            names.update(dict.fromkeys(cm.facts_read(edge.condition)))
+    return tuple(names)
+
+
+class _Question:
+    """One question's classifier, memoised per combination of the facts it reads."""
+
+    def __init__(self, pathway: Pathway, node: Node, ex: Exploration) -> None:
+        self.node = node
+        self.edges: tuple[Edge, ...] = pathway.out_edges(node.id)
+        self.names = question_facts(pathway, node.id)
+        self.otherwise = next((e for e in self.edges if e.condition is None), None)
+        self.memo: dict[tuple[Value, ...], Hashable] = {}
+        self.missing: dict[tuple[Value, ...], tuple[str, ...]] = {}
+        self.stopping: set[str] = set()
+
+    def classify(self, combo: tuple[Value, ...]) -> Hashable:
+        """The engine's decision for these values: ("edge", id), ("overlap", ids...),
+        ("need_info",) or ("gap",)."""
+        key = self.memo.get(combo)
+        if key is not None:
+            return key
+        facts = dict(zip(self.names, combo))
+        results = [(e, cm.evaluate(e.condition, facts)) for e in self.edges if e.condition is not None]
+        holding = tuple(e.id for e, r in results if r is True)
+        if len(holding) > 1:
+            key = ("overlap",) + holding
+        elif holding:
+            key = ("edge", holding[0])
+        elif any(r is None for _, r in results):
+            key = ("need_info",)
+            missing: dict[str, None] = {}
+            for e, r in results:
+                if r is None:
+                    missing.update(dict.fromkeys(cm.missing_facts(e.condition, facts)))  # type: ignore[arg-type]
+            self.missing[combo] = tuple(missing)
+        elif self.otherwise is not None:
+            key = ("edge", self.otherwise.id)
+        else:
+            key = ("gap",)
+        self.memo[combo] = key
+        return key
+
+    def on_path(self, combo: tuple[Value, ...]) -> Hashable:
+        """:meth:`classify` for points that really arrive: records the facts that stop them."""
+        key = self.classify(combo)
+        if key == ("need_info",):
+            self.stopping.update(self.missing[combo])
+        return key
+
+    def split(self, boxes: tuple[Box, ...], domains: Domains) -> dict[Hashable, list[Box]]:
+        groups: dict[Hashable, list[Box]] = {}
+        for box in boxes:
+            for key, parts in split(box, self.names, self.on_path, domains).items():
+                groups.setdefault(key, []).extend(parts)
+        return groups
+
+
+def explore(pathway: Pathway, domains: Domains | None = None) -> Exploration:
+    """Walk every path from the entry over the whole case space.
+
+    Args:
+        pathway: a loaded pathway (cycles are allowed: they end a path as a ``cycle`` leaf).
+        domains: the classes of every fact (default: the pathway's own); the diff passes the
+            classes of two pathways' facts merged.
+
+    Returns:
+        The leaves in depth-first order (answers in file order), the infeasible prefixes and,
+        per question, the answers possible at all and the facts that can stop the walk there.
+    """
+    doms = domains if domains is not None else domains_of(pathway.facts)
+    ex = Exploration(pathway, doms)
+    questions: dict[str, _Question] = {}
+    start: tuple[Box, ...] = ({},)
+    stack: list[tuple[str, tuple[Box, ...], tuple[str, ...], frozenset[str]]] = [(pathway.entry, start, (), frozenset())]
+    while stack:
+        node_id, boxes, path, seen = stack.pop()
+        node = pathway.node(node_id)
+        if node.kind != "question":
+            ex.leaves.append(Leaf(path, node.kind, node_id, boxes))
+            continue
+        if node_id in seen:
+            ex.leaves.append(Leaf(path, "cycle", node_id, boxes))
+            continue
+        q = questions.get(node_id)
+        if q is None:
+            q = questions[node_id] = _Question(pathway, node, ex)
+            ex.locally_possible[node_id] = _locally_possible(q, doms)
+            ex.stopping_facts[node_id] = q.stopping
+        groups = q.split(boxes, doms)
+        pushed = []
+        for edge in q.edges:
+            parts = groups.get(("edge", edge.id))
+            if parts:
+                pushed.append((edge.target, tuple(parts), path + (edge.id,), seen | {node_id}))
+            else:
+                ex.infeasible.append(Infeasible(path, node_id, edge.id))
+        stops = []
+        for key, parts in groups.items():
+            if key[0] == "overlap":
+                stops.append(Leaf(path, "overlap", node_id, tuple(parts), tuple(key[1:])))
+            elif key[0] in ("need_info", "gap"):
+                stops.append(Leaf(path, key[0], node_id, tuple(parts)))
+        ex.leaves.extend(sorted(stops, key=lambda leaf: (leaf.outcome, leaf.edges)))
+        stack.extend(reversed(pushed))
+    return ex
+
+
+def _locally_possible(q: _Question, domains: Domains) -> frozenset[str]:
+    groups = split({}, q.names, q.classify, domains)
+    return frozenset(key[1] for key in groups if key[0] == "edge")

@@ -1,0 +1,72 @@
+"""``vcfgraph check``: verify a pathway over the whole case space and report every finding."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from vcfgraph.cli.common import add_command
+from vcfgraph.errors import UsageError
+from vcfgraph.load import DEFAULT_GRAPH, load_pathway
+
+__all__ = ["register", "run", "display_path"]
+
+
+def register(sub: Any) -> None:
+    p = add_command(
+        sub, "check", "verify a pathway: structure, gaps, overlaps, paths, safety properties",
+        "Check a pathway over every possible case (each fact any value of its domain, or not known): "
+        "unreachable nodes, dead ends, cycles, variants without ratings, unused facts, unrated actions; "
+        "per question the gaps (no answer holds) and overlaps (two hold), each with an example case; "
+        "every path from the entry with a witness case, and paths no case can follow; where a "
+        "missing fact stops the walk; and the safety properties declared in the file, proven or "
+        "refuted with a minimal counterexample. Finding codes are listed in docs/checks.md.",
+    )
+    p.add_argument("graph", nargs="?", metavar="GRAPH", default=None,
+                   help=f"pathway file (default: the bundled {DEFAULT_GRAPH.name})")
+    p.add_argument("--json", action="store_true", help="print the report as one JSON object")
+    p.add_argument("--witness-dir", metavar="DIR", default=None,
+                   help="write one ready-to-run case file per path (with its expected outcome) into DIR")
+    p.set_defaults(func=run)
+
+
+def display_path(path: str | Path | None) -> str:
+    """A file name for reports: relative to the current folder when inside it, the bundled
+    pathway as ``graphs/<name>``, otherwise as given."""
+    if path is None:
+        return f"graphs/{DEFAULT_GRAPH.name}"
+    p = Path(path)
+    try:
+        return str(p.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        pass
+    if p.resolve() == DEFAULT_GRAPH:
+        return f"graphs/{DEFAULT_GRAPH.name}"
+    return str(path)
+
+
+def run(args: argparse.Namespace) -> int:
+    from vcfgraph.analysis.check_report import report_text, report_to_dict, witness_files
+    from vcfgraph.analysis.verify import verify
+
+    pathway = load_pathway(args.graph)
+    report = verify(pathway, display_path(args.graph))
+    if args.witness_dir:
+        _write(Path(args.witness_dir), witness_files(report, pathway))
+    if args.json:
+        print(json.dumps(report_to_dict(report), ensure_ascii=False, indent=2))
+    else:
+        sys.stdout.write(report_text(report))
+    return report.exit_code
+
+
+def _write(folder: Path, files: dict[str, str]) -> None:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        for name, text in files.items():
+            (folder / name).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"{folder}: cannot write witness files ({exc.strerror or exc})") from None
