@@ -1,0 +1,59 @@
+"""Imports flow one way: errors <- conditions <- model <- {load, engine} <- ... <- cli."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parent.parent / "vcfgraph"
+
+#: module -> vcfgraph modules it may import (a package name stands for its modules)
+ALLOWED = {
+    "errors": set(),
+    "conditions": {"errors"},
+    "model": {"errors", "conditions"},
+    "located": {"errors", "conditions"},
+    "schema": {"errors", "conditions", "model", "located"},
+    "load": {"errors", "conditions", "model", "located", "schema"},
+    "engine": {"errors", "conditions", "model"},
+    "report": {"errors", "conditions", "model"},
+    "lookup": {"errors", "conditions", "model"},
+}
+
+
+def imports_of(path: Path) -> set[str]:
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("vcfgraph"):
+            parts = node.module.split(".")
+            found.add(parts[1] if len(parts) > 1 else node.names[0].name)
+        elif isinstance(node, ast.Import):
+            found |= {a.name.split(".")[1] for a in node.names if a.name.startswith("vcfgraph.")}
+    return found
+
+
+def test_core_modules_import_only_lower_layers():
+    for name, allowed in ALLOWED.items():
+        got = imports_of(PACKAGE / f"{name}.py")
+        assert got <= allowed, f"{name} imports {sorted(got - allowed)}"
+
+
+def test_nothing_below_the_cli_imports_the_cli():
+    for path in PACKAGE.rglob("*.py"):
+        if "cli" in path.relative_to(PACKAGE).parts or path.name == "__main__.py":
+            continue
+        assert "cli" not in imports_of(path), f"{path} imports the command line"
+
+
+def test_only_the_loader_reads_yaml():
+    """Other modules may write YAML text (witness case files), never load it."""
+    for path in PACKAGE.rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        if ".load(" not in text:
+            continue
+        for node in ast.walk(ast.parse(text)):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
+            if isinstance(node, ast.ImportFrom):
+                names = [node.module or ""]
+            if any(n.startswith(("ruamel", "yaml")) for n in names):
+                assert path.name == "load.py", f"{path} reads YAML"

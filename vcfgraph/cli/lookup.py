@@ -1,0 +1,80 @@
+"""``vcfgraph lookup``: find variants and actions by id or words, and how actions are rated."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from vcfgraph.cli.common import add_command, add_graph_option, load_graph
+from vcfgraph.lookup import Hit, lookup
+from vcfgraph.model import CATEGORY_NAMES, Pathway
+
+
+def register(sub: Any) -> None:
+    p = add_command(
+        sub, "lookup", "find variants and actions by id or words; show how an action is rated",
+        "Search the pathway's variants, actions, hand-offs, questions and facts by id or words "
+        "(every word must match the start of a word; 'vertebroplasty' finds the augmentation "
+        "action by its alias). For an action, every variant that rates it is listed with "
+        "category, score, relative radiation level, confidence and sources; for a variant, its "
+        "ratings. Exit code 1 when nothing matches.",
+    )
+    p.add_argument("query", nargs="+", metavar="QUERY", help="an id or words")
+    add_graph_option(p)
+    p.add_argument("--json", action="store_true", help="print the hits as JSON")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    pathway = load_graph(args)
+    query = " ".join(args.query)
+    hits = lookup(pathway, query)
+    if args.json:
+        print(json.dumps([_hit_dict(h, pathway) for h in hits], ensure_ascii=False, indent=2))
+    elif not hits:
+        print(f"Nothing in {pathway.meta.id} matches '{query}'.")
+    else:
+        print("\n\n".join(_hit_text(h, pathway) for h in hits))
+    return 0 if hits else 1
+
+
+def _rating_dict(variant: str, r: Any) -> dict[str, Any]:
+    return {"variant": variant, "action": r.action, "category": r.category, "score": r.score,
+            "radiation": r.radiation or None, "confidence": r.confidence, "sources": list(r.sources)}
+
+
+def _hit_dict(hit: Hit, pathway: Pathway) -> dict[str, Any]:
+    out: dict[str, Any] = {"kind": hit.kind, "id": hit.id, "label": hit.label}
+    if hit.kind == "action":
+        out["rated_in"] = [_rating_dict(x.variant, x.rating) for x in hit.rated_in]
+    if hit.kind == "variant":
+        out["ratings"] = [_rating_dict(hit.id, r) for r in pathway.node(hit.id).ratings]
+    return out
+
+
+def _row(first: str, r: Any) -> str:
+    score = str(r.score) if r.score is not None else "-"
+    mark = "" if r.confidence == "confirmed" else "  <- " + r.confidence.upper()
+    return (f"  {first:<46} {r.category:<4} {score:>5}  {r.radiation or '-':<28} "
+            f"{r.confidence:<10} {', '.join(r.sources)}{mark}")
+
+
+def _hit_text(hit: Hit, pathway: Pathway) -> str:
+    lines = [f"{hit.kind} {hit.id}: {hit.label}"]
+    def header(first: str) -> str:
+        return f"  {first:<46} {'cat.':<4} {'score':>5}  {'radiation':<28} {'confidence':<10} sources"
+
+    if hit.kind == "action":
+        if not hit.rated_in:
+            return lines[0] + "\n  (not rated by any variant)"
+        lines += ["  rated in:", header("variant")]
+        lines += [_row(x.variant, x.rating) for x in hit.rated_in]
+    elif hit.kind == "variant":
+        node = pathway.node(hit.id)
+        if node.acr_wording:
+            lines.append(f"  {node.acr_wording}")
+        lines.append(header("action"))
+        lines += [_row(r.action, r) for r in node.ratings]
+    lines.append("  categories: " + ", ".join(f"{k} = {v}" for k, v in CATEGORY_NAMES.items()))
+    return "\n".join(lines) if hit.kind in ("action", "variant") else lines[0]

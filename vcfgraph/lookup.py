@@ -1,0 +1,91 @@
+"""Find variants, actions, hand-offs and facts by id or words, and how each action is rated.
+
+The project's answer to the ACR criteria lookup: ``lookup(pathway, "vertebroplasty")`` finds the
+action by its alias and lists every variant that rates it, with category, score, radiation,
+confidence and sources. Pure functions over the model; the CLI prints.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from vcfgraph.model import Node, Pathway, Rating
+
+__all__ = ["Hit", "RatedIn", "lookup", "ratings_of"]
+
+
+@dataclass(frozen=True)
+class RatedIn:
+    """One variant's rating of an action."""
+
+    variant: str
+    variant_label: str
+    rating: Rating
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A node or fact that matches the query; ``rank`` 0 is an exact id match."""
+
+    kind: str  # variant | action | handoff | question | fact
+    id: str
+    label: str
+    rank: int
+    rated_in: tuple[RatedIn, ...] = ()
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[a-z0-9]+", text.lower().replace("_", " "))
+
+
+def _fields(node: Node) -> tuple[str, str]:
+    """(name text: id, label, aliases; body text: wording, criteria, notes)."""
+    name = " ".join((node.id, node.label, *node.aliases, node.topic))
+    body = " ".join((node.acr_wording, node.text, node.notes, *node.criteria, node.help))
+    return name, body
+
+
+def ratings_of(pathway: Pathway, action: str) -> tuple[RatedIn, ...]:
+    """Every variant's rating of ``action``, in file order."""
+    return tuple(RatedIn(v.id, v.label, r) for v in pathway.of_kind("variant") for r in v.ratings if r.action == action)
+
+
+def _rank(query: str, words: list[str], ident: str, name: str, body: str) -> int | None:
+    if query.strip().lower() == ident.lower():
+        return 0
+    name_words, body_words = set(_words(name)), set(_words(body))
+    if all(any(n.startswith(w) for n in name_words) for w in words):
+        return 1
+    if all(any(n.startswith(w) for n in name_words | body_words) for w in words):
+        return 2
+    return None
+
+
+def lookup(pathway: Pathway, query: str) -> list[Hit]:
+    """Nodes and facts matching every word of ``query`` (prefixes count), best first.
+
+    Args:
+        pathway: the pathway to search.
+        query: an id, or words such as "vertebroplasty" or "malignancy".
+
+    Returns:
+        Hits sorted by rank, then by kind (variants, actions, hand-offs, questions, facts), then
+        file order. Actions carry every variant that rates them.
+    """
+    words = _words(query)
+    if not words:
+        return []
+    order = {"variant": 0, "action": 1, "handoff": 2, "question": 3, "fact": 4}
+    hits: list[tuple[int, int, int, Hit]] = []
+    for i, node in enumerate(pathway.nodes):
+        name, body = _fields(node)
+        rank = _rank(query, words, node.id, name, body)
+        if rank is not None:
+            rated = ratings_of(pathway, node.id) if node.kind == "action" else ()
+            hits.append((rank, order[node.kind], i, Hit(node.kind, node.id, node.label, rank, rated)))
+    for i, fact in enumerate(pathway.facts):
+        rank = _rank(query, words, fact.name, fact.name, " ".join((fact.question, fact.help, fact.meaning)))
+        if rank is not None:
+            hits.append((rank, order["fact"], i, Hit("fact", fact.name, fact.question, rank)))
+    return [h for *_, h in sorted(hits, key=lambda t: t[:3])]
