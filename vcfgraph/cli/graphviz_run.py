@@ -1,0 +1,119 @@
+"""Running Graphviz ``dot``: the only place a layout program is started.
+
+:func:`run_dot` lays out one DOT text; :func:`run_dot_many` lays out several in one ``dot`` run
+(Graphviz accepts many graphs in one input), so rendering N cases costs one run per output
+format. Output is made byte-reproducible: the creation date that PDF output embeds is replaced
+by a fixed one of the same length.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+from typing import Sequence
+
+from vcfgraph.errors import UsageError
+
+__all__ = ["FORMATS", "run_dot", "run_dot_many", "dot_runs", "dot_path"]
+
+#: output formats ``dot`` is asked for
+FORMATS = ("svg", "pdf", "png", "dot")
+_INSTALL_HINT = "Graphviz 'dot' is not installed; install it with: apt-get install graphviz"
+_PDF_DATE = re.compile(rb"/CreationDate \(D:\d{14}Z\)")
+_FIXED_PDF_DATE = b"/CreationDate (D:20000101000000Z)"
+_TIMEOUT = 300
+
+_runs = 0
+
+
+def dot_runs() -> int:
+    """How many times ``dot`` has been started by this process (benchmarks report it)."""
+    return _runs
+
+
+def dot_path() -> str:
+    """The ``dot`` executable.
+
+    Raises:
+        UsageError: ``dot`` is not on the PATH, with the command that installs it.
+    """
+    found = shutil.which("dot")
+    if not found:
+        raise UsageError(_INSTALL_HINT)
+    return found
+
+
+def _check_format(fmt: str) -> None:
+    if fmt not in FORMATS:
+        raise UsageError(f"unknown diagram format '{fmt}' (allowed: {', '.join(FORMATS)})")
+
+
+def _start(args: list[str], stdin: bytes) -> bytes:
+    global _runs
+    _runs += 1
+    env = {**os.environ, "SOURCE_DATE_EPOCH": "946684800"}
+    try:
+        done = subprocess.run(args, input=stdin, capture_output=True, timeout=_TIMEOUT, env=env, check=False)
+    except FileNotFoundError:
+        raise UsageError(_INSTALL_HINT) from None
+    except subprocess.TimeoutExpired:
+        raise UsageError(f"dot did not finish within {_TIMEOUT} s") from None
+    if done.returncode != 0:
+        message = done.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise UsageError("dot failed: " + ("; ".join(message[-3:]) or f"exit code {done.returncode}"))
+    return done.stdout
+
+
+def _reproducible(data: bytes, fmt: str) -> bytes:
+    if fmt == "pdf":
+        return _PDF_DATE.sub(_FIXED_PDF_DATE, data)
+    return data
+
+
+def run_dot(dot_text: str, fmt: str) -> bytes:
+    """Lay out ``dot_text`` and render it.
+
+    Args:
+        dot_text: one graph in DOT.
+        fmt: ``svg``, ``pdf``, ``png`` or ``dot`` (DOT with the layout's positions).
+
+    Returns:
+        The rendered bytes (SVG and DOT are UTF-8 text).
+
+    Raises:
+        UsageError: ``dot`` is missing (with the install hint), fails, or the format is unknown.
+    """
+    _check_format(fmt)
+    out = _start([dot_path(), f"-T{fmt}"], dot_text.encode("utf-8"))
+    return _reproducible(out, fmt)
+
+
+def run_dot_many(dot_texts: Sequence[str], fmt: str) -> list[bytes]:
+    """Lay out several graphs with one ``dot`` run.
+
+    Args:
+        dot_texts: graphs in DOT, one graph per text.
+        fmt: as for :func:`run_dot`.
+
+    Returns:
+        The rendered bytes of each graph, in order.
+
+    Raises:
+        UsageError: as for :func:`run_dot`.
+    """
+    _check_format(fmt)
+    if not dot_texts:
+        return []
+    with tempfile.TemporaryDirectory(prefix="vcfgraph-dot-") as tmp:
+        source = Path(tmp) / "graphs.gv"
+        source.write_text("\n".join(dot_texts), encoding="utf-8")
+        _start([dot_path(), f"-T{fmt}", "-O", str(source)], b"")
+        names = [f"graphs.gv.{fmt}"] + [f"graphs.gv.{i}.{fmt}" for i in range(2, len(dot_texts) + 1)]
+        try:
+            return [_reproducible((Path(tmp) / name).read_bytes(), fmt) for name in names]
+        except FileNotFoundError:
+            raise UsageError(f"dot wrote fewer {fmt} files than the {len(dot_texts)} graphs given") from None

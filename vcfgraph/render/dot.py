@@ -1,0 +1,387 @@
+"""The pathway, and a case's route on it, as Graphviz DOT text.
+
+:func:`pathway_dot` is the base layout: questions (diamonds) top to bottom, variants as boxes
+holding their rating table (one row per rated action: category icon + words + colour, score,
+a confidence mark, dashed when the rating is not confirmed), hand-offs (arrow shapes; urgent ones
+octagons), the rated actions as neutral rounded boxes in their own band (a category belongs to a
+(variant, action) pair, so an action is coloured only in a case, for the variant reached), dashed
+re-entry edges, and a legend. Every element carries a stable id (:mod:`vcfgraph.render.ids`).
+
+:func:`route_dot` is the same graph with a route's colours (for PNG, PDF and DOT output);
+colours never change sizes, so the layout is the base one. :func:`route_only_dot` is the compact
+route-only view for slides. All DOT goes through ``graphviz.Digraph``; every label is an
+HTML-like label whose text is escaped with :func:`html.escape`.
+"""
+
+from __future__ import annotations
+
+import html
+import textwrap
+from dataclasses import dataclass, field
+import graphviz
+
+from vcfgraph.model import CATEGORY_NAMES, Node, Pathway, Rating, Route
+from vcfgraph.render import ids
+from vcfgraph.render.style import (
+    CATEGORIES,
+    CONFIDENCES,
+    FONT,
+    FONT_SIZE,
+    NODE_SHAPES,
+    STAGE_FILLS,
+    Look,
+    dot_attrs,
+    edge_look,
+    node_look,
+)
+
+__all__ = ["pathway_dot", "route_dot", "route_only_dot", "RouteStates", "route_states", "esc", "wrap"]
+
+
+def esc(text: str) -> str:
+    """Text escaped for an HTML-like DOT label or attribute (``<``, ``>``, ``&``, quotes)."""
+    return html.escape(text, quote=True)
+
+
+def wrap(text: str, width: int, *, align: str = "") -> str:
+    """Escaped text broken into lines of at most ``width`` characters with ``<BR/>``."""
+    lines = textwrap.wrap(text, width=width, break_long_words=True) or [""]
+    br = f'<BR ALIGN="{align}"/>' if align else "<BR/>"
+    tail = br if align else ""
+    return br.join(esc(line) for line in lines) + tail
+
+
+@dataclass(frozen=True)
+class RouteStates:
+    """Route state of every element: ``base`` for the pathway alone, else on / end / stop / off.
+
+    ``categories`` maps a rated action to its category for the reached variant, and
+    ``contraindicated`` lists actions that are not an option for the patient.
+    """
+
+    nodes: dict[str, str] = field(default_factory=dict)
+    edges: dict[str, str] = field(default_factory=dict)
+    rows: dict[str, str] = field(default_factory=dict)
+    categories: dict[str, str] = field(default_factory=dict)
+    contraindicated: tuple[str, ...] = ()
+    default: str = "base"
+
+    def node(self, node_id: str) -> str:
+        return self.nodes.get(node_id, self.default)
+
+    def edge(self, edge_id: str) -> str:
+        return self.edges.get(edge_id, self.default)
+
+
+def route_states(pathway: Pathway, route: Route) -> RouteStates:
+    """Which elements a route passes, read from the Route (no condition is evaluated).
+
+    Args:
+        pathway: the pathway the route was traced on.
+        route: the route.
+
+    Returns:
+        States: questions answered ``on``, the terminal ``end``, the question a ``need_info``
+        route stopped at ``stop``, the reached variant's rating rows and rated actions ``on``,
+        its re-entry edges ``on``; everything else ``off``.
+    """
+    nodes: dict[str, str] = {}
+    for step in route.steps:
+        nodes[step.node] = "on" if step.edge else "stop"
+    if route.terminal:
+        nodes[route.terminal] = "end"
+    categories = {r.action: r.category for r in route.ratings}
+    contra = tuple(c.action for c in route.contraindicated)
+    for action in list(categories) + list(contra):
+        nodes[action] = "on"
+    edges = {edge_id: "on" for edge_id in route.edges()}
+    for d in route.downstream:
+        if d.kind == "reenter" and d.target:
+            edges[ids.reenter_id(d.id)] = "on"
+    rows = {row: "on" for row in route.rating_edges()}
+    return RouteStates(nodes, edges, rows, categories, contra, default="off")
+
+
+_BASE = RouteStates()
+
+
+def _digraph(name: str, title: str) -> graphviz.Digraph:
+    g = graphviz.Digraph(name=name)
+    g.attr(
+        "graph", id=ids.GRAPH_ID, label=f"<<B>{esc(title)}</B>>", labelloc="t", fontname=FONT,
+        fontsize=str(FONT_SIZE["graph"]), rankdir="TB", nodesep="0.3", ranksep="0.42", newrank="true",
+        outputorder="edgesfirst", bgcolor="white", pad="0.2",
+    )
+    g.attr("node", fontname=FONT, fontsize=str(FONT_SIZE["node"]))
+    g.attr("edge", fontname=FONT, fontsize=str(FONT_SIZE["edge"]), arrowsize="0.8")
+    return g
+
+
+def _node_kind(node: Node) -> str:
+    if node.kind == "handoff" and node.urgency == "urgent":
+        return "handoff-urgent"
+    return node.kind
+
+
+def _node_attrs(node: Node, state: str) -> dict[str, str]:
+    kind = _node_kind(node)
+    shape = NODE_SHAPES[kind]
+    attrs = {k: v for k, v in shape.items() if k != "style"}
+    attrs.update(dot_attrs(node_look(kind, state), base_style=shape["style"]))
+    attrs["id"] = node.id
+    if node.kind != "variant":  # a variant links from its title row: links must not nest
+        attrs.update(href="#" + ids.card_id(node.id), tooltip=_tooltip(node))
+    return attrs
+
+
+def _tooltip(node: Node) -> str:
+    return f"{node.label} ({node.kind}, {node.id})"
+
+
+def _question_label(node: Node, look: Look) -> str:
+    return f'<<FONT COLOR="{look.text}">{wrap(node.label, 16)}</FONT>>'
+
+
+def _handoff_label(node: Node, look: Look) -> str:
+    head = "URGENT" if node.urgency == "urgent" else "HAND-OFF"
+    lines = [f'<FONT POINT-SIZE="{FONT_SIZE["small"]}"><B>{head}</B></FONT>', wrap(node.label, 24)]
+    if node.topic:
+        topic = node.topic + (f" (ACR topic {node.topic_id})" if node.topic_id else "")
+        lines.append(f'<FONT POINT-SIZE="{FONT_SIZE["small"]}">{wrap("to: " + topic, 30)}</FONT>')
+    return f'<<FONT COLOR="{look.text}">{"<BR/>".join(lines)}</FONT>>'
+
+
+def _action_label(node: Node, look: Look, category: str | None, contraindicated: bool) -> str:
+    lines = [wrap(node.label, 24)]
+    meta = node.modality or "action"
+    if node.radiation and node.radiation not in ("not applicable", "O"):
+        meta += f" \u00b7 radiation {node.radiation}"
+    elif node.radiation == "O":
+        meta += " \u00b7 no radiation (O)"
+    lines.append(f'<FONT POINT-SIZE="{FONT_SIZE["small"]}">{esc(meta)}</FONT>')
+    return f'<<FONT COLOR="{look.text}">{"<BR/>".join(lines)}</FONT>>'
+
+
+def _rating_row(variant: Node, rating: Rating, label: str, dim: bool) -> str:
+    cat = CATEGORIES[rating.category]
+    conf = CONFIDENCES.get(rating.confidence, CONFIDENCES["uncertain"])
+    fill, stroke, text = (("#f4f4f4", "#cccccc", "#8c8c8c") if dim else (cat.fill, cat.stroke, "#1a1a1a"))
+    style = ' STYLE="dashed"' if conf.dashed else ""
+    score = str(rating.score) if rating.score is not None else "\u2013"
+    tip = f"{label}: {cat.name} ({cat.code}), score {score}, {conf.name}"
+    row_id = ids.rating_id(variant.id, rating.action)
+    inner = (
+        f'<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1"><TR>'
+        f'<TD ALIGN="LEFT" WIDTH="62"><FONT COLOR="{text}"><B>{esc(cat.icon)} {cat.code}</B></FONT></TD>'
+        f'<TD ALIGN="LEFT" BALIGN="LEFT" WIDTH="196"><FONT COLOR="{text}">{wrap(label, 25, align="LEFT")}</FONT></TD>'
+        f'<TD ALIGN="RIGHT" WIDTH="22"><FONT COLOR="{text}">{esc(score)}</FONT></TD>'
+        f'<TD ALIGN="CENTER" WIDTH="18"><FONT COLOR="{text}">{esc(conf.mark)}</FONT></TD>'
+        f"</TR></TABLE>"
+    )
+    return (
+        f'<TR><TD ID="{esc(row_id)}" HREF="#{esc(ids.card_id(rating.action))}" TOOLTIP="{esc(tip)}" '
+        f'BGCOLOR="{fill}" COLOR="{stroke}" BORDER="1"{style} ALIGN="LEFT">{inner}</TD></TR>'
+    )
+
+
+def _variant_label(pathway: Pathway, node: Node, look: Look, dim: bool) -> str:
+    head_fill = "#f4f4f4" if dim else STAGE_FILLS.get(node.stage, STAGE_FILLS[""])
+    title = wrap(node.label, 34, align="LEFT")
+    rows = [
+        f'<TR><TD ID="{esc(ids.head_id(node.id))}" HREF="#{esc(ids.card_id(node.id))}" TOOLTIP="{esc(_tooltip(node))}" '
+        f'ALIGN="LEFT" BALIGN="LEFT" BGCOLOR="{head_fill}" CELLPADDING="6">'
+        f'<FONT COLOR="{look.text}"><B>{title}</B></FONT></TD></TR>'
+    ]
+    for rating in sorted(node.ratings, key=lambda r: (list(CATEGORY_NAMES).index(r.category), _label(pathway, r.action))):
+        rows.append(_rating_row(node, rating, _label(pathway, rating.action), dim))
+    return f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="2" CELLPADDING="3">{"".join(rows)}</TABLE>>'
+
+
+def _label(pathway: Pathway, node_id: str) -> str:
+    return pathway.node(node_id).label if pathway.has_node(node_id) else node_id
+
+
+def _add_node(g: graphviz.Digraph, pathway: Pathway, node: Node, states: RouteStates) -> None:
+    state = states.node(node.id)
+    kind = _node_kind(node)
+    attrs = _node_attrs(node, state)
+    look = node_look(kind, state)
+    if node.kind == "question":
+        label = _question_label(node, look)
+    elif node.kind == "variant":
+        label = _variant_label(pathway, node, look, dim=state == "off")
+    elif node.kind == "handoff":
+        label = _handoff_label(node, look)
+    else:
+        category = states.categories.get(node.id)
+        contra = node.id in states.contraindicated
+        if category and state != "off":
+            attrs.update(fillcolor=CATEGORIES[category].fill, color=CATEGORIES[category].stroke)
+        if contra:
+            attrs.update(fillcolor="#e6e6e6", color="#4d4d4d", style="rounded,filled,dashed")
+        label = _action_label(node, look, category, contra)
+    g.node(node.id, label=label, **attrs)
+
+
+def _add_edges(g: graphviz.Digraph, pathway: Pathway, states: RouteStates) -> None:
+    for edge in pathway.edges:
+        state = states.edge(edge.id)
+        look = edge_look("answer", state)
+        label = f'<<FONT COLOR="{look.text}">{wrap(edge.label, 18)}</FONT>>'
+        g.edge(edge.source, edge.target, id=edge.id, label=label, **dot_attrs(look, edge=True))
+    for node in pathway.nodes:
+        for d in node.downstream:
+            if d.kind != "reenter" or not d.target or not pathway.has_node(d.target):
+                continue
+            edge_id = ids.reenter_id(d.id)
+            look = edge_look("reenter", states.edge(edge_id))
+            g.edge(node.id, d.target, id=edge_id, constraint="false", arrowhead="empty",
+                   **dot_attrs(look, edge=True, base_style=""))
+
+
+def _add_actions(g: graphviz.Digraph, pathway: Pathway, states: RouteStates) -> None:
+    actions = pathway.of_kind("action")
+    if not actions:
+        return
+    groups: dict[str, list[Node]] = {}
+    for node in actions:
+        groups.setdefault("imaging" if node.modality == "imaging" else "treatment", []).append(node)
+    titles = {"imaging": "Imaging studies", "treatment": "Treatments, procedures and consultations"}
+    anchors = [n.id for n in pathway.of_kind("variant")]
+    for key, nodes in groups.items():
+        with g.subgraph(name=f"cluster_actions_{key}") as sub:
+            sub.attr(label=f"<<B>{esc(titles[key])}</B>>", style="rounded,dashed", color="#8c8c8c",
+                     fontsize=str(FONT_SIZE["node"]), id=f"cluster-actions-{key}", margin="12")
+            for node in nodes:
+                _add_node(sub, pathway, node, states)
+            per_row = 4
+            rows = [nodes[i:i + per_row] for i in range(0, len(nodes), per_row)]
+            for upper, lower in zip(rows, rows[1:]):
+                sub.edge(upper[0].id, lower[0].id, style="invis", id=f"layout:{upper[0].id}")
+            for row in rows:
+                with sub.subgraph() as same:
+                    same.attr(rank="same")
+                    for node in row:
+                        same.node(node.id)
+        for anchor in anchors:
+            g.edge(anchor, nodes[0].id, style="invis", id=f"layout:{anchor}:{key}")
+
+
+_DASHED = ' STYLE="dashed"'
+
+
+def _legend_label() -> str:
+    small = FONT_SIZE["small"]
+    cats = "".join(
+        f'<TR><TD BGCOLOR="{c.fill}" COLOR="{c.stroke}" BORDER="1" ALIGN="LEFT"><B>{esc(c.icon)} {c.code}</B></TD>'
+        f'<TD ALIGN="LEFT">{esc(c.name)}</TD></TR>'
+        for c in CATEGORIES.values()
+    )
+    confs = "".join(
+        f'<TR><TD BORDER="1" COLOR="#7f7f7f"{_DASHED if c.dashed else ""}>{esc(c.mark)}</TD>'
+        f'<TD ALIGN="LEFT">{esc(c.name)}{"" if not c.dashed else " (dashed border)"}</TD></TR>'
+        for c in CONFIDENCES.values()
+    )
+    notes = [
+        "Diamond: question. Box with a table: ACR variant and its ratings.",
+        "Arrow shape: hand-off to another topic. Octagon: urgent escalation.",
+        "Rounded box: rated action; in a case it takes the category colour",
+        "of the variant reached. Dashed arrow: a later finding re-enters here.",
+    ]
+    note_rows = "".join(f'<TR><TD COLSPAN="2" ALIGN="LEFT">{esc(n)}</TD></TR>' for n in notes)
+    return (
+        f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="3" CELLPADDING="3">'
+        f'<TR><TD COLSPAN="2" ALIGN="LEFT"><B>Legend</B></TD></TR>{cats}{confs}'
+        f'<TR><TD COLSPAN="2"><FONT POINT-SIZE="{small}"> </FONT></TD></TR>{note_rows}</TABLE>>'
+    )
+
+
+def _add_legend(g: graphviz.Digraph, pathway: Pathway) -> None:
+    attrs = {k: v for k, v in NODE_SHAPES["legend"].items() if k != "style"}
+    attrs.update(dot_attrs(node_look("legend", "base"), base_style=NODE_SHAPES["legend"]["style"]))
+    g.node(ids.LEGEND_ID, label=_legend_label(), id=ids.LEGEND_ID, fontsize=str(FONT_SIZE["small"]), **attrs)
+    for variant in pathway.of_kind("variant"):
+        g.edge(variant.id, ids.LEGEND_ID, style="invis", id=f"layout:{variant.id}:legend")
+
+
+def _title(pathway: Pathway) -> str:
+    m = pathway.meta
+    extra = []
+    if m.publisher or m.topic_id:
+        extra.append(f"{m.publisher or 'guideline'} topic {m.topic_id}" if m.topic_id else m.publisher)
+    if m.revision:
+        extra.append(f"revision {m.revision}")
+    return m.title + (f" ({', '.join(extra)})" if extra else "")
+
+
+def _full(pathway: Pathway, states: RouteStates, title: str) -> str:
+    g = _digraph(pathway.meta.id or "pathway", title)
+    for node in pathway.nodes:
+        if node.kind != "action":
+            _add_node(g, pathway, node, states)
+    _add_actions(g, pathway, states)
+    _add_edges(g, pathway, states)
+    _add_legend(g, pathway)
+    return g.source
+
+
+def pathway_dot(pathway: Pathway) -> str:
+    """The base layout of the whole pathway, with stable ids and a legend.
+
+    Args:
+        pathway: the pathway.
+
+    Returns:
+        DOT text; ``dot`` lays it out. Every route diagram of this pathway reuses this layout.
+    """
+    return _full(pathway, _BASE, _title(pathway))
+
+
+def route_dot(pathway: Pathway, route: Route) -> str:
+    """The pathway with a route's colours, on exactly the base layout.
+
+    Only colours and pen widths differ from :func:`pathway_dot` (the graph title too, which is
+    the same length-independent top label), so ``dot`` places every node where it places it in
+    the base layout.
+
+    Args:
+        pathway: the pathway the route was traced on.
+        route: the route.
+
+    Returns:
+        DOT text.
+    """
+    return _full(pathway, route_states(pathway, route), _title(pathway))
+
+
+def route_only_dot(pathway: Pathway, route: Route, title: str) -> str:
+    """A compact diagram of the route alone, for slides.
+
+    Args:
+        pathway: the pathway the route was traced on.
+        route: the route.
+        title: the diagram's title (a case description is shown literally).
+
+    Returns:
+        DOT text: the questions answered (with the answer on each edge), the terminal (a
+        variant with its rating table, a hand-off) or the missing facts of a ``need_info`` route.
+    """
+    states = route_states(pathway, route)
+    g = _digraph(f"route_{pathway.meta.id}", title)
+    g.attr("graph", nodesep="0.25", ranksep="0.35")
+    for step in route.steps:
+        _add_node(g, pathway, pathway.node(step.node), states)
+    if route.terminal:
+        _add_node(g, pathway, pathway.node(route.terminal), states)
+    for step in route.steps:
+        if step.edge and step.target:
+            look = edge_look("answer", "on")
+            label = f'<<FONT COLOR="{look.text}"><B>{wrap(step.answer or "", 22)}</B></FONT>>'
+            g.edge(step.node, step.target, id=step.edge, label=label, **dot_attrs(look, edge=True))
+    if route.outcome == "need_info" and route.steps:
+        names = ", ".join(route.missing_facts) or "a fact"
+        look = node_look("question", "stop")
+        g.node("need_info", id="need_info", shape="note", style="filled", fillcolor="#fff7d6", color=look.stroke,
+               label=f"<<B>Needs information</B><BR/>{wrap(names, 30)}>")
+        g.edge(route.steps[-1].node, "need_info", id="need_info-edge", style="dashed", color=look.stroke)
+    return g.source

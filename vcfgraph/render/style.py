@@ -1,0 +1,242 @@
+"""Style tables: how a node, edge or rating looks, keyed by role, never decided by ``if`` chains.
+
+Three tables drive every diagram:
+
+- :data:`NODE_LOOKS` keyed by (node kind, route state) and :data:`EDGE_LOOKS` keyed by
+  (edge kind, route state). Route states are ``base`` (the pathway alone), ``on`` (on the
+  route), ``end`` (the node the route ended at), ``stop`` (the question a ``need_info`` route
+  could not answer) and ``off`` (not on the route: dimmed).
+- :data:`CATEGORIES` keyed by rating category and :data:`CONFIDENCES` keyed by confidence:
+  a colour AND an icon and words, so that a category reads in black-and-white print and for
+  colour-blind readers; a rating that is not confirmed has a mark and a dashed border.
+
+The same :class:`Look` values become DOT attributes (:func:`dot_attrs`) for diagrams styled by
+Graphviz and CSS rules (:func:`overlay_css`) for the SVG overlay, so both agree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = [
+    "FONT",
+    "FONT_SIZE",
+    "Look",
+    "CategoryStyle",
+    "ConfidenceStyle",
+    "NODE_SHAPES",
+    "NODE_LOOKS",
+    "EDGE_LOOKS",
+    "CATEGORIES",
+    "CONFIDENCES",
+    "STAGE_FILLS",
+    "HIGHLIGHT",
+    "ROUTE_STATES",
+    "node_look",
+    "edge_look",
+    "dot_attrs",
+    "overlay_css",
+    "HEAT_BINS",
+]
+
+FONT = "DejaVu Sans"
+FONT_SIZE = {"graph": 20, "node": 14, "edge": 12, "small": 12}
+#: the route colour: Okabe-Ito vermillion, readable by colour-blind viewers, plus thickness
+HIGHLIGHT = "#c24e00"
+ROUTE_STATES = ("base", "on", "end", "stop", "off")
+
+
+@dataclass(frozen=True)
+class Look:
+    """How one element is drawn. Empty strings and zeros mean "as the base drawing"."""
+
+    stroke: str = ""
+    width: float = 0.0
+    fill: str = ""
+    text: str = ""
+    dash: bool = False
+    opacity: float = 1.0
+
+
+@dataclass(frozen=True)
+class CategoryStyle:
+    """How a rating category is shown: colour, icon and words."""
+
+    code: str
+    name: str
+    icon: str
+    fill: str
+    stroke: str
+
+
+@dataclass(frozen=True)
+class ConfidenceStyle:
+    """How a rating's confidence is shown: a mark and, when not confirmed, a dashed border."""
+
+    name: str
+    mark: str
+    dashed: bool
+    words: str
+
+
+#: Graphviz shape and style of each node kind (urgent hand-offs get their own entry)
+NODE_SHAPES: dict[str, dict[str, str]] = {
+    "question": {"shape": "diamond", "style": "filled", "margin": "0.02"},
+    "variant": {"shape": "box", "style": "filled", "margin": "0"},
+    "handoff": {"shape": "cds", "style": "filled", "margin": "0.18,0.08"},
+    "handoff-urgent": {"shape": "octagon", "style": "filled,bold", "margin": "0.06"},
+    "action": {"shape": "box", "style": "rounded,filled", "margin": "0.12,0.06"},
+    "legend": {"shape": "box", "style": "filled", "margin": "0"},
+}
+
+_BASE = {
+    "question": Look(stroke="#1f4e79", width=1.5, fill="#e8f0fa", text="#102a43"),
+    "variant": Look(stroke="#1f3b5c", width=1.5, fill="#ffffff", text="#102a43"),
+    "handoff": Look(stroke="#8a4b08", width=1.5, fill="#fdf1e3", text="#3d2204"),
+    "handoff-urgent": Look(stroke="#a50f15", width=2.5, fill="#fde3e1", text="#5c0a0d"),
+    "action": Look(stroke="#595959", width=1.2, fill="#f4f4f4", text="#1a1a1a"),
+    "legend": Look(stroke="#7f7f7f", width=1.0, fill="#ffffff", text="#1a1a1a"),
+}
+_ON = Look(stroke=HIGHLIGHT, width=4.0)
+_END = Look(stroke=HIGHLIGHT, width=6.0)
+_STOP = Look(stroke=HIGHLIGHT, width=4.0, dash=True)
+_OFF = Look(stroke="#c9c9c9", fill="#f7f7f7", text="#8c8c8c", opacity=0.35)
+
+#: (node kind, route state) -> look; kinds include ``handoff-urgent`` and ``legend``
+NODE_LOOKS: dict[tuple[str, str], Look] = {}
+for _kind, _look in _BASE.items():
+    NODE_LOOKS[(_kind, "base")] = _look
+    NODE_LOOKS[(_kind, "on")] = Look(_ON.stroke, _ON.width, _look.fill, _look.text)
+    NODE_LOOKS[(_kind, "end")] = Look(_END.stroke, _END.width, _look.fill, _look.text)
+    NODE_LOOKS[(_kind, "stop")] = Look(_STOP.stroke, _STOP.width, _look.fill, _look.text, dash=True)
+    NODE_LOOKS[(_kind, "off")] = _OFF
+
+#: (edge kind, route state) -> look; kinds: ``answer`` (decision) and ``reenter`` (dashed)
+EDGE_LOOKS: dict[tuple[str, str], Look] = {
+    ("answer", "base"): Look(stroke="#33475b", width=1.6, text="#1a1a1a"),
+    ("answer", "on"): Look(stroke=HIGHLIGHT, width=5.0, text="#7a2f00"),
+    ("answer", "off"): Look(stroke="#cfcfcf", width=1.2, text="#9a9a9a", opacity=0.35),
+    ("reenter", "base"): Look(stroke="#b7acd3", width=1.0, text="#4b3f6b", dash=True),
+    ("reenter", "on"): Look(stroke="#5b4a8b", width=3.0, text="#3a2f57", dash=True),
+    ("reenter", "off"): Look(stroke="#d9d4e6", width=1.0, text="#b0a8c8", dash=True, opacity=0.25),
+}
+
+#: rating category -> colour, icon and words (ACR: usually / may be / usually not appropriate)
+CATEGORIES: dict[str, CategoryStyle] = {
+    "UA": CategoryStyle("UA", "Usually appropriate", "\u2714", "#c7e9c0", "#1b7837"),
+    "MBA": CategoryStyle("MBA", "May be appropriate", "\u00b1", "#fee6a8", "#8c5a00"),
+    "UNA": CategoryStyle("UNA", "Usually not appropriate", "\u2718", "#f7cfcf", "#b2182b"),
+}
+
+#: rating confidence -> mark and border; marks follow the fact base's [C] / [I] / [U]
+CONFIDENCES: dict[str, ConfidenceStyle] = {
+    "confirmed": ConfidenceStyle("confirmed", "\u25cf", False, "confirmed from the source text"),
+    "inferred": ConfidenceStyle("inferred", "\u25d0", True, "inferred, not confirmed"),
+    "uncertain": ConfidenceStyle("uncertain", "\u25cb", True, "uncertain"),
+}
+
+#: header colour of a variant by decision stage
+STAGE_FILLS = {"imaging": "#dbe9f6", "treatment": "#e7def3", "": "#eeeeee"}
+
+#: sequential colours of a heat map, light to dark (colour-blind safe blues), and text colours
+HEAT_BINS: tuple[tuple[str, str], ...] = (
+    ("#eff3ff", "#102a43"),
+    ("#c6dbef", "#102a43"),
+    ("#9ecae1", "#102a43"),
+    ("#6baed6", "#0b1e33"),
+    ("#3182bd", "#ffffff"),
+    ("#08519c", "#ffffff"),
+)
+
+
+def node_look(kind: str, state: str) -> Look:
+    """The look of a node of ``kind`` in route ``state``.
+
+    Raises:
+        KeyError: an unknown kind or state.
+    """
+    return NODE_LOOKS[(kind, state)]
+
+
+def edge_look(kind: str, state: str) -> Look:
+    """The look of an edge of ``kind`` (answer / reenter) in route ``state``; ``end`` and
+    ``stop`` do not apply to edges and read as ``on``."""
+    return EDGE_LOOKS[(kind, "on" if state in ("end", "stop") else state)]
+
+
+def _fmt(width: float) -> str:
+    return f"{width:g}"
+
+
+def dot_attrs(look: Look, *, edge: bool = False, base_style: str = "") -> dict[str, str]:
+    """A look as Graphviz attributes (colours only change, never sizes, so layouts agree).
+
+    Args:
+        look: the look to apply.
+        edge: True for an edge (``fontcolor`` of its label, no fill).
+        base_style: the ``style`` attribute of the element's kind, to which ``dashed`` is added.
+
+    Returns:
+        Attribute name -> value, sorted by name.
+    """
+    attrs: dict[str, str] = {}
+    if look.stroke:
+        attrs["color"] = look.stroke
+    if look.width:
+        attrs["penwidth"] = _fmt(look.width)
+    if look.fill and not edge:
+        attrs["fillcolor"] = look.fill
+    if look.text:
+        attrs["fontcolor"] = look.text
+    styles = [s for s in base_style.split(",") if s]
+    if look.dash and "dashed" not in styles:
+        styles.append("dashed")
+    if styles:
+        attrs["style"] = ",".join(styles)
+    return dict(sorted(attrs.items()))
+
+
+def _css_rule(selector: str, look: Look, *, shape: bool) -> str:
+    decl = []
+    if look.stroke:
+        decl.append(f"stroke:{look.stroke}")
+    if look.width:
+        decl.append(f"stroke-width:{_fmt(look.width)}px")
+    if look.fill and shape:
+        decl.append(f"fill:{look.fill}")
+    if look.dash:
+        decl.append("stroke-dasharray:8 4")
+    return f"{selector}{{{';'.join(decl)}}}" if decl else ""
+
+
+def overlay_css() -> str:
+    """CSS for SVG diagrams annotated by :mod:`vcfgraph.render.svg`, built from the tables.
+
+    The classes: ``vg-on`` / ``vg-end`` / ``vg-stop`` / ``vg-off`` (route state), on node
+    groups and edge groups; ``vg-shape`` (a node's outline), ``vg-line`` and ``vg-head`` (an
+    edge's path and arrowhead); ``vg-cat-UA`` etc. (an action's category for the reached
+    variant), ``vg-contra`` (contraindicated for this patient).
+
+    Returns:
+        The rules, one a line, in a fixed order.
+    """
+    rules = []
+    for state in ("on", "end", "stop"):
+        look = NODE_LOOKS[("question", state)]
+        rules.append(_css_rule(f".vg-{state} .vg-shape", Look(look.stroke, look.width, dash=look.dash), shape=False))
+    on = EDGE_LOOKS[("answer", "on")]
+    rules.append(_css_rule(".edge.vg-on .vg-line", Look(on.stroke, on.width), shape=False))
+    rules.append(f".edge.vg-on .vg-head{{fill:{on.stroke};stroke:{on.stroke}}}")
+    rules.append(f".edge.vg-on text{{fill:{on.text};font-weight:bold}}")
+    reenter = EDGE_LOOKS[("reenter", "on")]
+    rules.append(_css_rule(".edge.vg-reenter.vg-on .vg-line", Look(reenter.stroke, reenter.width, dash=True), shape=False))
+    off = NODE_LOOKS[("question", "off")]
+    rules.append(f".vg-off{{opacity:{off.opacity:g}}}")
+    rules.append(f".edge.vg-reenter.vg-off{{opacity:{EDGE_LOOKS[('reenter', 'off')].opacity:g}}}")
+    for code, cat in CATEGORIES.items():
+        rules.append(f".vg-cat-{code} .vg-shape{{fill:{cat.fill};stroke:{cat.stroke};stroke-width:3px}}")
+    rules.append(".vg-contra .vg-shape{fill:#e6e6e6;stroke:#4d4d4d;stroke-width:3px;stroke-dasharray:3 3}")
+    rules.append(f".vg-row-on .vg-cell{{stroke:{HIGHLIGHT};stroke-width:2.5px}}")
+    rules.append(".vg-row-contra text{text-decoration:line-through}")
+    rules.append("a:focus .vg-shape,a:focus .vg-cell{stroke:#000;stroke-width:3px;stroke-dasharray:2 2}")
+    return "\n".join(r for r in rules if r) + "\n"

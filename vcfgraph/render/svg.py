@@ -1,0 +1,217 @@
+"""Restyle a laid-out SVG without laying it out again.
+
+``dot`` lays the pathway out once (:func:`vcfgraph.render.dot.pathway_dot`); this module parses
+that SVG with :mod:`xml.etree.ElementTree` and adds classes on the stable element ids, so that
+a route is drawn on exactly the same coordinates for every case:
+
+- structure classes on every diagram: ``vg-shape`` (a node's outline), ``vg-line`` and
+  ``vg-head`` (an edge's path and arrowhead), ``vg-row`` and ``vg-cell`` (a rating row and its
+  border), ``vg-reenter`` (a dashed re-entry edge), ``vg-kind-<kind>`` on nodes;
+- route classes from :class:`~vcfgraph.render.dot.RouteStates`: ``vg-on``, ``vg-end``,
+  ``vg-stop``, ``vg-off``, ``vg-cat-UA`` / ``vg-cat-MBA`` / ``vg-cat-UNA``, ``vg-contra``,
+  ``vg-row-on``, ``vg-row-contra``.
+
+The CSS that gives these classes their look comes from :func:`vcfgraph.render.style.overlay_css`.
+Comments and the XML prologue that ``dot`` writes are dropped, so output does not carry the
+Graphviz version.
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from typing import Iterator
+
+from vcfgraph.model import Pathway
+from vcfgraph.render import ids
+from vcfgraph.render.dot import RouteStates
+from vcfgraph.render.style import overlay_css
+
+__all__ = ["SVG_NS", "XLINK_NS", "parse", "restyle", "standalone", "inline", "node_boxes", "element_groups"]
+
+SVG_NS = "http://www.w3.org/2000/svg"
+XLINK_NS = "http://www.w3.org/1999/xlink"
+ET.register_namespace("", SVG_NS)
+ET.register_namespace("xlink", XLINK_NS)
+
+_G = f"{{{SVG_NS}}}g"
+_SHAPES = {f"{{{SVG_NS}}}{t}" for t in ("polygon", "ellipse", "path", "polyline")}
+_POLY = f"{{{SVG_NS}}}polygon"
+_PATH = f"{{{SVG_NS}}}path"
+_STYLE = f"{{{SVG_NS}}}style"
+_TITLE = f"{{{SVG_NS}}}title"
+
+
+def parse(svg: str | bytes) -> ET.Element:
+    """Parse SVG text from ``dot`` (external entities are never fetched).
+
+    Raises:
+        ValueError: the text is not well-formed XML.
+    """
+    data = svg.encode("utf-8") if isinstance(svg, str) else svg
+    try:
+        return ET.fromstring(data)
+    except ET.ParseError as exc:
+        raise ValueError(f"not a well-formed SVG: {exc}") from None
+
+
+def _classes(el: ET.Element) -> list[str]:
+    return (el.get("class") or "").split()
+
+
+def _add_class(el: ET.Element, *names: str) -> None:
+    have = _classes(el)
+    el.set("class", " ".join(have + [n for n in names if n not in have]))
+
+
+def element_groups(root: ET.Element, kind: str) -> Iterator[ET.Element]:
+    """The ``<g>`` of every node (``kind="node"``) or edge (``kind="edge"``), in document order."""
+    for g in root.iter(_G):
+        if kind in _classes(g):
+            yield g
+
+
+def _first_shape(group: ET.Element) -> ET.Element | None:
+    """A node's outline: the first shape drawn in its group."""
+    return next((el for el in group.iter() if el.tag in _SHAPES), None)
+
+
+def _annotate(root: ET.Element, pathway: Pathway | None) -> None:
+    for g in element_groups(root, "node"):
+        shape = _first_shape(g)
+        if shape is not None:
+            _add_class(shape, "vg-shape")
+        node_id = g.get("id", "")
+        if pathway is not None and pathway.has_node(node_id):
+            _add_class(g, f"vg-kind-{pathway.node(node_id).kind}")
+        for row in g.iter(_G):
+            row_id = row.get("id", "")
+            if row_id.startswith("a_") and "->" in row_id:
+                _add_class(row, "vg-row")
+                polys = [p for p in row.iter(_POLY)]
+                if polys:
+                    _add_class(polys[-1] if len(polys) > 1 else polys[0], "vg-cell")
+    for g in element_groups(root, "edge"):
+        if g.get("id", "").startswith("reenter:"):
+            _add_class(g, "vg-reenter")
+        for el in g.iter():
+            if el.tag == _PATH:
+                _add_class(el, "vg-line")
+            elif el.tag == _POLY:
+                _add_class(el, "vg-head")
+
+
+def _apply(root: ET.Element, pathway: Pathway | None, states: RouteStates) -> None:
+    for g in element_groups(root, "node"):
+        node_id = g.get("id", "")
+        if pathway is None or not pathway.has_node(node_id):
+            continue
+        _add_class(g, f"vg-{states.node(node_id)}")
+        if node_id in states.categories and states.node(node_id) != "off":
+            _add_class(g, f"vg-cat-{states.categories[node_id]}")
+        if node_id in states.contraindicated:
+            _add_class(g, "vg-contra")
+        for row in g.iter(_G):
+            row_id = row.get("id", "").removeprefix("a_")
+            if row_id in states.rows:
+                _add_class(row, "vg-row-on")
+                if row_id.split("->", 1)[-1] in states.contraindicated:
+                    _add_class(row, "vg-row-contra")
+    for g in element_groups(root, "edge"):
+        edge_id = g.get("id", "")
+        if edge_id.startswith("layout:"):
+            continue
+        _add_class(g, f"vg-{states.edge(edge_id)}")
+
+
+def _prefix_ids(root: ET.Element, prefix: str) -> None:
+    for el in root.iter():
+        if el.get("id"):
+            el.set("id", prefix + el.get("id", ""))
+
+
+def restyle(
+    svg: str | bytes,
+    pathway: Pathway | None = None,
+    states: RouteStates | None = None,
+    *,
+    id_prefix: str = "",
+) -> ET.Element:
+    """Annotate a laid-out diagram and, given route states, mark the route on it.
+
+    Args:
+        svg: SVG text from ``dot``.
+        pathway: the pathway drawn (to tell its nodes from the legend); None marks nothing.
+        states: route states from :func:`vcfgraph.render.dot.route_states`; None for the
+            pathway alone.
+        id_prefix: put before every element id (a second diagram on the same HTML page).
+
+    Returns:
+        The SVG element tree; coordinates are untouched.
+
+    Raises:
+        ValueError: the SVG is not well-formed.
+    """
+    root = parse(svg)
+    _annotate(root, pathway)
+    if states is not None and states.default != "base":
+        _apply(root, pathway, states)
+    if id_prefix:
+        _prefix_ids(root, id_prefix)
+    return root
+
+
+def standalone(root: ET.Element, *, title: str = "") -> str:
+    """A complete SVG file whose ``<style>`` carries the overlay CSS.
+
+    Args:
+        root: a tree from :func:`restyle` (it is not changed).
+        title: an accessible title for the picture.
+
+    Returns:
+        UTF-8 SVG text with an XML declaration, ending in a newline.
+    """
+    copy = parse(ET.tostring(root, encoding="utf-8"))
+    style = ET.Element(_STYLE)
+    style.text = "\n" + overlay_css()
+    copy.insert(0, style)
+    if title:
+        heading = ET.Element(_TITLE)
+        heading.text = title
+        copy.insert(0, heading)
+    body = ET.tostring(copy, encoding="unicode")
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + body + "\n"
+
+
+def inline(root: ET.Element, *, label: str, css_class: str = "vg-diagram") -> str:
+    """The diagram as an ``<svg>`` element to put inside an HTML page.
+
+    Args:
+        root: a tree from :func:`restyle` (it is not changed).
+        label: the accessible name of the diagram.
+        css_class: the class of the ``<svg>`` element.
+
+    Returns:
+        Markup without XML declaration; the page's stylesheet must include the overlay CSS.
+    """
+    copy = parse(ET.tostring(root, encoding="utf-8"))
+    copy.set("role", "group")
+    copy.set("aria-label", label)
+    copy.set("class", css_class)
+    return ET.tostring(copy, encoding="unicode")
+
+
+def node_boxes(svg: str | bytes | ET.Element) -> dict[str, str]:
+    """Each node's id and the coordinates of its outline, to compare layouts.
+
+    Returns:
+        Node id -> the outline's ``points`` (polygon) or ``cx,cy,rx,ry`` (ellipse), sorted by id.
+    """
+    root = svg if isinstance(svg, ET.Element) else parse(svg)
+    out: dict[str, str] = {}
+    for g in element_groups(root, "node"):
+        shape = _first_shape(g)
+        if shape is None:
+            continue
+        coords = shape.get("points") or ",".join(shape.get(k, "") for k in ("cx", "cy", "rx", "ry"))
+        out[g.get("id", "")] = coords
+    return dict(sorted(out.items()))
