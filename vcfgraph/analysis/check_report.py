@@ -9,10 +9,10 @@ from __future__ import annotations
 from typing import Any
 
 from vcfgraph.analysis.verify import CheckReport, PathResult
-from vcfgraph.analysis.witness import as_case, case_file_text, describe_example, expected_block
+from vcfgraph.analysis.witness import as_case, case_file_text, describe_example, expected_block, path_words
 from vcfgraph.model import Pathway
 
-__all__ = ["report_to_dict", "report_text", "witness_files", "path_words"]
+__all__ = ["report_to_dict", "report_text", "witness_files"]
 
 
 def report_to_dict(report: CheckReport) -> dict[str, Any]:
@@ -60,14 +60,6 @@ def report_text(report: CheckReport) -> str:
         f"Summary: {report.count('error')} error(s), {report.count('warning')} warning(s), {report.count('info')} info",
     ]
     return "\n".join(lines) + "\n"
-
-
-def path_words(pathway: Pathway, edges: tuple[str, ...]) -> str:
-    """``q_a [Yes] -> q_b [No] -> V_x``: the questions passed, each with the answer taken."""
-    by_id = {e.id: e for e in pathway.edges}
-    parts = [f"{by_id[e].source} [{by_id[e].label}]" for e in edges]
-    parts.append(by_id[edges[-1]].target if edges else pathway.entry)
-    return " -> ".join(parts)
 
 
 def _file_name(p: PathResult) -> str:

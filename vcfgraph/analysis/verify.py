@@ -18,7 +18,7 @@ from vcfgraph.analysis.properties import PropertyResult, check_property
 from vcfgraph.analysis.regions import minimal_case_facts
 from vcfgraph.analysis.structure import count_paths, cycle_components, structural_findings
 from vcfgraph.analysis.walk import Exploration, Infeasible, Leaf, explore, question_facts
-from vcfgraph.analysis.witness import describe_example, witness
+from vcfgraph.analysis.witness import describe_example, path_words, witness
 from vcfgraph.conditions import Value
 from vcfgraph.model import Pathway
 
@@ -184,13 +184,12 @@ def _answer_findings(ex: Exploration, file: str) -> list[Finding]:
                 why = (f"its condition ({cond}) never holds as the only answer for any values of the facts it reads"
                        if edge.condition is not None else "some answer always holds or is undecided")
             else:
-                first = by_edge[edge.id][0]
-                via = " -> ".join(first.prefix) or "the entry"
+                via = path_words(pathway, by_edge[edge.id][0].prefix)
                 why = f"its condition ({cond}) contradicts the answers on every path to '{edge.source}' (e.g. {via})"
             out.append(finding("VCF103", edge.id, loc, file, f"no case takes answer '{edge.id}': {why}"))
         elif edge.id in by_edge:
             infs = by_edge[edge.id]
-            via = " -> ".join(infs[0].prefix) or "the entry"
+            via = path_words(pathway, infs[0].prefix)
             out.append(finding("VCF104", edge.id, loc, file,
                                f"answer '{edge.id}' ({cond}) cannot be taken after {via}: it contradicts the answers "
                                f"before it ({len(infs)} infeasible path prefix(es))", path=infs[0].prefix + (edge.id,)))

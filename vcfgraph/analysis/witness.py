@@ -16,7 +16,7 @@ from vcfgraph.analysis.regions import Box, Domains, minimal_case_facts
 from vcfgraph.conditions import Value
 from vcfgraph.model import Case, Pathway
 
-__all__ = ["witness", "as_case", "describe_example", "expected_block", "case_file_text"]
+__all__ = ["witness", "as_case", "describe_example", "path_words", "expected_block", "case_file_text"]
 
 
 def witness(boxes: Iterable[Box], domains: Domains) -> dict[str, Value] | None:
@@ -36,6 +36,14 @@ def describe_example(facts: Mapping[str, Value], names: Iterable[str] | None = N
     keys = list(names) if names is not None else list(facts)
     parts = [f"{n} = {cm.format_value(facts[n]) if facts.get(n) is not None else 'not known'}" for n in keys]
     return ", ".join(parts) if parts else "every fact not known"
+
+
+def path_words(pathway: Pathway, edges: tuple[str, ...]) -> str:
+    """``q_a [Yes] -> q_b [No] -> V_x``: the questions passed, each with the answer taken."""
+    by_id = {e.id: e for e in pathway.edges}
+    parts = [f"{by_id[e].source} [{by_id[e].label}]" for e in edges]
+    parts.append(by_id[edges[-1]].target if edges else pathway.entry)
+    return " -> ".join(parts)
 
 
 def expected_block(pathway: Pathway, outcome: str, node: str, facts: Mapping[str, Value],
