@@ -1,0 +1,169 @@
+"""Practice audit: was the action actually taken in each row appropriate for that row's route?
+
+Each row names the action taken (an action id of the pathway, or one of its aliases). Against
+the row's own result it is classified as one of :data:`CLASSES`:
+
+========================== ===================================================================
+usually_appropriate        the reached variant rates it usually appropriate
+may_be_appropriate         ... may be appropriate
+usually_not_appropriate    ... usually not appropriate
+contraindicated            the variant rates it, but a contraindication of the patient rules it out
+not_rated                  the variant does not rate it, or the route ended at a hand-off
+undetermined               the route stopped with need_info: the facts do not settle the variant
+invalid                    the row's facts are invalid, the pathway could not route it, or the
+                           action is not one of the pathway's
+not_recorded               the row names no action
+========================== ===================================================================
+
+Per group (each variant, each hand-off, ``need_info``, ``invalid``) :func:`audit_rows` counts the
+classes; :func:`rates` gives the share of usually-not-appropriate and contraindicated care among
+the rows whose action was recorded and known.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any, Mapping
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from vcfgraph.batch.results import Registry, RowResult
+from vcfgraph.errors import did_you_mean
+from vcfgraph.model import Pathway
+
+__all__ = ["CLASSES", "Auditor", "group_of", "rates", "INAPPROPRIATE"]
+
+CLASSES = (
+    "usually_appropriate",
+    "may_be_appropriate",
+    "usually_not_appropriate",
+    "contraindicated",
+    "not_rated",
+    "undetermined",
+    "invalid",
+    "not_recorded",
+)
+#: the classes counted as inappropriate care
+INAPPROPRIATE = ("usually_not_appropriate", "contraindicated")
+_CLASS = {name: i for i, name in enumerate(CLASSES)}
+_RECORDED = CLASSES[:5]
+_NOT_RECORDED, _UNKNOWN = -1, -2
+
+
+def group_of(result: RowResult) -> str:
+    """The audit group of a result: its terminal, or its outcome when it has none."""
+    return result.terminal or result.outcome
+
+
+def _classify(result: RowResult, action: str) -> str:
+    if result.failed:
+        return "invalid"
+    if result.outcome == "need_info":
+        return "undetermined"
+    for name in ("usually_appropriate", "may_be_appropriate", "usually_not_appropriate", "contraindicated"):
+        if action in getattr(result, name):
+            return name
+    return "not_rated"
+
+
+class Auditor:
+    """Classifies the action column of chunks against their results."""
+
+    def __init__(self, pathway: Pathway, column: str) -> None:
+        self.column = column
+        self.actions = [n.id for n in pathway.of_kind("action")]
+        self._index: dict[str, int] = {}
+        for i, node in enumerate(pathway.of_kind("action")):
+            for name in (node.id, *node.aliases):
+                self._index.setdefault(name, i)
+                self._index.setdefault(name.lower(), i)
+        self._table = np.zeros((0, len(self.actions) + 2), dtype=np.int8)
+
+    def action_index(self, value: Any) -> int:
+        """The index of an action named in a row; -1 when none is named, -2 when it is unknown."""
+        if value is None:
+            return _NOT_RECORDED
+        word = str(value).strip()
+        if not word:
+            return _NOT_RECORDED
+        return self._index.get(word, self._index.get(word.lower(), _UNKNOWN))
+
+    def unknown_message(self, value: Any) -> str:
+        """The error of a row naming an action the pathway does not have."""
+        return (f"unknown action '{value}' in column '{self.column}'{did_you_mean(str(value), self.actions)}; "
+                f"name an action id of the pathway or one of its aliases")
+
+    def _lookup(self, registry: Registry) -> np.ndarray:
+        """Class per (result id, action index), with the last two columns for "not recorded"
+        and "unknown action"."""
+        have = self._table.shape[0]
+        if have < len(registry):
+            extra = np.zeros((len(registry) - have, len(self.actions) + 2), dtype=np.int8)
+            for r, result in enumerate(registry.items[have:]):
+                for a, action in enumerate(self.actions):
+                    extra[r, a] = _CLASS[_classify(result, action)]
+                extra[r, _NOT_RECORDED] = _CLASS["invalid" if result.failed else "not_recorded"]
+                extra[r, _UNKNOWN] = _CLASS["invalid"]
+            self._table = np.concatenate([self._table, extra])
+        return self._table
+
+    def classify(self, column: Any, ids: np.ndarray, registry: Registry) -> tuple[np.ndarray, pa.Array, dict[int, str]]:
+        """Classify one chunk.
+
+        Args:
+            column: the chunk's action column (Arrow array or list of values).
+            ids: the result id of every row.
+            registry: where the ids point.
+
+        Returns:
+            The class index of every row (into :data:`CLASSES`), the action column as text for
+            the output, and row -> error for rows naming an unknown action.
+        """
+        values = column if isinstance(column, list) else column.to_pylist() if not _is_text(column) else None
+        if values is None:
+            encoded = pc.dictionary_encode(column) if not pa.types.is_dictionary(column.type) else column
+            words = encoded.dictionary.to_pylist()
+            lut = np.array([self.action_index(w) for w in words] + [_NOT_RECORDED], dtype=np.int64)
+            action = lut[pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False)]
+            text = pc.cast(encoded, pa.string())
+        else:
+            action = np.array([self.action_index(v) for v in values], dtype=np.int64).reshape(-1)
+            text = pa.array([None if v is None else str(v) for v in values], pa.string())
+        classes = self._lookup(registry)[ids, action]
+        errors = {}
+        unknown = np.flatnonzero(action == _UNKNOWN)
+        for row in unknown:
+            errors[int(row)] = self.unknown_message(text[int(row)].as_py())
+        return classes, text, errors
+
+
+def _is_text(column: Any) -> bool:
+    kind = column.type
+    if pa.types.is_dictionary(kind):
+        kind = kind.value_type
+    return pa.types.is_string(kind) or pa.types.is_large_string(kind)
+
+
+def rates(counts: Mapping[str, int]) -> dict[str, float | None]:
+    """Shares of usually-not-appropriate and contraindicated care among the rows of a group whose
+    action was recorded and known (None when there are none)."""
+    recorded = sum(counts.get(c, 0) for c in _RECORDED)
+    if not recorded:
+        return {"usually_not_appropriate": None, "contraindicated": None, "inappropriate": None}
+    una = counts.get("usually_not_appropriate", 0)
+    ci = counts.get("contraindicated", 0)
+    return {"usually_not_appropriate": una / recorded, "contraindicated": ci / recorded,
+            "inappropriate": (una + ci) / recorded}
+
+
+def count_classes(classes: np.ndarray, ids: np.ndarray, registry: Registry) -> Counter[tuple[str, str]]:
+    """(group, class) -> rows, for one chunk."""
+    width = len(CLASSES)
+    flat = np.bincount(ids.astype(np.int64) * width + classes, minlength=len(registry) * width)
+    out: Counter[tuple[str, str]] = Counter()
+    for k in np.flatnonzero(flat):
+        result = registry.items[int(k) // width]
+        out[(group_of(result), CLASSES[int(k) % width])] += int(flat[k])
+    return out

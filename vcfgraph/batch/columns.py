@@ -1,0 +1,169 @@
+"""Raw input columns to fact codes: validation of every cell, one message per bad value.
+
+A column arrives as an Arrow array (text from CSV; typed from Parquet or JSON) or, for JSON Lines
+blocks that mix types, as a Python list. :class:`ColumnCoder` turns it into the integer codes of
+:mod:`vcfgraph.batch.masks` and marks the cells that are not a value of the fact:
+
+- text (CSV): read as a person would type it (:func:`vcfgraph.load.parse_fact_value`):
+  ``true``/``false`` (also ``yes``/``no``, any case), whole numbers (``70`` or ``70.0``), enum
+  values exactly; an empty cell, ``null`` or ``unknown`` is not known;
+- typed (Parquet, JSON): the value must have the fact's type, as in a case file: a boolean for a
+  bool fact, a whole number for an int fact (a float such as ``70.0`` counts as 70; NaN is not
+  known), one of the values for an enum fact; text where a boolean or number is expected is an
+  error.
+
+Distinct values are few (booleans, enum words, ages), so each is checked once per fact and the
+result is spread over the rows with ``take``. Messages are those of :func:`vcfgraph.load.
+check_facts`.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Any, Sequence
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from vcfgraph.batch.masks import NULL, encode_value
+from vcfgraph.errors import CaseError
+from vcfgraph.load import fact_value_problem, parse_fact_value
+from vcfgraph.model import Fact, Pathway
+
+__all__ = ["ColumnCoder", "Coded"]
+
+_WHOLE = re.compile(r"^\s*[+-]?\d+\.0*\s*$")
+
+#: per row: the coded value, and the id of the problem (-1: none)
+Coded = tuple[np.ndarray, np.ndarray | None]
+
+
+class ColumnCoder:
+    """Encodes and validates the columns of one pathway's facts; caches every checked value."""
+
+    def __init__(self, pathway: Pathway) -> None:
+        self.pathway = pathway
+        self.messages: list[str] = []
+        self._message_ids: dict[str, int] = {}
+        self._seen: dict[tuple[str, bool, str, Any], tuple[int, int]] = {}
+
+    # ------------------------------------------------------------------ one value
+
+    def classify(self, fact: Fact, value: Any, text: bool) -> tuple[int, int]:
+        """The code of one raw value and its problem id (-1 when it is a value of the fact)."""
+        try:
+            key = (fact.name, text, type(value).__name__, value)
+            hash(key)
+        except TypeError:
+            key = (fact.name, text, type(value).__name__, repr(value))
+        found = self._seen.get(key)
+        if found is None:
+            code, message = _check(fact, value, text)
+            found = self._seen[key] = (code, self._message_id(message) if message else -1)
+        return found
+
+    def _message_id(self, message: str) -> int:
+        found = self._message_ids.get(message)
+        if found is None:
+            found = self._message_ids[message] = len(self.messages)
+            self.messages.append(message)
+        return found
+
+    def _lookup(self, fact: Fact, values: Sequence[Any], text: bool) -> tuple[np.ndarray, np.ndarray]:
+        """Codes and problem ids of distinct values, with a last entry for "null"."""
+        pairs = [self.classify(fact, v, text) for v in values] + [(int(NULL), -1)]
+        return np.array([p[0] for p in pairs], dtype=np.int64), np.array([p[1] for p in pairs], dtype=np.int32)
+
+    # ------------------------------------------------------------------ columns
+
+    def encode(self, fact: Fact, column: pa.Array | pa.ChunkedArray | list[Any], text: bool) -> Coded:
+        """Code one column of raw values of ``fact``.
+
+        Args:
+            fact: the fact the column holds.
+            column: an Arrow array, or a list of Python values (mixed-type JSON).
+            text: the values are text typed by people (CSV) rather than typed values.
+
+        Returns:
+            The codes (NULL where not known or invalid) and per-row problem ids, or None when
+            every value is valid.
+        """
+        if isinstance(column, list):
+            return self._distinct(fact, column, text)
+        if isinstance(column, pa.ChunkedArray):
+            column = column.combine_chunks() if column.num_chunks != 1 else column.chunk(0)
+        kind = column.type
+        if pa.types.is_null(kind):
+            return np.full(len(column), NULL, dtype=np.int64), None
+        if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+            column = pc.dictionary_encode(column)
+            kind = column.type
+        if pa.types.is_dictionary(kind):
+            return self._dictionary(fact, column, text)
+        if fact.type == "int" and (pa.types.is_integer(kind) or pa.types.is_floating(kind)):
+            return self._numbers(fact, column)
+        if fact.type == "bool" and pa.types.is_boolean(kind):
+            valid = column.is_valid().to_numpy(zero_copy_only=False)
+            values = pc.fill_null(column, False).to_numpy(zero_copy_only=False)
+            return np.where(valid, values.astype(np.int64), NULL), None
+        return self._distinct(fact, column.to_pylist(), text)
+
+    def _dictionary(self, fact: Fact, column: pa.DictionaryArray, text: bool) -> Coded:
+        codes, problems = self._lookup(fact, column.dictionary.to_pylist(), text)
+        indices = pc.fill_null(column.indices, -1).to_numpy(zero_copy_only=False)
+        row_problems = problems[indices]
+        return codes[indices], (row_problems if (row_problems >= 0).any() else None)
+
+    def _numbers(self, fact: Fact, column: pa.Array) -> Coded:
+        valid = column.is_valid().to_numpy(zero_copy_only=False)
+        raw = pc.fill_null(column, 0).to_numpy(zero_copy_only=False)
+        if raw.dtype.kind == "f":
+            valid &= ~np.isnan(raw)
+            whole = np.floor(raw) == raw
+            values = np.where(whole & valid, raw, 0).astype(np.int64)
+        else:
+            whole = np.ones(raw.shape, dtype=bool)
+            values = raw.astype(np.int64)
+        assert fact.min is not None and fact.max is not None
+        good = valid & whole & (values >= fact.min) & (values <= fact.max)
+        codes = np.where(good, values, NULL)
+        bad = valid & ~good
+        if not bad.any():
+            return codes, None
+        problems = np.full(raw.shape, -1, dtype=np.int32)
+        distinct, inverse = np.unique(raw[bad], return_inverse=True)
+        ids = np.array([self.classify(fact, v.item(), False)[1] for v in distinct], dtype=np.int32)
+        problems[bad] = ids[inverse.reshape(-1)]
+        return codes, problems
+
+    def _distinct(self, fact: Fact, values: list[Any], text: bool) -> Coded:
+        pairs = [self.classify(fact, v, text) for v in values]
+        codes = np.array([p[0] for p in pairs], dtype=np.int64).reshape(-1)
+        problems = np.array([p[1] for p in pairs], dtype=np.int32).reshape(-1)
+        return codes, (problems if (problems >= 0).any() else None)
+
+
+def _check(fact: Fact, value: Any, text: bool) -> tuple[int, str | None]:
+    """Code one value of ``fact``, or say why it is not one."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return int(NULL), None
+    if text and isinstance(value, str):
+        word = value.split(".")[0] if fact.type == "int" and _WHOLE.match(value) else value
+        try:
+            parsed = parse_fact_value(fact, word)
+        except CaseError as exc:
+            return int(NULL), exc.message
+        if parsed is None:
+            return int(NULL), None
+        value = parsed
+    if isinstance(value, float) and fact.type == "int" and value.is_integer():
+        value = int(value)
+    problem = fact_value_problem(fact, value)
+    if problem:
+        if isinstance(value, str) and fact.type != "enum":
+            problem += f" (this is text; a {'boolean' if fact.type == 'bool' else 'number'} is expected)"
+        return int(NULL), problem
+    code = encode_value(fact, value)
+    return (int(NULL), None) if code is None else (code, None)

@@ -1,0 +1,339 @@
+"""Streaming readers and writers for batch files: CSV, JSON Lines and Parquet, chosen by extension.
+
+Readers yield :class:`Chunk` objects of a bounded number of rows, in file order, so memory stays
+bounded whatever the size of the file: CSV through pyarrow's streaming CSV reader (every column
+read as dictionary-encoded text), Parquet through ``iter_batches`` over one file, a folder of
+files or a glob (sorted by path), JSON Lines in blocks of whole lines (typed by pyarrow; a block
+that mixes types in a column, or holds a line that is not JSON, is read line by line so that
+the bad line becomes a row with an error instead of stopping the batch).
+
+Writers write to a hidden file next to the output and move it into place only when the whole
+batch succeeded, so a failed run never leaves half a file under the requested name.
+"""
+
+from __future__ import annotations
+
+import csv
+import glob
+import io
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from vcfgraph.errors import UsageError
+
+__all__ = [
+    "FORMATS",
+    "Chunk",
+    "Input",
+    "Output",
+    "file_format",
+    "open_input",
+    "open_output",
+    "parquet_parts",
+]
+
+#: file extension -> format
+FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet", ".pq": "parquet"}
+_NAMES = "CSV (.csv), JSON Lines (.jsonl, .ndjson) or Parquet (.parquet, a folder of .parquet files, or a glob)"
+
+
+@dataclass
+class Chunk:
+    """A block of input rows.
+
+    Attributes:
+        columns: column name -> Arrow array, or a list of Python values (mixed-type JSON).
+        n: the number of rows.
+        errors: row index -> why the row could not be read at all (a line that is not JSON).
+        text: the values are text typed by people (CSV) rather than typed values.
+    """
+
+    columns: dict[str, Any]
+    n: int
+    errors: dict[int, str] = field(default_factory=dict)
+    text: bool = False
+
+
+def _is_glob(path: str) -> bool:
+    return any(ch in path for ch in "*?[")
+
+
+def file_format(path: str | Path) -> str:
+    """The format of an input or output path, from its extension (a folder or a glob is Parquet).
+
+    Raises:
+        UsageError: the extension is not one of the known ones.
+    """
+    text = str(path)
+    if Path(text).is_dir() or _is_glob(text):
+        return "parquet"
+    suffix = Path(text).suffix.lower()
+    if suffix not in FORMATS:
+        raise UsageError(f"{text}: cannot tell the format from the extension '{suffix or '(none)'}'; use {_NAMES}")
+    return FORMATS[suffix]
+
+
+def parquet_parts(path: str | Path) -> list[Path]:
+    """The Parquet files of a file, a folder (searched recursively) or a glob, sorted by path.
+
+    Raises:
+        UsageError: nothing matches.
+    """
+    text = str(path)
+    if Path(text).is_dir():
+        parts = sorted(p for p in Path(text).rglob("*") if p.is_file() and p.suffix.lower() in (".parquet", ".pq"))
+    elif _is_glob(text):
+        parts = sorted(Path(p) for p in glob.glob(text, recursive=True) if Path(p).is_file())
+    else:
+        parts = [Path(text)] if Path(text).is_file() else []
+    if not parts:
+        raise UsageError(f"{text}: no such Parquet file, folder or glob match")
+    return parts
+
+
+class Input:
+    """An input file: its columns, its rows in chunks, and how far reading has got."""
+
+    def __init__(self, path: str | Path, rows: int) -> None:
+        self.path = str(path)
+        self.format = file_format(path)
+        self.rows = rows
+        self.columns: list[str] = []
+        self.total = 0
+        self.done = 0
+        if self.format == "parquet":
+            self._parts = parquet_parts(path)
+            self._open_parquet_schema()
+        else:
+            if not Path(self.path).is_file():
+                raise UsageError(f"{self.path}: no such file")
+            self.total = Path(self.path).stat().st_size
+            if self.format == "csv":
+                self.columns = _csv_header(self.path)
+
+    def _open_parquet_schema(self) -> None:
+        import pyarrow.parquet as pq
+
+        try:
+            first = pq.ParquetFile(self._parts[0])
+        except (OSError, pa.ArrowException) as exc:
+            raise UsageError(f"{self._parts[0]}: cannot read it as Parquet ({exc})") from None
+        self.columns = list(first.schema_arrow.names)
+        self.total = sum(pq.ParquetFile(p).metadata.num_rows for p in self._parts)
+
+    def chunks(self) -> Iterator[Chunk]:
+        """The rows, in file order, in chunks of about ``rows`` rows."""
+        if self.format == "csv":
+            yield from self._csv()
+        elif self.format == "jsonl":
+            yield from self._jsonl()
+        else:
+            for part in self._parts:
+                yield from self._parquet(part)
+
+    # ------------------------------------------------------------------ CSV
+
+    def _csv(self) -> Iterator[Chunk]:
+        import pyarrow.csv as pcsv
+
+        text_type = pa.dictionary(pa.int32(), pa.string())
+        bad: list[str] = []
+
+        def handler(row: Any) -> str:
+            bad.append(f"{self.path}: a row has {row.actual_columns} fields but the header has "
+                       f"{row.expected_columns}: {row.text[:80]!r}; quote values that contain a comma")
+            return "error"
+
+        block = max(1 << 16, min(self.rows * 200, 1 << 26))
+        with pa.OSFile(self.path) as raw:
+            try:
+                reader = pcsv.open_csv(
+                    raw,
+                    read_options=pcsv.ReadOptions(block_size=block, encoding="utf8"),
+                    parse_options=pcsv.ParseOptions(invalid_row_handler=handler),
+                    convert_options=pcsv.ConvertOptions(
+                        column_types={name: text_type for name in self.columns},
+                        strings_can_be_null=True, quoted_strings_can_be_null=False, null_values=[""]),
+                )
+                for batch in reader:
+                    self.done = raw.tell()
+                    yield Chunk({name: batch.column(i) for i, name in enumerate(batch.schema.names)},
+                                batch.num_rows, text=True)
+            except pa.ArrowInvalid as exc:
+                raise UsageError(bad[0] if bad else f"{self.path}: cannot read the CSV file ({exc})") from None
+        self.done = self.total
+
+    # ------------------------------------------------------------------ Parquet
+
+    def _parquet(self, part: Path) -> Iterator[Chunk]:
+        import pyarrow.parquet as pq
+
+        try:
+            meta = pq.ParquetFile(part)
+            texts = [f.name for f in meta.schema_arrow if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)]
+            handle = pq.ParquetFile(part, read_dictionary=texts)
+        except (OSError, pa.ArrowException) as exc:
+            raise UsageError(f"{part}: cannot read it as Parquet ({exc})") from None
+        names = list(handle.schema_arrow.names)
+        if names != self.columns:
+            raise UsageError(f"{part}: its columns ({', '.join(names)}) differ from those of {self._parts[0]} "
+                             f"({', '.join(self.columns)}); every part must have the same columns")
+        for batch in handle.iter_batches(batch_size=self.rows):
+            self.done += batch.num_rows
+            yield Chunk({name: batch.column(i) for i, name in enumerate(names)}, batch.num_rows)
+
+    # ------------------------------------------------------------------ JSON Lines
+
+    def _jsonl(self) -> Iterator[Chunk]:
+        size = max(1 << 16, min(self.rows * 400, 1 << 26))
+        first_line = 1
+        with open(self.path, "rb") as fh:
+            rest = b""
+            while True:
+                data = fh.read(size)
+                buf = rest + data
+                if data:
+                    cut = buf.rfind(b"\n") + 1
+                    block, rest = buf[:cut], buf[cut:]
+                    if not block:
+                        rest = buf
+                        continue
+                else:
+                    block, rest = buf, b""
+                if block.strip():
+                    chunk = _json_block(block, first_line, self.path)
+                    if not self.columns:
+                        self.columns = list(chunk.columns)
+                    self.done = fh.tell() - len(rest)
+                    yield chunk
+                first_line += block.count(b"\n")
+                if not data:
+                    break
+
+    def first_columns(self) -> list[str]:
+        """The column names (for JSON Lines: the keys of the first block, read here)."""
+        if self.format == "jsonl" and not self.columns:
+            with open(self.path, "rb") as fh:
+                head = fh.read(1 << 20)
+            cut = head.rfind(b"\n") + 1 if len(head) == 1 << 20 else len(head)
+            if head[:cut].strip():
+                self.columns = list(_json_block(head[:cut], 1, self.path).columns)
+        return self.columns
+
+
+def _csv_header(path: str) -> list[str]:
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as fh:
+            header = next(csv.reader(fh), None)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"{path}: cannot read the CSV header ({exc})") from None
+    if not header:
+        raise UsageError(f"{path}: the file is empty; a CSV input starts with a header row of column names")
+    dupes = sorted({h for h in header if header.count(h) > 1})
+    if dupes:
+        raise UsageError(f"{path}: column '{dupes[0]}' appears more than once in the header")
+    return header
+
+
+def _json_block(block: bytes, first_line: int, path: str) -> Chunk:
+    """Parse whole lines of JSON: typed by pyarrow when it can, else one line at a time."""
+    import pyarrow.json as pjson
+
+    try:
+        table = pjson.read_json(io.BytesIO(block), read_options=pjson.ReadOptions(block_size=len(block) + 1))
+        table = table.combine_chunks()
+        return Chunk({name: table.column(name).chunk(0) if table.column(name).num_chunks else
+                      pa.array([], table.column(name).type) for name in table.column_names}, table.num_rows)
+    except pa.ArrowInvalid:
+        pass
+    rows: list[dict[str, Any]] = []
+    errors: dict[int, str] = {}
+    for number, line in enumerate(block.split(b"\n"), first_line):
+        if not line.strip():
+            continue
+        try:
+            value = json.loads(line)
+        except ValueError as exc:
+            errors[len(rows)] = f"{path}:{number}: not a valid JSON line ({exc})"
+            value = {}
+        if not isinstance(value, dict):
+            errors.setdefault(len(rows), f"{path}:{number}: a JSON line must be an object of fact names and values")
+            value = {}
+        rows.append(value)
+    names = list(dict.fromkeys(k for row in rows for k in row))
+    return Chunk({name: [row.get(name) for row in rows] for name in names}, len(rows), errors)
+
+
+# ---------------------------------------------------------------------------------- output
+
+
+class Output:
+    """A batch output file written chunk by chunk; the file appears only on :meth:`commit`."""
+
+    def __init__(self, path: str | Path, schema: pa.Schema) -> None:
+        self.path = Path(path)
+        self.format = file_format(path)
+        if self.format == "parquet" and self.path.suffix.lower() not in (".parquet", ".pq"):
+            raise UsageError(f"{path}: the output must be one file ending in .csv, .jsonl, .ndjson or .parquet")
+        if not self.path.parent.is_dir():
+            raise UsageError(f"{path}: the folder {self.path.parent} does not exist")
+        self.temp = self.path.with_name(f".{self.path.name}.partial")
+        self.schema = schema
+        self._writer: Any = None
+        self._fh: Any = None
+        if self.format == "csv":
+            import pyarrow.csv as pcsv
+
+            fields = [pa.field(f.name, pa.string()) if pa.types.is_list(f.type) else f for f in schema]
+            self._writer = pcsv.CSVWriter(str(self.temp), pa.schema(fields),
+                                          write_options=pcsv.WriteOptions(quoting_style="needed"))
+        elif self.format == "parquet":
+            import pyarrow.parquet as pq
+
+            self._writer = pq.ParquetWriter(str(self.temp), schema)
+        else:
+            self._fh = open(self.temp, "w", encoding="utf-8")
+
+    def write(self, table: pa.Table) -> None:
+        """Append rows (a table with this output's schema)."""
+        if self.format == "csv":
+            columns = [pc.binary_join(col, ";") if pa.types.is_list(col.type) else col for col in table.columns]
+            self._writer.write_table(pa.table(columns, names=table.column_names))
+        elif self.format == "parquet":
+            self._writer.write_table(table)
+        else:
+            self._fh.write("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in table.to_pylist()))
+
+    def _close(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+        if self._fh is not None:
+            self._fh.close()
+            self._fh = None
+
+    def commit(self) -> None:
+        """Finish the file and move it to its name."""
+        self._close()
+        os.replace(self.temp, self.path)
+
+    def discard(self) -> None:
+        """Drop the partial file (after an error)."""
+        self._close()
+        self.temp.unlink(missing_ok=True)
+
+
+def open_input(path: str | Path, rows: int = 131072) -> Input:
+    """Open an input file (or Parquet folder or glob) for reading in chunks of about ``rows`` rows."""
+    return Input(path, rows)
+
+
+def open_output(path: str | Path, schema: pa.Schema) -> Output:
+    """Open an output file for writing rows of ``schema``."""
+    return Output(path, schema)

@@ -1,0 +1,246 @@
+"""The batch pipeline: chunks of input rows in, result rows and running counts out.
+
+:class:`BatchJob` holds what one run needs (the compiled pathway, an evaluator with its caches,
+the column coder, the optional auditor) and turns each :class:`~vcfgraph.batch.io.Chunk` into
+an Arrow table of results plus a :class:`Tally`. :func:`run_batch` streams a whole file through
+it (the local engine); :mod:`vcfgraph.batch.dask_engine` runs the same job per partition.
+
+Every input row gives exactly one output row, in input order. A row whose facts are invalid
+gets outcome ``invalid`` and its error; a row the pathway cannot decide gets ``route_error``;
+neither stops the batch.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable, Sequence
+
+import numpy as np
+import pyarrow as pa
+
+from vcfgraph.batch.audit import CLASSES, Auditor, count_classes
+from vcfgraph.batch.columns import ColumnCoder
+from vcfgraph.batch.compile import CompiledPathway, Evaluator, compile_pathway
+from vcfgraph.batch.io import Chunk, Input, open_input, open_output
+from vcfgraph.batch.masks import NULL
+from vcfgraph.batch.results import LIST_FIELDS, Registry
+from vcfgraph.errors import UsageError, did_you_mean
+from vcfgraph.model import Pathway
+
+__all__ = ["CASE_ID", "BatchJob", "Tally", "output_schema", "check_columns", "run_batch"]
+
+CASE_ID = "case_id"
+
+
+def output_schema(audit: str | None = None) -> pa.Schema:
+    """The columns of a batch output (lists become ``;``-joined text in CSV)."""
+    text, words = pa.string(), pa.list_(pa.string())
+    fields = [pa.field(CASE_ID, text), pa.field("outcome", text), pa.field("terminal", text)]
+    fields += [pa.field(name, words) for name in LIST_FIELDS]
+    fields.append(pa.field("error", text))
+    if audit:
+        fields += [pa.field(audit, text), pa.field("audit", text)]
+    return pa.schema(fields)
+
+
+@dataclass
+class Tally:
+    """Running counts of a batch: rows, outcomes, terminals, errors, traffic and audit classes."""
+
+    rows: int = 0
+    errors: int = 0
+    outcomes: Counter[str] = field(default_factory=Counter)
+    terminals: Counter[str] = field(default_factory=Counter)
+    nodes: Counter[str] = field(default_factory=Counter)
+    edges: Counter[str] = field(default_factory=Counter)
+    audit: Counter[tuple[str, str]] = field(default_factory=Counter)
+
+    def add(self, other: "Tally") -> None:
+        """Add another tally's counts to this one."""
+        self.rows += other.rows
+        self.errors += other.errors
+        for name in ("outcomes", "terminals", "nodes", "edges", "audit"):
+            getattr(self, name).update(getattr(other, name))
+
+
+def check_columns(columns: Sequence[str], pathway: Pathway, audit: str | None, where: str) -> None:
+    """Check an input's columns: fact names, ``case_id`` and the audit column, nothing else.
+
+    Raises:
+        UsageError: naming every unknown column with a suggestion, or the missing ones.
+    """
+    allowed = [f.name for f in pathway.facts] + [CASE_ID] + ([audit] if audit else [])
+    problems = [f"unknown column '{c}'{did_you_mean(c, allowed)}" for c in columns if c not in allowed]
+    if problems:
+        problems.append(f"columns must be '{CASE_ID}', fact names of the pathway"
+                        + (f" or the audit column '{audit}'" if audit else "")
+                        + "; `vcfgraph batch --help` lists the facts")
+        raise UsageError(f"{where}: " + "; ".join(problems))
+    if CASE_ID not in columns:
+        raise UsageError(f"{where}: there is no '{CASE_ID}' column; give every row an id in a '{CASE_ID}' column")
+    if audit and audit not in columns:
+        raise UsageError(f"{where}: there is no column '{audit}' to audit{did_you_mean(audit, columns)}")
+
+
+class BatchJob:
+    """Everything one run needs to turn chunks into result tables. One per thread or task."""
+
+    def __init__(self, compiled: CompiledPathway, audit: str | None = None) -> None:
+        self.pathway = compiled.pathway
+        self.evaluator = Evaluator(compiled)
+        self.coder = ColumnCoder(compiled.pathway)
+        self.auditor = Auditor(compiled.pathway, audit) if audit else None
+        self.schema = output_schema(audit)
+        self._allowed = {f.name for f in self.pathway.facts} | {CASE_ID} | ({audit} if audit else set())
+        self._table: pa.Table | None = None
+
+    def process(self, chunk: Chunk) -> tuple[pa.Table, Tally]:
+        """Evaluate one chunk.
+
+        Returns:
+            The output rows (one per input row, in order) and the chunk's counts.
+        """
+        n = chunk.n
+        errors: dict[int, list[str]] = {row: [message] for row, message in chunk.errors.items()}
+        codes = self._codes(chunk, errors)
+        rows = np.setdiff1d(np.arange(n), np.fromiter(errors, dtype=np.int64, count=len(errors)), assume_unique=True)
+        ev = self.evaluator.run(codes, rows, n)
+        for row, message in ev.errors.items():
+            errors.setdefault(row, []).append(message)
+        tally = Tally(rows=n, nodes=ev.nodes, edges=ev.edges)
+        registry = self.evaluator.registry
+        table = self._results(registry).take(pa.array(ev.ids))
+        columns = [_case_ids(chunk.columns.get(CASE_ID), n)] + table.columns
+        extra: list[pa.Array] = []
+        if self.auditor is not None:
+            classes, text, audit_errors = self.auditor.classify(chunk.columns[self.auditor.column], ev.ids, registry)
+            for row, message in audit_errors.items():
+                errors.setdefault(row, []).append(message)
+            extra = [text, pa.array(np.asarray(CLASSES, dtype=object)[classes], pa.string())]
+            tally.audit = count_classes(classes, ev.ids, registry)
+        columns.append(_errors(errors, n))
+        counts = np.bincount(ev.ids, minlength=len(registry))
+        for k in np.flatnonzero(counts):
+            result = registry.items[int(k)]
+            tally.outcomes[result.outcome] += int(counts[k])
+            if result.terminal:
+                tally.terminals[result.terminal] += int(counts[k])
+        tally.errors = len(errors)
+        return pa.Table.from_arrays(columns + extra, schema=self.schema), tally
+
+    def _codes(self, chunk: Chunk, errors: dict[int, list[str]]) -> dict[str, np.ndarray]:
+        codes: dict[str, np.ndarray] = {}
+        problems: list[tuple[str, np.ndarray]] = []
+        for fact in self.pathway.facts:
+            column = chunk.columns.get(fact.name)
+            if column is None:
+                codes[fact.name] = np.full(chunk.n, NULL, dtype=np.int64)
+                continue
+            codes[fact.name], bad = self.coder.encode(fact, column, chunk.text)
+            if bad is not None:
+                problems.append((fact.name, bad))
+        for name in chunk.columns:
+            if name not in self._allowed:  # a key that first appears deep in a JSON Lines file
+                problems.append((name, self._unknown_key(name, chunk.columns[name])))
+        for name, bad in sorted(problems, key=lambda p: p[0]):
+            for row in np.flatnonzero(bad >= 0):
+                errors.setdefault(int(row), []).append(self.coder.messages[bad[row]])
+        return codes
+
+    def _unknown_key(self, name: str, column: Any) -> np.ndarray:
+        values = column if isinstance(column, list) else column.to_pylist()
+        names = [f.name for f in self.pathway.facts]
+        mid = self.coder._message_id(f"unknown fact '{name}'{did_you_mean(name, names)}")
+        return np.array([-1 if v is None else mid for v in values], dtype=np.int32).reshape(-1)
+
+    def _results(self, registry: Registry) -> pa.Table:
+        if self._table is None or self._table.num_rows != len(registry):
+            items = registry.items
+            data: dict[str, Any] = {
+                "outcome": pa.array([r.outcome for r in items], pa.string()),
+                "terminal": pa.array([r.terminal for r in items], pa.string()),
+            }
+            for name in LIST_FIELDS:
+                data[name] = pa.array([list(getattr(r, name)) for r in items], pa.list_(pa.string()))
+            self._table = pa.table(data)
+        return self._table
+
+
+def _case_ids(column: Any, n: int) -> pa.Array:
+    if column is None:
+        return pa.nulls(n, pa.string())
+    if isinstance(column, list):
+        return pa.array([None if v is None else str(v) for v in column], pa.string())
+    if isinstance(column, pa.ChunkedArray):
+        column = column.combine_chunks()
+    if pa.types.is_dictionary(column.type):
+        return column.cast(pa.string())
+    if pa.types.is_string(column.type):
+        return column
+    return pa.array([None if v is None else str(v) for v in column.to_pylist()], pa.string())
+
+
+def _errors(errors: dict[int, list[str]], n: int) -> pa.Array:
+    if not errors:
+        return pa.nulls(n, pa.string())
+    values: list[str | None] = [None] * n
+    for row, messages in errors.items():
+        values[row] = "; ".join(messages)
+    return pa.array(values, pa.string())
+
+
+def run_batch(
+    pathway: Pathway,
+    source: str | Path,
+    target: str | Path,
+    *,
+    audit: str | None = None,
+    rows: int = 131072,
+    progress: Callable[[int, int], None] | None = None,
+) -> Tally:
+    """Trace every row of ``source`` and write one result row per input row to ``target``.
+
+    Args:
+        pathway: the pathway to trace on.
+        source: a CSV, JSON Lines or Parquet file (or a folder or glob of Parquet files).
+        target: the output file; its extension picks the format.
+        audit: the column naming the action taken, to classify against the recommendations.
+        rows: about how many rows to hold in memory at once.
+        progress: called with (done, total) after each chunk, in bytes or rows.
+
+    Returns:
+        The counts of the whole run.
+
+    Raises:
+        UsageError: unknown or missing columns, unreadable input, unwritable output.
+    """
+    if Path(source).resolve() == Path(target).resolve():
+        raise UsageError(f"{target}: the output would overwrite the input")
+    reader = open_input(source, rows)
+    check_columns(reader.first_columns(), pathway, audit, str(source))
+    job = BatchJob(compile_pathway(pathway), audit)
+    writer = open_output(target, job.schema)
+    total = Tally()
+    try:
+        for table, tally in _tables(job, reader.chunks()):
+            writer.write(table)
+            total.add(tally)
+            if progress is not None:
+                progress(reader.done, reader.total)
+    except BaseException:
+        writer.discard()
+        raise
+    writer.commit()
+    return total
+
+
+def _tables(job: BatchJob, chunks: Iterable[Chunk]) -> Iterable[tuple[pa.Table, Tally]]:
+    for chunk in chunks:
+        yield job.process(chunk)
+
+
+def describe_input(reader: Input) -> str:
+    """``file (format)`` for messages."""
+    return f"{reader.path} ({reader.format})"
