@@ -22,7 +22,7 @@ from vcfgraph.analysis.witness import describe_example, path_words, witness
 from vcfgraph.conditions import Value
 from vcfgraph.model import Pathway
 
-__all__ = ["PathResult", "OutcomeResult", "CheckReport", "verify"]
+__all__ = ["PathResult", "OutcomeResult", "CheckReport", "verify", "path_results"]
 
 FEASIBLE = ("variant", "handoff", "need_info")
 
@@ -98,8 +98,7 @@ def verify(pathway: Pathway, file: str | None = None) -> CheckReport:
     findings += _answer_findings(ex, name)
     props = [check_property(ex, p) for p in pathway.properties]
     findings += _property_findings(props, name)
-    paths = [PathResult(i + 1, leaf.path, leaf.outcome, leaf.node, witness(leaf.boxes, ex.domains) or {}, len(leaf.boxes))
-             for i, leaf in enumerate(_ordered(pathway, ex.leaves))]
+    paths = path_results(ex)
     outcomes = _outcomes(ex)
     stats = {
         "nodes": len(pathway.nodes), "edges": len(pathway.edges), "facts": len(pathway.facts),
@@ -109,6 +108,12 @@ def verify(pathway: Pathway, file: str | None = None) -> CheckReport:
         "boxes": sum(p.regions for p in paths),
     }
     return CheckReport(name, sort_findings(findings), props, paths, ex.infeasible, outcomes, stats, ex)
+
+
+def path_results(ex: Exploration) -> list[PathResult]:
+    """Every leaf of the walk as a numbered path with its witness, in a stable order."""
+    return [PathResult(i + 1, leaf.path, leaf.outcome, leaf.node, witness(leaf.boxes, ex.domains) or {}, len(leaf.boxes))
+            for i, leaf in enumerate(_ordered(ex.pathway, ex.leaves))]
 
 
 def _ordered(pathway: Pathway, leaves: list[Leaf]) -> list[Leaf]:

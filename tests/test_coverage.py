@@ -1,0 +1,140 @@
+"""``vcfgraph coverage``: numbers from the engine's routes, witnesses that really cover, LCOV, and
+--fail-under on the bundled case library."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from vcfgraph.analysis.coverage import coverage, coverage_text, coverage_to_dict, lcov_text
+from vcfgraph.analysis.witness import as_case
+from vcfgraph.cli import main
+from vcfgraph.cli.coverage import case_files
+from vcfgraph.engine import trace
+from vcfgraph.load import load_cases, load_pathway
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "tests" / "data"
+TINY_CASES = DATA / "analysis" / "tiny-cases"
+PAINLESS = DATA / "analysis" / "painless.yaml"
+GOLDEN = ROOT / "tests" / "golden" / "analysis" / "coverage"
+CASES = ROOT / "cases"
+
+
+def _golden(name: str, text: str, update: bool) -> None:
+    path = GOLDEN / name
+    if update:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    assert text == path.read_text()
+
+
+def _load(pathway, *items):
+    return [c for f in case_files([str(i) for i in items]) for c in load_cases(f, pathway)]
+
+
+def test_tiny_suite_numbers_and_outputs(tiny, update_goldens: bool) -> None:
+    cov = coverage(tiny, _load(tiny, TINY_CASES))
+    data = coverage_to_dict(cov, "tests/data/tiny.yaml")
+    assert (data["node_coverage"], data["edge_coverage"], data["rating_coverage"]) == (62.5, 50.0, 50.0)
+    assert data["uncovered_nodes"] == ["V_quiet", "H_refer", "a_rest"]
+    assert data["uncovered_edges"] == ["q_pain->V_quiet", "q_levels->H_refer"]
+    assert data["edge_hits"] == {"q_pain->q_levels": 3, "q_pain->V_quiet": 0, "q_levels->H_refer": 0, "q_levels->V_sore": 2}
+    _golden("tiny.json", json.dumps(data, indent=2) + "\n", update_goldens)
+    _golden("tiny.txt", coverage_text(cov, "tests/data/tiny.yaml"), update_goldens)
+
+
+def test_lcov_maps_hits_to_the_lines_nodes_and_answers_are_defined_on(tiny, update_goldens: bool) -> None:
+    cov = coverage(tiny, _load(tiny, TINY_CASES, PAINLESS))
+    text = lcov_text(cov, "tests/data/tiny.yaml")
+    _golden("tiny.lcov", text, update_goldens)
+    lines = (DATA / "tiny.yaml").read_text().splitlines()
+    da = dict(tuple(map(int, line[3:].split(","))) for line in text.splitlines() if line.startswith("DA:"))
+    assert "q_levels" in lines[28 - 1] and da[28] == 3
+    assert "to: H_refer" in lines[32 - 1] and da[32] == 0
+    assert "to: V_quiet" in lines[27 - 1] and da[27] == 1
+    for node in tiny.nodes:
+        assert da[node.loc.line] == cov.nodes[node.id]
+    for edge in tiny.edges:
+        assert da[edge.loc.line] == cov.edges[edge.id]
+
+
+def test_hits_are_the_routes_of_the_engine(bundled) -> None:
+    cases = _load(bundled, CASES)
+    cov = coverage(bundled, cases)
+    routes = [trace(bundled, c) for c in cases]
+    for edge in bundled.edges:
+        assert cov.edges[edge.id] == sum(edge.id in r.edges() for r in routes)
+    for node in bundled.nodes:
+        assert cov.nodes[node.id] == sum(node.id in r.nodes() for r in routes)
+
+
+def test_offered_witnesses_cover_what_they_are_offered_for(bundled) -> None:
+    cov = coverage(bundled, _load(bundled, CASES / "seed-incidental-t12.yaml"))
+    assert cov.offers and all(o is not None for o in cov.offers.values())
+    for item, offer in cov.offers.items():
+        route = trace(bundled, as_case(bundled, offer.facts))
+        assert item in route.nodes() + route.edges() + route.rating_edges(), item
+
+
+def test_bundled_case_library_covers_every_node_and_edge(bundled) -> None:
+    cov = coverage(bundled, _load(bundled, CASES))
+    assert (cov.uncovered("nodes"), cov.uncovered("edges")) == ([], [])
+    assert cov.errors == [] and cov.mismatches == []
+
+
+def test_fail_under_fails_when_a_case_is_removed(tmp_path: Path, capsys) -> None:
+    assert main(["coverage", str(CASES), "--fail-under", "100"]) == 0
+    capsys.readouterr()
+    bundled = load_pathway()
+    files = case_files([str(CASES)])
+    loaded = {f: load_cases(f, bundled) for f in files}
+    needed = []
+    for f in files:
+        cov = coverage(bundled, [c for g in files if g != f for c in loaded[g]])
+        if cov.uncovered("edges") or cov.uncovered("nodes"):
+            needed.append(f)
+    assert needed, "every case is redundant: removing one never lowers coverage"
+    for removed in needed:
+        folder = tmp_path / removed.stem
+        shutil.copytree(CASES, folder)
+        (folder / removed.relative_to(CASES)).unlink()
+        assert main(["coverage", str(folder), "--fail-under", "100"]) == 1
+        captured = capsys.readouterr()
+        assert "is under --fail-under 100%" in captured.err
+        assert "uncovered answer" in captured.out
+
+
+def test_cli_json_lcov_and_exit_codes(tmp_path: Path, capsys) -> None:
+    lcov = tmp_path / "out" / "tiny.lcov"
+    code = main(["coverage", str(TINY_CASES), "-g", str(DATA / "tiny.yaml"), "--json", "--lcov", str(lcov)])
+    assert code == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["edge_coverage"] == 50.0 and data["cases"] == 3
+    assert lcov.read_text().startswith("TN:\nSF:")
+    assert main(["coverage", str(TINY_CASES), "-g", str(DATA / "tiny.yaml"), "--fail-under", "60"]) == 1
+    assert "edge coverage 50.00% is under --fail-under 60%" in capsys.readouterr().err
+    assert main(["coverage", str(TINY_CASES), "-g", str(DATA / "tiny.yaml"), "--fail-under", "50"]) == 0
+    capsys.readouterr()
+
+
+@pytest.mark.parametrize("argv, words", [
+    (["coverage", "no-such-folder"], "no such file or folder"),
+    (["coverage", str(TINY_CASES), "--fail-under", "120"], "percentage from 0 to 100"),
+    (["coverage", str(DATA / "tiny.yaml")], "unknown key 'pathway' in a case"),
+])
+def test_cli_unusable_input_exits_2(argv, words, capsys) -> None:
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("vcfgraph: error: ") and words in err and "Traceback" not in err
+
+
+def test_cases_the_engine_rejects_are_listed_and_fail(capsys) -> None:
+    mutant = DATA / "mutants" / "overlap-or.yaml"
+    case = TINY_CASES / "more.yaml"
+    assert main(["coverage", str(case), "-g", str(mutant)]) == 1
+    out = capsys.readouterr().out
+    assert "case 'painful-bleeding': the engine rejected it: two answers of 'q_pain' both hold" in out

@@ -1,0 +1,208 @@
+"""Coverage of a case suite: which nodes, answers and ratings the suite's routes pass.
+
+Computed from the very :class:`~vcfgraph.model.Route` objects :func:`vcfgraph.engine.trace`
+returns (``Route.nodes()``, ``Route.edges()``, ``Route.rating_edges()``), so the numbers, the
+LCOV file and the heat map cannot disagree with what the engine does. For every node, answer
+or rating no case passes, the witness of the first path of the symbolic walk that passes it
+is offered as the case that would cover it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Mapping
+
+from vcfgraph.analysis.verify import PathResult, path_results
+from vcfgraph.analysis.walk import explore
+from vcfgraph.analysis.witness import describe_example, path_words
+from vcfgraph.conditions import Value
+from vcfgraph.engine import check_expected, trace
+from vcfgraph.errors import Location, RouteError
+from vcfgraph.model import Case, Pathway
+
+__all__ = ["Coverage", "coverage", "coverage_to_dict", "coverage_text", "lcov_text", "percent"]
+
+
+def percent(hit: int, total: int) -> float:
+    """``hit`` of ``total`` as a percentage rounded to two places; 100 when there is nothing."""
+    return round(100.0 * hit / total, 2) if total else 100.0
+
+
+@dataclass(frozen=True)
+class Offer:
+    """The witness case that would cover an uncovered item, and the path it takes."""
+
+    facts: Mapping[str, Value]
+    path: tuple[str, ...]
+
+
+@dataclass
+class Coverage:
+    """How a case suite covers a pathway.
+
+    Attributes:
+        pathway: the pathway.
+        cases: the case ids, in the order they were traced.
+        nodes / edges / ratings: id -> how many cases pass it, every id of the pathway, file order.
+        errors: (case id, message) of the cases the engine rejected.
+        mismatches: (case id, problem) where a route differs from its case file's expectations.
+        offers: uncovered id -> the witness case that would cover it (None when no case can).
+    """
+
+    pathway: Pathway
+    cases: list[str]
+    nodes: dict[str, int]
+    edges: dict[str, int]
+    ratings: dict[str, int]
+    errors: list[tuple[str, str]] = field(default_factory=list)
+    mismatches: list[tuple[str, str]] = field(default_factory=list)
+    offers: dict[str, Offer | None] = field(default_factory=dict)
+
+    def uncovered(self, kind: str) -> list[str]:
+        """Ids no case passes, in file order; kind is nodes, edges or ratings."""
+        return [k for k, v in getattr(self, kind).items() if v == 0]
+
+    def pct(self, kind: str) -> float:
+        hits: dict[str, int] = getattr(self, kind)
+        return percent(sum(1 for v in hits.values() if v), len(hits))
+
+
+def coverage(pathway: Pathway, cases: Iterable[Case]) -> Coverage:
+    """Trace every case and count what its route passes.
+
+    Args:
+        pathway: the pathway.
+        cases: the suite (ids should be unique; each is traced once).
+
+    Returns:
+        The coverage, with witness offers for every uncovered node, answer and rating.
+    """
+    cov = Coverage(pathway, [], {n.id: 0 for n in pathway.nodes}, {e.id: 0 for e in pathway.edges},
+                   {rid: 0 for rid, _, _ in pathway.rating_edges()})
+    for case in cases:
+        cov.cases.append(case.id)
+        try:
+            route = trace(pathway, case)
+        except RouteError as exc:
+            cov.errors.append((case.id, str(exc)))
+            continue
+        cov.mismatches += [(case.id, p) for p in check_expected(route, case)]
+        for table, ids in ((cov.nodes, route.nodes()), (cov.edges, route.edges()), (cov.ratings, route.rating_edges())):
+            for item in ids:
+                table[item] += 1
+    missing = [*cov.uncovered("nodes"), *cov.uncovered("edges"), *cov.uncovered("ratings")]
+    if missing:
+        cov.offers = _offers(pathway, missing)
+    return cov
+
+
+def _covers(pathway: Pathway, p: PathResult) -> set[str]:
+    """The nodes, answers and ratings a case following path ``p`` passes."""
+    by_id = {e.id: e for e in pathway.edges}
+    items = set(p.edges) | {by_id[e].source for e in p.edges} | {p.node}
+    if p.outcome == "variant":
+        for rating in pathway.node(p.node).ratings:
+            items |= {rating.action, f"{p.node}->{rating.action}"}
+    return items
+
+
+def _offers(pathway: Pathway, missing: list[str]) -> dict[str, Offer | None]:
+    paths = [p for p in path_results(explore(pathway)) if p.outcome in ("variant", "handoff", "need_info")]
+    out: dict[str, Offer | None] = {}
+    covered = [(p, _covers(pathway, p)) for p in paths]
+    for item in missing:
+        first = next((p for p, items in covered if item in items), None)
+        out[item] = Offer(first.witness, first.edges) if first else None
+    return out
+
+
+def _loc(pathway: Pathway, item: str) -> Location | None:
+    if pathway.has_node(item):
+        return pathway.node(item).loc
+    edge = next((e for e in pathway.edges if e.id == item), None)
+    if edge is not None:
+        return edge.loc
+    variant, _, action = item.partition("->")
+    rating = pathway.node(variant).rating(action) if pathway.has_node(variant) else None
+    return rating.loc if rating else None
+
+
+def coverage_to_dict(cov: Coverage, file: str) -> dict[str, Any]:
+    """The ``coverage --json`` format: percentages 0-100, hit counts, uncovered ids, offers."""
+    def offer(item: str) -> dict[str, Any] | None:
+        o = cov.offers.get(item)
+        return {"facts": dict(o.facts), "path": list(o.path)} if o else None
+
+    return {
+        "file": file,
+        "cases": len(cov.cases),
+        "node_coverage": cov.pct("nodes"),
+        "edge_coverage": cov.pct("edges"),
+        "rating_coverage": cov.pct("ratings"),
+        "uncovered_nodes": cov.uncovered("nodes"),
+        "uncovered_edges": cov.uncovered("edges"),
+        "uncovered_ratings": cov.uncovered("ratings"),
+        "witnesses": {item: offer(item) for item in cov.offers},
+        "node_hits": cov.nodes,
+        "edge_hits": cov.edges,
+        "rating_hits": cov.ratings,
+        "errors": [{"case": c, "error": m} for c, m in cov.errors],
+        "mismatches": [{"case": c, "problem": m} for c, m in cov.mismatches],
+    }
+
+
+def coverage_text(cov: Coverage, file: str) -> str:
+    """The coverage for people: the three percentages, then every uncovered item with a witness."""
+    lines = [f"vcfgraph coverage: {len(cov.cases)} case(s) on {file}", ""]
+    for title, kind in (("Nodes", "nodes"), ("Answers", "edges"), ("Ratings", "ratings")):
+        hits: dict[str, int] = getattr(cov, kind)
+        lines.append(f"  {title + ':':<9}{sum(1 for v in hits.values() if v):>4}/{len(hits):<4} {cov.pct(kind):6.2f}%")
+    for title, kind in (("node", "nodes"), ("answer", "edges"), ("rating", "ratings")):
+        for item in cov.uncovered(kind):
+            loc = _loc(cov.pathway, item)
+            where = f"{file}:{loc.line}:{loc.col}" if loc and loc.line else file
+            lines.append(f"{where}: uncovered {title} {item}")
+            o = cov.offers.get(item)
+            if o is None:
+                lines.append("    no case can reach it (see vcfgraph check)")
+            else:
+                lines.append(f"    witness case: {describe_example(o.facts)}")
+                lines.append(f"    path: {path_words(cov.pathway, o.path)}")
+    for case, message in cov.errors:
+        lines.append(f"case '{case}': the engine rejected it: {message}")
+    for case, problem in cov.mismatches:
+        lines.append(f"case '{case}': {problem}")
+    return "\n".join(lines) + "\n"
+
+
+def lcov_text(cov: Coverage, file: str) -> str:
+    """LCOV tracefile: one ``DA`` line per YAML line defining a node, answer or rating (hits =
+    number of cases passing it) and one ``BRDA`` branch per answer of each question.
+
+    Args:
+        cov: the coverage.
+        file: the pathway file name for ``SF:``.
+    """
+    lines: dict[int, int] = {}
+    pathway = cov.pathway
+    for kind in ("nodes", "edges", "ratings"):
+        for item, hits in getattr(cov, kind).items():
+            loc = _loc(pathway, item)
+            if loc and loc.line:
+                lines[loc.line] = max(lines.get(loc.line, 0), hits)
+    out = ["TN:", f"SF:{file}"]
+    branches = 0
+    hit_branches = 0
+    for block, node in enumerate(pathway.of_kind("question")):
+        if not node.loc or not node.loc.line:
+            continue
+        reached = cov.nodes[node.id] > 0
+        for i, edge in enumerate(pathway.out_edges(node.id)):
+            taken = cov.edges[edge.id]
+            out.append(f"BRDA:{node.loc.line},{block},{i},{taken if reached else '-'}")
+            branches += 1
+            hit_branches += taken > 0
+    out += [f"BRF:{branches}", f"BRH:{hit_branches}"]
+    out += [f"DA:{line},{hits}" for line, hits in sorted(lines.items())]
+    out += [f"LF:{len(lines)}", f"LH:{sum(1 for h in lines.values() if h)}", "end_of_record"]
+    return "\n".join(out) + "\n"

@@ -1,0 +1,101 @@
+"""``vcfgraph coverage``: how well a case suite covers the pathway, with witnesses for the gaps."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from vcfgraph.cli.check import display_path
+from vcfgraph.cli.common import add_command, add_graph_option, load_graph
+from vcfgraph.errors import UsageError
+from vcfgraph.load import load_cases
+from vcfgraph.model import Case, Pathway
+
+__all__ = ["register", "run", "case_files"]
+
+_SUFFIXES = (".yaml", ".yml", ".json")
+
+
+def register(sub: Any) -> None:
+    p = add_command(
+        sub, "coverage", "node, answer and rating coverage of a case suite",
+        "Trace every case and report which nodes, answers (edges) and variant ratings the routes "
+        "pass, as the engine takes them. Every node and answer no case reaches is listed with its "
+        "place in the pathway file and a witness case that would cover it. CASES are case files "
+        "or folders (every .yaml, .yml and .json file below, in name order).",
+    )
+    p.add_argument("cases", nargs="+", metavar="CASES", help="case files or folders of case files")
+    add_graph_option(p)
+    p.add_argument("--json", action="store_true", help="print the coverage as one JSON object")
+    p.add_argument("--lcov", metavar="FILE", help="also write an LCOV tracefile mapping hits to the pathway's lines")
+    p.add_argument("--html", metavar="DIR", help="also write DIR/index.html: the pathway heat-mapped by cases per answer")
+    p.add_argument("--fail-under", metavar="PCT", type=float, default=None,
+                   help="exit 1 when node or edge coverage is below PCT (0-100)")
+    p.set_defaults(func=run)
+
+
+def case_files(items: list[str]) -> list[Path]:
+    """The case files named, folders expanded to their case files in sorted order.
+
+    Raises:
+        UsageError: a name is neither a file nor a folder, or a folder holds no case file.
+    """
+    out: list[Path] = []
+    for item in items:
+        path = Path(item)
+        if path.is_dir():
+            found = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix in _SUFFIXES)
+            if not found:
+                raise UsageError(f"{item}: the folder holds no case file (.yaml, .yml or .json)")
+            out += found
+        elif path.is_file():
+            out.append(path)
+        else:
+            raise UsageError(f"{item}: no such file or folder")
+    return out
+
+
+def _cases(pathway: Pathway, items: list[str]) -> list[Case]:
+    cases: list[Case] = []
+    for path in case_files(items):
+        cases += load_cases(path, pathway)
+    return cases
+
+
+def run(args: argparse.Namespace) -> int:
+    from vcfgraph.analysis.coverage import coverage, coverage_text, coverage_to_dict, lcov_text
+
+    if args.fail_under is not None and not 0 <= args.fail_under <= 100:
+        raise UsageError(f"--fail-under needs a percentage from 0 to 100, got {args.fail_under:g}")
+    pathway = load_graph(args)
+    name = display_path(args.graph)
+    cov = coverage(pathway, _cases(pathway, args.cases))
+    if args.lcov:
+        _write(Path(args.lcov), lcov_text(cov, name))
+    if args.html:
+        from vcfgraph.analysis.heat import coverage_page
+
+        _write(Path(args.html) / "index.html", coverage_page(cov, name))
+    if args.json:
+        print(json.dumps(coverage_to_dict(cov, name), ensure_ascii=False, indent=2))
+    else:
+        sys.stdout.write(coverage_text(cov, name))
+    status = 1 if cov.errors else 0
+    if args.fail_under is not None:
+        for title, kind in (("node", "nodes"), ("edge", "edges")):
+            if cov.pct(kind) < args.fail_under:
+                print(f"vcfgraph: {title} coverage {cov.pct(kind):.2f}% is under --fail-under {args.fail_under:g}%",
+                      file=sys.stderr)
+                status = 1
+    return status
+
+
+def _write(path: Path, text: str) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot write ({exc.strerror or exc})") from None
