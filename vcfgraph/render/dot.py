@@ -368,7 +368,7 @@ def route_only_dot(pathway: Pathway, route: Route, title: str) -> str:
     """
     states = route_states(pathway, route)
     g = _digraph(f"route_{pathway.meta.id}", title)
-    g.attr("graph", nodesep="0.25", ranksep="0.35")
+    g.attr("graph", nodesep="0.25", ranksep="0.35", rankdir="LR")
     for step in route.steps:
         _add_node(g, pathway, pathway.node(step.node), states)
     if route.terminal:
