@@ -74,9 +74,8 @@ def check_columns(columns: Sequence[str], pathway: Pathway, audit: str | None, w
     allowed = [f.name for f in pathway.facts] + [CASE_ID] + ([audit] if audit else [])
     problems = [f"unknown column '{c}'{did_you_mean(c, allowed)}" for c in columns if c not in allowed]
     if problems:
-        problems.append(f"columns must be '{CASE_ID}', fact names of the pathway"
-                        + (f" or the audit column '{audit}'" if audit else "")
-                        + "; `vcfgraph batch --help` lists the facts")
+        problems.append(f"columns must be '{CASE_ID}', the audit column (--audit COLUMN) or facts of the pathway: "
+                        + ", ".join(sorted(f.name for f in pathway.facts)))
         raise UsageError(f"{where}: " + "; ".join(problems))
     if CASE_ID not in columns:
         raise UsageError(f"{where}: there is no '{CASE_ID}' column; give every row an id in a '{CASE_ID}' column")

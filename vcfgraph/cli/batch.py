@@ -1,0 +1,118 @@
+"""``vcfgraph batch``: trace a whole file of cases, and audit the care actually given."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any, Callable
+
+from vcfgraph.cli.common import add_command, add_graph_option, load_graph
+from vcfgraph.errors import UsageError
+
+DESCRIPTION = """\
+Trace every row of INPUT through the pathway and write one result row per input row, in input
+order, to OUTPUT. Formats follow the extension: .csv, .jsonl / .ndjson, .parquet (the input may
+also be a folder or glob of Parquet files).
+
+Input columns: 'case_id', fact names of the pathway, and the --audit column; any other column is
+an error. A fact column that is absent means the fact is not known in every row. In CSV write
+booleans as true/false, numbers as digits, enum values as text, and leave a cell empty (or
+write null / unknown) when the fact is not known. Parquet and JSON values must have the fact's
+type (a boolean, a whole number, a text value).
+
+Output columns: case_id, outcome (variant, handoff, need_info, invalid, route_error), terminal,
+missing, usually_appropriate, may_be_appropriate, usually_not_appropriate, contraindicated
+(lists; joined by ';' in CSV), error (why a row is invalid or could not be routed; a bad row is
+reported here, never dropped), and with --audit the action column and its class.
+
+A summary (counts per outcome, variant and hand-off, invalid rows, and the audit per variant)
+is printed at the end; a progress bar shows on a terminal.
+"""
+
+EXIT_NOTE = "Exit code 0 when the batch completed (invalid rows are reported in the output), " \
+            "1 when some rows hit a route error (the pathway could not decide them), 2 on a usage error."
+
+
+def register(sub: Any) -> None:
+    p = add_command(sub, "batch", "trace a file of cases in bulk (CSV, JSON Lines, Parquet) and audit the care given",
+                    DESCRIPTION + "\n" + EXIT_NOTE)
+    p.add_argument("input", metavar="INPUT", help="cases: .csv, .jsonl, .parquet, or a folder / glob of Parquet files")
+    p.add_argument("-o", "--output", required=True, metavar="OUTPUT", help="results file: .csv, .jsonl or .parquet")
+    add_graph_option(p)
+    p.add_argument("--audit", metavar="COLUMN", default=None,
+                   help="column naming the action taken (an action id or alias); classify it against the row's "
+                        "recommendations and report the rate of inappropriate care per variant")
+    p.add_argument("--html", metavar="DIR", default=None,
+                   help="write the pathway heat-mapped by traffic (and, with --audit, by inappropriate-care rate) here")
+    p.add_argument("--engine", choices=("local", "dask"), default="local",
+                   help="local: stream the file in this process (default); dask: one task per Parquet partition")
+    p.add_argument("--scheduler", metavar="ADDRESS", default=None,
+                   help="with --engine dask: a running Dask scheduler, e.g. tcp://host:8786 (default: a local cluster)")
+    p.add_argument("--workers", type=int, default=None, metavar="N",
+                   help="with --engine dask and no --scheduler: workers of the local cluster (default: CPU count)")
+    p.add_argument("--chunk-rows", type=int, default=131072, metavar="N",
+                   help="rows held in memory at once (default: 131072)")
+    p.add_argument("--summary-json", metavar="FILE", default=None, help="also write the summary as JSON here")
+    p.add_argument("--quiet", "-q", action="store_true", help="print no summary and no progress bar")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from vcfgraph.batch.summary import summary_data, summary_text
+
+    if args.chunk_rows < 1:
+        raise UsageError("--chunk-rows must be at least 1")
+    if args.engine == "local" and (args.scheduler or args.workers):
+        raise UsageError("--scheduler and --workers apply to --engine dask only")
+    pathway = load_graph(args)
+    with _progress(not args.quiet and sys.stderr.isatty(), args.engine) as progress:
+        if args.engine == "dask":
+            from vcfgraph.batch.dask_engine import run_dask
+
+            tally = run_dask(pathway, args.input, args.output, audit=args.audit, rows=args.chunk_rows,
+                             scheduler=args.scheduler, workers=args.workers, progress=progress)
+        else:
+            from vcfgraph.batch.run import run_batch
+
+            tally = run_batch(pathway, args.input, args.output, audit=args.audit, rows=args.chunk_rows,
+                              progress=progress)
+    if args.summary_json:
+        data = summary_data(tally, pathway, args.audit)
+        Path(args.summary_json).write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+    if args.html:
+        _write_heatmaps(pathway, tally, args.audit, Path(args.html))
+    if not args.quiet:
+        sys.stdout.write(summary_text(tally, pathway, args.audit))
+    return 1 if tally.outcomes.get("route_error", 0) else 0
+
+
+class _progress:
+    """A rich progress bar on stderr while the batch runs, or nothing."""
+
+    def __init__(self, show: bool, engine: str) -> None:
+        self.show = show
+        self.unit = "partitions" if engine == "dask" else "input"
+        self._bar: Any = None
+        self._task: Any = None
+
+    def __enter__(self) -> Callable[[int, int], None] | None:
+        if not self.show:
+            return None
+        from rich.console import Console
+        from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
+
+        self._bar = Progress(TextColumn("batch"), BarColumn(), TaskProgressColumn(), TimeRemainingColumn(),
+                             console=Console(stderr=True), transient=True)
+        self._bar.start()
+        self._task = self._bar.add_task(self.unit, total=None)
+        return self.update
+
+    def update(self, done: int, total: int) -> None:
+        self._bar.update(self._task, completed=done, total=total or None)
+
+    def __exit__(self, *exc: object) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+
