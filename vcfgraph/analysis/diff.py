@@ -1,0 +1,259 @@
+"""``diff(old, new)``: what a revision of a pathway changes, in behaviour and in structure.
+
+Behaviour: both pathways are walked symbolically over the same classes (the facts of both, int
+cut points united, see :func:`~vcfgraph.analysis.regions.merge_facts`). Each leaf is refined by
+the contraindications into regions with one **result** (outcome, terminal or stopping question,
+and the action lists). Regions of the old and new walk are intersected; wherever the results
+differ, the cases there change. Changes are grouped by (before, after), each with the witness
+case that has the fewest known facts and the paths it takes in both versions.
+
+Structure: facts, nodes, answers, ratings, contraindications and properties added, removed or
+changed, compared by id.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from typing import Any, Iterable, Mapping
+
+from vcfgraph import conditions as cm
+from vcfgraph.analysis.properties import offered_regions
+from vcfgraph.analysis.regions import Box, Domains, domains_of, intersect, merge_facts, minimal_case_facts
+from vcfgraph.analysis.walk import Exploration, Leaf, explore
+from vcfgraph.conditions import Value
+from vcfgraph.model import Pathway
+
+__all__ = ["Result", "Change", "Structural", "DiffReport", "diff", "structural_changes", "diff_to_dict", "diff_text"]
+
+_LISTS = (("UA", "usually_appropriate"), ("MBA", "may_be_appropriate"), ("UNA", "usually_not_appropriate"))
+
+
+@dataclass(frozen=True, order=True)
+class Result:
+    """What the engine makes of every case of a region.
+
+    ``node`` is the terminal, or the question where the walk stops (need_info, gap, overlap,
+    cycle); ``actions`` maps each rated action to its category, or ``contraindicated``.
+    """
+
+    outcome: str
+    node: str
+    actions: tuple[tuple[str, str], ...] = ()
+
+    def words(self) -> str:
+        where = f"{self.outcome} {self.node}" if self.outcome in ("variant", "handoff") else f"{self.outcome} at {self.node}"
+        return where
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"outcome": self.outcome, "node": self.node}
+        if self.outcome == "variant":
+            for category, key in _LISTS:
+                out[key] = [a for a, c in self.actions if c == category]
+            out["contraindicated"] = [a for a, c in self.actions if c == "contraindicated"]
+        return out
+
+
+@dataclass(frozen=True)
+class Change:
+    """A region whose result changes, with a witness and the paths it takes before and after."""
+
+    before: Result
+    after: Result
+    witness: Mapping[str, Value]
+    old_path: tuple[str, ...]
+    new_path: tuple[str, ...]
+    boxes: int
+
+    def action_changes(self) -> list[str]:
+        """``action: UA -> MBA`` for every action whose category changes (same terminal only)."""
+        if self.before.node != self.after.node:
+            return []
+        old, new = dict(self.before.actions), dict(self.after.actions)
+        return [f"{a}: {old.get(a, 'not rated')} -> {new.get(a, 'not rated')}"
+                for a in [*old, *(a for a in new if a not in old)] if old.get(a) != new.get(a)]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"before": self.before.to_dict(), "after": self.after.to_dict(), "actions": self.action_changes(),
+                "witness": dict(self.witness), "old_path": list(self.old_path), "new_path": list(self.new_path),
+                "boxes": self.boxes}
+
+
+@dataclass(frozen=True, order=True)
+class Structural:
+    """One structural change: ``what`` (fact, node, answer, rating, contraindication, property),
+    ``how`` (added, removed, changed), the id, and for a change the fields that differ."""
+
+    what: str
+    how: str
+    id: str
+    detail: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.what} {self.how}: {self.id}" + (f" ({self.detail})" if self.detail else "")
+
+
+@dataclass
+class DiffReport:
+    """The behavioural and structural differences between two pathways."""
+
+    changes: list[Change]
+    structural: list[Structural]
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.changes or self.structural else 0
+
+
+def diff(old: Pathway, new: Pathway) -> DiffReport:
+    """Compare two versions of a pathway over the whole case space.
+
+    Args:
+        old: the earlier version.
+        new: the later version.
+
+    Returns:
+        Behavioural changes grouped by (before, after) in a stable order, and structural changes.
+    """
+    domains = domains_of(merge_facts(old.facts, new.facts))
+    before = _regions(explore(old, domains))
+    after = _regions(explore(new, domains))
+    groups: dict[tuple, list[_Item]] = {}
+    for r_old, box_old, leaf_old in before:
+        for r_new, box_new, leaf_new in after:
+            if r_old == r_new:
+                continue
+            both = intersect(box_old, box_new)
+            if both is not None:
+                groups.setdefault(_signature(r_old, r_new), []).append((both, leaf_old, leaf_new, r_old, r_new))
+    changes = [_change(items, domains) for items in groups.values()]
+    changes.sort(key=lambda c: (c.old_path, c.before, c.after))
+    return DiffReport(changes, sorted(structural_changes(old, new)))
+
+
+_Item = tuple[Box, Leaf, Leaf, Result, Result]
+
+
+def _signature(before: Result, after: Result) -> tuple:
+    """What a change is: where the cases went and where they go now; when that is the same
+    terminal, which actions changed category."""
+    if (before.outcome, before.node) != (after.outcome, after.node):
+        return (before.outcome, before.node, after.outcome, after.node)
+    old, new = dict(before.actions), dict(after.actions)
+    return (before.outcome, before.node, tuple(sorted((a, old.get(a), new.get(a)) for a in {*old, *new}
+                                                      if old.get(a) != new.get(a))))
+
+
+def _change(items: list[_Item], domains: Domains) -> Change:
+    """One change: the witness is the case with the fewest known facts over all its boxes."""
+    found = minimal_case_facts([item[0] for item in items], domains)
+    assert found is not None
+    facts, index = found
+    _, leaf_old, leaf_new, r_old, r_new = items[index]
+    return Change(r_old, r_new, facts, leaf_old.path, leaf_new.path, len(items))
+
+
+def _regions(ex: Exploration) -> list[tuple[Result, Box, Leaf]]:
+    """Every box of every leaf with its result; variant leaves split by contraindications."""
+    out: list[tuple[Result, Box, Leaf]] = []
+    for leaf in ex.leaves:
+        if leaf.outcome != "variant":
+            out += [(Result(leaf.outcome, leaf.node), box, leaf) for box in leaf.boxes]
+            continue
+        ratings = ex.pathway.node(leaf.node).ratings
+        parts: list[tuple[dict[str, str], list[Box]]] = [({r.action: r.category for r in ratings}, list(leaf.boxes))]
+        for rating in ratings:
+            nxt = []
+            for actions, boxes in parts:
+                free, blocked = offered_regions(ex.pathway, leaf.node, rating.action, boxes, ex.domains)
+                if free:
+                    nxt.append((actions, free))
+                if blocked:
+                    nxt.append(({**actions, rating.action: "contraindicated"}, blocked))
+            parts = nxt
+        for actions, boxes in parts:
+            result = Result("variant", leaf.node, tuple(sorted(actions.items())))
+            out += [(result, box, leaf) for box in boxes]
+    return out
+
+
+# --------------------------------------------------------------------------- structure
+
+
+def _differing(a: Any, b: Any, skip: Iterable[str] = ()) -> list[str]:
+    names = [f.name for f in fields(a) if f.compare and f.name not in skip and not f.name.startswith("_")]
+    return [n for n in names if _plain(getattr(a, n)) != _plain(getattr(b, n))]
+
+
+def _plain(value: Any) -> Any:
+    """Conditions compare by their words, so a moved test (another ``path``) is no change."""
+    if isinstance(value, (cm.Test, cm.AllOf, cm.AnyOf, cm.Not)):
+        return cm.describe(value)
+    return value
+
+
+def _compare(what: str, old: Mapping[str, Any], new: Mapping[str, Any], skip: Iterable[str] = ()) -> list[Structural]:
+    out = [Structural(what, "removed", k) for k in old if k not in new]
+    out += [Structural(what, "added", k) for k in new if k not in old]
+    for k in old:
+        if k in new:
+            changed = _differing(old[k], new[k], skip)
+            if changed:
+                out.append(Structural(what, "changed", k, ", ".join(_detail(old[k], new[k], n) for n in changed)))
+    return out
+
+
+def _detail(a: Any, b: Any, name: str) -> str:
+    va, vb = _plain(getattr(a, name)), _plain(getattr(b, name))
+    short = (str, int, bool, type(None))
+    if isinstance(va, short) and isinstance(vb, short) and len(str(va)) + len(str(vb)) < 160:
+        return f"{name}: {cm.format_value(va)} -> {cm.format_value(vb)}"
+    return name
+
+
+def structural_changes(old: Pathway, new: Pathway) -> list[Structural]:
+    """Facts, nodes, answers, ratings, contraindications and properties added, removed, changed.
+
+    Ratings are compared on their own (``variant->action``), so a node counts as changed only
+    when something other than its ratings differs.
+    """
+    ratings_old = {rid: r for rid, _, r in old.rating_edges()}
+    ratings_new = {rid: r for rid, _, r in new.rating_edges()}
+    out = _compare("pathway", {"meta": old.meta}, {"meta": new.meta})
+    out += _compare("fact", {f.name: f for f in old.facts}, {f.name: f for f in new.facts})
+    out += _compare("node", {n.id: n for n in old.nodes}, {n.id: n for n in new.nodes}, skip=("ratings",))
+    out += _compare("answer", {e.id: e for e in old.edges}, {e.id: e for e in new.edges})
+    out += _compare("rating", ratings_old, ratings_new)
+    out += _compare("contraindication", {c.id: c for c in old.contraindications}, {c.id: c for c in new.contraindications})
+    out += _compare("property", {p.id: p for p in old.properties}, {p.id: p for p in new.properties})
+    return out
+
+
+# --------------------------------------------------------------------------- output
+
+
+def diff_to_dict(report: DiffReport, old_file: str, new_file: str) -> dict[str, Any]:
+    """The ``diff --json`` format."""
+    return {
+        "old": old_file,
+        "new": new_file,
+        "behavioural": [c.to_dict() for c in report.changes],
+        "structural": [{"what": s.what, "how": s.how, "id": s.id, "detail": s.detail or None} for s in report.structural],
+    }
+
+
+def diff_text(report: DiffReport, old: Pathway, new: Pathway, old_file: str, new_file: str) -> str:
+    """The differences for people: each behavioural change with its witness, then the structure."""
+    from vcfgraph.analysis.witness import describe_example, path_words
+
+    lines = [f"vcfgraph diff: {old_file} -> {new_file}", ""]
+    lines.append(f"Behavioural changes: {len(report.changes)}")
+    for i, c in enumerate(report.changes, 1):
+        lines.append(f"  {i}. {c.before.words()} -> {c.after.words()}")
+        for action in c.action_changes():
+            lines.append(f"     {action}")
+        lines.append(f"     witness case: {describe_example(c.witness)}")
+        lines.append(f"     old path: {path_words(old, c.old_path)}")
+        lines.append(f"     new path: {path_words(new, c.new_path)}")
+    lines += ["", f"Structural changes: {len(report.structural)}"]
+    lines += [f"  {s}" for s in report.structural]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,42 @@
+"""``vcfgraph diff``: the behavioural and structural difference between two pathway versions."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from vcfgraph.cli.check import display_path
+from vcfgraph.cli.common import add_command
+from vcfgraph.load import load_pathway
+
+__all__ = ["register", "run"]
+
+
+def register(sub: Any) -> None:
+    p = add_command(
+        sub, "diff", "what a pathway revision changes, with a witness case per change",
+        "Compare two versions of a pathway over every possible case: each region of cases whose "
+        "outcome, terminal or recommended actions change is listed with a witness case (the one "
+        "with the fewest known facts) and the paths it takes before and after; then the nodes, "
+        "answers, ratings, facts, contraindications and properties added, removed or changed. "
+        "Exits 0 when the versions do not differ, 1 when they do.",
+    )
+    p.add_argument("old", metavar="OLD", help="the earlier pathway file")
+    p.add_argument("new", metavar="NEW", help="the later pathway file")
+    p.add_argument("--json", action="store_true", help="print the differences as one JSON object")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from vcfgraph.analysis.diff import diff, diff_text, diff_to_dict
+
+    old, new = load_pathway(args.old), load_pathway(args.new)
+    names = display_path(args.old), display_path(args.new)
+    report = diff(old, new)
+    if args.json:
+        print(json.dumps(diff_to_dict(report, *names), ensure_ascii=False, indent=2))
+    else:
+        sys.stdout.write(diff_text(report, old, new, *names))
+    return report.exit_code
