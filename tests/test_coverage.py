@@ -138,3 +138,25 @@ def test_cases_the_engine_rejects_are_listed_and_fail(capsys) -> None:
     assert main(["coverage", str(case), "-g", str(mutant)]) == 1
     out = capsys.readouterr().out
     assert "case 'painful-bleeding': the engine rejected it: two answers of 'q_pain' both hold" in out
+
+
+def test_html_heatmap_shows_the_same_counts(tmp_path: Path, capsys, tiny) -> None:
+    """Runs whenever graphviz ``dot`` is installed; skipped only when it is truly absent."""
+    if shutil.which("dot") is None:
+        pytest.skip("graphviz 'dot' is not installed")
+    import html as html_lib
+    import re
+
+    out = tmp_path / "html"
+    assert main(["coverage", str(TINY_CASES), "-g", str(DATA / "tiny.yaml"), "--html", str(out)]) == 0
+    capsys.readouterr()
+    page = (out / "index.html").read_text(encoding="utf-8")
+    rows = {html_lib.unescape(i): int(v) for i, v in
+            re.findall(r'<td><code>([^<]+)</code></td><td>[^<]*</td><td class="value">(\d+)</td>', page)}
+    cov = coverage(tiny, _load(tiny, TINY_CASES))
+    assert rows == {**cov.nodes, **cov.edges, **cov.ratings}
+    assert "62.50% of nodes, 50.00% of answers" in page
+    again = tmp_path / "again"
+    assert main(["coverage", str(TINY_CASES), "-g", str(DATA / "tiny.yaml"), "--html", str(again)]) == 0
+    capsys.readouterr()
+    assert (again / "index.html").read_text(encoding="utf-8") == page

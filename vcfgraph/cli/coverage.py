@@ -76,9 +76,7 @@ def run(args: argparse.Namespace) -> int:
     if args.lcov:
         _write(Path(args.lcov), lcov_text(cov, name))
     if args.html:
-        from vcfgraph.analysis.heat import coverage_page
-
-        _write(Path(args.html) / "index.html", coverage_page(cov, name))
+        _write(Path(args.html) / "index.html", _heatmap(cov, name))
     if args.json:
         print(json.dumps(coverage_to_dict(cov, name), ensure_ascii=False, indent=2))
     else:
@@ -91,6 +89,22 @@ def run(args: argparse.Namespace) -> int:
                       file=sys.stderr)
                 status = 1
     return status
+
+
+def _heatmap(cov: Any, name: str) -> str:
+    """The pathway drawn by the renderer, shaded by how many cases pass each node, answer and rating."""
+    from vcfgraph.cli.graphviz_run import run_dot
+    from vcfgraph.render.dot import pathway_dot
+    from vcfgraph.render.heatmap import heatmap_page
+
+    pathway = cov.pathway
+    svg = run_dot(pathway_dot(pathway), "svg")
+    edges = cov.pct("edges")
+    caption = (f"How many of the {len(cov.cases)} cases pass each node, answer and rating of {name}: "
+               f"{cov.pct('nodes'):.2f}% of nodes, {edges:.2f}% of answers and {cov.pct('ratings'):.2f}% of "
+               "ratings are covered. Dotted elements are passed by no case.")
+    return heatmap_page(pathway, svg, title=f"Case coverage: {pathway.meta.title}", caption=caption,
+                        node_values=cov.nodes, edge_values={**cov.edges, **cov.ratings}, value_label="cases")
 
 
 def _write(path: Path, text: str) -> None:
