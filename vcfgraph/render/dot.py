@@ -354,6 +354,20 @@ def route_dot(pathway: Pathway, route: Route) -> str:
     return _full(pathway, route_states(pathway, route), _title(pathway))
 
 
+#: nodes per row of the route-only view: the route reads left to right, row after row
+ROUTE_ROW = 4
+
+
+def _snake_rows(g: graphviz.Digraph, chain: list[str]) -> None:
+    """Put the route's nodes in rows of :data:`ROUTE_ROW`, so a long route fits a slide."""
+    rows = [chain[i:i + ROUTE_ROW] for i in range(0, len(chain), ROUTE_ROW)]
+    for row in rows:
+        with g.subgraph() as same:
+            same.attr(rank="same")
+            for node_id in row:
+                same.node(node_id)
+
+
 def route_only_dot(pathway: Pathway, route: Route, title: str) -> str:
     """A compact diagram of the route alone, for slides.
 
@@ -368,20 +382,27 @@ def route_only_dot(pathway: Pathway, route: Route, title: str) -> str:
     """
     states = route_states(pathway, route)
     g = _digraph(f"route_{pathway.meta.id}", title)
-    g.attr("graph", nodesep="0.25", ranksep="0.35", rankdir="LR")
-    for step in route.steps:
-        _add_node(g, pathway, pathway.node(step.node), states)
-    if route.terminal:
-        _add_node(g, pathway, pathway.node(route.terminal), states)
-    for step in route.steps:
-        if step.edge and step.target:
-            look = edge_look("answer", "on")
-            label = f'<<FONT COLOR="{look.text}"><B>{wrap(step.answer or "", 22)}</B></FONT>>'
-            g.edge(step.node, step.target, id=step.edge, label=label, **dot_attrs(look, edge=True))
+    g.attr("graph", nodesep="0.5", ranksep="0.5")
+    chain = [s.node for s in route.steps] + ([route.terminal] if route.terminal else [])
+    for node_id in chain:
+        _add_node(g, pathway, pathway.node(node_id), states)
     if route.outcome == "need_info" and route.steps:
         names = ", ".join(route.missing_facts) or "a fact"
         look = node_look("question", "stop")
         g.node("need_info", id="need_info", shape="note", style="filled", fillcolor="#fff7d6", color=look.stroke,
                label=f"<<B>Needs information</B><BR/>{wrap(names, 30)}>")
-        g.edge(route.steps[-1].node, "need_info", id="need_info-edge", style="dashed", color=look.stroke)
+        chain.append("need_info")
+    _snake_rows(g, chain)
+    for i, step in enumerate(route.steps):
+        if step.edge and step.target:
+            look = edge_look("answer", "on")
+            label = f'<<FONT COLOR="{look.text}"><B>{wrap(step.answer or "", 18)}</B></FONT>>'
+            row, next_row = divmod(i, ROUTE_ROW)[0], divmod(i + 1, ROUTE_ROW)[0]
+            if row == next_row and row % 2 == 1:  # odd rows read right to left
+                g.edge(step.target, step.node, id=step.edge, label=label, dir="back", **dot_attrs(look, edge=True))
+            else:
+                g.edge(step.node, step.target, id=step.edge, label=label, **dot_attrs(look, edge=True))
+    if route.outcome == "need_info" and route.steps:
+        g.edge(route.steps[-1].node, "need_info", id="need_info-edge", style="dashed",
+               color=node_look("question", "stop").stroke)
     return g.source
