@@ -35,3 +35,40 @@ def tiny():
     from vcfgraph.load import load_pathway
 
     return load_pathway(DATA / "tiny.yaml")
+
+
+# ---------------------------------------------------------------- renderers (issue 4)
+RENDER_DATA = DATA / "render"
+
+
+@pytest.fixture(scope="session")
+def render_need_dot() -> str:
+    """The ``dot`` executable; tests that lay out diagrams skip only when it is truly absent."""
+    import shutil
+
+    found = shutil.which("dot")
+    if not found:
+        pytest.skip("Graphviz 'dot' is not installed (apt-get install graphviz)")
+    return found
+
+
+def _render_build_site(out: Path, *args: str) -> Path:
+    from vcfgraph.cli import main
+
+    assert main(["site", "-o", str(out), *args]) == 0, f"vcfgraph site {' '.join(args)} failed"
+    return out
+
+
+@pytest.fixture(scope="session")
+def render_tiny_site(tmp_path_factory: pytest.TempPathFactory, render_need_dot: str) -> Path:
+    """The site of the tiny pathway with its test cases and the case full of special characters."""
+    out = tmp_path_factory.mktemp("tiny-site")
+    return _render_build_site(out, "-g", str(DATA / "tiny.yaml"), "--cases",
+                              str(RENDER_DATA / "tiny-cases.yaml"), str(RENDER_DATA / "tricky-case.yaml"))
+
+
+@pytest.fixture(scope="session")
+def render_bundled_site(tmp_path_factory: pytest.TempPathFactory, render_need_dot: str) -> Path:
+    """The site of the bundled pathway and case library, built as ``make demo`` builds renders/."""
+    out = tmp_path_factory.mktemp("bundled-site")
+    return _render_build_site(out, "--cases", str(ROOT / "cases"))

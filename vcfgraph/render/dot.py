@@ -55,6 +55,8 @@ def wrap(text: str, width: int, *, align: str = "") -> str:
 class RouteStates:
     """Route state of every element: ``base`` for the pathway alone, else on / end / stop / off.
 
+    Nodes are keyed by node id, edges and rating rows by their DOM id (:func:`ids.dom_id`).
+
     ``categories`` maps a rated action to its category for the reached variant, and
     ``contraindicated`` lists actions that are not an option for the patient.
     """
@@ -94,11 +96,11 @@ def route_states(pathway: Pathway, route: Route) -> RouteStates:
     contra = tuple(c.action for c in route.contraindicated)
     for action in list(categories) + list(contra):
         nodes[action] = "on"
-    edges = {edge_id: "on" for edge_id in route.edges()}
+    edges = {ids.dom_id(edge_id): "on" for edge_id in route.edges()}
     for d in route.downstream:
         if d.kind == "reenter" and d.target:
             edges[ids.reenter_id(d.id)] = "on"
-    rows = {row: "on" for row in route.rating_edges()}
+    rows = {ids.dom_id(row): "on" for row in route.rating_edges()}
     return RouteStates(nodes, edges, rows, categories, contra, default="off")
 
 
@@ -169,7 +171,7 @@ def _rating_row(variant: Node, rating: Rating, label: str, dim: bool) -> str:
     style = ' STYLE="dashed"' if conf.dashed else ""
     score = str(rating.score) if rating.score is not None else "\u2013"
     tip = f"{label}: {cat.name} ({cat.code}), score {score}, {conf.name}"
-    row_id = ids.rating_id(variant.id, rating.action)
+    row_id = ids.dom_id(ids.rating_id(variant.id, rating.action))
     inner = (
         f'<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1"><TR>'
         f'<TD ALIGN="LEFT" WIDTH="62"><FONT COLOR="{text}"><B>{esc(cat.icon)} {cat.code}</B></FONT></TD>'
@@ -225,10 +227,10 @@ def _add_node(g: graphviz.Digraph, pathway: Pathway, node: Node, states: RouteSt
 
 def _add_edges(g: graphviz.Digraph, pathway: Pathway, states: RouteStates) -> None:
     for edge in pathway.edges:
-        state = states.edge(edge.id)
-        look = edge_look("answer", state)
+        edge_id = ids.dom_id(edge.id)
+        look = edge_look("answer", states.edge(edge_id))
         label = f'<<FONT COLOR="{look.text}">{wrap(edge.label, 18)}</FONT>>'
-        g.edge(edge.source, edge.target, id=edge.id, label=label, **dot_attrs(look, edge=True))
+        g.edge(edge.source, edge.target, id=edge_id, label=label, **dot_attrs(look, edge=True))
     for node in pathway.nodes:
         for d in node.downstream:
             if d.kind != "reenter" or not d.target or not pathway.has_node(d.target):
@@ -257,14 +259,14 @@ def _add_actions(g: graphviz.Digraph, pathway: Pathway, states: RouteStates) -> 
             per_row = 4
             rows = [nodes[i:i + per_row] for i in range(0, len(nodes), per_row)]
             for upper, lower in zip(rows, rows[1:]):
-                sub.edge(upper[0].id, lower[0].id, style="invis", id=f"layout:{upper[0].id}")
+                sub.edge(upper[0].id, lower[0].id, style="invis", id=f"layout.{upper[0].id}")
             for row in rows:
                 with sub.subgraph() as same:
                     same.attr(rank="same")
                     for node in row:
                         same.node(node.id)
         for anchor in anchors:
-            g.edge(anchor, nodes[0].id, style="invis", id=f"layout:{anchor}:{key}")
+            g.edge(anchor, nodes[0].id, style="invis", id=f"layout.{anchor}.{key}")
 
 
 _DASHED = ' STYLE="dashed"'
@@ -301,7 +303,7 @@ def _add_legend(g: graphviz.Digraph, pathway: Pathway) -> None:
     attrs.update(dot_attrs(node_look("legend", "base"), base_style=NODE_SHAPES["legend"]["style"]))
     g.node(ids.LEGEND_ID, label=_legend_label(), id=ids.LEGEND_ID, fontsize=str(FONT_SIZE["small"]), **attrs)
     for variant in pathway.of_kind("variant"):
-        g.edge(variant.id, ids.LEGEND_ID, style="invis", id=f"layout:{variant.id}:legend")
+        g.edge(variant.id, ids.LEGEND_ID, style="invis", id=f"layout.{variant.id}.legend")
 
 
 def _title(pathway: Pathway) -> str:
@@ -399,9 +401,9 @@ def route_only_dot(pathway: Pathway, route: Route, title: str) -> str:
             label = f'<<FONT COLOR="{look.text}"><B>{wrap(step.answer or "", 18)}</B></FONT>>'
             row, next_row = divmod(i, ROUTE_ROW)[0], divmod(i + 1, ROUTE_ROW)[0]
             if row == next_row and row % 2 == 1:  # odd rows read right to left
-                g.edge(step.target, step.node, id=step.edge, label=label, dir="back", **dot_attrs(look, edge=True))
+                g.edge(step.target, step.node, id=ids.dom_id(step.edge), label=label, dir="back", **dot_attrs(look, edge=True))
             else:
-                g.edge(step.node, step.target, id=step.edge, label=label, **dot_attrs(look, edge=True))
+                g.edge(step.node, step.target, id=ids.dom_id(step.edge), label=label, **dot_attrs(look, edge=True))
     if route.outcome == "need_info" and route.steps:
         g.edge(route.steps[-1].node, "need_info", id="need_info-edge", style="dashed",
                color=node_look("question", "stop").stroke)

@@ -18,7 +18,7 @@ from typing import Mapping
 from markupsafe import Markup
 
 from vcfgraph.model import Pathway
-from vcfgraph.render import html, svg
+from vcfgraph.render import html, ids, svg
 from vcfgraph.render.style import FONT, HEAT_BINS
 
 __all__ = ["heatmap_page", "heat_bin", "bin_ranges", "format_number", "heat_css"]
@@ -187,14 +187,15 @@ def heatmap_page(
         ValueError: the SVG is not well-formed.
     """
     root = svg.restyle(svg_text, pathway)
+    dom_edges = {ids.dom_id(k): v for k, v in edge_values.items()}
     values = list(node_values.values()) + list(edge_values.values())
     top = max([v for v in values if math.isfinite(v)] + [0.0])
     for g in svg.element_groups(root, "node"):
         if pathway.has_node(g.get("id", "")) and g.get("id") not in node_values:
             g.set("class", f"{g.get('class', '')} vg-unvalued")
     _shade_nodes(root, node_values, top, value_label)
-    _shade_rows(root, edge_values, top, value_label)
-    _shade_edges(root, edge_values, top, value_label)
+    _shade_rows(root, dom_edges, top, value_label)
+    _shade_edges(root, dom_edges, top, value_label)
     diagram = svg.inline(root, label=f"{title}: the pathway shaded by {value_label}")
     bins = [{"bin": k, "words": words, "fill": HEAT_BINS[k][0], "ink": HEAT_BINS[k][1]} for k, words in bin_ranges(top)]
     return html.render(

@@ -85,13 +85,13 @@ def _annotate(root: ET.Element, pathway: Pathway | None) -> None:
             _add_class(g, f"vg-kind-{pathway.node(node_id).kind}")
         for row in g.iter(_G):
             row_id = row.get("id", "")
-            if row_id.startswith("a_") and "->" in row_id:
+            if row_id.startswith("a_") and "--" in row_id:
                 _add_class(row, "vg-row")
                 polys = [p for p in row.iter(_POLY)]
                 if polys:
                     _add_class(polys[-1] if len(polys) > 1 else polys[0], "vg-cell")
     for g in element_groups(root, "edge"):
-        if g.get("id", "").startswith("reenter:"):
+        if g.get("id", "").startswith("reenter."):
             _add_class(g, "vg-reenter")
         for el in g.iter():
             if el.tag == _PATH:
@@ -114,11 +114,11 @@ def _apply(root: ET.Element, pathway: Pathway | None, states: RouteStates) -> No
             row_id = row.get("id", "").removeprefix("a_")
             if row_id in states.rows:
                 _add_class(row, "vg-row-on")
-                if row_id.split("->", 1)[-1] in states.contraindicated:
+                if row_id.split("--", 1)[-1] in states.contraindicated:
                     _add_class(row, "vg-row-contra")
     for g in element_groups(root, "edge"):
         edge_id = g.get("id", "")
-        if edge_id.startswith("layout:"):
+        if edge_id.startswith("layout."):
             continue
         _add_class(g, f"vg-{states.edge(edge_id)}")
 
@@ -152,6 +152,9 @@ def restyle(
         ValueError: the SVG is not well-formed.
     """
     root = parse(svg)
+    for g in root.iter(_G):  # dot names the graph of a multi-graph run "page0,1_<id>"
+        if "graph" in _classes(g):
+            g.set("id", ids.GRAPH_ID)
     _annotate(root, pathway)
     if states is not None and states.default != "base":
         _apply(root, pathway, states)
