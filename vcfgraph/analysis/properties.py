@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from vcfgraph.analysis.regions import Box, Domains, minimal_case_facts, split_condition
+from vcfgraph.analysis.regions import Box, Domains, minimal_case_facts, split_condition, true_region
 from vcfgraph.analysis.walk import Exploration, Leaf
 from vcfgraph.conditions import Value
 from vcfgraph.model import Pathway, Property
@@ -127,7 +127,7 @@ def check_property(ex: Exploration, prop: Property) -> PropertyResult:
     found: list[tuple[Box, str, Leaf]] = []
     paths = 0
     for leaf in ex.leaves:
-        given = split_condition(leaf.boxes, prop.given, ex.domains).get(True, [])
+        given = true_region(leaf.boxes, prop.given, ex.domains)
         if not given:
             continue
         met = True

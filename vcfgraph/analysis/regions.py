@@ -17,7 +17,7 @@ from __future__ import annotations
 from itertools import product
 from typing import Callable, Hashable, Iterable, Mapping, Sequence
 
-from vcfgraph.conditions import Condition, Value, evaluate, facts_read
+from vcfgraph.conditions import AllOf, Condition, Value, evaluate, facts_read
 from vcfgraph.model import Fact, Pathway
 
 __all__ = [
@@ -27,6 +27,7 @@ __all__ = [
     "merge_facts",
     "split",
     "split_condition",
+    "true_region",
     "intersect",
     "minimal_point",
     "minimal_case_facts",
@@ -172,6 +173,22 @@ def split_condition(
     return out
 
 
+def true_region(boxes: Iterable[Box], cond: Condition, domains: Domains) -> list[dict[str, frozenset]]:
+    """The boxes of a region where a condition is True.
+
+    An ``and`` is applied one item at a time, so a long conjunction costs the sum of its items'
+    facts, not their product; other conditions are split on all the facts they read.
+    """
+    if isinstance(cond, AllOf):
+        region = [dict(b) for b in boxes]
+        for item in cond.items:
+            region = true_region(region, item, domains)
+            if not region:
+                break
+        return region
+    return split_condition(boxes, cond, domains).get(True, [])
+
+
 def intersect(a: Box, b: Box) -> dict[str, frozenset] | None:
     """The box of the points in both, or None when they share none."""
     out = dict(a)
@@ -195,12 +212,12 @@ def minimal_point(box: Box, domains: Domains) -> dict[str, Value]:
     Returns:
         fact name -> value, only for the facts that must be known.
     """
+    known = {name: values for name, values in box.items() if None not in values}
     out: dict[str, Value] = {}
     for name in domains:
-        values = box.get(name)
-        if values is None or None in values:
-            continue
-        out[name] = next(v for v in domains[name] if v in values)
+        if name in known:
+            values = known[name]
+            out[name] = next(v for v in domains[name] if v in values)
     return out
 
 

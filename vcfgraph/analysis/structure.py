@@ -39,27 +39,30 @@ def count_paths(pathway: Pathway, g: nx.DiGraph | None = None) -> int | None:
     return counts[pathway.entry]
 
 
-def structural_findings(pathway: Pathway, file: str) -> list[Finding]:
+def structural_findings(pathway: Pathway, file: str, g: nx.DiGraph | None = None) -> list[Finding]:
     """Every structural finding (codes VCF001 to VCF007).
 
     Args:
         pathway: a loaded pathway.
         file: the file name shown in locations.
+        g: the pathway's :func:`answer_graph`, when the caller has built it already.
 
     Returns:
         The findings, unsorted.
     """
-    g = answer_graph(pathway)
+    g = answer_graph(pathway) if g is None else g
     out: list[Finding] = []
     reach = nx.descendants(g, pathway.entry) | {pathway.entry}
+    targets = {e.target for e in pathway.edges}
+    reentered = {d.target for n in pathway.nodes for d in n.downstream if d.target}
     for node in pathway.nodes:
         loc = relocate(node.loc, file)
         if node.kind in ("question", "variant") and node.id not in reach:
             out.append(finding("VCF001", node.id, loc, file, f"{node.kind} '{node.id}' cannot be reached from the entry "
                                f"'{pathway.entry}'; add an answer leading to it or remove it"))
-        if node.kind == "handoff" and not any(e.target == node.id for e in pathway.edges):
+        if node.kind == "handoff" and node.id not in targets:
             out.append(finding("VCF007", node.id, loc, file, f"no answer leads to hand-off '{node.id}'"
-                               + (" (it is only a downstream re-entry target)" if _reentered(pathway, node.id) else "")))
+                               + (" (it is only a downstream re-entry target)" if node.id in reentered else "")))
         if node.kind == "variant" and not node.ratings:
             out.append(finding("VCF004", node.id, loc, file, f"variant '{node.id}' rates no action; add its ratings"))
     out += _dead_ends(pathway, g, file)
@@ -73,15 +76,14 @@ def structural_findings(pathway: Pathway, file: str) -> list[Finding]:
     return out
 
 
-def _reentered(pathway: Pathway, node_id: str) -> bool:
-    return any(d.target == node_id for n in pathway.nodes for d in n.downstream)
-
-
 def _dead_ends(pathway: Pathway, g: nx.DiGraph, file: str) -> list[Finding]:
-    terminals = [n.id for n in pathway.nodes if n.terminal]
-    can_finish: set[str] = set(terminals)
-    for t in terminals:
-        can_finish |= nx.ancestors(g, t)
+    can_finish = {n.id for n in pathway.nodes if n.terminal}
+    frontier = list(can_finish)
+    while frontier:
+        for before in g.predecessors(frontier.pop()):
+            if before not in can_finish:
+                can_finish.add(before)
+                frontier.append(before)
     out = []
     for node in pathway.of_kind("question"):
         if node.id not in can_finish:

@@ -16,7 +16,7 @@ from vcfgraph import conditions as cm
 from vcfgraph.analysis.findings import Finding, finding, relocate, sort_findings
 from vcfgraph.analysis.properties import PropertyResult, check_property
 from vcfgraph.analysis.regions import minimal_case_facts
-from vcfgraph.analysis.structure import count_paths, cycle_components, structural_findings
+from vcfgraph.analysis.structure import answer_graph, count_paths, cycle_components, structural_findings
 from vcfgraph.analysis.walk import Exploration, Infeasible, Leaf, explore, question_facts
 from vcfgraph.analysis.witness import describe_example, path_words, witness
 from vcfgraph.conditions import Value
@@ -92,8 +92,9 @@ def verify(pathway: Pathway, file: str | None = None) -> CheckReport:
     """
     name = file if file is not None else pathway.path
     ex = explore(pathway)
-    findings = structural_findings(pathway, name)
-    findings = _with_cycle_examples(findings, ex)
+    g = answer_graph(pathway)
+    findings = structural_findings(pathway, name, g)
+    findings = _with_cycle_examples(findings, ex, g)
     findings += _question_findings(ex, name)
     findings += _answer_findings(ex, name)
     props = [check_property(ex, p) for p in pathway.properties]
@@ -102,7 +103,7 @@ def verify(pathway: Pathway, file: str | None = None) -> CheckReport:
     outcomes = _outcomes(ex)
     stats = {
         "nodes": len(pathway.nodes), "edges": len(pathway.edges), "facts": len(pathway.facts),
-        "answer_paths": count_paths(pathway),
+        "answer_paths": count_paths(pathway, g),
         "paths": {k: sum(1 for p in paths if p.outcome == k) for k in ("variant", "handoff", "need_info", "gap", "overlap", "cycle")},
         "infeasible": len(ex.infeasible),
         "boxes": sum(p.regions for p in paths),
@@ -175,7 +176,8 @@ def _answer_findings(ex: Exploration, file: str) -> list[Finding]:
     """Dead answers (VCF103), infeasible paths (VCF104), nodes no case reaches (VCF105)."""
     pathway, out = ex.pathway, []
     taken = {e for leaf in ex.leaves for e in leaf.path}
-    reached = {n for leaf in ex.leaves for n in leaf.nodes}
+    sources = {e.id: e.source for e in pathway.edges}
+    reached = {sources[e] for e in taken} | {leaf.node for leaf in ex.leaves}
     by_edge: dict[str, list[Infeasible]] = {}
     for inf in ex.infeasible:
         by_edge.setdefault(inf.edge, []).append(inf)
@@ -206,10 +208,12 @@ def _answer_findings(ex: Exploration, file: str) -> list[Finding]:
     return out
 
 
-def _with_cycle_examples(findings: list[Finding], ex: Exploration) -> list[Finding]:
+def _with_cycle_examples(findings: list[Finding], ex: Exploration, g: Any) -> list[Finding]:
     """Give each cycle finding a case that runs into the cycle, when one does."""
     loops = ex.leaves_of("cycle")
-    members = {comp[0]: set(comp) for comp in cycle_components(ex.pathway)}
+    if not loops:
+        return findings
+    members = {comp[0]: set(comp) for comp in cycle_components(ex.pathway, g)}
     out = []
     for f in findings:
         if f.code == "VCF003":
@@ -241,14 +245,17 @@ def _property_findings(results: list[PropertyResult], file: str) -> list[Finding
 def _outcomes(ex: Exploration) -> list[OutcomeResult]:
     pathway = ex.pathway
     names = list(ex.domains)
+    by_node: dict[str, list[Leaf]] = {}
+    for leaf in ex.leaves:
+        if leaf.outcome in ("variant", "handoff"):
+            by_node.setdefault(leaf.node, []).append(leaf)
     out = []
     for node in pathway.nodes:
-        if not node.terminal:
+        leaves = by_node.get(node.id, [])
+        if not node.terminal or not leaves:
             continue
-        leaves = [leaf for leaf in ex.leaves if leaf.node == node.id and leaf.outcome == node.kind]
-        if not leaves:
-            continue
-        needs = [n for n in names if all(n in b and None not in b[n] for leaf in leaves for b in leaf.boxes)]
+        boxes = [b for leaf in leaves for b in leaf.boxes]
+        needs = [n for n in names if all(n in b and None not in b[n] for b in boxes)]
         without = [n for n in names if n not in needs]
         out.append(OutcomeResult(node.id, node.kind, len(leaves), tuple(needs), tuple(sorted(without))))
     return out

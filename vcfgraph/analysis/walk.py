@@ -48,11 +48,6 @@ class Leaf:
     boxes: tuple[Box, ...]
     edges: tuple[str, ...] = ()
 
-    @property
-    def nodes(self) -> tuple[str, ...]:
-        """Questions passed (from the path), then the node where it ended."""
-        return tuple(e.split("->", 1)[0] for e in self.path) + (self.node,)
-
 
 @dataclass(frozen=True)
 class Infeasible:

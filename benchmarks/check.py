@@ -1,0 +1,78 @@
+"""How long ``vcfgraph check`` takes: the bundled pathway, and generated ones of 1,000 and 10,000
+nodes with 30 facts. Printed, not asserted.
+
+    .venv/bin/python benchmarks/check.py
+
+For each pathway it prints the size, the number of paths the symbolic walk follows, the size
+of the case space (the product of every fact's classes with "not known"; never enumerated),
+the best of three timings of the whole check, and the time per path: that last column should
+stay roughly flat as pathways grow, since the work follows the paths, not the case space.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from gen_pathway import generate  # noqa: E402
+
+from vcfgraph.analysis.regions import domains_of  # noqa: E402
+from vcfgraph.analysis.verify import verify  # noqa: E402
+from vcfgraph.load import load_pathway  # noqa: E402
+from vcfgraph.model import Pathway  # noqa: E402
+
+
+def best_of(runs: int, fn) -> float:  # noqa: ANN001 - any callable
+    """The shortest of ``runs`` timings of ``fn()``, in seconds."""
+    best = math.inf
+    for _ in range(runs):
+        start = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def row(name: str, pathway: Pathway, runs: int = 3) -> str:
+    report = verify(pathway)
+    paths = len(report.paths)
+    space = math.prod(len(v) for v in domains_of(pathway.facts).values())
+    seconds = best_of(runs, lambda: verify(pathway))
+    return (f"{name:<22}{len(pathway.nodes):>7}{len(pathway.facts):>6}{paths:>8}{report.stats['infeasible']:>11}"
+            f"{space:>12.2e}{seconds:>10.3f}{seconds / paths * 1e6:>12.1f}")
+
+
+def _whole_command() -> None:
+    import contextlib
+    import io
+
+    from vcfgraph.cli import main as cli_main
+
+    with contextlib.redirect_stdout(io.StringIO()):
+        cli_main(["check"])
+
+
+def main() -> int:
+    header = (f"{'pathway':<22}{'nodes':>7}{'facts':>6}{'paths':>8}{'infeasible':>11}"
+              f"{'cases':>12}{'check s':>10}{'us / path':>12}")
+    print(header)
+    print("-" * len(header))
+    start = time.perf_counter()
+    bundled = load_pathway()
+    load_s = time.perf_counter() - start
+    print(row("bundled VCF pathway", bundled), flush=True)
+    for nodes in (1_000, 10_000):
+        print(row(f"generated {nodes:,}", generate(nodes)), flush=True)
+    command = best_of(3, _whole_command)
+    print(f"\nThe whole command 'vcfgraph check' on the bundled pathway (read, check, print): {command:.3f} s "
+          f"(reading the file alone: {load_s:.3f} s).")
+    print("'cases' is the size of the case space each check covers without enumerating it.")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
