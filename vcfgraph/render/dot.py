@@ -35,7 +35,7 @@ from vcfgraph.render.style import (
     node_look,
 )
 
-__all__ = ["pathway_dot", "route_dot", "route_only_dot", "RouteStates", "route_states", "esc", "wrap"]
+__all__ = ["pathway_dot", "route_dot", "route_only_dot", "RouteStates", "route_states", "esc", "plain", "wrap"]
 
 
 def esc(text: str) -> str:
@@ -49,6 +49,12 @@ def wrap(text: str, width: int, *, align: str = "") -> str:
     br = f'<BR ALIGN="{align}"/>' if align else "<BR/>"
     tail = br if align else ""
     return br.join(esc(line) for line in lines) + tail
+
+
+def plain(text: str) -> str:
+    """Text for a plain (non-HTML) DOT string shown literally: backslashes are not escapes and
+    ``&`` does not start an entity (Graphviz would otherwise decode ``&amp;``)."""
+    return graphviz.escape(text.replace("&", "&amp;"))
 
 
 @dataclass(frozen=True)
@@ -132,7 +138,7 @@ def _node_attrs(node: Node, state: str) -> dict[str, str]:
     attrs.update(dot_attrs(node_look(kind, state), base_style=shape["style"]))
     attrs["id"] = node.id
     if node.kind != "variant":  # a variant links from its title row: links must not nest
-        attrs.update(href="#" + ids.card_id(node.id), tooltip=_tooltip(node))
+        attrs.update(href="#" + ids.card_id(node.id), tooltip=plain(_tooltip(node)))
     return attrs
 
 

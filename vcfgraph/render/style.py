@@ -100,7 +100,7 @@ _BASE = {
 _ON = Look(stroke=HIGHLIGHT, width=4.0)
 _END = Look(stroke=HIGHLIGHT, width=6.0)
 _STOP = Look(stroke=HIGHLIGHT, width=4.0, dash=True)
-_OFF = Look(stroke="#c9c9c9", fill="#f7f7f7", text="#8c8c8c", opacity=0.35)
+_OFF = Look(stroke="#c9c9c9", width=1.0, fill="#f7f7f7", text="#8c8c8c", opacity=0.35)
 
 #: (node kind, route state) -> look; kinds include ``handoff-urgent`` and ``legend``
 NODE_LOOKS: dict[tuple[str, str], Look] = {}
