@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any, Mapping
 
+import networkx as nx
+
 from vcfgraph import conditions as cm
 from vcfgraph.analysis.findings import Finding, finding, relocate, sort_findings
 from vcfgraph.analysis.properties import PropertyResult, check_property
@@ -23,9 +25,6 @@ from vcfgraph.conditions import Value
 from vcfgraph.model import Pathway
 
 __all__ = ["PathResult", "OutcomeResult", "CheckReport", "verify", "path_results"]
-
-FEASIBLE = ("variant", "handoff", "need_info")
-
 
 @dataclass(frozen=True)
 class PathResult:
@@ -155,7 +154,7 @@ def _question_findings(ex: Exploration, file: str) -> list[Finding]:
         facts, leaf = _example_of(leaves, ex)
         node = pathway.node(node_id)
         seen = describe_example(facts, question_facts(pathway, node_id))
-        both = " and ".join(f"'{e}' ({cm.describe(_edge(pathway, e).condition)})" for e in edges)  # type: ignore[arg-type]
+        both = " and ".join(f"'{e}' ({_condition_words(pathway, e)})" for e in edges)
         out.append(finding("VCF102", node_id, relocate(node.loc, file), file,
                            f"answers {both} both hold when {seen}; make the conditions exclusive", facts, leaf.path))
     for (node_id, _), leaves in _group(ex.leaves, "need_info").items():
@@ -168,8 +167,9 @@ def _question_findings(ex: Exploration, file: str) -> list[Finding]:
     return out
 
 
-def _edge(pathway: Pathway, edge_id: str):  # noqa: ANN202 - a model Edge
-    return next(e for e in pathway.edges if e.id == edge_id)
+def _condition_words(pathway: Pathway, edge_id: str) -> str:
+    edge = next(e for e in pathway.edges if e.id == edge_id)
+    return cm.describe(edge.condition) if edge.condition is not None else "otherwise"
 
 
 def _answer_findings(ex: Exploration, file: str) -> list[Finding]:
@@ -208,7 +208,7 @@ def _answer_findings(ex: Exploration, file: str) -> list[Finding]:
     return out
 
 
-def _with_cycle_examples(findings: list[Finding], ex: Exploration, g: Any) -> list[Finding]:
+def _with_cycle_examples(findings: list[Finding], ex: Exploration, g: nx.DiGraph) -> list[Finding]:
     """Give each cycle finding a case that runs into the cycle, when one does."""
     loops = ex.leaves_of("cycle")
     if not loops:

@@ -131,6 +131,7 @@ class _Question:
         return key
 
     def split(self, boxes: tuple[Box, ...], domains: Domains) -> dict[Hashable, list[Box]]:
+        """The arriving region, grouped by the engine's decision (see :meth:`classify`)."""
         groups: dict[Hashable, list[Box]] = {}
         for box in boxes:
             for key, parts in split(box, self.names, self.on_path, domains).items():
