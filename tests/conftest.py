@@ -72,3 +72,16 @@ def render_bundled_site(tmp_path_factory: pytest.TempPathFactory, render_need_do
     """The site of the bundled pathway and case library, built as ``make demo`` builds renders/."""
     out = tmp_path_factory.mktemp("bundled-site")
     return _render_build_site(out, "--cases", str(ROOT / "cases"))
+
+
+@pytest.fixture(scope="session")
+def batch_generator():
+    """benchmarks/generate_cases.py as a module (the batch tests draw their cases with it)."""
+    import importlib.util
+
+    path = ROOT / "benchmarks" / "generate_cases.py"
+    spec = importlib.util.spec_from_file_location("vcfgraph_generate_cases", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
