@@ -1,9 +1,9 @@
 """Running Graphviz ``dot``: the only place a layout program is started.
 
-:func:`run_dot` lays out one DOT text; :func:`run_dot_many` lays out several in one ``dot`` run
-(Graphviz accepts many graphs in one input), so rendering N cases costs one run per output
-format. Output is made byte-reproducible: the creation date that PDF output embeds is replaced
-by a fixed one of the same length.
+:func:`run_dot` lays out and renders one DOT text. One graph per ``dot`` process: Graphviz 2.43
+accepts several graphs in one input, but then the order in which it draws clusters changes from
+run to run, so outputs would not be reproducible. Output is made byte-reproducible: the creation
+date that PDF output embeds is replaced by a fixed one of the same length.
 """
 
 from __future__ import annotations
@@ -12,13 +12,10 @@ import os
 import re
 import shutil
 import subprocess
-import tempfile
-from pathlib import Path
-from typing import Sequence
 
 from vcfgraph.errors import UsageError
 
-__all__ = ["FORMATS", "run_dot", "run_dot_many", "dot_runs", "dot_path"]
+__all__ = ["FORMATS", "run_dot", "dot_runs", "dot_path"]
 
 #: output formats ``dot`` is asked for
 FORMATS = ("svg", "pdf", "png", "dot")
@@ -90,30 +87,3 @@ def run_dot(dot_text: str, fmt: str) -> bytes:
     _check_format(fmt)
     out = _start([dot_path(), f"-T{fmt}"], dot_text.encode("utf-8"))
     return _reproducible(out, fmt)
-
-
-def run_dot_many(dot_texts: Sequence[str], fmt: str) -> list[bytes]:
-    """Lay out several graphs with one ``dot`` run.
-
-    Args:
-        dot_texts: graphs in DOT, one graph per text.
-        fmt: as for :func:`run_dot`.
-
-    Returns:
-        The rendered bytes of each graph, in order.
-
-    Raises:
-        UsageError: as for :func:`run_dot`.
-    """
-    _check_format(fmt)
-    if not dot_texts:
-        return []
-    with tempfile.TemporaryDirectory(prefix="vcfgraph-dot-") as tmp:
-        source = Path(tmp) / "graphs.gv"
-        source.write_text("\n".join(dot_texts), encoding="utf-8")
-        _start([dot_path(), f"-T{fmt}", "-O", str(source)], b"")
-        names = [f"graphs.gv.{fmt}"] + [f"graphs.gv.{i}.{fmt}" for i in range(2, len(dot_texts) + 1)]
-        try:
-            return [_reproducible((Path(tmp) / name).read_bytes(), fmt) for name in names]
-        except FileNotFoundError:
-            raise UsageError(f"dot wrote fewer {fmt} files than the {len(dot_texts)} graphs given") from None

@@ -1,8 +1,11 @@
 """``vcfgraph render``: the pathway, or cases' routes on it, as SVG, PDF, PNG, DOT or HTML.
 
 The pathway is laid out once; each case's route is drawn on that layout, so node positions are
-the same in every case diagram of a teaching deck. ``dot`` runs once for the shared layout and
-once for all the compact route-only views together, whatever the number of cases.
+the same in every case diagram of a teaching deck. For SVG and HTML, ``dot`` runs once for the
+shared layout whatever the number of cases (the route is a restyling of that SVG), plus one small
+run per case for its compact route-only view. PNG and PDF cannot be restyled after rendering, so
+each case's diagram is its own run of a DOT that differs from the base only in colours, which
+``dot`` lays out identically (the tests check the coordinates).
 Also holds what ``vcfgraph site`` shares with this command: reading case paths, tracing, writing.
 """
 
@@ -117,7 +120,7 @@ def write_files(out_dir: Path, files: Mapping[str, str | bytes]) -> None:
 
 
 def _diagrams(pathway: Pathway, entries: Sequence[Any], fmt: str) -> dict[str, str | bytes]:
-    from vcfgraph.cli.graphviz_run import run_dot, run_dot_many
+    from vcfgraph.cli.graphviz_run import run_dot
     from vcfgraph.render import dot
     from vcfgraph.render.site import case_svg, case_title, pathway_svg
 
@@ -136,28 +139,27 @@ def _diagrams(pathway: Pathway, entries: Sequence[Any], fmt: str) -> dict[str, s
             files[f"{e.slug}.svg"] = case_svg(pathway, e, layout)
         from vcfgraph.render import svg
 
-        for e, data in zip(entries, run_dot_many(compact, "svg")):
+        for e, text in zip(entries, compact):
+            data = run_dot(text, "svg")
             files[f"{e.slug}-route.svg"] = svg.standalone(svg.restyle(data, pathway), title=case_title(e.case))
         return files
     if not entries:
         files[f"pathway.{fmt}"] = run_dot(dot.pathway_dot(pathway), fmt)
         return files
-    full = run_dot_many([dot.route_dot(pathway, e.route) for e in entries], fmt)
-    for e, data in zip(entries, full):
-        files[f"{e.slug}.{fmt}"] = data
-    for e, data in zip(entries, run_dot_many(compact, fmt)):
-        files[f"{e.slug}-route.{fmt}"] = data
+    for e, text in zip(entries, compact):
+        files[f"{e.slug}.{fmt}"] = run_dot(dot.route_dot(pathway, e.route), fmt)
+        files[f"{e.slug}-route.{fmt}"] = run_dot(text, fmt)
     return files
 
 
 def site_files(pathway: Pathway, entries: Sequence[Any]) -> dict[str, str]:
-    """Every page of the site for ``entries``: two ``dot`` runs whatever their number."""
-    from vcfgraph.cli.graphviz_run import run_dot, run_dot_many
+    """Every page of the site: one ``dot`` run for the shared layout, one per case's route-only view."""
+    from vcfgraph.cli.graphviz_run import run_dot
     from vcfgraph.render import dot
     from vcfgraph.render.site import build_site, case_title
 
     layout = run_dot(dot.pathway_dot(pathway), "svg")
-    compact = run_dot_many([dot.route_only_dot(pathway, e.route, case_title(e.case)) for e in entries], "svg")
+    compact = [run_dot(dot.route_only_dot(pathway, e.route, case_title(e.case)), "svg") for e in entries]
     return build_site(pathway, layout, entries, compact)
 
 
