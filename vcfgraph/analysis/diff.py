@@ -3,8 +3,10 @@
 Behaviour: both pathways are walked symbolically over the same classes (the facts of both, int
 cut points united, see :func:`~vcfgraph.analysis.regions.merge_facts`). Each leaf is refined by
 the contraindications into regions with one **result** (outcome, terminal or stopping question,
-and the action lists). Regions of the old and new walk are intersected; wherever the results
-differ, the cases there change. Changes are grouped by (before, after), each with the witness
+and the action lists). The new pathway is walked starting from the old regions, each box tagged
+with the old region it came from, so every case class ends in one (old, new) pair without
+intersecting every old region with every new one; wherever the results differ, the cases there
+change. Changes are grouped by (before, after), each with the witness
 case that has the fewest known facts and the paths it takes in both versions.
 
 Structure: facts, nodes, answers, ratings, contraindications and properties added, removed or
@@ -18,13 +20,15 @@ from typing import Any, Iterable, Mapping
 
 from vcfgraph import conditions as cm
 from vcfgraph.analysis.properties import offered_regions
-from vcfgraph.analysis.regions import Box, Domains, domains_of, intersect, merge_facts, minimal_case_facts
+from vcfgraph.analysis.regions import Box, Domains, domains_of, merge_facts, minimal_case_facts
 from vcfgraph.analysis.walk import Exploration, Leaf, explore
 from vcfgraph.conditions import Value
 from vcfgraph.model import Pathway
 
 __all__ = ["Result", "Change", "Structural", "DiffReport", "diff", "structural_changes", "diff_to_dict", "diff_text"]
 
+#: the key under which each box of the new walk remembers the old region it came from
+_TAG = "\x00old-region"
 _LISTS = (("UA", "usually_appropriate"), ("MBA", "may_be_appropriate"), ("UNA", "usually_not_appropriate"))
 
 
@@ -116,15 +120,13 @@ def diff(old: Pathway, new: Pathway) -> DiffReport:
     """
     domains = domains_of(merge_facts(old.facts, new.facts))
     before = _regions(explore(old, domains))
-    after = _regions(explore(new, domains))
+    tagged = tuple({**box, _TAG: frozenset({i})} for i, (_, box, _) in enumerate(before))
     groups: dict[tuple, list[_Item]] = {}
-    for r_old, box_old, leaf_old in before:
-        for r_new, box_new, leaf_new in after:
-            if r_old == r_new:
-                continue
-            both = intersect(box_old, box_new)
-            if both is not None:
-                groups.setdefault(_signature(r_old, r_new), []).append((both, leaf_old, leaf_new, r_old, r_new))
+    for r_new, box, leaf_new in _regions(explore(new, domains, tagged)):
+        r_old, _, leaf_old = before[next(iter(box[_TAG]))]
+        if r_old != r_new:
+            plain = {k: v for k, v in box.items() if k != _TAG}
+            groups.setdefault(_signature(r_old, r_new), []).append((plain, leaf_old, leaf_new, r_old, r_new))
     changes = [_change(items, domains) for items in groups.values()]
     changes.sort(key=lambda c: (c.old_path, c.before, c.after))
     return DiffReport(changes, sorted(structural_changes(old, new)))

@@ -139,13 +139,15 @@ class _Question:
         return groups
 
 
-def explore(pathway: Pathway, domains: Domains | None = None) -> Exploration:
-    """Walk every path from the entry over the whole case space.
+def explore(pathway: Pathway, domains: Domains | None = None, start: tuple[Box, ...] | None = None) -> Exploration:
+    """Walk every path from the entry over the whole case space (or the region ``start``).
 
     Args:
         pathway: a loaded pathway (cycles are allowed: they end a path as a ``cycle`` leaf).
         domains: the classes of every fact (default: the pathway's own); the diff passes the
             classes of two pathways' facts merged.
+        start: the boxes to walk (default: one box, every case). Keys that are not facts are
+            carried along unchanged, so a caller can tag boxes and find the tags in the leaves.
 
     Returns:
         The leaves in depth-first order (answers in file order), the infeasible prefixes and,
@@ -154,8 +156,8 @@ def explore(pathway: Pathway, domains: Domains | None = None) -> Exploration:
     doms = domains if domains is not None else domains_of(pathway.facts)
     ex = Exploration(pathway, doms)
     questions: dict[str, _Question] = {}
-    start: tuple[Box, ...] = ({},)
-    stack: list[tuple[str, tuple[Box, ...], tuple[str, ...], frozenset[str]]] = [(pathway.entry, start, (), frozenset())]
+    first: tuple[Box, ...] = start if start is not None else ({},)
+    stack: list[tuple[str, tuple[Box, ...], tuple[str, ...], frozenset[str]]] = [(pathway.entry, first, (), frozenset())]
     while stack:
         node_id, boxes, path, seen = stack.pop()
         node = pathway.node(node_id)
