@@ -246,7 +246,8 @@ def test_witness_dir_files_run_and_match_their_expectations(tmp_path: Path, caps
     files = sorted(tmp_path.glob("*.yaml"))
     report = verify(bundled)
     assert [f.name for f in files] == sorted(witness_files(report, bundled))
-    assert len(files) == sum(1 for p in report.paths if p.outcome in ("variant", "handoff", "need_info")) == 34
+    assert len(files) == sum(1 for p in report.paths if p.outcome in ("variant", "handoff", "need_info"))
+    assert len(files) == len(report.paths) > len([n for n in bundled.nodes if n.terminal])
     for file in files:
         (case,) = load_cases(file, bundled)
         route = trace(bundled, case)
