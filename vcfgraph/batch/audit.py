@@ -11,7 +11,7 @@ contraindicated            the variant rates it, but a contraindication of the p
 not_rated                  the variant does not rate it, or the route ended at a hand-off
 undetermined               the route stopped with need_info: the facts do not settle the variant
 invalid                    the row's facts are invalid, the pathway could not route it, or the
-                           action is not one of the pathway's
+                           action is not one of the pathway's (or is an alias of several)
 not_recorded               the row names no action
 ========================== ===================================================================
 
@@ -49,7 +49,7 @@ CLASSES = (
 INAPPROPRIATE = ("usually_not_appropriate", "contraindicated")
 _CLASS = {name: i for i, name in enumerate(CLASSES)}
 _RECORDED = CLASSES[:5]
-_NOT_RECORDED, _UNKNOWN = -1, -2
+_NOT_RECORDED, _UNKNOWN, _AMBIGUOUS = -1, -2, -3
 
 
 def group_of(result: RowResult) -> str:
@@ -74,38 +74,49 @@ class Auditor:
     def __init__(self, pathway: Pathway, column: str) -> None:
         self.column = column
         self.actions = [n.id for n in pathway.of_kind("action")]
-        self._index: dict[str, int] = {}
+        self._meanings: dict[str, set[int]] = {}
         for i, node in enumerate(pathway.of_kind("action")):
             for name in (node.id, *node.aliases):
-                self._index.setdefault(name, i)
-                self._index.setdefault(name.lower(), i)
-        self._table = np.zeros((0, len(self.actions) + 2), dtype=np.int8)
+                self._meanings.setdefault(name, set()).add(i)
+                self._meanings.setdefault(name.lower(), set()).add(i)
+        for i, action in enumerate(self.actions):  # an id always means its own action
+            self._meanings[action] = {i}
+        self._table = np.zeros((0, len(self.actions) + 3), dtype=np.int8)
 
     def action_index(self, value: Any) -> int:
-        """The index of an action named in a row; -1 when none is named, -2 when it is unknown."""
+        """The index of an action named in a row (by id or alias, exactly or ignoring case);
+        -1 when none is named, -2 when the name is unknown, -3 when it is an alias of several."""
         if value is None:
             return _NOT_RECORDED
         word = str(value).strip()
         if not word:
             return _NOT_RECORDED
-        return self._index.get(word, self._index.get(word.lower(), _UNKNOWN))
+        meanings = self._meanings.get(word) or self._meanings.get(word.lower())
+        if not meanings:
+            return _UNKNOWN
+        return next(iter(meanings)) if len(meanings) == 1 else _AMBIGUOUS
 
-    def unknown_message(self, value: Any) -> str:
-        """The error of a row naming an action the pathway does not have."""
-        return (f"unknown action '{value}' in column '{self.column}'{did_you_mean(str(value), self.actions)}; "
+    def problem(self, value: Any) -> str:
+        """The error of a row naming an unknown action, or an alias shared by several actions."""
+        word = str(value).strip()
+        meanings = self._meanings.get(word) or self._meanings.get(word.lower())
+        if meanings:
+            names = ", ".join(sorted(self.actions[i] for i in meanings))
+            return f"action '{word}' in column '{self.column}' is ambiguous: it may be {names}; name the action id"
+        return (f"unknown action '{word}' in column '{self.column}'{did_you_mean(word, self.actions)}; "
                 f"name an action id of the pathway or one of its aliases")
 
     def _lookup(self, registry: Registry) -> np.ndarray:
-        """Class per (result id, action index), with the last two columns for "not recorded"
-        and "unknown action"."""
+        """Class per (result id, action index), with the last three columns for "not recorded",
+        "unknown action" and "ambiguous alias"."""
         have = self._table.shape[0]
         if have < len(registry):
-            extra = np.zeros((len(registry) - have, len(self.actions) + 2), dtype=np.int8)
+            extra = np.zeros((len(registry) - have, len(self.actions) + 3), dtype=np.int8)
             for r, result in enumerate(registry.items[have:]):
                 for a, action in enumerate(self.actions):
                     extra[r, a] = _CLASS[_classify(result, action)]
                 extra[r, _NOT_RECORDED] = _CLASS["invalid" if result.failed else "not_recorded"]
-                extra[r, _UNKNOWN] = _CLASS["invalid"]
+                extra[r, _UNKNOWN] = extra[r, _AMBIGUOUS] = _CLASS["invalid"]
             self._table = np.concatenate([self._table, extra])
         return self._table
 
@@ -119,7 +130,7 @@ class Auditor:
 
         Returns:
             The class index of every row (into :data:`CLASSES`), the action column as text for
-            the output, and row -> error for rows naming an unknown action.
+            the output, and row -> error for rows naming an unknown action or an ambiguous alias.
         """
         values = column if isinstance(column, list) else column.to_pylist() if not _is_text(column) else None
         if values is None:
@@ -133,9 +144,8 @@ class Auditor:
             text = pa.array([None if v is None else str(v) for v in values], pa.string())
         classes = self._lookup(registry)[ids, action]
         errors = {}
-        unknown = np.flatnonzero(action == _UNKNOWN)
-        for row in unknown:
-            errors[int(row)] = self.unknown_message(text[int(row)].as_py())
+        for row in np.flatnonzero(action <= _UNKNOWN):
+            errors[int(row)] = self.problem(text[int(row)].as_py())
         return classes, text, errors
 
 

@@ -154,7 +154,7 @@ def _check(fact: Fact, value: Any, text: bool) -> tuple[int, str | None]:
         try:
             parsed = parse_fact_value(fact, word)
         except CaseError as exc:
-            return int(NULL), exc.message
+            return int(NULL), _hint(fact, value, exc.message)
         if parsed is None:
             return int(NULL), None
         value = parsed
@@ -164,6 +164,14 @@ def _check(fact: Fact, value: Any, text: bool) -> tuple[int, str | None]:
     if problem:
         if isinstance(value, str) and fact.type != "enum":
             problem += f" (this is text; a {'boolean' if fact.type == 'bool' else 'number'} is expected)"
-        return int(NULL), problem
+        return int(NULL), _hint(fact, value, problem)
     code = encode_value(fact, value)
     return (int(NULL), None) if code is None else (code, None)
+
+
+def _hint(fact: Fact, value: Any, problem: str) -> str:
+    """Add a suggestion for an enum word that differs from a value only in case or spaces."""
+    if fact.type != "enum" or not isinstance(value, str) or "did you mean" in problem:
+        return problem
+    folded = [v for v in fact.values if v.lower() == value.strip().lower()]
+    return problem + f"; did you mean '{folded[0]}'?" if folded else problem

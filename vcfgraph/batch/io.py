@@ -40,6 +40,8 @@ __all__ = [
 
 #: file extension -> format
 FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet", ".pq": "parquet"}
+#: JSON Lines: the keys of the lines in this many first bytes are the file's columns
+JSONL_HEAD = 1 << 20
 _NAMES = "CSV (.csv), JSON Lines (.jsonl, .ndjson) or Parquet (.parquet, a folder of .parquet files, or a glob)"
 
 
@@ -208,8 +210,6 @@ class Input:
                     block, rest = buf, b""
                 if block.strip():
                     chunk = _json_block(block, first_line, self.path)
-                    if not self.columns:
-                        self.columns = list(chunk.columns)
                     self.done = fh.tell() - len(rest)
                     yield chunk
                 first_line += block.count(b"\n")
@@ -217,11 +217,12 @@ class Input:
                     break
 
     def first_columns(self) -> list[str]:
-        """The column names (for JSON Lines: the keys of the first block, read here)."""
+        """The column names (for JSON Lines: the keys of the lines in the first
+        :data:`JSONL_HEAD` bytes; a key seen only later is an error of its rows)."""
         if self.format == "jsonl" and not self.columns:
             with open(self.path, "rb") as fh:
-                head = fh.read(1 << 20)
-            cut = head.rfind(b"\n") + 1 if len(head) == 1 << 20 else len(head)
+                head = fh.read(JSONL_HEAD)
+            cut = head.rfind(b"\n") + 1 if len(head) == JSONL_HEAD else len(head)
             if head[:cut].strip():
                 self.columns = list(_json_block(head[:cut], 1, self.path).columns)
         return self.columns

@@ -6,6 +6,7 @@ or a fixed order, so the same input always gives the same text.
 
 from __future__ import annotations
 
+import textwrap
 from typing import Any
 
 from vcfgraph.batch.audit import CLASSES, rates
@@ -103,4 +104,4 @@ def audit_text(tally: Tally, pathway: Pathway, audit: str) -> list[str]:
     legend = ("UA, MBA, UNA: usually / may be / usually not appropriate for the row's variant; contra: rated "
               "but contraindicated for the patient; none: no action recorded. Rates are shares of the rows "
               "whose recorded action is one of the pathway's (UA + MBA + UNA + contra + not_rated).")
-    return [f"Audit of '{audit}'", *_table(header, rows), "", legend]
+    return [f"Audit of '{audit}'", *_table(header, rows), "", *textwrap.wrap(legend, 100)]

@@ -1,0 +1,255 @@
+"""The compiled evaluator agrees with engine.trace on every case.
+
+1. The bundled pathway's whole case space, enumerated by walking the graph: at each question
+   every value class (and null) of the facts it reads that are not fixed yet, at each variant
+   every value of the contraindication facts. Each leaf is a point of the case space modulo the
+   facts its path never reads; those are filled with random values (several draws) to show they
+   do not matter.
+2. Random small pathways and random cases (hypothesis), overlapping answers, cycles and answers
+   that lead to an action included.
+"""
+
+from __future__ import annotations
+
+import random
+from itertools import product
+from typing import Any, Iterator, Mapping
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from vcfgraph.batch.compile import Evaluator, compile_pathway
+from vcfgraph.batch.results import RowResult, result_from_route
+from vcfgraph.conditions import AllOf, AnyOf, Condition, Not, Test, evaluate, facts_read
+from vcfgraph.engine import trace
+from vcfgraph.errors import RouteError
+from vcfgraph.model import Case, Contraindication, Edge, Fact, Meta, Node, Pathway, Rating
+
+Facts = dict[str, Any]
+
+
+def traced(pathway: Pathway, facts: Mapping[str, Any]) -> RowResult | str:
+    """What trace says of a case: its result, or its route error message."""
+    try:
+        return result_from_route(trace(pathway, Case("c", dict(facts))))
+    except RouteError as exc:
+        return str(exc)
+
+
+def compiled(evaluator: Evaluator, rows: list[Facts]) -> list[RowResult | str]:
+    results, errors = evaluator.evaluate_facts(rows)
+    return [errors.get(i, r) for i, r in enumerate(results)]
+
+
+# ------------------------------------------------------------------ the bundled case space
+
+
+def _classes(fact: Fact) -> list[Any]:
+    """null and one value per class; for an int fact both ends of every interval."""
+    if fact.type == "int":
+        return [None] + sorted({v for interval in fact.intervals() for v in interval})
+    return [None, *fact.domain()]
+
+
+def _anything(fact: Fact, rng: random.Random) -> Any:
+    if rng.random() < 0.25:
+        return None
+    if fact.type == "int":
+        assert fact.min is not None and fact.max is not None
+        return rng.randint(fact.min, fact.max)
+    return rng.choice(list(fact.domain()))
+
+
+def case_space(pathway: Pathway) -> Iterator[Facts]:
+    """Every leaf of the walk over value classes: the facts fixed on its path."""
+    reads = {}
+    for node in pathway.of_kind("question"):
+        names: dict[str, None] = {}
+        for edge in pathway.out_edges(node.id):
+            if edge.condition is not None:
+                names.update(dict.fromkeys(facts_read(edge.condition)))
+        reads[node.id] = tuple(names)
+    ci_facts = tuple(dict.fromkeys(f for c in pathway.contraindications for f in facts_read(c.condition)))
+
+    def branch(names: tuple[str, ...], fixed: Facts) -> Iterator[Facts]:
+        free = [n for n in names if n not in fixed]
+        for combo in product(*(_classes(pathway.fact(n)) for n in free)):
+            yield {**fixed, **dict(zip(free, combo))}
+
+    def walk(node_id: str, fixed: Facts) -> Iterator[Facts]:
+        node = pathway.node(node_id)
+        if node.kind == "variant":
+            yield from branch(ci_facts, fixed)
+            return
+        if node.kind != "question":
+            yield fixed
+            return
+        edges = pathway.out_edges(node_id)
+        for facts in branch(reads[node_id], fixed):
+            results = [(e, evaluate(e.condition, facts)) for e in edges if e.condition is not None]
+            holding = [e for e, r in results if r is True]
+            otherwise = [e for e in edges if e.condition is None]
+            if len(holding) == 1:
+                yield from walk(holding[0].target, facts)
+            elif holding or any(r is None for _e, r in results) or not otherwise:
+                yield facts
+            else:
+                yield from walk(otherwise[0].target, facts)
+
+    yield from walk(pathway.entry, {})
+
+
+def test_case_space_of_the_bundled_pathway(bundled: Pathway) -> None:
+    leaves = list(case_space(bundled))
+    assert len(leaves) > 1000  # the walk really branches (6311 leaves for pathway 1.0.0)
+    rng = random.Random(20260601)
+    points: list[Facts] = []
+    for leaf in leaves:
+        points.append(dict(leaf))  # every fact the path does not read: not known
+        for _draw in range(4):
+            filled = {f.name: _anything(f, rng) for f in bundled.facts}
+            points.append({**filled, **leaf})
+    got = compiled(Evaluator(compile_pathway(bundled)), points)
+    expected = [traced(bundled, p) for p in points]
+    mismatches = [(p, g, e) for p, g, e in zip(points, got, expected) if g != e]
+    assert not mismatches, f"{len(mismatches)} of {len(points)} points differ; first: {mismatches[0]}"
+    outcomes = {e.outcome if isinstance(e, RowResult) else "route_error" for e in expected}
+    assert outcomes == {"variant", "handoff", "need_info"}
+    terminals = {e.terminal for e in expected if isinstance(e, RowResult) and e.terminal}
+    assert terminals == {n.id for n in bundled.nodes if n.terminal}
+    assert any(isinstance(e, RowResult) and e.contraindicated for e in expected)
+
+
+def test_tiny_pathway_rows(tiny: Pathway) -> None:
+    rows = [
+        {"pain": False},
+        {"pain": False, "block": "bleeding"},
+        {"pain": True, "levels": 1},
+        {"pain": True, "levels": 2, "block": "bleeding"},
+        {"pain": True},
+        {},
+    ]
+    got = compiled(Evaluator(compile_pathway(tiny)), rows)
+    assert got == [
+        RowResult("variant", "V_quiet", (), ("a_rest",), (), ("a_cement",), ()),
+        RowResult("variant", "V_quiet", (), ("a_rest",), (), (), ("a_cement",)),
+        RowResult("variant", "V_sore", (), ("a_cement",), ("a_mri",), (), ()),
+        RowResult("handoff", "H_refer"),
+        RowResult("need_info", None, ("levels",)),
+        RowResult("need_info", None, ("pain",)),
+    ]
+
+
+# ------------------------------------------------------------------ random pathways
+
+FACTS = (
+    Fact("b1", "bool"),
+    Fact("b2", "bool"),
+    Fact("e", "enum", values=("x", "y", "z")),
+    Fact("i", "int", min=0, max=10, cuts=(3, 7)),
+)
+FACT = {f.name: f for f in FACTS}
+ACTIONS = ("a0", "a1", "a2")
+
+
+def _test_strategy() -> st.SearchStrategy[Test]:
+    bool_values = st.sampled_from([True, False, None, 1])
+    enum_values = st.sampled_from(["x", "y", "z", None, "w", True])
+    int_values = st.sampled_from([0, 2, 3, 4, 7, 8, 10, 11, -1, None, True])
+    values = {"b1": bool_values, "b2": bool_values, "e": enum_values, "i": int_values}
+    numbers = st.sampled_from([-1, 0, 3, 4, 7, 10, 12])
+
+    @st.composite
+    def one(draw: Any) -> Test:
+        fact = draw(st.sampled_from([f.name for f in FACTS]))
+        op = draw(st.sampled_from(["eq", "ne", "in", "is_known", "lt", "le", "gt", "ge", "between"]))
+        if op in ("eq", "ne"):
+            return Test(fact, op, draw(values[fact]))
+        if op == "in":
+            return Test(fact, op, tuple(draw(st.lists(values[fact], min_size=1, max_size=3))))
+        if op == "is_known":
+            return Test(fact, op, draw(st.booleans()))
+        if op == "between":
+            low, high = sorted((draw(numbers), draw(numbers)))
+            return Test(fact, op, (low, high))
+        return Test(fact, op, draw(numbers))
+
+    return one()
+
+
+def _conditions() -> st.SearchStrategy[Condition]:
+    return st.recursive(
+        _test_strategy(),
+        lambda inner: st.one_of(
+            st.builds(lambda items: AllOf(tuple(items)), st.lists(inner, min_size=1, max_size=3)),
+            st.builds(lambda items: AnyOf(tuple(items)), st.lists(inner, min_size=1, max_size=3)),
+            st.builds(Not, inner),
+        ),
+        max_leaves=5,
+    )
+
+
+@st.composite
+def pathways(draw: Any) -> Pathway:
+    """A random small pathway: questions in a row, answers to later nodes, two variants, a
+    hand-off, sometimes an answer to an action or back to an earlier question (a cycle)."""
+    n_questions = draw(st.integers(1, 4))
+    questions = [f"q{i}" for i in range(n_questions)]
+    terminals = ["V0", "V1", "H0"]
+    nodes = [Node(q, "question", q) for q in questions]
+    edges = []
+    for i, q in enumerate(questions):
+        later = questions[i + 1:] + terminals
+        if draw(st.integers(0, 9)) == 0:
+            later = later + ["a0"] + questions[: i + 1]
+        for k in range(draw(st.integers(1, 3))):
+            edges.append(Edge(f"{q}->{k}", q, draw(st.sampled_from(later)), f"answer {k}", draw(_conditions())))
+        if draw(st.booleans()):
+            edges.append(Edge(f"{q}->otherwise", q, draw(st.sampled_from(later)), "otherwise", None))
+    categories = st.sampled_from(["UA", "MBA", "UNA"])
+    for v in ("V0", "V1"):
+        rated = draw(st.lists(st.sampled_from(ACTIONS), unique=True, max_size=3))
+        ratings = tuple(Rating(a, draw(categories), None, "", "confirmed", ("S1",)) for a in rated)
+        nodes.append(Node(v, "variant", v, ratings=ratings))
+    nodes.append(Node("H0", "handoff", "H0"))
+    nodes += [Node(a, "action", a) for a in ACTIONS]
+    cis = tuple(Contraindication(f"ci{k}", draw(st.sampled_from(ACTIONS)), draw(_conditions()), "no")
+                for k in range(draw(st.integers(0, 2))))
+    return Pathway(Meta("random", "Random", questions[0]), FACTS, tuple(nodes), tuple(edges), cis)
+
+
+def _cases() -> st.SearchStrategy[Facts]:
+    return st.fixed_dictionaries({
+        "b1": st.sampled_from([True, False, None]),
+        "b2": st.sampled_from([True, False, None]),
+        "e": st.sampled_from(["x", "y", "z", None]),
+        "i": st.one_of(st.none(), st.integers(0, 10)),
+    })
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(pathways(), st.lists(_cases(), min_size=1, max_size=25))
+def test_random_pathways_agree_with_trace(pathway: Pathway, cases: list[Facts]) -> None:
+    got = compiled(Evaluator(compile_pathway(pathway)), cases)
+    assert got == [traced(pathway, c) for c in cases]
+
+
+def test_overlapping_answers_name_both_edges(tiny: Pathway) -> None:
+    edges = tuple(
+        Edge(e.id, e.source, e.target, e.label, Test("pain", "in", (True, False)) if e.id == "q_pain->V_quiet" else e.condition)
+        for e in tiny.edges
+    )
+    broken = Pathway(tiny.meta, tiny.facts, tiny.nodes, edges, tiny.contraindications)
+    got = compiled(Evaluator(compile_pathway(broken)), [{"pain": True, "levels": 1}, {"pain": False}])
+    assert got[0] == traced(broken, {"pain": True, "levels": 1})
+    assert isinstance(got[0], str) and "'q_pain->q_levels'" in got[0] and "'q_pain->V_quiet'" in got[0]
+    assert got[1] == RowResult("variant", "V_quiet", (), ("a_rest",), (), ("a_cement",), ())
+
+
+def test_evaluator_caches_across_blocks(bundled: Pathway) -> None:
+    evaluator = Evaluator(compile_pathway(bundled))
+    rows = [{"neurologic_deficit": False, "decision_stage": "next_imaging"}] * 3
+    first = compiled(evaluator, rows)
+    size = len(evaluator.registry)
+    assert compiled(evaluator, rows) == first == [traced(bundled, rows[0])] * 3
+    assert len(evaluator.registry) == size
