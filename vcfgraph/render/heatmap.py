@@ -65,7 +65,7 @@ def heat_css() -> str:
         width = 1.5 + k * 1.2
         rules.append(f".edge.vg-heat-{k} .vg-line{{stroke:{fill if k else '#9a9a9a'};stroke-width:{width:g}px{dash}}}")
         rules.append(f".edge.vg-heat-{k} .vg-head{{fill:{fill if k else '#9a9a9a'};stroke:{fill if k else '#9a9a9a'}}}")
-    rules.append(".vg-value{font-weight:bold;paint-order:stroke;stroke:#fff;stroke-width:3px}")
+    rules.append(".vg-value{font-weight:bold}")
     rules.append(".vg-unvalued{opacity:.45}")
     return "\n".join(rules) + "\n"
 

@@ -1,0 +1,143 @@
+"""The static teaching site: golden pages, determinism, escaping, offline, and the committed renders/."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from vcfgraph.cli import main
+from vcfgraph.render import html
+from vcfgraph.render.ids import case_slug
+
+from tests.test_render_dot import check_golden
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+RENDER_DATA = HERE / "data" / "render"
+TINY = HERE / "data" / "tiny.yaml"
+TRICKY_SLUG = case_slug('evil "<case>" & {x}')
+
+
+def files_of(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.mark.parametrize("name", ["index.html", "pathway.html", "cases/sore-bleeding.html",
+                                  "cases/pain-unknown.html", "cases/several-levels.html"])
+def test_tiny_site_matches_golden(render_tiny_site, update_goldens, name):
+    check_golden("site/" + name, (render_tiny_site / name).read_text(encoding="utf-8"), update_goldens)
+
+
+def test_tiny_site_has_every_page(render_tiny_site):
+    assert sorted(files_of(render_tiny_site)) == sorted([
+        "index.html", "pathway.html", "pathway.svg", "cases/pain-unknown.html", "cases/quiet.html",
+        "cases/several-levels.html", "cases/sore-bleeding.html", f"cases/{TRICKY_SLUG}.html",
+    ])
+
+
+def test_two_builds_are_byte_identical(render_tiny_site, tmp_path):
+    again = tmp_path / "again"
+    assert main(["site", "-o", str(again), "-g", str(TINY), "--cases", str(RENDER_DATA / "tiny-cases.yaml"),
+                 str(RENDER_DATA / "tricky-case.yaml")]) == 0
+    assert files_of(again) == files_of(render_tiny_site)
+
+
+def test_case_text_is_shown_literally_and_never_as_markup(render_tiny_site):
+    page = (render_tiny_site / "cases" / f"{TRICKY_SLUG}.html").read_text(encoding="utf-8")
+    assert "&lt;script&gt;window.__xss = 1&lt;/script&gt; &#34;double&#34; &#39;single&#39; &amp; ampersand" in page
+    assert "&lt;img src=x onerror=&#34;window.__xss = 2&#34;&gt; Fish &amp; chips" in page
+    assert "label=&lt;&lt;B&gt;x&lt;/B&gt;&gt;" in page
+    assert "<h1>Case evil &#34;&lt;case&gt;&#34; &amp; {x}</h1>" in page
+    for name, data in files_of(render_tiny_site).items():
+        text = data.decode("utf-8").lower()
+        assert "<script" not in text and "<img" not in text and "onerror=" not in text.replace("onerror=&#34;", ""), name
+
+
+def test_pages_fetch_nothing_from_outside(render_bundled_site):
+    for name, data in files_of(render_bundled_site).items():
+        text = data.decode("utf-8")
+        assert not re.search(r"<(link|script|img|iframe|object|embed)\b", text), name
+        assert "@import" not in text and "url(" not in text, name
+        refs = re.findall(r'(?:src|href)="(https?:)?//', text)
+        assert not [r for r in re.findall(r'\bsrc="([^"]+)"', text)], name
+        assert refs == [] or all(r == "https:" or r == "http:" for r in refs)
+
+
+def test_bundled_case_page_has_every_section(render_bundled_site):
+    page = (render_bundled_site / "cases" / "seed-incidental-t12.html").read_text(encoding="utf-8")
+    for heading in ("<h2>The vignette</h2>", "<h2>Step by step</h2>", "<h2 class=\"print-hide\">The route on the pathway</h2>",
+                    "<h2>Recommendations</h2>", "<h3>Radiation of the usually appropriate imaging</h3>",
+                    "<h2>What happens next</h2>", "<h2>Red flags</h2>", "<h2>The facts of the case</h2>"):
+        assert heading in page, heading
+    assert "<p><strong>Outcome:</strong> V5: painless osteoporotic VCF - initial treatment</p>" in page
+    assert '<p class="status-ok">Matches the case file\'s expectations.</p>' in page
+    assert page.count('class="card"') == 52
+    assert 'class="node vg-kind-variant vg-end"' in page
+
+
+def test_bundled_pathway_page_shows_every_variant_and_rating(render_bundled_site, bundled):
+    page = (render_bundled_site / "pathway.html").read_text(encoding="utf-8")
+    for variant in bundled.of_kind("variant"):
+        assert f'<section class="variant" id="variant-{variant.id}"' in page
+    assert page.count('<tr class="row-') == 71 + 71  # every rating in its variant table and in its action's card
+    assert page.count(' unconfirmed"') == 2 * 2  # the two inferred ratings, in both places
+    assert "FAQ" not in page or "Questions teachers hear" in page
+
+
+def test_committed_renders_are_up_to_date(render_bundled_site):
+    """renders/ is what `make demo` builds; it must match a fresh build byte for byte."""
+    committed = files_of(ROOT / "renders")
+    fresh = files_of(render_bundled_site)
+    stale = sorted(n for n in set(committed) | set(fresh) if committed.get(n) != fresh.get(n))
+    assert not stale, f"renders/ is stale ({len(stale)} files differ, e.g. {stale[:3]}): run `make demo` and commit renders/"
+
+
+def test_stale_case_pages_are_removed(tmp_path, render_need_dot):
+    out = tmp_path / "site"
+    (out / "cases").mkdir(parents=True)
+    (out / "cases" / "gone.html").write_text("old", encoding="utf-8")
+    (out / "keep.txt").write_text("not ours", encoding="utf-8")
+    assert main(["site", "-o", str(out), "-g", str(TINY), "--cases", str(RENDER_DATA / "tiny-cases.yaml")]) == 0
+    assert not (out / "cases" / "gone.html").exists()
+    assert (out / "keep.txt").read_text(encoding="utf-8") == "not ours"
+
+
+def test_site_reports_cases_it_cannot_use(tmp_path, capsys, render_need_dot):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("id: bad\nfacts: {levels: 99}\n", encoding="utf-8")
+    code = main(["site", "-o", str(tmp_path / "out"), "-g", str(TINY), "--cases", str(bad),
+                 str(RENDER_DATA / "tiny-cases.yaml")])
+    captured = capsys.readouterr()
+    assert code == 2
+    assert captured.err.startswith(f"vcfgraph: error: {bad}:2:") and "levels" in captured.err
+    assert "vcfgraph site: 7 files for 4 cases in" in captured.out
+
+
+def test_duplicate_case_ids_are_a_usage_error(tmp_path, capsys):
+    dup = tmp_path / "dup.yaml"
+    dup.write_text("id: quiet\nfacts: {pain: false}\n", encoding="utf-8")
+    code = main(["site", "-o", str(tmp_path / "out"), "-g", str(TINY), "--cases",
+                 str(RENDER_DATA / "tiny-cases.yaml"), str(dup)])
+    assert code == 2
+    assert capsys.readouterr().err == (f"vcfgraph: error: {dup}: case id 'quiet' is already used in "
+                                       f"{RENDER_DATA / 'tiny-cases.yaml'}\n")
+
+
+def test_one_environment_with_autoescape_and_strict_undefined():
+    env = html.environment()
+    assert env is html.environment()
+    assert env.autoescape is True
+    import jinja2
+
+    assert env.undefined is jinja2.StrictUndefined
+    with pytest.raises(jinja2.UndefinedError):
+        html.render("index.html.j2", root="", site_title="x")
+
+
+def test_case_slugs_are_safe_and_distinct():
+    assert case_slug("vcf-001") == "vcf-001"
+    assert case_slug("a/b") != case_slug("a b")
+    assert re.fullmatch(r"[A-Za-z0-9._-]+", case_slug('evil "<case>" & {x}'))
+    assert case_slug("../../etc") .startswith("etc-")
