@@ -82,6 +82,8 @@ class Auditor:
         for i, action in enumerate(self.actions):  # an id always means its own action
             self._meanings[action] = {i}
         self._table = np.zeros((0, len(self.actions) + 3), dtype=np.int8)
+        #: the action index of every row of the last chunk classified
+        self.last_actions = np.zeros(0, dtype=np.int64)
 
     def action_index(self, value: Any) -> int:
         """The index of an action named in a row (by id or alias, exactly or ignoring case);
@@ -143,6 +145,7 @@ class Auditor:
             action = np.array([self.action_index(v) for v in values], dtype=np.int64).reshape(-1)
             text = pa.array([None if v is None else str(v) for v in values], pa.string())
         classes = self._lookup(registry)[ids, action]
+        self.last_actions = action
         errors = {}
         for row in np.flatnonzero(action <= _UNKNOWN):
             errors[int(row)] = self.problem(text[int(row)].as_py())
@@ -176,4 +179,19 @@ def count_classes(classes: np.ndarray, ids: np.ndarray, registry: Registry) -> C
     for k in np.flatnonzero(flat):
         result = registry.items[int(k) // width]
         out[(group_of(result), CLASSES[int(k) % width])] += int(flat[k])
+    return out
+
+
+def count_taken(classes: np.ndarray, actions: np.ndarray, ids: np.ndarray, registry: Registry,
+                names: list[str]) -> Counter[tuple[str, str, str]]:
+    """(group, action, class) -> rows, for the rows of one chunk that name a known action."""
+    known = actions >= 0
+    width, kinds = len(names), len(CLASSES)
+    key = (ids[known].astype(np.int64) * width + actions[known]) * kinds + classes[known]
+    flat = np.bincount(key, minlength=0)
+    out: Counter[tuple[str, str, str]] = Counter()
+    for k in np.flatnonzero(flat):
+        rest, cls = divmod(int(k), kinds)
+        result_id, action = divmod(rest, width)
+        out[(group_of(registry.items[result_id]), names[action], CLASSES[cls])] += int(flat[k])
     return out

@@ -105,20 +105,20 @@ class ColumnCoder:
         if fact.type == "int" and (pa.types.is_integer(kind) or pa.types.is_floating(kind)):
             return self._numbers(fact, column)
         if fact.type == "bool" and pa.types.is_boolean(kind):
-            valid = column.is_valid().to_numpy(zero_copy_only=False)
-            values = pc.fill_null(column, False).to_numpy(zero_copy_only=False)
-            return np.where(valid, values.astype(np.int64), NULL), None
+            return self._booleans(column)
         return self._distinct(fact, column.to_pylist(), text)
 
     def _dictionary(self, fact: Fact, column: pa.DictionaryArray, text: bool) -> Coded:
         codes, problems = self._lookup(fact, column.dictionary.to_pylist(), text)
-        indices = pc.fill_null(column.indices, -1).to_numpy(zero_copy_only=False)
+        indices, valid = primitive(column.indices)
+        if valid is not None:
+            indices = np.where(valid, indices, -1)
         row_problems = problems[indices]
         return codes[indices], (row_problems if (row_problems >= 0).any() else None)
 
     def _numbers(self, fact: Fact, column: pa.Array) -> Coded:
-        valid = column.is_valid().to_numpy(zero_copy_only=False)
-        raw = pc.fill_null(column, 0).to_numpy(zero_copy_only=False)
+        raw, valid = primitive(column)
+        valid = np.ones(raw.shape, dtype=bool) if valid is None else valid
         if raw.dtype.kind == "f":
             valid &= ~np.isnan(raw)
             whole = np.floor(raw) == raw
@@ -138,11 +138,36 @@ class ColumnCoder:
         problems[bad] = ids[inverse.reshape(-1)]
         return codes, problems
 
+    def _booleans(self, column: pa.Array) -> Coded:
+        values, valid = primitive(column)
+        codes = values.astype(np.int64)
+        return (codes if valid is None else np.where(valid, codes, NULL)), None
+
     def _distinct(self, fact: Fact, values: list[Any], text: bool) -> Coded:
         pairs = [self.classify(fact, v, text) for v in values]
         codes = np.array([p[0] for p in pairs], dtype=np.int64).reshape(-1)
         problems = np.array([p[1] for p in pairs], dtype=np.int32).reshape(-1)
         return codes, (problems if (problems >= 0).any() else None)
+
+
+def _bits(buffer: pa.Buffer, offset: int, n: int) -> np.ndarray:
+    return np.unpackbits(np.frombuffer(buffer, dtype=np.uint8), count=offset + n, bitorder="little")[offset:].view(bool)
+
+
+def primitive(column: pa.Array) -> tuple[np.ndarray, np.ndarray | None]:
+    """The values of a boolean or numeric array as numpy, and its validity (None: all valid).
+
+    Reads the Arrow buffers directly (no copy for numbers); null slots hold arbitrary values.
+    """
+    n, offset = len(column), column.offset
+    validity, data = column.buffers()[:2]
+    valid = _bits(validity, offset, n) if validity is not None and column.null_count else None
+    if pa.types.is_boolean(column.type):
+        values = _bits(data, offset, n) if data is not None else np.zeros(n, dtype=bool)
+    else:
+        dtype = np.dtype(column.type.to_pandas_dtype())
+        values = np.frombuffer(data, dtype=dtype, count=offset + n)[offset:] if data is not None else np.zeros(n, dtype)
+    return values, valid
 
 
 def _check(fact: Fact, value: Any, text: bool) -> tuple[int, str | None]:

@@ -15,17 +15,18 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 import pyarrow as pa
 
-from vcfgraph.batch.audit import CLASSES, Auditor, count_classes
+from vcfgraph.batch.audit import CLASSES, Auditor, count_classes, count_taken
 from vcfgraph.batch.columns import ColumnCoder
 from vcfgraph.batch.compile import CompiledPathway, Evaluator, compile_pathway
 from vcfgraph.batch.io import Chunk, Input, open_input, open_output
 from vcfgraph.batch.masks import NULL
 from vcfgraph.batch.results import LIST_FIELDS, Registry
+from vcfgraph.batch.threads import WriteBehind, read_ahead
 from vcfgraph.errors import UsageError, did_you_mean
 from vcfgraph.model import Pathway
 
@@ -47,7 +48,8 @@ def output_schema(audit: str | None = None) -> pa.Schema:
 
 @dataclass
 class Tally:
-    """Running counts of a batch: rows, outcomes, terminals, errors, traffic and audit classes."""
+    """Running counts of a batch: rows, outcomes, terminals, errors, traffic per node and answer
+    edge, audit classes per group, and (group, action taken, class) for rows naming a known action."""
 
     rows: int = 0
     errors: int = 0
@@ -56,12 +58,13 @@ class Tally:
     nodes: Counter[str] = field(default_factory=Counter)
     edges: Counter[str] = field(default_factory=Counter)
     audit: Counter[tuple[str, str]] = field(default_factory=Counter)
+    taken: Counter[tuple[str, str, str]] = field(default_factory=Counter)
 
     def add(self, other: "Tally") -> None:
         """Add another tally's counts to this one."""
         self.rows += other.rows
         self.errors += other.errors
-        for name in ("outcomes", "terminals", "nodes", "edges", "audit"):
+        for name in ("outcomes", "terminals", "nodes", "edges", "audit", "taken"):
             getattr(self, name).update(getattr(other, name))
 
 
@@ -110,15 +113,16 @@ class BatchJob:
             errors.setdefault(row, []).append(message)
         tally = Tally(rows=n, nodes=ev.nodes, edges=ev.edges)
         registry = self.evaluator.registry
-        table = self._results(registry).take(pa.array(ev.ids))
+        table = self._results(registry).take(arrow_ints(ev.ids))
         columns = [_case_ids(chunk.columns.get(CASE_ID), n)] + table.columns
         extra: list[pa.Array] = []
         if self.auditor is not None:
             classes, text, audit_errors = self.auditor.classify(chunk.columns[self.auditor.column], ev.ids, registry)
             for row, message in audit_errors.items():
                 errors.setdefault(row, []).append(message)
-            extra = [text, pa.array(np.asarray(CLASSES, dtype=object)[classes], pa.string())]
+            extra = [text, pa.array(CLASSES, pa.string()).take(arrow_ints(classes))]
             tally.audit = count_classes(classes, ev.ids, registry)
+            tally.taken = count_taken(classes, self.auditor.last_actions, ev.ids, registry, self.auditor.actions)
         columns.append(_errors(errors, n))
         counts = np.bincount(ev.ids, minlength=len(registry))
         for k in np.flatnonzero(counts):
@@ -167,6 +171,14 @@ class BatchJob:
         return self._table
 
 
+def arrow_ints(values: np.ndarray) -> pa.Array:
+    """A numpy integer array as an Arrow array, without a copy (and without pyarrow's pandas
+    import, which ``pa.array`` on numpy data triggers)."""
+    values = np.ascontiguousarray(values)
+    kinds = {np.dtype(np.int8): pa.int8(), np.dtype(np.int32): pa.int32(), np.dtype(np.int64): pa.int64()}
+    return pa.Array.from_buffers(kinds[values.dtype], len(values), [None, pa.py_buffer(values)])
+
+
 def _case_ids(column: Any, n: int) -> pa.Array:
     if column is None:
         return pa.nulls(n, pa.string())
@@ -198,6 +210,7 @@ def run_batch(
     audit: str | None = None,
     rows: int = 131072,
     progress: Callable[[int, int], None] | None = None,
+    overlap: bool = True,
 ) -> Tally:
     """Trace every row of ``source`` and write one result row per input row to ``target``.
 
@@ -208,6 +221,7 @@ def run_batch(
         audit: the column naming the action taken, to classify against the recommendations.
         rows: about how many rows to hold in memory at once.
         progress: called with (done, total) after each chunk, in bytes or rows.
+        overlap: read the next chunk and write the last one in helper threads while evaluating.
 
     Returns:
         The counts of the whole run.
@@ -221,23 +235,24 @@ def run_batch(
     check_columns(reader.first_columns(), pathway, audit, str(source))
     job = BatchJob(compile_pathway(pathway), audit)
     writer = open_output(target, job.schema)
+    behind = WriteBehind(writer.write) if overlap else None
     total = Tally()
     try:
-        for table, tally in _tables(job, reader.chunks()):
-            writer.write(table)
+        for chunk in (read_ahead(reader.chunks()) if overlap else reader.chunks()):
+            table, tally = job.process(chunk)
+            behind.put(table) if behind is not None else writer.write(table)
             total.add(tally)
             if progress is not None:
                 progress(reader.done, reader.total)
+        if behind is not None:
+            behind.close()
     except BaseException:
+        if behind is not None:
+            behind.close_quietly()
         writer.discard()
         raise
     writer.commit()
     return total
-
-
-def _tables(job: BatchJob, chunks: Iterable[Chunk]) -> Iterable[tuple[pa.Table, Tally]]:
-    for chunk in chunks:
-        yield job.process(chunk)
 
 
 def describe_input(reader: Input) -> str:

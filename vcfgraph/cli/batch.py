@@ -116,3 +116,30 @@ class _progress:
         if self._bar is not None:
             self._bar.stop()
 
+
+def _write_heatmaps(pathway: Any, tally: Any, audit: str | None, folder: Path) -> None:
+    """Draw the pathway heat-mapped by traffic (and by inappropriate-care rate) into ``folder``."""
+    from vcfgraph.batch.heat import inappropriate_values, traffic_values
+    from vcfgraph.cli.graphviz_run import run_dot
+    from vcfgraph.render.dot import pathway_dot
+    from vcfgraph.render.heatmap import heatmap_page
+
+    folder.mkdir(parents=True, exist_ok=True)
+    svg = run_dot(pathway_dot(pathway), "svg")
+    nodes, edges = traffic_values(tally, pathway)
+    taken = " and, on each rating, the rows whose recorded action it was" if audit else ""
+    pages = {"traffic.html": heatmap_page(
+        pathway, svg, title="Batch traffic",
+        caption=f"Rows of the batch ({tally.rows} in all) that reached each node and took each answer{taken}.",
+        node_values=nodes, edge_values=edges, value_label="cases")}
+    if audit:
+        nodes, edges = inappropriate_values(tally, pathway)
+        pages["inappropriate-care.html"] = heatmap_page(
+            pathway, svg, title="Inappropriate care",
+            caption=f"Per variant, the percentage of rows whose action taken ('{audit}') was usually not appropriate "
+                    "or contraindicated, among rows with a recorded action of the pathway; on each rating, the "
+                    "percentage of the variant's rows that took that action inappropriately.",
+            node_values=nodes, edge_values=edges, value_label="% inappropriate")
+    for name, text in pages.items():
+        (folder / name).write_text(text, encoding="utf-8")
+        print(f"wrote {folder / name}", file=sys.stderr)
