@@ -167,21 +167,20 @@ def standalone(root: ET.Element, *, title: str = "") -> str:
     """A complete SVG file whose ``<style>`` carries the overlay CSS.
 
     Args:
-        root: a tree from :func:`restyle` (it is not changed).
+        root: a tree from :func:`restyle`; the style (and title) are added to it.
         title: an accessible title for the picture.
 
     Returns:
         UTF-8 SVG text with an XML declaration, ending in a newline.
     """
-    copy = parse(ET.tostring(root, encoding="utf-8"))
     style = ET.Element(_STYLE)
     style.text = "\n" + overlay_css()
-    copy.insert(0, style)
+    root.insert(0, style)
     if title:
         heading = ET.Element(_TITLE)
         heading.text = title
-        copy.insert(0, heading)
-    body = ET.tostring(copy, encoding="unicode")
+        root.insert(0, heading)
+    body = ET.tostring(root, encoding="unicode")
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + body + "\n"
 
 
@@ -189,18 +188,17 @@ def inline(root: ET.Element, *, label: str, css_class: str = "vg-diagram") -> st
     """The diagram as an ``<svg>`` element to put inside an HTML page.
 
     Args:
-        root: a tree from :func:`restyle` (it is not changed).
+        root: a tree from :func:`restyle`; its ``<svg>`` element gets role, label and class.
         label: the accessible name of the diagram.
         css_class: the class of the ``<svg>`` element.
 
     Returns:
         Markup without XML declaration; the page's stylesheet must include the overlay CSS.
     """
-    copy = parse(ET.tostring(root, encoding="utf-8"))
-    copy.set("role", "group")
-    copy.set("aria-label", label)
-    copy.set("class", css_class)
-    return ET.tostring(copy, encoding="unicode")
+    root.set("role", "group")
+    root.set("aria-label", label)
+    root.set("class", css_class)
+    return ET.tostring(root, encoding="unicode")
 
 
 def node_boxes(svg: str | bytes | ET.Element) -> dict[str, str]:
