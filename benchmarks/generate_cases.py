@@ -31,7 +31,6 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from vcfgraph.batch.io import file_format
-from vcfgraph.conditions import Value
 from vcfgraph.engine import trace
 from vcfgraph.errors import RouteError
 from vcfgraph.load import load_pathway

@@ -66,10 +66,10 @@ def local_client(workers: int | None = None, processes: bool = True) -> Any:
 
 
 def _import_dask() -> None:
-    try:
-        import distributed  # noqa: F401
-    except ImportError:
-        raise UsageError("--engine dask needs Dask: pip install 'vcfgraph[dask]'") from None
+    import importlib.util
+
+    if importlib.util.find_spec("distributed") is None:
+        raise UsageError("--engine dask needs Dask: pip install 'vcfgraph[dask]'")
 
 
 def run_dask(

@@ -14,7 +14,7 @@ pathway with these masks.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Union
+from typing import Any, Callable, Union
 
 import numpy as np
 
@@ -112,11 +112,10 @@ class TestMask:
         return t, f
 
 
-def _range(op: str, value: object) -> tuple[int, int]:
+def _range(op: str, value: Any) -> tuple[int, int]:
     if op == "between":
-        low, high = value  # type: ignore[misc]
-        return int(low), int(high)
-    v = int(value)  # type: ignore[call-overload]
+        return int(value[0]), int(value[1])
+    v = int(value)
     return {"lt": (_LOW, v - 1), "le": (_LOW, v), "gt": (v + 1, _HIGH), "ge": (v, _HIGH)}[op]
 
 
