@@ -63,8 +63,8 @@ def main_benchmark() -> None:
             runs = [build(folder, Path(tmp) / f"site-{count}-{r}") for r in range(args.repeat)]
             results[count] = (min(s for s, _ in runs), runs[0][1])
         (t1, d1), (tn, dn) = results[1], results[args.cases]
-        print(f"site build, 1 case:    {t1:6.2f} s  ({d1} dot runs: 1 shared layout + 1 route-only view per case)")
-        print(f"site build, {args.cases} cases: {tn:6.2f} s  ({dn} dot runs)")
+        print(f"site build, 1 case:    {t1:6.2f} s  ({d1} dot run{'s' if d1 != 1 else ''}: the layout every page shares)")
+        print(f"site build, {args.cases} cases: {tn:6.2f} s  ({dn} dot run{'s' if dn != 1 else ''})")
         print(f"ratio {args.cases} cases / 1 case: {tn / t1:.1f}x (per case: {(tn - t1) / (args.cases - 1) * 1000:.0f} ms)")
 
 

@@ -85,7 +85,7 @@ def test_route_nodes_carry_the_highlight_and_others_do_not(browser, render_bundl
     route = trace(bundled, case)
     opened = Opened(browser, render_bundled_site / "cases" / f"{SEED}.html")
     states = opened.page.evaluate("""() => Object.fromEntries(
-        [...document.querySelectorAll('svg.vg-diagram:not(.vg-compact) g.node')].map(g => [g.id,
+        [...document.querySelectorAll('svg.vg-diagram g.node')].map(g => [g.id,
           ['vg-on', 'vg-end', 'vg-stop', 'vg-off'].filter(c => g.classList.contains(c))]))""")
     highlighted = {nid for nid, cls in states.items() if set(cls) & {"vg-on", "vg-end"}}
     assert highlighted == set(route.nodes())
@@ -95,7 +95,7 @@ def test_route_nodes_carry_the_highlight_and_others_do_not(browser, render_bundl
         return [getComputedStyle(s).strokeWidth, getComputedStyle(g).opacity]; })""",
                                  ["q_stage", route.terminal, "q_img_symptomatic"])
     assert style == [["4px", "1"], ["6px", "1"], ["1.5px", "0.35"]]
-    edges = opened.page.evaluate("""() => [...document.querySelectorAll('svg.vg-diagram:not(.vg-compact) g.edge.vg-on')]
+    edges = opened.page.evaluate("""() => [...document.querySelectorAll('svg.vg-diagram g.edge.vg-on')]
         .filter(g => !g.id.startsWith('reenter')).map(g => g.id)""")
     assert edges == [e.replace("->", "--") for e in route.edges()]
     assert opened.errors == []
@@ -132,11 +132,27 @@ def test_case_text_with_markup_is_shown_literally_and_never_runs(browser, render
     assert page.locator(".lede").inner_text() == ("<script>window.__xss = 1</script> \"double\" 'single' & ampersand "
                                                   "{braces} [brackets] | pipe \\ backslash -> arrow")
     assert page.locator(".vignette").inner_text().startswith('<img src=x onerror="window.__xss = 2"> Fish & chips')
-    title = page.evaluate("() => document.querySelector('svg.vg-compact g.graph > text').textContent")
-    assert title.startswith('Case evil "<case>" & {x}: <script>window.__xss = 1</script>')
     assert page.evaluate("() => document.querySelectorAll('script, img').length") == 0
     assert opened.errors == []
     opened.close()
+
+
+def test_case_text_in_a_diagram_is_literal_and_never_runs(browser, tmp_path, render_need_dot):
+    """The route-only SVG carries the case's description in its title: opened as a file, nothing runs."""
+    from vcfgraph.cli import main
+
+    out = tmp_path / "svg"
+    assert main(["render", "-g", str(HERE / "data" / "tiny.yaml"), "--case",
+                 str(HERE / "data" / "render" / "tricky-case.yaml"), "-o", str(out)]) == 0
+    for name in (f"{TRICKY_SLUG}-route.svg", f"{TRICKY_SLUG}.svg"):
+        opened = Opened(browser, out / name)
+        assert opened.page.evaluate("() => typeof window.__xss") == "undefined"
+        assert opened.page.evaluate("() => document.querySelectorAll('script, img').length") == 0
+        assert opened.errors == []
+        if name.endswith("-route.svg"):
+            title = opened.page.evaluate("() => document.querySelector('g.graph > text').textContent")
+            assert title.startswith('Case evil "<case>" & {x}: <script>window.__xss = 1</script> "double"')
+        opened.close()
 
 
 def test_screenshots_of_the_pathway_and_the_seed_case(browser, render_bundled_site, tmp_path):

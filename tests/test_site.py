@@ -37,11 +37,16 @@ def test_tiny_site_has_every_page(render_tiny_site):
     ])
 
 
-def test_two_builds_are_byte_identical(render_tiny_site, tmp_path):
+def test_two_builds_are_byte_identical_and_cost_one_dot_run(render_tiny_site, tmp_path, capsys):
+    from vcfgraph.cli.graphviz_run import dot_runs
+
     again = tmp_path / "again"
+    before = dot_runs()
     assert main(["site", "-o", str(again), "-g", str(TINY), "--cases", str(RENDER_DATA / "tiny-cases.yaml"),
                  str(RENDER_DATA / "tricky-case.yaml")]) == 0
+    assert dot_runs() - before == 1
     assert files_of(again) == files_of(render_tiny_site)
+    assert capsys.readouterr().out == f"vcfgraph site: 8 files for 5 cases in {again} (1 dot run); open {again}/index.html\n"
 
 
 def test_case_text_is_shown_literally_and_never_as_markup(render_tiny_site):
@@ -67,7 +72,8 @@ def test_pages_fetch_nothing_from_outside(render_bundled_site):
 
 def test_bundled_case_page_has_every_section(render_bundled_site):
     page = (render_bundled_site / "cases" / "seed-incidental-t12.html").read_text(encoding="utf-8")
-    for heading in ("<h2>The vignette</h2>", "<h2>Step by step</h2>", "<h2 class=\"print-hide\">The route on the pathway</h2>",
+    for heading in ("<h2>The vignette</h2>", "<h2>Step by step</h2>", "<h2>The route at a glance</h2>",
+                    "<h2 class=\"print-hide\">The route on the pathway</h2>",
                     "<h2>Recommendations</h2>", "<h3>Radiation of the usually appropriate imaging</h3>",
                     "<h2>What happens next</h2>", "<h2>Red flags</h2>", "<h2>The facts of the case</h2>"):
         assert heading in page, heading

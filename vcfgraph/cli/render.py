@@ -2,8 +2,9 @@
 
 The pathway is laid out once; each case's route is drawn on that layout, so node positions are
 the same in every case diagram of a teaching deck. For SVG and HTML, ``dot`` runs once for the
-shared layout whatever the number of cases (the route is a restyling of that SVG), plus one small
-run per case for its compact route-only view. PNG and PDF cannot be restyled after rendering, so
+shared layout whatever the number of cases (the route is a restyling of that SVG); with SVG, each
+case's compact route-only view for slides is one more small run. PNG and PDF cannot be restyled
+after rendering, so
 each case's diagram is its own run of a DOT that differs from the base only in colours, which
 ``dot`` lays out identically (the tests check the coordinates).
 Also holds what ``vcfgraph site`` shares with this command: reading case paths, tracing, writing.
@@ -153,14 +154,12 @@ def _diagrams(pathway: Pathway, entries: Sequence[Any], fmt: str) -> dict[str, s
 
 
 def site_files(pathway: Pathway, entries: Sequence[Any]) -> dict[str, str]:
-    """Every page of the site: one ``dot`` run for the shared layout, one per case's route-only view."""
+    """Every page of the site: one ``dot`` run, for the layout every page shares."""
     from vcfgraph.cli.graphviz_run import run_dot
     from vcfgraph.render import dot
-    from vcfgraph.render.site import build_site, case_title
+    from vcfgraph.render.site import build_site
 
-    layout = run_dot(dot.pathway_dot(pathway), "svg")
-    compact = [run_dot(dot.route_only_dot(pathway, e.route, case_title(e.case)), "svg") for e in entries]
-    return build_site(pathway, layout, entries, compact)
+    return build_site(pathway, run_dot(dot.pathway_dot(pathway), "svg"), entries)
 
 
 def run(args: argparse.Namespace) -> int:

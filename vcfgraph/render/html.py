@@ -212,7 +212,7 @@ def _steps(pathway: Pathway, route: Route) -> list[dict[str, Any]]:
     return steps
 
 
-def case_context(pathway: Pathway, case: Case, route: Route, *, diagram: str, compact: str,
+def case_context(pathway: Pathway, case: Case, route: Route, *, diagram: str,
                  problems: Sequence[str] | None) -> dict[str, Any]:
     """What ``case.html.j2`` shows, all read from the Route the engine made.
 
@@ -221,7 +221,6 @@ def case_context(pathway: Pathway, case: Case, route: Route, *, diagram: str, co
         case: the case (vignette and facts).
         route: its route.
         diagram: inline SVG of the full layout with the route marked.
-        compact: inline SVG of the route-only view.
         problems: differences from the case file's expectations; None when it has none.
     """
     terminal = pathway.node(route.terminal) if route.terminal else None
@@ -251,7 +250,6 @@ def case_context(pathway: Pathway, case: Case, route: Route, *, diagram: str, co
         "pitfalls": list(terminal.pitfalls) if terminal else [],
         "criteria": list(terminal.criteria) if terminal else [],
         "diagram": Markup(diagram),
-        "compact": Markup(compact),
         "legend": legend(),
         "cards": node_cards(pathway, root),
     }

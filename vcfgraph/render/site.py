@@ -1,9 +1,10 @@
 """The static teaching site as a mapping of relative file names to text.
 
 Given the pathway, the SVG ``dot`` made of :func:`~vcfgraph.render.dot.pathway_dot` (one
-layout, shared by every page) and, per case, its route and the SVG of its route-only view,
-:func:`build_site` returns ``index.html``, ``pathway.html``, ``pathway.svg`` and
-``cases/<slug>.html``. Nothing here runs ``dot`` or writes files; the command line does.
+layout, shared by every page) and the cases with their routes, :func:`build_site` returns
+``index.html``, ``pathway.html``, ``pathway.svg`` and ``cases/<slug>.html``: building the site
+for any number of cases takes one ``dot`` run. Nothing here runs ``dot`` or writes files; the
+command line does.
 """
 
 from __future__ import annotations
@@ -67,22 +68,18 @@ def pathway_page(pathway: Pathway, layout_svg: str | bytes, entries: Sequence[Ca
     return html.render("pathway.html.j2", root="", site_title=_site_title(pathway), **context)
 
 
-def case_page(pathway: Pathway, entry: CaseRender, layout_svg: str | bytes, compact_svg: str | bytes) -> str:
+def case_page(pathway: Pathway, entry: CaseRender, layout_svg: str | bytes) -> str:
     """``cases/<slug>.html``: the vignette, facts, steps, highlighted diagram, recommendations.
 
     Args:
         pathway: the pathway.
         entry: the case and its route.
         layout_svg: the SVG of :func:`~vcfgraph.render.dot.pathway_dot` (shared by every case).
-        compact_svg: the SVG of this case's :func:`~vcfgraph.render.dot.route_only_dot`.
     """
     states = route_states(pathway, entry.route)
     diagram = svg.inline(svg.restyle(layout_svg, pathway, states),
                          label=f"Decision graph with the route of case {entry.case.id}")
-    compact = svg.inline(svg.restyle(compact_svg, pathway, id_prefix="r-"),
-                         label=f"The route of case {entry.case.id} alone", css_class="vg-diagram vg-compact")
-    context = html.case_context(pathway, entry.case, entry.route, diagram=diagram, compact=compact,
-                                problems=entry.problems)
+    context = html.case_context(pathway, entry.case, entry.route, diagram=diagram, problems=entry.problems)
     return html.render("case.html.j2", root="../", site_title=_site_title(pathway), **context)
 
 
@@ -105,7 +102,6 @@ def build_site(
     pathway: Pathway,
     layout_svg: str | bytes,
     entries: Sequence[CaseRender],
-    compact_svgs: Sequence[str | bytes],
 ) -> dict[str, str]:
     """Every file of the site.
 
@@ -113,24 +109,21 @@ def build_site(
         pathway: the pathway.
         layout_svg: SVG of :func:`~vcfgraph.render.dot.pathway_dot`, laid out once.
         entries: the cases with their routes; their ids must be distinct.
-        compact_svgs: SVG of each entry's route-only view, in the order of ``entries``.
 
     Returns:
         Relative file name -> text, sorted by name.
 
     Raises:
-        ValueError: two cases share a page name, or the lists differ in length.
+        ValueError: two cases share a page name.
     """
-    if len(entries) != len(compact_svgs):
-        raise ValueError("one route-only diagram is needed per case")
     files = {
         "index.html": index_page(pathway, entries),
         "pathway.html": pathway_page(pathway, layout_svg, entries),
         "pathway.svg": pathway_svg(pathway, layout_svg),
     }
-    for entry, compact in zip(entries, compact_svgs):
+    for entry in entries:
         name = f"cases/{entry.slug}.html"
         if name in files:
             raise ValueError(f"two cases have the id '{entry.case.id}'")
-        files[name] = case_page(pathway, entry, layout_svg, compact)
+        files[name] = case_page(pathway, entry, layout_svg)
     return dict(sorted(files.items()))
