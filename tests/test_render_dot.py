@@ -11,7 +11,8 @@ import pytest
 from vcfgraph.engine import trace
 from vcfgraph.load import load_cases, load_pathway
 from vcfgraph.render import ids, style
-from vcfgraph.render.dot import pathway_dot, route_dot, route_only_dot, route_states
+from vcfgraph.render.dot import pathway_dot, route_dot, route_states
+from vcfgraph.render.route_view import route_only_dot
 from vcfgraph.render.svg import SVG_NS as SVG, XLINK_NS as XLINK, element_groups, parse
 
 HERE = Path(__file__).resolve().parent

@@ -122,10 +122,10 @@ def write_files(out_dir: Path, files: Mapping[str, str | bytes]) -> None:
 
 def _diagrams(pathway: Pathway, entries: Sequence[Any], fmt: str) -> dict[str, str | bytes]:
     from vcfgraph.cli.graphviz_run import run_dot
-    from vcfgraph.render import dot
+    from vcfgraph.render import dot, route_view
     from vcfgraph.render.site import case_svg, case_title, pathway_svg
 
-    compact = [dot.route_only_dot(pathway, e.route, case_title(e.case)) for e in entries]
+    compact = [route_view.route_only_dot(pathway, e.route, case_title(e.case)) for e in entries]
     files: dict[str, str | bytes] = {}
     if fmt == "dot":
         files["pathway.dot"] = dot.pathway_dot(pathway)

@@ -6,6 +6,7 @@ Layers, each importing only the ones before it:
 - :mod:`~vcfgraph.render.style` style tables keyed by node kind x route state and by rating
   category x confidence, and the CSS generated from them;
 - :mod:`~vcfgraph.render.dot` the model as DOT text (through ``graphviz.Digraph`` for quoting);
+- :mod:`~vcfgraph.render.route_view` the compact route-only view for slides;
 - :mod:`~vcfgraph.render.svg` the laid-out SVG annotated and restyled for a route, without a new layout;
 - :mod:`~vcfgraph.render.html` the one Jinja2 environment and the site's pages;
 - :mod:`~vcfgraph.render.heatmap` a pathway diagram shaded by a value per node and edge.
@@ -15,6 +16,7 @@ and never evaluate a condition. They return text; running ``dot`` and writing fi
 command line's job (:mod:`vcfgraph.cli.graphviz_run`).
 """
 
-from vcfgraph.render.dot import pathway_dot, route_dot, route_only_dot
+from vcfgraph.render.dot import pathway_dot, route_dot
+from vcfgraph.render.route_view import route_only_dot
 
 __all__ = ["pathway_dot", "route_dot", "route_only_dot"]

@@ -8,9 +8,9 @@ octagons), the rated actions as neutral rounded boxes in their own band (a categ
 re-entry edges, and a legend. Every element carries a stable id (:mod:`vcfgraph.render.ids`).
 
 :func:`route_dot` is the same graph with a route's colours (for PNG, PDF and DOT output);
-colours never change sizes, so the layout is the base one. :func:`route_only_dot` is the compact
-route-only view for slides. All DOT goes through ``graphviz.Digraph``; every label is an
-HTML-like label whose text is escaped with :func:`html.escape`.
+colours never change sizes, so the layout is the base one. The compact route-only view for slides
+is :mod:`vcfgraph.render.route_view`. All DOT goes through ``graphviz.Digraph``; every label is
+an HTML-like label whose text is escaped with :func:`html.escape`.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from vcfgraph.render.style import (
     node_look,
 )
 
-__all__ = ["pathway_dot", "route_dot", "route_only_dot", "RouteStates", "route_states", "esc", "plain", "wrap"]
+__all__ = ["pathway_dot", "route_dot", "RouteStates", "route_states", "esc", "plain", "wrap"]
 
 
 def esc(text: str) -> str:
@@ -113,7 +113,7 @@ def route_states(pathway: Pathway, route: Route) -> RouteStates:
 _BASE = RouteStates()
 
 
-def _digraph(name: str, title: str) -> graphviz.Digraph:
+def digraph(name: str, title: str) -> graphviz.Digraph:
     g = graphviz.Digraph(name=name)
     g.attr(
         "graph", id=ids.GRAPH_ID, label=f"<<B>{esc(title)}</B>>", labelloc="t", fontname=FONT,
@@ -209,7 +209,7 @@ def _label(pathway: Pathway, node_id: str) -> str:
     return pathway.node(node_id).label if pathway.has_node(node_id) else node_id
 
 
-def _add_node(g: graphviz.Digraph, pathway: Pathway, node: Node, states: RouteStates) -> None:
+def add_node(g: graphviz.Digraph, pathway: Pathway, node: Node, states: RouteStates) -> None:
     state = states.node(node.id)
     kind = _node_kind(node)
     attrs = _node_attrs(node, state)
@@ -261,7 +261,7 @@ def _add_actions(g: graphviz.Digraph, pathway: Pathway, states: RouteStates) -> 
             sub.attr(label=f"<<B>{esc(titles[key])}</B>>", style="rounded,dashed", color="#8c8c8c",
                      fontsize=str(FONT_SIZE["node"]), id=f"cluster-actions-{key}", margin="12")
             for node in nodes:
-                _add_node(sub, pathway, node, states)
+                add_node(sub, pathway, node, states)
             per_row = 4
             rows = [nodes[i:i + per_row] for i in range(0, len(nodes), per_row)]
             for upper, lower in zip(rows, rows[1:]):
@@ -323,10 +323,10 @@ def _title(pathway: Pathway) -> str:
 
 
 def _full(pathway: Pathway, states: RouteStates, title: str) -> str:
-    g = _digraph(pathway.meta.id or "pathway", title)
+    g = digraph(pathway.meta.id or "pathway", title)
     for node in pathway.nodes:
         if node.kind != "action":
-            _add_node(g, pathway, node, states)
+            add_node(g, pathway, node, states)
     _add_actions(g, pathway, states)
     _add_edges(g, pathway, states)
     _add_legend(g, pathway)
@@ -360,57 +360,3 @@ def route_dot(pathway: Pathway, route: Route) -> str:
         DOT text.
     """
     return _full(pathway, route_states(pathway, route), _title(pathway))
-
-
-#: nodes per row of the route-only view: the route reads left to right, row after row
-ROUTE_ROW = 4
-
-
-def _snake_rows(g: graphviz.Digraph, chain: list[str]) -> None:
-    """Put the route's nodes in rows of :data:`ROUTE_ROW`, so a long route fits a slide."""
-    rows = [chain[i:i + ROUTE_ROW] for i in range(0, len(chain), ROUTE_ROW)]
-    for row in rows:
-        with g.subgraph() as same:
-            same.attr(rank="same")
-            for node_id in row:
-                same.node(node_id)
-
-
-def route_only_dot(pathway: Pathway, route: Route, title: str) -> str:
-    """A compact diagram of the route alone, for slides.
-
-    Args:
-        pathway: the pathway the route was traced on.
-        route: the route.
-        title: the diagram's title (a case description is shown literally).
-
-    Returns:
-        DOT text: the questions answered (with the answer on each edge), the terminal (a
-        variant with its rating table, a hand-off) or the missing facts of a ``need_info`` route.
-    """
-    states = route_states(pathway, route)
-    g = _digraph(f"route_{pathway.meta.id}", title)
-    g.attr("graph", nodesep="0.5", ranksep="0.5")
-    chain = [s.node for s in route.steps] + ([route.terminal] if route.terminal else [])
-    for node_id in chain:
-        _add_node(g, pathway, pathway.node(node_id), states)
-    if route.outcome == "need_info" and route.steps:
-        names = ", ".join(route.missing_facts) or "a fact"
-        look = node_look("question", "stop")
-        g.node("need_info", id="need_info", shape="note", style="filled", fillcolor="#fff7d6", color=look.stroke,
-               label=f"<<B>Needs information</B><BR/>{wrap(names, 30)}>")
-        chain.append("need_info")
-    _snake_rows(g, chain)
-    for i, step in enumerate(route.steps):
-        if step.edge and step.target:
-            look = edge_look("answer", "on")
-            label = f'<<FONT COLOR="{look.text}"><B>{wrap(step.answer or "", 18)}</B></FONT>>'
-            row, next_row = divmod(i, ROUTE_ROW)[0], divmod(i + 1, ROUTE_ROW)[0]
-            if row == next_row and row % 2 == 1:  # odd rows read right to left
-                g.edge(step.target, step.node, id=ids.dom_id(step.edge), label=label, dir="back", **dot_attrs(look, edge=True))
-            else:
-                g.edge(step.node, step.target, id=ids.dom_id(step.edge), label=label, **dot_attrs(look, edge=True))
-    if route.outcome == "need_info" and route.steps:
-        g.edge(route.steps[-1].node, "need_info", id="need_info-edge", style="dashed",
-               color=node_look("question", "stop").stroke)
-    return g.source
