@@ -163,6 +163,9 @@ def write(table: pa.Table, invalid: dict[int, tuple[str, Any]], path: Path) -> N
     elif kind == "parquet":
         import pyarrow.parquet as pq
 
+        bools = {f.name for f in table.schema if pa.types.is_boolean(f.type)}
+        if any(fact in bools for fact, _v in invalid.values()):
+            raise ValueError("Parquet columns are typed: draw the cases with generate(..., typed_invalid=True)")
         pq.write_table(_with_invalid(table, invalid, text=False), str(path), row_group_size=131072)
     else:
         with open(path, "w", encoding="utf-8") as fh:

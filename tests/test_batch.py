@@ -279,7 +279,7 @@ def test_route_errors_are_reported_per_row(tmp_path: Path, capsys: pytest.Captur
     path.write_text("case_id,pain,levels\nboth,true,1\nquiet,false,\n", encoding="utf-8")
     code = main(["batch", str(path), "-o", str(tmp_path / "out.csv"), "--graph", str(DATA / "overlap.yaml")])
     assert code == 1
-    assert capsys.readouterr().out.startswith("2 rows: 0 invalid, 1 route errors, 1 with an error in all\n")
+    assert capsys.readouterr().out.startswith("Rows: 2 (invalid: 0, route errors: 1, with an error message: 1)\n")
     rows = read_rows(tmp_path / "out.csv")
     assert [(r["outcome"], r["terminal"], r["error"]) for r in rows] == [
         ("route_error", None, "two answers of 'q_pain' both hold for this case: 'q_pain->q_levels' (pain is true) and "
@@ -294,3 +294,23 @@ def test_help_describes_the_formats(capsys: pytest.CaptureFixture[str]) -> None:
     for words in ("--audit COLUMN", "--engine {local,dask}", "--scheduler ADDRESS", "joined by ';' in CSV",
                   "never dropped"):
         assert words in " ".join(out.split()), words
+
+
+def test_progress_is_reported_per_chunk(tmp_path: Path, bundled: Pathway, batch_generator: Any) -> None:
+    table, invalid = batch_generator.generate(bundled, 1000, seed=1, typed_invalid=True)
+    batch_generator.write(table, invalid, tmp_path / "cases.parquet")
+    calls: list[tuple[int, int]] = []
+    run_batch(bundled, tmp_path / "cases.parquet", tmp_path / "out.csv", rows=300, progress=lambda d, t: calls.append((d, t)))
+    assert calls == [(300, 1000), (600, 1000), (900, 1000), (1000, 1000)]
+
+
+def test_empty_inputs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "header.csv").write_text("case_id,age\n", encoding="utf-8")
+    assert run_cli(str(tmp_path / "header.csv"), "-o", str(tmp_path / "out.csv")) == 0
+    assert (tmp_path / "out.csv").read_text(encoding="utf-8") == (
+        '"case_id","outcome","terminal","missing","usually_appropriate","may_be_appropriate",'
+        '"usually_not_appropriate","contraindicated","error"\n')
+    (tmp_path / "empty.jsonl").write_text("\n", encoding="utf-8")
+    assert run_cli(str(tmp_path / "empty.jsonl"), "-o", str(tmp_path / "out.jsonl")) == 2
+    assert capsys.readouterr().err == (f"vcfgraph: error: {tmp_path / 'empty.jsonl'}: the file holds no JSON lines; "
+                                       "write one JSON object per line\n")

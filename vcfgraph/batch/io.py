@@ -223,6 +223,8 @@ class Input:
             with open(self.path, "rb") as fh:
                 head = fh.read(JSONL_HEAD)
             cut = head.rfind(b"\n") + 1 if len(head) == JSONL_HEAD else len(head)
+            if not head.strip():
+                raise UsageError(f"{self.path}: the file holds no JSON lines; write one JSON object per line")
             if head[:cut].strip():
                 self.columns = list(_json_block(head[:cut], 1, self.path).columns)
         return self.columns

@@ -23,7 +23,7 @@ import pyarrow as pa
 from vcfgraph.batch.audit import CLASSES, Auditor, count_classes, count_taken
 from vcfgraph.batch.columns import ColumnCoder
 from vcfgraph.batch.compile import CompiledPathway, Evaluator, compile_pathway
-from vcfgraph.batch.io import Chunk, Input, open_input, open_output
+from vcfgraph.batch.io import Chunk, open_input, open_output
 from vcfgraph.batch.masks import NULL
 from vcfgraph.batch.results import LIST_FIELDS, Registry
 from vcfgraph.batch.threads import WriteBehind, read_ahead
@@ -254,7 +254,3 @@ def run_batch(
     writer.commit()
     return total
 
-
-def describe_input(reader: Input) -> str:
-    """``file (format)`` for messages."""
-    return f"{reader.path} ({reader.format})"

@@ -71,7 +71,7 @@ def summary_text(tally: Tally, pathway: Pathway, audit: str | None = None) -> st
     n = tally.rows
     invalid = tally.outcomes.get("invalid", 0)
     route_errors = tally.outcomes.get("route_error", 0)
-    lines = [f"{n} rows: {invalid} invalid, {route_errors} route errors, {tally.errors} with an error in all", ""]
+    lines = [f"Rows: {n} (invalid: {invalid}, route errors: {route_errors}, with an error message: {tally.errors})", ""]
     lines.append("Outcomes")
     lines += _table(["outcome", "rows", "share"],
                     [[o, str(tally.outcomes.get(o, 0)), _percent(tally.outcomes.get(o, 0), n)] for o in OUTCOME_ORDER])
