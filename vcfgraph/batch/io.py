@@ -54,12 +54,14 @@ class Chunk:
         n: the number of rows.
         errors: row index -> why the row could not be read at all (a line that is not JSON).
         text: the values are text typed by people (CSV) rather than typed values.
+        done: how far reading had got when the chunk was read (bytes, or rows for Parquet).
     """
 
     columns: dict[str, Any]
     n: int
     errors: dict[int, str] = field(default_factory=dict)
     text: bool = False
+    done: int = 0
 
 
 def _is_glob(path: str) -> bool:
@@ -166,7 +168,7 @@ class Input:
                 for batch in reader:
                     self.done = raw.tell()
                     yield Chunk({name: batch.column(i) for i, name in enumerate(batch.schema.names)},
-                                batch.num_rows, text=True)
+                                batch.num_rows, text=True, done=self.done)
             except pa.ArrowInvalid as exc:
                 raise UsageError(bad[0] if bad else f"{self.path}: cannot read the CSV file ({exc})") from None
         self.done = self.total
@@ -188,7 +190,7 @@ class Input:
                              f"({', '.join(self.columns)}); every part must have the same columns")
         for batch in handle.iter_batches(batch_size=self.rows):
             self.done += batch.num_rows
-            yield Chunk({name: batch.column(i) for i, name in enumerate(names)}, batch.num_rows)
+            yield Chunk({name: batch.column(i) for i, name in enumerate(names)}, batch.num_rows, done=self.done)
 
     # ------------------------------------------------------------------ JSON Lines
 
@@ -210,7 +212,7 @@ class Input:
                     block, rest = buf, b""
                 if block.strip():
                     chunk = _json_block(block, first_line, self.path)
-                    self.done = fh.tell() - len(rest)
+                    self.done = chunk.done = fh.tell() - len(rest)
                     yield chunk
                 first_line += block.count(b"\n")
                 if not data:

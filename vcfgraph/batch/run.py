@@ -243,7 +243,7 @@ def run_batch(
             behind.put(table) if behind is not None else writer.write(table)
             total.add(tally)
             if progress is not None:
-                progress(reader.done, reader.total)
+                progress(chunk.done, reader.total)
         if behind is not None:
             behind.close()
     except BaseException:
