@@ -295,6 +295,7 @@ def _legend_label() -> str:
         "Arrow shape: hand-off to another topic. Octagon: urgent escalation.",
         "Rounded box: rated action; in a case it takes the category colour",
         "of the variant reached. Dashed arrow: a later finding re-enters here.",
+        "Number in a rating row: the ACR score (1-9); \u2013 where none is published.",
     ]
     note_rows = "".join(f'<TR><TD COLSPAN="2" ALIGN="LEFT">{esc(n)}</TD></TR>' for n in notes)
     return (
