@@ -147,3 +147,16 @@ def test_case_slugs_are_safe_and_distinct():
     assert case_slug("a/b") != case_slug("a b")
     assert re.fullmatch(r"[A-Za-z0-9._-]+", case_slug('evil "<case>" & {x}'))
     assert case_slug("../../etc") .startswith("etc-")
+
+
+def test_a_case_that_misses_its_expectations_is_built_and_exits_1(tmp_path, capsys, render_need_dot):
+    wrong = tmp_path / "wrong.yaml"
+    wrong.write_text("id: wrong\nfacts: {pain: false}\nexpected: {outcome: variant, terminal: V_sore}\n",
+                     encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["site", "-o", str(out), "-g", str(TINY), "--cases", str(wrong)]) == 1
+    assert capsys.readouterr().err == ("vcfgraph: case 'wrong' does not match its expectations: "
+                                       "expected to reach V_sore, reached V_quiet\n")
+    page = (out / "cases" / "wrong.html").read_text(encoding="utf-8")
+    assert "<li>expected to reach V_sore, reached V_quiet</li>" in page
+    assert '<span class="status-bad">no</span>' in (out / "index.html").read_text(encoding="utf-8")

@@ -68,7 +68,8 @@ def collect_cases(pathway: Pathway, paths: Sequence[str]) -> tuple[list[Any], in
 
     Returns:
         The traced cases (:class:`~vcfgraph.render.site.CaseRender`, in file order) and the exit
-        status so far: 2 when a case file is invalid, 1 when a case cannot be traced.
+        status so far: 2 when a case file is invalid, 1 when a case cannot be traced or does not
+        match its expectations (its page still says so).
 
     Raises:
         UsageError: a path does not exist, or two cases share an id.
@@ -98,6 +99,10 @@ def collect_cases(pathway: Pathway, paths: Sequence[str]) -> tuple[list[Any], in
                 status = max(status, exc.exit_code)
                 continue
             problems = tuple(check_expected(route, case)) if case.expected else None
+            if problems:
+                print(f"vcfgraph: case '{case.id}' does not match its expectations: {'; '.join(problems)}",
+                      file=sys.stderr)
+                status = max(status, 1)
             entries.append(CaseRender(case, route, problems))
     return entries, status
 
