@@ -36,6 +36,7 @@ EXIT_NOTE = "Exit code 0 when the batch completed (invalid rows are reported in 
 
 
 def register(sub: Any) -> None:
+    """Add the ``batch`` command to the sub-command parsers."""
     p = add_command(sub, "batch", "trace a file of cases in bulk (CSV, JSON Lines, Parquet) and audit the care given",
                     DESCRIPTION + "\n" + EXIT_NOTE)
     p.add_argument("input", metavar="INPUT", help="cases: .csv, .jsonl, .parquet, or a folder / glob of Parquet files")
@@ -60,6 +61,11 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Run a batch; returns the exit code (0 done, 1 some rows hit a route error).
+
+    Raises:
+        VcfgraphError: a usage or input error (the CLI prints it and exits 2).
+    """
     from vcfgraph.batch.summary import summary_data, summary_text
 
     if args.chunk_rows < 1:
