@@ -1,0 +1,194 @@
+"""The ``nodes`` section of a pathway file: questions, variants, actions and hand-offs.
+
+A mixin of the pathway builder in :mod:`vcfgraph.schema`: it reads each node with the keys its
+kind allows, the answers of questions (their conditions are checked by the builder), and the
+ratings and downstream steps of variants. Problems go to the builder's shared
+:class:`~vcfgraph.located.Reader`.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from vcfgraph.conditions import Condition
+from vcfgraph.errors import did_you_mean
+from vcfgraph.located import Reader
+from vcfgraph.model import CATEGORIES, CONFIDENCES, NODE_KINDS, SCORE_BANDS, Downstream, Edge, Node, Rating, Titled
+
+__all__ = ["NodeSection", "STAGES", "MODALITIES", "URGENCIES", "DOWNSTREAM_KINDS"]
+
+_COMMON = ("id", "kind", "label", "text", "notes", "sources", "criteria", "implications", "pitfalls", "red_flags", "faqs")
+_BY_KIND = {
+    "question": ("help", "answers"),
+    "variant": ("number", "stage", "acr_wording", "ratings", "downstream"),
+    "action": ("modality", "radiation", "aliases"),
+    "handoff": ("urgency", "topic", "topic_id", "downstream"),
+}
+_REQUIRED_BY_KIND = {"question": ("answers",), "variant": ("ratings",)}
+STAGES = ("imaging", "treatment")
+MODALITIES = ("imaging", "procedure", "treatment", "consultation")
+URGENCIES = ("urgent", "routine")
+DOWNSTREAM_KINDS = ("follow_up", "reenter")
+
+
+class NodeSection:
+    """Reads the ``nodes`` list. Mixed into the pathway builder, which provides the reader, the
+    node tables, source-key and condition checking."""
+
+    r: Reader
+    root: Mapping[str, Any]
+    nodes: dict[str, Node]
+    node_raw: dict[str, Any]
+    broken: set[str]
+
+    def _source_keys(self, m: Mapping[str, Any], key: str, what: str) -> tuple[str, ...]:
+        raise NotImplementedError  # the builder's
+
+    def _condition(self, container: Mapping[str, Any], key: str, what: str) -> Condition:
+        raise NotImplementedError  # the builder's
+
+    def _nodes(self, raw: Any) -> list[Edge]:
+        r = self.r
+        items = r.sequence(raw, r.at(self.root, "nodes"), "'nodes'")
+        edges: list[Edge] = []
+        for i, item in enumerate(items):
+            loc = r.at(items, i)
+            kind = item.get("kind") if isinstance(item, Mapping) else None
+            label = f"node {i + 1}"
+            if isinstance(item, Mapping) and isinstance(item.get("id"), str):
+                label = f"node '{item['id']}'"
+            if kind not in NODE_KINDS:
+                if isinstance(item, Mapping) and isinstance(item.get("id"), str):
+                    self.broken.add(item["id"])
+                if isinstance(item, Mapping) and "kind" in item:
+                    r.report(r.at(item, "kind"), f"unknown node kind {kind!r} in {label}{did_you_mean(str(kind), NODE_KINDS)} (allowed: {', '.join(NODE_KINDS)})")
+                else:
+                    r.mapping(item, loc, label, required=("id", "kind", "label"), optional=_COMMON + sum(_BY_KIND.values(), ()))
+                continue
+            m = r.mapping(item, loc, label, required=("id", "kind", "label") + _REQUIRED_BY_KIND.get(kind, ()),
+                          optional=_COMMON + _BY_KIND[kind])
+            if m is None:
+                continue
+            node, node_edges = self._node(m, kind, label)
+            if not node.id:
+                continue
+            if node.id in self.nodes:
+                first = self.nodes[node.id].loc
+                r.report(r.at(m, "id"), f"duplicate node id '{node.id}' (first defined at line {first.line if first else '?'})")
+                continue
+            self.nodes[node.id] = node
+            self.node_raw[node.id] = m
+            edges.extend(node_edges)
+        return edges
+
+    def _node(self, m: Mapping[str, Any], kind: str, what: str) -> tuple[Node, list[Edge]]:
+        r = self.r
+        node_id = r.identifier(m, "id", what)
+        fields: dict[str, Any] = dict(
+            id=node_id, kind=kind, label=r.text(m, "label", what), text=r.text(m, "text", what),
+            notes=r.text(m, "notes", what), sources=self._source_keys(m, "sources", what),
+            criteria=r.texts(m, "criteria", what), pitfalls=r.texts(m, "pitfalls", what),
+            red_flags=r.texts(m, "red_flags", what),
+            implications=self._titled(m, "implications", what, ("title", "text")),
+            faqs=self._titled(m, "faqs", what, ("question", "answer")), loc=r.at(m),
+        )
+        edges: list[Edge] = []
+        if kind == "question":
+            fields["help"] = r.text(m, "help", what)
+            edges = self._answers(m, node_id, what)
+        elif kind == "variant":
+            fields.update(number=r.integer(m, "number", what, 1, None), stage=r.choice(m, "stage", what, STAGES),
+                          acr_wording=r.text(m, "acr_wording", what), ratings=self._ratings(m, what),
+                          downstream=self._downstream(m, node_id, what))
+        elif kind == "action":
+            fields.update(modality=r.choice(m, "modality", what, MODALITIES), radiation=r.text(m, "radiation", what),
+                          aliases=r.texts(m, "aliases", what))
+        else:
+            fields.update(urgency=r.choice(m, "urgency", what, URGENCIES, "routine"), topic=r.text(m, "topic", what),
+                          topic_id=r.integer(m, "topic_id", what, 1, None), downstream=self._downstream(m, node_id, what))
+        return Node(**fields), edges
+
+    def _titled(self, m: Mapping[str, Any], key: str, what: str, keys: tuple[str, str]) -> tuple[Titled, ...]:
+        r = self.r
+        items = r.sequence(m.get(key), r.at(m, key), f"'{key}' of {what}")
+        out = []
+        for i, item in enumerate(items):
+            sub = f"item {i + 1} of '{key}' in {what}"
+            t = r.mapping(item, r.at(items, i), sub, required=keys)
+            if t is not None:
+                out.append(Titled(r.text(t, keys[0], sub), r.text(t, keys[1], sub)))
+        return tuple(out)
+
+    def _answers(self, m: Mapping[str, Any], node_id: str, what: str) -> list[Edge]:
+        r = self.r
+        items = r.sequence(m.get("answers"), r.at(m, "answers"), f"'answers' of {what}")
+        if "answers" in m and not items:
+            r.report(r.at(m, "answers"), f"{what} needs at least one answer")
+        edges: list[Edge] = []
+        otherwise_seen = False
+        for i, item in enumerate(items):
+            sub = f"answer {i + 1} of {what}"
+            a = r.mapping(item, r.at(items, i), sub, required=("to", "label"), optional=("when", "otherwise", "id", "text"))
+            if a is None:
+                continue
+            target = r.identifier(a, "to", sub)
+            edge_id = r.identifier(a, "id", sub) or f"{node_id}->{target}"
+            condition: Condition | None = None
+            if ("when" in a) == (a.get("otherwise") is True):
+                r.report(r.at(items, i), f"{sub} needs either 'when' (a condition) or 'otherwise: true', not both or neither")
+            elif "otherwise" in a and a["otherwise"] is not True:
+                r.report(r.at(a, "otherwise"), f"'otherwise' of {sub} can only be true")
+            elif a.get("otherwise") is True:
+                if otherwise_seen:
+                    r.report(r.at(a, "otherwise"), f"{what} has more than one 'otherwise' answer")
+                otherwise_seen = True
+            else:
+                condition = self._condition(a, "when", sub)
+            edges.append(Edge(edge_id, node_id, target, r.text(a, "label", sub), condition, r.text(a, "text", sub), r.at(a)))
+        return edges
+
+    def _ratings(self, m: Mapping[str, Any], what: str) -> tuple[Rating, ...]:
+        r = self.r
+        items = r.sequence(m.get("ratings"), r.at(m, "ratings"), f"'ratings' of {what}")
+        out: list[Rating] = []
+        for i, item in enumerate(items):
+            sub = f"rating {i + 1} of {what}"
+            g = r.mapping(item, r.at(items, i), sub, required=("action", "category", "confidence", "sources"),
+                          optional=("score", "radiation", "note"))
+            if g is None:
+                continue
+            category = r.choice(g, "category", sub, CATEGORIES)
+            score = r.integer(g, "score", sub, 1, 9)
+            if score is not None and category:
+                low, high = SCORE_BANDS[category]
+                if not low <= score <= high:
+                    r.report(r.at(g, "score"), f"score {score} does not fit category {category} ({low}-{high}) in {sub}")
+            sources = self._source_keys(g, "sources", sub)
+            if "sources" in g and not sources:
+                r.report(r.at(g, "sources"), f"{sub} needs at least one source key")
+            action = r.identifier(g, "action", sub)
+            if action and any(x.action == action for x in out):
+                r.report(r.at(g, "action"), f"action '{action}' is rated twice in {what}")
+                continue
+            out.append(Rating(action, category, score, r.text(g, "radiation", sub), r.choice(g, "confidence", sub, CONFIDENCES),
+                              sources, r.text(g, "note", sub), r.at(g)))
+        return tuple(out)
+
+    def _downstream(self, m: Mapping[str, Any], node_id: str, what: str) -> tuple[Downstream, ...]:
+        r = self.r
+        items = r.sequence(m.get("downstream"), r.at(m, "downstream"), f"'downstream' of {what}")
+        out = []
+        for i, item in enumerate(items):
+            sub = f"downstream step {i + 1} of {what}"
+            d = r.mapping(item, r.at(items, i), sub, required=("kind", "label"), optional=("id", "text", "to", "sources"))
+            if d is None:
+                continue
+            kind = r.choice(d, "kind", sub, DOWNSTREAM_KINDS)
+            target = r.identifier(d, "to", sub) or None
+            if kind == "reenter" and target is None:
+                r.report(r.at(d), f"{sub} re-enters the graph and needs 'to' (a node id)")
+            if kind == "follow_up" and "to" in d:
+                r.report(r.at(d, "to", of_key=True), f"{sub} is a follow-up; only 'reenter' steps have 'to'")
+            out.append(Downstream(r.identifier(d, "id", sub) or f"{node_id}~{i + 1}", kind, r.text(d, "label", sub),
+                                  r.text(d, "text", sub), target, self._source_keys(d, "sources", sub), r.at(d)))
+        return tuple(out)
