@@ -61,10 +61,11 @@ class ColumnCoder:
         found = self._seen.get(key)
         if found is None:
             code, message = _check(fact, value, text)
-            found = self._seen[key] = (code, self._message_id(message) if message else -1)
+            found = self._seen[key] = (code, self.message_id(message) if message else -1)
         return found
 
-    def _message_id(self, message: str) -> int:
+    def message_id(self, message: str) -> int:
+        """The id of an error message in :attr:`messages`, numbering it when it is new."""
         found = self._message_ids.get(message)
         if found is None:
             found = self._message_ids[message] = len(self.messages)

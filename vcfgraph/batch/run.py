@@ -155,7 +155,7 @@ class BatchJob:
     def _unknown_key(self, name: str, column: Any) -> np.ndarray:
         values = column if isinstance(column, list) else column.to_pylist()
         names = [f.name for f in self.pathway.facts]
-        mid = self.coder._message_id(f"unknown fact '{name}'{did_you_mean(name, names)}")
+        mid = self.coder.message_id(f"unknown fact '{name}'{did_you_mean(name, names)}")
         return np.array([-1 if v is None else mid for v in values], dtype=np.int32).reshape(-1)
 
     def _results(self, registry: Registry) -> pa.Table:
