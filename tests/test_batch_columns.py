@@ -104,3 +104,17 @@ def test_messages_are_those_of_the_loader() -> None:
         "fact 'kind' cannot be 'Radiograph'; allowed: none, radiograph, bone_scan or null (not known); "
         "did you mean 'radiograph'?",
     ]
+
+
+def test_caches_stay_bounded() -> None:
+    fact = FACTS[2]
+    coder = ColumnCoder(_pathway_of(fact))
+    _codes, problems = coder.encode(fact, pa.array([f"junk{i}" for i in range(30)]), text=True)
+    assert problems is not None and len(coder.messages) == 30
+    coder.trim(limit=100)
+    assert len(coder.messages) == 30
+    coder.trim(limit=20)
+    assert coder.messages == []
+    codes, problems = coder.encode(fact, pa.array(["3", "junk"]), text=True)
+    assert [int(c) for c in codes] == [3, int(NULL)]
+    assert problems is not None and coder.messages[problems[1]].startswith("fact 'count' cannot be 'junk'")

@@ -49,6 +49,15 @@ class ColumnCoder:
         self._message_ids: dict[str, int] = {}
         self._seen: dict[tuple[str, bool, str, Any], tuple[int, int]] = {}
 
+    def trim(self, limit: int = 50_000) -> None:
+        """Forget every checked value and message once there are more than ``limit`` (a column
+        of distinct junk would otherwise grow the caches without bound). Call between chunks:
+        problem ids of earlier chunks become meaningless."""
+        if len(self._seen) > limit or len(self.messages) > limit:
+            self._seen.clear()
+            self._message_ids.clear()
+            self.messages.clear()
+
     # ------------------------------------------------------------------ one value
 
     def classify(self, fact: Fact, value: Any, text: bool) -> tuple[int, int]:

@@ -105,6 +105,7 @@ class BatchJob:
             The output rows (one per input row, in order) and the chunk's counts.
         """
         n = chunk.n
+        self.coder.trim()
         errors: dict[int, list[str]] = {row: [message] for row, message in chunk.errors.items()}
         codes = self._codes(chunk, errors)
         rows = np.setdiff1d(np.arange(n), np.fromiter(errors, dtype=np.int64, count=len(errors)), assume_unique=True)
