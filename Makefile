@@ -10,8 +10,7 @@ STAMP  := $(VENV)/.installed
 
 demo: system-deps $(STAMP)
 	$(BIN)/vcfgraph trace cases/seed-incidental-t12.yaml
-	@if $(BIN)/vcfgraph site --help >/dev/null 2>&1; then \
-	  $(BIN)/vcfgraph site -o renders && echo "Teaching site: open $(CURDIR)/renders/index.html"; fi
+	$(BIN)/vcfgraph site -o renders
 
 test: system-deps-test $(STAMP)
 	$(BIN)/python -m pytest

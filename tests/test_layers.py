@@ -39,6 +39,19 @@ def test_core_modules_import_only_lower_layers():
         assert got <= allowed, f"{name} imports {sorted(got - allowed)}"
 
 
+def test_renderers_read_only_the_plain_model():
+    allowed = {"errors", "conditions", "model", "render"}
+    for path in (PACKAGE / "render").rglob("*.py"):
+        got = imports_of(path)
+        assert got <= allowed, f"{path.name} imports {sorted(got - allowed)}"
+
+
+def test_engine_and_analysis_never_draw():
+    for folder in ("analysis", "batch"):
+        for path in (PACKAGE / folder).rglob("*.py"):
+            assert "render" not in imports_of(path), f"{path} imports a renderer"
+
+
 def test_nothing_below_the_cli_imports_the_cli():
     for path in PACKAGE.rglob("*.py"):
         if "cli" in path.relative_to(PACKAGE).parts or path.name == "__main__.py":
