@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+import atexit
+import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
+
+# Parsed pathways are cached by content; tests use a cache of their own (subprocesses inherit it).
+if "VCFGRAPH_CACHE" not in os.environ:
+    os.environ["VCFGRAPH_CACHE"] = tempfile.mkdtemp(prefix="vcfgraph-test-cache-")
+    atexit.register(shutil.rmtree, os.environ["VCFGRAPH_CACHE"], True)
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"

@@ -156,3 +156,34 @@ def test_parse_fact_value_reads_what_people_type(tiny, text, value):
 def test_parse_fact_value_rejects_with_allowed_values(tiny):
     with pytest.raises(CaseError, match="fact 'levels' cannot be 'many'; allowed: a whole number from 1 to 24"):
         parse_fact_value(tiny.fact("levels"), "many")
+
+
+# ------------------------------------------------------------------------------------ cache
+
+
+def test_a_checked_pathway_is_cached_and_a_damaged_entry_is_only_a_miss(tmp_path, monkeypatch):
+    monkeypatch.setenv("VCFGRAPH_CACHE", str(tmp_path / "cache"))
+    source = tmp_path / "tiny.yaml"
+    source.write_text((DATA / "tiny.yaml").read_text())
+    first = load_pathway(source)
+    (entry,) = (tmp_path / "cache").iterdir()
+    assert load_pathway(source) == first
+    entry.write_bytes(b"not a pickle")
+    assert load_pathway(source) == first
+    source.write_text(source.read_text().replace("title: Tiny test pathway", "title: Changed"))
+    assert load_pathway(source).meta.title == "Changed"
+
+
+def test_the_cache_can_be_turned_off(tmp_path, monkeypatch):
+    monkeypatch.setenv("VCFGRAPH_CACHE", "off")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    load_pathway(DATA / "tiny.yaml")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_errors_are_never_cached(tmp_path, monkeypatch):
+    monkeypatch.setenv("VCFGRAPH_CACHE", str(tmp_path / "cache"))
+    for _ in range(2):
+        with pytest.raises(PathwayError):
+            load_pathway(DATA / "invalid" / "dangling-target.yaml")
+    assert not (tmp_path / "cache").exists()

@@ -12,6 +12,9 @@ fact and its allowed values.
 
 from __future__ import annotations
 
+import hashlib
+import os
+import pickle
 import re
 from pathlib import Path
 from typing import Any, Mapping, Sequence
@@ -82,16 +85,62 @@ def read_tree(path: str | Path) -> Any:
         raise PathwayError([Problem(Location(name), f"YAML syntax error: {exc}")]) from None
 
 
-def load_pathway(path: str | Path | None = None) -> Pathway:
+def load_pathway(path: str | Path | None = None, *, cache: bool = True) -> Pathway:
     """Read and check a pathway file (default: the bundled VCF pathway).
+
+    A checked pathway is kept in a cache (``$VCFGRAPH_CACHE``, else ``$XDG_CACHE_HOME/vcfgraph``
+    or ``~/.cache/vcfgraph``; ``VCFGRAPH_CACHE=off`` turns it off) under a key made of the file's
+    path and bytes and of this package's model code, so a changed file or program is read anew.
 
     Raises:
         PathwayError: every problem in the file, each with file:line:col.
         UsageError: the file cannot be read.
     """
     path = Path(path) if path is not None else DEFAULT_GRAPH
-    data = read_tree(path)
-    return build_pathway(data, str(path))
+    cached = _cache_file(path) if cache else None
+    if cached is not None and cached.is_file():
+        try:
+            with open(cached, "rb") as f:
+                pathway = pickle.load(f)
+            if isinstance(pathway, Pathway):
+                return pathway
+        except Exception:  # a damaged or foreign cache entry is only a miss
+            pass
+    pathway = build_pathway(read_tree(path), str(path))
+    if cached is not None:
+        _store(cached, pathway)
+    return pathway
+
+
+def _cache_file(path: Path) -> Path | None:
+    setting = os.environ.get("VCFGRAPH_CACHE", "")
+    if setting.lower() in ("off", "0", "no", "false"):
+        return None
+    try:
+        content = path.read_bytes()
+    except OSError:
+        return None  # read_tree reports it
+    folder = Path(setting) if setting else Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "vcfgraph"
+    digest = hashlib.sha256(_code_key() + str(path).encode() + b"\0" + content).hexdigest()[:32]
+    return folder / f"pathway-{digest}.pickle"
+
+
+def _code_key() -> bytes:
+    """A digest of the modules whose classes a cached pathway is made of."""
+    here = Path(__file__).resolve().parent
+    names = ("model.py", "conditions.py", "errors.py", "schema.py", "schema_nodes.py", "located.py", "load.py")
+    return hashlib.sha256(b"".join((here / n).read_bytes() for n in names)).digest()
+
+
+def _store(cached: Path, pathway: Pathway) -> None:
+    try:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cached.with_suffix(f".{os.getpid()}.tmp")
+        with open(tmp, "wb") as f:
+            pickle.dump(pathway, f, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, cached)
+    except OSError:
+        pass  # no cache is only slower
 
 
 def load_cases(path: str | Path, pathway: Pathway) -> list[Case]:
