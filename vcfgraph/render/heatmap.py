@@ -171,6 +171,9 @@ def heatmap_page(
 ) -> str:
     """A complete offline HTML page: the pathway diagram shaded by value, with a legend and table.
 
+    The page stands alone (no links to a site around it): coverage and batch reports write it
+    into a folder of their own.
+
     Args:
         pathway: the pathway drawn.
         svg_text: the SVG ``dot`` made of :func:`~vcfgraph.render.dot.pathway_dot` for it.
@@ -199,7 +202,7 @@ def heatmap_page(
     diagram = svg.inline(root, label=f"{title}: the pathway shaded by {value_label}")
     bins = [{"bin": k, "words": words, "fill": HEAT_BINS[k][0], "ink": HEAT_BINS[k][1]} for k, words in bin_ranges(top)]
     return html.render(
-        "heatmap.html.j2", root="", site_title=pathway.meta.title, title=title, caption=caption,
+        "heatmap.html.j2", root="", standalone=True, site_title=pathway.meta.title, title=title, caption=caption,
         value_label=value_label, diagram=Markup(diagram), heat_css=Markup(heat_css()), bins=bins,
         rows=_rows(pathway, node_values, edge_values), top=format_number(top),
     )
