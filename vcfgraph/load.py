@@ -275,10 +275,6 @@ def parse_fact_value(fact: Fact, text: str) -> Value:
     return value
 
 
-def _ids(r: Reader, m: Mapping[str, Any], key: str, what: str) -> tuple[str, ...]:
-    return r.texts(m, key, what)
-
-
 def _expected(m: Mapping[str, Any], pathway: Pathway, r: Reader, what: str) -> Expected | None:
     """Expectations, from ``expected:`` or from the vignette keys (``expected_variant`` ...)."""
     if "expected" in m:
@@ -290,11 +286,11 @@ def _expected(m: Mapping[str, Any], pathway: Pathway, r: Reader, what: str) -> E
         exp = Expected(
             outcome=r.choice(e, "outcome", sub, OUTCOMES) or None,
             terminal=terminal,
-            missing=_ids(r, e, "missing", sub),
-            usually_appropriate=_ids(r, e, "usually_appropriate", sub),
-            may_be_appropriate=_ids(r, e, "may_be_appropriate", sub),
-            usually_not_appropriate=_ids(r, e, "usually_not_appropriate", sub),
-            contraindicated=_ids(r, e, "contraindicated", sub),
+            missing=r.texts(e, "missing", sub),
+            usually_appropriate=r.texts(e, "usually_appropriate", sub),
+            may_be_appropriate=r.texts(e, "may_be_appropriate", sub),
+            usually_not_appropriate=r.texts(e, "usually_not_appropriate", sub),
+            contraindicated=r.texts(e, "contraindicated", sub),
         )
         _check_expected_ids(exp, pathway, r, r.at(m, "expected"), what)
         return exp
@@ -311,10 +307,10 @@ def _expected(m: Mapping[str, Any], pathway: Pathway, r: Reader, what: str) -> E
     exp = Expected(
         outcome=outcome,
         terminal=terminal,
-        missing=_ids(r, m, "missing_fact", what),
-        usually_appropriate=_ids(r, m, "expected_usually_appropriate", what),
-        may_be_appropriate=_ids(r, m, "expected_may_be_appropriate", what),
-        usually_not_appropriate=_ids(r, m, "expected_usually_not_appropriate", what),
+        missing=r.texts(m, "missing_fact", what),
+        usually_appropriate=r.texts(m, "expected_usually_appropriate", what),
+        may_be_appropriate=r.texts(m, "expected_may_be_appropriate", what),
+        usually_not_appropriate=r.texts(m, "expected_usually_not_appropriate", what),
     )
     _check_expected_ids(exp, pathway, r, r.at(m, "expected_variant"), what)
     return exp

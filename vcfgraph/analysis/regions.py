@@ -18,7 +18,7 @@ from itertools import product
 from typing import Callable, Hashable, Iterable, Mapping, Sequence
 
 from vcfgraph.conditions import AllOf, Condition, Value, evaluate, facts_read
-from vcfgraph.model import Fact, Pathway
+from vcfgraph.model import Fact
 
 __all__ = [
     "Box",

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from pathlib import Path
+from typing import Any, Sequence
 
 from vcfgraph.cli import EXIT_CODES
 from vcfgraph.errors import UsageError, did_you_mean
@@ -11,7 +12,9 @@ from vcfgraph.load import DEFAULT_GRAPH, load_pathway, parse_fact_value
 from vcfgraph.model import Pathway
 from vcfgraph.conditions import Value
 
-__all__ = ["add_command", "add_graph_option", "load_graph", "parse_fact_options"]
+__all__ = ["add_command", "add_graph_option", "load_graph", "parse_fact_options", "case_files", "CASE_SUFFIXES"]
+
+CASE_SUFFIXES = (".yaml", ".yml", ".json")
 
 
 def add_command(sub: Any, name: str, help: str, description: str) -> argparse.ArgumentParser:
@@ -46,4 +49,26 @@ def parse_fact_options(pathway: Pathway, items: list[str] | None) -> dict[str, V
             names = [f.name for f in pathway.facts]
             raise UsageError(f"--fact: unknown fact '{name}'{did_you_mean(name, names)}")
         out[name] = parse_fact_value(pathway.fact(name), text)
+    return out
+
+
+def case_files(items: Sequence[str], *, allow_empty_folder: bool = True) -> list[Path]:
+    """The case files named: files as given, folders as their case files in sorted order.
+
+    Raises:
+        UsageError: a name is neither a file nor a folder, or (unless ``allow_empty_folder``)
+            a folder holds no case file.
+    """
+    out: list[Path] = []
+    for item in items:
+        path = Path(item)
+        if path.is_dir():
+            found = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix in CASE_SUFFIXES)
+            if not found and not allow_empty_folder:
+                raise UsageError(f"{item}: the folder holds no case file (.yaml, .yml or .json)")
+            out += found
+        elif path.exists():
+            out.append(path)
+        else:
+            raise UsageError(f"{item}: no such file or folder")
     return out

@@ -10,14 +10,12 @@ from typing import Any
 
 from vcfgraph.cli.check import display_path
 from vcfgraph.cli.common import add_command, add_graph_option, load_graph
+from vcfgraph.cli.common import case_files as common_case_files
 from vcfgraph.errors import UsageError
 from vcfgraph.load import load_cases
 from vcfgraph.model import Case, Pathway
 
 __all__ = ["register", "run", "case_files"]
-
-_SUFFIXES = (".yaml", ".yml", ".json")
-
 
 def register(sub: Any) -> None:
     p = add_command(
@@ -38,24 +36,12 @@ def register(sub: Any) -> None:
 
 
 def case_files(items: list[str]) -> list[Path]:
-    """The case files named, folders expanded to their case files in sorted order.
+    """The case files named, folders expanded; an empty folder is an error here.
 
     Raises:
         UsageError: a name is neither a file nor a folder, or a folder holds no case file.
     """
-    out: list[Path] = []
-    for item in items:
-        path = Path(item)
-        if path.is_dir():
-            found = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix in _SUFFIXES)
-            if not found:
-                raise UsageError(f"{item}: the folder holds no case file (.yaml, .yml or .json)")
-            out += found
-        elif path.is_file():
-            out.append(path)
-        else:
-            raise UsageError(f"{item}: no such file or folder")
-    return out
+    return common_case_files(items, allow_empty_folder=False)
 
 
 def _cases(pathway: Pathway, items: list[str]) -> list[Case]:

@@ -17,14 +17,13 @@ import sys
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
-from vcfgraph.cli.common import add_command, add_graph_option, load_graph
+from vcfgraph.cli.common import add_command, add_graph_option, case_files, load_graph
 from vcfgraph.errors import CaseError, RouteError, UsageError
 from vcfgraph.model import Pathway
 
 __all__ = ["register", "run", "collect_cases", "write_files", "case_files"]
 
 FORMATS = ("svg", "pdf", "png", "dot", "html")
-_CASE_SUFFIXES = (".yaml", ".yml", ".json")
 
 
 def register(sub: Any) -> None:
@@ -43,24 +42,6 @@ def register(sub: Any) -> None:
     p.add_argument("--format", "-T", choices=FORMATS, default="svg", help="output format (default: svg)")
     p.add_argument("--output", "-o", metavar="DIR", required=True, help="folder to write into (created if missing)")
     p.set_defaults(func=run)
-
-
-def case_files(paths: Sequence[str]) -> list[Path]:
-    """Case files named by ``paths``: files as given, folders as their sorted case files.
-
-    Raises:
-        UsageError: a path does not exist.
-    """
-    out: list[Path] = []
-    for text in paths:
-        path = Path(text)
-        if path.is_dir():
-            out += sorted(p for p in path.rglob("*") if p.is_file() and p.suffix in _CASE_SUFFIXES)
-        elif path.exists():
-            out.append(path)
-        else:
-            raise UsageError(f"{text}: no such file or folder")
-    return out
 
 
 def collect_cases(pathway: Pathway, paths: Sequence[str]) -> tuple[list[Any], int]:

@@ -9,7 +9,7 @@ from typing import Any
 
 from vcfgraph.cli.common import add_command, add_graph_option, load_graph, parse_fact_options
 from vcfgraph.engine import check_expected, trace
-from vcfgraph.errors import CaseError, RouteError, UsageError, VcfgraphError
+from vcfgraph.errors import CaseError, RouteError, UsageError
 from vcfgraph.load import load_cases
 from vcfgraph.model import Case
 from vcfgraph.report import route_text, route_to_dict
