@@ -58,6 +58,7 @@ def test_trace_json_has_the_documented_keys(capsys):
         "node": "q_high_energy_trauma", "answer": "No or not recorded", "edge": "q_high_energy_trauma->q_red_flags",
         "target": "q_red_flags", "facts": {"high_energy_trauma": False},
         "explanation": "High-energy injury? Answered 'No or not recorded' because high_energy_trauma is false.",
+        "note": None, "confidence": None, "sources": [],
         "not_taken": [{"edge": "q_high_energy_trauma->H_spine_trauma", "label": "Yes", "result": False,
                        "reason": "high_energy_trauma is false"}],
     }
@@ -68,9 +69,18 @@ def test_trace_json_has_the_documented_keys(capsys):
         "action": "percutaneous_vertebral_augmentation",
         "label": "Percutaneous vertebral augmentation (vertebroplasty or kyphoplasty)",
         "category": "UA",
-        "reason": "Vertebral augmentation is contraindicated for this patient "
+        "reason": "Augmentation is contraindicated for this patient "
                   "(contraindication_to_augmentation is active_infection)",
+        "check": "no_contraindication_augmentation",
+        "facts": ["contraindication_to_augmentation"],
     }]
+    assert [(c["action"], c["check"], c["state"]) for c in second["cautions"]] == [
+        ("surgical_consultation", "fitness_for_surgery", "failed"),
+        ("surgical_consultation", "tumour_excluded_before_invasive", "not_established"),
+        ("percutaneous_ablation_spine", "no_contraindication_ablation", "failed"),
+    ]
+    assert {"check": "no_contraindication_augmentation", "action": "percutaneous_vertebral_augmentation",
+            "state": "failed", "facts": ["contraindication_to_augmentation"]} in second["checks"]
 
 
 def test_trace_the_shared_vignettes_file(capsys):
@@ -147,11 +157,12 @@ def scripted(monkeypatch, answers: list[str]) -> list[str]:
 
 
 def test_ask_walks_only_the_needed_questions(monkeypatch, capsys):
-    asked = scripted(monkeypatch, ["false", "initial_treatment", "osteoporotic", "maybe", "false"])
+    asked = scripted(monkeypatch, ["false", "initial_treatment", "false", "maybe", "false"])
     assert main(["ask"]) == 0
     out = capsys.readouterr().out
-    # trauma and retropulsion may stay unknown; imaging features are not needed for a painless fracture
-    assert asked == ["neurologic_deficit", "decision_stage", "fracture_etiology", "symptomatic", "symptomatic"]
+    # trauma, retropulsion and age may stay unknown; the cancer history (history) is asked before
+    # the established cause (imaging); imaging features are not needed for a painless fracture
+    assert asked == ["neurologic_deficit", "decision_stage", "known_malignancy", "symptomatic", "symptomatic"]
     assert "Is there a new neurologic deficit (weakness, a sensory level, bowel or bladder dysfunction)?" in out
     assert "fact 'symptomatic' cannot be 'maybe'" in out
     assert "Outcome: V5_tx_asymptomatic_osteoporotic_vcf (variant)" in out

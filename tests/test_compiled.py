@@ -1,29 +1,27 @@
 """The compiled evaluator agrees with engine.trace on every case.
 
-1. The bundled pathway's whole case space, enumerated by walking the graph: at each question
-   every value class (and null) of the facts it reads that are not fixed yet, at each variant
-   every value of the contraindication facts. Each leaf is a point of the case space modulo the
-   facts its path never reads; those are filled with random values (several draws) to show they
-   do not matter.
+1. The bundled pathway's whole case space, enumerated by regions (tests/casespace.py): every
+   box of the symbolic walk, split at variants by every patient-level check, gives its minimal
+   case and random cases inside it, so every region of identical behaviour is tried.
 2. Random small pathways and random cases (hypothesis), overlapping answers, cycles and answers
    that lead to an action included.
 """
 
 from __future__ import annotations
 
-import random
-from itertools import product
-from typing import Any, Iterator, Mapping
+from typing import Any, Mapping
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from vcfgraph.batch.compile import Evaluator, compile_pathway
 from vcfgraph.batch.results import RowResult, result_from_route
-from vcfgraph.conditions import AllOf, AnyOf, Condition, Not, Test, evaluate, facts_read
+from vcfgraph.conditions import AllOf, AnyOf, Condition, Not, Test
 from vcfgraph.engine import trace
 from vcfgraph.errors import RouteError
-from vcfgraph.model import Case, Contraindication, Edge, Fact, Meta, Node, Pathway, Rating
+from vcfgraph.model import Case, Check, Edge, Fact, Meta, Node, Pathway, Rating
+
+from tests.casespace import region_points
 
 Facts = dict[str, Any]
 
@@ -44,71 +42,9 @@ def compiled(evaluator: Evaluator, rows: list[Facts]) -> list[RowResult | str]:
 # ------------------------------------------------------------------ the bundled case space
 
 
-def _classes(fact: Fact) -> list[Any]:
-    """null and one value per class; for an int fact both ends of every interval."""
-    if fact.type == "int":
-        return [None] + sorted({v for interval in fact.intervals() for v in interval})
-    return [None, *fact.domain()]
-
-
-def _anything(fact: Fact, rng: random.Random) -> Any:
-    if rng.random() < 0.25:
-        return None
-    if fact.type == "int":
-        assert fact.min is not None and fact.max is not None
-        return rng.randint(fact.min, fact.max)
-    return rng.choice(list(fact.domain()))
-
-
-def case_space(pathway: Pathway) -> Iterator[Facts]:
-    """Every leaf of the walk over value classes: the facts fixed on its path."""
-    reads = {}
-    for node in pathway.of_kind("question"):
-        names: dict[str, None] = {}
-        for edge in pathway.out_edges(node.id):
-            if edge.condition is not None:
-                names.update(dict.fromkeys(facts_read(edge.condition)))
-        reads[node.id] = tuple(names)
-    ci_facts = tuple(dict.fromkeys(f for c in pathway.contraindications for f in facts_read(c.condition)))
-
-    def branch(names: tuple[str, ...], fixed: Facts) -> Iterator[Facts]:
-        free = [n for n in names if n not in fixed]
-        for combo in product(*(_classes(pathway.fact(n)) for n in free)):
-            yield {**fixed, **dict(zip(free, combo))}
-
-    def walk(node_id: str, fixed: Facts) -> Iterator[Facts]:
-        node = pathway.node(node_id)
-        if node.kind == "variant":
-            yield from branch(ci_facts, fixed)
-            return
-        if node.kind != "question":
-            yield fixed
-            return
-        edges = pathway.out_edges(node_id)
-        for facts in branch(reads[node_id], fixed):
-            results = [(e, evaluate(e.condition, facts)) for e in edges if e.condition is not None]
-            holding = [e for e, r in results if r is True]
-            otherwise = [e for e in edges if e.condition is None]
-            if len(holding) == 1:
-                yield from walk(holding[0].target, facts)
-            elif holding or any(r is None for _e, r in results) or not otherwise:
-                yield facts
-            else:
-                yield from walk(otherwise[0].target, facts)
-
-    yield from walk(pathway.entry, {})
-
-
 def test_case_space_of_the_bundled_pathway(bundled: Pathway) -> None:
-    leaves = list(case_space(bundled))
-    assert len(leaves) > 1000  # the walk really branches (6311 leaves for pathway 1.0.0)
-    rng = random.Random(20260601)
-    points: list[Facts] = []
-    for leaf in leaves:
-        points.append(dict(leaf))  # every fact the path does not read: not known
-        for _draw in range(4):
-            filled = {f.name: _anything(f, rng) for f in bundled.facts}
-            points.append({**filled, **leaf})
+    points = region_points(bundled, draws=4)
+    assert len(points) > 5000  # every region of the walk, split by the checks, five cases each
     got = compiled(Evaluator(compile_pathway(bundled)), points)
     expected = [traced(bundled, p) for p in points]
     mismatches = [(p, g, e) for p, g, e in zip(points, got, expected) if g != e]
@@ -132,7 +68,7 @@ def test_tiny_pathway_rows(tiny: Pathway) -> None:
     got = compiled(Evaluator(compile_pathway(tiny)), rows)
     assert got == [
         RowResult("variant", "V_quiet", (), ("a_rest",), (), ("a_cement",), ()),
-        RowResult("variant", "V_quiet", (), ("a_rest",), (), (), ("a_cement",)),
+        RowResult("variant", "V_quiet", (), ("a_rest",), (), ("a_cement",), ()),  # UNA: stays in its list
         RowResult("variant", "V_sore", (), ("a_cement",), ("a_mri",), (), ()),
         RowResult("handoff", "H_refer"),
         RowResult("need_info", None, ("levels",)),
@@ -213,9 +149,20 @@ def pathways(draw: Any) -> Pathway:
         nodes.append(Node(v, "variant", v, ratings=ratings))
     nodes.append(Node("H0", "handoff", "H0"))
     nodes += [Node(a, "action", a) for a in ACTIONS]
-    cis = tuple(Contraindication(f"ci{k}", draw(st.sampled_from(ACTIONS)), draw(_conditions()), "no")
-                for k in range(draw(st.integers(0, 2))))
-    return Pathway(Meta("random", "Random", questions[0]), FACTS, tuple(nodes), tuple(edges), cis)
+    return Pathway(Meta("random", "Random", questions[0]), FACTS, tuple(nodes), tuple(edges), draw(checks()))
+
+
+@st.composite
+def checks(draw: Any) -> tuple[Check, ...]:
+    """Random patient-level checks: on one or two actions, at every variant or at one, failing
+    by setting apart or by a caution, with or without a caution when not established."""
+    out = []
+    for k in range(draw(st.integers(0, 3))):
+        actions = tuple(draw(st.lists(st.sampled_from(ACTIONS), min_size=1, max_size=2, unique=True)))
+        variants = draw(st.sampled_from([(), ("V0",), ("V1",)]))
+        out.append(Check(f"ck{k}", actions, draw(_conditions()), f"reason {k}", draw(st.sampled_from(["", f"caution {k}"])),
+                         draw(st.sampled_from(["set_apart", "caution"])), variants))
+    return tuple(out)
 
 
 def _cases() -> st.SearchStrategy[Facts]:
@@ -239,7 +186,7 @@ def test_overlapping_answers_name_both_edges(tiny: Pathway) -> None:
         Edge(e.id, e.source, e.target, e.label, Test("pain", "in", (True, False)) if e.id == "q_pain->V_quiet" else e.condition)
         for e in tiny.edges
     )
-    broken = Pathway(tiny.meta, tiny.facts, tiny.nodes, edges, tiny.contraindications)
+    broken = Pathway(tiny.meta, tiny.facts, tiny.nodes, edges, tiny.checks)
     got = compiled(Evaluator(compile_pathway(broken)), [{"pain": True, "levels": 1}, {"pain": False}])
     assert got[0] == traced(broken, {"pain": True, "levels": 1})
     assert isinstance(got[0], str) and "'q_pain->q_levels'" in got[0] and "'q_pain->V_quiet'" in got[0]

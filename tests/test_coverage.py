@@ -77,12 +77,14 @@ def test_offered_witnesses_cover_what_they_are_offered_for(bundled) -> None:
     assert cov.offers and all(o is not None for o in cov.offers.values())
     for item, offer in cov.offers.items():
         route = trace(bundled, as_case(bundled, offer.facts))
-        assert item in route.nodes() + route.edges() + route.rating_edges(), item
+        states = tuple(f"{c.check}:{c.state}" for c in route.checks)
+        assert item in route.nodes() + route.edges() + route.rating_edges() + states, item
 
 
 def test_bundled_case_library_covers_every_node_and_edge(bundled) -> None:
     cov = coverage(bundled, _load(bundled, CASES))
-    assert (cov.uncovered("nodes"), cov.uncovered("edges")) == ([], [])
+    assert (cov.uncovered("nodes"), cov.uncovered("edges"), cov.uncovered("ratings"), cov.uncovered("checks")) == ([], [], [], [])
+    assert len(cov.checks) == 26  # every state some case can be in, of the 9 checks
     assert cov.errors == [] and cov.mismatches == []
 
 

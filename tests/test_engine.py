@@ -44,11 +44,12 @@ def test_seed_case_reaches_v5_with_its_ratings_and_workflow(bundled, seed):
 def test_every_step_records_facts_answer_and_reasons(bundled, seed):
     route = trace(bundled, seed)
     assert [s.node for s in route.steps] == [
-        "q_high_energy_trauma", "q_red_flags", "q_stage", "q_tx_etiology", "q_tx_symptomatic", "q_benign_asym_acute",
+        "q_high_energy_trauma", "q_red_flags", "q_age", "q_stage", "q_tx_etiology", "q_tx_symptomatic",
+        "q_benign_asym_acute",
     ]
     flags = route.steps[1]
     assert flags.facts == (("neurologic_deficit", False), ("retropulsion", False))
-    assert flags.answer == "No red flag" and flags.edge == "q_red_flags->q_stage"
+    assert flags.answer == "No red flag" and flags.edge == "q_red_flags->q_age"
     assert flags.explanation == (
         "Neurologic red flag? Answered 'No red flag' because neurologic_deficit is false and retropulsion is false."
     )
@@ -100,8 +101,9 @@ def test_contraindicated_action_is_set_apart_with_its_reason(bundled):
     assert "percutaneous_vertebral_augmentation" not in route.actions("UA")
     (ci,) = route.contraindicated
     assert ci.action == "percutaneous_vertebral_augmentation" and ci.category == "UA"
-    assert ci.reason == ("Vertebral augmentation is contraindicated for this patient "
+    assert ci.reason == ("Augmentation is contraindicated for this patient "
                          "(contraindication_to_augmentation is coagulopathy)")
+    assert ci.check == "no_contraindication_augmentation" and ci.facts == ("contraindication_to_augmentation",)
 
 
 def test_radiation_of_usually_appropriate_imaging(bundled):

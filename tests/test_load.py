@@ -54,7 +54,7 @@ def test_yaml_1_2_keeps_yes_and_no_as_text(tmp_path):
     path.write_text(text)
     pathway = load_pathway(path)
     assert pathway.fact("block").values == ("none", "bleeding", "yes", "no")
-    assert pathway.contraindications[0].condition.value == ("yes", "bleeding")
+    assert pathway.checks[0].requires.item.value == ("yes", "bleeding")
 
 
 def test_a_missing_file_is_a_usage_error(tmp_path):
@@ -66,7 +66,7 @@ def test_bundled_pathway_declares_the_whole_case_vocabulary(bundled):
     from ruamel.yaml import YAML
 
     vocabulary = YAML(typ="safe").load((DATA / "reference" / "case-vocabulary.yaml").read_text())["facts"]
-    assert len(vocabulary) == 24
+    assert len(vocabulary) == 26
     for name, spec in vocabulary.items():
         fact = bundled.fact(name)
         assert fact.type == spec["type"], name

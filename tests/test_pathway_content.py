@@ -122,9 +122,9 @@ def prose(pathway) -> list[tuple[str, str]]:
         if n.kind != "action":  # action labels are the procedures' names
             texts.append(n.label)
         out += [(n.id, t) for t in texts if t]
-    out += [(e.id, e.label) for e in pathway.edges]
+    out += [(e.id, t) for e in pathway.edges for t in (e.label, e.text) if t]
     out += [(f.name, t) for f in pathway.facts for t in (f.question, f.help) if t]
-    out += [(c.id, c.reason) for c in pathway.contraindications]
+    out += [(c.id, t) for c in pathway.checks for t in (c.reason, c.caution) if t]
     out += [(p.id, p.text) for p in pathway.properties]
     return out
 

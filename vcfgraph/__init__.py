@@ -12,7 +12,8 @@ The library first, the command line on top::
 from vcfgraph.engine import check_expected, trace
 from vcfgraph.errors import CaseError, PathwayError, RouteError, UsageError, VcfgraphError
 from vcfgraph.load import DEFAULT_GRAPH, check_facts, load_cases, load_pathway
-from vcfgraph.model import Case, Pathway, Route
+from vcfgraph.model import Case, Pathway
+from vcfgraph.route import Route
 
 __all__ = [
     "DEFAULT_GRAPH",

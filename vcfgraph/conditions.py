@@ -38,6 +38,7 @@ __all__ = [
     "tests",
     "facts_read",
     "missing_facts",
+    "deciding_facts",
     "describe",
     "reason",
     "format_value",
@@ -297,6 +298,15 @@ def missing_facts(cond: Condition, facts: Mapping[str, Value]) -> tuple[str, ...
     if evaluate(cond, facts) is not None:
         return ()
     return tuple(dict.fromkeys(t.fact for t in _deciding(cond, facts, None)))
+
+
+def deciding_facts(cond: Condition, facts: Mapping[str, Value]) -> tuple[str, ...]:
+    """Facts whose values decided a condition that came out true or false (the ones
+    :func:`reason` names), in reading order; empty when it is undecided."""
+    result = evaluate(cond, facts)
+    if result is None:
+        return ()
+    return tuple(dict.fromkeys(t.fact for t in _deciding(cond, facts, result)))
 
 
 # --------------------------------------------------------------------------- words

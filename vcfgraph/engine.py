@@ -3,9 +3,11 @@
 :func:`trace` starts at the entry question and, at every question, evaluates each answer's
 condition against the case (three-valued: a test on a fact that is not known is undecided).
 Exactly one answer must hold; two holding at once is a :class:`RouteError` naming both, never a
-silent first pick. The walk ends at a variant (with its rated actions, contraindicated ones set
-apart), at a hand-off, or with ``need_info`` naming the facts that would let it go on and the
-outcomes still possible.
+silent first pick. The walk ends at a variant (with its rated actions and the patient-level
+checks on them: an offered action whose check fails is set apart, one whose check cannot be
+settled carries a caution; an action usually not appropriate keeps its list and notes a failed
+check), at a hand-off, or with ``need_info`` naming the facts that would let it go
+on (those a clinician can answer soonest first) and the outcomes still possible.
 
 The engine knows nothing of files, YAML or diagrams.
 """
@@ -18,20 +20,22 @@ from typing import Mapping
 from vcfgraph import conditions as cm
 from vcfgraph.conditions import Value
 from vcfgraph.errors import RouteError
-from vcfgraph.model import (
+from vcfgraph.model import Case, Check, Edge, Node, Pathway, Rating
+from vcfgraph.route import (
     BranchCheck,
-    Case,
+    Caution,
+    CheckResult,
     Contraindicated,
-    Edge,
     NeededFact,
-    Node,
-    Pathway,
     RatedAction,
     Route,
     Step,
 )
 
-__all__ = ["trace", "possible_outcomes", "check_expected"]
+__all__ = ["trace", "possible_outcomes", "check_expected", "check_states", "OFFERED"]
+
+#: categories under which an action is offered; cautions are shown on these only
+OFFERED = ("UA", "MBA")
 
 
 def trace(pathway: Pathway, case: Case) -> Route:
@@ -70,7 +74,8 @@ def trace(pathway: Pathway, case: Case) -> Route:
             step = Step(node.id, _read(pathway, node, facts), None, None, None, _undecided_text(node, needed), checks)
             return _need_info(pathway, case, tuple(steps) + (step,), undecided, needed)
         steps.append(Step(node.id, _read(pathway, node, facts), taken.id, taken.label, taken.target,
-                          _taken_text(node, taken, checks, facts), checks))
+                          _taken_text(node, taken, checks, facts), checks, taken.text,
+                          taken.confidence, taken.sources))
         node_id = taken.target
 
 
@@ -135,13 +140,15 @@ def _taken_text(node: Node, taken: Edge, checks: tuple[BranchCheck, ...], facts:
 def _needed(pathway: Pathway, node: Node, facts: Mapping[str, Value], undecided: tuple[Edge, ...]) -> tuple[str, ...]:
     """The smallest set of unknown facts whose values, whatever they are, settle the question.
 
-    Falls back to every unknown fact the undecided answers read.
+    Candidates are tried cheapest first: by the facts' ``source`` (history, examination,
+    imaging, biopsy), then in reading order, so a question a clinician can answer now is asked
+    before one that needs a work-up. Falls back to every unknown fact the undecided answers read.
     """
     unknown: dict[str, None] = {}
     for edge in undecided:
         if edge.condition is not None:
             unknown.update(dict.fromkeys(cm.missing_facts(edge.condition, facts)))
-    names = list(unknown)
+    names = sorted(unknown, key=lambda n: pathway.fact(n).source_rank)
     edges = pathway.out_edges(node.id)
     for size in range(1, min(len(names), 3) + 1):
         for subset in combinations(names, size):
@@ -167,7 +174,7 @@ def _need_info(pathway: Pathway, case: Case, steps: tuple[Step, ...], undecided:
     needed = []
     for name in names:
         fact = pathway.fact(name)
-        needed.append(NeededFact(name, fact.question or f"What is {name}?", fact.help, fact.allowed()))
+        needed.append(NeededFact(name, fact.question or f"What is {name}?", fact.help, fact.allowed(), fact.source))
     possible: set[str] = set()
     memo: dict[str, frozenset[str]] = {}
     for edge in undecided:
@@ -207,34 +214,83 @@ def _in_file_order(pathway: Pathway, ids: set[str]) -> tuple[str, ...]:
 
 def _finish(pathway: Pathway, case: Case, node: Node, steps: tuple[Step, ...]) -> Route:
     if node.kind == "handoff":
-        return Route(case.id, "handoff", node.id, steps, downstream=node.downstream)
+        return Route(case.id, "handoff", node.id, steps, downstream=tuple(d for d in node.downstream if d.shown(frozenset())))
     if node.kind != "variant":
         raise RouteError(f"the walk reached '{node.id}', a {node.kind}, which cannot end a route", node=node.id)
-    blocked: dict[str, str] = {}
-    for ci in pathway.contraindications:
-        if cm.evaluate(ci.condition, case.facts) is True and ci.action not in blocked:
-            blocked[ci.action] = f"{ci.reason} ({cm.reason(ci.condition, case.facts)})"
-    rated, contraindicated = [], []
-    for rating in node.ratings:
+    facts = case.facts
+    order = {"UA": 0, "MBA": 1, "UNA": 2}
+    rated, contraindicated, cautions, results = [], [], [], []
+    for rating in sorted(node.ratings, key=lambda r: order[r.category]):
         action = pathway.node(rating.action)
-        if rating.action in blocked:
-            contraindicated.append(Contraindicated(rating.action, action.label, rating.category, blocked[rating.action],
-                                                   rating.confidence, rating.sources))
+        states = check_states(pathway, node.id, rating.action, facts)
+        results += [CheckResult(c.id, rating.action, state, names) for c, state, names in states]
+        blocked = next(((c, names) for c, state, names in states if state == "failed" and c.on_fail == "set_apart"), None)
+        if blocked is not None and rating.category in OFFERED:
+            check, names = blocked
+            contraindicated.append(Contraindicated(rating.action, action.label, rating.category, _failed_text(check, facts),
+                                                   rating.confidence, rating.sources, check.id, names))
             continue
         rated.append(RatedAction(rating.action, action.label, rating.category, rating.score,
                                  rating.radiation or action.radiation, rating.confidence, rating.sources,
                                  action.modality, rating.note))
-    order = {"UA": 0, "MBA": 1, "UNA": 2}
-    rated.sort(key=lambda r: order[r.category])
-    return Route(case.id, "variant", node.id, steps, ratings=tuple(rated),
-                 contraindicated=tuple(contraindicated), downstream=node.downstream)
+        if rating.category in OFFERED:
+            cautions += _cautions(rating, action, states, facts)
+        elif blocked is not None:  # not offered anyway: it keeps its list, and says why it would not be
+            check, names = blocked
+            cautions.append(Caution(rating.action, action.label, check.id, "Also contraindicated for this patient: "
+                                    + _failed_text(check, facts), names, "failed", check.confidence, check.sources))
+    apart = frozenset(c.action for c in contraindicated)
+    downstream = tuple(d for d in node.downstream if d.shown(apart))
+    return Route(case.id, "variant", node.id, steps, ratings=tuple(rated), contraindicated=tuple(contraindicated),
+                 downstream=downstream, cautions=tuple(cautions), checks=tuple(results))
+
+
+def check_states(pathway: Pathway, variant: str, action: str, facts: Mapping[str, Value]
+                 ) -> list[tuple[Check, str, tuple[str, ...]]]:
+    """Every patient-level check on ``action`` at ``variant``: (check, state, facts).
+
+    ``state`` is ``satisfied``, ``not_established`` (``facts`` are the unknown ones that keep it
+    open) or ``failed`` (``facts`` are the ones that decided it).
+    """
+    out = []
+    for check in pathway.checks_for(variant, action):
+        result = cm.evaluate(check.requires, facts)
+        if result is True:
+            out.append((check, "satisfied", ()))
+        elif result is None:
+            out.append((check, "not_established", cm.missing_facts(check.requires, facts)))
+        else:
+            out.append((check, "failed", cm.deciding_facts(check.requires, facts)))
+    return out
+
+
+def _failed_text(check: Check, facts: Mapping[str, Value]) -> str:
+    return f"{check.reason} ({cm.reason(check.requires, facts)})"
+
+
+def _cautions(rating: Rating, action: Node, states: list[tuple[Check, str, tuple[str, ...]]],
+              facts: Mapping[str, Value]) -> list[Caution]:
+    out = []
+    for check, state, names in states:
+        if state == "not_established" and check.caution:
+            text = f"{check.caution} ({_not_known(names)})"
+        elif state == "failed" and check.on_fail == "caution":
+            text = _failed_text(check, facts)
+        else:
+            continue
+        out.append(Caution(rating.action, action.label, check.id, text, names, state, check.confidence, check.sources))
+    return out
+
+
+def _not_known(names: tuple[str, ...]) -> str:
+    return ", ".join(names) + (" is" if len(names) == 1 else " are") + " not known"
 
 
 def check_expected(route: Route, case: Case) -> list[str]:
     """Differences between a route and what its case file expects; empty when it agrees.
 
     Expected action lists are checked for presence: each listed action must be in that list of
-    the route.
+    the route; each listed caution (a check id) must have raised a caution.
     """
     exp = case.expected
     if exp is None:
@@ -256,4 +312,8 @@ def check_expected(route: Route, case: Case) -> list[str]:
         absent = [a for a in wanted if a not in got]
         if absent:
             out.append(f"expected {name}: {', '.join(absent)} not in that list")
+    raised = {c.check for c in route.cautions}
+    absent = [c for c in exp.cautions if c not in raised]
+    if absent:
+        out.append(f"expected cautions from checks {', '.join(absent)}, got {', '.join(sorted(raised)) or 'none'}")
     return out

@@ -44,7 +44,7 @@ _CASE_KEYS = (
     "missing_fact", "note", "notes", "rationale", "split", "evidence_confidence", "source", "sources", "tags",
 )
 _EXPECTED_KEYS = ("outcome", "terminal", "missing", "usually_appropriate", "may_be_appropriate",
-                  "usually_not_appropriate", "contraindicated")
+                  "usually_not_appropriate", "contraindicated", "cautions")
 _NEED_INFO, _ESCALATE = "X_NEED_INFO", "X_ESCALATE_OUT_OF_SCOPE"
 
 
@@ -291,6 +291,7 @@ def _expected(m: Mapping[str, Any], pathway: Pathway, r: Reader, what: str) -> E
             may_be_appropriate=r.texts(e, "may_be_appropriate", sub),
             usually_not_appropriate=r.texts(e, "usually_not_appropriate", sub),
             contraindicated=r.texts(e, "contraindicated", sub),
+            cautions=r.texts(e, "cautions", sub),
         )
         _check_expected_ids(exp, pathway, r, r.at(m, "expected"), what)
         return exp
@@ -329,6 +330,10 @@ def _check_expected_ids(exp: Expected, pathway: Pathway, r: Reader, loc: Locatio
         for action in ids:
             if action not in actions:
                 r.report(loc, f"expected {key} action '{action}' of {what} is not an action of the pathway{did_you_mean(action, actions)}")
+    checks = [c.id for c in pathway.checks]
+    for check in exp.cautions:
+        if check not in checks:
+            r.report(loc, f"expected caution '{check}' of {what} is not a check of the pathway{did_you_mean(check, checks)}")
     for fact in exp.missing:
         if not pathway.has_fact(fact):
             r.report(loc, f"expected missing fact '{fact}' of {what} is not a fact of the pathway{did_you_mean(fact, [f.name for f in pathway.facts])}")

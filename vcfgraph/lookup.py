@@ -10,9 +10,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from vcfgraph.model import Node, Pathway, Rating
+from vcfgraph.model import Check, Node, Pathway, Rating
 
-__all__ = ["Hit", "RatedIn", "lookup", "ratings_of"]
+__all__ = ["Hit", "RatedIn", "lookup", "ratings_of", "checks_on"]
 
 
 @dataclass(frozen=True)
@@ -33,6 +33,7 @@ class Hit:
     label: str
     rank: int
     rated_in: tuple[RatedIn, ...] = ()
+    checks: tuple[Check, ...] = ()
 
 
 def _words(text: str) -> list[str]:
@@ -49,6 +50,11 @@ def _fields(node: Node) -> tuple[str, str]:
 def ratings_of(pathway: Pathway, action: str) -> tuple[RatedIn, ...]:
     """Every variant's rating of ``action``, in file order."""
     return tuple(RatedIn(v.id, v.label, r) for v in pathway.of_kind("variant") for r in v.ratings if r.action == action)
+
+
+def checks_on(pathway: Pathway, action: str) -> tuple[Check, ...]:
+    """The patient-level checks on ``action``, in file order."""
+    return tuple(c for c in pathway.checks if action in c.actions)
 
 
 def _rank(query: str, words: list[str], ident: str, name: str, body: str) -> int | None:
@@ -71,7 +77,7 @@ def lookup(pathway: Pathway, query: str) -> list[Hit]:
 
     Returns:
         Hits sorted by rank, then by kind (variants, actions, hand-offs, questions, facts), then
-        file order. Actions carry every variant that rates them.
+        file order. Actions carry every variant that rates them and the patient-level checks on them.
     """
     words = _words(query)
     if not words:
@@ -83,7 +89,8 @@ def lookup(pathway: Pathway, query: str) -> list[Hit]:
         rank = _rank(query, words, node.id, name, body)
         if rank is not None:
             rated = ratings_of(pathway, node.id) if node.kind == "action" else ()
-            hits.append((rank, order[node.kind], i, Hit(node.kind, node.id, node.label, rank, rated)))
+            checks = checks_on(pathway, node.id) if node.kind == "action" else ()
+            hits.append((rank, order[node.kind], i, Hit(node.kind, node.id, node.label, rank, rated, checks)))
     for i, fact in enumerate(pathway.facts):
         rank = _rank(query, words, fact.name, fact.name, " ".join((fact.question, fact.help, fact.meaning)))
         if rank is not None:

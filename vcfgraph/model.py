@@ -1,9 +1,10 @@
-"""The plain data model of a pathway, a case and a route: frozen dataclasses, no I/O.
+"""The plain data model of a pathway and a case: frozen dataclasses, no I/O.
 
 A :class:`Pathway` holds facts (the case vocabulary with finite domains), nodes (questions,
-variants, actions, hand-offs), the answer edges between them, patient-level contraindications
-and safety properties. A :class:`Case` is a set of fact values; a :class:`Route` is what the
-engine made of a case. Reading files is :mod:`vcfgraph.load`'s job, walking is
+variants, actions, hand-offs), the answer edges between them, patient-level checks on actions
+and safety properties. A :class:`Case` is a set of fact values. What the engine makes of a case
+(a :class:`~vcfgraph.route.Route`) lives in :mod:`vcfgraph.route`; its classes can still be
+imported from here. Reading files is :mod:`vcfgraph.load`'s job, walking is
 :mod:`vcfgraph.engine`'s; this module only describes and indexes.
 """
 
@@ -27,19 +28,16 @@ __all__ = [
     "Downstream",
     "Titled",
     "Node",
-    "Contraindication",
+    "Check",
     "Property",
     "Source",
     "Meta",
     "Pathway",
     "Expected",
     "Case",
-    "BranchCheck",
-    "Step",
-    "RatedAction",
-    "Contraindicated",
-    "NeededFact",
-    "Route",
+    "CHECK_STATES",
+    "CHECK_EFFECTS",
+    "FACT_SOURCES",
 ]
 
 #: rating category -> its full name, in the order reports list them
@@ -56,6 +54,12 @@ NODE_KINDS = ("question", "variant", "action", "handoff")
 TERMINAL_KINDS = ("variant", "handoff")
 OUTCOMES = ("variant", "handoff", "need_info")
 FACT_TYPES = ("bool", "enum", "int")
+#: where a fact comes from, cheapest first: need_info asks for facts in this order
+FACT_SOURCES = ("history", "examination", "imaging", "biopsy")
+#: the three states of a patient-level check for one case
+CHECK_STATES = ("satisfied", "not_established", "failed")
+#: what a failed check does to its action: set it apart for the patient, or add a caution
+CHECK_EFFECTS = ("set_apart", "caution")
 
 
 @dataclass(frozen=True)
@@ -72,7 +76,13 @@ class Fact:
     question: str = ""
     help: str = ""
     meaning: str = ""
+    source: str = ""
     loc: Location | None = field(default=None, compare=False)
+
+    @property
+    def source_rank(self) -> int:
+        """Position of :attr:`source` in :data:`FACT_SOURCES`; facts without one come last."""
+        return FACT_SOURCES.index(self.source) if self.source in FACT_SOURCES else len(FACT_SOURCES)
 
     def accepts(self, value: Value) -> bool:
         """True when ``value`` (not None) lies in this fact's domain."""
@@ -129,6 +139,8 @@ class Edge:
     """An answer of a question: a guarded edge to the next node.
 
     ``condition`` is None for the ``otherwise`` answer, taken when no other answer applies.
+    ``confidence`` and ``sources`` mark a routing decision the sources leave open (``inferred``);
+    empty when the answer declares none.
     """
 
     id: str
@@ -137,6 +149,8 @@ class Edge:
     label: str
     condition: Condition | None
     text: str = ""
+    confidence: str = ""
+    sources: tuple[str, ...] = ()
     loc: Location | None = field(default=None, compare=False)
 
     @property
@@ -160,7 +174,12 @@ class Rating:
 
 @dataclass(frozen=True)
 class Downstream:
-    """A step after a variant: a follow-up task, or a trigger that re-enters the graph."""
+    """A step after a variant: a follow-up task, or a trigger that re-enters the graph.
+
+    ``if_offered`` names an action the step offers: the step is left out of a route whose
+    patient has that action set apart (it would mislead). ``if_set_apart`` names an action
+    whose being set apart the step answers: it is shown only then.
+    """
 
     id: str
     kind: str  # "follow_up" | "reenter"
@@ -168,7 +187,15 @@ class Downstream:
     text: str = ""
     target: str | None = None
     sources: tuple[str, ...] = ()
+    if_offered: str | None = None
+    if_set_apart: str | None = None
     loc: Location | None = field(default=None, compare=False)
+
+    def shown(self, set_apart: "frozenset[str] | set[str]") -> bool:
+        """Whether the step applies to a patient with the actions ``set_apart`` set apart."""
+        if self.if_offered and self.if_offered in set_apart:
+            return False
+        return not self.if_set_apart or self.if_set_apart in set_apart
 
 
 @dataclass(frozen=True)
@@ -221,15 +248,35 @@ class Node:
 
 
 @dataclass(frozen=True)
-class Contraindication:
-    """A patient-level modifier: when ``condition`` holds, ``action`` is not an option."""
+class Check:
+    """A patient-level check on actions: what must hold before they are offered to a patient.
+
+    For a case reaching a variant that rates one of ``actions`` (and is one of ``variants``,
+    when given), ``requires`` is evaluated with three-valued logic:
+
+    - true: **satisfied**, nothing changes;
+    - unknown: **not established**; the action keeps its category and list and carries
+      ``caution`` (no caution when that text is empty);
+    - false: **failed**; with ``on_fail = "set_apart"`` the action is set apart for this patient
+      with ``reason``; with ``on_fail = "caution"`` it stays and carries ``reason`` as a caution.
+
+    The ACR category of an action is never changed by a check.
+    """
 
     id: str
-    action: str
-    condition: Condition
+    actions: tuple[str, ...]
+    requires: Condition
     reason: str
+    caution: str = ""
+    on_fail: str = "set_apart"
+    variants: tuple[str, ...] = ()
+    confidence: str = "confirmed"
     sources: tuple[str, ...] = ()
     loc: Location | None = field(default=None, compare=False)
+
+    def applies(self, variant: str, action: str) -> bool:
+        """True when this check concerns ``action`` as rated by ``variant``."""
+        return action in self.actions and (not self.variants or variant in self.variants)
 
 
 @dataclass(frozen=True)
@@ -237,8 +284,9 @@ class Property:
     """A safety property: every case meeting ``given`` must satisfy the expectation.
 
     ``expect`` is one of ``reaches`` (the terminal is one of ``targets``), ``never_reaches``,
-    ``recommends`` (every target action is usually appropriate or may be appropriate) and
-    ``never_recommends`` (no target action is).
+    ``recommends`` (every target action is usually appropriate or may be appropriate and not
+    set apart), ``never_recommends`` (no target action is) and ``sets_apart`` (every target
+    action the reached variant rates is set apart for the patient).
     """
 
     id: str
@@ -250,7 +298,7 @@ class Property:
     loc: Location | None = field(default=None, compare=False)
 
 
-PROPERTY_EXPECTATIONS = ("reaches", "never_reaches", "recommends", "never_recommends")
+PROPERTY_EXPECTATIONS = ("reaches", "never_reaches", "recommends", "never_recommends", "sets_apart")
 
 
 @dataclass(frozen=True)
@@ -287,7 +335,7 @@ class Pathway:
     facts: tuple[Fact, ...]
     nodes: tuple[Node, ...]
     edges: tuple[Edge, ...]
-    contraindications: tuple[Contraindication, ...] = ()
+    checks: tuple[Check, ...] = ()
     properties: tuple[Property, ...] = ()
     sources: tuple[Source, ...] = ()
     path: str = ""
@@ -329,6 +377,10 @@ class Pathway:
         """Every node of one kind, in file order."""
         return tuple(n for n in self.nodes if n.kind == kind)
 
+    def checks_for(self, variant: str, action: str) -> tuple[Check, ...]:
+        """The checks on ``action`` as rated by ``variant``, in file order."""
+        return tuple(c for c in self.checks if c.applies(variant, action))
+
     def source(self, key: str) -> Source | None:
         return next((s for s in self.sources if s.key == key), None)
 
@@ -350,6 +402,7 @@ class Expected:
     may_be_appropriate: tuple[str, ...] = ()
     usually_not_appropriate: tuple[str, ...] = ()
     contraindicated: tuple[str, ...] = ()
+    cautions: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -371,126 +424,16 @@ class Case:
         return replace(self, facts={**self.facts, **changes}, expected=None)
 
 
-@dataclass(frozen=True)
-class BranchCheck:
-    """How one answer of a question came out for a case: True, False, or None (undecided)."""
-
-    edge: str
-    label: str
-    target: str
-    result: bool | None
-    reason: str
+_ROUTE_NAMES = ("BranchCheck", "Step", "RatedAction", "Contraindicated", "Caution", "CheckResult", "NeededFact", "Route")
 
 
-@dataclass(frozen=True)
-class Step:
-    """One question on the route: what it read, which answer it took, and why."""
+def __getattr__(name: str) -> object:
+    """The route classes moved to :mod:`vcfgraph.route`; importing them from here still works."""
+    if name in _ROUTE_NAMES:
+        from vcfgraph import route
 
-    node: str
-    facts: tuple[tuple[str, Value], ...]
-    edge: str | None
-    answer: str | None
-    target: str | None
-    explanation: str
-    branches: tuple[BranchCheck, ...] = ()
-
-    @property
-    def not_taken(self) -> tuple[BranchCheck, ...]:
-        return tuple(b for b in self.branches if b.edge != self.edge)
-
-
-@dataclass(frozen=True)
-class RatedAction:
-    """An action as rated for the reached variant."""
-
-    action: str
-    label: str
-    category: str
-    score: int | None
-    radiation: str
-    confidence: str
-    sources: tuple[str, ...]
-    modality: str = ""
-    note: str = ""
-
-
-@dataclass(frozen=True)
-class Contraindicated:
-    """A rated action that is not an option for this patient, and why."""
-
-    action: str
-    label: str
-    category: str
-    reason: str
-    confidence: str = ""
-    sources: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class NeededFact:
-    """A fact the walk needs and the case does not give."""
-
-    fact: str
-    question: str
-    help: str
-    allowed: str
-
-
-@dataclass(frozen=True)
-class Route:
-    """The result of walking one case through a pathway."""
-
-    case: str
-    outcome: str
-    terminal: str | None
-    steps: tuple[Step, ...]
-    missing: tuple[NeededFact, ...] = ()
-    possible: tuple[str, ...] = ()
-    ratings: tuple[RatedAction, ...] = ()
-    contraindicated: tuple[Contraindicated, ...] = ()
-    downstream: tuple[Downstream, ...] = ()
-
-    @property
-    def missing_facts(self) -> tuple[str, ...]:
-        return tuple(m.fact for m in self.missing)
-
-    def actions(self, category: str) -> tuple[str, ...]:
-        """Action ids of one category (UA, MBA, UNA), contraindicated ones left out."""
-        return tuple(r.action for r in self.ratings if r.category == category)
-
-    def recommendations(self) -> dict[str, tuple[str, ...]]:
-        """{usually_appropriate: [...], may_be_appropriate: [...], usually_not_appropriate: [...]}"""
-        return {
-            "usually_appropriate": self.actions("UA"),
-            "may_be_appropriate": self.actions("MBA"),
-            "usually_not_appropriate": self.actions("UNA"),
-        }
-
-    def radiation(self) -> tuple[tuple[str, str], ...]:
-        """(action, relative radiation level) of every usually-appropriate imaging action."""
-        return tuple(
-            (r.action, r.radiation) for r in self.ratings if r.category == "UA" and r.modality == "imaging"
-        )
-
-    def nodes(self) -> tuple[str, ...]:
-        """Every node the route passes: questions, the terminal, and the rated actions."""
-        ids = [s.node for s in self.steps]
-        if self.terminal:
-            ids.append(self.terminal)
-        ids.extend(r.action for r in self.ratings)
-        ids.extend(c.action for c in self.contraindicated)
-        return tuple(dict.fromkeys(ids))
-
-    def edges(self) -> tuple[str, ...]:
-        """Ids of the answer edges the route took, in order."""
-        return tuple(s.edge for s in self.steps if s.edge)
-
-    def rating_edges(self) -> tuple[str, ...]:
-        """Ids (``variant->action``) of the ratings shown for the reached variant."""
-        if self.outcome != "variant" or not self.terminal:
-            return ()
-        actions = [r.action for r in self.ratings] + [c.action for c in self.contraindicated]
-        return tuple(f"{self.terminal}->{a}" for a in actions)
+        return getattr(route, name)
+    raise AttributeError(f"module 'vcfgraph.model' has no attribute '{name}'")
 
 
 def describe_facts(facts: Mapping[str, Value]) -> str:

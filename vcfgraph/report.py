@@ -9,7 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from vcfgraph.conditions import format_value
-from vcfgraph.model import CATEGORY_NAMES, Case, Pathway, RatedAction, Route
+from vcfgraph.model import CATEGORY_NAMES, Case, Pathway
+from vcfgraph.route import Caution, RatedAction, Route
 
 __all__ = ["route_to_dict", "route_text", "pathway_heading"]
 
@@ -31,6 +32,11 @@ def _rated(r: RatedAction) -> dict[str, Any]:
         "radiation": r.radiation or None, "confidence": r.confidence, "sources": list(r.sources),
         "note": r.note or None,
     }
+
+
+def _caution(c: Caution) -> dict[str, Any]:
+    return {"action": c.action, "check": c.check, "reason": c.reason, "facts": list(c.facts), "state": c.state,
+            "confidence": c.confidence, "sources": list(c.sources)}
 
 
 def route_to_dict(route: Route, pathway: Pathway, problems: list[str] | None = None) -> dict[str, Any]:
@@ -55,8 +61,12 @@ def route_to_dict(route: Route, pathway: Pathway, problems: list[str] | None = N
         "recommendations": {k: list(v) for k, v in route.recommendations().items()},
         "ratings": [_rated(r) for r in route.ratings],
         "contraindicated": [
-            {"action": c.action, "label": c.label, "category": c.category, "reason": c.reason} for c in route.contraindicated
+            {"action": c.action, "label": c.label, "category": c.category, "reason": c.reason, "check": c.check or None,
+             "facts": list(c.facts)}
+            for c in route.contraindicated
         ],
+        "cautions": [_caution(c) for c in route.cautions],
+        "checks": [{"check": c.check, "action": c.action, "state": c.state, "facts": list(c.facts)} for c in route.checks],
         "radiation": [{"action": a, "level": level or None} for a, level in route.radiation()],
         "route": [
             {
@@ -66,6 +76,9 @@ def route_to_dict(route: Route, pathway: Pathway, problems: list[str] | None = N
                 "target": s.target,
                 "facts": {name: value for name, value in s.facts},
                 "explanation": s.explanation,
+                "note": s.note or None,
+                "confidence": s.confidence or None,
+                "sources": list(s.sources),
                 "not_taken": [
                     {"edge": b.edge, "label": b.label, "result": b.result, "reason": b.reason} for b in s.not_taken
                 ],
@@ -99,6 +112,10 @@ def route_text(route: Route, pathway: Pathway, case: Case | None = None, problem
         if step.facts:
             lines.append("     facts: " + ", ".join(f"{n} = {_value(v)}" for n, v in step.facts))
         lines.append(f"     why: {step.explanation.removeprefix(node.label).strip()}")
+        if step.confidence and step.confidence != "confirmed":
+            lines.append(f"     routing {step.confidence.upper()}, not confirmed by the guideline ({', '.join(step.sources)})")
+        if step.note:
+            lines.append(f"     note: {step.note}")
         for b in step.not_taken:
             state = {False: "not taken", None: "undecided", True: "holds"}[b.result]
             lines.append(f"     {state}: '{b.label}' ({b.reason})")
@@ -140,12 +157,14 @@ def _outcome_lines(route: Route, pathway: Pathway) -> list[str]:
             score = f", score {r.score}" if r.score is not None else ""
             flag = "" if r.confidence == "confirmed" else f" - {r.confidence.upper()}, not confirmed"
             lines.append(f"    {_MARK[category]} {r.label} [{r.action}] ({r.confidence}{score}; {', '.join(r.sources)}){flag}")
+            lines += [_caution_line(c) for c in route.cautions_of(r.action)]
         if not rated:
             lines.append("    (none)")
     if route.contraindicated:
-        lines.append("  Not an option for this patient")
+        lines.append("  Set apart for this patient (not an option; the ACR category is unchanged)")
         for c in route.contraindicated:
-            lines.append(f"    [NO]  {c.label} [{c.action}] (rated {c.category}): {c.reason}")
+            check = f" [check {c.check}]" if c.check else ""
+            lines.append(f"    [NO]  {c.label} [{c.action}] (rated {c.category}): {c.reason}{check}")
     levels = route.radiation()
     if levels:
         lines.append("  Radiation of the usually appropriate imaging: "
@@ -153,6 +172,11 @@ def _outcome_lines(route: Route, pathway: Pathway) -> list[str]:
     else:
         lines.append("  Radiation of the usually appropriate imaging: none (no imaging is usually appropriate here)")
     return lines + _downstream_lines(route)
+
+
+def _caution_line(c: Caution) -> str:
+    mark = "" if c.confidence == "confirmed" else f"; {c.confidence}, not confirmed"
+    return f"          [!] CAUTION: {c.reason} [check {c.check}{mark}; {', '.join(c.sources)}]"
 
 
 def _downstream_lines(route: Route) -> list[str]:

@@ -16,7 +16,21 @@ from vcfgraph.conditions import Condition, format_value
 from vcfgraph.errors import Location, PathwayError, did_you_mean
 from vcfgraph.located import IDENTIFIER, Reader
 from vcfgraph.schema_nodes import NodeSection
-from vcfgraph.model import FACT_TYPES, PROPERTY_EXPECTATIONS, Contraindication, Edge, Fact, Meta, Node, Pathway, Property, Source
+from vcfgraph.model import (
+    CHECK_EFFECTS,
+    CONFIDENCES,
+    FACT_SOURCES,
+    FACT_TYPES,
+    PROPERTY_EXPECTATIONS,
+    Check,
+    Edge,
+    Fact,
+    Meta,
+    Node,
+    Pathway,
+    Property,
+    Source,
+)
 
 __all__ = ["build_pathway"]
 
@@ -41,7 +55,7 @@ def build_pathway(data: Any, file: str) -> Pathway:
         Location(file, 1, 1),
         "the pathway file",
         required=("pathway", "facts", "nodes"),
-        optional=("sources", "contraindications", "properties"),
+        optional=("sources", "checks", "contraindications", "properties"),
     )
     if root is None:
         raise PathwayError(r.problems)
@@ -67,15 +81,16 @@ class _Builder(NodeSection):
         self._facts(self.root.get("facts"))
         meta = self._meta(self.root.get("pathway"))
         edges = self._nodes(self.root.get("nodes"))
-        contraindications = self._contraindications(self.root.get("contraindications"))
+        checks = self._checks(self.root.get("checks")) + self._contraindications(self.root.get("contraindications"))
         properties = self._properties(self.root.get("properties"))
         self._check_references(meta, edges)
+        self._check_ids(checks)
         return Pathway(
             meta=meta,
             facts=tuple(self.facts.values()),
             nodes=tuple(self.nodes.values()),
             edges=tuple(edges),
-            contraindications=tuple(contraindications),
+            checks=tuple(checks),
             properties=tuple(properties),
             sources=sources,
             path=self.r.file,
@@ -131,7 +146,7 @@ class _Builder(NodeSection):
                 continue
             before = len(r.problems)
             f = r.mapping(spec, r.at(m, name), what, required=("type",),
-                          optional=("values", "min", "max", "cuts", "unit", "question", "help", "meaning"))
+                          optional=("values", "min", "max", "cuts", "unit", "question", "help", "meaning", "source"))
             fact = self._fact(name, f, what) if f is not None else None
             if fact is not None and len(r.problems) == before:
                 self.facts[name] = fact
@@ -162,7 +177,8 @@ class _Builder(NodeSection):
         return Fact(
             name=name, type=ftype, values=values, min=low, max=high, cuts=cuts,
             unit=r.text(f, "unit", what), question=r.text(f, "question", what),
-            help=r.text(f, "help", what), meaning=r.text(f, "meaning", what), loc=r.at(f),
+            help=r.text(f, "help", what), meaning=r.text(f, "meaning", what),
+            source=r.choice(f, "source", what, FACT_SOURCES), loc=r.at(f),
         )
 
     def _enum_values(self, f: Mapping[str, Any], what: str) -> tuple[str, ...]:
@@ -247,7 +263,40 @@ class _Builder(NodeSection):
                 shown = f"'{v}'" if isinstance(v, str) else format_value(v)
                 r.report(loc, f"value {shown} is outside the domain of fact '{fact.name}' (allowed: {fact.allowed()}){hint} (in {what})")
 
-    def _contraindications(self, raw: Any) -> list[Contraindication]:
+    def _checks(self, raw: Any) -> list[Check]:
+        """The ``checks`` section: patient-level checks on actions."""
+        r = self.r
+        items = r.sequence(raw, r.at(self.root, "checks"), "'checks'")
+        out = []
+        for i, item in enumerate(items):
+            sub = f"check {i + 1}"
+            if isinstance(item, Mapping) and isinstance(item.get("id"), str):
+                sub = f"check '{item['id']}'"
+            c = r.mapping(item, r.at(items, i), sub, required=("id", "actions", "requires", "reason", "confidence", "sources"),
+                          optional=("caution", "on_fail", "variants"))
+            if c is None or "requires" not in c:
+                continue
+            sources = self._source_keys(c, "sources", sub)
+            if "sources" in c and not sources:
+                r.report(r.at(c, "sources"), f"{sub} needs at least one source key")
+            out.append(Check(
+                id=r.identifier(c, "id", sub), actions=self._ids(c, "actions", sub), requires=self._condition(c, "requires", sub),
+                reason=r.text(c, "reason", sub), caution=r.text(c, "caution", sub),
+                on_fail=r.choice(c, "on_fail", sub, CHECK_EFFECTS, "set_apart"), variants=self._ids(c, "variants", sub),
+                confidence=r.choice(c, "confidence", sub, CONFIDENCES, "confirmed"), sources=sources, loc=r.at(c),
+            ))
+        return out
+
+    def _ids(self, m: Mapping[str, Any], key: str, what: str) -> tuple[str, ...]:
+        """A non-empty list of ids (a single id is taken as a list of one) when the key is given."""
+        r = self.r
+        ids = r.texts(m, key, what)
+        if key in m and not ids:
+            r.report(r.at(m, key), f"'{key}' of {what} needs at least one id")
+        return ids
+
+    def _contraindications(self, raw: Any) -> list[Check]:
+        """The ``contraindications`` shorthand: a check that sets ``action`` apart when ``when`` holds."""
         r = self.r
         items = r.sequence(raw, r.at(self.root, "contraindications"), "'contraindications'")
         out = []
@@ -256,9 +305,18 @@ class _Builder(NodeSection):
             c = r.mapping(item, r.at(items, i), sub, required=("id", "action", "when", "reason"), optional=("sources",))
             if c is None or "when" not in c:
                 continue
-            out.append(Contraindication(r.identifier(c, "id", sub), r.identifier(c, "action", sub), self._condition(c, "when", sub),
-                                        r.text(c, "reason", sub), self._source_keys(c, "sources", sub), r.at(c)))
+            out.append(Check(r.identifier(c, "id", sub), (r.identifier(c, "action", sub),), cond_mod.Not(self._condition(c, "when", sub)),
+                             r.text(c, "reason", sub), sources=self._source_keys(c, "sources", sub), loc=r.at(c)))
         return out
+
+    def _check_ids(self, checks: list[Check]) -> None:
+        """Check ids are unique across ``checks`` and ``contraindications``."""
+        seen: dict[str, Check] = {}
+        for c in checks:
+            if c.id and c.id in seen:
+                first = seen[c.id].loc
+                self.r.report(c.loc or Location(self.r.file), f"check id '{c.id}' is used twice (first at line {first.line if first else '?'}); give each check its own id")
+            seen.setdefault(c.id, c)
 
     def _properties(self, raw: Any) -> list[Property]:
         r = self.r
@@ -312,8 +370,12 @@ class _Builder(NodeSection):
             for i, step in enumerate(node.downstream):
                 if step.target:
                     self._check_ref(step.target, ("variant", "question", "handoff"), r.at(raw["downstream"][i], "to"))
-        for c in self._contraindications_raw():
-            self._check_ref(c[0], "action", c[1])
+                for key in ("if_offered", "if_set_apart"):
+                    ref = getattr(step, key)
+                    if ref:
+                        self._check_ref(ref, "action", r.at(raw["downstream"][i], key))
+        for ref, kinds, loc in self._check_targets():
+            self._check_ref(ref, kinds, loc)
         for target, kinds, loc in self._property_targets():
             self._check_ref(target, kinds, loc)
 
@@ -335,10 +397,22 @@ class _Builder(NodeSection):
         elif self.nodes[ref].kind not in kinds:
             self.r.report(loc, f"'{ref}' is a {self.nodes[ref].kind}, but a {' or '.join(kinds)} is needed here")
 
-    def _contraindications_raw(self) -> list[tuple[str, Location]]:
-        items = self.root.get("contraindications") or ()
-        return [(c["action"], self.r.at(c, "action")) for c in items
-                if isinstance(c, Mapping) and isinstance(c.get("action"), str)]
+    def _check_targets(self) -> list[tuple[str, tuple[str, ...], Location]]:
+        """Every action and variant id a check or contraindication names, with its place."""
+        out: list[tuple[str, tuple[str, ...], Location]] = []
+        for c in self.root.get("contraindications") or ():
+            if isinstance(c, Mapping) and isinstance(c.get("action"), str):
+                out.append((c["action"], ("action",), self.r.at(c, "action")))
+        for c in self.root.get("checks") or ():
+            if not isinstance(c, Mapping):
+                continue
+            for key, kinds in (("actions", ("action",)), ("variants", ("variant",))):
+                refs = c.get(key)
+                if isinstance(refs, str):
+                    out.append((refs, kinds, self.r.at(c, key)))
+                elif isinstance(refs, Sequence):
+                    out += [(t, kinds, self.r.at(refs, i)) for i, t in enumerate(refs) if isinstance(t, str)]
+        return out
 
     def _property_targets(self) -> list[tuple[str, tuple[str, ...], Location]]:
         out = []
@@ -350,7 +424,7 @@ class _Builder(NodeSection):
                 targets = e.get(kind)
                 if not isinstance(targets, Sequence) or isinstance(targets, str):
                     continue
-                kinds = ("action",) if kind.endswith("recommends") else ("variant", "handoff")
+                kinds = ("action",) if kind.endswith("recommends") or kind == "sets_apart" else ("variant", "handoff")
                 for i, t in enumerate(targets):
                     if isinstance(t, str):
                         out.append((t, kinds, self.r.at(targets, i)))

@@ -128,7 +128,8 @@ class NodeSection:
         otherwise_seen = False
         for i, item in enumerate(items):
             sub = f"answer {i + 1} of {what}"
-            a = r.mapping(item, r.at(items, i), sub, required=("to", "label"), optional=("when", "otherwise", "id", "text"))
+            a = r.mapping(item, r.at(items, i), sub, required=("to", "label"),
+                          optional=("when", "otherwise", "id", "text", "confidence", "sources"))
             if a is None:
                 continue
             target = r.identifier(a, "to", sub)
@@ -144,7 +145,8 @@ class NodeSection:
                 otherwise_seen = True
             else:
                 condition = self._condition(a, "when", sub)
-            edges.append(Edge(edge_id, node_id, target, r.text(a, "label", sub), condition, r.text(a, "text", sub), r.at(a)))
+            edges.append(Edge(edge_id, node_id, target, r.text(a, "label", sub), condition, r.text(a, "text", sub),
+                              r.choice(a, "confidence", sub, CONFIDENCES), self._source_keys(a, "sources", sub), r.at(a)))
         return edges
 
     def _ratings(self, m: Mapping[str, Any], what: str) -> tuple[Rating, ...]:
@@ -180,7 +182,7 @@ class NodeSection:
         out = []
         for i, item in enumerate(items):
             sub = f"downstream step {i + 1} of {what}"
-            d = r.mapping(item, r.at(items, i), sub, required=("kind", "label"), optional=("id", "text", "to", "sources"))
+            d = r.mapping(item, r.at(items, i), sub, required=("kind", "label"), optional=("id", "text", "to", "sources", "if_offered", "if_set_apart"))
             if d is None:
                 continue
             kind = r.choice(d, "kind", sub, DOWNSTREAM_KINDS)
@@ -190,5 +192,7 @@ class NodeSection:
             if kind == "follow_up" and "to" in d:
                 r.report(r.at(d, "to", of_key=True), f"{sub} is a follow-up; only 'reenter' steps have 'to'")
             out.append(Downstream(r.identifier(d, "id", sub) or f"{node_id}~{i + 1}", kind, r.text(d, "label", sub),
-                                  r.text(d, "text", sub), target, self._source_keys(d, "sources", sub), r.at(d)))
+                                  r.text(d, "text", sub), target, self._source_keys(d, "sources", sub),
+                                  r.identifier(d, "if_offered", sub) or None, r.identifier(d, "if_set_apart", sub) or None,
+                                  r.at(d)))
         return tuple(out)

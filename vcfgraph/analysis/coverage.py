@@ -1,10 +1,12 @@
-"""Coverage of a case suite: which nodes, answers and ratings the suite's routes pass.
+"""Coverage of a case suite: which nodes, answers, ratings and check states its routes pass.
 
-Computed from the very :class:`~vcfgraph.model.Route` objects :func:`vcfgraph.engine.trace`
-returns (``Route.nodes()``, ``Route.edges()``, ``Route.rating_edges()``), so the numbers, the
-LCOV file and the heat map cannot disagree with what the engine does. For every node, answer
-or rating no case passes, the witness of the first path of the symbolic walk that passes it
-is offered as the case that would cover it.
+Computed from the very :class:`~vcfgraph.route.Route` objects :func:`vcfgraph.engine.trace`
+returns (``Route.nodes()``, ``Route.edges()``, ``Route.rating_edges()``, ``Route.checks``), so
+the numbers, the LCOV file and the heat map cannot disagree with what the engine does. For
+every node, answer or rating no case passes, the witness of the first path of the symbolic walk
+that passes it is offered as the case that would cover it. Check states are counted as
+``check:state`` for the states some case can be in (satisfied, not_established, failed), each
+uncovered one with a minimal case in that state.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
+from vcfgraph.analysis.checks import check_regions
 from vcfgraph.analysis.verify import PathResult, path_results
 from vcfgraph.analysis.walk import explore
 from vcfgraph.analysis.witness import describe_example, path_words
@@ -44,6 +47,8 @@ class Coverage:
         pathway: the pathway.
         cases: the case ids, in the order they were traced.
         nodes / edges / ratings: id -> how many cases pass it, every id of the pathway, file order.
+        checks: ``check:state`` -> how many cases put the check in that state, for every state
+            some case can be in, in file order.
         errors: (case id, message) of the cases the engine rejected.
         mismatches: (case id, problem) where a route differs from its case file's expectations.
         offers: uncovered id -> the witness case that would cover it (None when no case can).
@@ -54,12 +59,13 @@ class Coverage:
     nodes: dict[str, int]
     edges: dict[str, int]
     ratings: dict[str, int]
+    checks: dict[str, int] = field(default_factory=dict)
     errors: list[tuple[str, str]] = field(default_factory=list)
     mismatches: list[tuple[str, str]] = field(default_factory=list)
     offers: dict[str, Offer | None] = field(default_factory=dict)
 
     def uncovered(self, kind: str) -> list[str]:
-        """Ids no case passes, in file order; kind is nodes, edges or ratings."""
+        """Ids no case passes, in file order; kind is nodes, edges, ratings or checks."""
         return [k for k, v in getattr(self, kind).items() if v == 0]
 
     def pct(self, kind: str) -> float:
@@ -77,8 +83,11 @@ def coverage(pathway: Pathway, cases: Iterable[Case]) -> Coverage:
     Returns:
         The coverage, with witness offers for every uncovered node, answer and rating.
     """
+    ex = explore(pathway) if pathway.checks else None
+    regions = [check_regions(ex, c) for c in pathway.checks] if ex is not None else []
     cov = Coverage(pathway, [], {n.id: 0 for n in pathway.nodes}, {e.id: 0 for e in pathway.edges},
-                   {rid: 0 for rid, _, _ in pathway.rating_edges()})
+                   {rid: 0 for rid, _, _ in pathway.rating_edges()},
+                   {f"{cr.check.id}:{state}": 0 for cr in regions for state in cr.possible()})
     for case in cases:
         cov.cases.append(case.id)
         try:
@@ -90,9 +99,17 @@ def coverage(pathway: Pathway, cases: Iterable[Case]) -> Coverage:
         for table, ids in ((cov.nodes, route.nodes()), (cov.edges, route.edges()), (cov.ratings, route.rating_edges())):
             for item in ids:
                 table[item] += 1
+        for key in dict.fromkeys(f"{c.check}:{c.state}" for c in route.checks):
+            if key in cov.checks:
+                cov.checks[key] += 1
     missing = [*cov.uncovered("nodes"), *cov.uncovered("edges"), *cov.uncovered("ratings")]
     if missing:
         cov.offers = _offers(pathway, missing)
+    for cr in regions:
+        for state in cr.possible():
+            key = f"{cr.check.id}:{state}"
+            if not cov.checks[key]:
+                cov.offers[key] = Offer(cr.examples[state], cr.paths[state])
     return cov
 
 
@@ -117,6 +134,9 @@ def _offers(pathway: Pathway, missing: list[str]) -> dict[str, Offer | None]:
 
 
 def _loc(pathway: Pathway, item: str) -> Location | None:
+    check_id, colon, _state = item.partition(":")
+    if colon:
+        return next((c.loc for c in pathway.checks if c.id == check_id), None)
     if pathway.has_node(item):
         return pathway.node(item).loc
     edge = next((e for e in pathway.edges if e.id == item), None)
@@ -139,25 +159,33 @@ def coverage_to_dict(cov: Coverage, file: str) -> dict[str, Any]:
         "node_coverage": cov.pct("nodes"),
         "edge_coverage": cov.pct("edges"),
         "rating_coverage": cov.pct("ratings"),
+        "check_coverage": cov.pct("checks"),
         "uncovered_nodes": cov.uncovered("nodes"),
         "uncovered_edges": cov.uncovered("edges"),
         "uncovered_ratings": cov.uncovered("ratings"),
+        "uncovered_checks": cov.uncovered("checks"),
         "witnesses": {item: offer(item) for item in cov.offers},
         "node_hits": cov.nodes,
         "edge_hits": cov.edges,
         "rating_hits": cov.ratings,
+        "check_hits": cov.checks,
         "errors": [{"case": c, "error": m} for c, m in cov.errors],
         "mismatches": [{"case": c, "problem": m} for c, m in cov.mismatches],
     }
 
 
 def coverage_text(cov: Coverage, file: str) -> str:
-    """The coverage for people: the three percentages, then every uncovered item with a witness."""
+    """The coverage for people: the percentages, then every uncovered item with a witness."""
     lines = [f"vcfgraph coverage: {len(cov.cases)} case(s) on {file}", ""]
-    for title, kind in (("Nodes", "nodes"), ("Answers", "edges"), ("Ratings", "ratings")):
+    kinds = [("Nodes", "nodes"), ("Answers", "edges"), ("Ratings", "ratings")]
+    if cov.checks:
+        kinds.append(("Checks", "checks"))
+    for title, kind in kinds:
         hits: dict[str, int] = getattr(cov, kind)
         lines.append(f"  {title + ':':<9}{sum(1 for v in hits.values() if v):>4}/{len(hits):<4} {cov.pct(kind):6.2f}%")
-    for title, kind in (("node", "nodes"), ("answer", "edges"), ("rating", "ratings")):
+    if cov.checks:
+        lines.append("  (checks: each state a patient-level check can be in: satisfied, not_established, failed)")
+    for title, kind in (("node", "nodes"), ("answer", "edges"), ("rating", "ratings"), ("check state", "checks")):
         for item in cov.uncovered(kind):
             loc = _loc(cov.pathway, item)
             where = f"{file}:{loc.line}:{loc.col}" if loc and loc.line else file

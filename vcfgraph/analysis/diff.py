@@ -2,14 +2,14 @@
 
 Behaviour: both pathways are walked symbolically over the same classes (the facts of both, int
 cut points united, see :func:`~vcfgraph.analysis.regions.merge_facts`). Each leaf is refined by
-the contraindications into regions with one **result** (outcome, terminal or stopping question,
+the patient-level checks that set actions apart into regions with one **result** (outcome, terminal or stopping question,
 and the action lists). The new pathway is walked starting from the old regions, each box tagged
 with the old region it came from, so every case class ends in one (old, new) pair without
 intersecting every old region with every new one; wherever the results differ, the cases there
 change. Changes are grouped by (before, after), each with the witness
 case that has the fewest known facts and the paths it takes in both versions.
 
-Structure: facts, nodes, answers, ratings, contraindications and properties added, removed or
+Structure: facts, nodes, answers, ratings, checks and properties added, removed or
 changed, compared by id.
 """
 
@@ -23,6 +23,7 @@ from vcfgraph.analysis.properties import offered_regions
 from vcfgraph.analysis.regions import Box, Domains, domains_of, merge_facts, minimal_case_facts
 from vcfgraph.analysis.walk import Exploration, Leaf, explore
 from vcfgraph.conditions import Value
+from vcfgraph.engine import OFFERED
 from vcfgraph.model import Pathway
 
 __all__ = ["Result", "Change", "Structural", "DiffReport", "diff", "structural_changes", "diff_to_dict", "diff_text"]
@@ -37,7 +38,8 @@ class Result:
     """What the engine makes of every case of a region.
 
     ``node`` is the terminal, or the question where the walk stops (need_info, gap, overlap,
-    cycle); ``actions`` maps each rated action to its category, or ``contraindicated``.
+    cycle); ``actions`` maps each rated action to its category, or
+    ``contraindicated`` (set apart by a failed check).
     """
 
     outcome: str
@@ -84,7 +86,7 @@ class Change:
 
 @dataclass(frozen=True, order=True)
 class Structural:
-    """One structural change: ``what`` (fact, node, answer, rating, contraindication, property),
+    """One structural change: ``what`` (fact, node, answer, rating, check, property),
     ``how`` (added, removed, changed), the id, and for a change the fields that differ."""
 
     what: str
@@ -155,7 +157,8 @@ def _change(items: list[_Item], domains: Domains) -> Change:
 
 
 def _regions(ex: Exploration) -> list[tuple[Result, Box, Leaf]]:
-    """Every box of every leaf with its result; variant leaves split by contraindications."""
+    """Every box of every leaf with its result; variant leaves split by the checks that set
+    actions apart."""
     out: list[tuple[Result, Box, Leaf]] = []
     for leaf in ex.leaves:
         if leaf.outcome != "variant":
@@ -164,6 +167,8 @@ def _regions(ex: Exploration) -> list[tuple[Result, Box, Leaf]]:
         ratings = ex.pathway.node(leaf.node).ratings
         parts: list[tuple[dict[str, str], list[Box]]] = [({r.action: r.category for r in ratings}, list(leaf.boxes))]
         for rating in ratings:
+            if rating.category not in OFFERED:
+                continue
             nxt = []
             for actions, boxes in parts:
                 free, blocked = offered_regions(ex.pathway, leaf.node, rating.action, boxes, ex.domains)
@@ -213,7 +218,7 @@ def _detail(a: Any, b: Any, name: str) -> str:
 
 
 def structural_changes(old: Pathway, new: Pathway) -> list[Structural]:
-    """Facts, nodes, answers, ratings, contraindications and properties added, removed, changed.
+    """Facts, nodes, answers, ratings, patient-level checks and properties added, removed, changed.
 
     Ratings are compared on their own (``variant->action``), so a node counts as changed only
     when something other than its ratings differs.
@@ -225,7 +230,7 @@ def structural_changes(old: Pathway, new: Pathway) -> list[Structural]:
     out += _compare("node", {n.id: n for n in old.nodes}, {n.id: n for n in new.nodes}, skip=("ratings",))
     out += _compare("answer", {e.id: e for e in old.edges}, {e.id: e for e in new.edges})
     out += _compare("rating", ratings_old, ratings_new)
-    out += _compare("contraindication", {c.id: c for c in old.contraindications}, {c.id: c for c in new.contraindications})
+    out += _compare("check", {c.id: c for c in old.checks}, {c.id: c for c in new.checks})
     out += _compare("property", {p.id: p for p in old.properties}, {p.id: p for p in new.properties})
     return out
 

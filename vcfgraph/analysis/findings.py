@@ -24,7 +24,7 @@ CODES: dict[str, tuple[str, str, str]] = {
     "VCF002": ("dead-end", "error", "no variant or hand-off can be reached from this question"),
     "VCF003": ("cycle", "error", "questions lead back to themselves; the engine stops such a walk with an error"),
     "VCF004": ("unrated-variant", "error", "the variant rates no action, so a case reaching it gets no recommendation"),
-    "VCF005": ("unused-fact", "info", "no answer or contraindication reads this fact"),
+    "VCF005": ("unused-fact", "info", "no answer or patient-level check reads this fact"),
     "VCF006": ("unrated-action", "warning", "no variant rates this action"),
     "VCF007": ("unreached-handoff", "warning", "no answer leads to this hand-off"),
     "VCF101": ("gap", "error", "cases reach the question for which no answer holds and there is no 'otherwise'"),
@@ -34,6 +34,9 @@ CODES: dict[str, tuple[str, str, str]] = {
     "VCF105": ("never-reached", "error", "an answer path leads here, but no case gets here"),
     "VCF201": ("property-violated", "error", "a safety property fails; the example case is a minimal counterexample"),
     "VCF202": ("property-vacuous", "warning", "no case meets the property's 'given' condition, so it proves nothing"),
+    "VCF401": ("check-never-applies", "warning", "a patient-level check concerns no rating that a case can reach"),
+    "VCF402": ("check-never-fails", "info", "a patient-level check cannot fail where it applies (the routes already rule it out)"),
+    "VCF403": ("check-never-holds", "warning", "a patient-level check can never be satisfied, so its actions are always set apart or cautioned"),
     "VCF301": ("need-info-stop", "info", "the walk can stop here with need_info when these facts are not known"),
 }
 

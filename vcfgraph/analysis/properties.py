@@ -7,10 +7,13 @@ True; an undecided ``given`` does not count) must
   rejects, has not reached it);
 - ``never_reaches``: not end at any target;
 - ``recommends``: end at a variant rating every target usually or may be appropriate, and not
-  contraindicated for the case;
-- ``never_recommends``: not be offered any target as usually or may be appropriate.
+  set apart for the case;
+- ``never_recommends``: not be offered any target as usually or may be appropriate;
+- ``sets_apart``: have every target the reached variant offers (usually or may be appropriate)
+  set apart for the patient (one rated usually not appropriate is not offered either way).
 
-Contraindications apply as in the engine: an action whose contraindication holds is not offered.
+Patient-level checks apply as in the engine: an action whose ``set_apart`` check fails is not
+offered; a check that cannot be settled (a fact unknown) leaves it offered, with a caution.
 The check runs over the leaves of the symbolic walk, so it covers every case at once.
 """
 
@@ -64,18 +67,18 @@ class PropertyResult:
 
 def offered_regions(pathway: Pathway, variant: str, action: str, boxes: list[Box], domains: Domains
                     ) -> tuple[list[Box], list[Box]]:
-    """Split a region at a variant by whether ``action`` is contraindicated.
+    """Split a region at a variant by whether ``action`` is set apart by a failed check.
 
     Returns:
-        (boxes where it is not contraindicated, boxes where a contraindication holds).
+        (boxes where it stays offered, boxes where a ``set_apart`` check fails).
     """
     free, blocked = list(boxes), []
-    for ci in pathway.contraindications:
-        if ci.action != action or not free:
+    for check in pathway.checks_for(variant, action):
+        if check.on_fail != "set_apart" or not free:
             continue
-        parts = split_condition(free, ci.condition, domains)
-        blocked += parts.get(True, [])
-        free = parts.get(False, []) + parts.get(None, [])
+        parts = split_condition(free, check.requires, domains)
+        blocked += parts.get(False, [])
+        free = parts.get(True, []) + parts.get(None, [])
     return free, blocked
 
 
@@ -96,14 +99,17 @@ def _violations(ex: Exploration, prop: Property, leaf: Leaf, boxes: list[Box]) -
         rating = node.rating(action)
         offered = rating is not None and rating.category in _OFFERED
         free, blocked = offered_regions(pathway, leaf.node, action, boxes, ex.domains)
-        if prop.expect == "never_recommends" and offered:
+        if prop.expect == "sets_apart":
+            if offered:  # an action rated usually not appropriate is not offered either way
+                out += [(b, f"{leaf.node} rates {action} {rating.category} and no check sets it apart") for b in free]  # type: ignore[union-attr]
+        elif prop.expect == "never_recommends" and offered:
             out += [(b, f"{leaf.node} rates {action} {rating.category}") for b in free]  # type: ignore[union-attr]
         elif prop.expect == "recommends":
             if not offered:
                 why = f"{leaf.node} rates {action} {rating.category}" if rating else f"{leaf.node} does not rate {action}"
                 out += [(b, why) for b in boxes]
             else:
-                out += [(b, f"{action} is contraindicated for the case") for b in blocked]
+                out += [(b, f"{action} is set apart for the case") for b in blocked]
     return out
 
 

@@ -124,11 +124,11 @@ def _unused_facts(pathway: Pathway, file: str) -> list[Finding]:
     for edge in pathway.edges:
         if edge.condition is not None:
             used.update(cm.facts_read(edge.condition))
-    for ci in pathway.contraindications:
-        used.update(cm.facts_read(ci.condition))
+    for check in pathway.checks:
+        used.update(cm.facts_read(check.requires))
     out = []
     for fact in pathway.facts:
         if fact.name not in used:
             out.append(finding("VCF005", fact.name, relocate(fact.loc, file), file,
-                               f"fact '{fact.name}' is declared but no answer or contraindication reads it"))
+                               f"fact '{fact.name}' is declared but no answer or patient-level check reads it"))
     return out

@@ -2,7 +2,8 @@
 
 Combines the structural checks (:mod:`~vcfgraph.analysis.structure`), the symbolic walk
 (:mod:`~vcfgraph.analysis.walk`: gaps, overlaps, dead answers, infeasible paths, nodes no case
-reaches, where need_info stops a walk) and the safety properties
+reaches, where need_info stops a walk), the patient-level checks
+(:mod:`~vcfgraph.analysis.checks`) and the safety properties
 (:mod:`~vcfgraph.analysis.properties`). Every path gets a witness case. Formatting the report
 is :mod:`~vcfgraph.analysis.check_report`'s job; writing files is the command line's.
 """
@@ -15,6 +16,7 @@ from typing import Any, Mapping
 import networkx as nx
 
 from vcfgraph import conditions as cm
+from vcfgraph.analysis.checks import check_findings
 from vcfgraph.analysis.findings import Finding, finding, relocate, sort_findings
 from vcfgraph.analysis.properties import PropertyResult, check_property
 from vcfgraph.analysis.regions import minimal_case_facts
@@ -96,6 +98,7 @@ def verify(pathway: Pathway, file: str | None = None) -> CheckReport:
     findings = _with_cycle_examples(findings, ex, g)
     findings += _question_findings(ex, name)
     findings += _answer_findings(ex, name)
+    findings += check_findings(ex, name)
     props = [check_property(ex, p) for p in pathway.properties]
     findings += _property_findings(props, name)
     paths = path_results(ex)

@@ -14,6 +14,7 @@ from typing import Any, Iterable, Mapping
 from vcfgraph import conditions as cm
 from vcfgraph.analysis.regions import Box, Domains, minimal_case_facts
 from vcfgraph.conditions import Value
+from vcfgraph.engine import OFFERED, check_states
 from vcfgraph.model import Case, Pathway
 
 __all__ = ["witness", "as_case", "describe_example", "path_words", "expected_block", "case_file_text"]
@@ -50,8 +51,8 @@ def expected_block(pathway: Pathway, outcome: str, node: str, facts: Mapping[str
                    missing: tuple[str, ...] = ()) -> dict[str, Any]:
     """What a case with ``facts`` must give, as the ``expected:`` block of a case file.
 
-    For a variant the action lists are its ratings by category, with the actions whose
-    contraindication holds for these facts moved to ``contraindicated``.
+    For a variant the action lists are its ratings by category, with the actions a failed
+    patient-level check sets apart for these facts moved to ``contraindicated``.
     """
     out: dict[str, Any] = {"outcome": outcome}
     if outcome in ("variant", "handoff"):
@@ -60,7 +61,8 @@ def expected_block(pathway: Pathway, outcome: str, node: str, facts: Mapping[str
         out["missing"] = list(missing)
     if outcome != "variant":
         return out
-    blocked = {ci.action for ci in pathway.contraindications if cm.evaluate(ci.condition, facts) is True}
+    blocked = {r.action for r in pathway.node(node).ratings if r.category in OFFERED
+               and any(state == "failed" and c.on_fail == "set_apart" for c, state, _ in check_states(pathway, node, r.action, facts))}
     lists = {"UA": "usually_appropriate", "MBA": "may_be_appropriate", "UNA": "usually_not_appropriate"}
     for category, key in lists.items():
         actions = [r.action for r in pathway.node(node).ratings if r.category == category and r.action not in blocked]

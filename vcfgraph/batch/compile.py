@@ -12,8 +12,8 @@ or a hand-off, or stopped. It gives what :func:`vcfgraph.engine.trace` gives for
 - ``need_info``: the facts to ask for depend only on which of the question's tests are true,
   false or unknown for the row, so rows are grouped by that signature and ``trace`` runs once
   per group (cached across blocks) to name the missing facts exactly as it would;
-- a variant: the contraindications that hold for the row decide the recommendation lists,
-  computed once per variant and combination.
+- a variant: the patient-level checks that fail for the row (those that set an action apart)
+  decide the recommendation lists, computed once per variant and combination.
 
 Reading and writing files is :mod:`vcfgraph.batch.io`'s job; turning raw columns into codes is
 :mod:`vcfgraph.batch.columns`'s.
@@ -41,7 +41,7 @@ from vcfgraph.batch.results import INVALID_ID, ROUTE_ERROR_ID, Registry, RowResu
 from vcfgraph.conditions import Value
 from vcfgraph.engine import trace
 from vcfgraph.errors import RouteError
-from vcfgraph.model import Case, Pathway
+from vcfgraph.model import Case, Check, Pathway
 
 __all__ = ["CompiledEdge", "CompiledQuestion", "CompiledPathway", "compile_pathway", "Evaluation", "Evaluator"]
 
@@ -72,13 +72,14 @@ class CompiledPathway:
 
     pathway: Pathway
     questions: Mapping[str, CompiledQuestion]
-    contraindications: tuple[tuple[str, MaskCond], ...]
+    #: per ``set_apart`` check: (check, its compiled ``requires``)
+    checks: tuple[tuple[Check, MaskCond], ...]
     order: Mapping[str, int]
     max_steps: int
 
 
 def compile_pathway(pathway: Pathway) -> CompiledPathway:
-    """Compile every answer's condition and every contraindication of ``pathway``.
+    """Compile every answer's condition and every ``set_apart`` check of ``pathway``.
 
     Args:
         pathway: a loaded (or in-memory) pathway.
@@ -96,7 +97,7 @@ def compile_pathway(pathway: Pathway) -> CompiledPathway:
                 edges.append(CompiledEdge(edge.id, edge.target, compile_condition(edge.condition, pathway.fact)))
         tests = tuple(t for e in edges for t in mask_tests(e.cond))
         questions[node.id] = CompiledQuestion(node.id, tuple(edges), otherwise, tests)
-    cis = tuple((ci.action, compile_condition(ci.condition, pathway.fact)) for ci in pathway.contraindications)
+    cis = tuple((c, compile_condition(c.requires, pathway.fact)) for c in pathway.checks if c.on_fail == "set_apart")
     order = {n.id: i for i, n in enumerate(pathway.nodes)}
     return CompiledPathway(pathway, questions, cis, order, len(questions) + 1)
 
@@ -268,17 +269,19 @@ class Evaluator:
         ev.ids[rows] = lookup[inverse]
 
     def _variant(self, node_id: str, idx: np.ndarray, codes: Mapping[str, np.ndarray], ev: Evaluation) -> None:
-        cis = self.compiled.contraindications
         node = self.pathway.node(node_id)
+        rated = [r.action for r in node.ratings]
+        cis = [(c, cond) for c, cond in self.compiled.checks if any(c.applies(node_id, a) for a in rated)]
         if not cis:
             ev.ids[idx] = self._terminal_id((node_id, 0), lambda: variant_result(node, frozenset()))
             return
         env = _env(codes, idx)
-        holds = [evaluate_mask(cond, env)[0] for _action, cond in cis]
-        inverse, first, keys = _signature(holds)
+        fails = [evaluate_mask(cond, env)[1] for _check, cond in cis]
+        inverse, first, keys = _signature(fails)
         lookup = np.empty(len(keys), dtype=np.int32)
         for j, key in enumerate(keys):
-            blocked = frozenset(action for (action, _c), h in zip(cis, holds) if h[first[j]])
+            failed = [check for (check, _c), f in zip(cis, fails) if f[first[j]]]
+            blocked = frozenset(a for a in rated if any(c.applies(node_id, a) for c in failed))
             lookup[j] = self._terminal_id((node_id, key), lambda: variant_result(node, blocked))
         ev.ids[idx] = lookup[inverse]
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from vcfgraph.model import Node, Route
+from vcfgraph.model import Node
+from vcfgraph.route import Route
 
 __all__ = [
     "LIST_FIELDS",
@@ -67,14 +68,17 @@ def result_from_route(route: Route) -> RowResult:
 
 
 def variant_result(node: Node, blocked: frozenset[str]) -> RowResult:
-    """The result of reaching variant ``node`` when the actions in ``blocked`` are
-    contraindicated; the lists are ordered as :func:`vcfgraph.engine.trace` orders them."""
-    rated = [r for r in node.ratings if r.action not in blocked]
+    """The result of reaching variant ``node`` when the actions in ``blocked`` are set apart
+    by a failed check; the lists are ordered as :func:`vcfgraph.engine.trace` orders them."""
+    order = {"UA": 0, "MBA": 1, "UNA": 2}
+    ratings = sorted(node.ratings, key=lambda r: order[r.category])
+    blocked = frozenset(r.action for r in ratings if r.action in blocked and r.category != "UNA")
+    rated = [r for r in ratings if r.action not in blocked]
 
     def of(category: str) -> tuple[str, ...]:
         return tuple(r.action for r in rated if r.category == category)
 
-    contraindicated = tuple(r.action for r in node.ratings if r.action in blocked)
+    contraindicated = tuple(r.action for r in ratings if r.action in blocked)
     return RowResult("variant", node.id, (), of("UA"), of("MBA"), of("UNA"), contraindicated)
 
 

@@ -10,7 +10,8 @@ from vcfgraph.cli.common import add_command, add_graph_option, load_graph, parse
 from vcfgraph.engine import trace
 from vcfgraph.errors import CaseError
 from vcfgraph.load import parse_fact_value
-from vcfgraph.model import Case, Pathway, Route
+from vcfgraph.model import Case, Pathway
+from vcfgraph.route import Route
 from vcfgraph.report import route_text
 
 

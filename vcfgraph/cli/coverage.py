@@ -19,9 +19,10 @@ __all__ = ["register", "run", "case_files"]
 
 def register(sub: Any) -> None:
     p = add_command(
-        sub, "coverage", "node, answer and rating coverage of a case suite",
-        "Trace every case and report which nodes, answers (edges) and variant ratings the routes "
-        "pass, as the engine takes them. Every node and answer no case reaches is listed with its "
+        sub, "coverage", "node, answer, rating and check-state coverage of a case suite",
+        "Trace every case and report which nodes, answers (edges), variant ratings and states of "
+        "the patient-level checks (satisfied, not established, failed) the routes pass, as the "
+        "engine takes them. Every node and answer no case reaches is listed with its "
         "place in the pathway file and a witness case that would cover it. CASES are case files "
         "or folders (every .yaml, .yml and .json file below, in name order).",
     )
@@ -31,7 +32,7 @@ def register(sub: Any) -> None:
     p.add_argument("--lcov", metavar="FILE", help="also write an LCOV tracefile mapping hits to the pathway's lines")
     p.add_argument("--html", metavar="DIR", help="also write DIR/index.html: the pathway heat-mapped by cases per answer")
     p.add_argument("--fail-under", metavar="PCT", type=float, default=None,
-                   help="exit 1 when node or edge coverage is below PCT (0-100)")
+                   help="exit 1 when node, answer, rating or check-state coverage is below PCT (0-100)")
     p.set_defaults(func=run)
 
 
@@ -69,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write(coverage_text(cov, name))
     status = 1 if cov.errors else 0
     if args.fail_under is not None:
-        for title, kind in (("node", "nodes"), ("edge", "edges")):
+        for title, kind in (("node", "nodes"), ("edge", "edges"), ("rating", "ratings"), ("check state", "checks")):
             if cov.pct(kind) < args.fail_under:
                 print(f"vcfgraph: {title} coverage {cov.pct(kind):.2f}% is under --fail-under {args.fail_under:g}%",
                       file=sys.stderr)

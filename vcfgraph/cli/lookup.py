@@ -7,8 +7,9 @@ import json
 from typing import Any
 
 from vcfgraph.cli.common import add_command, add_graph_option, load_graph
+from vcfgraph.conditions import describe
 from vcfgraph.lookup import Hit, lookup
-from vcfgraph.model import CATEGORY_NAMES, Pathway
+from vcfgraph.model import CATEGORY_NAMES, Check, Pathway
 
 
 def register(sub: Any) -> None:
@@ -48,9 +49,30 @@ def _hit_dict(hit: Hit, pathway: Pathway) -> dict[str, Any]:
     out: dict[str, Any] = {"kind": hit.kind, "id": hit.id, "label": hit.label}
     if hit.kind == "action":
         out["rated_in"] = [_rating_dict(x.variant, x.rating) for x in hit.rated_in]
+        out["checks"] = [_check_dict(c) for c in hit.checks]
     if hit.kind == "variant":
         out["ratings"] = [_rating_dict(hit.id, r) for r in pathway.node(hit.id).ratings]
     return out
+
+
+def _check_dict(c: Check) -> dict[str, Any]:
+    return {"check": c.id, "requires": describe(c.requires), "variants": list(c.variants), "on_fail": c.on_fail,
+            "reason": c.reason, "caution": c.caution or None, "confidence": c.confidence, "sources": list(c.sources)}
+
+
+def _check_lines(checks: tuple[Check, ...]) -> list[str]:
+    """The patient-level checks on an action, in words with icons (never a mark alone)."""
+    if not checks:
+        return []
+    lines = ["  patient-level checks (they never change the ACR category):"]
+    for c in checks:
+        scope = f" at {', '.join(c.variants)}" if c.variants else ""
+        effect = "[NO] set apart" if c.on_fail == "set_apart" else "[!] caution"
+        mark = "" if c.confidence == "confirmed" else f"  <- {c.confidence.upper()}"
+        lines.append(f"    {c.id}{scope}: requires {describe(c.requires)} ({c.confidence}; {', '.join(c.sources)}){mark}")
+        lines.append(f"      fails -> {effect}: {c.reason}")
+        lines.append("      not established -> " + (f"[!] caution: {c.caution}" if c.caution else "no caution"))
+    return lines
 
 
 def _row(first: str, r: Any) -> str:
@@ -70,6 +92,7 @@ def _hit_text(hit: Hit, pathway: Pathway) -> str:
             return lines[0] + "\n  (not rated by any variant)"
         lines += ["  rated in:", header("variant")]
         lines += [_row(x.variant, x.rating) for x in hit.rated_in]
+        lines += _check_lines(hit.checks)
     elif hit.kind == "variant":
         node = pathway.node(hit.id)
         if node.acr_wording:

@@ -20,10 +20,13 @@ import textwrap
 from dataclasses import dataclass, field
 import graphviz
 
-from vcfgraph.model import CATEGORY_NAMES, Node, Pathway, Rating, Route
+from vcfgraph.model import CATEGORY_NAMES, Node, Pathway, Rating
+from vcfgraph.route import Route
 from vcfgraph.render import ids
 from vcfgraph.render.style import (
     CATEGORIES,
+    CAUTION_BADGE,
+    SET_APART_BADGE,
     CONFIDENCES,
     FONT,
     FONT_SIZE,
@@ -63,8 +66,9 @@ class RouteStates:
 
     Nodes are keyed by node id, edges and rating rows by their DOM id (:func:`ids.dom_id`).
 
-    ``categories`` maps a rated action to its category for the reached variant, and
-    ``contraindicated`` lists actions that are not an option for the patient.
+    ``categories`` maps a rated action to its category for the reached variant,
+    ``contraindicated`` lists actions that are set apart for the patient, and ``cautions``
+    the actions that keep their rating but carry a caution.
     """
 
     nodes: dict[str, str] = field(default_factory=dict)
@@ -73,6 +77,7 @@ class RouteStates:
     categories: dict[str, str] = field(default_factory=dict)
     contraindicated: tuple[str, ...] = ()
     default: str = "base"
+    cautions: tuple[str, ...] = ()
 
     def node(self, node_id: str) -> str:
         return self.nodes.get(node_id, self.default)
@@ -107,7 +112,8 @@ def route_states(pathway: Pathway, route: Route) -> RouteStates:
         if d.kind == "reenter" and d.target:
             edges[ids.reenter_id(d.id)] = "on"
     rows = {ids.dom_id(row): "on" for row in route.rating_edges()}
-    return RouteStates(nodes, edges, rows, categories, contra, default="off")
+    cautions = tuple(dict.fromkeys(c.action for c in route.cautions))
+    return RouteStates(nodes, edges, rows, categories, contra, default="off", cautions=cautions)
 
 
 _BASE = RouteStates()
@@ -159,7 +165,7 @@ def _handoff_label(node: Node, look: Look) -> str:
     return f'<<FONT COLOR="{look.text}">{"<BR/>".join(lines)}</FONT>>'
 
 
-def _action_label(node: Node, look: Look, category: str | None, contraindicated: bool) -> str:
+def _action_label(node: Node, look: Look, category: str | None, contraindicated: bool, caution: bool = False) -> str:
     lines = [wrap(node.label, 24)]
     meta = node.modality or "action"
     if node.radiation and node.radiation not in ("not applicable", "O"):
@@ -167,6 +173,10 @@ def _action_label(node: Node, look: Look, category: str | None, contraindicated:
     elif node.radiation == "O":
         meta += " \u00b7 no radiation (O)"
     lines.append(f'<FONT POINT-SIZE="{FONT_SIZE["small"]}">{esc(meta)}</FONT>')
+    if contraindicated:
+        lines.append(f'<FONT POINT-SIZE="{FONT_SIZE["small"]}"><B>{esc(SET_APART_BADGE)}</B></FONT>')
+    elif caution:
+        lines.append(f'<FONT POINT-SIZE="{FONT_SIZE["small"]}"><B>{esc(CAUTION_BADGE)}</B></FONT>')
     return f'<<FONT COLOR="{look.text}">{"<BR/>".join(lines)}</FONT>>'
 
 
@@ -227,7 +237,7 @@ def add_node(g: graphviz.Digraph, pathway: Pathway, node: Node, states: RouteSta
             attrs.update(fillcolor=CATEGORIES[category].fill, color=CATEGORIES[category].stroke)
         if contra:
             attrs.update(fillcolor="#e6e6e6", color="#4d4d4d", style="rounded,filled,dashed")
-        label = _action_label(node, look, category, contra)
+        label = _action_label(node, look, category, contra, node.id in states.cautions)
     g.node(node.id, label=label, **attrs)
 
 

@@ -18,8 +18,10 @@ from typing import Any, Sequence
 import jinja2
 from markupsafe import Markup
 
+from vcfgraph import conditions as cm
 from vcfgraph.conditions import format_value
-from vcfgraph.model import CATEGORIES as CATEGORY_ORDER, Case, Node, Pathway, Rating, Route
+from vcfgraph.model import CATEGORIES as CATEGORY_ORDER, Case, Check, Node, Pathway, Rating
+from vcfgraph.route import Route
 from vcfgraph.render import ids
 from vcfgraph.render.style import CATEGORIES, CONFIDENCES, overlay_css
 
@@ -95,6 +97,7 @@ def _row(pathway: Pathway, r: Rating | Any, label: str, root: str) -> dict[str, 
         "action": r.action, "label": label, "category": r.category, "score": r.score,
         "radiation": r.radiation or (action.radiation if action else "") or "not given",
         "confidence": r.confidence, "sources": _sources(r.sources, root), "note": getattr(r, "note", ""),
+        "cautions": [],
     }
 
 
@@ -136,6 +139,8 @@ def node_cards(pathway: Pathway, root: str = "") -> list[dict[str, Any]]:
             "answers": [{"label": e.label, "target": e.target, "target_label": _label(pathway, e.target)}
                         for e in pathway.out_edges(node.id)],
             "rated_by": rated_by.get(node.id, []),
+            "checks": [{"id": c.id, "requires": cm.describe(c.requires), "on_fail": c.on_fail, "confidence": c.confidence}
+                       for c in pathway.checks if node.id in c.actions],
             "variant_href": f"{root}pathway.html#variant-{node.id}" if node.kind == "variant" else "",
         })
     return cards
@@ -171,11 +176,19 @@ def pathway_context(pathway: Pathway, diagram: str, cases: Sequence[CaseLink]) -
         "variants": [_variant(pathway, n) for n in pathway.of_kind("variant")],
         "handoffs": [node_cards_one(pathway, n) for n in pathway.of_kind("handoff")],
         "cards": node_cards(pathway),
-        "contraindications": [{"id": c.id, "action": c.action, "label": _label(pathway, c.action), "reason": c.reason,
-                               "sources": _sources(c.sources, "")} for c in pathway.contraindications],
+        "checks": [_check(pathway, c) for c in pathway.checks],
         "properties": [{"id": p.id, "text": p.text} for p in pathway.properties],
         "sources": [{"key": s.key, "title": s.title, "url": s.url} for s in pathway.sources],
         "cases": list(cases),
+    }
+
+
+def _check(pathway: Pathway, c: Check) -> dict[str, Any]:
+    return {
+        "id": c.id, "actions": [{"id": a, "label": _label(pathway, a)} for a in c.actions],
+        "variants": [{"id": v, "label": _label(pathway, v)} for v in c.variants],
+        "requires": cm.describe(c.requires), "reason": c.reason, "caution": c.caution, "on_fail": c.on_fail,
+        "confidence": c.confidence, "sources": _sources(c.sources, ""),
     }
 
 
@@ -206,6 +219,7 @@ def _steps(pathway: Pathway, route: Route) -> list[dict[str, Any]]:
             "target_label": _label(pathway, step.target) if step.target else "",
             "facts": [{"name": n, "value": format_value(v) if v is not None else "not known"} for n, v in step.facts],
             "why": step.explanation.removeprefix(node.label).strip(),
+            "note": step.note, "confidence": step.confidence, "sources": _sources(step.sources, "../"),
             "not_taken": [{"label": b.label, "state": {False: "not taken", None: "undecided", True: "holds"}[b.result],
                            "reason": b.reason} for b in step.not_taken],
         })
@@ -239,10 +253,13 @@ def case_context(pathway: Pathway, case: Case, route: Route, *, diagram: str,
         "problems": list(problems) if problems is not None else None,
         "facts": _fact_rows(pathway, case),
         "steps": _steps(pathway, route),
-        "ratings": {code: [_row(pathway, r, r.label, root) for r in route.ratings if r.category == code]
+        "ratings": {code: [{**_row(pathway, r, r.label, root), "cautions": [c.reason for c in route.cautions_of(r.action)]}
+                           for r in route.ratings if r.category == code]
                     for code in CATEGORY_ORDER},
-        "contraindicated": [{"action": c.action, "label": c.label, "category": c.category, "reason": c.reason}
-                            for c in route.contraindicated],
+        "contraindicated": [{"action": c.action, "label": c.label, "category": c.category, "reason": c.reason,
+                             "check": c.check} for c in route.contraindicated],
+        "cautions": [{"action": c.action, "label": c.label, "check": c.check, "reason": c.reason, "state": c.state,
+                      "confidence": c.confidence, "sources": _sources(c.sources, root)} for c in route.cautions],
         "radiation": [{"action": a, "label": _label(pathway, a), "level": level or "not known"} for a, level in route.radiation()],
         "downstream": [{"kind": d.kind, "label": d.label, "text": d.text, "target": d.target or "",
                         "target_label": _label(pathway, d.target) if d.target else ""} for d in route.downstream],

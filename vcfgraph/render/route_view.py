@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import graphviz
 
-from vcfgraph.model import Pathway, Route
+from vcfgraph.model import Pathway
+from vcfgraph.route import Route
 from vcfgraph.render import ids
 from vcfgraph.render.dot import add_node, digraph, route_states, wrap
 from vcfgraph.render.style import dot_attrs, edge_look, node_look

@@ -12,7 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Sequence
 
-from vcfgraph.model import Case, Pathway, Route
+from vcfgraph.model import Case, Pathway
+from vcfgraph.route import Route
 from vcfgraph.render import html, ids, svg
 from vcfgraph.render.dot import route_states
 

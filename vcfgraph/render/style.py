@@ -37,10 +37,15 @@ __all__ = [
     "dot_attrs",
     "overlay_css",
     "HEAT_BINS",
+    "CAUTION_BADGE",
+    "SET_APART_BADGE",
 ]
 
 FONT = "DejaVu Sans"
 FONT_SIZE = {"graph": 20, "node": 14, "edge": 12, "small": 12}
+#: words and icon that mark an action for this patient (never colour alone)
+CAUTION_BADGE = "\u26a0 caution"
+SET_APART_BADGE = "\u2298 set apart"
 #: the route colour: Okabe-Ito vermillion, readable by colour-blind viewers, plus thickness
 HIGHLIGHT = "#c24e00"
 ROUTE_STATES = ("base", "on", "end", "stop", "off")
@@ -215,7 +220,8 @@ def overlay_css() -> str:
     The classes: ``vg-on`` / ``vg-end`` / ``vg-stop`` / ``vg-off`` (route state), on node
     groups and edge groups; ``vg-shape`` (a node's outline), ``vg-line`` and ``vg-head`` (an
     edge's path and arrowhead); ``vg-cat-UA`` etc. (an action's category for the reached
-    variant), ``vg-contra`` (contraindicated for this patient).
+    variant), ``vg-contra`` (set apart for this patient), ``vg-caution`` (rated, with a caution),
+    ``vg-badge`` and ``vg-badge-bg`` (the words that say so, on the diagram itself).
 
     Returns:
         The rules, one a line, in a fixed order.
@@ -236,6 +242,10 @@ def overlay_css() -> str:
     for code, cat in CATEGORIES.items():
         rules.append(f".vg-cat-{code} .vg-shape{{fill:{cat.fill};stroke:{cat.stroke};stroke-width:3px}}")
     rules.append(".vg-contra .vg-shape{fill:#e6e6e6;stroke:#4d4d4d;stroke-width:3px;stroke-dasharray:3 3}")
+    rules.append(".vg-caution .vg-shape{stroke:#8c5a00;stroke-width:4px;stroke-dasharray:10 3 2 3}")
+    rules.append(".vg-badge{font-family:'DejaVu Sans',sans-serif;font-size:13px;font-weight:bold;fill:#1a1a1a}")
+    rules.append(".vg-badge-bg{fill:#fff6dd;stroke:#8c5a00;stroke-width:1.5px}")
+    rules.append(".vg-contra .vg-badge-bg{fill:#e6e6e6;stroke:#4d4d4d}")
     rules.append(f".vg-row-on .vg-cell{{stroke:{HIGHLIGHT};stroke-width:2.5px}}")
     rules.append(".vg-row-contra text{text-decoration:line-through}")
     rules.append("a:focus .vg-shape,a:focus .vg-cell{stroke:#000;stroke-width:3px;stroke-dasharray:2 2}")

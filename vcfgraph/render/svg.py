@@ -9,7 +9,9 @@ a route is drawn on exactly the same coordinates for every case:
   border), ``vg-reenter`` (a dashed re-entry edge), ``vg-kind-<kind>`` on nodes;
 - route classes from :class:`~vcfgraph.render.dot.RouteStates`: ``vg-on``, ``vg-end``,
   ``vg-stop``, ``vg-off``, ``vg-cat-UA`` / ``vg-cat-MBA`` / ``vg-cat-UNA``, ``vg-contra``,
-  ``vg-row-on``, ``vg-row-contra``.
+  ``vg-caution``, ``vg-row-on``, ``vg-row-contra``; an action set apart for the patient, or
+  carrying a caution, also gets a badge in words (``vg-badge``) just above its outline, so the
+  mark never rests on colour alone.
 
 The CSS that gives these classes their look comes from :func:`vcfgraph.render.style.overlay_css`.
 Comments and the XML prologue that ``dot`` writes are dropped, so output does not carry the
@@ -18,13 +20,14 @@ Graphviz version.
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from typing import Iterator
 
 from vcfgraph.model import Pathway
 from vcfgraph.render import ids
 from vcfgraph.render.dot import RouteStates
-from vcfgraph.render.style import overlay_css
+from vcfgraph.render.style import CAUTION_BADGE, SET_APART_BADGE, overlay_css
 
 __all__ = ["SVG_NS", "XLINK_NS", "parse", "restyle", "standalone", "inline", "node_boxes", "element_groups"]
 
@@ -110,6 +113,10 @@ def _apply(root: ET.Element, pathway: Pathway | None, states: RouteStates) -> No
             _add_class(g, f"vg-cat-{states.categories[node_id]}")
         if node_id in states.contraindicated:
             _add_class(g, "vg-contra")
+            _badge(g, SET_APART_BADGE)
+        elif node_id in states.cautions:
+            _add_class(g, "vg-caution")
+            _badge(g, CAUTION_BADGE)
         for row in g.iter(_G):
             row_id = row.get("id", "").removeprefix("a_")
             if row_id in states.rows:
@@ -121,6 +128,37 @@ def _apply(root: ET.Element, pathway: Pathway | None, states: RouteStates) -> No
         if edge_id.startswith("layout."):
             continue
         _add_class(g, f"vg-{states.edge(edge_id)}")
+
+
+_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
+_RECT = f"{{{SVG_NS}}}rect"
+_TEXT = f"{{{SVG_NS}}}text"
+
+
+def _outline_box(shape: ET.Element) -> tuple[float, float, float, float] | None:
+    """(left, top, right, bottom) of a node outline drawn by ``dot`` (absolute coordinates)."""
+    raw = shape.get("points") or shape.get("d") or ""
+    numbers = [float(n) for n in _NUMBER.findall(raw)]
+    xs, ys = numbers[0::2], numbers[1::2]
+    if not xs or not ys:
+        return None
+    return min(xs), min(ys), max(xs), max(ys)
+
+
+def _badge(group: ET.Element, words: str) -> None:
+    """Put ``words`` on a small plate over the top edge of the node's outline."""
+    shape = _first_shape(group)
+    box = _outline_box(shape) if shape is not None else None
+    if box is None:
+        return
+    left, top, _right, _bottom = box
+    width = 9.0 * len(words) + 8
+    plate = ET.SubElement(group, _RECT, {"class": "vg-badge-bg", "x": f"{left + 4:.2f}", "y": f"{top - 21:.2f}",
+                                         "width": f"{width:.2f}", "height": "18", "rx": "3"})
+    plate.tail = "\n"
+    text = ET.SubElement(group, _TEXT, {"class": "vg-badge", "x": f"{left + 8:.2f}", "y": f"{top - 7:.2f}"})
+    text.text = words
+    text.tail = "\n"
 
 
 def _prefix_ids(root: ET.Element, prefix: str) -> None:

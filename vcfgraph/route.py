@@ -1,0 +1,190 @@
+"""What the engine makes of one case: the route, its steps, ratings and patient-level checks.
+
+Plain frozen dataclasses, no I/O. :func:`vcfgraph.engine.trace` builds a :class:`Route`;
+reports, renderers, the batch engine and the author tools read it. Nothing here evaluates a
+condition.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from vcfgraph.conditions import Value
+from vcfgraph.model import Downstream
+
+__all__ = [
+    "BranchCheck",
+    "Step",
+    "RatedAction",
+    "Contraindicated",
+    "Caution",
+    "CheckResult",
+    "NeededFact",
+    "Route",
+]
+
+
+@dataclass(frozen=True)
+class BranchCheck:
+    """How one answer of a question came out for a case: True, False, or None (undecided)."""
+
+    edge: str
+    label: str
+    target: str
+    result: bool | None
+    reason: str
+
+
+@dataclass(frozen=True)
+class Step:
+    """One question on the route: what it read, which answer it took, and why."""
+
+    node: str
+    facts: tuple[tuple[str, Value], ...]
+    edge: str | None
+    answer: str | None
+    target: str | None
+    explanation: str
+    branches: tuple[BranchCheck, ...] = ()
+    note: str = ""
+    confidence: str = ""
+    sources: tuple[str, ...] = ()
+
+    @property
+    def not_taken(self) -> tuple[BranchCheck, ...]:
+        return tuple(b for b in self.branches if b.edge != self.edge)
+
+
+@dataclass(frozen=True)
+class RatedAction:
+    """An action as rated for the reached variant."""
+
+    action: str
+    label: str
+    category: str
+    score: int | None
+    radiation: str
+    confidence: str
+    sources: tuple[str, ...]
+    modality: str = ""
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Contraindicated:
+    """A rated action that is set apart for this patient, and why.
+
+    ``check`` is the id of the patient-level check that failed; ``facts`` are the facts that
+    decided it.
+    """
+
+    action: str
+    label: str
+    category: str
+    reason: str
+    confidence: str = ""
+    sources: tuple[str, ...] = ()
+    check: str = ""
+    facts: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Caution:
+    """A rated action that keeps its category but carries a caution for this patient.
+
+    ``state`` is ``not_established`` (a fact the check reads is not known: ``facts`` names them)
+    or ``failed`` (a check whose failure only cautions: ``facts`` are the deciding ones).
+    """
+
+    action: str
+    label: str
+    check: str
+    reason: str
+    facts: tuple[str, ...]
+    state: str
+    confidence: str = "confirmed"
+    sources: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """One patient-level check on one rated action, for one case."""
+
+    check: str
+    action: str
+    state: str  # satisfied | not_established | failed
+    facts: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class NeededFact:
+    """A fact the walk needs and the case does not give."""
+
+    fact: str
+    question: str
+    help: str
+    allowed: str
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class Route:
+    """The result of walking one case through a pathway."""
+
+    case: str
+    outcome: str
+    terminal: str | None
+    steps: tuple[Step, ...]
+    missing: tuple[NeededFact, ...] = ()
+    possible: tuple[str, ...] = ()
+    ratings: tuple[RatedAction, ...] = ()
+    contraindicated: tuple[Contraindicated, ...] = ()
+    downstream: tuple[Downstream, ...] = ()
+    cautions: tuple[Caution, ...] = ()
+    checks: tuple[CheckResult, ...] = ()
+
+    @property
+    def missing_facts(self) -> tuple[str, ...]:
+        return tuple(m.fact for m in self.missing)
+
+    def actions(self, category: str) -> tuple[str, ...]:
+        """Action ids of one category (UA, MBA, UNA), set-apart ones left out."""
+        return tuple(r.action for r in self.ratings if r.category == category)
+
+    def recommendations(self) -> dict[str, tuple[str, ...]]:
+        """{usually_appropriate: [...], may_be_appropriate: [...], usually_not_appropriate: [...]}"""
+        return {
+            "usually_appropriate": self.actions("UA"),
+            "may_be_appropriate": self.actions("MBA"),
+            "usually_not_appropriate": self.actions("UNA"),
+        }
+
+    def cautions_of(self, action: str) -> tuple[Caution, ...]:
+        """The cautions this route attaches to ``action``."""
+        return tuple(c for c in self.cautions if c.action == action)
+
+    def radiation(self) -> tuple[tuple[str, str], ...]:
+        """(action, relative radiation level) of every usually-appropriate imaging action."""
+        return tuple(
+            (r.action, r.radiation) for r in self.ratings if r.category == "UA" and r.modality == "imaging"
+        )
+
+    def nodes(self) -> tuple[str, ...]:
+        """Every node the route passes: questions, the terminal, and the rated actions."""
+        ids = [s.node for s in self.steps]
+        if self.terminal:
+            ids.append(self.terminal)
+        ids.extend(r.action for r in self.ratings)
+        ids.extend(c.action for c in self.contraindicated)
+        return tuple(dict.fromkeys(ids))
+
+    def edges(self) -> tuple[str, ...]:
+        """Ids of the answer edges the route took, in order."""
+        return tuple(s.edge for s in self.steps if s.edge)
+
+    def rating_edges(self) -> tuple[str, ...]:
+        """Ids (``variant->action``) of the ratings shown for the reached variant."""
+        if self.outcome != "variant" or not self.terminal:
+            return ()
+        actions = [r.action for r in self.ratings] + [c.action for c in self.contraindicated]
+        return tuple(f"{self.terminal}->{a}" for a in actions)
