@@ -65,6 +65,21 @@ def render_need_dot() -> str:
     return found
 
 
+@pytest.fixture(scope="session")
+def render_need_chromium(render_need_dot: str) -> str:
+    """Chromium and playwright, which draw PNG and PDF; skip only when truly absent (fail in CI)."""
+    import importlib.util
+    import os
+
+    missing = [what for what, there in (("chromium (/usr/bin/chromium)", Path("/usr/bin/chromium").exists()),
+                                        ("playwright", importlib.util.find_spec("playwright") is not None)) if not there]
+    if missing and os.environ.get("CI"):
+        pytest.fail(f"{', '.join(missing)} missing in CI; `make test` installs them")
+    if missing:
+        pytest.skip(f"{', '.join(missing)} not installed (`make test` installs them)")
+    return "/usr/bin/chromium"
+
+
 def _render_build_site(out: Path, *args: str) -> Path:
     from vcfgraph.cli import main
 

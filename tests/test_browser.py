@@ -19,6 +19,7 @@ import pytest
 
 from vcfgraph.engine import trace
 from vcfgraph.load import load_cases
+from vcfgraph.render import ids
 from vcfgraph.render.ids import case_slug
 
 HERE = Path(__file__).resolve().parent
@@ -95,7 +96,7 @@ def test_route_nodes_carry_the_highlight_and_others_do_not(browser, render_bundl
     route = trace(bundled, case)
     opened = Opened(browser, render_bundled_site / "cases" / f"{SEED}.html")
     states = opened.page.evaluate("""() => Object.fromEntries(
-        [...document.querySelectorAll('svg.vg-diagram g.node')].map(g => [g.id,
+        [...document.querySelectorAll('svg.vg-diagram g.node')].map(g => [g.id.replace(/^n-/, ''),
           ['vg-on', 'vg-end', 'vg-stop', 'vg-off'].filter(c => g.classList.contains(c))]))""")
     highlighted = {nid for nid, cls in states.items() if set(cls) & {"vg-on", "vg-end"}}
     assert highlighted == set(route.nodes())
@@ -103,11 +104,11 @@ def test_route_nodes_carry_the_highlight_and_others_do_not(browser, render_bundl
     style = opened.page.evaluate("""(ids) => ids.map(id => {
         const g = document.getElementById(id); const s = g.querySelector('.vg-shape');
         return [getComputedStyle(s).strokeWidth, getComputedStyle(g).opacity]; })""",
-                                 ["q_stage", route.terminal, "q_img_symptomatic"])
+                                 [ids.node_id(n) for n in ("q_stage", route.terminal, "q_img_symptomatic")])
     assert style == [["4px", "1"], ["6px", "1"], ["1.5px", "0.35"]]
     edges = opened.page.evaluate("""() => [...document.querySelectorAll('svg.vg-diagram g.edge.vg-on')]
-        .filter(g => !g.id.startsWith('reenter')).map(g => g.id)""")
-    assert edges == [e.replace("->", "--") for e in route.edges()]
+        .filter(g => !g.id.startsWith('re-')).map(g => g.id)""")
+    assert edges == [ids.edge_id(e) for e in route.edges()]
     assert opened.errors == []
     opened.close()
 
@@ -118,16 +119,16 @@ def test_clicking_a_node_opens_its_details(browser, render_bundled_site):
     assert page.locator(".hint").is_visible()
     assert not page.locator("#card-q_stage").is_visible()
     page.check("#zoom-pathway")  # full size, so the node is big enough to click
-    page.locator("#a_q_stage a").click()
+    page.locator("#a_n-q_stage a").click()
     assert page.locator("#card-q_stage").is_visible()
     assert page.locator("#card-q_stage h3").inner_text() == "Which decision now?"
     assert not page.locator(".hint").is_visible()
     assert page.locator(".card:visible").count() == 1
-    page.locator('[id="a_V5_tx_asymptomatic_osteoporotic_vcf--medical_management_only"] a').click()
+    page.locator('[id="a_r-V5_tx_asymptomatic_osteoporotic_vcf--medical_management_only"] a').click()
     assert page.locator("#card-medical_management_only").is_visible()
     assert not page.locator("#card-q_stage").is_visible()
     assert "How each variant rates it" in page.locator("#card-medical_management_only").inner_text()
-    page.focus("#a_q_red_flags a")
+    page.focus("#a_n-q_red_flags a")
     page.keyboard.press("Enter")
     assert page.locator("#card-q_red_flags").is_visible()
     assert opened.errors == []
@@ -256,4 +257,16 @@ def test_nu_checker_finds_no_error_in_svg(render_bundled_site, tmp_path, render_
     assert main(["render", "--case", str(ROOT / "cases" / f"{SEED}.yaml"), "-o", str(out)]) == 0
     svgs = sorted(out.glob("*.svg")) + [render_bundled_site / "pathway.svg"]
     assert len(svgs) == 4
+    assert _vnu(svgs, "--also-check-svg") == []
+
+
+def test_nu_checker_finds_no_duplicate_id_where_pathway_ids_collide(tmp_path, render_need_dot):
+    """Nodes called legend, main, a_q_pain (q_pain's link group), answers named like nodes, source keys
+    with spaces (tests/data/render/collide.yaml): every page and diagram is valid, ids once each."""
+    from tests.test_render_ids import collide_outputs
+
+    files = collide_outputs(tmp_path)
+    pages = [p for p in files if p.suffix == ".html"]
+    svgs = [p for p in files if p.suffix == ".svg"]
+    assert _vnu(pages) == []
     assert _vnu(svgs, "--also-check-svg") == []

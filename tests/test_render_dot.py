@@ -51,10 +51,10 @@ def test_every_element_has_its_stable_id(bundled):
     text = pathway_dot(bundled)
     declared = set(re.findall(r'\bid="([^"]+)"', text, re.I)) | set(re.findall(r"\bid=([A-Za-z0-9_.-]+)", text, re.I))
     for node in bundled.nodes:
-        assert node.id in declared, node.id
+        assert ids.node_id(node.id) in declared, node.id
     for edge in bundled.edges:
-        assert ids.dom_id(edge.id) in declared, edge.id
-    rows = {ids.dom_id(edge_id) for edge_id, _, _ in bundled.rating_edges()}
+        assert ids.edge_id(edge.id) in declared, edge.id
+    rows = {ids.row_id(edge_id) for edge_id, _, _ in bundled.rating_edges()}
     assert len(rows) == 71
     assert rows <= declared
     reenters = [d for n in bundled.nodes for d in n.downstream if d.kind == "reenter"]
@@ -62,12 +62,13 @@ def test_every_element_has_its_stable_id(bundled):
 
 
 def test_dom_ids_are_xml_names_and_one_to_one(bundled):
-    names = [ids.dom_id(e.id) for e in bundled.edges] + [ids.dom_id(i) for i, _, _ in bundled.rating_edges()]
+    names = ([ids.node_id(n.id) for n in bundled.nodes] + [ids.edge_id(e.id) for e in bundled.edges]
+             + [ids.row_id(i) for i, _, _ in bundled.rating_edges()])
     assert len(set(names)) == len(names)
     for name in names:
         assert re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.-]*", name), name
-    assert ids.dom_id("q_a->V_b") == "q_a--V_b"
-    assert ids.reenter_id("V1~2") == "reenter.V1.2"
+    assert ids.edge_id("q_a->V_b") == "e-q_a--V_b"
+    assert ids.reenter_id("V1~2") == "re-V1.7e.2"
 
 
 def test_fonts_are_set_on_graph_nodes_and_edges(tiny):
@@ -97,8 +98,8 @@ def test_route_states_follow_the_route(tiny, tiny_routes):
     assert states.node("V_quiet") == "off" and states.node("H_refer") == "off"
     assert states.categories == {"a_mri": "MBA"}
     assert states.contraindicated == ("a_cement",)
-    assert states.edges == {"q_pain--q_levels": "on", "q_levels--V_sore": "on"}
-    assert states.rows == {"V_sore--a_mri": "on", "V_sore--a_cement": "on"}
+    assert states.edges == {"e-q_pain--q_levels": "on", "e-q_levels--V_sore": "on"}
+    assert states.rows == {"r-V_sore--a_mri": "on", "r-V_sore--a_cement": "on"}
     stopped = route_states(tiny, tiny_routes["pain-unknown"][1])
     assert stopped.node("q_pain") == "stop" and stopped.node("q_levels") == "off"
 
@@ -114,9 +115,9 @@ def test_special_characters_stay_literal(render_need_dot):
     root = parse(run_dot(text, "svg"))
     shown, tips = {}, {}
     for g in element_groups(root, "node"):
-        shown[g.get("id")] = " ".join(t.text or "" for t in g.iter(f"{{{SVG}}}text"))
+        shown[ids.node_of(g.get("id"))] = " ".join(t.text or "" for t in g.iter(f"{{{SVG}}}text"))
         link = next(g.iter(f"{{{SVG}}}a"), None)
-        tips[g.get("id")] = link.get(f"{{{XLINK}}}title") if link is not None else None
+        tips[ids.node_of(g.get("id"))] = link.get(f"{{{XLINK}}}title") if link is not None else None
     label = pathway.node("q_pain").label
     assert label == 'Pain <b>&amp;</b> "ache" {x} | y \\ z?'
     assert shown["q_pain"] == " ".join(textwrap.wrap(label, 16))

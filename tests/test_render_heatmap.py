@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from vcfgraph.cli.graphviz_run import run_dot
-from vcfgraph.render import svg
+from vcfgraph.render import ids, svg
 from vcfgraph.render.dot import pathway_dot
 from vcfgraph.render.heatmap import bin_ranges, format_number, heat_bin, heatmap_page
 
@@ -38,16 +38,16 @@ def test_bins():
 def test_elements_are_shaded_and_labelled(page):
     start = page.index("<svg")
     root = svg.parse(page[start:page.index("</svg>") + 6])
-    nodes = {g.get("id"): g for g in svg.element_groups(root, "node")}
+    nodes = {ids.node_of(g.get("id")) or g.get("id"): g for g in svg.element_groups(root, "node")}
     assert "vg-heat-5" in nodes["q_pain"].get("class") and "vg-heat-0" in nodes["V_quiet"].get("class")
     assert "vg-heat-2" in nodes["V_sore"].get("class")
     assert "vg-unvalued" in nodes["a_rest"].get("class") and "vg-heat" not in nodes["a_rest"].get("class")
     values = {g.get("id"): [t.text for t in g.iter(f"{{{svg.SVG_NS}}}text") if t.get("class") == "vg-value"]
               for g in root.iter(f"{{{svg.SVG_NS}}}g") if g.get("id")}
-    assert values["q_pain"] == ["10"] and values["H_refer"] == ["2.5"]
-    assert values["a_V_sore--a_cement"] == ["3"]
+    assert values["n-q_pain"] == ["10"] and values["n-H_refer"] == ["2.5"]
+    assert values["a_r-V_sore--a_cement"] == ["3"]
     edges = {g.get("id"): g.get("class") for g in svg.element_groups(root, "edge")}
-    assert "vg-heat-3" in edges["q_pain--q_levels"] and "vg-heat-0" in edges["q_pain--V_quiet"]
+    assert "vg-heat-3" in edges["e-q_pain--q_levels"] and "vg-heat-0" in edges["e-q_pain--V_quiet"]
 
 
 def test_values_are_listed_as_text_and_escaped(page):

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import itertools
 import os
+import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -12,7 +15,7 @@ from vcfgraph.cli import main
 from vcfgraph.cli import graphviz_run
 from vcfgraph.engine import trace
 from vcfgraph.load import load_cases
-from vcfgraph.render import svg
+from vcfgraph.render import ids, svg
 from vcfgraph.render.dot import pathway_dot, route_dot, route_states
 
 HERE = Path(__file__).resolve().parent
@@ -22,7 +25,11 @@ TINY = HERE / "data" / "tiny.yaml"
 
 
 def classes(root, kind: str) -> dict[str, set[str]]:
-    return {g.get("id"): set(g.get("class", "").split()) for g in svg.element_groups(root, kind)}
+    """Classes of every node (by node id; the legend as 'legend') or edge (by DOM id)."""
+    def key(dom: str) -> str:
+        return (ids.node_of(dom) or dom) if kind == "node" else dom
+
+    return {key(g.get("id")): set(g.get("class", "").split()) for g in svg.element_groups(root, kind)}
 
 
 @pytest.fixture(scope="module")
@@ -46,13 +53,13 @@ def test_overlay_marks_the_route_and_only_the_route(tiny, tiny_layout, tiny_case
     assert "vg-cat-MBA" in nodes["a_mri"] and "vg-contra" in nodes["a_cement"]
     assert not any(c.startswith("vg-") for c in nodes["legend"])
     edges = classes(root, "edge")
-    assert {e for e, c in edges.items() if "vg-on" in c} == {"q_pain--q_levels", "q_levels--V_sore"}
-    assert "vg-off" in edges["q_pain--V_quiet"] and "vg-off" in edges["reenter.V_quiet.2"]
+    assert {e for e, c in edges.items() if "vg-on" in c} == {"e-q_pain--q_levels", "e-q_levels--V_sore"}
+    assert "vg-off" in edges["e-q_pain--V_quiet"] and "vg-off" in edges["re-V_quiet.7e.2"]
     rows = {g.get("id"): set(g.get("class", "").split()) for g in root.iter(f"{{{svg.SVG_NS}}}g")
             if "vg-row" in g.get("class", "")}
-    assert rows["a_V_sore--a_cement"] >= {"vg-row-on", "vg-row-contra"}
-    assert rows["a_V_sore--a_mri"] >= {"vg-row-on"} and "vg-row-contra" not in rows["a_V_sore--a_mri"]
-    assert "vg-row-on" not in rows["a_V_quiet--a_rest"]
+    assert rows["a_r-V_sore--a_cement"] >= {"vg-row-on", "vg-row-contra"}
+    assert rows["a_r-V_sore--a_mri"] >= {"vg-row-on"} and "vg-row-contra" not in rows["a_r-V_sore--a_mri"]
+    assert "vg-row-on" not in rows["a_r-V_quiet--a_rest"]
 
 
 def test_need_info_marks_where_the_walk_stopped(tiny, tiny_layout, tiny_cases):
@@ -98,7 +105,7 @@ def test_render_svg_of_two_cases_share_node_coordinates(tmp_path, render_need_do
 
 
 @pytest.mark.parametrize("fmt", ["png", "pdf", "dot"])
-def test_render_formats_are_reproducible(tmp_path, render_need_dot, fmt):
+def test_render_formats_are_reproducible(tmp_path, render_need_chromium, fmt):
     args = ["render", "-g", str(TINY), "--case", str(RENDER_DATA / "tiny-cases.yaml"), "-T", fmt]
     assert main(args + ["-o", str(tmp_path / "a")]) == 0
     assert main(args + ["-o", str(tmp_path / "b")]) == 0
@@ -141,9 +148,70 @@ def test_invalid_case_file_gives_located_error(tmp_path, capsys, render_need_dot
     assert err.startswith(f"vcfgraph: error: {bad}:2:") and "pain" in err and "true, false or null" in err
 
 
-def test_pdf_creation_date_is_fixed(tiny, render_need_dot):
+@pytest.mark.parametrize("zone", ["UTC", "Asia/Kathmandu", "America/St_Johns", "Pacific/Chatham"])
+def test_dot_pdf_creation_date_is_fixed_in_every_time_zone(tiny, render_need_dot, monkeypatch, zone):
+    monkeypatch.setenv("TZ", zone)
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
     data = graphviz_run.run_dot(pathway_dot(tiny), "pdf")
-    assert b"/CreationDate (D:20000101000000Z)" in data
+    assert re.findall(rb"/CreationDate \(D:[^)]*\)", data) in ([b"/CreationDate (D:20000101000000Z)"],
+                                                                 [b"/CreationDate (D:20000101000000+00'00)"])
+
+
+@pytest.mark.parametrize("found, fixed", [
+    (b"/CreationDate (D:20261202054233+05'45)", b"/CreationDate (D:20231114221320+00'00)"),
+    (b"/CreationDate (D:20261202054233+05'45')", b"/CreationDate (D:20231114221320+00'00')"),
+    (b"/ModDate (D:20261201235733Z)", b"/ModDate (D:20231114221320Z)"),
+    (b"/ModDate (D:20261201235733-03'30')", b"/ModDate (D:20231114221320+00'00')"),
+    (b"/CreationDate(D:2026)", b"/CreationDate(D:2023)"),
+])
+def test_pdf_dates_become_the_build_date_with_the_same_length(found, fixed):
+    from vcfgraph.cli.reproducible import fix_pdf_dates
+
+    assert fix_pdf_dates(b"%PDF " + found + b" end", 1700000000) == b"%PDF " + fixed + b" end"
+
+
+def _pdf_dates(data: bytes) -> list[bytes]:
+    return re.findall(rb"/(?:CreationDate|ModDate) \(D:([^)]*)\)", data)
+
+
+def test_render_pdf_is_the_same_in_every_time_zone_and_honours_source_date_epoch(tmp_path, render_need_dot):
+    """dot writes local times; it runs in UTC and every PDF gets the build date, so bytes never depend on TZ."""
+    args = [sys.executable, "-m", "vcfgraph", "render", "-g", str(TINY), "--case",
+            str(RENDER_DATA / "tiny-cases.yaml"), "-T", "pdf", "-o"]
+    builds = {}
+    for zone, epoch in [("UTC", None), ("Asia/Kathmandu", None), ("America/St_Johns", None), ("Pacific/Chatham", None),
+                        ("Asia/Kathmandu", "1700000000")]:
+        env = {k: v for k, v in os.environ.items() if k != "SOURCE_DATE_EPOCH"} | {"TZ": zone}
+        if epoch:
+            env["SOURCE_DATE_EPOCH"] = epoch
+        out = tmp_path / f"{zone.replace('/', '-')}-{epoch}"
+        done = subprocess.run(args + [str(out)], env=env, capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr
+        builds[(zone, epoch)] = {p.name: p.read_bytes() for p in sorted(out.iterdir())}
+    default = [b for (_, epoch), b in builds.items() if epoch is None]
+    assert all(b == default[0] for b in default)
+    for data in default[0].values():
+        assert data.startswith(b"%PDF") and _pdf_dates(data) == [b"20000101000000Z"]
+        assert len(re.findall(rb"/Type\s*/Page\b", data)) == 1
+    for data in builds[("Asia/Kathmandu", "1700000000")].values():
+        assert _pdf_dates(data) == [b"20231114221320Z"]
+
+
+def test_png_has_the_size_dot_gives_it(tmp_path, tiny, render_need_chromium):
+    out = tmp_path / "png"
+    assert main(["render", "-g", str(TINY), "-T", "png", "-o", str(out)]) == 0
+    ours = (out / "pathway.png").read_bytes()
+    theirs = graphviz_run.run_dot(pathway_dot(tiny), "png")
+    assert ours[:8] == b"\x89PNG\r\n\x1a\n"
+    assert ours[16:24] == theirs[16:24]  # width and height, 96 dpi
+
+
+def test_png_deck_is_one_layout_per_case_set(tmp_path, render_need_chromium, capsys):
+    before = graphviz_run.dot_runs()
+    assert main(["render", "-g", str(TINY), "--case", str(RENDER_DATA / "tiny-cases.yaml"), "-T", "png",
+                 "-o", str(tmp_path / "png")]) == 0
+    assert graphviz_run.dot_runs() - before == 1 + 4  # the shared layout, and one small route view per case
+    assert "wrote 8 files" in capsys.readouterr().out
 
 
 def test_unknown_format_is_rejected():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -32,7 +33,7 @@ def test_tiny_site_matches_golden(render_tiny_site, update_goldens, name):
 
 def test_tiny_site_has_every_page(render_tiny_site):
     assert sorted(files_of(render_tiny_site)) == sorted([
-        "index.html", "pathway.html", "pathway.svg", "cases/pain-unknown.html", "cases/quiet.html",
+        ".vcfgraph-site.json", "index.html", "pathway.html", "pathway.svg", "cases/pain-unknown.html", "cases/quiet.html",
         "cases/several-levels.html", "cases/sore-bleeding.html", f"cases/{TRICKY_SLUG}.html",
     ])
 
@@ -101,14 +102,33 @@ def test_committed_renders_are_up_to_date(render_bundled_site):
     assert not stale, f"renders/ is stale ({len(stale)} files differ, e.g. {stale[:3]}): run `make demo` and commit renders/"
 
 
-def test_stale_case_pages_are_removed(tmp_path, render_need_dot):
+def test_pages_of_cases_no_longer_given_are_removed_and_nothing_else(tmp_path, render_need_dot):
     out = tmp_path / "site"
     (out / "cases").mkdir(parents=True)
-    (out / "cases" / "gone.html").write_text("old", encoding="utf-8")
+    (out / "cases" / "mine.html").write_text("a teacher's own page", encoding="utf-8")
     (out / "keep.txt").write_text("not ours", encoding="utf-8")
-    assert main(["site", "-o", str(out), "-g", str(TINY), "--cases", str(RENDER_DATA / "tiny-cases.yaml")]) == 0
-    assert not (out / "cases" / "gone.html").exists()
+    site = ["site", "-o", str(out), "-g", str(TINY), "--cases"]
+    assert main(site + [str(RENDER_DATA / "tiny-cases.yaml"), str(RENDER_DATA / "tricky-case.yaml")]) == 0
+    assert (out / "cases" / f"{TRICKY_SLUG}.html").exists()
+    assert main(site + [str(RENDER_DATA / "tiny-cases.yaml")]) == 0
+    assert not (out / "cases" / f"{TRICKY_SLUG}.html").exists()  # written by the first build, not the second
+    assert (out / "cases" / "mine.html").read_text(encoding="utf-8") == "a teacher's own page"
     assert (out / "keep.txt").read_text(encoding="utf-8") == "not ours"
+    listed = json.loads((out / ".vcfgraph-site.json").read_text(encoding="utf-8"))["files"]
+    assert listed == sorted(files_of(out).keys() - {".vcfgraph-site.json", "keep.txt", "cases/mine.html"})
+
+
+@pytest.mark.parametrize("manifest", ['{"files": ["../outside.html"]}', '{"files": ["/etc/passwd"]}', "not json",
+                                      '{"files": "index.html"}'])
+def test_a_manifest_not_written_by_the_tool_removes_nothing(tmp_path, capsys, render_need_dot, manifest):
+    out = tmp_path / "site"
+    (out / "cases").mkdir(parents=True)
+    (out / "cases" / "old.html").write_text("kept", encoding="utf-8")
+    (tmp_path / "outside.html").write_text("kept too", encoding="utf-8")
+    (out / ".vcfgraph-site.json").write_text(manifest, encoding="utf-8")
+    assert main(["site", "-o", str(out), "-g", str(TINY), "--cases", str(RENDER_DATA / "tiny-cases.yaml")]) == 0
+    assert (out / "cases" / "old.html").exists() and (tmp_path / "outside.html").exists()
+    assert "is not a list of files this tool wrote; no old file is removed" in capsys.readouterr().err
 
 
 def test_site_reports_cases_it_cannot_use(tmp_path, capsys, render_need_dot):
@@ -120,6 +140,19 @@ def test_site_reports_cases_it_cannot_use(tmp_path, capsys, render_need_dot):
     assert code == 2
     assert captured.err.startswith(f"vcfgraph: error: {bad}:2:") and "levels" in captured.err
     assert "vcfgraph site: 7 files for 4 cases in" in captured.out
+
+
+def test_case_ids_that_share_a_file_name_are_a_usage_error(tmp_path, capsys):
+    same = tmp_path / "same.yaml"
+    digest = case_slug("a b").rsplit("-", 1)[1]
+    same.write_text(f"cases:\n  - {{id: a b, facts: {{pain: false}}}}\n  - {{id: a-b-{digest}, facts: {{pain: false}}}}\n",
+                    encoding="utf-8")
+    code = main(["site", "-o", str(tmp_path / "out"), "-g", str(TINY), "--cases", str(same)])
+    assert code == 2
+    assert capsys.readouterr().err == (f"vcfgraph: error: case 'a b' and case 'a-b-{digest}' would both be written to "
+                                       f"cases/a-b-{digest}.html (file names ignore letter case on many systems): "
+                                       "give one of the cases another id\n")
+    assert not (tmp_path / "out").exists()
 
 
 def test_duplicate_case_ids_are_a_usage_error(tmp_path, capsys):
@@ -146,8 +179,18 @@ def test_one_environment_with_autoescape_and_strict_undefined():
 def test_case_slugs_are_safe_and_distinct():
     assert case_slug("vcf-001") == "vcf-001"
     assert case_slug("a/b") != case_slug("a b")
-    assert re.fullmatch(r"[A-Za-z0-9._-]+", case_slug('evil "<case>" & {x}'))
-    assert case_slug("../../etc") .startswith("etc-")
+    assert re.fullmatch(r"[a-z0-9._-]+", case_slug('evil "<case>" & {x}'))
+    assert case_slug("../../etc").startswith("etc-")
+
+
+@pytest.mark.parametrize("case_id", ["con", "NUL", "aux.txt", "com1", "lpt9.yaml", "Case1", "x.", "a" * 300, "\u00e9t\u00e9",
+                                     "", "...", "con-", "\ud800"])
+def test_case_slugs_avoid_reserved_long_and_case_only_names(case_id):
+    slug = case_slug(case_id)
+    assert re.fullmatch(r"[a-z0-9][a-z0-9._-]*[a-z0-9_-]", slug), slug
+    assert len(slug) <= 73 and slug.split(".")[0] not in {"con", "nul", "aux", "com1", "lpt9"}
+    assert slug != case_id.lower() or slug == case_id
+    assert case_slug("Case1").casefold() != case_slug("case1").casefold()
 
 
 def test_a_case_that_misses_its_expectations_is_built_and_exits_1(tmp_path, capsys, render_need_dot):

@@ -2,7 +2,9 @@
 
 Each command lives in its own module of this package with ``register(subparsers)``; the
 library functions it calls raise :class:`~vcfgraph.errors.VcfgraphError`, which :func:`main`
-turns into one clear message on stderr and an exit code. Command modules import heavy
+turns into one clear message on stderr and an exit code. Everything shown on the terminal,
+argparse's own messages included, goes through :mod:`vcfgraph.cli.output`, which escapes
+terminal controls and turns a failed write into an exit-2 message. Command modules import heavy
 libraries inside their run functions, so ``vcfgraph trace`` starts fast.
 """
 
@@ -11,8 +13,9 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
-from typing import Sequence
+from typing import Any, Sequence
 
+from vcfgraph.cli import output
 from vcfgraph.errors import VcfgraphError
 
 __all__ = ["main", "build_parser", "COMMANDS", "EXIT_CODES"]
@@ -29,9 +32,18 @@ exit codes:
 """
 
 
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose help and error messages go through :mod:`vcfgraph.cli.output`
+    (an option value typed with terminal controls is shown escaped)."""
+
+    def _print_message(self, message: str, file: Any = None) -> None:
+        if message:
+            output.write(message, err=file is not None and file is not sys.stdout)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every available command registered."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="vcfgraph",
         description="Model a clinical guideline as an executable, checkable, drawable decision graph. "
         "The bundled pathway is the ACR Appropriateness Criteria topic 'Management of Vertebral "
@@ -52,22 +64,35 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit code instead of exiting."""
+    """Run the command line; returns the exit code instead of exiting.
+
+    Output that cannot be written (``> /dev/full``) is an error with exit code 2, reported on
+    stderr; a closed pipe (``| head``) ends the command quietly.
+    """
+    try:
+        code = _run(argv)
+    except BrokenPipeError:
+        code = 0
+    except VcfgraphError as exc:  # an output error while reporting a usage error
+        output.error(f"vcfgraph: error: {exc}")
+        code = exc.exit_code
+    return output.finish(code)
+
+
+def _run(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:
-        return int(exc.code or 0)
+        return exc.code if isinstance(exc.code, int) else 2
     if not getattr(args, "func", None):
         parser.print_help(sys.stderr)
         return 2
     try:
         return int(args.func(args))
     except VcfgraphError as exc:
-        print(f"vcfgraph: error: {exc}", file=sys.stderr)
+        output.error(f"vcfgraph: error: {exc}")
         return exc.exit_code
     except KeyboardInterrupt:
-        print("vcfgraph: interrupted", file=sys.stderr)
+        output.error("vcfgraph: interrupted")
         return 130
-    except BrokenPipeError:
-        return 0

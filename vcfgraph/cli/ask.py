@@ -1,11 +1,17 @@
-"""``vcfgraph ask``: an interactive walk that asks only the questions the route needs."""
+"""``vcfgraph ask``: an interactive walk that asks only the questions the route needs.
+
+Answers are read as UTF-8; bytes that are not valid UTF-8 (a terminal set to another encoding, a
+pasted binary) give a message and the question again, never a traceback.
+"""
 
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from typing import Any, Callable
 
+from vcfgraph.cli import output
 from vcfgraph.cli.common import add_command, add_graph_option, load_graph, parse_fact_options
 from vcfgraph.engine import trace
 from vcfgraph.errors import CaseError
@@ -27,20 +33,33 @@ def register(sub: Any) -> None:
     p.set_defaults(func=run)
 
 
+#: what undecodable input bytes become once standard input reads with ``surrogateescape``
+_UNDECODABLE = re.compile("[\udc80-\udcff]")
+NOT_UTF8 = "  that answer is not valid UTF-8 text; type it again ('unknown' if not known)"
+
+
 def run(args: argparse.Namespace) -> int:
+    _decode_leniently()
     pathway = load_graph(args)
     facts = {f.name: None for f in pathway.facts}
     facts.update(parse_fact_options(pathway, args.fact))
     route = interview(pathway, facts, _prompt)
-    sys.stdout.write("\n" + route_text(route, pathway))
+    output.write("\n" + route_text(route, pathway))
     return 0
 
 
+def _decode_leniently() -> None:
+    """Let standard input keep bytes that are not UTF-8 (as lone surrogates) instead of raising."""
+    reconfigure = getattr(sys.stdin, "reconfigure", None)
+    if reconfigure is not None:
+        try:
+            reconfigure(errors="surrogateescape")
+        except (OSError, ValueError):
+            pass
+
+
 def _prompt(text: str) -> str | None:
-    try:
-        return input(text)
-    except EOFError:
-        return None
+    return output.prompt(text)
 
 
 def interview(pathway: Pathway, facts: dict[str, Any], ask: Callable[[str], str | None]) -> Route:
@@ -61,17 +80,20 @@ def interview(pathway: Pathway, facts: dict[str, Any], ask: Callable[[str], str 
         if route.outcome != "need_info" or not pending:
             return route
         need = pending[0]
-        print(f"\n{need.question}")
+        output.echo(f"\n{need.question}")
         if need.help:
-            print(f"  {need.help}")
-        print(f"  ({need.allowed}; 'unknown' if not known)")
+            output.echo(f"  {need.help}")
+        output.echo(f"  ({need.allowed}; 'unknown' if not known)")
         while True:
             answer = ask(f"{need.fact}> ")
             if answer is None:
                 return route
+            if _UNDECODABLE.search(answer):
+                output.echo(NOT_UTF8)
+                continue
             try:
                 facts[need.fact] = parse_fact_value(pathway.fact(need.fact), answer)
                 break
             except CaseError as exc:
-                print(f"  {exc}")
+                output.echo(f"  {exc}")
         asked.add(need.fact)

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 from pathlib import Path
 from typing import Any
 
+from vcfgraph.cli import output
 from vcfgraph.cli.common import add_command
 from vcfgraph.errors import UsageError
 from vcfgraph.load import DEFAULT_GRAPH, load_pathway
@@ -57,16 +56,19 @@ def run(args: argparse.Namespace) -> int:
     if args.witness_dir:
         _write(Path(args.witness_dir), witness_files(report, pathway))
     if args.json:
-        print(json.dumps(report_to_dict(report), ensure_ascii=False, indent=2))
+        output.echo(output.to_json(report_to_dict(report), indent=2))
     else:
-        sys.stdout.write(report_text(report))
+        output.write(report_text(report))
     return report.exit_code
 
 
 def _write(folder: Path, files: dict[str, str]) -> None:
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        for name, text in files.items():
-            (folder / name).write_text(text, encoding="utf-8")
     except OSError as exc:
-        raise UsageError(f"{folder}: cannot write witness files ({exc.strerror or exc})") from None
+        raise UsageError(f"{folder}: cannot create the folder for witness files ({exc.strerror or exc})") from None
+    for name, text in files.items():
+        try:
+            (folder / name).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"{folder / name}: cannot write the witness file ({exc.strerror or exc})") from None

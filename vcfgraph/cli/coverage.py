@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 from pathlib import Path
 from typing import Any
 
+from vcfgraph.cli import output
 from vcfgraph.cli.check import display_path
 from vcfgraph.cli.common import add_command, add_graph_option, load_graph
 from vcfgraph.cli.common import case_files as common_case_files
@@ -65,15 +64,14 @@ def run(args: argparse.Namespace) -> int:
     if args.html:
         _write(Path(args.html) / "index.html", _heatmap(cov, name))
     if args.json:
-        print(json.dumps(coverage_to_dict(cov, name), ensure_ascii=False, indent=2))
+        output.echo(output.to_json(coverage_to_dict(cov, name), indent=2))
     else:
-        sys.stdout.write(coverage_text(cov, name))
+        output.write(coverage_text(cov, name))
     status = 1 if cov.errors else 0
     if args.fail_under is not None:
         for title, kind in (("node", "nodes"), ("edge", "edges"), ("rating", "ratings"), ("check state", "checks")):
             if cov.pct(kind) < args.fail_under:
-                print(f"vcfgraph: {title} coverage {cov.pct(kind):.2f}% is under --fail-under {args.fail_under:g}%",
-                      file=sys.stderr)
+                output.error(f"vcfgraph: {title} coverage {cov.pct(kind):.2f}% is under --fail-under {args.fail_under:g}%")
                 status = 1
     return status
 
@@ -97,6 +95,9 @@ def _heatmap(cov: Any, name: str) -> str:
 def _write(path: Path, text: str) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot create its folder {path.parent} ({exc.strerror or exc})") from None
+    try:
         path.write_text(text, encoding="utf-8")
     except OSError as exc:
         raise UsageError(f"{path}: cannot write ({exc.strerror or exc})") from None

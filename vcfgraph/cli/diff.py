@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 from typing import Any
 
+from vcfgraph.cli import output
 from vcfgraph.cli.check import display_path
 from vcfgraph.cli.common import add_command
 from vcfgraph.load import load_pathway
@@ -36,7 +35,7 @@ def run(args: argparse.Namespace) -> int:
     names = display_path(args.old), display_path(args.new)
     report = diff(old, new)
     if args.json:
-        print(json.dumps(diff_to_dict(report, *names), ensure_ascii=False, indent=2))
+        output.echo(output.to_json(diff_to_dict(report, *names), indent=2))
     else:
-        sys.stdout.write(diff_text(report, old, new, *names))
+        output.write(diff_text(report, old, new, *names))
     return report.exit_code

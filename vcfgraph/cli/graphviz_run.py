@@ -2,17 +2,17 @@
 
 :func:`run_dot` lays out and renders one DOT text. One graph per ``dot`` process: Graphviz 2.43
 accepts several graphs in one input, but then the order in which it draws clusters changes from
-run to run, so outputs would not be reproducible. Output is made byte-reproducible: the creation
-date that PDF output embeds is replaced by a fixed one of the same length.
+run to run, so outputs would not be reproducible. Output is made byte-reproducible: ``dot`` runs
+in UTC with the build date (:mod:`vcfgraph.cli.reproducible`: ``SOURCE_DATE_EPOCH``, or a fixed
+date), and the dates PDF output embeds are replaced by that date, whatever the time zone.
 """
 
 from __future__ import annotations
 
-import os
-import re
 import shutil
 import subprocess
 
+from vcfgraph.cli.reproducible import child_env, fix_pdf_dates
 from vcfgraph.errors import UsageError
 
 __all__ = ["FORMATS", "run_dot", "dot_runs", "dot_path"]
@@ -20,8 +20,6 @@ __all__ = ["FORMATS", "run_dot", "dot_runs", "dot_path"]
 #: output formats ``dot`` is asked for
 FORMATS = ("svg", "pdf", "png", "dot")
 _INSTALL_HINT = "Graphviz 'dot' is not installed; install it with: apt-get install graphviz"
-_PDF_DATE = re.compile(rb"/CreationDate \(D:\d{14}Z\)")
-_FIXED_PDF_DATE = b"/CreationDate (D:20000101000000Z)"
 _TIMEOUT = 300
 
 _runs = 0
@@ -52,7 +50,7 @@ def _check_format(fmt: str) -> None:
 def _start(args: list[str], stdin: bytes) -> bytes:
     global _runs
     _runs += 1
-    env = {**os.environ, "SOURCE_DATE_EPOCH": "946684800"}
+    env = child_env()
     try:
         done = subprocess.run(args, input=stdin, capture_output=True, timeout=_TIMEOUT, env=env, check=False)
     except FileNotFoundError:
@@ -67,7 +65,7 @@ def _start(args: list[str], stdin: bytes) -> bytes:
 
 def _reproducible(data: bytes, fmt: str) -> bytes:
     if fmt == "pdf":
-        return _PDF_DATE.sub(_FIXED_PDF_DATE, data)
+        return fix_pdf_dates(data)
     return data
 
 

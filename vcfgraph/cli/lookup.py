@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import json
 from typing import Any
 
+from vcfgraph.cli import output
 from vcfgraph.cli.common import add_command, add_graph_option, load_graph
 from vcfgraph.conditions import describe
 from vcfgraph.lookup import Hit, lookup
@@ -32,11 +32,11 @@ def run(args: argparse.Namespace) -> int:
     query = " ".join(args.query)
     hits = lookup(pathway, query)
     if args.json:
-        print(json.dumps([_hit_dict(h, pathway) for h in hits], ensure_ascii=False, indent=2))
+        output.echo(output.to_json([_hit_dict(h, pathway) for h in hits], indent=2))
     elif not hits:
-        print(f"Nothing in {pathway.meta.id} matches '{query}'.")
+        output.echo(f"Nothing in {pathway.meta.id} matches '{query}'.")
     else:
-        print("\n\n".join(_hit_text(h, pathway) for h in hits))
+        output.echo("\n\n".join(_hit_text(h, pathway) for h in hits))
     return 0 if hits else 1
 
 

@@ -1,27 +1,29 @@
 """``vcfgraph render``: the pathway, or cases' routes on it, as SVG, PDF, PNG, DOT or HTML.
 
 The pathway is laid out once; each case's route is drawn on that layout, so node positions are
-the same in every case diagram of a teaching deck. For SVG and HTML, ``dot`` runs once for the
-shared layout whatever the number of cases (the route is a restyling of that SVG); with SVG, each
-case's compact route-only view for slides is one more small run. PNG and PDF cannot be restyled
-after rendering, so
-each case's diagram is its own run of a DOT that differs from the base only in colours, which
-``dot`` lays out identically (the tests check the coordinates).
-Also holds what ``vcfgraph site`` shares with this command: reading case paths, tracing, writing.
+the same in every case diagram of a teaching deck. ``dot`` runs once for the shared layout
+whatever the number of cases (a route is a restyling of that SVG), and once more per case for its
+compact route-only view for slides. PNG is those same SVG files drawn by Chromium
+(:mod:`vcfgraph.cli.raster`), all in one browser. PDF is vector output that ``dot`` writes fast,
+so each case's diagram is a ``dot`` run of a DOT that differs from the base only in colours
+(laid out identically; the tests check the coordinates), with the dates fixed. Two cases that would write the same file name
+stop the run before anything is drawn. Also holds what ``vcfgraph site`` shares with this
+command: reading case paths and tracing.
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
+from vcfgraph.cli import output
 from vcfgraph.cli.common import add_command, add_graph_option, case_files, load_graph
+from vcfgraph.cli.files import refuse_clashes, write_files
 from vcfgraph.errors import CaseError, RouteError, UsageError
 from vcfgraph.model import Pathway
 
-__all__ = ["register", "run", "collect_cases", "write_files", "case_files"]
+__all__ = ["register", "run", "collect_cases", "write_files", "case_files", "planned_names"]
 
 FORMATS = ("svg", "pdf", "png", "dot", "html")
 
@@ -34,7 +36,9 @@ def register(sub: Any) -> None:
         "hand-offs, rated actions, and a legend. With --case, draw each case's route on the same "
         "layout (route emphasised, the rest faded) as CASE.FORMAT, and a compact route-only view "
         "for slides as CASE-route.FORMAT. --format html writes case pages with the index and "
-        "pathway pages they link to. File names are the case ids (unsafe characters replaced).",
+        "pathway pages they link to. File names are the case ids; an id that is not a plain lowercase "
+        "file name (letters, digits, '.', '_', '-') gets its safe characters and a short hash. PNG is drawn "
+        "by Chromium (apt-get install chromium; pip install 'vcfgraph[raster]').",
     )
     add_graph_option(p)
     p.add_argument("--case", "-c", action="append", metavar="FILE", default=[],
@@ -66,7 +70,7 @@ def collect_cases(pathway: Pathway, paths: Sequence[str]) -> tuple[list[Any], in
         try:
             cases = load_cases(path, pathway)
         except CaseError as exc:
-            print(f"vcfgraph: error: {exc}", file=sys.stderr)
+            output.error(f"vcfgraph: error: {exc}")
             status = 2
             continue
         for case in cases:
@@ -76,67 +80,72 @@ def collect_cases(pathway: Pathway, paths: Sequence[str]) -> tuple[list[Any], in
             try:
                 route = trace(pathway, case)
             except RouteError as exc:
-                print(f"vcfgraph: error: case '{case.id}': {exc}", file=sys.stderr)
+                output.error(f"vcfgraph: error: case '{case.id}': {exc}")
                 status = max(status, exc.exit_code)
                 continue
             problems = tuple(check_expected(route, case)) if case.expected else None
             if problems:
-                print(f"vcfgraph: case '{case.id}' does not match its expectations: {'; '.join(problems)}",
-                      file=sys.stderr)
+                output.error(f"vcfgraph: case '{case.id}' does not match its expectations: {'; '.join(problems)}")
                 status = max(status, 1)
             entries.append(CaseRender(case, route, problems))
     return entries, status
 
 
-def write_files(out_dir: Path, files: Mapping[str, str | bytes]) -> None:
-    """Write ``files`` (relative name -> text or bytes) under ``out_dir``.
+def planned_names(entries: Sequence[Any], fmt: str) -> list[tuple[str, str]]:
+    """Every file a render writes, with who writes it, before anything is drawn.
 
-    Raises:
-        UsageError: the folder cannot be created or a file cannot be written.
+    Returns:
+        (file name, writer) pairs: ``pathway.<fmt>`` (for SVG and DOT always, for PNG and PDF
+        when no case is given), ``<slug>.<fmt>`` and ``<slug>-route.<fmt>`` per case; for HTML
+        the site's pages.
     """
-    try:
-        for name, data in sorted(files.items()):
-            target = out_dir / name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            if isinstance(data, str):
-                target.write_text(data, encoding="utf-8", newline="\n")
-            else:
-                target.write_bytes(data)
-    except OSError as exc:
-        raise UsageError(f"cannot write to {out_dir}: {exc.strerror or exc}") from None
+    if fmt == "html":
+        from vcfgraph.render.site import page_names
+
+        return page_names(entries)
+    names = [] if entries and fmt in ("png", "pdf") else [(f"pathway.{fmt}", "the pathway diagram")]
+    for e in entries:
+        names += [(f"{e.slug}.{fmt}", f"case '{e.case.id}'"), (f"{e.slug}-route.{fmt}", f"case '{e.case.id}'")]
+    return names
+
+
+def _svg_files(pathway: Pathway, entries: Sequence[Any], *, with_pathway: bool) -> list[Any]:
+    """The SVG diagrams as :class:`~vcfgraph.cli.raster.Picture` (name without extension)."""
+    from vcfgraph.cli.graphviz_run import run_dot
+    from vcfgraph.cli.raster import Picture
+    from vcfgraph.render import dot, route_view, svg
+    from vcfgraph.render.site import case_svg, case_title, pathway_svg
+
+    layout = run_dot(dot.pathway_dot(pathway), "svg")
+    out = [Picture("pathway", pathway_svg(pathway, layout), pathway.meta.title)] if with_pathway else []
+    for e in entries:
+        title = case_title(e.case)
+        out.append(Picture(e.slug, case_svg(pathway, e, layout), title))
+        data = run_dot(route_view.route_only_dot(pathway, e.route, title), "svg")
+        out.append(Picture(f"{e.slug}-route", svg.standalone(svg.restyle(data, pathway), title=title), title))
+    return out
 
 
 def _diagrams(pathway: Pathway, entries: Sequence[Any], fmt: str) -> dict[str, str | bytes]:
     from vcfgraph.cli.graphviz_run import run_dot
     from vcfgraph.render import dot, route_view
-    from vcfgraph.render.site import case_svg, case_title, pathway_svg
+    from vcfgraph.render.site import case_title
 
-    compact = [route_view.route_only_dot(pathway, e.route, case_title(e.case)) for e in entries]
-    files: dict[str, str | bytes] = {}
-    if fmt == "dot":
-        files["pathway.dot"] = dot.pathway_dot(pathway)
-        for e, text in zip(entries, compact):
-            files[f"{e.slug}.dot"] = dot.route_dot(pathway, e.route)
-            files[f"{e.slug}-route.dot"] = text
-        return files
-    if fmt == "svg":
-        layout = run_dot(dot.pathway_dot(pathway), "svg")
-        files["pathway.svg"] = pathway_svg(pathway, layout)
+    if fmt in ("dot", "pdf"):
+        def draw(text: str) -> str | bytes:
+            return text if fmt == "dot" else run_dot(text, "pdf")
+
+        files: dict[str, str | bytes] = {} if entries and fmt == "pdf" else {f"pathway.{fmt}": draw(dot.pathway_dot(pathway))}
         for e in entries:
-            files[f"{e.slug}.svg"] = case_svg(pathway, e, layout)
-        from vcfgraph.render import svg
+            files[f"{e.slug}.{fmt}"] = draw(dot.route_dot(pathway, e.route))
+            files[f"{e.slug}-route.{fmt}"] = draw(route_view.route_only_dot(pathway, e.route, case_title(e.case)))
+        return files
+    pictures = _svg_files(pathway, entries, with_pathway=fmt == "svg" or not entries)
+    if fmt == "svg":
+        return {f"{p.name}.svg": p.svg for p in pictures}
+    from vcfgraph.cli.raster import rasterise
 
-        for e, text in zip(entries, compact):
-            data = run_dot(text, "svg")
-            files[f"{e.slug}-route.svg"] = svg.standalone(svg.restyle(data, pathway), title=case_title(e.case))
-        return files
-    if not entries:
-        files[f"pathway.{fmt}"] = run_dot(dot.pathway_dot(pathway), fmt)
-        return files
-    for e, text in zip(entries, compact):
-        files[f"{e.slug}.{fmt}"] = run_dot(dot.route_dot(pathway, e.route), fmt)
-        files[f"{e.slug}-route.{fmt}"] = run_dot(text, fmt)
-    return files
+    return {f"{name}.{fmt}": data for name, data in rasterise(pictures, fmt).items()}
 
 
 def site_files(pathway: Pathway, entries: Sequence[Any]) -> dict[str, str]:
@@ -155,13 +164,17 @@ def run(args: argparse.Namespace) -> int:
     entries, status = collect_cases(pathway, args.case) if args.case else ([], 0)
     if args.case and not entries and status == 0:
         raise UsageError("the case files given hold no case")
+    out = Path(args.output)
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"{args.output}: is a file, not a folder")
+    refuse_clashes(planned_names(entries, args.format))
     before = dot_runs()
     if args.format == "html":
         files: Mapping[str, str | bytes] = site_files(pathway, entries)
     else:
         files = _diagrams(pathway, entries, args.format)
-    out = Path(args.output)
     write_files(out, files)
-    print(f"vcfgraph render: wrote {len(files)} file{'s' if len(files) != 1 else ''} to {args.output} "
-          f"({dot_runs() - before} dot run{'s' if dot_runs() - before != 1 else ''})")
+    runs = dot_runs() - before
+    output.echo(f"vcfgraph render: wrote {len(files)} file{'s' if len(files) != 1 else ''} to {args.output} "
+                f"({runs} dot run{'s' if runs != 1 else ''})")
     return status

@@ -1,4 +1,9 @@
-"""``vcfgraph site``: the static teaching site (index, pathway page, one page per case)."""
+"""``vcfgraph site``: the static teaching site (index, pathway page, one page per case).
+
+The folder keeps a manifest (:data:`~vcfgraph.cli.files.MANIFEST`) of the files the build wrote:
+a later build removes the pages it no longer makes, and only those, so files a person keeps in the
+same folder are never touched.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +11,10 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from vcfgraph.cli import output
 from vcfgraph.cli.common import add_command, add_graph_option, load_graph
-from vcfgraph.cli.render import collect_cases, site_files, write_files
+from vcfgraph.cli.files import MANIFEST, read_manifest, refuse_clashes, remove_files, write_files, write_manifest
+from vcfgraph.cli.render import collect_cases, site_files
 from vcfgraph.errors import UsageError
 from vcfgraph.load import DEFAULT_GRAPH
 
@@ -26,8 +33,9 @@ def register(sub: Any) -> None:
         "legend, every variant's ratings, criteria, implications, pitfalls, red flags and FAQs), "
         "pathway.svg, and cases/CASE.html per case (vignette, facts, step-by-step explanation, "
         "the route on the diagram, recommendations, radiation, next steps, red flags; prints as "
-        "a one-to-two-page handout). Two builds of the same inputs are byte-identical. Case pages "
-        "of cases no longer given are removed from DIR/cases/.",
+        "a one-to-two-page handout). Two builds of the same inputs are byte-identical. "
+        f"DIR/{MANIFEST} lists the files the build wrote: the next build removes the pages of "
+        "cases no longer given, and no other file.",
     )
     add_graph_option(p)
     p.add_argument("--output", "-o", metavar="DIR", default=DEFAULT_OUTPUT,
@@ -39,27 +47,25 @@ def register(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from vcfgraph.cli.graphviz_run import dot_runs
+    from vcfgraph.render.site import page_names
 
     pathway = load_graph(args)
     paths = args.cases if args.cases is not None else [str(DEFAULT_CASES)]
     entries, status = collect_cases(pathway, paths)
-    before = dot_runs()
-    files = site_files(pathway, entries)
     out = Path(args.output)
     if out.exists() and not out.is_dir():
         raise UsageError(f"{args.output}: is a file, not a folder")
-    _remove_stale(out, files)
+    refuse_clashes(page_names(entries))
+    before = dot_runs()
+    files = site_files(pathway, entries)
+    old, warning = read_manifest(out)
+    if warning:
+        output.error(f"vcfgraph: warning: {warning}")
+    write_manifest(out, old | set(files))  # a build that stops half-way still knows every file it wrote
     write_files(out, files)
+    write_manifest(out, files)
+    remove_files(out, old - set(files))
     runs = dot_runs() - before
-    print(f"vcfgraph site: {len(files)} files for {len(entries)} case{'s' if len(entries) != 1 else ''} "
-          f"in {args.output} ({runs} dot run{'s' if runs != 1 else ''}); open {args.output}/index.html")
+    output.echo(f"vcfgraph site: {len(files)} files for {len(entries)} case{'s' if len(entries) != 1 else ''} "
+                f"in {args.output} ({runs} dot run{'s' if runs != 1 else ''}); open {args.output}/index.html")
     return status
-
-
-def _remove_stale(out: Path, files: dict[str, str]) -> None:
-    folder = out / "cases"
-    if not folder.is_dir():
-        return
-    for page in sorted(folder.glob("*.html")):
-        if f"cases/{page.name}" not in files:
-            page.unlink()

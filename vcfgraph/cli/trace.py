@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 from typing import Any
 
+from vcfgraph.cli import output
 from vcfgraph.cli.common import add_command, add_graph_option, load_graph, parse_fact_options
 from vcfgraph.engine import check_expected, trace
 from vcfgraph.errors import CaseError, RouteError, UsageError
@@ -44,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
             try:
                 batches.append((path, load_cases(path, pathway)))
             except CaseError as exc:
-                print(f"vcfgraph: error: {exc}", file=sys.stderr)
+                output.error(f"vcfgraph: error: {exc}")
                 status = 2
     else:
         facts = {f.name: None for f in pathway.facts}
@@ -64,15 +63,15 @@ def _one(pathway: Any, case: Case, as_json: bool, first: bool) -> int:
         route = trace(pathway, case)
     except RouteError as exc:
         if as_json:
-            print(json.dumps({"case": case.id, "error": str(exc), "node": exc.node, "edges": list(exc.edges)}))
+            output.echo(output.to_json({"case": case.id, "error": str(exc), "node": exc.node, "edges": list(exc.edges)}))
         else:
-            print(f"vcfgraph: error: case '{case.id}': {exc}", file=sys.stderr)
+            output.error(f"vcfgraph: error: case '{case.id}': {exc}")
         return exc.exit_code
     problems = check_expected(route, case) if case.expected else None
     if as_json:
-        print(json.dumps(route_to_dict(route, pathway, problems), ensure_ascii=False))
+        output.echo(output.to_json(route_to_dict(route, pathway, problems)))
     else:
         if not first:
-            print("-" * 72)
-        sys.stdout.write(route_text(route, pathway, case, problems))
+            output.echo("-" * 72)
+        output.write(route_text(route, pathway, case, problems))
     return 1 if problems else 0

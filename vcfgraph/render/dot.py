@@ -64,7 +64,8 @@ def plain(text: str) -> str:
 class RouteStates:
     """Route state of every element: ``base`` for the pathway alone, else on / end / stop / off.
 
-    Nodes are keyed by node id, edges and rating rows by their DOM id (:func:`ids.dom_id`).
+    Nodes are keyed by node id, edges and rating rows by their DOM id (:func:`ids.edge_id`,
+    :func:`ids.row_id`, :func:`ids.reenter_id`).
 
     ``categories`` maps a rated action to its category for the reached variant,
     ``contraindicated`` lists actions that are set apart for the patient, and ``cautions``
@@ -107,11 +108,11 @@ def route_states(pathway: Pathway, route: Route) -> RouteStates:
     contra = tuple(c.action for c in route.contraindicated)
     for action in list(categories) + list(contra):
         nodes[action] = "on"
-    edges = {ids.dom_id(edge_id): "on" for edge_id in route.edges()}
+    edges = {ids.edge_id(edge_id): "on" for edge_id in route.edges()}
     for d in route.downstream:
         if d.kind == "reenter" and d.target:
             edges[ids.reenter_id(d.id)] = "on"
-    rows = {ids.dom_id(row): "on" for row in route.rating_edges()}
+    rows = {ids.row_id(row): "on" for row in route.rating_edges()}
     cautions = tuple(dict.fromkeys(c.action for c in route.cautions))
     return RouteStates(nodes, edges, rows, categories, contra, default="off", cautions=cautions)
 
@@ -142,7 +143,7 @@ def _node_attrs(node: Node, state: str) -> dict[str, str]:
     shape = NODE_SHAPES[kind]
     attrs = {k: v for k, v in shape.items() if k != "style"}
     attrs.update(dot_attrs(node_look(kind, state), base_style=shape["style"]))
-    attrs["id"] = node.id
+    attrs["id"] = ids.node_id(node.id)
     if node.kind != "variant":  # a variant links from its title row: links must not nest
         attrs.update(href="#" + ids.card_id(node.id), tooltip=plain(_tooltip(node)))
     return attrs
@@ -187,7 +188,7 @@ def _rating_row(variant: Node, rating: Rating, label: str, dim: bool) -> str:
     style = ' STYLE="dashed"' if conf.dashed else ""
     score = str(rating.score) if rating.score is not None else "\u2013"
     tip = f"{label}: {cat.name} ({cat.code}), score {score}, {conf.name}"
-    row_id = ids.dom_id(ids.rating_id(variant.id, rating.action))
+    row_id = ids.row_id(f"{variant.id}->{rating.action}")
     inner = (
         f'<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1"><TR>'
         f'<TD ALIGN="LEFT" WIDTH="62"><FONT COLOR="{text}"><B>{esc(cat.icon)} {cat.code}</B></FONT></TD>'
@@ -238,22 +239,22 @@ def add_node(g: graphviz.Digraph, pathway: Pathway, node: Node, states: RouteSta
         if contra:
             attrs.update(fillcolor="#e6e6e6", color="#4d4d4d", style="rounded,filled,dashed")
         label = _action_label(node, look, category, contra, node.id in states.cautions)
-    g.node(node.id, label=label, **attrs)
+    g.node(ids.dot_name(node.id), label=label, **attrs)
 
 
 def _add_edges(g: graphviz.Digraph, pathway: Pathway, states: RouteStates) -> None:
     for edge in pathway.edges:
-        edge_id = ids.dom_id(edge.id)
+        edge_id = ids.edge_id(edge.id)
         look = edge_look("answer", states.edge(edge_id))
         label = f'<<FONT COLOR="{look.text}">{wrap(edge.label, 18)}</FONT>>'
-        g.edge(edge.source, edge.target, id=edge_id, label=label, **dot_attrs(look, edge=True))
+        g.edge(ids.dot_name(edge.source), ids.dot_name(edge.target), id=edge_id, label=label, **dot_attrs(look, edge=True))
     for node in pathway.nodes:
         for d in node.downstream:
             if d.kind != "reenter" or not d.target or not pathway.has_node(d.target):
                 continue
             edge_id = ids.reenter_id(d.id)
             look = edge_look("reenter", states.edge(edge_id))
-            g.edge(node.id, d.target, id=edge_id, constraint="false", arrowhead="empty",
+            g.edge(ids.dot_name(node.id), ids.dot_name(d.target), id=edge_id, constraint="false", arrowhead="empty",
                    **dot_attrs(look, edge=True, base_style=""))
 
 
@@ -275,14 +276,15 @@ def _add_actions(g: graphviz.Digraph, pathway: Pathway, states: RouteStates) -> 
             per_row = 4
             rows = [nodes[i:i + per_row] for i in range(0, len(nodes), per_row)]
             for upper, lower in zip(rows, rows[1:]):
-                sub.edge(upper[0].id, lower[0].id, style="invis", id=f"layout.{upper[0].id}")
+                sub.edge(ids.dot_name(upper[0].id), ids.dot_name(lower[0].id), style="invis",
+                         id=ids.layout_id(upper[0].id))
             for row in rows:
                 with sub.subgraph() as same:
                     same.attr(rank="same")
                     for node in row:
-                        same.node(node.id)
+                        same.node(ids.dot_name(node.id))
         for anchor in anchors:
-            g.edge(anchor, nodes[0].id, style="invis", id=f"layout.{anchor}.{key}")
+            g.edge(ids.dot_name(anchor), ids.dot_name(nodes[0].id), style="invis", id=ids.layout_id(anchor, key))
 
 
 _DASHED = ' STYLE="dashed"'
@@ -318,9 +320,9 @@ def _legend_label() -> str:
 def _add_legend(g: graphviz.Digraph, pathway: Pathway) -> None:
     attrs = {k: v for k, v in NODE_SHAPES["legend"].items() if k != "style"}
     attrs.update(dot_attrs(node_look("legend", "base"), base_style=NODE_SHAPES["legend"]["style"]))
-    g.node(ids.LEGEND_ID, label=_legend_label(), id=ids.LEGEND_ID, fontsize=str(FONT_SIZE["small"]), **attrs)
+    g.node(ids.LEGEND_NAME, label=_legend_label(), id=ids.LEGEND_ID, fontsize=str(FONT_SIZE["small"]), **attrs)
     for variant in pathway.of_kind("variant"):
-        g.edge(variant.id, ids.LEGEND_ID, style="invis", id=f"layout.{variant.id}.legend")
+        g.edge(ids.dot_name(variant.id), ids.LEGEND_NAME, style="invis", id=ids.layout_id(variant.id, "legend"))
 
 
 def _title(pathway: Pathway) -> str:

@@ -100,8 +100,8 @@ def _tooltip(group: ET.Element, text: str) -> None:
 
 def _shade_nodes(root: ET.Element, values: Mapping[str, float], top: float, unit: str) -> None:
     for g in svg.element_groups(root, "node"):
-        node_id = g.get("id", "")
-        if node_id not in values:
+        node_id = ids.node_of(g.get("id", ""))
+        if node_id is None or node_id not in values:
             continue
         value = values[node_id]
         g.set("class", f"{g.get('class', '')} vg-heat-{heat_bin(value, top)}")
@@ -190,14 +190,18 @@ def heatmap_page(
         ValueError: the SVG is not well-formed.
     """
     root = svg.restyle(svg_text, pathway)
-    dom_edges = {ids.dom_id(k): v for k, v in edge_values.items()}
+    dom_edges = {ids.edge_id(k): v for k, v in edge_values.items()}
+    dom_rows = {ids.row_id(k): v for k, v in edge_values.items()}
+    dom_edges.update({ids.reenter_id(k.removeprefix("reenter.")): v for k, v in edge_values.items()
+                      if k.startswith("reenter.")})
     values = list(node_values.values()) + list(edge_values.values())
     top = max([v for v in values if math.isfinite(v)] + [0.0])
     for g in svg.element_groups(root, "node"):
-        if pathway.has_node(g.get("id", "")) and g.get("id") not in node_values:
+        node_id = ids.node_of(g.get("id", ""))
+        if node_id is not None and pathway.has_node(node_id) and node_id not in node_values:
             g.set("class", f"{g.get('class', '')} vg-unvalued")
     _shade_nodes(root, node_values, top, value_label)
-    _shade_rows(root, dom_edges, top, value_label)
+    _shade_rows(root, dom_rows, top, value_label)
     _shade_edges(root, dom_edges, top, value_label)
     diagram = svg.inline(root, label=f"{title}: the pathway shaded by {value_label}")
     bins = [{"bin": k, "words": words, "fill": HEAT_BINS[k][0], "ink": HEAT_BINS[k][1]} for k, words in bin_ranges(top)]

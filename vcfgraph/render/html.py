@@ -40,7 +40,8 @@ def environment() -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.globals.update(card_id=ids.card_id, categories=CATEGORIES, confidences=CONFIDENCES)
+    env.globals.update(card_id=ids.card_id, variant_id=ids.variant_id, variant_heading_id=ids.variant_heading_id,
+                       source_id=ids.source_id, categories=CATEGORIES, confidences=CONFIDENCES)
     return env
 
 
@@ -80,7 +81,7 @@ class CaseLink:
 
 
 def _sources(keys: Sequence[str], root: str) -> list[dict[str, str]]:
-    return [{"key": k, "href": f"{root}pathway.html#src-{k}"} for k in keys]
+    return [{"key": k, "href": f"{root}pathway.html#{ids.source_id(k)}"} for k in keys]
 
 
 def rating_rows(pathway: Pathway, variant: Node, root: str = "") -> list[dict[str, Any]]:
@@ -141,7 +142,7 @@ def node_cards(pathway: Pathway, root: str = "") -> list[dict[str, Any]]:
             "rated_by": rated_by.get(node.id, []),
             "checks": [{"id": c.id, "requires": cm.describe(c.requires), "on_fail": c.on_fail, "confidence": c.confidence}
                        for c in pathway.checks if node.id in c.actions],
-            "variant_href": f"{root}pathway.html#variant-{node.id}" if node.kind == "variant" else "",
+            "variant_href": f"{root}pathway.html#{ids.variant_id(node.id)}" if node.kind == "variant" else "",
         })
     return cards
 

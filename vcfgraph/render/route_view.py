@@ -23,14 +23,14 @@ __all__ = ["ROUTE_ROW", "route_only_dot"]
 ROUTE_ROW = 4
 
 
-def _snake_rows(g: graphviz.Digraph, chain: list[str]) -> None:
-    """Put the route's nodes in rows of :data:`ROUTE_ROW`, so a long route fits a slide."""
-    rows = [chain[i:i + ROUTE_ROW] for i in range(0, len(chain), ROUTE_ROW)]
+def _snake_rows(g: graphviz.Digraph, names: list[str]) -> None:
+    """Put the route's nodes (DOT names) in rows of :data:`ROUTE_ROW`, so a long route fits a slide."""
+    rows = [names[i:i + ROUTE_ROW] for i in range(0, len(names), ROUTE_ROW)]
     for row in rows:
         with g.subgraph() as same:
             same.attr(rank="same")
-            for node_id in row:
-                same.node(node_id)
+            for name in row:
+                same.node(name)
 
 
 def route_only_dot(pathway: Pathway, route: Route, title: str) -> str:
@@ -49,25 +49,28 @@ def route_only_dot(pathway: Pathway, route: Route, title: str) -> str:
     g = digraph(f"route_{pathway.meta.id}", title)
     g.attr("graph", nodesep="0.5", ranksep="0.5")
     chain = [s.node for s in route.steps] + ([route.terminal] if route.terminal else [])
+    names = [ids.dot_name(node_id) for node_id in chain]
     for node_id in chain:
         add_node(g, pathway, pathway.node(node_id), states)
     if route.outcome == "need_info" and route.steps:
-        names = ", ".join(route.missing_facts) or "a fact"
+        missing = ", ".join(route.missing_facts) or "a fact"
         look = node_look("question", "stop")
-        g.node("need_info", id="need_info", shape="note", style="filled", fillcolor="#fff7d6", color=look.stroke,
-               label=f"<<B>Needs information</B><BR/>{wrap(names, 30)}>")
-        chain.append("need_info")
-    _snake_rows(g, chain)
+        g.node(ids.NEED_INFO_NAME, id=ids.NEED_INFO_NAME, shape="note", style="filled", fillcolor="#fff7d6", color=look.stroke,
+               label=f"<<B>Needs information</B><BR/>{wrap(missing, 30)}>")
+        names.append(ids.NEED_INFO_NAME)
+    _snake_rows(g, names)
     for i, step in enumerate(route.steps):
         if step.edge and step.target:
             look = edge_look("answer", "on")
             label = f'<<FONT COLOR="{look.text}"><B>{wrap(step.answer or "", 18)}</B></FONT>>'
             row, next_row = divmod(i, ROUTE_ROW)[0], divmod(i + 1, ROUTE_ROW)[0]
             if row == next_row and row % 2 == 1:  # odd rows read right to left
-                g.edge(step.target, step.node, id=ids.dom_id(step.edge), label=label, dir="back", **dot_attrs(look, edge=True))
+                g.edge(ids.dot_name(step.target), ids.dot_name(step.node), id=ids.edge_id(step.edge), label=label,
+                       dir="back", **dot_attrs(look, edge=True))
             else:
-                g.edge(step.node, step.target, id=ids.dom_id(step.edge), label=label, **dot_attrs(look, edge=True))
+                g.edge(ids.dot_name(step.node), ids.dot_name(step.target), id=ids.edge_id(step.edge), label=label,
+                       **dot_attrs(look, edge=True))
     if route.outcome == "need_info" and route.steps:
-        g.edge(route.steps[-1].node, "need_info", id="need_info-edge", style="dashed",
+        g.edge(ids.dot_name(route.steps[-1].node), ids.NEED_INFO_NAME, id=ids.NEED_INFO_EDGE_ID, style="dashed",
                color=node_look("question", "stop").stroke)
     return g.source

@@ -17,7 +17,8 @@ from vcfgraph.route import Route
 from vcfgraph.render import html, ids, svg
 from vcfgraph.render.dot import route_states
 
-__all__ = ["CaseRender", "case_title", "case_page", "pathway_page", "index_page", "pathway_svg", "build_site"]
+__all__ = ["CaseRender", "case_title", "case_page", "pathway_page", "index_page", "pathway_svg", "build_site",
+           "page_name", "page_names"]
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,17 @@ class CaseRender:
     @property
     def slug(self) -> str:
         return ids.case_slug(self.case.id)
+
+
+def page_name(entry: CaseRender) -> str:
+    """The site file of a case's page: ``cases/<slug>.html``."""
+    return f"cases/{entry.slug}.html"
+
+
+def page_names(entries: Sequence[CaseRender]) -> list[tuple[str, str]]:
+    """Every file :func:`build_site` makes, with what it is (to find clashing names first)."""
+    return [("index.html", "the index page"), ("pathway.html", "the pathway page"),
+            ("pathway.svg", "the pathway diagram")] + [(page_name(e), f"case '{e.case.id}'") for e in entries]
 
 
 def case_title(case: Case) -> str:
@@ -115,7 +127,8 @@ def build_site(
         Relative file name -> text, sorted by name.
 
     Raises:
-        ValueError: two cases share a page name.
+        ValueError: two cases share a page name (check :func:`page_names` with
+            :func:`~vcfgraph.render.ids.clashes` first for a message that names both).
     """
     files = {
         "index.html": index_page(pathway, entries),
@@ -123,8 +136,8 @@ def build_site(
         "pathway.svg": pathway_svg(pathway, layout_svg),
     }
     for entry in entries:
-        name = f"cases/{entry.slug}.html"
+        name = page_name(entry)
         if name in files:
-            raise ValueError(f"two cases have the id '{entry.case.id}'")
+            raise ValueError(f"two cases have the page name {name}")
         files[name] = case_page(pathway, entry, layout_svg)
     return dict(sorted(files.items()))

@@ -83,18 +83,18 @@ def _annotate(root: ET.Element, pathway: Pathway | None) -> None:
         shape = _first_shape(g)
         if shape is not None:
             _add_class(shape, "vg-shape")
-        node_id = g.get("id", "")
-        if pathway is not None and pathway.has_node(node_id):
+        node_id = ids.node_of(g.get("id", ""))
+        if pathway is not None and node_id is not None and pathway.has_node(node_id):
             _add_class(g, f"vg-kind-{pathway.node(node_id).kind}")
         for row in g.iter(_G):
             row_id = row.get("id", "")
-            if row_id.startswith("a_") and "--" in row_id:
+            if row_id.startswith("a_") and ids.row_of(row_id) is not None:
                 _add_class(row, "vg-row")
                 polys = [p for p in row.iter(_POLY)]
                 if polys:
                     _add_class(polys[-1] if len(polys) > 1 else polys[0], "vg-cell")
     for g in element_groups(root, "edge"):
-        if g.get("id", "").startswith("reenter."):
+        if ids.is_reenter(g.get("id", "")):
             _add_class(g, "vg-reenter")
         for el in g.iter():
             if el.tag == _PATH:
@@ -105,8 +105,8 @@ def _annotate(root: ET.Element, pathway: Pathway | None) -> None:
 
 def _apply(root: ET.Element, pathway: Pathway | None, states: RouteStates) -> None:
     for g in element_groups(root, "node"):
-        node_id = g.get("id", "")
-        if pathway is None or not pathway.has_node(node_id):
+        node_id = ids.node_of(g.get("id", ""))
+        if pathway is None or node_id is None or not pathway.has_node(node_id):
             continue
         _add_class(g, f"vg-{states.node(node_id)}")
         if node_id in states.categories and states.node(node_id) != "off":
@@ -119,13 +119,14 @@ def _apply(root: ET.Element, pathway: Pathway | None, states: RouteStates) -> No
             _badge(g, CAUTION_BADGE)
         for row in g.iter(_G):
             row_id = row.get("id", "").removeprefix("a_")
-            if row_id in states.rows:
+            rating_edge = ids.row_of(row_id)
+            if rating_edge is not None and row_id in states.rows:
                 _add_class(row, "vg-row-on")
-                if row_id.split("--", 1)[-1] in states.contraindicated:
+                if rating_edge.split("->", 1)[-1] in states.contraindicated:
                     _add_class(row, "vg-row-contra")
     for g in element_groups(root, "edge"):
         edge_id = g.get("id", "")
-        if edge_id.startswith("layout."):
+        if ids.is_layout(edge_id):
             continue
         _add_class(g, f"vg-{states.edge(edge_id)}")
 
