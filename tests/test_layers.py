@@ -10,13 +10,14 @@ PACKAGE = Path(__file__).resolve().parent.parent / "vcfgraph"
 #: module -> vcfgraph modules it may import (a package name stands for its modules)
 ALLOWED = {
     "errors": set(),
+    "bundled": set(),
     "conditions": {"errors"},
     "model": {"errors", "conditions", "route"},
     "route": {"conditions", "model"},
     "located": {"errors", "conditions"},
     "schema": {"errors", "conditions", "model", "located", "schema_nodes"},
     "schema_nodes": {"errors", "conditions", "model", "located"},
-    "load": {"errors", "conditions", "model", "located", "schema"},
+    "load": {"errors", "conditions", "model", "located", "schema", "bundled"},
     "engine": {"errors", "conditions", "model", "route"},
     "report": {"errors", "conditions", "model", "route"},
     "lookup": {"errors", "conditions", "model"},

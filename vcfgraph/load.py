@@ -19,6 +19,7 @@ import re
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
+from vcfgraph import bundled
 from vcfgraph.conditions import Value, format_value
 from vcfgraph.errors import CaseError, Location, PathwayError, Problem, UsageError, did_you_mean
 from vcfgraph.located import Reader
@@ -36,7 +37,7 @@ __all__ = [
 ]
 
 #: the bundled VCF pathway
-DEFAULT_GRAPH = Path(__file__).resolve().parent.parent / "graphs" / "vcf-management.yaml"
+DEFAULT_GRAPH = bundled.pathway_file()
 
 _CASE_KEYS = (
     "id", "title", "description", "vignette", "facts", "expected", "expected_variant",

@@ -18,7 +18,7 @@ from typing import Any, Sequence
 from vcfgraph.cli import output
 from vcfgraph.errors import VcfgraphError
 
-__all__ = ["main", "build_parser", "COMMANDS", "EXIT_CODES"]
+__all__ = ["main", "build_parser", "version_text", "COMMANDS", "EXIT_CODES"]
 
 #: command modules, in the order ``--help`` lists them
 COMMANDS = ("trace", "ask", "lookup", "check", "coverage", "diff", "render", "site", "batch")
@@ -41,6 +41,28 @@ class _Parser(argparse.ArgumentParser):
             output.write(message, err=file is not None and file is not sys.stdout)
 
 
+def version_text() -> str:
+    """``vcfgraph X.Y.Z`` and the bundled pathway's id, version and review date."""
+    from vcfgraph import __version__
+    from vcfgraph.load import load_pathway
+
+    meta = load_pathway().meta
+    return (f"vcfgraph {__version__}\n"
+            f"bundled pathway: {meta.id} version {meta.version or 'not given'}, "
+            f"reviewed {meta.reviewed or 'not given'} ({meta.title})\n")
+
+
+class _VersionAction(argparse.Action):
+    """``--version``: print :func:`version_text` and stop with exit code 0."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str = argparse.SUPPRESS, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: Any, **kwargs: Any) -> None:
+        output.write(version_text())
+        parser.exit(0)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every available command registered."""
     parser = _Parser(
@@ -51,6 +73,8 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EXIT_CODES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    parser.add_argument("--version", action=_VersionAction,
+                        help="print the package version and the bundled pathway's id, version and review date")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:
         try:

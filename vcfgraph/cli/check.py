@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from vcfgraph.cli import output
-from vcfgraph.cli.common import add_command
+from vcfgraph.cli.common import add_command, add_graph_option
 from vcfgraph.errors import UsageError
 from vcfgraph.load import DEFAULT_GRAPH, load_pathway
 
@@ -24,8 +24,9 @@ def register(sub: Any) -> None:
         "missing fact stops the walk; and the safety properties declared in the file, proven or "
         "refuted with a minimal counterexample. Finding codes are listed in docs/checks.md.",
     )
-    p.add_argument("graph", nargs="?", metavar="GRAPH", default=None,
-                   help=f"pathway file (default: the bundled {DEFAULT_GRAPH.name})")
+    p.add_argument("graph_file", nargs="?", metavar="GRAPH", default=None,
+                   help="pathway file, shorthand for --graph GRAPH")
+    add_graph_option(p)
     p.add_argument("--json", action="store_true", help="print the report as one JSON object")
     p.add_argument("--witness-dir", metavar="DIR", default=None,
                    help="write one ready-to-run case file per path (with its expected outcome) into DIR")
@@ -51,6 +52,11 @@ def run(args: argparse.Namespace) -> int:
     from vcfgraph.analysis.check_report import report_text, report_to_dict, witness_files
     from vcfgraph.analysis.verify import verify
 
+    if args.graph_file is not None:
+        if args.graph is not None and args.graph != args.graph_file:
+            raise UsageError(f"check: give the pathway once, as GRAPH or as --graph (got '{args.graph_file}' "
+                             f"and '{args.graph}')")
+        args.graph = args.graph_file
     pathway = load_pathway(args.graph)
     report = verify(pathway, display_path(args.graph))
     if args.witness_dir:
