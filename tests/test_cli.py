@@ -140,7 +140,10 @@ def test_broken_case_exits_2_and_other_files_still_run(capsys, tmp_path):
     assert code == 2
     assert err == (f"vcfgraph: error: {bad}:1:22: fact 'symptomatic' cannot be 'yes'; "
                    "allowed: true, false or null (not known) (in case 'bad')\n")
-    assert json.loads(out)["case"] == "seed-incidental-t12"
+    error, route = (json.loads(line) for line in out.splitlines())
+    assert error["error"]["kind"] == "CaseError" and error["error"]["exit_code"] == 2
+    assert error["error"]["message"] == err.removeprefix("vcfgraph: error: ").rstrip("\n")
+    assert route["case"] == "seed-incidental-t12"
 
 
 def scripted(monkeypatch, answers: list[str]) -> list[str]:

@@ -20,11 +20,12 @@ from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 from vcfgraph import bundled
-from vcfgraph.conditions import Value, format_value
+from vcfgraph.conditions import Value
 from vcfgraph.errors import CaseError, Location, PathwayError, Problem, UsageError, did_you_mean
 from vcfgraph.located import Reader
 from vcfgraph.model import OUTCOMES, Case, Expected, Fact, Pathway
 from vcfgraph.schema import build_pathway
+from vcfgraph.validate import check_facts, fact_value_problem
 
 __all__ = [
     "DEFAULT_GRAPH",
@@ -210,35 +211,6 @@ def _case_facts(raw: Any, pathway: Pathway, r: Reader, loc: Location, what: str)
         else:
             facts[name] = value
     return facts
-
-
-def fact_value_problem(fact: Fact, value: Any) -> str | None:
-    """Why ``value`` cannot be a value of ``fact``, or None when it can (None always can)."""
-    if value is None or fact.accepts(value):
-        return None
-    hint = did_you_mean(str(value), fact.values) if fact.type == "enum" else ""
-    shown = f"'{value}'" if isinstance(value, str) else format_value(value)
-    return f"fact '{fact.name}' cannot be {shown}; allowed: {fact.allowed()}{hint}"
-
-
-def check_facts(facts: Mapping[str, Any], pathway: Pathway, case: str | None = None) -> dict[str, Value]:
-    """Check a plain mapping of facts (from code, JSON or a batch row).
-
-    Raises:
-        CaseError: naming the first bad fact and its allowed values.
-    """
-    out: dict[str, Value] = {f.name: None for f in pathway.facts}
-    for name in sorted(facts):
-        value = facts[name]
-        if not pathway.has_fact(name):
-            names = [f.name for f in pathway.facts]
-            raise CaseError(f"unknown fact '{name}'{did_you_mean(name, names)}", case=case, fact=name, value=value)
-        fact = pathway.fact(name)
-        message = fact_value_problem(fact, value)
-        if message:
-            raise CaseError(message, case=case, fact=name, value=value, allowed=fact.allowed())
-        out[name] = value
-    return out
 
 
 _TRUE = ("true", "yes", "y")

@@ -103,6 +103,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     return output.finish(code)
 
 
+def _wants_json(args: argparse.Namespace) -> bool:
+    """The command was asked for JSON on stdout (``--json``, ``check --format json``)."""
+    return bool(getattr(args, "json", False)) or getattr(args, "format", None) == "json" and args.command == "check"
+
+
 def _run(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     try:
@@ -115,6 +120,11 @@ def _run(argv: Sequence[str] | None) -> int:
     try:
         return int(args.func(args))
     except VcfgraphError as exc:
+        if _wants_json(args) and exc.exit_code == 2:
+            from vcfgraph.schemas import error_object
+
+            lines = args.command == "trace"  # trace --json prints JSON lines
+            output.echo(output.to_json(error_object(exc, exc.exit_code), indent=None if lines else 2))
         output.error(f"vcfgraph: error: {exc}")
         return exc.exit_code
     except KeyboardInterrupt:
