@@ -222,7 +222,7 @@ def test_python_dash_m_and_console_script_agree():
 
 def test_lookup_vertebroplasty_lists_every_variant_rating_augmentation(capsys):
     code, out, _ = run(capsys, "lookup", "--json", "vertebroplasty")
-    hits = json.loads(out)
+    hits = json.loads(out)["hits"]
     assert code == 0 and hits[0]["id"] == "percutaneous_vertebral_augmentation"
     rated = {(r["variant"][:2], r["category"], r["confidence"]) for r in hits[0]["rated_in"]}
     assert rated == {("V5", "UNA", "confirmed"), ("V6", "UA", "confirmed"), ("V7", "UA", "confirmed"),
@@ -231,7 +231,7 @@ def test_lookup_vertebroplasty_lists_every_variant_rating_augmentation(capsys):
 
 def test_lookup_malignancy_finds_the_malignancy_variants(capsys):
     code, out, _ = run(capsys, "lookup", "--json", "malignancy")
-    ids = [h["id"] for h in json.loads(out)]
+    ids = [h["id"] for h in json.loads(out)["hits"]]
     assert ids[:3] == ["V1_img_new_symptomatic_vcf_no_malignancy", "V2_img_new_symptomatic_vcf_malignancy",
                        "V4_img_asymptomatic_vcf_malignancy"]
     assert "known_malignancy" in ids
