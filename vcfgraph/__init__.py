@@ -38,7 +38,6 @@ __all__ = [
     "RouteError",
     "UsageError",
     "VcfgraphError",
-    "bundled",
     "check_expected",
     "check_facts",
     "load_cases",
