@@ -9,6 +9,7 @@ real ``genhtml`` run from another folder, Cobertura against the LCOV numbers, an
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -291,3 +292,52 @@ def test_schema_command_as_a_process_prints_valid_json():
     done = subprocess.run([sys.executable, "-m", "vcfgraph", "schema", "--output", "trace"], capture_output=True,
                           text=True, cwd=ROOT)
     assert done.returncode == 0 and json.loads(done.stdout)["title"] == "vcfgraph trace --json"
+
+
+# ------------------------------------------------------------------ docs/ci.md and pre-commit hooks
+
+
+def _yaml(text: str) -> object:
+    from ruamel.yaml import YAML
+
+    return YAML(typ="safe", pure=True).load(text)
+
+
+def _workflow_commands() -> list[str]:
+    text = (ROOT / "docs" / "ci.md").read_text(encoding="utf-8")
+    block = text.split("```yaml\n", 1)[1].split("```", 1)[0]
+    steps = _yaml(block)["jobs"]["vcfgraph"]["steps"]
+    commands = [s["run"] for s in steps if "run" in s]
+    return [c for c in commands if c.split()[0] in ("vcfgraph", "genhtml")]
+
+
+def test_the_ci_example_runs_and_writes_reports_the_readers_accept(tmp_path):
+    commands = _workflow_commands()
+    assert [c.split()[:2] for c in commands] == [["vcfgraph", "check"], ["vcfgraph", "check"], ["vcfgraph", "trace"],
+                                                 ["vcfgraph", "coverage"], ["genhtml", "--branch-coverage"]]
+    if shutil.which("genhtml") is None:
+        pytest.skip("genhtml (Debian package lcov) is not installed")
+    shutil.copytree(ROOT / "graphs", tmp_path / "graphs")
+    shutil.copytree(ROOT / "cases", tmp_path / "cases")
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+    for command in commands:
+        done = subprocess.run(["bash", "-eo", "pipefail", "-c", command], cwd=tmp_path, env=env,
+                              capture_output=True, text=True)
+        assert done.returncode == 0, f"{command}\n{done.stderr}"
+    jsonschema.Draft4Validator(SARIF_SCHEMA).validate(json.loads((tmp_path / "vcfgraph.sarif").read_text()))
+    (suite,) = list(JUnitXml.fromfile(str(tmp_path / "reports" / "junit.xml")))
+    assert suite.tests == len(list((ROOT / "cases").glob("*.yaml"))) and suite.failures == suite.errors == 0
+    assert "SF:graphs/vcf-management.yaml" in (tmp_path / "reports" / "pathway.lcov").read_text().splitlines()
+    assert (tmp_path / "reports" / "coverage-html" / "graphs" / "vcf-management.yaml.gcov.html").is_file()
+
+
+def test_pre_commit_hooks_run_in_the_repository():
+    hooks = _yaml((ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
+    assert [h["id"] for h in hooks] == ["vcfgraph-check", "vcfgraph-coverage"]
+    for hook in hooks:
+        assert hook["language"] == "python" and hook["pass_filenames"] is False
+        entry = hook["entry"].split()
+        assert entry[0] == "vcfgraph"
+        done = subprocess.run([sys.executable, "-m", "vcfgraph", *entry[1:], *hook.get("args", [])], cwd=ROOT,
+                              capture_output=True, text=True)
+        assert done.returncode == 0, f"{hook['id']}: {done.stderr}"
