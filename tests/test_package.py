@@ -71,7 +71,7 @@ def test_wheel_carries_the_bundled_data_templates_and_schemas(wheel: Path):
     templates = {n for n in names if n.startswith("vcfgraph/render/templates/")}
     assert {Path(t).name for t in templates} == {p.name for p in (ROOT / "vcfgraph/render/templates").iterdir()}
     assert "vcfgraph/py.typed" in names
-    schemas = {Path(n).name for n in names if n.startswith("vcfgraph/schemas/")}
+    schemas = {Path(n).name for n in names if n.startswith("vcfgraph/schemas/") and n.endswith(".json")}
     assert schemas == {p.name for p in (ROOT / "vcfgraph/schemas").glob("*.json")}
 
 
@@ -128,3 +128,18 @@ def test_library_from_an_empty_folder(installed):
             "r = p.trace({'symptomatic': False}); print(r.outcome, len(p.facts))")
     outcome, facts = _python(installed, code).split()
     assert outcome in ("variant", "need_info", "handoff") and int(facts) > 0
+
+
+def test_coverage_of_the_bundled_library_names_the_installed_pathway(installed):
+    cases = _python(installed, "from vcfgraph import bundled; print(bundled.cases_folder())")
+    done = _run(installed, "coverage", cases, "--lcov", "cov/suite.lcov", "--fail-under", "100")
+    assert done.returncode == 0, done.stderr
+    (sf,) = [line[3:] for line in (installed[1] / "cov" / "suite.lcov").read_text().splitlines() if line.startswith("SF:")]
+    assert Path(sf).is_absolute() and Path(sf).is_file() and installed[0].parent in Path(sf).parents
+
+
+def test_schema_and_sarif_from_the_installed_package(installed):
+    done = _run(installed, "schema", "--output", "check")
+    assert done.returncode == 0 and json.loads(done.stdout)["title"] == "vcfgraph check --json"
+    done = _run(installed, "check", "--format", "sarif")
+    assert done.returncode == 0 and json.loads(done.stdout)["version"] == "2.1.0"
