@@ -143,3 +143,65 @@ def test_schema_and_sarif_from_the_installed_package(installed):
     assert done.returncode == 0 and json.loads(done.stdout)["title"] == "vcfgraph check --json"
     done = _run(installed, "check", "--format", "sarif")
     assert done.returncode == 0 and json.loads(done.stdout)["version"] == "2.1.0"
+
+
+# ------------------------------------------------------------------ the same promises, in-process
+
+
+def _main(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    from vcfgraph.cli import main
+
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_version_names_the_package_and_the_bundled_pathway(capsys):
+    import vcfgraph
+    from importlib.metadata import version
+
+    code, out, _ = _main(capsys, "--version")
+    meta = vcfgraph.load_pathway().meta
+    assert code == 0 and vcfgraph.__version__ == version("vcfgraph")
+    assert out == (f"vcfgraph {vcfgraph.__version__}\nbundled pathway: {meta.id} version {meta.version}, "
+                   f"reviewed {meta.reviewed} ({meta.title})\n")
+
+
+def test_every_command_that_reads_a_pathway_takes_graph():
+    from vcfgraph.cli import build_parser
+
+    sub = next(a for a in build_parser()._actions if a.dest == "command")
+    without = sorted(name for name, p in sub.choices.items()
+                     if not any("--graph" in a.option_strings for a in p._actions))
+    assert without == ["schema"]  # prints a schema, reads no pathway
+
+
+def test_check_graph_positional_and_option_agree(capsys):
+    tiny = str(ROOT / "tests" / "data" / "tiny.yaml")
+    first = _main(capsys, "check", tiny)
+    assert first == _main(capsys, "check", "--graph", tiny) == _main(capsys, "check", tiny, "--graph", tiny)
+    code, _, err = _main(capsys, "check", tiny, "--graph", "other.yaml")
+    assert code == 2 and "give the pathway once" in err
+
+
+def test_diff_new_defaults_to_graph(capsys):
+    tiny = str(ROOT / "tests" / "data" / "tiny.yaml")
+    removed = str(ROOT / "tests" / "data" / "mutants" / "removed-edge.yaml")
+    assert _main(capsys, "diff", tiny, "--graph", removed) == _main(capsys, "diff", tiny, removed)
+    assert _main(capsys, "diff", str(ROOT / "graphs" / "vcf-management.yaml"))[0] == 0
+
+
+def test_site_with_another_graph_and_no_cases_builds_the_pathway_pages_only(capsys, tmp_path):
+    code, out, err = _main(capsys, "site", "--graph", str(ROOT / "tests" / "data" / "tiny.yaml"), "-o", str(tmp_path))
+    assert (code, err) == (0, "")
+    assert out.startswith(f"vcfgraph site: 3 files for 0 cases in {tmp_path} ")
+    files = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file())
+    assert files == [".vcfgraph-site.json", "index.html", "pathway.html", "pathway.svg"]
+
+
+def test_pyproject_license_is_an_spdx_string_and_dist_is_ignored():
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    assert project["license"] == "MIT"
+    assert "dist/" in (ROOT / ".gitignore").read_text(encoding="utf-8").splitlines()

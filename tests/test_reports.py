@@ -341,3 +341,13 @@ def test_pre_commit_hooks_run_in_the_repository():
         done = subprocess.run([sys.executable, "-m", "vcfgraph", *entry[1:], *hook.get("args", [])], cwd=ROOT,
                               capture_output=True, text=True)
         assert done.returncode == 0, f"{hook['id']}: {done.stderr}"
+
+
+def test_a_bad_option_under_json_is_a_json_error_object_too(capsys):
+    code, out, err = run(capsys, "trace", "--json", "--bogus")
+    assert code == 2
+    data = json.loads(out)
+    valid("error", data)
+    assert data["error"] == {"kind": "UsageError", "message": "unrecognized arguments: --bogus", "exit_code": 2,
+                             "problems": []}
+    assert err.endswith("vcfgraph: error: unrecognized arguments: --bogus\n")

@@ -13,10 +13,10 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
-from typing import Any, Sequence
+from typing import Any, NoReturn, Sequence
 
 from vcfgraph.cli import output
-from vcfgraph.errors import VcfgraphError
+from vcfgraph.errors import UsageError, VcfgraphError
 
 __all__ = ["main", "build_parser", "version_text", "COMMANDS", "EXIT_CODES"]
 
@@ -39,6 +39,20 @@ class _Parser(argparse.ArgumentParser):
     def _print_message(self, message: str, file: Any = None) -> None:
         if message:
             output.write(message, err=file is not None and file is not sys.stdout)
+
+    def error(self, message: str) -> NoReturn:
+        """Usage, then ``prog: error: message`` on stderr, as argparse does, raised as a
+        :class:`UsageError` so that :func:`main` can also give it as JSON under ``--json``."""
+        output.write(self.format_usage(), err=True)
+        raise _ArgumentError(self.prog, message)
+
+
+class _ArgumentError(UsageError):
+    """A bad command line, as argparse words it; ``prog`` names the (sub)command."""
+
+    def __init__(self, prog: str, message: str) -> None:
+        super().__init__(message)
+        self.prog = prog
 
 
 def version_text() -> str:
@@ -110,10 +124,19 @@ def _wants_json(args: argparse.Namespace) -> bool:
 
 def _run(argv: Sequence[str] | None) -> int:
     parser = build_parser()
+    words = list(sys.argv[1:] if argv is None else argv)
     try:
-        args = parser.parse_args(argv)
+        args = parser.parse_args(words)
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else 2
+    except _ArgumentError as exc:
+        if "--json" in words:
+            from vcfgraph.schemas import error_object
+
+            lines = words[:1] == ["trace"]
+            output.echo(output.to_json(error_object(exc, 2), indent=None if lines else 2))
+        output.error(f"{exc.prog}: error: {exc}")
+        return 2
     if not getattr(args, "func", None):
         parser.print_help(sys.stderr)
         return 2

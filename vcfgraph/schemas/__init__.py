@@ -57,7 +57,8 @@ def error_object(exc: Exception, exit_code: int) -> dict[str, Any]:
         {"file": p.loc.file, "line": p.loc.line, "col": p.loc.col, "message": p.message}
         for p in getattr(exc, "problems", ())
     ]
-    error: dict[str, Any] = {"kind": type(exc).__name__, "message": str(exc), "exit_code": exit_code,
+    kind = next(c.__name__ for c in type(exc).__mro__ if not c.__name__.startswith("_"))
+    error: dict[str, Any] = {"kind": kind, "message": str(exc), "exit_code": exit_code,
                              "problems": problems}
     if getattr(exc, "fact", None) is not None:
         value = exc.value  # type: ignore[attr-defined]
