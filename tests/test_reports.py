@@ -351,3 +351,14 @@ def test_a_bad_option_under_json_is_a_json_error_object_too(capsys):
     assert data["error"] == {"kind": "UsageError", "message": "unrecognized arguments: --bogus", "exit_code": 2,
                              "problems": []}
     assert err.endswith("vcfgraph: error: unrecognized arguments: --bogus\n")
+
+
+def test_junit_with_terminal_controls_in_the_case_is_well_formed(capsys, tmp_path):
+    hostile = DATA / "hostile" / "files"
+    report = tmp_path / "junit.xml"
+    code, _, _ = run(capsys, "trace", "-g", str(hostile / "escape-labels.yaml"), str(hostile / "escape-case.yaml"),
+                     "--junit", str(report))
+    assert code == 0
+    (suite,) = list(JUnitXml.fromfile(str(report)))
+    (case,) = list(suite)
+    assert case.name == "case\\x1b]0;owned\\x07"

@@ -9,11 +9,20 @@ caller; this module only formats.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import PurePath
 from xml.etree import ElementTree as ET
 
-__all__ = ["CaseResult", "junit_xml"]
+__all__ = ["CaseResult", "junit_xml", "xml_safe"]
+
+#: characters XML 1.0 cannot hold at all (controls other than tab and newlines, surrogates, U+FFFE/F)
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_safe(text: str) -> str:
+    """``text`` with every character XML cannot hold shown as a visible escape (``\\x1b``)."""
+    return _NOT_XML.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100 else f"\\u{ord(m.group()):04x}", text)
 
 
 @dataclass(frozen=True)
@@ -45,13 +54,14 @@ def junit_xml(results: list[CaseResult], suite: str = "vcfgraph trace") -> str:
     ts = ET.SubElement(root, "testsuite", {"name": suite, **counts})
     for r in results:
         stem = PurePath(r.file).stem if r.file != "--fact" else "command-line"
-        case = ET.SubElement(ts, "testcase", {"classname": f"cases.{stem}", "name": r.case, "file": r.file})
+        attrs = {"classname": f"cases.{stem}", "name": r.case, "file": r.file}
+        case = ET.SubElement(ts, "testcase", {k: xml_safe(v) for k, v in attrs.items()})
         if r.status in ("failed", "error"):
             tag = "failure" if r.status == "failed" else "error"
             kind = "expectation" if r.status == "failed" else "input"
-            element = ET.SubElement(case, tag, {"message": r.message, "type": kind})
-            element.text = "\n".join(r.details or (r.message,))
+            element = ET.SubElement(case, tag, {"message": xml_safe(r.message), "type": kind})
+            element.text = xml_safe("\n".join(r.details or (r.message,)))
         elif r.outcome:
-            ET.SubElement(case, "system-out").text = r.outcome
+            ET.SubElement(case, "system-out").text = xml_safe(r.outcome)
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"

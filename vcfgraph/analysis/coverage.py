@@ -272,6 +272,9 @@ def cobertura_xml(cov: Coverage, file: str, source: str | None = None, version: 
     """
     from xml.etree import ElementTree as ET
 
+    from vcfgraph.junit import xml_safe
+
+    file, source = xml_safe(file), None if source is None else xml_safe(source)
     lines = _line_hits(cov)
     branch_of = {line: taken for line, _block, taken in _branches(cov)}
     b_valid = sum(len(t) for t in branch_of.values())

@@ -63,7 +63,7 @@ def report_path(graph: str | None, path_base: str | None) -> tuple[str | None, s
         return None, file.as_posix()
     base = Path(path_base)
     if not base.is_dir():
-        raise UsageError(f"--path-base {path_base}: no such folder")
+        raise UsageError(f"--path-base {path_base}: " + ("is not a folder" if base.exists() else "no such folder"))
     base = base.resolve()
     return base.as_posix(), Path(os.path.relpath(file, base)).as_posix()
 
