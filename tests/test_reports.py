@@ -362,3 +362,46 @@ def test_junit_with_terminal_controls_in_the_case_is_well_formed(capsys, tmp_pat
     (suite,) = list(JUnitXml.fromfile(str(report)))
     (case,) = list(suite)
     assert case.name == "case\\x1b]0;owned\\x07"
+
+
+# ------------------------------------------------------------------ goldens
+
+
+GOLDEN = Path(__file__).resolve().parent / "golden" / "reports"
+
+
+def _golden(name: str, text: str, update: bool) -> None:
+    path = GOLDEN / name
+    if update:
+        path.write_text(text, encoding="utf-8")
+    assert text == path.read_text(encoding="utf-8"), f"{name} differs; refresh with pytest --update-goldens"
+
+
+def test_sarif_and_github_of_a_mutant_match_goldens(update_goldens):
+    from vcfgraph.analysis.check_report import report_sarif
+    from vcfgraph.analysis.verify import verify
+    from vcfgraph.load import load_pathway
+
+    report = verify(load_pathway(DATA / "mutants" / "overlap-or.yaml"), "tests/data/mutants/overlap-or.yaml")
+    _golden("overlap-or.sarif", json.dumps(report_sarif(report, "0.1.0"), indent=2) + "\n", update_goldens)
+    _golden("overlap-or.github.txt", report_github(report), update_goldens)
+
+
+def test_cobertura_of_the_tiny_suite_matches_golden(update_goldens):
+    from vcfgraph.analysis.coverage import cobertura_xml, coverage
+    from vcfgraph.load import load_cases, load_pathway
+
+    tiny = load_pathway(TINY)
+    cases = [c for p in sorted((DATA / "analysis" / "tiny-cases").glob("*.yaml")) for c in load_cases(p, tiny)]
+    _golden("tiny.cobertura.xml", cobertura_xml(coverage(tiny, cases), "tests/data/tiny.yaml", "/repo", "vcfgraph 0.1.0"),
+            update_goldens)
+
+
+def test_junit_of_mixed_results_matches_golden(update_goldens):
+    from vcfgraph.junit import CaseResult, junit_xml
+
+    results = [CaseResult("cases/a.yaml", "a", "passed", outcome="variant at V1"),
+               CaseResult("cases/b.yaml", "b", "failed", "the route (need_info) misses the expected outcome",
+                          ("outcome: expected variant, got need_info", "missing: expected [], got [age]")),
+               CaseResult("cases/c & d.yaml", "c<d>", "error", "the case file is invalid", ("c.yaml:1:8: bad \x1b value",))]
+    _golden("mixed.junit.xml", junit_xml(results), update_goldens)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import PurePath
 from typing import Any
+from urllib.parse import quote
 
 from vcfgraph.analysis.findings import CODES, Finding
 from vcfgraph.analysis.verify import CheckReport, PathResult
@@ -77,7 +78,7 @@ def report_text(report: CheckReport) -> str:
 def _uri(file: str) -> str:
     """A SARIF artifact URI: a relative path with forward slashes, or a file: URI when absolute."""
     path = PurePath(file)
-    return path.as_uri() if path.is_absolute() else path.as_posix()
+    return path.as_uri() if path.is_absolute() else quote(path.as_posix())
 
 
 def _sarif_result(f: Finding, rule_index: dict[str, int]) -> dict[str, Any]:
