@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from vcfgraph.cli import output
-from vcfgraph.cli.common import add_command, add_graph_option, case_files, load_graph, parse_fact_options
+from vcfgraph.cli.common import add_command, add_graph_option, load_graph, parse_fact_options
 from vcfgraph.engine import check_expected, trace
 from vcfgraph.errors import CaseError, RouteError, UsageError
 from vcfgraph.junit import CaseResult, junit_xml
@@ -26,8 +26,7 @@ def register(sub: Any) -> None:
         "description and facts, or a list of them under 'cases:' or 'vignettes:'. When a case "
         "file records an expected outcome, a mismatch makes the exit code 1.",
     )
-    p.add_argument("cases", nargs="*", metavar="CASE_FILE",
-                   help="case files (YAML or JSON), or folders of them (every .yaml, .yml and .json file below, in name order)")
+    p.add_argument("cases", nargs="*", metavar="CASE_FILE", help="case files (YAML or JSON)")
     add_graph_option(p)
     p.add_argument("--fact", "-f", action="append", metavar="NAME=VALUE",
                    help="set or override a fact (repeatable); with no case file, trace these facts alone")
@@ -49,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
     results: list[CaseResult] = []
     batches: list[tuple[str, list[Case]]] = []
     if args.cases:
-        for path in _expand(args.cases):
+        for path in args.cases:
             try:
                 batches.append((path, load_cases(path, pathway)))
             except CaseError as exc:
@@ -73,14 +72,6 @@ def run(args: argparse.Namespace) -> int:
     if args.junit:
         _write(Path(args.junit), junit_xml(results))
     return status
-
-
-def _expand(items: list[str]) -> list[str]:
-    """Case files as given; a folder as the case files below it, in name order."""
-    out: list[str] = []
-    for item in items:
-        out += [str(p) for p in case_files([item])] if Path(item).is_dir() else [item]
-    return out
 
 
 def _one(pathway: Any, case: Case, path: str, as_json: bool, first: bool) -> CaseResult:
