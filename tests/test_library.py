@@ -145,3 +145,9 @@ def test_make_docs_builds_the_api_reference_without_warnings(tmp_path):
     pages = {p.relative_to(out).as_posix() for p in out.rglob("*.html")}
     assert {"vcfgraph.html", "vcfgraph/engine.html", "vcfgraph/render.html", "vcfgraph/route.html"} <= pages
     assert "pathway_svg" in (out / "vcfgraph" / "render.html").read_text(encoding="utf-8")
+
+
+def test_load_cases_takes_the_pathway_first_and_still_reads_the_old_order(pathway):
+    assert vcfgraph.load_cases(pathway, SEED) == vcfgraph.load_cases(SEED, pathway)
+    with pytest.raises(TypeError, match=r"load_cases\(pathway, path\) needs a Pathway"):
+        vcfgraph.load_cases(SEED, str(SEED))

@@ -10,7 +10,7 @@ The library first, the command line on top. In a notebook::
 
 From case files (the bundled case library is :func:`vcfgraph.bundled.cases_folder`)::
 
-    for case in vcfgraph.load_cases(vcfgraph.bundled.case_file("seed-incidental-t12.yaml"), pathway):
+    for case in vcfgraph.load_cases(pathway, vcfgraph.bundled.case_file("seed-incidental-t12.yaml")):
         route = vcfgraph.trace(pathway, case)
         print(route.outcome, route.terminal, vcfgraph.check_expected(route, case))
 

@@ -145,13 +145,23 @@ def _store(cached: Path, pathway: Pathway) -> None:
         pass  # no cache is only slower
 
 
-def load_cases(path: str | Path, pathway: Pathway) -> list[Case]:
+def load_cases(pathway: Pathway | str | Path, path: str | Path | Pathway) -> list[Case]:
     """Read a case file: one case, or a list under ``cases:`` or ``vignettes:``.
+
+    Args:
+        pathway: the pathway whose facts the cases give.
+        path: the case file. (The order before 0.1.1, ``load_cases(path, pathway)``, still
+            works: the two are told apart by type.)
 
     Raises:
         CaseError: a case is invalid (every problem of the file in one message).
         UsageError: the file cannot be read or is not a case file.
+        TypeError: no Pathway is given.
     """
+    if isinstance(path, Pathway):
+        pathway, path = path, pathway
+    if not isinstance(pathway, Pathway):
+        raise TypeError("load_cases(pathway, path) needs a Pathway (from load_pathway) and a case file name")
     name = str(path)
     try:
         data = read_tree(path)

@@ -71,7 +71,7 @@ def report_path(graph: str | None, path_base: str | None) -> tuple[str | None, s
 def _cases(pathway: Pathway, items: list[str]) -> list[Case]:
     cases: list[Case] = []
     for path in case_files(items):
-        cases += load_cases(path, pathway)
+        cases += load_cases(pathway, path)
     return cases
 
 

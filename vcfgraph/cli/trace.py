@@ -50,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
     if args.cases:
         for path in args.cases:
             try:
-                batches.append((path, load_cases(path, pathway)))
+                batches.append((path, load_cases(pathway, path)))
             except CaseError as exc:
                 if args.json:
                     output.echo(output.to_json(error_object(exc, 2)))
