@@ -151,3 +151,10 @@ def test_load_cases_takes_the_pathway_first_and_still_reads_the_old_order(pathwa
     assert vcfgraph.load_cases(pathway, SEED) == vcfgraph.load_cases(SEED, pathway)
     with pytest.raises(TypeError, match=r"load_cases\(pathway, path\) needs a Pathway"):
         vcfgraph.load_cases(SEED, str(SEED))
+
+
+def test_a_dot_failure_is_a_usage_error_with_dots_words():
+    from vcfgraph.render.api import layout
+
+    with pytest.raises(vcfgraph.UsageError, match="^dot failed: .*syntax error"):
+        layout("digraph { a -> }")
