@@ -6,7 +6,12 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test system-deps system-deps-test clean
+.PHONY: demo test docs system-deps system-deps-test clean
+
+# the API reference: the package, its modules and its subpackages, from the docstrings (pdoc);
+# a pdoc warning stops the build
+DOCS_OUT    ?= build/api
+API_MODULES := vcfgraph $(shell ls vcfgraph/*.py vcfgraph/*/__init__.py | grep -v '__main__\|^vcfgraph/__init__' | sed 's|/__init__\.py$$||; s|\.py$$||; s|/|.|g' | sort)
 
 demo: system-deps $(STAMP)
 	$(BIN)/vcfgraph trace cases/seed-incidental-t12.yaml
@@ -14,6 +19,10 @@ demo: system-deps $(STAMP)
 
 test: system-deps-test $(STAMP)
 	$(BIN)/python -m pytest
+
+docs: $(STAMP)
+	rm -rf $(DOCS_OUT)
+	$(BIN)/python -W error::UserWarning -m pdoc $(API_MODULES) -o $(DOCS_OUT)
 
 system-deps:
 	@.ci/install-system-deps

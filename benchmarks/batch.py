@@ -82,7 +82,7 @@ for i, raw in enumerate(rows):
     try:
         if text:
             raw = {k: parse_fact_value(pathway.fact(k), v) if v is not None else None for k, v in raw.items()}
-        facts = check_facts(raw, pathway)
+        facts = check_facts(pathway, raw)
         trace(pathway, Case(str(i), facts))
     except (CaseError, RouteError):
         pass

@@ -51,7 +51,7 @@ def expected_typed(fact: Fact, value: Any) -> tuple[int, bool]:
     if isinstance(value, float) and fact.type == "int" and value.is_integer():
         value = int(value)
     try:
-        check_facts({fact.name: value}, _pathway_of(fact))
+        check_facts(_pathway_of(fact), {fact.name: value})
     except CaseError:
         return int(NULL), False
     return encode_value(fact, value) or 0, True

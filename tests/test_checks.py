@@ -302,7 +302,7 @@ def test_trace_json_lists_cautions(capsys) -> None:
 
 def test_lookup_lists_the_checks_on_an_action(capsys) -> None:
     assert main(["lookup", "--json", "kyphoplasty"]) == 0
-    (hit, *_) = json.loads(capsys.readouterr().out)
+    (hit, *_) = json.loads(capsys.readouterr().out)["hits"]
     assert hit["id"] == "percutaneous_vertebral_augmentation"
     assert [c["check"] for c in hit["checks"]] == ["unhealed_before_augmentation", "posterior_wall_before_cement",
                                                   "no_contraindication_augmentation", "tumour_excluded_before_invasive"]

@@ -140,7 +140,10 @@ def test_broken_case_exits_2_and_other_files_still_run(capsys, tmp_path):
     assert code == 2
     assert err == (f"vcfgraph: error: {bad}:1:22: fact 'symptomatic' cannot be 'yes'; "
                    "allowed: true, false or null (not known) (in case 'bad')\n")
-    assert json.loads(out)["case"] == "seed-incidental-t12"
+    error, route = (json.loads(line) for line in out.splitlines())
+    assert error["error"]["kind"] == "CaseError" and error["error"]["exit_code"] == 2
+    assert error["error"]["message"] == err.removeprefix("vcfgraph: error: ").rstrip("\n")
+    assert route["case"] == "seed-incidental-t12"
 
 
 def scripted(monkeypatch, answers: list[str]) -> list[str]:
@@ -219,7 +222,7 @@ def test_python_dash_m_and_console_script_agree():
 
 def test_lookup_vertebroplasty_lists_every_variant_rating_augmentation(capsys):
     code, out, _ = run(capsys, "lookup", "--json", "vertebroplasty")
-    hits = json.loads(out)
+    hits = json.loads(out)["hits"]
     assert code == 0 and hits[0]["id"] == "percutaneous_vertebral_augmentation"
     rated = {(r["variant"][:2], r["category"], r["confidence"]) for r in hits[0]["rated_in"]}
     assert rated == {("V5", "UNA", "confirmed"), ("V6", "UA", "confirmed"), ("V7", "UA", "confirmed"),
@@ -228,7 +231,7 @@ def test_lookup_vertebroplasty_lists_every_variant_rating_augmentation(capsys):
 
 def test_lookup_malignancy_finds_the_malignancy_variants(capsys):
     code, out, _ = run(capsys, "lookup", "--json", "malignancy")
-    ids = [h["id"] for h in json.loads(out)]
+    ids = [h["id"] for h in json.loads(out)["hits"]]
     assert ids[:3] == ["V1_img_new_symptomatic_vcf_no_malignancy", "V2_img_new_symptomatic_vcf_malignancy",
                        "V4_img_asymptomatic_vcf_malignancy"]
     assert "known_malignancy" in ids

@@ -10,22 +10,37 @@ PACKAGE = Path(__file__).resolve().parent.parent / "vcfgraph"
 #: module -> vcfgraph modules it may import (a package name stands for its modules)
 ALLOWED = {
     "errors": set(),
+    "bundled": set(),
+    "graph_nx": {"conditions", "model"},
+    "schemas": set(),
+    "junit": set(),
     "conditions": {"errors"},
     "model": {"errors", "conditions", "route"},
     "route": {"conditions", "model"},
     "located": {"errors", "conditions"},
     "schema": {"errors", "conditions", "model", "located", "schema_nodes"},
     "schema_nodes": {"errors", "conditions", "model", "located"},
-    "load": {"errors", "conditions", "model", "located", "schema"},
-    "engine": {"errors", "conditions", "model", "route"},
-    "report": {"errors", "conditions", "model", "route"},
+    "validate": {"errors", "conditions", "model"},
+    "load": {"errors", "conditions", "model", "located", "schema", "bundled", "validate"},
+    "engine": {"errors", "conditions", "model", "route", "validate"},
+    "report": {"errors", "conditions", "model", "route", "schemas"},
     "lookup": {"errors", "conditions", "model"},
 }
 
 
-def imports_of(path: Path) -> set[str]:
+#: module -> higher modules its notebook conveniences (``Pathway.trace``, ``Route.to_dict``,
+#: ``_repr_svg_``...) hand over to, imported inside those methods only
+FACADES = {
+    "model": {"engine", "graph_nx", "render", "errors"},
+    "route": {"report", "render", "errors"},
+}
+
+
+def imports_of(path: Path, *, top_level: bool = False) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    nodes = tree.body if top_level else ast.walk(tree)
     found = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    for node in nodes:
         if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("vcfgraph"):
             parts = node.module.split(".")
             found.add(parts[1] if len(parts) > 1 else node.names[0].name)
@@ -36,8 +51,11 @@ def imports_of(path: Path) -> set[str]:
 
 def test_core_modules_import_only_lower_layers():
     for name, allowed in ALLOWED.items():
-        got = imports_of(PACKAGE / f"{name}.py")
+        path = PACKAGE / f"{name}.py" if (PACKAGE / f"{name}.py").exists() else PACKAGE / name / "__init__.py"
+        got = imports_of(path, top_level=True)
         assert got <= allowed, f"{name} imports {sorted(got - allowed)}"
+        lazy = imports_of(path) - got
+        assert lazy <= allowed | FACADES.get(name, set()), f"{name} imports {sorted(lazy - allowed)} in a function"
 
 
 def test_renderers_read_only_the_plain_model():

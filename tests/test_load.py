@@ -140,9 +140,9 @@ def test_duplicate_case_ids_are_refused(tmp_path, tiny):
 
 
 def test_check_facts_for_programmatic_input(tiny):
-    assert check_facts({"pain": True}, tiny)["levels"] is None
+    assert check_facts(tiny, {"pain": True})["levels"] is None
     with pytest.raises(CaseError) as caught:
-        check_facts({"levels": True}, tiny, case="r7")
+        check_facts(tiny, {"levels": True}, case="r7")
     assert caught.value.fact == "levels" and caught.value.case == "r7"
     assert str(caught.value) == "case 'r7': fact 'levels' cannot be true; allowed: a whole number from 1 to 24 or null (not known)"
 

@@ -1,19 +1,32 @@
 """vcfgraph: a clinical guideline as an executable, checkable, drawable decision graph.
 
-The library first, the command line on top::
+The library first, the command line on top. In a notebook::
 
-    from vcfgraph import load_pathway, load_cases, trace
-    pathway = load_pathway()                      # the bundled ACR VCF pathway
-    for case in load_cases("cases/seed-incidental-t12.yaml", pathway):
-        route = trace(pathway, case)
-        print(route.outcome, route.terminal)
+    import vcfgraph
+    pathway = vcfgraph.load_pathway()             # the bundled ACR VCF pathway
+    route = pathway.trace({"symptomatic": False, "osteoporosis_known": True})
+    route.outcome, route.terminal                 # the cell below shows the route on the diagram
+    route
+
+From case files (the bundled case library is :func:`vcfgraph.bundled.cases_folder`)::
+
+    for case in vcfgraph.load_cases(pathway, vcfgraph.bundled.case_file("seed-incidental-t12.yaml")):
+        route = vcfgraph.trace(pathway, case)
+        print(route.outcome, route.terminal, vcfgraph.check_expected(route, case))
+
+Every function takes the pathway first. Errors a user can cause are
+:class:`VcfgraphError`: a bad fact value is a :class:`CaseError` naming the fact and its allowed
+values, a pathway that cannot decide a case a :class:`RouteError`.
 """
 
+from vcfgraph import bundled
 from vcfgraph.engine import check_expected, trace
 from vcfgraph.errors import CaseError, PathwayError, RouteError, UsageError, VcfgraphError
-from vcfgraph.load import DEFAULT_GRAPH, check_facts, load_cases, load_pathway
+from vcfgraph.graph_nx import to_networkx
+from vcfgraph.load import DEFAULT_GRAPH, load_cases, load_pathway
 from vcfgraph.model import Case, Pathway
 from vcfgraph.route import Route
+from vcfgraph.validate import check_facts
 
 __all__ = [
     "DEFAULT_GRAPH",
@@ -29,6 +42,7 @@ __all__ = [
     "check_facts",
     "load_cases",
     "load_pathway",
+    "to_networkx",
     "trace",
 ]
 __version__ = "0.1.0"

@@ -14,6 +14,7 @@ The engine knows nothing of files, YAML or diagrams.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from itertools import combinations, product
 from typing import Mapping
 
@@ -21,6 +22,7 @@ from vcfgraph import conditions as cm
 from vcfgraph.conditions import Value
 from vcfgraph.errors import RouteError
 from vcfgraph.model import Case, Check, Edge, Node, Pathway, Rating
+from vcfgraph.validate import check_facts
 from vcfgraph.route import (
     BranchCheck,
     Caution,
@@ -38,17 +40,21 @@ __all__ = ["trace", "possible_outcomes", "check_expected", "check_states", "OFFE
 OFFERED = ("UA", "MBA")
 
 
-def trace(pathway: Pathway, case: Case) -> Route:
+def trace(pathway: Pathway, case: Case, *, validate: bool = True) -> Route:
     """Walk ``case`` through ``pathway``.
 
     Args:
         pathway: a checked pathway.
-        case: a case whose facts lie in the pathway's domains (see :func:`vcfgraph.load.check_facts`).
+        case: the patient; a fact it leaves out is not known.
+        validate: check the case's facts against the pathway's domains first
+            (:func:`vcfgraph.validate.check_facts`); callers that have checked them already, as
+            the case file loader does, may pass False.
 
     Returns:
         The route: its steps, and an outcome of ``variant``, ``handoff`` or ``need_info``.
 
     Raises:
+        CaseError: ``validate`` is on and a fact is unknown or has a value outside its domain.
         RouteError: two answers of a question both hold, none holds and there is no
             ``otherwise``, or the walk comes back to a node it has passed.
 
@@ -57,6 +63,12 @@ def trace(pathway: Pathway, case: Case) -> Route:
         >>> route.outcome, route.terminal           # doctest: +SKIP
         ('variant', 'V5_tx_asymptomatic_osteoporotic_vcf')
     """
+    if validate:
+        case = replace(case, facts=check_facts(pathway, case.facts, case.id))
+    return replace(_walk(pathway, case), pathway=pathway)
+
+
+def _walk(pathway: Pathway, case: Case) -> Route:
     facts = case.facts
     steps: list[Step] = []
     node_id = pathway.entry

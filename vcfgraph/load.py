@@ -19,11 +19,13 @@ import re
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
-from vcfgraph.conditions import Value, format_value
+from vcfgraph import bundled
+from vcfgraph.conditions import Value
 from vcfgraph.errors import CaseError, Location, PathwayError, Problem, UsageError, did_you_mean
 from vcfgraph.located import Reader
 from vcfgraph.model import OUTCOMES, Case, Expected, Fact, Pathway
 from vcfgraph.schema import build_pathway
+from vcfgraph.validate import check_facts, fact_value_problem
 
 __all__ = [
     "DEFAULT_GRAPH",
@@ -36,7 +38,7 @@ __all__ = [
 ]
 
 #: the bundled VCF pathway
-DEFAULT_GRAPH = Path(__file__).resolve().parent.parent / "graphs" / "vcf-management.yaml"
+DEFAULT_GRAPH = bundled.pathway_file()
 
 _CASE_KEYS = (
     "id", "title", "description", "vignette", "facts", "expected", "expected_variant",
@@ -143,13 +145,23 @@ def _store(cached: Path, pathway: Pathway) -> None:
         pass  # no cache is only slower
 
 
-def load_cases(path: str | Path, pathway: Pathway) -> list[Case]:
+def load_cases(pathway: Pathway | str | Path, path: str | Path | Pathway) -> list[Case]:
     """Read a case file: one case, or a list under ``cases:`` or ``vignettes:``.
+
+    Args:
+        pathway: the pathway whose facts the cases give.
+        path: the case file. (The order before 0.1.1, ``load_cases(path, pathway)``, still
+            works: the two are told apart by type.)
 
     Raises:
         CaseError: a case is invalid (every problem of the file in one message).
         UsageError: the file cannot be read or is not a case file.
+        TypeError: no Pathway is given.
     """
+    if isinstance(path, Pathway):
+        pathway, path = path, pathway
+    if not isinstance(pathway, Pathway):
+        raise TypeError("load_cases(pathway, path) needs a Pathway (from load_pathway) and a case file name")
     name = str(path)
     try:
         data = read_tree(path)
@@ -209,35 +221,6 @@ def _case_facts(raw: Any, pathway: Pathway, r: Reader, loc: Location, what: str)
         else:
             facts[name] = value
     return facts
-
-
-def fact_value_problem(fact: Fact, value: Any) -> str | None:
-    """Why ``value`` cannot be a value of ``fact``, or None when it can (None always can)."""
-    if value is None or fact.accepts(value):
-        return None
-    hint = did_you_mean(str(value), fact.values) if fact.type == "enum" else ""
-    shown = f"'{value}'" if isinstance(value, str) else format_value(value)
-    return f"fact '{fact.name}' cannot be {shown}; allowed: {fact.allowed()}{hint}"
-
-
-def check_facts(facts: Mapping[str, Any], pathway: Pathway, case: str | None = None) -> dict[str, Value]:
-    """Check a plain mapping of facts (from code, JSON or a batch row).
-
-    Raises:
-        CaseError: naming the first bad fact and its allowed values.
-    """
-    out: dict[str, Value] = {f.name: None for f in pathway.facts}
-    for name in sorted(facts):
-        value = facts[name]
-        if not pathway.has_fact(name):
-            names = [f.name for f in pathway.facts]
-            raise CaseError(f"unknown fact '{name}'{did_you_mean(name, names)}", case=case, fact=name, value=value)
-        fact = pathway.fact(name)
-        message = fact_value_problem(fact, value)
-        if message:
-            raise CaseError(message, case=case, fact=name, value=value, allowed=fact.allowed())
-        out[name] = value
-    return out
 
 
 _TRUE = ("true", "yes", "y")

@@ -11,7 +11,7 @@ imported from here. Reading files is :mod:`vcfgraph.load`'s job, walking is
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Iterator, Mapping
+from typing import Any, Iterator, Mapping
 
 from vcfgraph.conditions import Condition, Value, format_value
 from vcfgraph.errors import Location
@@ -389,6 +389,48 @@ class Pathway:
         for node in self.nodes:
             for rating in node.ratings:
                 yield f"{node.id}->{rating.action}", node, rating
+
+    # Conveniences for library and notebook users; each hands over to the module that does the work.
+
+    def trace(self, facts: Mapping[str, Any], *, case_id: str = "case") -> Any:
+        """Walk a patient, given as a plain mapping of facts, through this pathway.
+
+        Args:
+            facts: fact name -> value (a fact left out is not known).
+            case_id: the id the route names.
+
+        Returns:
+            The :class:`~vcfgraph.route.Route`.
+
+        Raises:
+            CaseError: a fact is unknown or its value is outside its domain (as on the command line).
+            RouteError: the pathway cannot decide the case.
+        """
+        from vcfgraph.engine import trace  # facade
+
+        return trace(self, Case(case_id, dict(facts)))
+
+    def to_networkx(self) -> Any:
+        """This pathway as a ``networkx.MultiDiGraph`` (see :func:`vcfgraph.graph_nx.to_networkx`)."""
+        from vcfgraph.graph_nx import to_networkx  # facade
+
+        return to_networkx(self)
+
+    def _repr_svg_(self) -> str | None:
+        """The diagram, for notebooks; None when Graphviz ``dot`` is missing (the HTML says so)."""
+        from vcfgraph.errors import UsageError
+        from vcfgraph.render.api import pathway_svg  # facade
+
+        try:
+            return pathway_svg(self)
+        except UsageError:
+            return None
+
+    def _repr_html_(self) -> str:
+        """Title, version, size and diagram, for notebooks."""
+        from vcfgraph.render.notebook import pathway_html  # facade
+
+        return pathway_html(self)
 
 
 @dataclass(frozen=True)

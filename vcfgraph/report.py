@@ -11,6 +11,7 @@ from typing import Any
 from vcfgraph.conditions import format_value
 from vcfgraph.model import CATEGORY_NAMES, Case, Pathway
 from vcfgraph.route import Caution, RatedAction, Route
+from vcfgraph.schemas import SCHEMA_VERSION
 
 __all__ = ["route_to_dict", "route_text", "pathway_heading"]
 
@@ -49,6 +50,7 @@ def route_to_dict(route: Route, pathway: Pathway, problems: list[str] | None = N
     """
     terminal = pathway.node(route.terminal) if route.terminal else None
     out: dict[str, Any] = {
+        "schema_version": SCHEMA_VERSION,
         "case": route.case,
         "outcome": route.outcome,
         "terminal": route.terminal,

@@ -7,10 +7,11 @@ condition.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from vcfgraph.conditions import Value
-from vcfgraph.model import Downstream
+from vcfgraph.model import Downstream, Pathway
 
 __all__ = [
     "BranchCheck",
@@ -129,7 +130,11 @@ class NeededFact:
 
 @dataclass(frozen=True)
 class Route:
-    """The result of walking one case through a pathway."""
+    """The result of walking one case through a pathway.
+
+    ``pathway`` is the pathway it was traced on (set by :func:`vcfgraph.engine.trace`; it takes
+    no part in comparisons): :meth:`to_dict` and the notebook pictures read its labels.
+    """
 
     case: str
     outcome: str
@@ -142,6 +147,7 @@ class Route:
     downstream: tuple[Downstream, ...] = ()
     cautions: tuple[Caution, ...] = ()
     checks: tuple[CheckResult, ...] = ()
+    pathway: Pathway | None = field(default=None, compare=False, repr=False)
 
     @property
     def missing_facts(self) -> tuple[str, ...]:
@@ -188,3 +194,40 @@ class Route:
             return ()
         actions = [r.action for r in self.ratings] + [c.action for c in self.contraindicated]
         return tuple(f"{self.terminal}->{a}" for a in actions)
+
+    def _pathway(self) -> Pathway:
+        if self.pathway is None:
+            raise ValueError(f"route of case '{self.case}' does not know its pathway: "
+                             "make it with vcfgraph.trace(pathway, case)")
+        return self.pathway
+
+    def to_dict(self, problems: list[str] | None = None) -> dict[str, Any]:
+        """The route as plain data: exactly what ``vcfgraph trace --json`` prints for it.
+
+        Args:
+            problems: differences from the case's expectations
+                (:func:`vcfgraph.engine.check_expected`), to include as ``expected``.
+
+        Raises:
+            ValueError: the route was not made by :func:`vcfgraph.engine.trace`.
+        """
+        from vcfgraph.report import route_to_dict  # facade: report formats routes
+
+        return route_to_dict(self, self._pathway(), problems)
+
+    def _repr_svg_(self) -> str | None:
+        """The pathway with this route highlighted, for notebooks; None when ``dot`` is missing
+        (:meth:`_repr_html_` then says so)."""
+        from vcfgraph.render.api import pathway_svg  # facade: drawing needs the renderer
+        from vcfgraph.errors import UsageError
+
+        try:
+            return pathway_svg(self._pathway(), self)
+        except UsageError:
+            return None
+
+    def _repr_html_(self) -> str:
+        """The route's outcome and its picture (or why there is none), for notebooks."""
+        from vcfgraph.render.notebook import route_html  # facade
+
+        return route_html(self._pathway(), self)

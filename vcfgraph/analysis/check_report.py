@@ -6,18 +6,31 @@ formats, it evaluates nothing (the witness files' need_info lists come from the 
 
 from __future__ import annotations
 
+from pathlib import PurePath
 from typing import Any
+from urllib.parse import quote
 
+from vcfgraph.analysis.findings import CODES, Finding
 from vcfgraph.analysis.verify import CheckReport, PathResult
 from vcfgraph.analysis.witness import as_case, case_file_text, describe_example, expected_block, path_words
 from vcfgraph.model import Pathway
 
-__all__ = ["report_to_dict", "report_text", "witness_files"]
+__all__ = ["FORMATS", "report_to_dict", "report_text", "report_sarif", "report_github", "witness_files"]
+
+#: the formats of ``vcfgraph check --format``
+FORMATS = ("text", "json", "sarif", "github")
+
+#: finding severity -> SARIF result level / GitHub workflow command
+_SARIF_LEVEL = {"error": "error", "warning": "warning", "info": "note"}
+_GITHUB_COMMAND = {"error": "error", "warning": "warning", "info": "notice"}
 
 
 def report_to_dict(report: CheckReport) -> dict[str, Any]:
     """The report as plain data (the ``check --json`` format), in a stable key order."""
+    from vcfgraph.schemas import SCHEMA_VERSION
+
     return {
+        "schema_version": SCHEMA_VERSION,
         "file": report.file,
         "summary": {"errors": report.count("error"), "warnings": report.count("warning"), "infos": report.count("info")},
         "findings": [f.to_dict() for f in report.findings],
@@ -60,6 +73,90 @@ def report_text(report: CheckReport) -> str:
         f"Summary: {report.count('error')} error(s), {report.count('warning')} warning(s), {report.count('info')} info",
     ]
     return "\n".join(lines) + "\n"
+
+
+def _uri(file: str) -> str:
+    """A SARIF artifact URI: a relative path with forward slashes, or a file: URI when absolute."""
+    path = PurePath(file)
+    return path.as_uri() if path.is_absolute() else quote(path.as_posix())
+
+
+def _sarif_result(f: Finding, rule_index: dict[str, int]) -> dict[str, Any]:
+    physical: dict[str, Any] = {"artifactLocation": {"uri": _uri(f.loc.file)}}
+    if f.loc.line > 0:
+        physical["region"] = {"startLine": f.loc.line, **({"startColumn": f.loc.col} if f.loc.col > 0 else {})}
+    properties: dict[str, Any] = {"subject": f.subject}
+    if f.example is not None:
+        properties["exampleCase"] = dict(f.example)
+    if f.path:
+        properties["path"] = list(f.path)
+    return {
+        "ruleId": f.code,
+        "ruleIndex": rule_index[f.code],
+        "level": _SARIF_LEVEL[f.severity],
+        "message": {"text": f"[{f.subject}] {f.message}"},
+        "locations": [{"physicalLocation": physical}],
+        "partialFingerprints": {"vcfgraphFinding/v1": f"{f.code}:{f.subject}"},
+        "properties": properties,
+    }
+
+
+def report_sarif(report: CheckReport, tool_version: str) -> dict[str, Any]:
+    """The findings as a SARIF 2.1.0 log, so code hosts show them on the pathway's YAML lines.
+
+    Every finding code is a rule (its name, meaning and default level from
+    :data:`~vcfgraph.analysis.findings.CODES`); every finding is a result located at its
+    file, line and column, with the subject, example case and path as result properties.
+
+    Args:
+        report: what :func:`~vcfgraph.analysis.verify.verify` returned.
+        tool_version: the vcfgraph version to name as the tool's.
+    """
+    codes = sorted(CODES)
+    rule_index = {code: i for i, code in enumerate(codes)}
+    rules = [
+        {
+            "id": code,
+            "name": CODES[code][0],
+            "shortDescription": {"text": CODES[code][2]},
+            "defaultConfiguration": {"level": _SARIF_LEVEL[CODES[code][1]]},
+            "help": {"text": f"vcfgraph finding {code} ({CODES[code][0]}); every code is explained in docs/checks.md"},
+        }
+        for code in codes
+    ]
+    driver = {"name": "vcfgraph", "version": tool_version, "semanticVersion": tool_version, "rules": rules}
+    return {
+        "$schema": "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": driver},
+            "results": [_sarif_result(f, rule_index) for f in report.findings],
+            "columnKind": "unicodeCodePoints",
+        }],
+    }
+
+
+def _github_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _github_property(text: str) -> str:
+    return _github_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def report_github(report: CheckReport) -> str:
+    """The findings as GitHub Actions workflow commands (``::error file=F,line=L,col=C,title=T::M``),
+    one line each, which the Actions runner shows as annotations on the pathway's lines."""
+    lines = []
+    for f in report.findings:
+        props = [f"file={_github_property(f.loc.file)}"]
+        if f.loc.line > 0:
+            props.append(f"line={f.loc.line}")
+            if f.loc.col > 0:
+                props.append(f"col={f.loc.col}")
+        props.append(f"title={_github_property(f'{f.code} {f.name}')}")
+        lines.append(f"::{_GITHUB_COMMAND[f.severity]} {','.join(props)}::{_github_data(f'[{f.subject}] {f.message}')}")
+    return "".join(line + "\n" for line in lines)
 
 
 def _file_name(p: PathResult) -> str:

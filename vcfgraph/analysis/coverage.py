@@ -23,7 +23,7 @@ from vcfgraph.engine import check_expected, trace
 from vcfgraph.errors import Location, RouteError
 from vcfgraph.model import Case, Pathway
 
-__all__ = ["Coverage", "coverage", "coverage_to_dict", "coverage_text", "lcov_text", "percent"]
+__all__ = ["Coverage", "coverage", "coverage_to_dict", "coverage_text", "lcov_text", "cobertura_xml", "percent"]
 
 
 def percent(hit: int, total: int) -> float:
@@ -153,7 +153,10 @@ def coverage_to_dict(cov: Coverage, file: str) -> dict[str, Any]:
         o = cov.offers.get(item)
         return {"facts": dict(o.facts), "path": list(o.path)} if o else None
 
+    from vcfgraph.schemas import SCHEMA_VERSION
+
     return {
+        "schema_version": SCHEMA_VERSION,
         "file": file,
         "cases": len(cov.cases),
         "node_coverage": cov.pct("nodes"),
@@ -203,34 +206,100 @@ def coverage_text(cov: Coverage, file: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _line_hits(cov: Coverage) -> dict[int, int]:
+    """YAML line -> the most cases passing a node, answer or rating defined on it."""
+    lines: dict[int, int] = {}
+    for kind in ("nodes", "edges", "ratings"):
+        for item, hits in getattr(cov, kind).items():
+            loc = _loc(cov.pathway, item)
+            if loc and loc.line:
+                lines[loc.line] = max(lines.get(loc.line, 0), hits)
+    return lines
+
+
+def _branches(cov: Coverage) -> list[tuple[int, int, list[int | None]]]:
+    """(line, block, cases per answer or None when the question is not reached) per question."""
+    out = []
+    for block, node in enumerate(cov.pathway.of_kind("question")):
+        if not node.loc or not node.loc.line:
+            continue
+        reached = cov.nodes[node.id] > 0
+        taken: list[int | None] = [cov.edges[e.id] if reached else None for e in cov.pathway.out_edges(node.id)]
+        out.append((node.loc.line, block, taken))
+    return out
+
+
 def lcov_text(cov: Coverage, file: str) -> str:
     """LCOV tracefile: one ``DA`` line per YAML line defining a node, answer or rating (hits =
     number of cases passing it) and one ``BRDA`` branch per answer of each question.
 
     Args:
         cov: the coverage.
-        file: the pathway file name for ``SF:``.
+        file: the pathway file name for ``SF:`` (absolute, so that ``genhtml`` finds it from any
+            folder, or relative to the folder the consumer runs in).
     """
-    lines: dict[int, int] = {}
-    pathway = cov.pathway
-    for kind in ("nodes", "edges", "ratings"):
-        for item, hits in getattr(cov, kind).items():
-            loc = _loc(pathway, item)
-            if loc and loc.line:
-                lines[loc.line] = max(lines.get(loc.line, 0), hits)
+    lines = _line_hits(cov)
     out = ["TN:", f"SF:{file}"]
     branches = 0
     hit_branches = 0
-    for block, node in enumerate(pathway.of_kind("question")):
-        if not node.loc or not node.loc.line:
-            continue
-        reached = cov.nodes[node.id] > 0
-        for i, edge in enumerate(pathway.out_edges(node.id)):
-            taken = cov.edges[edge.id]
-            out.append(f"BRDA:{node.loc.line},{block},{i},{taken if reached else '-'}")
+    for line, block, taken in _branches(cov):
+        for i, hits in enumerate(taken):
+            out.append(f"BRDA:{line},{block},{i},{'-' if hits is None else hits}")
             branches += 1
-            hit_branches += taken > 0
+            hit_branches += bool(hits)
     out += [f"BRF:{branches}", f"BRH:{hit_branches}"]
     out += [f"DA:{line},{hits}" for line, hits in sorted(lines.items())]
     out += [f"LF:{len(lines)}", f"LH:{sum(1 for h in lines.values() if h)}", "end_of_record"]
     return "\n".join(out) + "\n"
+
+
+def _rate(hit: int, total: int) -> str:
+    return f"{hit / total:.4f}" if total else "1"
+
+
+def cobertura_xml(cov: Coverage, file: str, source: str | None = None, version: str = "") -> str:
+    """A Cobertura XML report of the same lines and branches as :func:`lcov_text`.
+
+    The pathway file is one class of one package; a question's line is a branch line whose
+    ``condition-coverage`` counts its answers taken. No timestamp (``timestamp="0"``), so the
+    same suite writes the same bytes.
+
+    Args:
+        cov: the coverage.
+        file: the pathway file: absolute, or relative to ``source``.
+        source: the folder ``file`` is relative to (``<sources>``), or None when it is absolute.
+        version: the producing tool's version, for the ``version`` attribute.
+    """
+    from xml.etree import ElementTree as ET
+
+    from vcfgraph.junit import xml_safe
+
+    file, source = xml_safe(file), None if source is None else xml_safe(source)
+    lines = _line_hits(cov)
+    branch_of = {line: taken for line, _block, taken in _branches(cov)}
+    b_valid = sum(len(t) for t in branch_of.values())
+    b_hit = sum(1 for t in branch_of.values() for h in t if h)
+    l_hit = sum(1 for h in lines.values() if h)
+    rates = {"line-rate": _rate(l_hit, len(lines)), "branch-rate": _rate(b_hit, b_valid)}
+    root = ET.Element("coverage", {**rates, "lines-covered": str(l_hit), "lines-valid": str(len(lines)),
+                                   "branches-covered": str(b_hit), "branches-valid": str(b_valid),
+                                   "complexity": "0", "version": version, "timestamp": "0"})
+    if source is not None:
+        ET.SubElement(ET.SubElement(root, "sources"), "source").text = source
+    package = ET.SubElement(ET.SubElement(root, "packages"), "package",
+                            {"name": cov.pathway.meta.id, **rates, "complexity": "0"})
+    klass = ET.SubElement(ET.SubElement(package, "classes"), "class",
+                          {"name": cov.pathway.meta.id, "filename": file, **rates, "complexity": "0"})
+    ET.SubElement(klass, "methods")
+    xml_lines = ET.SubElement(klass, "lines")
+    for number in sorted(set(lines) | set(branch_of)):
+        attrs = {"number": str(number), "hits": str(lines.get(number, 0)), "branch": "false"}
+        if number in branch_of:
+            taken = branch_of[number]
+            hit = sum(1 for h in taken if h)
+            pct = round(100 * hit / len(taken)) if taken else 100
+            attrs.update(branch="true", **{"condition-coverage": f"{pct}% ({hit}/{len(taken)})"})
+        ET.SubElement(xml_lines, "line", attrs)
+    ET.indent(root)
+    doctype = '<!DOCTYPE coverage SYSTEM "http://cobertura.sourceforge.net/xml/coverage-04.dtd">'
+    return '<?xml version="1.0" ?>\n' + doctype + "\n" + ET.tostring(root, encoding="unicode") + "\n"

@@ -240,7 +240,10 @@ def structural_changes(old: Pathway, new: Pathway) -> list[Structural]:
 
 def diff_to_dict(report: DiffReport, old_file: str, new_file: str) -> dict[str, Any]:
     """The ``diff --json`` format."""
+    from vcfgraph.schemas import SCHEMA_VERSION
+
     return {
+        "schema_version": SCHEMA_VERSION,
         "old": old_file,
         "new": new_file,
         "behavioural": [c.to_dict() for c in report.changes],

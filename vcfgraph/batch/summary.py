@@ -35,7 +35,10 @@ def _group_counts(tally: Tally, group: str) -> dict[str, int]:
 
 def summary_data(tally: Tally, pathway: Pathway, audit: str | None = None) -> dict[str, Any]:
     """The counts as JSON-ready data: rows, errors, outcomes, terminals, traffic and audit."""
+    from vcfgraph.schemas import SCHEMA_VERSION
+
     data: dict[str, Any] = {
+        "schema_version": SCHEMA_VERSION,
         "rows": tally.rows,
         "rows_with_error": tally.errors,
         "outcomes": {o: tally.outcomes.get(o, 0) for o in OUTCOME_ORDER},

@@ -13,15 +13,15 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
-from typing import Any, Sequence
+from typing import Any, NoReturn, Sequence
 
 from vcfgraph.cli import output
-from vcfgraph.errors import VcfgraphError
+from vcfgraph.errors import UsageError, VcfgraphError
 
-__all__ = ["main", "build_parser", "COMMANDS", "EXIT_CODES"]
+__all__ = ["main", "build_parser", "version_text", "COMMANDS", "EXIT_CODES"]
 
 #: command modules, in the order ``--help`` lists them
-COMMANDS = ("trace", "ask", "lookup", "check", "coverage", "diff", "render", "site", "batch")
+COMMANDS = ("trace", "ask", "lookup", "check", "coverage", "diff", "render", "site", "batch", "schema")
 
 EXIT_CODES = """\
 exit codes:
@@ -40,6 +40,42 @@ class _Parser(argparse.ArgumentParser):
         if message:
             output.write(message, err=file is not None and file is not sys.stdout)
 
+    def error(self, message: str) -> NoReturn:
+        """Usage, then ``prog: error: message`` on stderr, as argparse does, raised as a
+        :class:`UsageError` so that :func:`main` can also give it as JSON under ``--json``."""
+        output.write(self.format_usage(), err=True)
+        raise _ArgumentError(self.prog, message)
+
+
+class _ArgumentError(UsageError):
+    """A bad command line, as argparse words it; ``prog`` names the (sub)command."""
+
+    def __init__(self, prog: str, message: str) -> None:
+        super().__init__(message)
+        self.prog = prog
+
+
+def version_text() -> str:
+    """``vcfgraph X.Y.Z`` and the bundled pathway's id, version and review date."""
+    from vcfgraph import __version__
+    from vcfgraph.load import load_pathway
+
+    meta = load_pathway().meta
+    return (f"vcfgraph {__version__}\n"
+            f"bundled pathway: {meta.id} version {meta.version or 'not given'}, "
+            f"reviewed {meta.reviewed or 'not given'} ({meta.title})\n")
+
+
+class _VersionAction(argparse.Action):
+    """``--version``: print :func:`version_text` and stop with exit code 0."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str = argparse.SUPPRESS, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: Any, **kwargs: Any) -> None:
+        output.write(version_text())
+        parser.exit(0)
+
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every available command registered."""
@@ -51,6 +87,8 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EXIT_CODES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    parser.add_argument("--version", action=_VersionAction,
+                        help="print the package version and the bundled pathway's id, version and review date")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:
         try:
@@ -79,18 +117,37 @@ def main(argv: Sequence[str] | None = None) -> int:
     return output.finish(code)
 
 
+def _wants_json(args: argparse.Namespace) -> bool:
+    """The command was asked for JSON on stdout (``--json``, ``check --format json``)."""
+    return bool(getattr(args, "json", False)) or getattr(args, "format", None) == "json" and args.command == "check"
+
+
 def _run(argv: Sequence[str] | None) -> int:
     parser = build_parser()
+    words = list(sys.argv[1:] if argv is None else argv)
     try:
-        args = parser.parse_args(argv)
+        args = parser.parse_args(words)
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else 2
+    except _ArgumentError as exc:
+        if "--json" in words:
+            from vcfgraph.schemas import error_object
+
+            lines = words[:1] == ["trace"]
+            output.echo(output.to_json(error_object(exc, 2), indent=None if lines else 2))
+        output.error(f"{exc.prog}: error: {exc}")
+        return 2
     if not getattr(args, "func", None):
         parser.print_help(sys.stderr)
         return 2
     try:
         return int(args.func(args))
     except VcfgraphError as exc:
+        if _wants_json(args) and exc.exit_code == 2:
+            from vcfgraph.schemas import error_object
+
+            lines = args.command == "trace"  # trace --json prints JSON lines
+            output.echo(output.to_json(error_object(exc, exc.exit_code), indent=None if lines else 2))
         output.error(f"vcfgraph: error: {exc}")
         return exc.exit_code
     except KeyboardInterrupt:

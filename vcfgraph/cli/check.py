@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from vcfgraph.cli import output
-from vcfgraph.cli.common import add_command
+from vcfgraph.cli.common import add_command, add_graph_option
 from vcfgraph.errors import UsageError
 from vcfgraph.load import DEFAULT_GRAPH, load_pathway
 
@@ -24,9 +24,13 @@ def register(sub: Any) -> None:
         "missing fact stops the walk; and the safety properties declared in the file, proven or "
         "refuted with a minimal counterexample. Finding codes are listed in docs/checks.md.",
     )
-    p.add_argument("graph", nargs="?", metavar="GRAPH", default=None,
-                   help=f"pathway file (default: the bundled {DEFAULT_GRAPH.name})")
-    p.add_argument("--json", action="store_true", help="print the report as one JSON object")
+    p.add_argument("graph_file", nargs="?", metavar="GRAPH", default=None,
+                   help="pathway file, shorthand for --graph GRAPH")
+    add_graph_option(p)
+    p.add_argument("--format", choices=("text", "json", "sarif", "github"), default=None,
+                   help="text (default), json (one object), sarif (SARIF 2.1.0, for code scanning) or "
+                   "github (::error file=...,line=...:: workflow commands, shown as annotations)")
+    p.add_argument("--json", action="store_true", help="the same as --format json")
     p.add_argument("--witness-dir", metavar="DIR", default=None,
                    help="write one ready-to-run case file per path (with its expected outcome) into DIR")
     p.set_defaults(func=run)
@@ -48,15 +52,28 @@ def display_path(path: str | Path | None) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from vcfgraph.analysis.check_report import report_text, report_to_dict, witness_files
+    from vcfgraph import __version__
+    from vcfgraph.analysis.check_report import report_github, report_sarif, report_text, report_to_dict, witness_files
     from vcfgraph.analysis.verify import verify
 
+    if args.json and args.format not in (None, "json"):
+        raise UsageError(f"check: --json and --format {args.format} ask for two formats; give one")
+    fmt = "json" if args.json else args.format or "text"
+    if args.graph_file is not None:
+        if args.graph is not None and args.graph != args.graph_file:
+            raise UsageError(f"check: give the pathway once, as GRAPH or as --graph (got '{args.graph_file}' "
+                             f"and '{args.graph}')")
+        args.graph = args.graph_file
     pathway = load_pathway(args.graph)
     report = verify(pathway, display_path(args.graph))
     if args.witness_dir:
         _write(Path(args.witness_dir), witness_files(report, pathway))
-    if args.json:
+    if fmt == "json":
         output.echo(output.to_json(report_to_dict(report), indent=2))
+    elif fmt == "sarif":
+        output.echo(output.to_json(report_sarif(report, __version__), indent=2))
+    elif fmt == "github":
+        output.write(report_github(report))
     else:
         output.write(report_text(report))
     return report.exit_code

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,7 @@ from vcfgraph.cli.check import display_path
 from vcfgraph.cli.common import add_command, add_graph_option, load_graph
 from vcfgraph.cli.common import case_files as common_case_files
 from vcfgraph.errors import UsageError
-from vcfgraph.load import load_cases
+from vcfgraph.load import DEFAULT_GRAPH, load_cases
 from vcfgraph.model import Case, Pathway
 
 __all__ = ["register", "run", "case_files"]
@@ -29,6 +30,10 @@ def register(sub: Any) -> None:
     add_graph_option(p)
     p.add_argument("--json", action="store_true", help="print the coverage as one JSON object")
     p.add_argument("--lcov", metavar="FILE", help="also write an LCOV tracefile mapping hits to the pathway's lines")
+    p.add_argument("--cobertura", metavar="FILE", help="also write a Cobertura XML report of the same lines and branches")
+    p.add_argument("--path-base", metavar="DIR", default=None,
+                   help="in --lcov and --cobertura, name the pathway file relative to DIR (default: its "
+                   "absolute path, so genhtml and coverage services find it from any folder)")
     p.add_argument("--html", metavar="DIR", help="also write DIR/index.html: the pathway heat-mapped by cases per answer")
     p.add_argument("--fail-under", metavar="PCT", type=float, default=None,
                    help="exit 1 when node, answer, rating or check-state coverage is below PCT (0-100)")
@@ -44,23 +49,46 @@ def case_files(items: list[str]) -> list[Path]:
     return common_case_files(items, allow_empty_folder=False)
 
 
+def report_path(graph: str | None, path_base: str | None) -> tuple[str | None, str]:
+    """Where the coverage reports say the pathway file is: (base folder or None, file name).
+
+    Without a base the name is the file's absolute path; with one, the base's absolute path and
+    the file relative to it (with forward slashes; ``..`` where the file lies outside the base).
+
+    Raises:
+        UsageError: the base is not a folder.
+    """
+    file = (Path(graph) if graph is not None else DEFAULT_GRAPH).resolve()
+    if path_base is None:
+        return None, file.as_posix()
+    base = Path(path_base)
+    if not base.is_dir():
+        raise UsageError(f"--path-base {path_base}: " + ("is not a folder" if base.exists() else "no such folder"))
+    base = base.resolve()
+    return base.as_posix(), Path(os.path.relpath(file, base)).as_posix()
+
+
 def _cases(pathway: Pathway, items: list[str]) -> list[Case]:
     cases: list[Case] = []
     for path in case_files(items):
-        cases += load_cases(path, pathway)
+        cases += load_cases(pathway, path)
     return cases
 
 
 def run(args: argparse.Namespace) -> int:
-    from vcfgraph.analysis.coverage import coverage, coverage_text, coverage_to_dict, lcov_text
+    from vcfgraph import __version__
+    from vcfgraph.analysis.coverage import cobertura_xml, coverage, coverage_text, coverage_to_dict, lcov_text
 
     if args.fail_under is not None and not 0 <= args.fail_under <= 100:
         raise UsageError(f"--fail-under needs a percentage from 0 to 100, got {args.fail_under:g}")
     pathway = load_graph(args)
     name = display_path(args.graph)
     cov = coverage(pathway, _cases(pathway, args.cases))
+    source, report_name = report_path(args.graph, args.path_base)
     if args.lcov:
-        _write(Path(args.lcov), lcov_text(cov, name))
+        _write(Path(args.lcov), lcov_text(cov, report_name))
+    if args.cobertura:
+        _write(Path(args.cobertura), cobertura_xml(cov, report_name, source, f"vcfgraph {__version__}"))
     if args.html:
         _write(Path(args.html) / "index.html", _heatmap(cov, name))
     if args.json:

@@ -7,7 +7,8 @@ from typing import Any
 
 from vcfgraph.cli import output
 from vcfgraph.cli.check import display_path
-from vcfgraph.cli.common import add_command
+from vcfgraph.cli.common import add_command, add_graph_option
+from vcfgraph.errors import UsageError
 from vcfgraph.load import load_pathway
 
 __all__ = ["register", "run"]
@@ -23,7 +24,9 @@ def register(sub: Any) -> None:
         "Exits 0 when the versions do not differ, 1 when they do.",
     )
     p.add_argument("old", metavar="OLD", help="the earlier pathway file")
-    p.add_argument("new", metavar="NEW", help="the later pathway file")
+    p.add_argument("new", metavar="NEW", nargs="?", default=None,
+                   help="the later pathway file (default: --graph, else the bundled pathway)")
+    add_graph_option(p)
     p.add_argument("--json", action="store_true", help="print the differences as one JSON object")
     p.set_defaults(func=run)
 
@@ -31,6 +34,10 @@ def register(sub: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     from vcfgraph.analysis.diff import diff, diff_text, diff_to_dict
 
+    if args.new is not None and args.graph is not None and args.new != args.graph:
+        raise UsageError(f"diff: give the later pathway once, as NEW or as --graph (got '{args.new}' and '{args.graph}')")
+    if args.new is None:
+        args.new = args.graph
     old, new = load_pathway(args.old), load_pathway(args.new)
     names = display_path(args.old), display_path(args.new)
     report = diff(old, new)

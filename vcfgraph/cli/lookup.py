@@ -23,7 +23,7 @@ def register(sub: Any) -> None:
     )
     p.add_argument("query", nargs="+", metavar="QUERY", help="an id or words")
     add_graph_option(p)
-    p.add_argument("--json", action="store_true", help="print the hits as JSON")
+    p.add_argument("--json", action="store_true", help="print the hits as one JSON object (its 'hits' list, best first)")
     p.set_defaults(func=run)
 
 
@@ -32,7 +32,11 @@ def run(args: argparse.Namespace) -> int:
     query = " ".join(args.query)
     hits = lookup(pathway, query)
     if args.json:
-        output.echo(output.to_json([_hit_dict(h, pathway) for h in hits], indent=2))
+        from vcfgraph.schemas import SCHEMA_VERSION
+
+        data = {"schema_version": SCHEMA_VERSION, "pathway": pathway.meta.id, "query": query,
+                "hits": [_hit_dict(h, pathway) for h in hits]}
+        output.echo(output.to_json(data, indent=2))
     elif not hits:
         output.echo(f"Nothing in {pathway.meta.id} matches '{query}'.")
     else:

@@ -16,12 +16,12 @@ from vcfgraph.cli.common import add_command, add_graph_option, load_graph
 from vcfgraph.cli.files import MANIFEST, read_manifest, refuse_clashes, remove_files, write_files, write_manifest
 from vcfgraph.cli.render import collect_cases, site_files
 from vcfgraph.errors import UsageError
-from vcfgraph.load import DEFAULT_GRAPH
+from vcfgraph import bundled
 
 __all__ = ["register", "run", "DEFAULT_CASES", "DEFAULT_OUTPUT"]
 
-#: the case library next to the bundled pathway
-DEFAULT_CASES = DEFAULT_GRAPH.parent.parent / "cases"
+#: the case library that ships with the bundled pathway
+DEFAULT_CASES = bundled.cases_folder()
 DEFAULT_OUTPUT = "renders"
 
 
@@ -41,7 +41,8 @@ def register(sub: Any) -> None:
     p.add_argument("--output", "-o", metavar="DIR", default=DEFAULT_OUTPUT,
                    help=f"folder to write into (default: {DEFAULT_OUTPUT})")
     p.add_argument("--cases", nargs="+", metavar="PATH", default=None,
-                   help="case files or folders of them (default: the case library, cases/)")
+                   help="case files or folders of them (default: the bundled case library with the bundled "
+                   "pathway; with --graph, no cases: the pathway pages only)")
     p.set_defaults(func=run)
 
 
@@ -50,8 +51,11 @@ def run(args: argparse.Namespace) -> int:
     from vcfgraph.render.site import page_names
 
     pathway = load_graph(args)
-    paths = args.cases if args.cases is not None else [str(DEFAULT_CASES)]
-    entries, status = collect_cases(pathway, paths)
+    if args.cases is not None:
+        paths = args.cases
+    else:  # the bundled case library is written for the bundled pathway only
+        paths = [] if args.graph is not None else [str(DEFAULT_CASES)]
+    entries, status = collect_cases(pathway, paths) if paths else ([], 0)
     out = Path(args.output)
     if out.exists() and not out.is_dir():
         raise UsageError(f"{args.output}: is a file, not a folder")

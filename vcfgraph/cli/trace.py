@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 from typing import Any
 
 from vcfgraph.cli import output
 from vcfgraph.cli.common import add_command, add_graph_option, load_graph, parse_fact_options
 from vcfgraph.engine import check_expected, trace
 from vcfgraph.errors import CaseError, RouteError, UsageError
+from vcfgraph.junit import CaseResult, junit_xml
 from vcfgraph.load import load_cases
 from vcfgraph.model import Case
 from vcfgraph.report import route_text, route_to_dict
+from vcfgraph.schemas import SCHEMA_VERSION, error_object
 
 
 def register(sub: Any) -> None:
@@ -28,6 +31,9 @@ def register(sub: Any) -> None:
     p.add_argument("--fact", "-f", action="append", metavar="NAME=VALUE",
                    help="set or override a fact (repeatable); with no case file, trace these facts alone")
     p.add_argument("--json", action="store_true", help="print one JSON object per case, one per line")
+    p.add_argument("--junit", metavar="FILE", default=None,
+                   help="also write a JUnit XML report to FILE: one test case per case, failed when it "
+                   "misses its expected outcome, an error when it cannot be traced or read")
     p.set_defaults(func=run)
 
 
@@ -36,37 +42,48 @@ def run(args: argparse.Namespace) -> int:
     overrides = parse_fact_options(pathway, args.fact)
     if not args.cases and not args.fact:
         raise UsageError("give at least one case file, or facts with --fact name=value")
+    if args.junit and Path(args.junit).is_dir():
+        raise UsageError(f"--junit {args.junit}: is a folder, not a file")
     status = 0
+    results: list[CaseResult] = []
     batches: list[tuple[str, list[Case]]] = []
     if args.cases:
         for path in args.cases:
             try:
-                batches.append((path, load_cases(path, pathway)))
+                batches.append((path, load_cases(pathway, path)))
             except CaseError as exc:
+                if args.json:
+                    output.echo(output.to_json(error_object(exc, 2)))
                 output.error(f"vcfgraph: error: {exc}")
+                results.append(CaseResult(path, Path(path).stem, "error", "the case file is invalid", (str(exc),)))
                 status = 2
     else:
         facts = {f.name: None for f in pathway.facts}
         batches.append(("--fact", [Case("command-line", facts)]))
     first = True
-    for _path, cases in batches:
+    for path, cases in batches:
         for case in cases:
             if overrides:
                 case = case.with_facts(overrides)
-            status = max(status, _one(pathway, case, args.json, first))
+            result = _one(pathway, case, path, args.json, first)
+            status = max(status, {"passed": 0, "failed": 1}.get(result.status, 1))
+            results.append(result)
             first = False
+    if args.junit:
+        _write(Path(args.junit), junit_xml(results))
     return status
 
 
-def _one(pathway: Any, case: Case, as_json: bool, first: bool) -> int:
+def _one(pathway: Any, case: Case, path: str, as_json: bool, first: bool) -> CaseResult:
     try:
-        route = trace(pathway, case)
+        route = trace(pathway, case, validate=False)  # load_cases and --fact checked the facts
     except RouteError as exc:
         if as_json:
-            output.echo(output.to_json({"case": case.id, "error": str(exc), "node": exc.node, "edges": list(exc.edges)}))
+            output.echo(output.to_json({"schema_version": SCHEMA_VERSION, "case": case.id, "error": str(exc),
+                                        "node": exc.node, "edges": list(exc.edges)}))
         else:
             output.error(f"vcfgraph: error: case '{case.id}': {exc}")
-        return exc.exit_code
+        return CaseResult(path, case.id, "error", f"the pathway cannot decide the case at '{exc.node}'", (str(exc),))
     problems = check_expected(route, case) if case.expected else None
     if as_json:
         output.echo(output.to_json(route_to_dict(route, pathway, problems)))
@@ -74,4 +91,15 @@ def _one(pathway: Any, case: Case, as_json: bool, first: bool) -> int:
         if not first:
             output.echo("-" * 72)
         output.write(route_text(route, pathway, case, problems))
-    return 1 if problems else 0
+    where = f"{route.outcome} at {route.terminal}" if route.terminal else route.outcome
+    if problems:
+        return CaseResult(path, case.id, "failed", f"the route ({where}) misses the expected outcome", tuple(problems))
+    return CaseResult(path, case.id, "passed", outcome=where)
+
+
+def _write(path: Path, text: str) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot write the JUnit report ({exc.strerror or exc})") from None

@@ -9,14 +9,18 @@ Layers, each importing only the ones before it:
 - :mod:`~vcfgraph.render.route_view` the compact route-only view for slides;
 - :mod:`~vcfgraph.render.svg` the laid-out SVG annotated and restyled for a route, without a new layout;
 - :mod:`~vcfgraph.render.html` the one Jinja2 environment and the site's pages;
-- :mod:`~vcfgraph.render.heatmap` a pathway diagram shaded by a value per node and edge.
+- :mod:`~vcfgraph.render.heatmap` a pathway diagram shaded by a value per node and edge;
+- :mod:`~vcfgraph.render.api` :func:`pathway_svg`, the pathway (and a route on it) as one SVG
+  picture for library and notebook users: the one renderer that runs ``dot`` (through the
+  ``graphviz`` package).
 
 Renderers read the plain model (:class:`~vcfgraph.model.Pathway`, :class:`~vcfgraph.model.Route`)
 and never evaluate a condition. They return text; running ``dot`` and writing files is the
-command line's job (:mod:`vcfgraph.cli.graphviz_run`).
+command line's job (:mod:`vcfgraph.cli.graphviz_run`), except for :func:`pathway_svg`.
 """
 
 from vcfgraph.render.dot import pathway_dot, route_dot
 from vcfgraph.render.route_view import route_only_dot
+from vcfgraph.render.api import pathway_svg
 
-__all__ = ["pathway_dot", "route_dot", "route_only_dot"]
+__all__ = ["pathway_dot", "pathway_svg", "route_dot", "route_only_dot"]

@@ -1,0 +1,46 @@
+"""A pathway as a networkx graph, for analysis in a notebook or another tool.
+
+:func:`to_networkx` builds a :class:`networkx.MultiDiGraph`: one node per pathway node (questions,
+variants, hand-offs and actions) and one edge per answer and per rating, keyed by the answer's
+id or ``variant->action``. Conditions are kept as their words, never as code. The checker's
+own graphs are built in :mod:`vcfgraph.analysis.structure`; this module only exports.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from vcfgraph.conditions import describe
+from vcfgraph.model import Pathway
+
+__all__ = ["to_networkx"]
+
+
+def to_networkx(pathway: Pathway) -> Any:
+    """The pathway as a ``networkx.MultiDiGraph``.
+
+    Node attributes: ``kind``, ``label``. Answer edges (key: the answer's id): ``kind="answer"``,
+    ``label``, ``condition`` (its words, or ``otherwise``), ``confidence``. Rating edges (key:
+    ``variant->action``): ``kind="rating"``, ``category``, ``score``, ``radiation``,
+    ``confidence``. Graph attributes: ``id``, ``title``, ``version``, ``entry``.
+
+    Examples:
+        >>> from vcfgraph import load_pathway
+        >>> g = to_networkx(load_pathway())
+        >>> g.graph["entry"], g.nodes[g.graph["entry"]]["kind"]
+        ('q_high_energy_trauma', 'question')
+    """
+    import networkx as nx
+
+    g = nx.MultiDiGraph(id=pathway.meta.id, title=pathway.meta.title, version=pathway.meta.version,
+                        entry=pathway.entry)
+    for node in pathway.nodes:
+        g.add_node(node.id, kind=node.kind, label=node.label)
+    for edge in pathway.edges:
+        words = "otherwise" if edge.condition is None else describe(edge.condition)
+        g.add_edge(edge.source, edge.target, key=edge.id, kind="answer", label=edge.label, condition=words,
+                   confidence=edge.confidence)
+    for key, variant, rating in pathway.rating_edges():
+        g.add_edge(variant.id, rating.action, key=key, kind="rating", category=rating.category,
+                   score=rating.score, radiation=rating.radiation, confidence=rating.confidence)
+    return g
