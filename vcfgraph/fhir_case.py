@@ -138,7 +138,9 @@ def _answer(item: Mapping[str, Any], pathway: Pathway, fact: Fact, r: Reader, wh
     if not answers:
         return None
     if len(answers) > 1:
-        r.report(r.at(answers, 1), f"item '{link}' of {what} has {len(answers)} answers; a fact has one value")
+        second = answers[1]
+        loc = r.at(second, next(iter(second))) if isinstance(second, Mapping) and second else r.at(answers, 1)
+        r.report(loc, f"item '{link}' of {what} has {len(answers)} answers; a fact has one value")
         return None
     key = _VALUE_KEYS[fact.type]
     first = answers[0]
