@@ -11,7 +11,8 @@ PACKAGE = Path(__file__).resolve().parent.parent / "vcfgraph"
 ALLOWED = {
     "errors": set(),
     "conditions": {"errors"},
-    "model": {"errors", "conditions", "route"},
+    "model": {"errors", "conditions", "route", "graph_nx"},
+    "graph_nx": {"conditions", "model"},
     "route": {"conditions", "model"},
     "located": {"errors", "conditions"},
     "schema": {"errors", "conditions", "model", "located", "schema_nodes"},
