@@ -63,11 +63,11 @@ def walk(plan: dict[str, Any], qr: dict[str, Any]) -> tuple[str, str | None]:
         current = actions[target]
 
 
-def check_states(checks_plan: dict[str, Any], qr: dict[str, Any]) -> dict[str, str]:
-    """check action id -> satisfied / failed / not_established."""
+def check_states(checks_plan: dict[str, Any], qr: dict[str, Any], ids: set[str] | None = None) -> dict[str, str]:
+    """check action id -> satisfied / failed / not_established (of the checks in ``ids``, or all)."""
     words = {True: "satisfied", False: "failed", None: "not_established"}
     return {a["id"]: words[three_valued(a["condition"][0]["expression"]["expression"], qr)]
-            for a in checks_plan["action"]}
+            for a in checks_plan["action"] if ids is None or a["id"] in ids}
 
 
 def enabled_items(questionnaire: dict[str, Any], qr: dict[str, Any]) -> set[str]:
