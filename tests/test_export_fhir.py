@@ -209,3 +209,11 @@ def test_enabled_items_are_exactly_what_the_route_needs(path: Path | None) -> No
             continue
         read = {name for step in route.steps for name, _ in step.facts}
         assert read <= enabled, sorted(read - enabled)
+
+
+def test_tiny_bundle_matches_golden(tiny: Pathway, update_goldens: bool) -> None:
+    golden = Path(__file__).resolve().parent / "golden" / "tiny-bundle.json"
+    text = to_json(bundle(tiny, DEFAULT_BASE))
+    if update_goldens:
+        golden.write_text(text, encoding="utf-8")
+    assert text == golden.read_text(encoding="utf-8")

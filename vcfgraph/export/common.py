@@ -21,13 +21,15 @@ __all__ = [
     "computable_name",
     "citations",
     "to_json",
-    "status_of",
+    "STATUS",
 ]
 
 #: the canonical base of exported resources when none is given (``.invalid`` never resolves:
 #: a publisher gives its own with ``--base``)
 DEFAULT_BASE = "http://vcfgraph.invalid/fhir"
 FHIRPATH = "text/fhirpath"
+#: exported resources are drafts: the pathway is teaching material, not a published rule
+STATUS = "draft"
 _ID_CHARS = re.compile(r"[^A-Za-z0-9.\-]")
 
 
@@ -72,11 +74,6 @@ def citations(pathway: Pathway, keys: tuple[str, ...]) -> list[dict[str, Any]]:
             item["url"] = source.url
         out.append(item)
     return out
-
-
-def status_of(pathway: Pathway) -> str:
-    """Exported resources are drafts: the pathway is teaching material, not a published rule."""
-    return "draft"
 
 
 def to_json(resource: dict[str, Any]) -> str:

@@ -23,15 +23,15 @@ from typing import Any
 
 from vcfgraph.conditions import describe
 from vcfgraph.export import fhirpath
-from vcfgraph.export.common import (FHIRPATH, canonical, citations, computable_name, extension_url, fhir_id,
-                                    status_of)
+from vcfgraph.export.common import STATUS, FHIRPATH, canonical, citations, computable_name, extension_url, fhir_id
 from vcfgraph.export.reach import edge_expression
 from vcfgraph.model import CATEGORY_NAMES, Check, Downstream, Edge, Node, Pathway, Rating
 
 __all__ = ["plandefinition", "checks_plandefinition", "rated_action_id", "step_id"]
 
 PLAN_TYPE = "http://terminology.hl7.org/CodeSystem/plan-definition-type"
-_PRIORITY = {"urgent": "urgent", "routine": "routine", "emergency": "stat", "soon": "asap"}
+#: hand-off urgency -> FHIR request priority
+_PRIORITY = {"urgent": "urgent", "routine": "routine"}
 
 
 def rated_action_id(variant: str, action: str) -> str:
@@ -53,7 +53,7 @@ def _header(pathway: Pathway, base: str, suffix: str, kind: str, title: str, des
     out["name"] = computable_name(meta.id + (f"-{suffix}" if suffix else ""))
     out["title"] = title
     out["type"] = {"coding": [{"system": PLAN_TYPE, "code": kind}]}
-    out["status"] = status_of(pathway)
+    out["status"] = STATUS
     if meta.publisher:
         out["publisher"] = f"vcfgraph (after {meta.publisher})"
     out["description"] = description

@@ -23,7 +23,7 @@ from typing import Any
 
 from vcfgraph.conditions import AllOf, Condition, Test, facts_read
 from vcfgraph.export import fhirpath
-from vcfgraph.export.common import FHIRPATH, canonical, computable_name, fhir_id, status_of
+from vcfgraph.export.common import FHIRPATH, STATUS, canonical, computable_name, fhir_id
 from vcfgraph.export.reach import reach_expressions, variable_names
 from vcfgraph.model import Fact, Pathway
 
@@ -91,7 +91,7 @@ def questionnaire(pathway: Pathway, base: str) -> dict[str, Any]:
         out["version"] = meta.version
     out["name"] = computable_name(meta.id) + "Facts"
     out["title"] = f"{meta.title}: the facts of a case"
-    out["status"] = status_of(pathway)
+    out["status"] = STATUS
     out["subjectType"] = ["Patient"]
     if meta.publisher:
         out["publisher"] = f"vcfgraph (after {meta.publisher})"
