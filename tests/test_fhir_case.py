@@ -155,6 +155,7 @@ def test_ask_writes_a_response_that_traces_the_same(tmp_path: Path, monkeypatch:
     shown = capsys.readouterr().out
     data = json.loads(out.read_text())
     assert data["resourceType"] == "QuestionnaireResponse" and data["questionnaire"] == QUESTIONNAIRE
+    assert data["status"] == "in-progress"  # the walk ended with need_info
     absent = [i["linkId"] for i in data["item"] if "extension" in i["answer"][0]]
     assert absent and all(i["linkId"] for i in data["item"])
     assert main(["trace", str(out)]) in (0, 1)

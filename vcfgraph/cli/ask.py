@@ -54,12 +54,13 @@ def run(args: argparse.Namespace) -> int:
     route = interview(pathway, facts, ask)
     output.write("\n" + route_text(route, pathway))
     if args.fhir:
-        _write_response(pathway, facts, asked, args.fhir)
+        _write_response(pathway, facts, asked, args.fhir, "in-progress" if route.outcome == "need_info" else "completed")
     return 0
 
 
-def _write_response(pathway: Pathway, facts: dict[str, Any], asked: list[str], path: str) -> None:
-    """Write the answers as a QuestionnaireResponse; facts asked and left unknown say so."""
+def _write_response(pathway: Pathway, facts: dict[str, Any], asked: list[str], path: str, status: str) -> None:
+    """Write the answers as a QuestionnaireResponse (``in-progress`` while the walk needs more
+    facts); facts asked and left unknown say so."""
     from pathlib import Path
 
     from vcfgraph.cli.files import write_files
@@ -68,7 +69,7 @@ def _write_response(pathway: Pathway, facts: dict[str, Any], asked: list[str], p
 
     unknown = [name for name in asked if facts.get(name) is None]
     target = Path(path)
-    write_files(target.parent, {target.name: to_json(response(pathway, "interactive", facts, DEFAULT_BASE, unknown))})
+    write_files(target.parent, {target.name: to_json(response(pathway, "interactive", facts, DEFAULT_BASE, unknown, status))})
     output.echo(f"vcfgraph ask: answers written to {path} (a QuestionnaireResponse)")
 
 

@@ -19,7 +19,7 @@ __all__ = ["response"]
 
 
 def response(pathway: Pathway, case_id: str, facts: Mapping[str, Value], base: str,
-             asked_unknown: Iterable[str] = ()) -> dict[str, Any]:
+             asked_unknown: Iterable[str] = (), status: str = "completed") -> dict[str, Any]:
     """The QuestionnaireResponse (a JSON-ready dict) answering with ``facts``.
 
     Args:
@@ -28,6 +28,7 @@ def response(pathway: Pathway, case_id: str, facts: Mapping[str, Value], base: s
         facts: fact name -> value (None: not known).
         base: the canonical base url of the Questionnaire.
         asked_unknown: facts that were asked and answered "not known".
+        status: the response's status (``in-progress`` when the walk still needs facts).
     """
     marked = set(asked_unknown)
     items = []
@@ -46,7 +47,7 @@ def response(pathway: Pathway, case_id: str, facts: Mapping[str, Value], base: s
             answer = {"valueCoding": {"system": fhirpath.code_system(base, pathway, fact), "code": value}}
         items.append({"linkId": fact.name, "answer": [answer]})
     out: dict[str, Any] = {"resourceType": "QuestionnaireResponse", "id": fhir_id(case_id),
-                           "questionnaire": canonical(base, "Questionnaire", pathway), "status": "completed"}
+                           "questionnaire": canonical(base, "Questionnaire", pathway), "status": status}
     if items:
         out["item"] = items
     return out
