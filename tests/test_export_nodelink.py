@@ -1,4 +1,5 @@
-"""node-link JSON and Pathway.to_networkx(): json_graph rebuilds the same graph."""
+"""node-link JSON of vcfgraph.graph_nx.to_networkx (also ``Pathway.to_networkx()``): json_graph
+rebuilds the same graph."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from networkx.readwrite import json_graph
 
 from vcfgraph.cli import main
 from vcfgraph.export.nodelink import EDGES_KEY, node_link_text
+from vcfgraph.graph_nx import to_networkx
 from vcfgraph.load import load_pathway
 from vcfgraph.model import Pathway
 
@@ -20,7 +22,7 @@ DATA = Path(__file__).resolve().parent / "data"
                          ids=lambda p: p.name if p else "bundled")
 def test_node_link_round_trips(path: Path | None) -> None:
     pathway = load_pathway(path)
-    graph = pathway.to_networkx()
+    graph = to_networkx(pathway)
     rebuilt = json_graph.node_link_graph(json.loads(node_link_text(pathway)), edges=EDGES_KEY)
     assert rebuilt.is_directed() and rebuilt.is_multigraph()
     assert list(rebuilt.nodes(data=True)) == list(graph.nodes(data=True))
@@ -29,15 +31,15 @@ def test_node_link_round_trips(path: Path | None) -> None:
 
 
 def test_graph_holds_every_node_answer_and_rating(bundled: Pathway) -> None:
-    graph = bundled.to_networkx()
+    graph = to_networkx(bundled)
     assert list(graph.nodes) == [n.id for n in bundled.nodes]
     kinds = [k for _, _, k in graph.edges(data="kind")]
     assert kinds.count("answer") == len(bundled.edges)
     assert kinds.count("rating") == sum(len(n.ratings) for n in bundled.nodes)
     edge = bundled.edges[0]
     data = graph.edges[edge.source, edge.target, edge.id]
-    assert data["label"] == edge.label and data["otherwise"] is False
-    assert graph.nodes["V5_tx_asymptomatic_osteoporotic_vcf"]["number"] == 5
+    assert data["label"] == edge.label and data["kind"] == "answer"
+    assert graph.nodes["V5_tx_asymptomatic_osteoporotic_vcf"]["kind"] == "variant"
     assert graph.graph["entry"] == bundled.entry
 
 

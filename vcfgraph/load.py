@@ -21,7 +21,6 @@ from typing import Any, Mapping, Sequence
 
 from vcfgraph.conditions import Value, format_value
 from vcfgraph.errors import CaseError, Location, PathwayError, Problem, UsageError, did_you_mean
-from vcfgraph.fhir_case import case_from_response, is_response
 from vcfgraph.located import Reader
 from vcfgraph.model import OUTCOMES, Case, Expected, Fact, Pathway
 from vcfgraph.schema import build_pathway
@@ -145,8 +144,7 @@ def _store(cached: Path, pathway: Pathway) -> None:
 
 
 def load_cases(path: str | Path, pathway: Pathway) -> list[Case]:
-    """Read a case file: one case, a list under ``cases:`` or ``vignettes:``, or a FHIR
-    QuestionnaireResponse (:mod:`vcfgraph.fhir_case`).
+    """Read a case file: one case, or a list under ``cases:`` or ``vignettes:``.
 
     Raises:
         CaseError: a case is invalid (every problem of the file in one message).
@@ -163,7 +161,9 @@ def load_cases(path: str | Path, pathway: Pathway) -> list[Case]:
         r.mapping(data, r.at(data), "the case file", optional=(key, "description", "notes"))
         items = r.sequence(data[key], r.at(data, key), f"'{key}'")
         cases = [case_from_data(item, pathway, r, r.at(items, i), f"{Path(name).stem}-{i + 1}") for i, item in enumerate(items)]
-    elif is_response(data):
+    elif isinstance(data, Mapping) and data.get("resourceType") == "QuestionnaireResponse":
+        from vcfgraph.fhir_case import case_from_response  # a FHIR case (issue 11)
+
         cases = [case_from_response(data, pathway, r, Location(name, 1, 1), Path(name).stem)]
     else:
         cases = [case_from_data(data, pathway, r, Location(name, 1, 1), Path(name).stem)]

@@ -11,7 +11,7 @@ imported from here. Reading files is :mod:`vcfgraph.load`'s job, walking is
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Any, Iterator, Mapping
+from typing import Iterator, Mapping
 
 from vcfgraph.conditions import Condition, Value, format_value
 from vcfgraph.errors import Location
@@ -383,12 +383,6 @@ class Pathway:
 
     def source(self, key: str) -> Source | None:
         return next((s for s in self.sources if s.key == key), None)
-
-    def to_networkx(self) -> Any:
-        """The pathway as a :class:`networkx.MultiDiGraph` (see :func:`vcfgraph.graph_nx.to_networkx`)."""
-        from vcfgraph.graph_nx import to_networkx
-
-        return to_networkx(self)
 
     def rating_edges(self) -> Iterator[tuple[str, Node, Rating]]:
         """(edge id, variant, rating) for every rating; the id is ``variant->action``."""
