@@ -27,6 +27,10 @@ ALLOWED = {
     "lookup": {"errors", "conditions", "model"},
 }
 
+#: a FHIR QuestionnaireResponse read as a case, from the case loader
+ALLOWED["fhir_case"] = {"errors", "conditions", "model", "located"}
+ALLOWED["load"] = ALLOWED["load"] | {"fhir_case"}
+
 
 #: module -> higher modules its notebook conveniences (``Pathway.trace``, ``Route.to_dict``,
 #: ``_repr_svg_``...) hand over to, imported inside those methods only

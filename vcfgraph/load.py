@@ -173,6 +173,10 @@ def load_cases(pathway: Pathway | str | Path, path: str | Path | Pathway) -> lis
         r.mapping(data, r.at(data), "the case file", optional=(key, "description", "notes"))
         items = r.sequence(data[key], r.at(data, key), f"'{key}'")
         cases = [case_from_data(item, pathway, r, r.at(items, i), f"{Path(name).stem}-{i + 1}") for i, item in enumerate(items)]
+    elif isinstance(data, Mapping) and data.get("resourceType") == "QuestionnaireResponse":
+        from vcfgraph.fhir_case import case_from_response  # a FHIR case (issue 11)
+
+        cases = [case_from_response(data, pathway, r, Location(name, 1, 1), Path(name).stem)]
     else:
         cases = [case_from_data(data, pathway, r, Location(name, 1, 1), Path(name).stem)]
     if r.problems:

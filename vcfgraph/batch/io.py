@@ -247,10 +247,14 @@ def _csv_header(path: str) -> list[str]:
 
 
 def _json_block(block: bytes, first_line: int, path: str) -> Chunk:
-    """Parse whole lines of JSON: typed by pyarrow when it can, else one line at a time."""
+    """Parse whole lines of JSON: typed by pyarrow when it can, else one line at a time. Lines
+    that are FHIR QuestionnaireResponses become rows of their answers (:func:`_rows`)."""
     import pyarrow.json as pjson
 
+    responses = b'"QuestionnaireResponse"' in block
     try:
+        if responses:
+            raise pa.ArrowInvalid("read as QuestionnaireResponses")
         table = pjson.read_json(io.BytesIO(block), read_options=pjson.ReadOptions(block_size=len(block) + 1))
         table = table.combine_chunks()
         return Chunk({name: table.column(name).chunk(0) if table.column(name).num_chunks else
@@ -270,9 +274,22 @@ def _json_block(block: bytes, first_line: int, path: str) -> Chunk:
         if not isinstance(value, dict):
             errors.setdefault(len(rows), f"{path}:{number}: a JSON line must be an object of fact names and values")
             value = {}
+        if responses and value:
+            value, problem = _response_row(value)
+            if problem:
+                errors[len(rows)] = f"{path}:{number}: {problem}"
         rows.append(value)
     names = list(dict.fromkeys(k for row in rows for k in row))
     return Chunk({name: [row.get(name) for row in rows] for name in names}, len(rows), errors)
+
+
+def _response_row(value: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
+    """A QuestionnaireResponse line as a row: ``case_id`` (its id) and its answers."""
+    from vcfgraph.fhir_case import flat_answers
+
+    answers, problem = flat_answers(value)
+    case_id = value.get("id") if isinstance(value.get("id"), str) else None
+    return ({"case_id": case_id, **answers} if case_id is not None else answers), problem
 
 
 # ---------------------------------------------------------------------------------- output

@@ -30,6 +30,8 @@ def register(sub: Any) -> None:
     )
     add_graph_option(p)
     p.add_argument("--fact", "-f", action="append", metavar="NAME=VALUE", help="facts already known (repeatable)")
+    p.add_argument("--fhir", metavar="FILE", default=None,
+                   help="also write the answers as a FHIR QuestionnaireResponse to FILE (a case for trace and batch)")
     p.set_defaults(func=run)
 
 
@@ -43,9 +45,32 @@ def run(args: argparse.Namespace) -> int:
     pathway = load_graph(args)
     facts = {f.name: None for f in pathway.facts}
     facts.update(parse_fact_options(pathway, args.fact))
-    route = interview(pathway, facts, _prompt)
+    asked: list[str] = []
+
+    def ask(text: str) -> str | None:
+        asked.append(text.removesuffix("> "))
+        return _prompt(text)
+
+    route = interview(pathway, facts, ask)
     output.write("\n" + route_text(route, pathway))
+    if args.fhir:
+        _write_response(pathway, facts, asked, args.fhir, "in-progress" if route.outcome == "need_info" else "completed")
     return 0
+
+
+def _write_response(pathway: Pathway, facts: dict[str, Any], asked: list[str], path: str, status: str) -> None:
+    """Write the answers as a QuestionnaireResponse (``in-progress`` while the walk needs more
+    facts); facts asked and left unknown say so."""
+    from pathlib import Path
+
+    from vcfgraph.cli.files import write_files
+    from vcfgraph.export.common import DEFAULT_BASE, to_json
+    from vcfgraph.export.response import response
+
+    unknown = [name for name in asked if facts.get(name) is None]
+    target = Path(path)
+    write_files(target.parent, {target.name: to_json(response(pathway, "interactive", facts, DEFAULT_BASE, unknown, status))})
+    output.echo(f"vcfgraph ask: answers written to {path} (a QuestionnaireResponse)")
 
 
 def _decode_leniently() -> None:

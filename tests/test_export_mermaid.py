@@ -1,0 +1,109 @@
+"""The Mermaid flowchart: exact text for the tiny pathway, escaping of hostile labels, rendering
+by the real ``@mermaid-js/mermaid-cli`` (from npm, into .tools/ by ``make test``), and
+docs/pathway.md kept in step with the bundled pathway."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from vcfgraph.export.mermaid import label, mermaid, mermaid_ids
+from vcfgraph.load import load_pathway
+from vcfgraph.model import Pathway
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = Path(__file__).resolve().parent / "data"
+GOLDEN = Path(__file__).resolve().parent / "golden" / "tiny.mmd"
+PATHWAY_DOC = ROOT / "docs" / "pathway.md"
+MMDC = ROOT / ".tools" / "node_modules" / ".bin" / "mmdc"
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+def test_tiny_flowchart_matches_golden(tiny: Pathway, update_goldens: bool) -> None:
+    text = mermaid(tiny)
+    if update_goldens:
+        GOLDEN.write_text(text, encoding="utf-8")
+    assert text == GOLDEN.read_text(encoding="utf-8")
+
+
+def test_shapes_edges_and_usual_actions(bundled: Pathway) -> None:
+    text = mermaid(bundled)
+    ids = mermaid_ids(bundled)
+    lines = text.splitlines()
+    assert lines[0] == "flowchart TD"
+    for node in bundled.nodes:
+        if node.kind == "question":
+            assert any(line.startswith(f"  {ids[node.id]}{{\"") for line in lines), node.id
+        elif node.kind == "handoff":
+            assert any(line.startswith(f"  {ids[node.id]}[[\"") for line in lines), node.id
+        elif node.kind == "variant":
+            line = next(line for line in lines if line.startswith(f"  {ids[node.id]}[\""))
+            for rating in node.ratings:
+                shown = label(bundled.node(rating.action).label)[1:-1] in line
+                assert shown == (rating.category == "UA"), (node.id, rating.action)
+    arrows = [line for line in lines if " -->|" in line]
+    assert len(arrows) == len([e for e in bundled.edges if bundled.node(e.target).kind != "action"])
+    assert mermaid(bundled) == text  # deterministic
+
+
+def test_hostile_labels_are_escaped() -> None:
+    text = label('a "quote" <script>alert(1)</script> & #hash | pipe `tick` [x] {y};\nsecond')
+    assert text.startswith('"') and text.endswith('"')
+    parts = text[1:-1].split("<br/>")
+    assert len(parts) == 2
+    for part in parts:  # no markup character is left bare: each is an entity such as #60;
+        assert re.fullmatch(r'(?:[^"<>&|`\[\]{}#;]|#\d+;)*', part), part
+    assert "#60;script#62;" in parts[0] and "#34;quote#34;" in parts[0]
+    pathway = load_pathway(DATA / "render" / "specials.yaml")
+    for line in mermaid(pathway).splitlines()[1:]:
+        assert line.count('"') in (0, 2), line
+
+
+def test_ids_are_sanitised_and_unique(bundled: Pathway) -> None:
+    ids = mermaid_ids(bundled)
+    assert len(set(ids.values())) == len(ids)
+    assert all(re.fullmatch(r"n_[A-Za-z0-9_]+", v) for v in ids.values())
+
+
+def _mmdc() -> Path:
+    missing = [str(p) for p in (MMDC, CHROMIUM) if not p.exists()]
+    if missing and os.environ.get("CI"):
+        pytest.fail(f"{', '.join(missing)} missing in CI; `make test` installs mermaid-cli and chromium")
+    if missing:
+        pytest.skip(f"{', '.join(missing)} not installed (`make test` installs them)")
+    return MMDC
+
+
+@pytest.mark.parametrize("path", [None, DATA / "tiny.yaml", DATA / "render" / "specials.yaml"],
+                         ids=lambda p: p.name if p else "bundled")
+def test_mermaid_cli_renders_every_node(path: Path | None, tmp_path: Path) -> None:
+    mmdc = _mmdc()
+    pathway = load_pathway(path)
+    source = tmp_path / "pathway.mmd"
+    source.write_text(mermaid(pathway), encoding="utf-8")
+    config = tmp_path / "puppeteer.json"
+    config.write_text(json.dumps({"executablePath": str(CHROMIUM), "args": ["--no-sandbox"]}), encoding="utf-8")
+    env = {**os.environ, "PUPPETEER_EXECUTABLE_PATH": str(CHROMIUM), "PUPPETEER_SKIP_DOWNLOAD": "1"}
+    done = subprocess.run([str(mmdc), "-q", "-i", str(source), "-o", str(tmp_path / "pathway.svg"), "-p", str(config)],
+                          capture_output=True, text=True, env=env, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    svg = (tmp_path / "pathway.svg").read_text(encoding="utf-8")
+    assert "Syntax error" not in svg
+    drawn = set(re.findall(r'id="[^"]*flowchart-(n_[A-Za-z0-9_]+)-\d+"', svg))
+    wanted = {mid for node, mid in mermaid_ids(pathway).items() if pathway.node(node).kind != "action"}
+    assert drawn == wanted
+
+
+def test_pathway_doc_embeds_the_current_flowchart(bundled: Pathway, update_goldens: bool) -> None:
+    """docs/pathway.md: regenerate with ``pytest tests/test_export_mermaid.py --update-goldens``."""
+    from tests.pathway_doc import pathway_doc
+
+    text = pathway_doc(bundled)
+    if update_goldens:
+        PATHWAY_DOC.write_text(text, encoding="utf-8")
+    assert PATHWAY_DOC.read_text(encoding="utf-8") == text, "docs/pathway.md is stale: run pytest --update-goldens"

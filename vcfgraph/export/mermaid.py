@@ -1,0 +1,86 @@
+"""The pathway as a Mermaid flowchart: questions as diamonds, answers as labelled edges, variants
+with their usually-appropriate actions, hand-offs, and the triggers that re-enter the graph.
+
+Mermaid ids are ``n_`` and the node id with every character outside ``[A-Za-z0-9_]`` replaced
+(:func:`mermaid_id`; a clash gets the node's place in the file), so no id is a Mermaid keyword.
+Every label is quoted and every character that Mermaid or HTML could read as markup is written
+as a Mermaid entity (``#35;`` for ``#``), see :func:`label`. Nothing here runs mermaid-cli.
+"""
+
+from __future__ import annotations
+
+import re
+
+from vcfgraph.model import Node, Pathway
+
+__all__ = ["mermaid", "mermaid_id", "mermaid_ids", "label"]
+
+_UNSAFE_ID = re.compile(r"[^A-Za-z0-9_]")
+_PLAIN = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 ,.:?!'()/+=_%-")
+#: node kind -> (opening, closing) of its Mermaid shape
+SHAPES = {"question": ("{", "}"), "variant": ("[", "]"), "handoff": ("[[", "]]"), "action": ("(", ")")}
+CLASSES = {
+    "question": "fill:#fff8e1,stroke:#8d6e00",
+    "variant": "fill:#e8f5e9,stroke:#1b5e20",
+    "handoff": "fill:#fce4ec,stroke:#880e4f",
+}
+
+
+def mermaid_id(node_id: str) -> str:
+    """The Mermaid id of a node id (before clashes are settled)."""
+    return "n_" + _UNSAFE_ID.sub("_", node_id)
+
+
+def mermaid_ids(pathway: Pathway) -> dict[str, str]:
+    """node id -> its Mermaid id, unique."""
+    out: dict[str, str] = {}
+    taken: set[str] = set()
+    for number, node in enumerate(pathway.nodes, 1):
+        name = mermaid_id(node.id)
+        if name in taken:
+            name = f"{name}_{number}"
+        taken.add(name)
+        out[node.id] = name
+    return out
+
+
+def label(text: str) -> str:
+    """A quoted Mermaid label: letters, digits and plain punctuation as they are, line breaks as
+    ``<br/>``, every other character as a numeric entity (``#34;``), so no text becomes markup."""
+    lines = text.splitlines() or [""]
+    parts = ["".join(ch if ch in _PLAIN or (ch.isalpha() and ord(ch) > 127) else f"#{ord(ch)};" for ch in line)
+             for line in lines]
+    return '"' + "<br/>".join(parts) + '"'
+
+
+def _node_text(pathway: Pathway, node: Node) -> str:
+    if node.kind == "variant":
+        usual = [pathway.node(r.action).label for r in node.ratings if r.category == "UA"]
+        lines = [node.label] + ([f"Usually appropriate: {a}" for a in usual] or ["Usually appropriate: none"])
+        return "\n".join(lines)
+    if node.kind == "handoff":
+        return f"Hand-off: {node.label}" + (f"\n({node.urgency})" if node.urgency else "")
+    return node.label
+
+
+def mermaid(pathway: Pathway) -> str:
+    """The Mermaid flowchart text (top to bottom), one line per node and edge, in file order."""
+    ids = mermaid_ids(pathway)
+    lines = ["flowchart TD"]
+    drawn = [n for n in pathway.nodes if n.kind != "action"]
+    for node in drawn:
+        opening, closing = SHAPES[node.kind]
+        lines.append(f"  {ids[node.id]}{opening}{label(_node_text(pathway, node))}{closing}")
+    for edge in pathway.edges:
+        if edge.target in ids and pathway.node(edge.target).kind != "action":
+            lines.append(f"  {ids[edge.source]} -->|{label(edge.label)}| {ids[edge.target]}")
+    for node in drawn:
+        for step in node.downstream:
+            if step.target and step.target in ids:
+                lines.append(f"  {ids[node.id]} -.->|{label('re-enter: ' + step.label)}| {ids[step.target]}")
+    for kind, style in CLASSES.items():
+        members = [ids[n.id] for n in drawn if n.kind == kind]
+        if members:
+            lines.append(f"  classDef {kind} {style}")
+            lines.append(f"  class {','.join(members)} {kind}")
+    return "\n".join(lines) + "\n"
