@@ -145,6 +145,15 @@ def test_schema_and_sarif_from_the_installed_package(installed):
     assert done.returncode == 0 and json.loads(done.stdout)["version"] == "2.1.0"
 
 
+def test_export_from_the_installed_package_matches_the_checkout(installed):
+    for target in ("bundle", "mermaid", "node-link"):
+        done = _run(installed, "export", "--to", target, "-o", f"export.{target}")
+        assert done.returncode == 0, done.stderr
+        here = subprocess.run([sys.executable, "-m", "vcfgraph", "export", "--to", target], cwd=ROOT,
+                              capture_output=True, text=True, check=True)
+        assert (installed[1] / f"export.{target}").read_text() == here.stdout, target
+
+
 # ------------------------------------------------------------------ the same promises, in-process
 
 
