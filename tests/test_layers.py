@@ -16,7 +16,7 @@ ALLOWED = {
     "located": {"errors", "conditions"},
     "schema": {"errors", "conditions", "model", "located", "schema_nodes"},
     "schema_nodes": {"errors", "conditions", "model", "located"},
-    "load": {"errors", "conditions", "model", "located", "schema"},
+    "load": {"errors", "conditions", "model", "located", "schema", "read"},
     "engine": {"errors", "conditions", "model", "route"},
     "report": {"errors", "conditions", "model", "route"},
     "lookup": {"errors", "conditions", "model"},
@@ -38,6 +38,13 @@ def test_core_modules_import_only_lower_layers():
     for name, allowed in ALLOWED.items():
         got = imports_of(PACKAGE / f"{name}.py")
         assert got <= allowed, f"{name} imports {sorted(got - allowed)}"
+
+
+def test_the_reading_layer_calls_only_down():
+    """vcfgraph/read/ turns files into located trees; it never imports the readers above it."""
+    for path in (PACKAGE / "read").rglob("*.py"):
+        got = imports_of(path)
+        assert got <= {"errors", "read"}, f"{path.name} imports {sorted(got - {'errors', 'read'})}"
 
 
 def test_renderers_read_only_the_plain_model():

@@ -161,17 +161,153 @@ def test_parse_fact_value_rejects_with_allowed_values(tiny):
 # ------------------------------------------------------------------------------------ cache
 
 
-def test_a_checked_pathway_is_cached_and_a_damaged_entry_is_only_a_miss(tmp_path, monkeypatch):
+def _entries(folder: Path) -> list[Path]:
+    return sorted(folder.glob("tree-*.json"))
+
+
+def test_a_read_tree_is_cached_and_a_damaged_entry_is_only_a_miss(tmp_path, monkeypatch):
     monkeypatch.setenv("VCFGRAPH_CACHE", str(tmp_path / "cache"))
     source = tmp_path / "tiny.yaml"
     source.write_text((DATA / "tiny.yaml").read_text())
     first = load_pathway(source)
-    (entry,) = (tmp_path / "cache").iterdir()
+    (entry,) = _entries(tmp_path / "cache")
+    assert entry.read_bytes().startswith(b"vcfgraph-tree-1\n")
     assert load_pathway(source) == first
-    entry.write_bytes(b"not a pickle")
+    entry.write_bytes(b"not a cache entry")
     assert load_pathway(source) == first
     source.write_text(source.read_text().replace("title: Tiny test pathway", "title: Changed"))
     assert load_pathway(source).meta.title == "Changed"
+
+
+def test_the_cache_key_is_private_to_its_user(tmp_path, monkeypatch):
+    monkeypatch.setenv("VCFGRAPH_CACHE", str(tmp_path / "cache"))
+    load_pathway(DATA / "tiny.yaml")
+    key = tmp_path / "cache" / "key"
+    assert key.stat().st_mode & 0o777 == 0o600 and len(key.read_bytes()) == 32
+    key.chmod(0o644)  # a key others can read could sign planted entries: the cache is not used
+    for entry in _entries(tmp_path / "cache"):
+        entry.unlink()
+    load_pathway(DATA / "tiny.yaml")
+    assert _entries(tmp_path / "cache") == []
+
+
+def test_a_planted_pickle_cannot_run_code(tmp_path, monkeypatch):
+    import os
+    import pickle
+
+    monkeypatch.setenv("VCFGRAPH_CACHE", str(tmp_path / "cache"))
+    marker = tmp_path / "owned"
+
+    class Bomb:
+        def __reduce__(self):
+            return (os.system, (f"touch {marker}",))
+
+    source = tmp_path / "tiny.yaml"
+    source.write_text((DATA / "tiny.yaml").read_text())
+    expected = load_pathway(source, cache=False)
+    (tmp_path / "cache").mkdir()
+    bomb = pickle.dumps(Bomb())
+    for name in ["tree-" + "0" * 40 + ".json", "pathway-" + "0" * 32 + ".pickle"]:
+        (tmp_path / "cache" / name).write_bytes(bomb)
+    assert load_pathway(source) == expected
+    for path in _entries(tmp_path / "cache"):
+        path.write_bytes(bomb)  # under the real key, too
+    assert load_pathway(source) == expected
+    assert not marker.exists()
+
+
+def test_a_forged_entry_cannot_change_an_answer(tmp_path, monkeypatch):
+    """An entry that holds another pathway's tree, filed under this file's key, is refused
+    unless it is signed with this user's secret key."""
+    import hashlib
+    import hmac
+
+    monkeypatch.setenv("VCFGRAPH_CACHE", str(tmp_path / "cache"))
+    good, other = tmp_path / "good.yaml", tmp_path / "other.yaml"
+    good.write_text((DATA / "tiny.yaml").read_text())
+    other.write_text(good.read_text().replace("title: Tiny test pathway", "title: Forged"))
+    load_pathway(other)
+    (other_entry,) = _entries(tmp_path / "cache")
+    expected = load_pathway(good)
+    good_entry = next(p for p in _entries(tmp_path / "cache") if p != other_entry)
+    magic, _, payload = other_entry.read_bytes().split(b"\n", 2)
+    for key in (b"\0" * 32, b"guessed"):  # signed with a key that is not the user's
+        forged = hmac.new(key, payload, hashlib.sha256).hexdigest().encode()
+        good_entry.write_bytes(magic + b"\n" + forged + b"\n" + payload)
+        assert load_pathway(good).meta.title == expected.meta.title == "Tiny test pathway"
+    good_entry.write_bytes(other_entry.read_bytes())  # a real signature, but for other bytes
+    assert load_pathway(good).meta.title == "Tiny test pathway"
+
+
+def test_the_cache_stays_bounded(tmp_path, monkeypatch):
+    from vcfgraph.read import cache
+
+    monkeypatch.setenv("VCFGRAPH_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr(cache, "MAX_ENTRIES", 3)
+    text = (DATA / "tiny.yaml").read_text()
+    for i in range(6):
+        path = tmp_path / f"p{i}.yaml"
+        path.write_text(text.replace("title: Tiny test pathway", f"title: Pathway {i}"))
+        load_pathway(path)
+    assert len(_entries(tmp_path / "cache")) == 3
+    assert load_pathway(tmp_path / "p5.yaml").meta.title == "Pathway 5"
+
+
+def test_a_pipe_is_read_once(tmp_path):
+    """``--graph /dev/stdin`` and ``<(git show ...)``: the bytes are read once and parsed."""
+    import subprocess
+    import sys
+
+    code = "from vcfgraph.load import load_pathway; print(load_pathway('/dev/stdin').meta.title)"
+    with open(DATA / "tiny.yaml", "rb") as stdin:
+        done = subprocess.run([sys.executable, "-c", code], stdin=stdin, capture_output=True, text=True, timeout=60)
+    assert (done.returncode, done.stdout, done.stderr) == (0, "Tiny test pathway\n", "")
+
+
+def test_a_file_flipped_while_it_is_read_never_passes_broken(tmp_path, monkeypatch):
+    """An editor's atomic save during ``check``, 100 times: the cache never files the pathway of
+    one version under the bytes of the other, so the broken version never loads."""
+    import os
+    import threading
+
+    monkeypatch.setenv("VCFGRAPH_CACHE", str(tmp_path / "cache"))
+    good_text = (DATA / "tiny.yaml").read_text()
+    bad_text = good_text.replace("to: V_sore, otherwise: true", "to: V_nowhere, otherwise: true")
+    assert bad_text != good_text
+    live = tmp_path / "live.yaml"
+    live.write_text(good_text)
+    stop = threading.Event()
+
+    def flip() -> None:
+        n = 0
+        while not stop.is_set():
+            n += 1
+            tmp = tmp_path / f".flip{n % 2}"
+            tmp.write_text(bad_text if n % 2 else good_text)
+            os.replace(tmp, live)
+
+    flipper = threading.Thread(target=flip)
+    flipper.start()
+    outcomes = set()
+    try:
+        for _ in range(100):
+            try:
+                outcomes.add(load_pathway(live).edges[-1].target)
+            except PathwayError as exc:
+                assert "unknown node 'V_nowhere'" in str(exc)
+                outcomes.add("refused")
+    finally:
+        stop.set()
+        flipper.join()
+    assert outcomes <= {"V_sore", "refused"}
+    for text, answer in ((bad_text, None), (good_text, "V_sore")):
+        copy = tmp_path / "copy.yaml"
+        copy.write_text(text)
+        if answer is None:
+            with pytest.raises(PathwayError, match="V_nowhere"):
+                load_pathway(copy)
+        else:
+            assert load_pathway(copy).edges[-1].target == answer
 
 
 def test_the_cache_can_be_turned_off(tmp_path, monkeypatch):
@@ -181,9 +317,11 @@ def test_the_cache_can_be_turned_off(tmp_path, monkeypatch):
     assert list(tmp_path.iterdir()) == []
 
 
-def test_errors_are_never_cached(tmp_path, monkeypatch):
+def test_a_cached_tree_of_a_broken_file_is_still_refused(tmp_path, monkeypatch):
     monkeypatch.setenv("VCFGRAPH_CACHE", str(tmp_path / "cache"))
+    messages = set()
     for _ in range(2):
-        with pytest.raises(PathwayError):
+        with pytest.raises(PathwayError) as caught:
             load_pathway(DATA / "invalid" / "dangling-target.yaml")
-    assert not (tmp_path / "cache").exists()
+        messages.add(str(caught.value))
+    assert len(messages) == 1 and len(_entries(tmp_path / "cache")) == 1

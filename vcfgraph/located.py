@@ -17,7 +17,7 @@ from vcfgraph.errors import Location, Problem, did_you_mean, suggest
 
 __all__ = ["Reader", "IDENTIFIER"]
 
-IDENTIFIER = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+IDENTIFIER = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
 
 
 def _pos(pair: Any) -> tuple[int, int]:
@@ -114,7 +114,9 @@ class Reader:
         if isinstance(value, str):
             return value.strip()
         if isinstance(value, (int, float)) and not isinstance(value, bool) and key in ("version", "revision"):
-            return str(value)
+            self.report(self.at(data, key), f"'{key}' of {what} must be text, got {_kind(value)}; quote it "
+                                            f"(\"1.10\") so that it is read as written, not as a number")
+            return default
         self.report(self.at(data, key), f"'{key}' of {what} must be text, got {_kind(value)}")
         return default
 
@@ -184,9 +186,14 @@ def _kind(value: Any) -> str:
     if isinstance(value, (list, tuple)):
         return "a list"
     if isinstance(value, (int, float)):
-        return f"a number ({value})"
-    return f"'{value}'"
+        return f"a number ({_short(str(value))})"
+    return f"'{_short(str(value))}'"
 
 
 def _show(value: Any) -> str:
-    return f"'{value}'" if isinstance(value, str) else format_value(value)
+    return f"'{_short(value)}'" if isinstance(value, str) else _short(format_value(value))
+
+
+def _short(text: str, limit: int = 60) -> str:
+    """Never an unbounded value in a message: long text is cut."""
+    return text if len(text) <= limit else text[:limit] + "..."

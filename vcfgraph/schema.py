@@ -9,6 +9,7 @@ the format for authors.
 
 from __future__ import annotations
 
+import re
 from typing import Any, Mapping, Sequence
 
 from vcfgraph import conditions as cond_mod
@@ -32,8 +33,16 @@ from vcfgraph.model import (
     Source,
 )
 
-__all__ = ["build_pathway"]
+__all__ = ["build_pathway", "MAX_CONDITION_PARTS", "MAX_CONDITION_DEPTH"]
 
+#: most parts (mappings, lists and values) in one condition
+MAX_CONDITION_PARTS = 2000
+#: deepest nesting of one condition, in mappings and lists
+MAX_CONDITION_DEPTH = 32
+#: the schemes a source address may have; anything else (javascript:, data:, file:) is refused
+_URL_SCHEMES = ("http", "https")
+_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.\-]*):")
+_URL_BAD = re.compile(r"[\s\x00-\x1f\x7f-\x9f]")
 
 
 def build_pathway(data: Any, file: str) -> Pathway:
@@ -132,9 +141,25 @@ class _Builder(NodeSection):
                 out.append(Source(str(key), value.strip()))
             else:
                 s = r.mapping(value, r.at(m, key), what, required=("title",), optional=("url",)) or {}
-                out.append(Source(str(key), r.text(s, "title", what), r.text(s, "url", what)))
+                out.append(Source(str(key), r.text(s, "title", what), self._url(s, what)))
             self.source_keys.add(str(key))
         return tuple(out)
+
+    def _url(self, s: Mapping[str, Any], what: str) -> str:
+        """A source address: http:, https: or relative; a link on the pages, so never script."""
+        r = self.r
+        url = r.text(s, "url", what)
+        if not url:
+            return url
+        if _URL_BAD.search(url):
+            r.report(r.at(s, "url"), f"'url' of {what} holds a space or a control character; write it as %20 (or remove it)")
+            return ""
+        scheme = _SCHEME.match(url)
+        if scheme and scheme.group(1).lower() not in _URL_SCHEMES:
+            shown = scheme.group(1)[:20] + ("..." if len(scheme.group(1)) > 20 else "")
+            r.report(r.at(s, "url"), f"'url' of {what} must be an http:, https: or relative address, got a '{shown}:' address")
+            return ""
+        return url
 
     def _facts(self, raw: Any) -> None:
         r = self.r
@@ -223,6 +248,10 @@ class _Builder(NodeSection):
         """Parse a condition and check it against the declared facts; problems are reported."""
         r = self.r
         raw = container[key]
+        too_big = _condition_size(raw)
+        if too_big:
+            r.report(r.at(container, key), f"the condition {too_big}; split it up (in {what})")
+            return cond_mod.Test("", "is_known", True)
         cond, errors = cond_mod.parse(raw)
         for e in errors:
             r.report(r.at_path(raw, e.path) if e.path else r.at(container, key), f"{e.message} (in {what})")
@@ -400,10 +429,10 @@ class _Builder(NodeSection):
     def _check_targets(self) -> list[tuple[str, tuple[str, ...], Location]]:
         """Every action and variant id a check or contraindication names, with its place."""
         out: list[tuple[str, tuple[str, ...], Location]] = []
-        for c in self.root.get("contraindications") or ():
+        for c in _items(self.root.get("contraindications")):
             if isinstance(c, Mapping) and isinstance(c.get("action"), str):
                 out.append((c["action"], ("action",), self.r.at(c, "action")))
-        for c in self.root.get("checks") or ():
+        for c in _items(self.root.get("checks")):
             if not isinstance(c, Mapping):
                 continue
             for key, kinds in (("actions", ("action",)), ("variants", ("variant",))):
@@ -416,7 +445,7 @@ class _Builder(NodeSection):
 
     def _property_targets(self) -> list[tuple[str, tuple[str, ...], Location]]:
         out = []
-        for p in self.root.get("properties") or ():
+        for p in _items(self.root.get("properties")):
             e = p.get("expect") if isinstance(p, Mapping) else None
             if not isinstance(e, Mapping):
                 continue
@@ -429,3 +458,26 @@ class _Builder(NodeSection):
                     if isinstance(t, str):
                         out.append((t, kinds, self.r.at(targets, i)))
         return out
+
+
+def _items(raw: Any) -> Sequence[Any]:
+    """The items of a section that should be a list (anything else is reported elsewhere)."""
+    return raw if isinstance(raw, Sequence) and not isinstance(raw, str) else ()
+
+
+def _condition_size(raw: Any) -> str:
+    """Why a raw condition is too large to read, or an empty string (counted with a loop)."""
+    todo = [(raw, 1)]
+    parts = 0
+    while todo:
+        node, depth = todo.pop()
+        parts += 1
+        if parts > MAX_CONDITION_PARTS:
+            return f"has more than {MAX_CONDITION_PARTS} parts, the most vcfgraph reads in one condition"
+        if depth > MAX_CONDITION_DEPTH:
+            return f"nests deeper than {MAX_CONDITION_DEPTH} levels, the most vcfgraph reads in one condition"
+        if isinstance(node, Mapping):
+            todo.extend((v, depth + 1) for v in node.values())
+        elif isinstance(node, Sequence) and not isinstance(node, str):
+            todo.extend((v, depth + 1) for v in node)
+    return ""
