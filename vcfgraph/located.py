@@ -195,5 +195,7 @@ def _show(value: Any) -> str:
 
 
 def _short(text: str, limit: int = 60) -> str:
-    """Never an unbounded value in a message: long text is cut."""
-    return text if len(text) <= limit else text[:limit] + "..."
+    """Never an unbounded value in a message: long text is cut, and invisible characters (a
+    newline too) are shown as escapes."""
+    cut = "".join(c if c.isprintable() else (f"\\x{ord(c):02x}" if ord(c) < 0x100 else f"\\u{ord(c):04x}") for c in text[:limit])
+    return cut if len(text) <= limit else cut + "..."

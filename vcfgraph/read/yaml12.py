@@ -120,8 +120,8 @@ def _date(value: str, mark: Any) -> datetime.date:
 def _text(value: str, mark: Any) -> str:
     bad = _CONTROL.search(value)
     if bad:
-        raise _Stop(mark, f"text '{excerpt(value)}' holds the control character U+{ord(bad.group()):04X}; "
-                          "labels and texts must be plain text (write the character out, or remove it)")
+        raise _Stop(mark, f"text '{excerpt(value)}' holds the invisible control character U+{ord(bad.group()):04X}; "
+                          "labels and texts must be plain text, so remove it")
     return value
 
 
@@ -142,13 +142,17 @@ def _tagged(tag: str, value: str, mark: Any) -> Any:
         if fits(read):
             return float(read) if kind == "float" else read
         raise _Stop(mark, f"'{excerpt(value)}' does not fit its tag !!{kind}; remove the tag or fix the value")
-    raise _Stop(mark, f"unknown tag '{excerpt(tag)}' on a scalar; vcfgraph reads plain YAML data (text, numbers, true/false, null, lists and mappings)")
+    raise _Stop(mark, f"unknown tag '{_tag_name(tag)}' on a scalar; vcfgraph reads plain YAML data (text, numbers, true/false, null, lists and mappings)")
+
+
+def _tag_name(tag: str) -> str:
+    return excerpt("!!" + tag[len(_CORE):] if tag.startswith(_CORE) else tag)
 
 
 def _collection_tag(tag: str | None, kind: str, mark: Any) -> None:
     if tag in (None, "!", _CORE + kind):
         return
-    raise _Stop(mark, f"unknown tag '{excerpt(tag or '')}' on a {'mapping' if kind == 'map' else 'list'}; "
+    raise _Stop(mark, f"unknown tag '{_tag_name(tag or '')}' on a {'mapping' if kind == 'map' else 'list'}; "
                       "vcfgraph reads plain YAML data (text, numbers, true/false, null, lists and mappings)")
 
 
