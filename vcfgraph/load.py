@@ -12,7 +12,8 @@ fact and its allowed values.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from vcfgraph.conditions import Value, format_value
 from vcfgraph.errors import CaseError, Location, PathwayError, Problem, UsageError, did_you_mean

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import datetime
 import re
-from typing import Any, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 from vcfgraph.conditions import format_value
 from vcfgraph.errors import Location, Problem, did_you_mean, suggest

@@ -10,7 +10,8 @@ the format for authors.
 from __future__ import annotations
 
 import re
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from vcfgraph import conditions as cond_mod
 from vcfgraph.conditions import Condition, format_value
@@ -417,11 +418,11 @@ class _Builder(NodeSection):
 
     def _check_ref(self, ref: str, kinds: str | tuple[str, ...], loc: Location) -> None:
         kinds = (kinds,) if isinstance(kinds, str) else kinds
-        candidates = [n.id for n in self.nodes.values() if n.kind in kinds]
         if not ref or ref in self.broken:
             return
         noun = kinds[0] if len(kinds) == 1 else "node"
         if ref not in self.nodes:
+            candidates = [n.id for n in self.nodes.values() if n.kind in kinds]  # only on error: linear loading
             self.r.report(loc, f"unknown {noun} '{ref}'{did_you_mean(ref, candidates)}")
         elif self.nodes[ref].kind not in kinds:
             self.r.report(loc, f"'{ref}' is a {self.nodes[ref].kind}, but a {' or '.join(kinds)} is needed here")

@@ -78,8 +78,16 @@ def _escape(c: str) -> str:
 # ------------------------------------------------------------------------------ scalars
 
 
+_WORDS: dict[str, Any] = {"null": None, "Null": None, "NULL": None, "~": None, "": None,
+                          **{w: True for w in _TRUE}, **{w: False for w in _FALSE}}
+
+
 def _plain(value: str, mark: Any) -> Any:
     """The YAML 1.2 core-schema reading of a plain scalar."""
+    if value in _WORDS:
+        return _WORDS[value]
+    if value[0].isalpha() or value[0] == "_":  # the common case: a word, which only text can be
+        return _text(value, mark)
     if _NULL.match(value):
         return None
     if value in _TRUE:
@@ -172,6 +180,12 @@ class _Frame:
         self.size = 1
 
 
+_SCALAR, _ALIAS, _START_MAP, _START_SEQ, _END, _DOC, _SKIP = range(7)
+_CODES = {"ScalarEvent": _SCALAR, "AliasEvent": _ALIAS, "MappingStartEvent": _START_MAP,
+          "SequenceStartEvent": _START_SEQ, "MappingEndEvent": _END, "SequenceEndEvent": _END,
+          "DocumentStartEvent": _DOC, "StreamStartEvent": _SKIP, "StreamEndEvent": _SKIP, "DocumentEndEvent": _SKIP}
+
+
 def _build(events: Iterable[Any]) -> Any:
     """Turn parser events into one located tree (the first document; an empty stream is None)."""
     stack: list[_Frame] = []
@@ -179,40 +193,14 @@ def _build(events: Iterable[Any]) -> Any:
     aliased = 0
     root: Any = None
     done = False
+    codes: dict[type, int] = {}
     for ev in events:
-        name = type(ev).__name__
+        code = codes.get(ev.__class__)
+        if code is None:
+            code = codes[ev.__class__] = _CODES.get(ev.__class__.__name__, -1)
         mark = ev.start_mark
-        if name in ("StreamStartEvent", "StreamEndEvent", "DocumentEndEvent"):
-            continue
-        if name == "DocumentStartEvent":
-            if done:
-                raise _Stop(mark, "the file holds more than one YAML document; keep one")
-            continue
-        if name in ("MappingStartEvent", "SequenceStartEvent"):
-            if len(stack) >= MAX_DEPTH:
-                raise _Stop(mark, f"the data nests deeper than {MAX_DEPTH} levels, the most vcfgraph reads")
-            is_map = name == "MappingStartEvent"
-            _collection_tag(ev.tag, "map" if is_map else "seq", mark)
-            node = (Map if is_map else Seq)(mark.line, mark.column)
-            stack.append(_Frame(node, mark, ev.anchor))
-            continue
-        if name in ("MappingEndEvent", "SequenceEndEvent"):
-            frame = stack.pop()
-            value, size, pos = frame.node, frame.size, (frame.start.line, frame.start.column)
-            if frame.anchor is not None:
-                anchors[frame.anchor] = (value, size)
-        elif name == "AliasEvent":
-            if ev.anchor not in anchors:
-                raise _Stop(mark, f"alias '*{excerpt(str(ev.anchor))}' names no anchor defined before it (or its own collection)")
-            value, size = anchors[ev.anchor]
-            aliased += size
-            if aliased > MAX_ALIASED:
-                raise _Stop(mark, f"aliases in this file stand for more than {MAX_ALIASED:,} values, the most vcfgraph "
-                                  "expands; write the repeated part out, or use fewer nested aliases")
-            pos = (mark.line, mark.column)
-        elif name == "ScalarEvent":
-            plain = ev.style in (None, "") and ev.implicit[0] and ev.tag in (None, "!")
-            if plain:
+        if code == _SCALAR:
+            if not ev.style and ev.tag is None and ev.implicit[0]:
                 value = _plain(ev.value, mark)
             elif ev.tag in (None, "!"):
                 value = _text(ev.value, mark)
@@ -221,8 +209,35 @@ def _build(events: Iterable[Any]) -> Any:
             size, pos = 1, (mark.line, mark.column)
             if ev.anchor is not None:
                 anchors[ev.anchor] = (value, 1)
+        elif code == _END:
+            frame = stack.pop()
+            value, size, pos = frame.node, frame.size, (frame.start.line, frame.start.column)
+            if frame.anchor is not None:
+                anchors[frame.anchor] = (value, size)
+        elif code == _START_MAP or code == _START_SEQ:
+            if len(stack) >= MAX_DEPTH:
+                raise _Stop(mark, f"the data nests deeper than {MAX_DEPTH} levels, the most vcfgraph reads")
+            is_map = code == _START_MAP
+            _collection_tag(ev.tag, "map" if is_map else "seq", mark)
+            stack.append(_Frame((Map if is_map else Seq)(mark.line, mark.column), mark, ev.anchor))
+            continue
+        elif code == _ALIAS:
+            if ev.anchor not in anchors:
+                raise _Stop(mark, f"alias '*{excerpt(str(ev.anchor))}' names no anchor defined before it (or its own collection)")
+            value, size = anchors[ev.anchor]
+            aliased += size
+            if aliased > MAX_ALIASED:
+                raise _Stop(mark, f"aliases in this file stand for more than {MAX_ALIASED:,} values, the most vcfgraph "
+                                  "expands; write the repeated part out, or use fewer nested aliases")
+            pos = (mark.line, mark.column)
+        elif code == _DOC:
+            if done:
+                raise _Stop(mark, "the file holds more than one YAML document; keep one")
+            continue
+        elif code == _SKIP:
+            continue
         else:
-            raise _Stop(mark, f"unexpected YAML event {name}")
+            raise _Stop(mark, f"unexpected YAML event {ev.__class__.__name__}")
         if not stack:
             root, done = value, True
             continue
@@ -257,20 +272,7 @@ def _c_events(text: str) -> Iterable[Any] | None:
     except ImportError:
         return None
 
-    def events() -> Iterable[Any]:
-        parser = CParser(text)
-        try:
-            while True:
-                ev = parser.get_event()
-                if ev is None:
-                    return
-                yield ev
-                if type(ev).__name__ == "StreamEndEvent":
-                    return
-        finally:
-            parser.dispose()
-
-    return events()
+    return iter(CParser(text).get_event, None)  # None once the stream has ended
 
 
 def _pure_events(text: str) -> Iterable[Any]:
