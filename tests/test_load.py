@@ -264,6 +264,23 @@ def test_a_pipe_is_read_once(tmp_path):
     assert (done.returncode, done.stdout, done.stderr) == (0, "Tiny test pathway\n", "")
 
 
+def test_a_warm_trace_does_not_import_ruamel(tmp_path):
+    """The cache holds plain types, and libyaml reads case files: ruamel.yaml is imported only
+    to word a syntax error (issue 16)."""
+    import subprocess
+    import sys
+
+    case = tmp_path / "case.yaml"
+    case.write_text("id: c1\nfacts: {pain: true, levels: 1}\n")
+    code = ("import sys; from vcfgraph.cli import main; main(['trace', '-g', sys.argv[1], sys.argv[2]]); "
+            "sys.stderr.write(repr(sorted(m for m in sys.modules if m.startswith('ruamel'))))")
+    env = {**__import__("os").environ, "VCFGRAPH_CACHE": str(tmp_path / "cache")}
+    for _ in range(2):
+        done = subprocess.run([sys.executable, "-c", code, str(DATA / "tiny.yaml"), str(case)],
+                              capture_output=True, text=True, timeout=60, env=env)
+    assert done.returncode == 0 and done.stderr == "[]", done.stderr[-2000:]
+
+
 def test_a_file_flipped_while_it_is_read_never_passes_broken(tmp_path, monkeypatch):
     """An editor's atomic save during ``check``, 100 times: the cache never files the pathway of
     one version under the bytes of the other, so the broken version never loads."""

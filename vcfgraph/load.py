@@ -17,7 +17,7 @@ from typing import Any
 
 from vcfgraph.conditions import Value, format_value
 from vcfgraph.errors import CaseError, Location, PathwayError, Problem, UsageError, did_you_mean
-from vcfgraph.located import Reader
+from vcfgraph.located import Reader, short
 from vcfgraph.model import OUTCOMES, Case, Expected, Fact, Pathway
 from vcfgraph.read.source import read_tree as _read_tree
 from vcfgraph.schema import build_pathway
@@ -144,7 +144,7 @@ def fact_value_problem(fact: Fact, value: Any) -> str | None:
     if value is None or fact.accepts(value):
         return None
     hint = did_you_mean(str(value), fact.values) if fact.type == "enum" else ""
-    shown = f"'{value}'" if isinstance(value, str) else format_value(value)
+    shown = f"'{short(value)}'" if isinstance(value, str) else short(format_value(value))
     return f"fact '{fact.name}' cannot be {shown}; allowed: {fact.allowed()}{hint}"
 
 

@@ -16,8 +16,10 @@ from typing import Any
 from vcfgraph.conditions import format_value
 from vcfgraph.errors import Location, Problem, did_you_mean, suggest
 
-__all__ = ["Reader", "IDENTIFIER"]
+__all__ = ["Reader", "IDENTIFIER", "MAX_MESSAGE", "short"]
 
+#: the longest message a reader keeps: a value from a file is never formatted into it unbounded
+MAX_MESSAGE = 1000
 IDENTIFIER = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
 
 
@@ -65,6 +67,9 @@ class Reader:
         return loc
 
     def report(self, loc: Location, message: str) -> None:
+        """Keep a problem; a message is never longer than :data:`MAX_MESSAGE` characters."""
+        if len(message) > MAX_MESSAGE:
+            message = message[:MAX_MESSAGE] + "... (message cut)"
         self.problems.append(Problem(loc, message))
 
     # ----------------------------------------------------------------- shapes
@@ -187,15 +192,15 @@ def _kind(value: Any) -> str:
     if isinstance(value, (list, tuple)):
         return "a list"
     if isinstance(value, (int, float)):
-        return f"a number ({_short(str(value))})"
-    return f"'{_short(str(value))}'"
+        return f"a number ({short(str(value))})"
+    return f"'{short(str(value))}'"
 
 
 def _show(value: Any) -> str:
-    return f"'{_short(value)}'" if isinstance(value, str) else _short(format_value(value))
+    return f"'{short(value)}'" if isinstance(value, str) else short(format_value(value))
 
 
-def _short(text: str, limit: int = 60) -> str:
+def short(text: str, limit: int = 60) -> str:
     """Never an unbounded value in a message: long text is cut, and invisible characters (a
     newline too) are shown as escapes."""
     cut = "".join(c if c.isprintable() else (f"\\x{ord(c):02x}" if ord(c) < 0x100 else f"\\u{ord(c):04x}") for c in text[:limit])

@@ -311,8 +311,6 @@ def parse_yaml(text: str, file: str, *, use_c: bool = True) -> Any:
     Raises:
         PathwayError: one located problem.
     """
-    from ruamel.yaml.error import YAMLError as RuamelError
-
     events = _c_events(text) if use_c else None
     try:
         if events is not None:
@@ -326,5 +324,7 @@ def parse_yaml(text: str, file: str, *, use_c: bool = True) -> Any:
         return _build(_pure_events(text))
     except _Stop as stop:
         raise PathwayError([Problem(Location(file, stop.pos[0] + 1, stop.pos[1] + 1), stop.message)]) from None
-    except RuamelError as exc:
+    except Exception as exc:
+        if type(exc).__module__.split(".")[0] != "ruamel":
+            raise
         raise _syntax_error(exc, file, text) from None
