@@ -342,3 +342,35 @@ def test_a_cached_tree_of_a_broken_file_is_still_refused(tmp_path, monkeypatch):
             load_pathway(DATA / "invalid" / "dangling-target.yaml")
         messages.add(str(caught.value))
     assert len(messages) == 1 and len(_entries(tmp_path / "cache")) == 1
+
+# ------------------------------------------------------------------------------------ limits
+
+
+@pytest.mark.parametrize("url", ["https://example.org/a", "HTTP://example.org", "../notes.html#x", "//example.org/b",
+                                 "?q=1", "page.html", "jav&#x61;script:alert(1)"])
+def test_links_that_cannot_run_script_are_kept(url):
+    from vcfgraph.located import url_problem
+
+    assert url_problem(url) == ""
+
+
+@pytest.mark.parametrize("url", ["javascript:alert(1)", "JaVaScRiPt:alert(1)", "data:text/html,x", "vbscript:x",
+                                 "file:///etc/passwd", "java\tscript:alert(1)", "java\nscript:x", " javascript:x",
+                                 "javascript\x00:x", "\x01javascript:x", "blob:https://x", "x" * 5000 + ":y"])
+def test_links_with_other_schemes_or_hidden_characters_are_refused(url):
+    from vcfgraph.located import url_problem
+
+    problem = url_problem(url)
+    assert problem and len(problem) < 200
+
+
+def test_a_condition_too_large_or_too_deep_is_refused_by_count(tmp_path):
+    from vcfgraph.located import MAX_CONDITION_DEPTH, MAX_CONDITION_PARTS, condition_size_problem
+
+    test = {"fact": "pain", "eq": True}
+    assert condition_size_problem({"or": [test] * 10}) == ""
+    assert str(MAX_CONDITION_PARTS) in condition_size_problem({"or": [test] * MAX_CONDITION_PARTS})
+    deep: object = test
+    for _ in range(MAX_CONDITION_DEPTH):
+        deep = {"not": deep}
+    assert str(MAX_CONDITION_DEPTH) in condition_size_problem(deep)

@@ -16,11 +16,19 @@ from typing import Any
 from vcfgraph.conditions import format_value
 from vcfgraph.errors import Location, Problem, did_you_mean, suggest
 
-__all__ = ["Reader", "IDENTIFIER", "MAX_MESSAGE", "short"]
+__all__ = ["Reader", "IDENTIFIER", "MAX_MESSAGE", "MAX_CONDITION_PARTS", "MAX_CONDITION_DEPTH", "short", "url_problem", "condition_size_problem"]
 
 #: the longest message a reader keeps: a value from a file is never formatted into it unbounded
 MAX_MESSAGE = 1000
 IDENTIFIER = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
+#: most parts (mappings, lists and values) in one condition
+MAX_CONDITION_PARTS = 2000
+#: deepest nesting of one condition, in mappings and lists
+MAX_CONDITION_DEPTH = 32
+#: the schemes a source address may have; anything else (javascript:, data:, file:) is refused
+_URL_SCHEMES = ("http", "https")
+_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.\-]*):")
+_URL_BAD = re.compile(r"[\s\x00-\x1f\x7f-\x9f]")
 
 
 def _pos(pair: Any) -> tuple[int, int]:
@@ -205,3 +213,37 @@ def short(text: str, limit: int = 60) -> str:
     newline too) are shown as escapes."""
     cut = "".join(c if c.isprintable() else (f"\\x{ord(c):02x}" if ord(c) < 0x100 else f"\\u{ord(c):04x}") for c in text[:limit])
     return cut if len(text) <= limit else cut + "..."
+
+
+def condition_size_problem(raw: Any) -> str:
+    """Why a raw condition is too large to read, or an empty string (counted with a loop)."""
+    todo = [(raw, 1)]
+    parts = 0
+    while todo:
+        node, depth = todo.pop()
+        parts += 1
+        if parts > MAX_CONDITION_PARTS:
+            return f"has more than {MAX_CONDITION_PARTS} parts, the most vcfgraph reads in one condition"
+        if depth > MAX_CONDITION_DEPTH:
+            return f"nests deeper than {MAX_CONDITION_DEPTH} levels, the most vcfgraph reads in one condition"
+        if isinstance(node, Mapping):
+            todo.extend((v, depth + 1) for v in node.values())
+        elif isinstance(node, Sequence) and not isinstance(node, str):
+            todo.extend((v, depth + 1) for v in node)
+    return ""
+
+
+def url_problem(url: str) -> str:
+    """Why ``url`` cannot be a link on a page (words to follow "'url' of ..."), or ''.
+
+    Only http:, https: and relative addresses are links; browsers drop tabs and newlines inside
+    a scheme, so any space or control character is refused before the scheme is read.
+    """
+    if not url:
+        return ""
+    if _URL_BAD.search(url):
+        return "holds a space or a control character; write it as %20 (or remove it)"
+    scheme = _SCHEME.match(url)
+    if scheme and scheme.group(1).lower() not in _URL_SCHEMES:
+        return f"must be an http:, https: or relative address, got a '{short(scheme.group(1), 20)}:' address"
+    return ""

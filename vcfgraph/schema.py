@@ -9,14 +9,13 @@ the format for authors.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from vcfgraph import conditions as cond_mod
 from vcfgraph.conditions import Condition, format_value
 from vcfgraph.errors import Location, PathwayError, did_you_mean
-from vcfgraph.located import IDENTIFIER, Reader
+from vcfgraph.located import IDENTIFIER, Reader, condition_size_problem, url_problem
 from vcfgraph.schema_nodes import NodeSection
 from vcfgraph.model import (
     CHECK_EFFECTS,
@@ -34,16 +33,8 @@ from vcfgraph.model import (
     Source,
 )
 
-__all__ = ["build_pathway", "MAX_CONDITION_PARTS", "MAX_CONDITION_DEPTH"]
+__all__ = ["build_pathway"]
 
-#: most parts (mappings, lists and values) in one condition
-MAX_CONDITION_PARTS = 2000
-#: deepest nesting of one condition, in mappings and lists
-MAX_CONDITION_DEPTH = 32
-#: the schemes a source address may have; anything else (javascript:, data:, file:) is refused
-_URL_SCHEMES = ("http", "https")
-_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.\-]*):")
-_URL_BAD = re.compile(r"[\s\x00-\x1f\x7f-\x9f]")
 
 
 def build_pathway(data: Any, file: str) -> Pathway:
@@ -148,17 +139,10 @@ class _Builder(NodeSection):
 
     def _url(self, s: Mapping[str, Any], what: str) -> str:
         """A source address: http:, https: or relative; a link on the pages, so never script."""
-        r = self.r
-        url = r.text(s, "url", what)
-        if not url:
-            return url
-        if _URL_BAD.search(url):
-            r.report(r.at(s, "url"), f"'url' of {what} holds a space or a control character; write it as %20 (or remove it)")
-            return ""
-        scheme = _SCHEME.match(url)
-        if scheme and scheme.group(1).lower() not in _URL_SCHEMES:
-            shown = scheme.group(1)[:20] + ("..." if len(scheme.group(1)) > 20 else "")
-            r.report(r.at(s, "url"), f"'url' of {what} must be an http:, https: or relative address, got a '{shown}:' address")
+        url = self.r.text(s, "url", what)
+        problem = url_problem(url)
+        if problem:
+            self.r.report(self.r.at(s, "url"), f"'url' of {what} {problem}")
             return ""
         return url
 
@@ -249,7 +233,7 @@ class _Builder(NodeSection):
         """Parse a condition and check it against the declared facts; problems are reported."""
         r = self.r
         raw = container[key]
-        too_big = _condition_size(raw)
+        too_big = condition_size_problem(raw)
         if too_big:
             r.report(r.at(container, key), f"the condition {too_big}; split it up (in {what})")
             return cond_mod.Test("", "is_known", True)
@@ -465,20 +449,3 @@ def _items(raw: Any) -> Sequence[Any]:
     """The items of a section that should be a list (anything else is reported elsewhere)."""
     return raw if isinstance(raw, Sequence) and not isinstance(raw, str) else ()
 
-
-def _condition_size(raw: Any) -> str:
-    """Why a raw condition is too large to read, or an empty string (counted with a loop)."""
-    todo = [(raw, 1)]
-    parts = 0
-    while todo:
-        node, depth = todo.pop()
-        parts += 1
-        if parts > MAX_CONDITION_PARTS:
-            return f"has more than {MAX_CONDITION_PARTS} parts, the most vcfgraph reads in one condition"
-        if depth > MAX_CONDITION_DEPTH:
-            return f"nests deeper than {MAX_CONDITION_DEPTH} levels, the most vcfgraph reads in one condition"
-        if isinstance(node, Mapping):
-            todo.extend((v, depth + 1) for v in node.values())
-        elif isinstance(node, Sequence) and not isinstance(node, str):
-            todo.extend((v, depth + 1) for v in node)
-    return ""
