@@ -226,9 +226,9 @@ def condition_size_problem(raw: Any) -> str:
             return f"has more than {MAX_CONDITION_PARTS} parts, the most vcfgraph reads in one condition"
         if depth > MAX_CONDITION_DEPTH:
             return f"nests deeper than {MAX_CONDITION_DEPTH} levels, the most vcfgraph reads in one condition"
-        if isinstance(node, Mapping):
+        if isinstance(node, dict):  # located trees are dicts and lists (ruamel's too)
             todo.extend((v, depth + 1) for v in node.values())
-        elif isinstance(node, Sequence) and not isinstance(node, str):
+        elif isinstance(node, (list, tuple)):
             todo.extend((v, depth + 1) for v in node)
     return ""
 
