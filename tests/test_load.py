@@ -374,3 +374,31 @@ def test_a_condition_too_large_or_too_deep_is_refused_by_count(tmp_path):
     for _ in range(MAX_CONDITION_DEPTH):
         deep = {"not": deep}
     assert str(MAX_CONDITION_DEPTH) in condition_size_problem(deep)
+
+
+def test_the_json_form_of_a_tree_round_trips_and_refuses_damage():
+    import datetime
+
+    from vcfgraph.read import tree
+    from vcfgraph.read.source import decode
+    from vcfgraph.read.yaml12 import parse_yaml
+
+    text = decode((DATA / "tiny.yaml").read_bytes(), "tiny.yaml")
+    original = parse_yaml(text, "tiny.yaml")
+    again = tree.loads(tree.dumps(original))
+    assert again == original and tree.dumps(again) == tree.dumps(original)
+    assert again["pathway"]["reviewed"] == datetime.date(2026, 1, 1)
+    assert again["nodes"].lc.item(2) == original["nodes"].lc.item(2) == (33, 4)
+    for bad in (b'["m","x",0,[]]', b'["s",0,0,[0,"a",1]]', b'["m",0,0,[["s",0,0,[]],0,0,0,0,1]]', b'{"a":1}', b'["q"]'):
+        with pytest.raises(ValueError):
+            tree.loads(bad)
+
+
+def test_libyaml_and_ruamel_give_the_same_tree():
+    from vcfgraph.read import tree
+    from vcfgraph.read.source import decode
+    from vcfgraph.read.yaml12 import parse_yaml
+
+    for path in [DATA / "tiny.yaml", DATA.parent.parent / "graphs" / "vcf-management.yaml"]:
+        text = decode(path.read_bytes(), path.name)
+        assert tree.dumps(parse_yaml(text, path.name)) == tree.dumps(parse_yaml(text, path.name, use_c=False))

@@ -109,42 +109,53 @@ def dumps(tree: Any) -> bytes:
 
 
 def _int(value: Any) -> int:
-    if type(value) is not int:
+    if value.__class__ is not int:
         raise ValueError("a position must be a whole number")
     return value
 
 
 def _decode(data: Any) -> Any:
-    if not isinstance(data, list):
+    if data.__class__ is not list:
         if isinstance(data, _SCALARS):
             return data
         raise ValueError("not a tree value")
     tag = data[0]
     if tag == "d" and len(data) == 2:
         return datetime.date.fromisoformat(data[1])
-    if tag not in ("m", "s") or len(data) != 4 or not isinstance(data[3], list):
+    if tag not in ("m", "s") or len(data) != 4 or data[3].__class__ is not list:
         raise ValueError("not a tree value")
     flat = data[3]
     if tag == "m":
         if len(flat) % 6:
             raise ValueError("a damaged mapping")
         m = Map(_int(data[1]), _int(data[2]))
+        keys, values = m.lc._keys, m.lc._values
         for i in range(0, len(flat), 6):
-            key = _decode(flat[i])
-            if isinstance(key, (Map, Seq)):
-                raise ValueError("a mapping key must be a scalar")
-            m.put(key, (_int(flat[i + 1]), _int(flat[i + 2])), _decode(flat[i + 5]), (_int(flat[i + 3]), _int(flat[i + 4])))
+            key = flat[i]
+            if key.__class__ is list:
+                key = _decode(key)
+                if isinstance(key, (Map, Seq)):
+                    raise ValueError("a mapping key must be a scalar")
+            item = flat[i + 5]
+            m[key] = _decode(item) if item.__class__ is list else item
+            keys[key] = (_int(flat[i + 1]), _int(flat[i + 2]))
+            values[key] = (_int(flat[i + 3]), _int(flat[i + 4]))
         return m
     if len(flat) % 3:
         raise ValueError("a damaged list")
     s = Seq(_int(data[1]), _int(data[2]))
+    marks = s.lc._values
     for i in range(0, len(flat), 3):
-        s.add(_decode(flat[i + 2]), (_int(flat[i]), _int(flat[i + 1])))
+        item = flat[i + 2]
+        s.append(_decode(item) if item.__class__ is list else item)
+        marks.append((_int(flat[i]), _int(flat[i + 1])))
     return s
 
 
 def loads(data: bytes) -> Any:
     """Read the JSON form back into a located tree.
+
+    Every position must be a whole number and every value a tree value, signed or not.
 
     Raises:
         ValueError: the data is not the JSON form of a tree (RecursionError too, when it nests

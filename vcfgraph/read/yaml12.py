@@ -202,6 +202,9 @@ def _build(events: Iterable[Any]) -> Any:
         if code == _SCALAR:
             if not ev.style and ev.tag is None and ev.implicit[0]:
                 value = _plain(ev.value, mark)
+            elif ev.style == ">":  # ruamel.yaml marks folds with BEL, which a block scalar cannot hold
+                folded = ev.value.replace("\a", "")
+                value = _text(folded, mark) if ev.tag in (None, "!") else _tagged(ev.tag, folded, mark)
             elif ev.tag in (None, "!"):
                 value = _text(ev.value, mark)
             else:
