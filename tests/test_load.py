@@ -402,3 +402,14 @@ def test_libyaml_and_ruamel_give_the_same_tree():
     for path in [DATA / "tiny.yaml", DATA.parent.parent / "graphs" / "vcf-management.yaml"]:
         text = decode(path.read_bytes(), path.name)
         assert tree.dumps(parse_yaml(text, path.name)) == tree.dumps(parse_yaml(text, path.name, use_c=False))
+
+
+@pytest.mark.parametrize("path", INVALID, ids=[p.stem for p in INVALID])
+def test_without_libyaml_every_broken_fixture_gives_the_same_message(path: Path, monkeypatch):
+    from vcfgraph.read import yaml12
+
+    monkeypatch.setattr(yaml12, "_c_events", lambda text: None)
+    with pytest.raises(PathwayError) as caught:
+        load_pathway(path, cache=False)
+    got = str(caught.value).replace(str(path), path.name)
+    assert got + "\n" == path.with_suffix(".expected").read_text(encoding="utf-8")
