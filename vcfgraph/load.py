@@ -11,12 +11,12 @@ fact and its allowed values.
 
 from __future__ import annotations
 
-from pathlib import Path
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from vcfgraph.conditions import Value, format_value
-from vcfgraph.errors import CaseError, Location, PathwayError, Problem, UsageError, did_you_mean
+from vcfgraph.errors import CaseError, Location, PathwayError, did_you_mean
 from vcfgraph.located import Reader, short
 from vcfgraph.model import OUTCOMES, Case, Expected, Fact, Pathway
 from vcfgraph.read.source import read_tree as _read_tree
