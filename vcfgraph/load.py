@@ -11,6 +11,7 @@ fact and its allowed values.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -88,14 +89,15 @@ def load_cases(path: str | Path, pathway: Pathway) -> list[Case]:
         key = "cases" if "cases" in data else "vignettes"
         r.mapping(data, r.at(data), "the case file", optional=(key, "description", "notes"))
         items = r.sequence(data[key], r.at(data, key), f"'{key}'")
-        cases = [case_from_data(item, pathway, r, r.at(items, i), f"{Path(name).stem}-{i + 1}") for i, item in enumerate(items)]
+        stem = Path(name).stem
+        cases = [case_from_data(item, pathway, r, r.at(items, i), f"{stem}-{i + 1}") for i, item in enumerate(items)]
     else:
         cases = [case_from_data(data, pathway, r, Location(name, 1, 1), Path(name).stem)]
     if r.problems:
         problems = sorted(set(r.problems))
         raise CaseError("\n".join(str(p) for p in problems))
-    ids = [c.id for c in cases if c is not None]
-    dupes = sorted({i for i in ids if ids.count(i) > 1})
+    counts = Counter(c.id for c in cases if c is not None)  # not ids.count per id: linear in the number of cases
+    dupes = sorted(i for i, n in counts.items() if n > 1)
     if dupes:
         raise CaseError(f"{name}: case id '{dupes[0]}' is used more than once")
     return [c for c in cases if c is not None]
