@@ -354,11 +354,19 @@ def test_a_bad_option_under_json_is_a_json_error_object_too(capsys):
 
 
 def test_junit_with_terminal_controls_in_the_case_is_well_formed(capsys, tmp_path):
+    """The loader refuses controls in case files; the JUnit writer still never writes bytes XML
+    cannot hold (an id from elsewhere, an error message quoting the file)."""
+    from vcfgraph.junit import CaseResult, junit_xml
+
     hostile = DATA / "hostile" / "files"
     report = tmp_path / "junit.xml"
-    code, _, _ = run(capsys, "trace", "-g", str(hostile / "escape-labels.yaml"), str(hostile / "escape-case.yaml"),
+    code, _, _ = run(capsys, "trace", "-g", str(DATA / "tiny.yaml"), str(hostile / "escape-case.yaml"),
                      "--junit", str(report))
-    assert code == 0
+    assert code == 2
+    (suite,) = list(JUnitXml.fromfile(str(report))) if report.exists() else [None]
+    if suite is not None:
+        assert "\x1b" not in report.read_text()
+    report.write_text(junit_xml([CaseResult("c.yaml", "case\x1b]0;owned\x07", "error", "bad \x0c")]), encoding="utf-8")
     (suite,) = list(JUnitXml.fromfile(str(report)))
     (case,) = list(suite)
     assert case.name == "case\\x1b]0;owned\\x07"

@@ -54,7 +54,10 @@ class Problem:
 
 def suggest(word: str, choices: Iterable[str]) -> str | None:
     """Return the closest of ``choices`` to ``word``, or None when nothing is close."""
-    matches = difflib.get_close_matches(str(word), sorted(set(choices)), n=1, cutoff=0.6)
+    word = str(word)
+    if len(word) > 200:  # no id is that long, and comparing a huge value would be slow
+        return None
+    matches = difflib.get_close_matches(word, sorted(set(choices)), n=1, cutoff=0.6)
     return matches[0] if matches else None
 
 

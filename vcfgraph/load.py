@@ -1,9 +1,8 @@
 """Reading files: pathways and cases, as YAML 1.2 or JSON, with every error located.
 
-The only module that opens YAML or JSON. YAML is read with ruamel.yaml's round-trip loader in
-YAML 1.2 mode, so ``yes``/``no``/``on``/``off`` stay text and every key keeps its line and
-column; JSON is read by the same loader (JSON is YAML 1.2). Nothing is ever constructed from
-a tag: unknown tags are errors.
+Files are read by :mod:`vcfgraph.read` into located trees: YAML 1.2 (JSON is YAML 1.2), so
+``yes``/``no``/``on``/``off`` stay text and every key keeps its line and column. Nothing is
+ever constructed from a tag: unknown tags are errors.
 
 Cases are checked against the pathway's fact vocabulary: an unknown fact (with a suggestion),
 a value of the wrong type, or a value outside the domain gives a :class:`CaseError` naming the
@@ -12,18 +11,17 @@ fact and its allowed values.
 
 from __future__ import annotations
 
-import hashlib
-import os
-import pickle
-import re
+from collections import Counter
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 from vcfgraph import bundled
 from vcfgraph.conditions import Value
-from vcfgraph.errors import CaseError, Location, PathwayError, Problem, UsageError, did_you_mean
+from vcfgraph.errors import CaseError, Location, PathwayError, did_you_mean
 from vcfgraph.located import Reader
 from vcfgraph.model import OUTCOMES, Case, Expected, Fact, Pathway
+from vcfgraph.read.source import read_tree as _read_tree
 from vcfgraph.schema import build_pathway
 from vcfgraph.validate import check_facts, fact_value_problem
 
@@ -50,99 +48,30 @@ _EXPECTED_KEYS = ("outcome", "terminal", "missing", "usually_appropriate", "may_
 _NEED_INFO, _ESCALATE = "X_NEED_INFO", "X_ESCALATE_OUT_OF_SCOPE"
 
 
-def read_tree(path: str | Path) -> Any:
-    """Read a YAML 1.2 or JSON file into a located tree.
+def read_tree(path: str | Path, *, cache: bool = False) -> Any:
+    """Read a YAML 1.2 or JSON file into a located tree (see :mod:`vcfgraph.read`).
 
     Raises:
         UsageError: the file cannot be read.
-        PathwayError: the text is not valid YAML/JSON (one located problem).
+        PathwayError: the file is too large, not UTF-8 or not valid YAML (one located problem).
     """
-    from ruamel.yaml import YAML
-    from ruamel.yaml.error import MarkedYAMLError, YAMLError
-
-    name = str(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise UsageError(f"{name}: no such file") from None
-    except IsADirectoryError:
-        raise UsageError(f"{name}: is a folder, not a file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(f"{name}: cannot read the file ({exc})") from None
-    yaml = YAML(typ="rt", pure=True)
-    yaml.version = (1, 2)
-    try:
-        return yaml.load(text)
-    except MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line, col = (mark.line + 1, mark.column + 1) if mark else (0, 0)
-        what = " ".join(str(x) for x in (exc.context, exc.problem) if x).replace("\n", " ")
-        dup = re.search(r'found duplicate key "([^"]*)"', str(exc.problem))
-        if dup:
-            first = exc.context_mark.line + 1 if exc.context_mark else "?"
-            raise PathwayError([Problem(Location(name, line, col),
-                                        f"key '{dup.group(1)}' is given twice in the mapping that starts at line {first}; keep one")]) from None
-        raise PathwayError([Problem(Location(name, line, col), f"YAML syntax error: {what}")]) from None
-    except YAMLError as exc:
-        raise PathwayError([Problem(Location(name), f"YAML syntax error: {exc}")]) from None
+    return _read_tree(path, cache=cache)
 
 
 def load_pathway(path: str | Path | None = None, *, cache: bool = True) -> Pathway:
     """Read and check a pathway file (default: the bundled VCF pathway).
 
-    A checked pathway is kept in a cache (``$VCFGRAPH_CACHE``, else ``$XDG_CACHE_HOME/vcfgraph``
-    or ``~/.cache/vcfgraph``; ``VCFGRAPH_CACHE=off`` turns it off) under a key made of the file's
-    path and bytes and of this package's model code, so a changed file or program is read anew.
+    The file's bytes are read once. Their located tree may come from the tree cache
+    (:mod:`vcfgraph.read.cache`: signed JSON under a key made of those bytes), but the pathway
+    is always checked and built from the tree anew, so a cache entry can never pass a broken
+    file nor change an answer.
 
     Raises:
         PathwayError: every problem in the file, each with file:line:col.
         UsageError: the file cannot be read.
     """
     path = Path(path) if path is not None else DEFAULT_GRAPH
-    cached = _cache_file(path) if cache else None
-    if cached is not None and cached.is_file():
-        try:
-            with open(cached, "rb") as f:
-                pathway = pickle.load(f)
-            if isinstance(pathway, Pathway):
-                return pathway
-        except Exception:  # a damaged or foreign cache entry is only a miss
-            pass
-    pathway = build_pathway(read_tree(path), str(path))
-    if cached is not None:
-        _store(cached, pathway)
-    return pathway
-
-
-def _cache_file(path: Path) -> Path | None:
-    setting = os.environ.get("VCFGRAPH_CACHE", "")
-    if setting.lower() in ("off", "0", "no", "false"):
-        return None
-    try:
-        content = path.read_bytes()
-    except OSError:
-        return None  # read_tree reports it
-    folder = Path(setting) if setting else Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "vcfgraph"
-    digest = hashlib.sha256(_code_key() + str(path).encode() + b"\0" + content).hexdigest()[:32]
-    return folder / f"pathway-{digest}.pickle"
-
-
-def _code_key() -> bytes:
-    """A digest of the modules whose classes a cached pathway is made of."""
-    here = Path(__file__).resolve().parent
-    names = ("model.py", "conditions.py", "errors.py", "schema.py", "schema_nodes.py", "located.py", "load.py")
-    return hashlib.sha256(b"".join((here / n).read_bytes() for n in names)).digest()
-
-
-def _store(cached: Path, pathway: Pathway) -> None:
-    try:
-        cached.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cached.with_suffix(f".{os.getpid()}.tmp")
-        with open(tmp, "wb") as f:
-            pickle.dump(pathway, f, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, cached)
-    except OSError:
-        pass  # no cache is only slower
+    return build_pathway(read_tree(path, cache=cache), str(path))
 
 
 def load_cases(pathway: Pathway | str | Path, path: str | Path | Pathway) -> list[Case]:
@@ -172,7 +101,8 @@ def load_cases(pathway: Pathway | str | Path, path: str | Path | Pathway) -> lis
         key = "cases" if "cases" in data else "vignettes"
         r.mapping(data, r.at(data), "the case file", optional=(key, "description", "notes"))
         items = r.sequence(data[key], r.at(data, key), f"'{key}'")
-        cases = [case_from_data(item, pathway, r, r.at(items, i), f"{Path(name).stem}-{i + 1}") for i, item in enumerate(items)]
+        stem = Path(name).stem
+        cases = [case_from_data(item, pathway, r, r.at(items, i), f"{stem}-{i + 1}") for i, item in enumerate(items)]
     elif isinstance(data, Mapping) and data.get("resourceType") == "QuestionnaireResponse":
         from vcfgraph.fhir_case import case_from_response  # a FHIR case (issue 11)
 
@@ -182,8 +112,8 @@ def load_cases(pathway: Pathway | str | Path, path: str | Path | Pathway) -> lis
     if r.problems:
         problems = sorted(set(r.problems))
         raise CaseError("\n".join(str(p) for p in problems))
-    ids = [c.id for c in cases if c is not None]
-    dupes = sorted({i for i in ids if ids.count(i) > 1})
+    counts = Counter(c.id for c in cases if c is not None)  # not ids.count per id: linear in the number of cases
+    dupes = sorted(i for i, n in counts.items() if n > 1)
     if dupes:
         raise CaseError(f"{name}: case id '{dupes[0]}' is used more than once")
     return [c for c in cases if c is not None]

@@ -10,14 +10,25 @@ from __future__ import annotations
 
 import datetime
 import re
-from typing import Any, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 from vcfgraph.conditions import format_value
 from vcfgraph.errors import Location, Problem, did_you_mean, suggest
 
-__all__ = ["Reader", "IDENTIFIER"]
+__all__ = ["Reader", "IDENTIFIER", "MAX_MESSAGE", "MAX_CONDITION_PARTS", "MAX_CONDITION_DEPTH", "short", "url_problem", "condition_size_problem"]
 
-IDENTIFIER = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+#: the longest message a reader keeps: a value from a file is never formatted into it unbounded
+MAX_MESSAGE = 1000
+IDENTIFIER = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
+#: most parts (mappings, lists and values) in one condition
+MAX_CONDITION_PARTS = 2000
+#: deepest nesting of one condition, in mappings and lists
+MAX_CONDITION_DEPTH = 32
+#: the schemes a source address may have; anything else (javascript:, data:, file:) is refused
+_URL_SCHEMES = ("http", "https")
+_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.\-]*):")
+_URL_BAD = re.compile(r"[\s\x00-\x1f\x7f-\x9f]")
 
 
 def _pos(pair: Any) -> tuple[int, int]:
@@ -64,6 +75,9 @@ class Reader:
         return loc
 
     def report(self, loc: Location, message: str) -> None:
+        """Keep a problem; a message is never longer than :data:`MAX_MESSAGE` characters."""
+        if len(message) > MAX_MESSAGE:
+            message = message[:MAX_MESSAGE] + "... (message cut)"
         self.problems.append(Problem(loc, message))
 
     # ----------------------------------------------------------------- shapes
@@ -114,7 +128,9 @@ class Reader:
         if isinstance(value, str):
             return value.strip()
         if isinstance(value, (int, float)) and not isinstance(value, bool) and key in ("version", "revision"):
-            return str(value)
+            self.report(self.at(data, key), f"'{key}' of {what} must be text, got {_kind(value)}; quote it "
+                                            f"(\"1.10\") so that it is read as written, not as a number")
+            return default
         self.report(self.at(data, key), f"'{key}' of {what} must be text, got {_kind(value)}")
         return default
 
@@ -184,9 +200,50 @@ def _kind(value: Any) -> str:
     if isinstance(value, (list, tuple)):
         return "a list"
     if isinstance(value, (int, float)):
-        return f"a number ({value})"
-    return f"'{value}'"
+        return f"a number ({short(str(value))})"
+    return f"'{short(str(value))}'"
 
 
 def _show(value: Any) -> str:
-    return f"'{value}'" if isinstance(value, str) else format_value(value)
+    return f"'{short(value)}'" if isinstance(value, str) else short(format_value(value))
+
+
+def short(text: str, limit: int = 60) -> str:
+    """Never an unbounded value in a message: long text is cut, and invisible characters (a
+    newline too) are shown as escapes."""
+    cut = "".join(c if c.isprintable() else (f"\\x{ord(c):02x}" if ord(c) < 0x100 else f"\\u{ord(c):04x}") for c in text[:limit])
+    return cut if len(text) <= limit else cut + "..."
+
+
+def condition_size_problem(raw: Any) -> str:
+    """Why a raw condition is too large to read, or an empty string (counted with a loop)."""
+    todo = [(raw, 1)]
+    parts = 0
+    while todo:
+        node, depth = todo.pop()
+        parts += 1
+        if parts > MAX_CONDITION_PARTS:
+            return f"has more than {MAX_CONDITION_PARTS} parts, the most vcfgraph reads in one condition"
+        if depth > MAX_CONDITION_DEPTH:
+            return f"nests deeper than {MAX_CONDITION_DEPTH} levels, the most vcfgraph reads in one condition"
+        if isinstance(node, dict):  # located trees are dicts and lists (ruamel's too)
+            todo.extend((v, depth + 1) for v in node.values())
+        elif isinstance(node, (list, tuple)):
+            todo.extend((v, depth + 1) for v in node)
+    return ""
+
+
+def url_problem(url: str) -> str:
+    """Why ``url`` cannot be a link on a page (words to follow "'url' of ..."), or ''.
+
+    Only http:, https: and relative addresses are links; browsers drop tabs and newlines inside
+    a scheme, so any space or control character is refused before the scheme is read.
+    """
+    if not url:
+        return ""
+    if _URL_BAD.search(url):
+        return "holds a space or a control character; write it as %20 (or remove it)"
+    scheme = _SCHEME.match(url)
+    if scheme and scheme.group(1).lower() not in _URL_SCHEMES:
+        return f"must be an http:, https: or relative address, got a '{short(scheme.group(1), 20)}:' address"
+    return ""

@@ -342,6 +342,7 @@ class Pathway:
     _facts: dict[str, Fact] = field(default_factory=dict, init=False, repr=False, compare=False)
     _nodes: dict[str, Node] = field(default_factory=dict, init=False, repr=False, compare=False)
     _out: dict[str, tuple[Edge, ...]] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _edges: dict[str, Edge] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         self._facts.update((f.name, f) for f in self.facts)
@@ -349,6 +350,7 @@ class Pathway:
         out: dict[str, list[Edge]] = {}
         for edge in self.edges:
             out.setdefault(edge.source, []).append(edge)
+            self._edges.setdefault(edge.id, edge)
         self._out.update((k, tuple(v)) for k, v in out.items())
 
     @property
@@ -368,6 +370,14 @@ class Pathway:
 
     def has_node(self, node_id: str) -> bool:
         return node_id in self._nodes
+
+    def edge(self, edge_id: str) -> Edge:
+        """The answer with this id (the first, should a pathway built in memory repeat one);
+        KeyError when there is none."""
+        return self._edges[edge_id]
+
+    def has_edge(self, edge_id: str) -> bool:
+        return edge_id in self._edges
 
     def out_edges(self, node_id: str) -> tuple[Edge, ...]:
         """The answers of a question, in file order."""

@@ -9,12 +9,13 @@ the format for authors.
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from vcfgraph import conditions as cond_mod
 from vcfgraph.conditions import Condition, format_value
 from vcfgraph.errors import Location, PathwayError, did_you_mean
-from vcfgraph.located import IDENTIFIER, Reader
+from vcfgraph.located import IDENTIFIER, Reader, condition_size_problem, url_problem
 from vcfgraph.schema_nodes import NodeSection
 from vcfgraph.model import (
     CHECK_EFFECTS,
@@ -132,9 +133,18 @@ class _Builder(NodeSection):
                 out.append(Source(str(key), value.strip()))
             else:
                 s = r.mapping(value, r.at(m, key), what, required=("title",), optional=("url",)) or {}
-                out.append(Source(str(key), r.text(s, "title", what), r.text(s, "url", what)))
+                out.append(Source(str(key), r.text(s, "title", what), self._url(s, what)))
             self.source_keys.add(str(key))
         return tuple(out)
+
+    def _url(self, s: Mapping[str, Any], what: str) -> str:
+        """A source address: http:, https: or relative; a link on the pages, so never script."""
+        url = self.r.text(s, "url", what)
+        problem = url_problem(url)
+        if problem:
+            self.r.report(self.r.at(s, "url"), f"'url' of {what} {problem}")
+            return ""
+        return url
 
     def _facts(self, raw: Any) -> None:
         r = self.r
@@ -223,6 +233,10 @@ class _Builder(NodeSection):
         """Parse a condition and check it against the declared facts; problems are reported."""
         r = self.r
         raw = container[key]
+        too_big = condition_size_problem(raw)
+        if too_big:
+            r.report(r.at(container, key), f"the condition {too_big}; split it up (in {what})")
+            return cond_mod.Test("", "is_known", True)
         cond, errors = cond_mod.parse(raw)
         for e in errors:
             r.report(r.at_path(raw, e.path) if e.path else r.at(container, key), f"{e.message} (in {what})")
@@ -388,11 +402,11 @@ class _Builder(NodeSection):
 
     def _check_ref(self, ref: str, kinds: str | tuple[str, ...], loc: Location) -> None:
         kinds = (kinds,) if isinstance(kinds, str) else kinds
-        candidates = [n.id for n in self.nodes.values() if n.kind in kinds]
         if not ref or ref in self.broken:
             return
         noun = kinds[0] if len(kinds) == 1 else "node"
         if ref not in self.nodes:
+            candidates = [n.id for n in self.nodes.values() if n.kind in kinds]  # only on error: linear loading
             self.r.report(loc, f"unknown {noun} '{ref}'{did_you_mean(ref, candidates)}")
         elif self.nodes[ref].kind not in kinds:
             self.r.report(loc, f"'{ref}' is a {self.nodes[ref].kind}, but a {' or '.join(kinds)} is needed here")
@@ -400,10 +414,10 @@ class _Builder(NodeSection):
     def _check_targets(self) -> list[tuple[str, tuple[str, ...], Location]]:
         """Every action and variant id a check or contraindication names, with its place."""
         out: list[tuple[str, tuple[str, ...], Location]] = []
-        for c in self.root.get("contraindications") or ():
+        for c in _items(self.root.get("contraindications")):
             if isinstance(c, Mapping) and isinstance(c.get("action"), str):
                 out.append((c["action"], ("action",), self.r.at(c, "action")))
-        for c in self.root.get("checks") or ():
+        for c in _items(self.root.get("checks")):
             if not isinstance(c, Mapping):
                 continue
             for key, kinds in (("actions", ("action",)), ("variants", ("variant",))):
@@ -416,7 +430,7 @@ class _Builder(NodeSection):
 
     def _property_targets(self) -> list[tuple[str, tuple[str, ...], Location]]:
         out = []
-        for p in self.root.get("properties") or ():
+        for p in _items(self.root.get("properties")):
             e = p.get("expect") if isinstance(p, Mapping) else None
             if not isinstance(e, Mapping):
                 continue
@@ -429,3 +443,9 @@ class _Builder(NodeSection):
                     if isinstance(t, str):
                         out.append((t, kinds, self.r.at(targets, i)))
         return out
+
+
+def _items(raw: Any) -> Sequence[Any]:
+    """The items of a section that should be a list (anything else is reported elsewhere)."""
+    return raw if isinstance(raw, Sequence) and not isinstance(raw, str) else ()
+

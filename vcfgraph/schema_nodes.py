@@ -8,7 +8,8 @@ ratings and downstream steps of variants. Problems go to the builder's shared
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from vcfgraph.conditions import Condition
 from vcfgraph.errors import did_you_mean

@@ -13,6 +13,7 @@ from typing import Any, Mapping
 
 from vcfgraph.conditions import Value, format_value
 from vcfgraph.errors import CaseError, did_you_mean
+from vcfgraph.located import short
 from vcfgraph.model import Fact, Pathway
 
 __all__ = ["check_facts", "fact_value_problem"]
@@ -23,7 +24,7 @@ def fact_value_problem(fact: Fact, value: Any) -> str | None:
     if value is None or fact.accepts(value):
         return None
     hint = did_you_mean(str(value), fact.values) if fact.type == "enum" else ""
-    shown = f"'{value}'" if isinstance(value, str) else format_value(value)
+    shown = f"'{short(value)}'" if isinstance(value, str) else short(format_value(value))
     return f"fact '{fact.name}' cannot be {shown}; allowed: {fact.allowed()}{hint}"
 
 

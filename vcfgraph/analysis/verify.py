@@ -171,7 +171,7 @@ def _question_findings(ex: Exploration, file: str) -> list[Finding]:
 
 
 def _condition_words(pathway: Pathway, edge_id: str) -> str:
-    edge = next(e for e in pathway.edges if e.id == edge_id)
+    edge = pathway.edge(edge_id)
     return cm.describe(edge.condition) if edge.condition is not None else "otherwise"
 
 

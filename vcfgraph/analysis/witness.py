@@ -41,9 +41,8 @@ def describe_example(facts: Mapping[str, Value], names: Iterable[str] | None = N
 
 def path_words(pathway: Pathway, edges: tuple[str, ...]) -> str:
     """``q_a [Yes] -> q_b [No] -> V_x``: the questions passed, each with the answer taken."""
-    by_id = {e.id: e for e in pathway.edges}
-    parts = [f"{by_id[e].source} [{by_id[e].label}]" for e in edges]
-    parts.append(by_id[edges[-1]].target if edges else pathway.entry)
+    parts = [f"{pathway.edge(e).source} [{pathway.edge(e).label}]" for e in edges]
+    parts.append(pathway.edge(edges[-1]).target if edges else pathway.entry)
     return " -> ".join(parts)
 
 

@@ -1,0 +1,173 @@
+"""The tree cache: located trees of files already read, kept as signed JSON, bounded in size.
+
+An entry is the JSON form of a located tree (:mod:`vcfgraph.read.tree`: plain types only, so
+reading it can never run code), filed under a content key, the SHA-256 of the file's bytes and
+of the reading code. It is trusted only when its HMAC-SHA-256, made with a per-user secret key
+(``key`` in the cache folder, created with mode 0600), matches: a planted or damaged file fails
+the check and is only a miss. What comes out is still a tree that the pathway reader checks in
+full, as if it had just been parsed.
+
+The folder is ``$VCFGRAPH_CACHE``, else ``$XDG_CACHE_HOME/vcfgraph`` or ``~/.cache/vcfgraph``;
+``VCFGRAPH_CACHE=off`` turns the cache off. It holds at most :data:`MAX_ENTRIES` entries and
+:data:`MAX_TOTAL` bytes; the least recently used go first.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import secrets
+import stat
+import tempfile
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from vcfgraph.read import tree as tree_mod
+
+__all__ = ["TreeCache", "MISS", "MAX_ENTRIES", "MAX_TOTAL", "MAX_ENTRY"]
+
+#: most entries kept
+MAX_ENTRIES = 64
+#: most bytes kept in all entries
+MAX_TOTAL = 256 * 1024 * 1024
+#: largest file whose tree is kept
+MAX_ENTRY = 32 * 1024 * 1024
+
+MISS = object()
+_MAGIC = b"vcfgraph-tree-1\n"
+_KEY_BYTES = 32
+
+
+@lru_cache(maxsize=1)
+def _code_key() -> bytes:
+    """A digest of the modules that decide what tree a file gives."""
+    here = Path(__file__).resolve().parent
+    return hashlib.sha256(b"".join((here / n).read_bytes() for n in ("tree.py", "yaml12.py", "source.py"))).digest()
+
+
+def _folder() -> Path | None:
+    setting = os.environ.get("VCFGRAPH_CACHE", "")
+    if setting.lower() in ("off", "0", "no", "false"):
+        return None
+    if setting:
+        return Path(setting)
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "vcfgraph"
+
+
+def _secret(folder: Path) -> bytes | None:
+    """The per-user key: created 0600 when absent; refused unless it is ours and private."""
+    path = folder / "key"
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)
+    try:
+        fd = os.open(path, flags)
+    except FileNotFoundError:
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
+        except FileExistsError:
+            return _secret_again(path, flags)
+        with os.fdopen(fd, "wb") as f:
+            f.write(secrets.token_bytes(_KEY_BYTES))
+        return _secret_again(path, flags)
+    return _check_secret(fd)
+
+
+def _secret_again(path: Path, flags: int) -> bytes | None:
+    return _check_secret(os.open(path, flags))
+
+
+def _check_secret(fd: int) -> bytes | None:
+    with os.fdopen(fd, "rb") as f:
+        info = os.fstat(f.fileno())
+        if not stat.S_ISREG(info.st_mode) or info.st_mode & 0o077 or (hasattr(os, "getuid") and info.st_uid != os.getuid()):
+            return None
+        key = f.read(_KEY_BYTES + 1)
+    return key if len(key) == _KEY_BYTES else None
+
+
+class TreeCache:
+    """One cache folder and its key. Every failure of the cache is only a miss."""
+
+    def __init__(self, folder: Path, key: bytes) -> None:
+        self.folder = folder
+        self.key = key
+
+    @classmethod
+    def open(cls) -> "TreeCache | None":
+        """The cache, or None when it is off or its folder or key cannot be used."""
+        folder = _folder()
+        if folder is None:
+            return None
+        try:
+            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            key = _secret(folder)
+        except OSError:
+            return None
+        return cls(folder, key) if key is not None else None
+
+    def _entry(self, data: bytes) -> tuple[Path, bytes]:
+        digest = hashlib.sha256(_code_key() + b"\0" + data).digest()
+        return self.folder / f"tree-{digest.hex()[:40]}.json", digest
+
+    def _sign(self, digest: bytes, payload: bytes) -> bytes:
+        return hmac.new(self.key, digest + payload, hashlib.sha256).hexdigest().encode()
+
+    def get(self, data: bytes) -> Any:
+        """The tree of a file with these bytes, or :data:`MISS`."""
+        path, digest = self._entry(data)
+        try:
+            with open(path, "rb") as f:
+                blob = f.read(MAX_TOTAL + 1)
+        except OSError:
+            return MISS
+        head, sep, rest = blob[len(_MAGIC):].partition(b"\n")
+        if not blob.startswith(_MAGIC) or not sep or not hmac.compare_digest(head, self._sign(digest, rest)):
+            return MISS
+        try:
+            tree = tree_mod.loads(rest)
+        except (ValueError, TypeError, KeyError, IndexError, RecursionError):
+            return MISS
+        try:
+            os.utime(path)  # recently used
+        except OSError:
+            pass
+        return tree
+
+    def put(self, data: bytes, tree: Any) -> None:
+        """Keep the tree of a file with these bytes (atomically, under a unique temporary name)."""
+        if len(data) > MAX_ENTRY:
+            return
+        path, digest = self._entry(data)
+        payload = tree_mod.dumps(tree)
+        try:
+            fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".tree-", suffix=".tmp")
+            try:
+                with os.fdopen(fd, "wb") as f:
+                    f.write(_MAGIC + self._sign(digest, payload) + b"\n" + payload)
+                os.replace(tmp, path)
+            except BaseException:
+                os.unlink(tmp)
+                raise
+            self._evict()
+        except OSError:
+            pass  # no cache is only slower
+
+    def _evict(self) -> None:
+        """Drop the least recently used entries beyond the bounds, and entries of the old
+        (pickle) format, which are never read."""
+        for old in self.folder.glob("pathway-*.pickle"):
+            old.unlink(missing_ok=True)
+        entries = []
+        for p in self.folder.glob("tree-*.json"):
+            try:
+                info = p.stat()
+            except OSError:
+                continue
+            entries.append((info.st_mtime_ns, p.name, info.st_size, p))
+        entries.sort(reverse=True)
+        total = 0
+        for i, (_, _, size, p) in enumerate(entries):
+            total += size
+            if i >= MAX_ENTRIES or total > MAX_TOTAL:
+                p.unlink(missing_ok=True)
