@@ -164,3 +164,44 @@ def test_script_text_cannot_close_the_script_or_break_a_line():
     assert "</" not in text and "<!--" not in text and "\u2028" not in text and "\u2029" not in text
     assert json.loads(json_for_script(data)) == data
     assert text == script_text({"pathway": data})  # deterministic
+
+
+# ------------------------------------------------------------------ the command line
+
+
+def test_trace_json_carries_what_if_and_questions_ranked(capsys, bundled):
+    from vcfgraph.cli import main
+    assert main(["trace", "--json", "-f", "decision_stage=next_imaging"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    facts = {f.name: None for f in bundled.facts} | {"decision_stage": "next_imaging"}
+    assert data["what_if"] == [{"fact": c.fact, "value": c.value, "outcome": c.outcome, "terminal": c.terminal,
+                                "ua": list(c.ua)} for c in what_if(bundled, facts)]
+    assert {"fact": "neurologic_deficit", "value": True, "outcome": "handoff", "terminal": "H_urgent_spine",
+            "ua": []} in data["what_if"]
+    ranked = [q["fact"] for q in data["questions_ranked"]]
+    assert ranked == [q.fact for q in questions_ranked(bundled, facts)] and "neurologic_deficit" in ranked[:3]
+
+
+def test_trace_what_if_prints_the_changes(capsys):
+    from vcfgraph.cli import main
+    assert main(["trace", "--what-if", "-f", "decision_stage=next_imaging"]) == 0
+    out = capsys.readouterr().out
+    assert "What if (one fact changed):\n  neurologic_deficit = true: handoff H_urgent_spine\n" in out
+    assert "Best next questions (expected outcomes ruled out):\n" in out
+
+
+def test_ask_asks_the_best_question_first(bundled, capsys):
+    from vcfgraph.cli.ask import interview
+    reordered = 0
+    for point in region_points(bundled, draws=0):
+        route = trace(bundled, Case("c", point))
+        if len(route.missing) < 2:
+            continue
+        rank = [q.fact for q in questions_ranked(bundled, point)]
+        best = min(route.missing_facts, key=lambda f: (rank.index(f) if f in rank else len(rank), route.missing_facts.index(f)))
+        asked: list[str] = []
+        interview(bundled, dict(point), lambda prompt: asked.append(prompt) or None)
+        assert asked == [f"{best}> "]
+        reordered += best != route.missing_facts[0]
+    capsys.readouterr()
+    assert reordered > 0  # the ranking does change the order somewhere

@@ -12,6 +12,29 @@ from vcfgraph.errors import CaseError, RouteError, UsageError
 from vcfgraph.load import load_cases
 from vcfgraph.model import Case
 from vcfgraph.report import route_text, route_to_dict
+from vcfgraph import whatif
+from vcfgraph.conditions import format_value
+
+
+def _change(c: whatif.Change) -> dict[str, Any]:
+    return {"fact": c.fact, "value": c.value, "outcome": c.outcome, "terminal": c.terminal, "ua": list(c.ua)}
+
+
+def _what_if_text(pathway: Any, case: Case) -> str:
+    """The what-if changes and the ranked questions, as text for the terminal."""
+    lines = ["", "What if (one fact changed):"]
+    changes = whatif.what_if(pathway, case.facts)
+    for c in changes:
+        ua = ", ".join(c.ua) or "none"
+        lines.append(f"  {c.fact} = {format_value(c.value)}: {c.outcome} {c.terminal or ''}".rstrip()
+                     + (f" (usually appropriate: {ua})" if c.outcome == "variant" else ""))
+    if not changes:
+        lines.append("  no single change of one fact changes the outcome or the usually-appropriate list")
+    ranked = whatif.questions_ranked(pathway, case.facts)
+    if ranked:
+        lines.append("Best next questions (expected outcomes ruled out):")
+        lines += [f"  {q.fact}: {q.expected:.2f}" for q in ranked]
+    return "\n".join(lines) + "\n"
 
 
 def register(sub: Any) -> None:
@@ -27,7 +50,12 @@ def register(sub: Any) -> None:
     add_graph_option(p)
     p.add_argument("--fact", "-f", action="append", metavar="NAME=VALUE",
                    help="set or override a fact (repeatable); with no case file, trace these facts alone")
-    p.add_argument("--json", action="store_true", help="print one JSON object per case, one per line")
+    p.add_argument("--json", action="store_true", help="print one JSON object per case, one per line (with "
+                   "'what_if': the single-fact changes that change the outcome or the usually-appropriate "
+                   "list, and 'questions_ranked': in need_info, the unknown facts best question first)")
+    p.add_argument("--what-if", action="store_true",
+                   help="also list every single-fact change that would change the outcome or the "
+                   "usually-appropriate list, and in need_info the best next questions")
     p.set_defaults(func=run)
 
 
@@ -53,12 +81,12 @@ def run(args: argparse.Namespace) -> int:
         for case in cases:
             if overrides:
                 case = case.with_facts(overrides)
-            status = max(status, _one(pathway, case, args.json, first))
+            status = max(status, _one(pathway, case, args.json, first, args.what_if))
             first = False
     return status
 
 
-def _one(pathway: Any, case: Case, as_json: bool, first: bool) -> int:
+def _one(pathway: Any, case: Case, as_json: bool, first: bool, what_if: bool = False) -> int:
     try:
         route = trace(pathway, case)
     except RouteError as exc:
@@ -69,9 +97,15 @@ def _one(pathway: Any, case: Case, as_json: bool, first: bool) -> int:
         return exc.exit_code
     problems = check_expected(route, case) if case.expected else None
     if as_json:
-        output.echo(output.to_json(route_to_dict(route, pathway, problems)))
+        data = route_to_dict(route, pathway, problems)
+        data["what_if"] = [_change(c) for c in whatif.what_if(pathway, case.facts)]
+        data["questions_ranked"] = [{"fact": q.fact, "expected": q.expected}
+                                    for q in whatif.questions_ranked(pathway, case.facts)]
+        output.echo(output.to_json(data))
     else:
         if not first:
             output.echo("-" * 72)
         output.write(route_text(route, pathway, case, problems))
+        if what_if:
+            output.write(_what_if_text(pathway, case))
     return 1 if problems else 0
