@@ -123,13 +123,14 @@ def route_data(route: Route) -> dict[str, Any]:
 def json_for_script(data: Any) -> str:
     """JSON text that is safe inside a ``<script>`` element or a script file.
 
-    Sorted keys and no spaces, so builds are byte-identical; ``<``, ``>``, ``&``, U+2028 and
-    U+2029 are written as ``\\u`` escapes, so no pathway text can end the script or a line.
+    Sorted keys and no spaces, so builds are byte-identical. ``</`` is written ``<\\/`` and
+    ``<!--`` as ``<\\u0021--`` (so no text can end a script element or open an HTML comment in
+    one), U+2028 and U+2029 as ``\\u`` escapes (so no text breaks a line of the script); all are
+    plain JSON escapes, and JSON strings are the only place these can occur.
     """
     text = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    for char in ("<", ">", "&", "\u2028", "\u2029"):
-        text = text.replace(char, f"\\u{ord(char):04x}")
-    return text
+    text = text.replace("</", "<\\/").replace("<!--", "<\\u0021--")
+    return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
 
 
 def script_text(assignments: dict[str, Any]) -> str:
