@@ -37,7 +37,7 @@ def collide_files(tmp_path_factory, render_need_dot) -> list[Path]:
 
 
 def test_every_id_of_every_page_is_unique_and_a_valid_html_id(collide_files):
-    assert len(collide_files) == 7 + 9
+    assert len(collide_files) == 8 + 9  # the site (explore.html too) and the diagrams
     for path in collide_files:
         found = _ID.findall(path.read_text(encoding="utf-8"))
         twice = {k: n for k, n in Counter(found).items() if n > 1}

@@ -1,0 +1,253 @@
+"""The explorer and the shared diagram in real Chromium: the same highlight as Python's restyle on
+every case page, answering moves it, the permalink restores a state, what-if links change the
+route, the best-question ranking matches Python, reset, hostile links, legibility and checkers
+on the pages as scripts leave them.
+
+Screenshots go to a temporary folder; set VCFGRAPH_SCREENSHOTS=DIR to keep them for review.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+from urllib.parse import quote, unquote
+
+import pytest
+
+from vcfgraph.engine import trace
+from vcfgraph.load import load_cases
+from vcfgraph.model import Case
+from vcfgraph.render import svg as svgmod
+from vcfgraph.render.dot import route_states
+from vcfgraph.render.ids import case_slug
+from vcfgraph.whatif import questions_ranked
+
+from tests.test_browser import AXE, ROOT, WCAG_TAGS, Opened, _axe, _vnu, absent, browser  # noqa: F401 (fixture)
+
+SEED = "seed-incidental-t12"
+
+CLASSES_JS = """() => Object.fromEntries([...document.querySelectorAll('.vg-mount svg g[id]')]
+    .map(g => [g.id, [...g.classList].sort().join(' ')]))"""
+BADGES_JS = """() => [...document.querySelectorAll('.vg-mount svg text.vg-badge')]
+    .map(t => t.closest('g.node').id + ' ' + t.textContent + ' ' + t.getAttribute('x') + ' ' + t.getAttribute('y')).sort()"""
+ON_JS = """() => [...document.querySelectorAll('.vg-mount svg g.node.vg-on, .vg-mount svg g.node.vg-end, .vg-mount svg g.node.vg-stop')]
+    .map(g => g.id).sort()"""
+RESULT_JS = """() => { const r = document.getElementById('vg-result');
+    return [r.dataset.outcome, r.dataset.terminal, r.dataset.ua]; }"""
+
+
+@pytest.fixture(scope="module")
+def layout(bundled, render_need_dot) -> str:
+    from vcfgraph.cli.graphviz_run import run_dot
+    from vcfgraph.render.dot import pathway_dot
+
+    return run_dot(pathway_dot(bundled), "svg")
+
+
+def expected_classes(bundled, layout: str, route) -> tuple[dict[str, str], list[str]]:
+    """Python's restyle of the diagram for a route: every group's classes, and the badges."""
+    root = svgmod.restyle(layout, bundled, route_states(bundled, route))
+    classes, badges = {}, []
+    for g in root.iter(f"{{{svgmod.SVG_NS}}}g"):
+        if g.get("id"):
+            classes[g.get("id")] = " ".join(sorted((g.get("class") or "").split()))
+            for t in g.findall(f"{{{svgmod.SVG_NS}}}text"):
+                if t.get("class") == "vg-badge":
+                    badges.append(f"{g.get('id')} {t.text} {t.get('x')} {t.get('y')}")
+    return classes, sorted(badges)
+
+
+def result_of(route) -> list[str]:
+    return [route.outcome, route.terminal or "", " ".join(route.actions("UA"))]
+
+
+def facts_of(page) -> dict:
+    hash_ = page.evaluate("() => location.hash")
+    assert hash_.startswith("#facts=")
+    return json.loads(unquote(hash_[len("#facts="):]))
+
+
+def test_every_case_page_highlights_its_route_as_python_does(browser, render_bundled_site, bundled, layout):
+    cases = [c for path in sorted((ROOT / "cases").glob("*.yaml")) for c in load_cases(path, bundled)]
+    assert len(cases) >= 39
+    differ = {}
+    for case in cases:
+        route = trace(bundled, case)
+        opened = Opened(browser, render_bundled_site / "cases" / f"{case_slug(case.id)}.html")
+        got = (opened.page.evaluate(CLASSES_JS), opened.page.evaluate(BADGES_JS))
+        if got != expected_classes(bundled, layout, route):
+            differ[case.id] = got
+        assert opened.page.evaluate(RESULT_JS) == result_of(route), case.id
+        assert opened.errors == [], case.id
+        opened.close()
+    assert differ == {}
+
+
+def test_answering_moves_the_highlight_and_the_result(browser, render_bundled_site, bundled):
+    opened = Opened(browser, render_bundled_site / "explore.html")
+    page = opened.page
+    assert page.evaluate(RESULT_JS) == ["need_info", "", ""]
+    seen = [page.evaluate(ON_JS)]
+    for _ in range(12):
+        if page.evaluate(RESULT_JS)[0] != "need_info":
+            break
+        select = page.locator(".vg-now select").first
+        select.select_option(index=1)  # the first value of its domain, not "unknown"
+        facts = facts_of(page)
+        route = trace(bundled, Case("c", facts))
+        assert page.evaluate(RESULT_JS) == result_of(route)
+        on = page.evaluate(ON_JS)
+        assert on == sorted(f"n-{n}" for n in route.nodes() if n in {s.node for s in route.steps} | {route.terminal}
+                            or n in route.actions("UA") + route.actions("MBA") + route.actions("UNA")
+                            + tuple(c.action for c in route.contraindicated))
+        assert on != seen[-1]
+        seen.append(on)
+    assert page.evaluate(RESULT_JS)[0] != "need_info" and len(seen) >= 3
+    assert opened.errors == []
+    opened.close()
+
+
+def test_the_permalink_restores_the_state(browser, render_bundled_site, bundled):
+    opened = Opened(browser, render_bundled_site / "cases" / f"{SEED}.html")
+    page = opened.page
+    page.select_option("#vg-f-symptomatic", label="true")
+    page.select_option("#vg-f-neurologic_deficit", label="unknown")
+    href = page.get_attribute("#vg-permalink", "href")
+    state = page.evaluate(RESULT_JS)
+    facts = facts_of(page)
+    assert "neurologic_deficit" not in facts and facts["symptomatic"] is True
+    assert state == result_of(trace(bundled, Case("c", facts)))
+    again = Opened(browser, render_bundled_site / "explore.html")
+    again.page.goto((render_bundled_site / "explore.html").as_uri() + href)
+    assert again.page.evaluate(RESULT_JS) == state
+    assert again.page.evaluate("() => document.getElementById('vg-f-neurologic_deficit').selectedOptions[0].textContent") == "unknown"
+    # the page reloaded at that address comes back to the same state too
+    again.page.reload()
+    assert again.page.evaluate(RESULT_JS) == state
+    assert opened.errors == [] and again.errors == []
+    again.close()
+    opened.close()
+
+
+def test_reset_to_this_case(browser, render_bundled_site, bundled):
+    case = load_cases(ROOT / "cases" / f"{SEED}.yaml", bundled)[0]
+    opened = Opened(browser, render_bundled_site / "cases" / f"{SEED}.html")
+    page = opened.page
+    page.select_option("#vg-f-high_energy_trauma", label="true")
+    assert page.evaluate(RESULT_JS) != result_of(trace(bundled, case))
+    page.click("#vg-reset")
+    assert page.evaluate(RESULT_JS) == result_of(trace(bundled, case))
+    assert facts_of(page) == {k: v for k, v in case.facts.items() if v is not None}
+    opened.close()
+
+
+def test_what_if_links_change_the_route_and_draw_it_dashed(browser, render_bundled_site, bundled):
+    opened = Opened(browser, render_bundled_site / "cases" / f"{SEED}.html")
+    page = opened.page
+    before = page.evaluate(RESULT_JS)
+    links = page.locator(".vg-whatif a")
+    assert links.count() >= 3
+    link = links.nth(0)
+    link.focus()
+    assert page.evaluate("() => document.querySelectorAll('.vg-mount svg .vg-alt').length") > 0
+    link.click()
+    facts = facts_of(page)
+    after = page.evaluate(RESULT_JS)
+    assert after != before and after == result_of(trace(bundled, Case("c", facts)))
+    assert page.evaluate("() => document.querySelectorAll('.vg-mount svg .vg-alt').length") == 0
+    assert opened.errors == []
+    opened.close()
+
+
+def test_the_best_question_ranking_matches_python(browser, render_bundled_site, bundled):
+    for facts in ({}, {"decision_stage": "next_imaging"}, {"decision_stage": "initial_treatment", "neurologic_deficit": False}):
+        opened = Opened(browser, render_bundled_site / "explore.html")
+        opened.page.goto((render_bundled_site / "explore.html").as_uri() + "#facts=" + quote(json.dumps(facts), safe=""))
+        opened.page.reload()
+        got = opened.page.evaluate("() => [...document.querySelectorAll('.vg-ranked li')].map(li => li.dataset.fact)")
+        want = [q.fact for q in questions_ranked(bundled, facts)]
+        assert got == want and want, facts
+        opened.close()
+
+
+def test_a_hostile_link_is_read_as_data(browser, render_bundled_site):
+    facts = {"__proto__": 1, "constructor": "x", "age": "<img src=x onerror=window.__xss=1>", "symptomatic": True}
+    opened = Opened(browser, render_bundled_site / "explore.html")
+    opened.page.goto((render_bundled_site / "explore.html").as_uri() + "#facts=" + quote(json.dumps(facts), safe=""))
+    opened.page.reload()
+    page = opened.page
+    assert page.evaluate("() => typeof window.__xss") == "undefined"
+    assert page.evaluate("() => document.querySelectorAll('#main img').length") == 0
+    note = page.locator(".vg-note").inner_text()
+    assert "no fact is called constructor" in note and "<img src=x" in note
+    assert facts_of(page) if page.evaluate("() => location.hash") else True
+    assert opened.errors == []
+    opened.close()
+
+
+def test_route_labels_are_readable_on_a_projector_and_pages_fit_a_phone(browser, render_bundled_site, tmp_path):
+    keep = os.environ.get("VCFGRAPH_SCREENSHOTS")
+    heights = {}
+    for width, height in ((1366, 768), (390, 844)):
+        for name in (f"cases/{SEED}.html", "explore.html", "pathway.html", "index.html"):
+            opened = Opened(browser, render_bundled_site / name, width=width, height=height)
+            page = opened.page
+            assert page.evaluate("() => document.documentElement.scrollWidth") <= width, (name, width)
+            if name.startswith("cases/") and width == 1366:
+                page.locator(".vg-mount").scroll_into_view_if_needed()
+                heights[name] = page.evaluate("""() => Math.min(...[...document.querySelectorAll(
+                    '.vg-mount svg g.node.vg-on text, .vg-mount svg g.node.vg-end text, .vg-mount svg g.edge.vg-on text')]
+                    .map(t => t.getBoundingClientRect().height))""")
+            shot = tmp_path / f"{name.replace('/', '-')}-{width}x{height}.png"
+            page.screenshot(path=str(shot))
+            data = shot.read_bytes()
+            assert (int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")) == (width, height)
+            if keep:
+                Path(keep).mkdir(parents=True, exist_ok=True)
+                shutil.copy(shot, Path(keep) / shot.name)
+            opened.close()
+    assert heights and all(h >= 12 for h in heights.values()), heights
+
+
+def test_zoom_controls_work_from_the_keyboard(browser, render_bundled_site):
+    opened = Opened(browser, render_bundled_site / "cases" / f"{SEED}.html")
+    page = opened.page
+    box = page.evaluate("() => document.querySelector('.vg-mount svg').getAttribute('viewBox')")
+    page.focus(".vg-mount")
+    page.keyboard.press("0")
+    whole = page.evaluate("() => document.querySelector('.vg-mount svg').getAttribute('viewBox')")
+    assert whole != box
+    page.keyboard.press("+")
+    page.keyboard.press("ArrowRight")
+    moved = page.evaluate("() => document.querySelector('.vg-mount svg').getAttribute('viewBox')")
+    assert moved != whole
+    page.focus("button[data-vg-zoom=route]")
+    page.keyboard.press("Enter")
+    assert page.evaluate("() => document.querySelector('.vg-mount svg').getAttribute('viewBox')") == box
+    opened.close()
+
+
+def test_pages_as_scripts_leave_them_pass_axe_and_the_nu_checker(browser, render_bundled_site, tmp_path):
+    names = ["explore.html", f"cases/{SEED}.html", "cases/own-suspected-tumour-painful.html", "cases/own-unknown-neurology.html", "pathway.html"]
+    dumps, violations = [], {}
+    for name in names:
+        path = render_bundled_site / name
+        if not path.exists():
+            continue
+        opened = Opened(browser, path)
+        dump = tmp_path / name.replace("/", "-")
+        dump.write_text("<!DOCTYPE html>\n" + opened.page.evaluate("() => document.documentElement.outerHTML"),
+                        encoding="utf-8")
+        dumps.append(dump)
+        if AXE.exists():
+            found = _axe(opened.page)
+            if found:
+                violations[name] = found
+        opened.close()
+    if not AXE.exists():
+        absent("axe-core in .tools/")
+    assert violations == {}
+    assert len(dumps) >= 3
+    assert _vnu(dumps) == []
