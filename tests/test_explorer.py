@@ -251,3 +251,54 @@ def test_pages_as_scripts_leave_them_pass_axe_and_the_nu_checker(browser, render
     assert violations == {}
     assert len(dumps) >= 3
     assert _vnu(dumps) == []
+
+
+def _secrets(bundled, route) -> list[str]:
+    """Texts that give a case's answer away: where it ends, what it recommends, the answers taken."""
+    out = [bundled.node(route.terminal).label] if route.terminal else ["more information is needed"]
+    out += [bundled.node(a).label for a in route.actions("UA") + route.actions("MBA")]
+    out += ["Outcome:", "Recommendations", "Step by step", "Still possible"]
+    return out
+
+
+@pytest.mark.parametrize("slug", [SEED, "own-unknown-neurology", "own-suspected-tumour-painful"])
+def test_a_quiz_runs_end_to_end_without_revealing_the_answer_early(browser, render_bundled_site, bundled, slug):
+    case = load_cases(ROOT / "cases" / f"{slug}.yaml", bundled)[0]
+    route = trace(bundled, case)
+    opened = Opened(browser, render_bundled_site / "cases" / f"{slug}.html")
+    page = opened.page
+    page.goto((render_bundled_site / "cases" / f"{slug}.html").as_uri() + "#quiz")
+    page.reload()
+    page.evaluate("() => localStorage.clear()")
+    secrets = _secrets(bundled, route)
+    right = 0
+    for i, step in enumerate(route.steps):
+        text = page.evaluate("() => document.body.innerText")
+        leaked = [s for s in secrets if s in text]
+        assert not leaked, (i, leaked)
+        assert f"Question {i + 1}: {bundled.node(step.node).label}" in text
+        wanted = step.answer if step.edge else "Cannot answer yet: a fact it reads is not known"
+        choices = page.locator("button.vg-choice")
+        labels = choices.all_inner_texts()
+        assert wanted in labels
+        pick = wanted if i % 2 == 0 else next(lab for lab in labels if lab != wanted)  # every other pick wrong
+        choices.nth(labels.index(pick)).click()
+        right += pick == wanted
+        feedback = page.locator(".vg-right, .vg-wrong").inner_text()
+        assert feedback.startswith("Right." if pick == wanted else "Not this one")
+        assert step.explanation.removeprefix(bundled.node(step.node).label).strip() in feedback
+        if i < len(route.steps) - 1:
+            assert not [s for s in secrets[:1] if s in page.evaluate("() => document.body.innerText")]
+        page.click("#vg-quiz-next")
+    score = page.locator("#vg-quiz-score").inner_text()
+    assert score.startswith(f"Score: {right} of {len(route.steps)}.")
+    text = page.evaluate("() => document.body.innerText")
+    assert secrets[0] in text and "Step by step" in text  # the whole page is revealed at the end
+    assert page.evaluate("() => document.querySelectorAll('.vg-mount svg g.node.vg-end, .vg-mount svg g.node.vg-stop').length") >= 1
+    stored = json.loads(page.evaluate("() => localStorage.getItem('vcfgraph-quiz:' + window.VCFGRAPH.pathway.id)"))
+    assert stored == {case.id: {"score": right, "total": len(route.steps)}}
+    index = opened.page
+    index.goto((render_bundled_site / "quiz.html").as_uri())
+    assert index.locator(f'.vg-progress[data-case="{case.id}"]').inner_text() == f"score {right} of {len(route.steps)}"
+    assert opened.errors == []
+    opened.close()

@@ -34,7 +34,7 @@ def test_tiny_site_matches_golden(render_tiny_site, update_goldens, name):
 def test_tiny_site_has_every_page(render_tiny_site):
     assert sorted(files_of(render_tiny_site)) == sorted([
         ".vcfgraph-site.json", "assets/pathway.js", "assets/print.css", "assets/site.js", "assets/twin.js",
-        "assets/vcfgraph.css", "explore.html", "index.html", "pathway.html", "pathway.svg", "cases/pain-unknown.html",
+        "assets/vcfgraph.css", "explore.html", "index.html", "pathway.html", "pathway.svg", "quiz.html", "cases/pain-unknown.html",
         "cases/quiet.html",
         "cases/several-levels.html", "cases/sore-bleeding.html", f"cases/{TRICKY_SLUG}.html",
     ])
@@ -49,7 +49,7 @@ def test_two_builds_are_byte_identical_and_cost_one_dot_run(render_tiny_site, tm
                  str(RENDER_DATA / "tricky-case.yaml")]) == 0
     assert dot_runs() - before == 1
     assert files_of(again) == files_of(render_tiny_site)
-    assert capsys.readouterr().out == f"vcfgraph site: 14 files for 5 cases in {again} (1 dot run); open {again}/index.html\n"
+    assert capsys.readouterr().out == f"vcfgraph site: 15 files for 5 cases in {again} (1 dot run); open {again}/index.html\n"
 
 
 def test_case_text_is_shown_literally_and_never_as_markup(render_tiny_site):
@@ -90,7 +90,7 @@ def test_pages_fetch_nothing_from_outside(render_bundled_site):
 
 def test_bundled_case_page_has_every_section(render_bundled_site, bundled):
     page = (render_bundled_site / "cases" / "seed-incidental-t12.html").read_text(encoding="utf-8")
-    for heading in ("<h2>The vignette</h2>", "<h2>Step by step</h2>", "<h2>The route at a glance</h2>",
+    for heading in ("<h2 class=\"vg-keep\">The vignette</h2>", "<h2>Step by step</h2>", "<h2>The route at a glance</h2>",
                     "<h2 class=\"print-hide\">The route on the pathway</h2>",
                     "<h2>Recommendations</h2>", "<h3>Radiation of the usually appropriate imaging</h3>",
                     "<h2>What happens next</h2>", "<h2>Red flags</h2>", "<h2>The facts of the case</h2>"):
@@ -156,7 +156,7 @@ def test_site_reports_cases_it_cannot_use(tmp_path, capsys, render_need_dot):
     captured = capsys.readouterr()
     assert code == 2
     assert captured.err.startswith(f"vcfgraph: error: {bad}:2:") and "levels" in captured.err
-    assert "vcfgraph site: 13 files for 4 cases in" in captured.out
+    assert "vcfgraph site: 14 files for 4 cases in" in captured.out
 
 
 def test_case_ids_that_share_a_file_name_are_a_usage_error(tmp_path, capsys):

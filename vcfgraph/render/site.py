@@ -26,7 +26,7 @@ from vcfgraph.render.style import CAUTION_BADGE, SET_APART_BADGE, overlay_css
 ASSETS = ("assets/pathway.js", "assets/print.css", "assets/site.js", "assets/twin.js", "assets/vcfgraph.css")
 
 __all__ = ["CaseRender", "case_title", "case_page", "pathway_page", "index_page", "pathway_svg", "build_site",
-           "page_name", "page_names", "explore_page", "explore_href", "facts_json", "data_script", "assets", "ASSETS"]
+           "page_name", "page_names", "explore_page", "quiz_page", "explore_href", "facts_json", "data_script", "assets", "ASSETS"]
 
 
 @dataclass(frozen=True)
@@ -50,6 +50,7 @@ def page_name(entry: CaseRender) -> str:
 def page_names(entries: Sequence[CaseRender]) -> list[tuple[str, str]]:
     """Every file :func:`build_site` makes, with what it is (to find clashing names first)."""
     return [("index.html", "the index page"), ("pathway.html", "the pathway page"), ("explore.html", "the explorer"),
+            ("quiz.html", "the quiz index"),
             ("pathway.svg", "the pathway diagram")] + [(a, "a shared asset") for a in ASSETS] + [
             (page_name(e), f"case '{e.case.id}'") for e in entries]
 
@@ -84,9 +85,8 @@ def _links(entries: Sequence[CaseRender], pathway: Pathway) -> list[html.CaseLin
 
 
 def pathway_page(pathway: Pathway, layout_svg: str | bytes, entries: Sequence[CaseRender] = ()) -> str:
-    """``pathway.html``: the diagram (clickable), the legend, every variant in full."""
-    diagram = svg.inline(svg.restyle(layout_svg, pathway), label=f"Decision graph: {pathway.meta.title}")
-    context = html.pathway_context(pathway, diagram, _links(entries, pathway))
+    """``pathway.html``: the diagram (clickable; from the shared script), the legend, every variant in full."""
+    context = html.pathway_context(pathway, "", _links(entries, pathway))
     return html.render("pathway.html.j2", root="", site_title=_site_title(pathway), **context)
 
 
@@ -121,6 +121,12 @@ def explore_page(pathway: Pathway) -> str:
     """``explore.html``: the explorer alone, started from the facts in ``#facts=``."""
     return html.render("explore.html.j2", root="", site_title=_site_title(pathway), pathway_title=pathway.meta.title,
                        legend=html.legend())
+
+
+def quiz_page(pathway: Pathway, entries: Sequence[CaseRender]) -> str:
+    """``quiz.html``: every case as a quiz, with the learner's scores from this browser."""
+    return html.render("quiz.html.j2", root="", site_title=_site_title(pathway), pathway_title=pathway.meta.title,
+                       cases=_links(entries, pathway))
 
 
 def dom_ids(pathway: Pathway) -> dict[str, dict[str, str]]:
@@ -190,6 +196,7 @@ def build_site(
         "pathway.html": pathway_page(pathway, layout_svg, entries),
         "pathway.svg": pathway_svg(pathway, layout_svg),
         "explore.html": explore_page(pathway),
+        "quiz.html": quiz_page(pathway, entries),
         **assets(pathway, layout_svg),
     }
     for entry in entries:
