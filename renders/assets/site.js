@@ -571,7 +571,7 @@
     if (viewer && explorer) { viewer.act("route"); }
     var main = document.getElementById("main"), quiz = null;
     if (panel && panel.getAttribute("data-case") && main) {
-      var link = el("p", { "class": "vg-keep vg-quiz-link" });
+      var link = el("p", { "class": "vg-keep vg-quiz-link print-hide" });
       var a = el("a", { href: "#quiz" }, "Take this case as a quiz (the answers stay hidden until you earn them)");
       a.addEventListener("click", function (e) { e.preventDefault(); history.replaceState(null, "", "#quiz"); location.reload(); });
       link.appendChild(a);
