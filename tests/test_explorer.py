@@ -302,3 +302,16 @@ def test_a_quiz_runs_end_to_end_without_revealing_the_answer_early(browser, rend
     assert index.locator(f'.vg-progress[data-case="{case.id}"]').inner_text() == f"score {right} of {len(route.steps)}"
     assert opened.errors == []
     opened.close()
+
+
+def test_full_size_opens_on_the_route_at_one_unit_per_pixel(browser, render_bundled_site):
+    opened = Opened(browser, render_bundled_site / "cases" / f"{SEED}.html", width=1366, height=768)
+    page = opened.page
+    page.click("button[data-vg-zoom=full]")
+    got = page.evaluate("""() => { const svg = document.querySelector('.vg-mount svg');
+        const vb = svg.getAttribute('viewBox').split(' ').map(Number);
+        const r = svg.getBoundingClientRect(), f = document.querySelector('.vg-mount').getBoundingClientRect();
+        const e = svg.querySelector('g.node.vg-on').getBoundingClientRect();
+        return [r.width / vb[2], e.left >= f.left && e.right <= f.right && e.top >= f.top && e.bottom <= f.bottom]; }""")
+    assert abs(got[0] - 1) < 0.01 and got[1]  # one unit a pixel, and the route's first question in its frame
+    opened.close()

@@ -194,6 +194,9 @@
     tools.querySelectorAll("button[data-vg-zoom]").forEach(function (b) {
       b.addEventListener("click", function () { self.act(b.getAttribute("data-vg-zoom")); });
     });
+    document.querySelectorAll("input.zoom").forEach(function (box) {
+      box.addEventListener("change", function () { self.act(box.checked ? "full" : "fit"); });
+    });
     mount.addEventListener("keydown", function (e) {
       var keys = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, -1], ArrowDown: [0, 1] };
       if (e.target !== mount) { return; }
@@ -201,13 +204,21 @@
       else if (e.key === "+" || e.key === "=") { self.zoom(0.8); e.preventDefault(); }
       else if (e.key === "-") { self.zoom(1.25); e.preventDefault(); }
       else if (e.key === "0") { self.act("fit"); e.preventDefault(); }
+      else if (e.key === "1") { self.act("full"); e.preventDefault(); }
       else if (e.key === "r") { self.act("route"); e.preventDefault(); }
     });
   }
 
-  Viewer.prototype.apply = function () {
+  Viewer.prototype.apply = function (actual) {
     var v = this.view;
     this.svg.setAttribute("viewBox", v.map(function (x) { return x.toFixed(2); }).join(" "));
+    if (actual) {
+      this.svg.style.width = v[2] + "px";
+      this.svg.style.height = v[3] + "px";
+      return;
+    }
+    var frame = this.mount.closest(".diagram") || this.mount;
+    frame.scrollLeft = 0; frame.scrollTop = 0;
     var ratio = v[3] / v[2], width = this.mount.clientWidth || 800;
     this.svg.style.width = "100%";
     this.svg.style.height = Math.min(width * ratio, window.innerHeight * 0.8) + "px";
@@ -238,7 +249,25 @@
   /** The box (user units) of the route's questions and its end: what "zoom to the route" fits. */
   Viewer.prototype.routeBox = function () {
     var gs = this.svg.querySelectorAll("g.node.vg-kind-question.vg-on, g.node.vg-stop, g.node.vg-end");
-    if (!gs.length) { return null; }
+    return gs.length ? this.boxOf(Array.from(gs)) : null;
+  };
+
+  /** Full size (one diagram unit per pixel, the whole diagram, scrolled inside its frame),
+   *  centred on the route, or on the entry question. */
+  Viewer.prototype.actual = function () {
+    var box = this.routeBox();
+    if (!box) {
+      var g = this.svg.querySelector("g.node.vg-kind-question");
+      box = g ? this.boxOf([g]) : { x: this.full[0], y: this.full[1], width: 0, height: 0 };
+    }
+    this.view = this.full.slice();
+    this.apply(true);
+    var frame = this.mount.closest(".diagram") || this.mount;
+    frame.scrollLeft = Math.max(0, box.x - this.full[0] + box.width / 2 - frame.clientWidth / 2);
+    frame.scrollTop = Math.max(0, box.y - this.full[1] - 24);
+  };
+
+  Viewer.prototype.boxOf = function (gs) {
     var m = this.svg.getScreenCTM().inverse(), box = null;
     gs.forEach(function (g) {
       var r = g.getBoundingClientRect();
@@ -254,6 +283,7 @@
     else if (what === "out") { this.zoom(1.25); }
     else if (what === "fit") { this.view = this.full.slice(); this.apply(); }
     else if (what === "route") { var b = this.routeBox(); if (b) { this.fit(b); } }
+    else if (what === "full") { this.actual(); }
     else if (what === "left") { this.pan(-0.2, 0); }
     else if (what === "right") { this.pan(0.2, 0); }
     else if (what === "up") { this.pan(0, -0.2); }
