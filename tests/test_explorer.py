@@ -315,3 +315,21 @@ def test_full_size_opens_on_the_route_at_one_unit_per_pixel(browser, render_bund
         return [r.width / vb[2], e.left >= f.left && e.right <= f.right && e.top >= f.top && e.bottom <= f.bottom]; }""")
     assert abs(got[0] - 1) < 0.01 and got[1]  # one unit a pixel, and the route's first question in its frame
     opened.close()
+
+
+def test_without_javascript_every_page_shows_its_static_content(browser, render_bundled_site, bundled):
+    context = browser.new_context(java_script_enabled=False, viewport={"width": 1366, "height": 768})
+    pages = sorted(render_bundled_site.rglob("*.html"))
+    assert len(pages) >= 42
+    for path in pages:
+        page = context.new_page()
+        page.goto(path.as_uri(), wait_until="load")
+        text = page.inner_text("main")
+        assert len(text) > 200, path.name
+        if path.parent.name == "cases":
+            assert "Outcome:" in text and "Step by step" in text and "The route at a glance" in text, path.name
+            assert "With JavaScript on" in text, path.name
+            image = page.evaluate("() => { const i = document.querySelector('img.vg-static'); return i && i.naturalWidth; }")
+            assert image and image > 1000, path.name  # the plain diagram, from pathway.svg
+        page.close()
+    context.close()

@@ -462,11 +462,12 @@
     }
     if (ranked.length) {
       out.appendChild(el("h3", {}, "Best next question"));
+      out.appendChild(el("p", {}, "Every unknown fact whose answer would rule out some of the outcomes still possible, best first (ties: history before examination, imaging and biopsy)."));
       var ol = el("ol", { "class": "vg-ranked" });
       var n = route.possible.length;
       ranked.forEach(function (q) {
-        ol.appendChild(el("li", { "data-fact": q.fact }, q.fact + ": rules out " + q.expected.toFixed(2) + " of the " + n +
-          " outcomes still possible, on average over its answers"));
+        ol.appendChild(el("li", { "data-fact": q.fact }, q.fact + (route.missing.indexOf(q.fact) >= 0 ? " (asked now)" : "") +
+          ": rules out " + q.expected.toFixed(2) + " of the " + n + " outcomes still possible, on average over its answers"));
       });
       out.appendChild(ol);
     }
