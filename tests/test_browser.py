@@ -145,7 +145,7 @@ def test_case_text_with_markup_is_shown_literally_and_never_runs(browser, render
     assert page.locator(".vignette").inner_text().startswith('<img src=x onerror="window.__xss = 2"> Fish & chips')
     assert page.evaluate("() => document.querySelectorAll('img').length") == 0
     assert page.evaluate("() => [...document.scripts].map(s => s.getAttribute('src'))") == [
-        "../assets/pathway.js", "../assets/twin.js", "../assets/site.js"]  # the shared files only, none inline
+        "../assets/pathway.js", "../assets/twin.js", "../assets/site.js", "../assets/quiz.js"]  # the shared files only, none inline
     assert opened.errors == []
     opened.close()
 

@@ -33,7 +33,7 @@ def test_tiny_site_matches_golden(render_tiny_site, update_goldens, name):
 
 def test_tiny_site_has_every_page(render_tiny_site):
     assert sorted(files_of(render_tiny_site)) == sorted([
-        ".vcfgraph-site.json", "assets/pathway.js", "assets/print.css", "assets/site.js", "assets/twin.js",
+        ".vcfgraph-site.json", "assets/pathway.js", "assets/print.css", "assets/quiz.js", "assets/site.js", "assets/twin.js",
         "assets/vcfgraph.css", "explore.html", "index.html", "pathway.html", "pathway.svg", "quiz.html", "cases/pain-unknown.html",
         "cases/quiet.html",
         "cases/several-levels.html", "cases/sore-bleeding.html", f"cases/{TRICKY_SLUG}.html",
@@ -49,7 +49,7 @@ def test_two_builds_are_byte_identical_and_cost_one_dot_run(render_tiny_site, tm
                  str(RENDER_DATA / "tricky-case.yaml")]) == 0
     assert dot_runs() - before == 1
     assert files_of(again) == files_of(render_tiny_site)
-    assert capsys.readouterr().out == f"vcfgraph site: 15 files for 5 cases in {again} (1 dot run); open {again}/index.html\n"
+    assert capsys.readouterr().out == f"vcfgraph site: 16 files for 5 cases in {again} (1 dot run); open {again}/index.html\n"
 
 
 def test_case_text_is_shown_literally_and_never_as_markup(render_tiny_site):
@@ -67,7 +67,7 @@ def test_case_text_is_shown_literally_and_never_as_markup(render_tiny_site):
 
 
 #: the only scripts a page loads: the shared files, by src, never inline
-SHARED_SCRIPTS = re.compile(r'<script src="(\.\./)?assets/(pathway|twin|site)\.js"></script>')
+SHARED_SCRIPTS = re.compile(r'<script src="(\.\./)?assets/(pathway|twin|site|quiz)\.js"></script>')
 #: the only image: the plain diagram, for browsers without scripts
 NOSCRIPT_IMAGE = re.compile(r'<noscript><p><img class="vg-static" src="(\.\./)?pathway\.svg" alt="[^"<>]*"></p></noscript>')
 SHARED_STYLES = re.compile(r'<link rel="stylesheet"( media="print")? href="(\.\./)?assets/(vcfgraph|print)\.css">')
@@ -156,7 +156,7 @@ def test_site_reports_cases_it_cannot_use(tmp_path, capsys, render_need_dot):
     captured = capsys.readouterr()
     assert code == 2
     assert captured.err.startswith(f"vcfgraph: error: {bad}:2:") and "levels" in captured.err
-    assert "vcfgraph site: 14 files for 4 cases in" in captured.out
+    assert "vcfgraph site: 15 files for 4 cases in" in captured.out
 
 
 def test_case_ids_that_share_a_file_name_are_a_usage_error(tmp_path, capsys):

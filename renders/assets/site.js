@@ -1,5 +1,5 @@
 /* vcfgraph teaching site: the diagram from the shared script, live route highlight, explorer,
- * what-if, best next question, zoom and pan. Progressive enhancement: every page shows its
+ * what-if, best next question, zoom and pan (quiz mode is quiz.js, on the helpers exposed here). Progressive enhancement: every page shows its
  * static content without this file. Pathway text only ever reaches the page as textContent or
  * attribute values; the only markup parsed is the diagram vcfgraph serialised (as XML).
  *
@@ -493,100 +493,9 @@
   };
 
 
-  /* ------------------------------------------------------------ quiz mode */
-
-  var QUIZ_KEY = "vcfgraph-quiz:";
-
-  function progress() {
-    try { return JSON.parse(localStorage.getItem(QUIZ_KEY + G.pathway.id) || "{}") || {}; } catch (e) { return {}; }
-  }
-
-  function saveProgress(caseId, score, total) {
-    var all = progress();
-    all[caseId] = { score: score, total: total };
-    try { localStorage.setItem(QUIZ_KEY + G.pathway.id, JSON.stringify(all)); } catch (e) { /* storage off: nothing kept */ }
-  }
-
-  /** Quiz on a case page: everything that tells the route is hidden until the learner earns it. */
-  function Quiz(main, panel, explorer) {
-    this.main = main; this.caseId = panel.getAttribute("data-case");
-    this.facts = factsFrom(JSON.parse(panel.getAttribute("data-facts")), []);
-    this.route = T.trace(P, this.facts);
-    this.explorer = explorer; this.at = 0; this.score = 0; this.hiddenEls = [];
-    var self = this;
-    Array.from(main.children).forEach(function (c) {
-      if (c.tagName === "H1" || c.classList.contains("lede") || c.classList.contains("vignette") || c.classList.contains("vg-keep")) { return; }
-      if (!c.hidden) { c.hidden = true; self.hiddenEls.push(c); }
-    });
-    this.box = el("section", { "class": "vg-quiz", id: "vg-quiz", "aria-labelledby": "vg-quiz-h" });
-    this.box.appendChild(el("h2", { id: "vg-quiz-h" }, "Quiz: walk this case through the pathway"));
-    this.box.appendChild(el("p", {}, "Read the vignette, then pick the answer at each question. The route, the outcome and the recommendations stay hidden until the end."));
-    this.body = el("div", { "aria-live": "polite" });
-    this.box.appendChild(this.body);
-    main.appendChild(this.box);
-    this.ask();
-  }
-
-  Quiz.prototype.steps = function () { return this.route.steps; };
-
-  Quiz.prototype.ask = function () {
-    var self = this, step = this.steps()[this.at];
-    this.body.textContent = "";
-    this.body.appendChild(el("h3", {}, "Question " + (this.at + 1) + ": " + label(step.node)));
-    var read = readBy(step.node);
-    if (read.length) {
-      var facts = this.facts;
-      this.body.appendChild(el("p", {}, "What the case says: " + read.map(function (n) {
-        return n + " = " + (facts.has(n) ? valueWords(P.fact.get(n), facts.get(n)) : "not known");
-      }).join("; ")));
-    }
-    var choices = P.outEdges(step.node).map(function (e) { return { id: e.id, text: e.label }; });
-    choices.push({ id: null, text: "Cannot answer yet: a fact it reads is not known" });
-    var group = el("div", { "class": "vg-choices", role: "group", "aria-label": "Answers" });
-    choices.forEach(function (c) {
-      var b = el("button", { type: "button", "class": "vg-choice" }, c.text);
-      b.addEventListener("click", function () { self.pick(c, choices); });
-      group.appendChild(b);
-    });
-    this.body.appendChild(group);
-  };
-
-  Quiz.prototype.pick = function (choice, choices) {
-    var self = this, step = this.steps()[this.at];
-    var right = choice.id === step.edge;
-    if (right) { this.score += 1; }
-    this.body.querySelectorAll("button.vg-choice").forEach(function (b) { b.disabled = true; });
-    var correct = choices.filter(function (c) { return c.id === step.edge; })[0];
-    this.body.appendChild(el("p", { "class": right ? "vg-right" : "vg-wrong" },
-      (right ? "Right. " : "Not this one: the answer is \u201c" + correct.text + "\u201d. ") + "Why: " +
-      step.explanation.slice(label(step.node).length).trim()));
-    var last = this.at === this.steps().length - 1;
-    var next = el("button", { type: "button", id: "vg-quiz-next" }, last ? "Show the route and my score" : "Next question");
-    next.addEventListener("click", function () { if (last) { self.finish(); } else { self.at += 1; self.ask(); } });
-    this.body.appendChild(next);
-    next.focus();
-  };
-
-  Quiz.prototype.finish = function () {
-    var total = this.steps().length;
-    saveProgress(this.caseId, this.score, total);
-    this.hiddenEls.forEach(function (c) { c.hidden = false; });
-    this.body.textContent = "";
-    this.body.appendChild(el("p", { id: "vg-quiz-score" }, "Score: " + this.score + " of " + total + ". " +
-      (this.route.outcome === "need_info" ? "The walk stops: more information is needed." : "The route ends at " + label(this.route.terminal) + ".")));
-    if (this.explorer && this.explorer.svg) { showRoute(this.explorer.svg, this.explorer.route); }
-    var again = el("a", { href: "#quiz" }, "Take it again");
-    again.addEventListener("click", function (e) { e.preventDefault(); location.reload(); });
-    this.body.appendChild(again);
-  };
-
-  function quizIndex() {
-    var all = progress();
-    document.querySelectorAll(".vg-progress[data-case]").forEach(function (s) {
-      var p = own(all, s.getAttribute("data-case"));
-      s.textContent = p ? "score " + p.score + " of " + p.total : "not taken yet";
-    });
-  }
+  /** What quiz.js builds on. */
+  window.VcfgraphSite = { P: P, el: el, label: label, own: own, readBy: readBy, valueWords: valueWords,
+    factsFrom: factsFrom, showRoute: showRoute };
 
   /* ------------------------------------------------------------ start */
 
@@ -600,16 +509,16 @@
     var panel = document.getElementById("vg-explorer");
     var explorer = panel ? new Explorer(panel, svg, viewer) : null;
     if (viewer && explorer) { viewer.act("route"); }
-    var main = document.getElementById("main"), quiz = null;
-    if (panel && panel.getAttribute("data-case") && main) {
+    var main = document.getElementById("main"), quiz = null, Q = window.VcfgraphQuiz;
+    if (Q && panel && panel.getAttribute("data-case") && main) {
       var link = el("p", { "class": "vg-keep vg-quiz-link print-hide" });
       var a = el("a", { href: "#quiz" }, "Take this case as a quiz (the answers stay hidden until you earn them)");
       a.addEventListener("click", function (e) { e.preventDefault(); history.replaceState(null, "", "#quiz"); location.reload(); });
       link.appendChild(a);
       main.insertBefore(link, main.children[1] || null);
-      if (location.hash === "#quiz") { link.hidden = true; quiz = new Quiz(main, panel, explorer); }
+      if (location.hash === "#quiz") { link.hidden = true; quiz = new Q.Quiz(main, panel, explorer); }
     }
-    quizIndex();
+    if (Q) { Q.index(); }
     window.vcfgraphSite = { explorer: explorer, viewer: viewer, quiz: quiz };
   }
 

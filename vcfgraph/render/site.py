@@ -23,7 +23,8 @@ from vcfgraph.render.dot import route_states
 from vcfgraph.render.style import CAUTION_BADGE, SET_APART_BADGE, overlay_css
 
 #: the files every page shares, under assets/: one copy of the diagram and the pathway data
-ASSETS = ("assets/pathway.js", "assets/print.css", "assets/site.js", "assets/twin.js", "assets/vcfgraph.css")
+ASSETS = ("assets/pathway.js", "assets/print.css", "assets/quiz.js", "assets/site.js", "assets/twin.js",
+          "assets/vcfgraph.css")
 
 __all__ = ["CaseRender", "case_title", "case_page", "pathway_page", "index_page", "pathway_svg", "build_site",
            "page_name", "page_names", "explore_page", "quiz_page", "explore_href", "facts_json", "data_script", "assets", "ASSETS"]
@@ -151,6 +152,7 @@ def assets(pathway: Pathway, layout_svg: str | bytes) -> dict[str, str]:
     return {
         "assets/pathway.js": data_script(pathway, layout_svg),
         "assets/print.css": html.static_text("print.css"),
+        "assets/quiz.js": html.static_text("quiz.js"),
         "assets/site.js": html.static_text("site.js"),
         "assets/twin.js": html.static_text("twin.js"),
         "assets/vcfgraph.css": html.static_text("site.css") + overlay_css(),
