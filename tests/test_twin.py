@@ -121,6 +121,15 @@ def test_the_mutants_make_the_twin_meet_route_errors(page):
 @given(pathways(), st.lists(_cases(), min_size=1, max_size=25))
 def test_twin_agrees_on_random_pathways(page, pathway, cases):
     assert_agree(page, pathway, cases)
+    got = page.evaluate("ps => ps.map(f => [VcfgraphTwin.whatIf(window.P, f), VcfgraphTwin.questionsRanked(window.P, f)])",
+                        cases[:3])
+    want = [[[_change(c) for c in what_if(pathway, f)], [{"fact": q.fact, "expected": q.expected}
+                                                          for q in questions_ranked(pathway, f)]] for f in cases[:3]]
+    assert got == want
+
+
+def _change(c) -> dict[str, Any]:
+    return {"fact": c.fact, "value": c.value, "outcome": c.outcome, "terminal": c.terminal, "ua": list(c.ua)}
 
 
 def test_twin_reports_route_errors_like_trace(page, tiny):
