@@ -20,13 +20,20 @@ def _change(c: whatif.Change) -> dict[str, Any]:
     return {"fact": c.fact, "value": c.value, "outcome": c.outcome, "terminal": c.terminal, "ua": list(c.ua)}
 
 
+def _range(pathway: Any, c: whatif.Change) -> str:
+    """For a whole-number fact, the values the changed value stands for: `` (0 to 17)``."""
+    fact = pathway.fact(c.fact)
+    span = next(((low, high) for low, high in fact.intervals() if low == c.value), None)
+    return f" ({span[0]} to {span[1]})" if span and span[0] != span[1] else ""
+
+
 def _what_if_text(pathway: Any, case: Case) -> str:
     """The what-if changes and the ranked questions, as text for the terminal."""
     lines = ["", "What if (one fact changed):"]
     changes = whatif.what_if(pathway, case.facts)
     for c in changes:
         ua = ", ".join(c.ua) or "none"
-        lines.append(f"  {c.fact} = {format_value(c.value)}: {c.outcome} {c.terminal or ''}".rstrip()
+        lines.append(f"  {c.fact} = {format_value(c.value)}{_range(pathway, c)}: {c.outcome} {c.terminal or ''}".rstrip()
                      + (f" (usually appropriate: {ua})" if c.outcome == "variant" else ""))
     if not changes:
         lines.append("  no single change of one fact changes the outcome or the usually-appropriate list")
