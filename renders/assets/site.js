@@ -253,18 +253,17 @@
   };
 
   /** Full size (one diagram unit per pixel, the whole diagram, scrolled inside its frame),
-   *  centred on the route, or on the entry question. */
+   *  centred on the route's first question, or on the entry question. */
   Viewer.prototype.actual = function () {
-    var box = this.routeBox();
-    if (!box) {
-      var g = this.svg.querySelector("g.node.vg-kind-question");
-      box = g ? this.boxOf([g]) : { x: this.full[0], y: this.full[1], width: 0, height: 0 };
-    }
     this.view = this.full.slice();
     this.apply(true);
+    var on = this.svg.querySelector("g.node.vg-on, g.node.vg-stop, g.node.vg-end");
+    var target = on || this.svg.querySelector('[id="' + own(G.dom.nodes, P.entry) + '"]');
+    if (!target) { return; }
     var frame = this.mount.closest(".diagram") || this.mount;
-    frame.scrollLeft = Math.max(0, box.x - this.full[0] + box.width / 2 - frame.clientWidth / 2);
-    frame.scrollTop = Math.max(0, box.y - this.full[1] - 24);
+    var r = target.getBoundingClientRect(), f = frame.getBoundingClientRect();
+    frame.scrollLeft += r.left - f.left - (f.width - r.width) / 2;
+    frame.scrollTop += r.top - f.top - 24;
   };
 
   Viewer.prototype.boxOf = function (gs) {
@@ -509,6 +508,11 @@
     var panel = document.getElementById("vg-explorer");
     var explorer = panel ? new Explorer(panel, svg, viewer) : null;
     if (viewer && explorer) { viewer.act("route"); }
+    else if (viewer) {  // the pathway alone: open at full size, readable on a projector, on the entry question
+      document.querySelectorAll('button[data-vg-zoom="route"]').forEach(function (b) { b.hidden = true; });
+      document.querySelectorAll("input.zoom").forEach(function (b) { b.checked = true; });
+      viewer.act("full");
+    }
     var main = document.getElementById("main"), quiz = null, Q = window.VcfgraphQuiz;
     if (Q && panel && panel.getAttribute("data-case") && main) {
       var link = el("p", { "class": "vg-keep vg-quiz-link print-hide" });
