@@ -143,7 +143,9 @@ def test_case_text_with_markup_is_shown_literally_and_never_runs(browser, render
     assert page.locator(".lede").inner_text() == ("<script>window.__xss = 1</script> \"double\" 'single' & ampersand "
                                                   "{braces} [brackets] | pipe \\ backslash -> arrow")
     assert page.locator(".vignette").inner_text().startswith('<img src=x onerror="window.__xss = 2"> Fish & chips')
-    assert page.evaluate("() => document.querySelectorAll('script, img').length") == 0
+    assert page.evaluate("() => document.querySelectorAll('img').length") == 0
+    assert page.evaluate("() => [...document.scripts].map(s => s.getAttribute('src'))") == [
+        "../assets/pathway.js", "../assets/twin.js", "../assets/site.js", "../assets/quiz.js"]  # the shared files only, none inline
     assert opened.errors == []
     opened.close()
 
@@ -173,7 +175,7 @@ def test_screenshots_of_the_pathway_and_the_seed_case(browser, render_bundled_si
                        ("seed-case", render_bundled_site / "cases" / f"{SEED}.html")):
         opened = Opened(browser, path, width=1600, height=900)
         target = tmp_path / f"{name}.png"
-        opened.page.locator(".explorer").scroll_into_view_if_needed()
+        opened.page.locator(".diagram").scroll_into_view_if_needed()
         opened.page.screenshot(path=str(target))
         full = tmp_path / f"{name}-full.png"
         opened.page.screenshot(path=str(full), full_page=True)

@@ -8,6 +8,8 @@ ids, and source keys holding a space and a tab. Its site and diagrams must hold 
 
 from __future__ import annotations
 
+import json
+
 import re
 from collections import Counter
 from pathlib import Path
@@ -37,7 +39,7 @@ def collide_files(tmp_path_factory, render_need_dot) -> list[Path]:
 
 
 def test_every_id_of_every_page_is_unique_and_a_valid_html_id(collide_files):
-    assert len(collide_files) == 7 + 9
+    assert len(collide_files) == 9 + 9  # the site (explore.html too) and the diagrams
     for path in collide_files:
         found = _ID.findall(path.read_text(encoding="utf-8"))
         twice = {k: n for k, n in Counter(found).items() if n > 1}
@@ -46,10 +48,14 @@ def test_every_id_of_every_page_is_unique_and_a_valid_html_id(collide_files):
 
 
 def test_nodes_named_like_the_diagram_own_elements_stay_nodes(collide_files, collide):
-    page = next(p for p in collide_files if p.name == "pathway.html").read_text(encoding="utf-8")
+    page_path = next(p for p in collide_files if p.name == "pathway.html")
+    page = page_path.read_text(encoding="utf-8")
+    script = (page_path.parent / "assets" / "pathway.js").read_text(encoding="utf-8")
+    line = next(x for x in script.splitlines() if x.startswith('window.VCFGRAPH["svg"] = '))
+    diagram = json.loads(line.removeprefix('window.VCFGRAPH["svg"] = ').removesuffix(";"))  # the diagram every page mounts
     for node in ("legend", "main", "need_info", "diagram", "a_q_pain", "q_pain"):
-        assert f'<g id="{ids.node_id(node)}" class="node' in page, node
-    assert page.count('<g id="legend" class="node">') == 1  # the legend is still one node of its own
+        assert f'<g id="{ids.node_id(node)}" class="node' in diagram, node
+    assert diagram.count('<g id="legend" class="node">') == 1  # the legend is still one node of its own
     assert f'id="{ids.source_id("S 1")}"' in page and f'href="pathway.html#{ids.source_id("S 1")}"' in page
     assert 'id="src-S.20.1"' in page and 'id="src-S.9.1"' in page
 

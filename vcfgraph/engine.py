@@ -65,7 +65,7 @@ def trace(pathway: Pathway, case: Case, *, validate: bool = True) -> Route:
     """
     if validate:
         case = replace(case, facts=check_facts(pathway, case.facts, case.id))
-    return replace(_walk(pathway, case), pathway=pathway)
+    return replace(_walk(pathway, case), pathway=pathway, facts=dict(case.facts))
 
 
 def _walk(pathway: Pathway, case: Case) -> Route:

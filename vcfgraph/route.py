@@ -8,7 +8,7 @@ condition.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Mapping
 
 from vcfgraph.conditions import Value
 from vcfgraph.model import Downstream, Pathway
@@ -148,6 +148,7 @@ class Route:
     cautions: tuple[Caution, ...] = ()
     checks: tuple[CheckResult, ...] = ()
     pathway: Pathway | None = field(default=None, compare=False, repr=False)
+    facts: Mapping[str, Value] | None = field(default=None, compare=False, repr=False)
 
     @property
     def missing_facts(self) -> tuple[str, ...]:
@@ -212,8 +213,12 @@ class Route:
             ValueError: the route was not made by :func:`vcfgraph.engine.trace`.
         """
         from vcfgraph.report import route_to_dict  # facade: report formats routes
+        from vcfgraph.whatif import json_fields  # facade: what-if and the best next question
 
-        return route_to_dict(self, self._pathway(), problems)
+        data = route_to_dict(self, self._pathway(), problems)
+        if self.facts is not None:
+            data.update(json_fields(self._pathway(), self.facts))
+        return data
 
     def _repr_svg_(self) -> str | None:
         """The pathway with this route highlighted, for notebooks; None when ``dot`` is missing

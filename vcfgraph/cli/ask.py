@@ -17,14 +17,16 @@ from vcfgraph.engine import trace
 from vcfgraph.errors import CaseError
 from vcfgraph.load import parse_fact_value
 from vcfgraph.model import Case, Pathway
-from vcfgraph.route import Route
+from vcfgraph.route import NeededFact, Route
+from vcfgraph.whatif import questions_ranked
 from vcfgraph.report import route_text
 
 
 def register(sub: Any) -> None:
     p = add_command(
         sub, "ask", "answer the pathway's questions one at a time in the terminal",
-        "Walk the pathway interactively: only the facts the route needs are asked, in order, with "
+        "Walk the pathway interactively: only the facts the route needs are asked, the best question "
+        "first (the one whose answer rules out most of the outcomes still possible), with "
         "their wording, help and allowed values. Answer 'unknown' (or press Enter) when a fact is "
         "not known; the walk then ends with need_info. Ends with the same report as 'trace'.",
     )
@@ -87,6 +89,13 @@ def _prompt(text: str) -> str | None:
     return output.prompt(text)
 
 
+def _best(pathway: Pathway, facts: dict[str, Any], pending: list[NeededFact]) -> NeededFact:
+    """The needed fact whose answer rules out most still-possible outcomes (``questions_ranked``);
+    the engine's order (cheapest source first) breaks ties and covers facts that rule out none."""
+    rank = {q.fact: i for i, q in enumerate(questions_ranked(pathway, facts))}
+    return min(pending, key=lambda m: (rank.get(m.fact, len(rank)), pending.index(m)))
+
+
 def interview(pathway: Pathway, facts: dict[str, Any], ask: Callable[[str], str | None]) -> Route:
     """Ask for missing facts until the route ends or the person does not know.
 
@@ -104,7 +113,7 @@ def interview(pathway: Pathway, facts: dict[str, Any], ask: Callable[[str], str 
         pending = [m for m in route.missing if m.fact not in asked]
         if route.outcome != "need_info" or not pending:
             return route
-        need = pending[0]
+        need = _best(pathway, facts, pending)
         output.echo(f"\n{need.question}")
         if need.help:
             output.echo(f"  {need.help}")

@@ -6,15 +6,41 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from vcfgraph import whatif
 from vcfgraph.cli import output
 from vcfgraph.cli.common import add_command, add_graph_option, load_graph, parse_fact_options
+from vcfgraph.conditions import format_value
 from vcfgraph.engine import check_expected, trace
 from vcfgraph.errors import CaseError, RouteError, UsageError
 from vcfgraph.junit import CaseResult, junit_xml
 from vcfgraph.load import load_cases
 from vcfgraph.model import Case
-from vcfgraph.report import route_text, route_to_dict
+from vcfgraph.report import route_text
 from vcfgraph.schemas import SCHEMA_VERSION, error_object
+
+
+def _range(pathway: Any, c: whatif.Change) -> str:
+    """For a whole-number fact, the values the changed value stands for: `` (0 to 17)``."""
+    fact = pathway.fact(c.fact)
+    span = next(((low, high) for low, high in fact.intervals() if low == c.value), None)
+    return f" ({span[0]} to {span[1]})" if span and span[0] != span[1] else ""
+
+
+def _what_if_text(pathway: Any, case: Case) -> str:
+    """The what-if changes and the ranked questions, as text for the terminal."""
+    lines = ["", "What if (one fact changed):"]
+    changes = whatif.what_if(pathway, case.facts)
+    for c in changes:
+        ua = ", ".join(c.ua) or "none"
+        lines.append(f"  {c.fact} = {format_value(c.value)}{_range(pathway, c)}: {c.outcome} {c.terminal or ''}".rstrip()
+                     + (f" (usually appropriate: {ua})" if c.outcome == "variant" else ""))
+    if not changes:
+        lines.append("  no single change of one fact changes the outcome or the usually-appropriate list")
+    ranked = whatif.questions_ranked(pathway, case.facts)
+    if ranked:
+        lines.append("Best next questions (expected outcomes ruled out):")
+        lines += [f"  {q.fact}: {q.expected:.2f}" for q in ranked]
+    return "\n".join(lines) + "\n"
 
 
 def register(sub: Any) -> None:
@@ -30,7 +56,12 @@ def register(sub: Any) -> None:
     add_graph_option(p)
     p.add_argument("--fact", "-f", action="append", metavar="NAME=VALUE",
                    help="set or override a fact (repeatable); with no case file, trace these facts alone")
-    p.add_argument("--json", action="store_true", help="print one JSON object per case, one per line")
+    p.add_argument("--json", action="store_true", help="print one JSON object per case, one per line (with "
+                   "'what_if': the single-fact changes that change the outcome or the usually-appropriate "
+                   "list, and 'questions_ranked': in need_info, the unknown facts best question first)")
+    p.add_argument("--what-if", action="store_true",
+                   help="also list every single-fact change that would change the outcome or the "
+                   "usually-appropriate list, and in need_info the best next questions")
     p.add_argument("--junit", metavar="FILE", default=None,
                    help="also write a JUnit XML report to FILE: one test case per case, failed when it "
                    "misses its expected outcome, an error when it cannot be traced or read")
@@ -65,7 +96,7 @@ def run(args: argparse.Namespace) -> int:
         for case in cases:
             if overrides:
                 case = case.with_facts(overrides)
-            result = _one(pathway, case, path, args.json, first)
+            result = _one(pathway, case, path, args.json, first, args.what_if)
             status = max(status, {"passed": 0, "failed": 1}.get(result.status, 1))
             results.append(result)
             first = False
@@ -74,7 +105,7 @@ def run(args: argparse.Namespace) -> int:
     return status
 
 
-def _one(pathway: Any, case: Case, path: str, as_json: bool, first: bool) -> CaseResult:
+def _one(pathway: Any, case: Case, path: str, as_json: bool, first: bool, what_if: bool = False) -> CaseResult:
     try:
         route = trace(pathway, case, validate=False)  # load_cases and --fact checked the facts
     except RouteError as exc:
@@ -86,11 +117,13 @@ def _one(pathway: Any, case: Case, path: str, as_json: bool, first: bool) -> Cas
         return CaseResult(path, case.id, "error", f"the pathway cannot decide the case at '{exc.node}'", (str(exc),))
     problems = check_expected(route, case) if case.expected else None
     if as_json:
-        output.echo(output.to_json(route_to_dict(route, pathway, problems)))
+        output.echo(output.to_json(route.to_dict(problems)))
     else:
         if not first:
             output.echo("-" * 72)
         output.write(route_text(route, pathway, case, problems))
+        if what_if:
+            output.write(_what_if_text(pathway, case))
     where = f"{route.outcome} at {route.terminal}" if route.terminal else route.outcome
     if problems:
         return CaseResult(path, case.id, "failed", f"the route ({where}) misses the expected outcome", tuple(problems))

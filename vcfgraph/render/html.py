@@ -50,6 +50,11 @@ def _static(name: str) -> str:
     return resources.files("vcfgraph.render").joinpath("static", name).read_text(encoding="utf-8")
 
 
+def static_text(name: str) -> str:
+    """A hand-written file of ``render/static`` (CSS or JavaScript), as text."""
+    return _static(name)
+
+
 def page_css() -> dict[str, Markup]:
     """The inlined stylesheets: ``screen`` (site + diagram overlay) and ``print``.
 

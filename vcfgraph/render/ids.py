@@ -49,6 +49,7 @@ FIXED = frozenset({
     GRAPH_ID, LEGEND_ID, NEED_INFO_NAME, NEED_INFO_EDGE_ID, "cluster-actions-imaging", "cluster-actions-treatment",
     "main", "diagram", "variants", "handoffs", "checks", "properties", "cases", "sources",
     "zoom-pathway", "zoom-case", "zoom-heat",
+    "vg-explorer", "vg-explorer-h", "vg-result", "vg-reset", "vg-permalink",
 })
 
 _KEEP = re.compile(r"[^A-Za-z0-9_]")

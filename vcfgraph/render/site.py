@@ -9,16 +9,25 @@ command line does.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Mapping, Sequence
+from urllib.parse import quote
 
+from vcfgraph import twin
+from vcfgraph.conditions import Value
 from vcfgraph.model import Case, Pathway
 from vcfgraph.route import Route
 from vcfgraph.render import html, ids, svg
 from vcfgraph.render.dot import route_states
+from vcfgraph.render.style import CAUTION_BADGE, SET_APART_BADGE, overlay_css
+
+#: the files every page shares, under assets/: one copy of the diagram and the pathway data
+ASSETS = ("assets/pathway.js", "assets/print.css", "assets/quiz.js", "assets/site.js", "assets/twin.js",
+          "assets/vcfgraph.css")
 
 __all__ = ["CaseRender", "case_title", "case_page", "pathway_page", "index_page", "pathway_svg", "build_site",
-           "page_name", "page_names"]
+           "page_name", "page_names", "explore_page", "quiz_page", "explore_href", "facts_json", "data_script", "assets", "ASSETS"]
 
 
 @dataclass(frozen=True)
@@ -41,8 +50,10 @@ def page_name(entry: CaseRender) -> str:
 
 def page_names(entries: Sequence[CaseRender]) -> list[tuple[str, str]]:
     """Every file :func:`build_site` makes, with what it is (to find clashing names first)."""
-    return [("index.html", "the index page"), ("pathway.html", "the pathway page"),
-            ("pathway.svg", "the pathway diagram")] + [(page_name(e), f"case '{e.case.id}'") for e in entries]
+    return [("index.html", "the index page"), ("pathway.html", "the pathway page"), ("explore.html", "the explorer"),
+            ("quiz.html", "the quiz index"),
+            ("pathway.svg", "the pathway diagram")] + [(a, "a shared asset") for a in ASSETS] + [
+            (page_name(e), f"case '{e.case.id}'") for e in entries]
 
 
 def case_title(case: Case) -> str:
@@ -75,25 +86,77 @@ def _links(entries: Sequence[CaseRender], pathway: Pathway) -> list[html.CaseLin
 
 
 def pathway_page(pathway: Pathway, layout_svg: str | bytes, entries: Sequence[CaseRender] = ()) -> str:
-    """``pathway.html``: the diagram (clickable), the legend, every variant in full."""
-    diagram = svg.inline(svg.restyle(layout_svg, pathway), label=f"Decision graph: {pathway.meta.title}")
-    context = html.pathway_context(pathway, diagram, _links(entries, pathway))
+    """``pathway.html``: the diagram (clickable; from the shared script), the legend, every variant in full."""
+    context = html.pathway_context(pathway, "", _links(entries, pathway))
     return html.render("pathway.html.j2", root="", site_title=_site_title(pathway), **context)
 
 
-def case_page(pathway: Pathway, entry: CaseRender, layout_svg: str | bytes) -> str:
-    """``cases/<slug>.html``: the vignette, facts, steps, highlighted diagram, recommendations.
+def facts_json(pathway: Pathway, facts: Mapping[str, Value]) -> str:
+    """The known facts as a JSON object in pathway order: the explorer's ``#facts=`` state."""
+    known = {f.name: facts.get(f.name) for f in pathway.facts if facts.get(f.name) is not None}
+    return json.dumps(known, ensure_ascii=False, separators=(",", ":"))
+
+
+def explore_href(pathway: Pathway, facts: Mapping[str, Value], root: str = "") -> str:
+    """The explorer's address with these facts: ``explore.html#facts=<URL-encoded JSON>``."""
+    return f"{root}explore.html#facts={quote(facts_json(pathway, facts), safe='')}"
+
+
+def case_page(pathway: Pathway, entry: CaseRender, layout_svg: str | bytes = "") -> str:
+    """``cases/<slug>.html``: the vignette, facts, steps, recommendations; the diagram and the
+    explorer panel come from the shared script (``assets/pathway.js``) when scripts run.
 
     Args:
         pathway: the pathway.
         entry: the case and its route.
-        layout_svg: the SVG of :func:`~vcfgraph.render.dot.pathway_dot` (shared by every case).
+        layout_svg: unused; the diagram is in ``assets/pathway.js`` (kept for callers).
     """
-    states = route_states(pathway, entry.route)
-    diagram = svg.inline(svg.restyle(layout_svg, pathway, states),
-                         label=f"Decision graph with the route of case {entry.case.id}")
-    context = html.case_context(pathway, entry.case, entry.route, diagram=diagram, problems=entry.problems)
-    return html.render("case.html.j2", root="../", site_title=_site_title(pathway), **context)
+    context = html.case_context(pathway, entry.case, entry.route, diagram="", problems=entry.problems)
+    context["cards"] = []
+    return html.render("case.html.j2", root="../", site_title=_site_title(pathway),
+                       facts_json=facts_json(pathway, entry.case.facts),
+                       explore_href=explore_href(pathway, entry.case.facts, "../"), **context)
+
+
+def explore_page(pathway: Pathway) -> str:
+    """``explore.html``: the explorer alone, started from the facts in ``#facts=``."""
+    return html.render("explore.html.j2", root="", site_title=_site_title(pathway), pathway_title=pathway.meta.title,
+                       legend=html.legend())
+
+
+def quiz_page(pathway: Pathway, entries: Sequence[CaseRender]) -> str:
+    """``quiz.html``: every case as a quiz, with the learner's scores from this browser."""
+    return html.render("quiz.html.j2", root="", site_title=_site_title(pathway), pathway_title=pathway.meta.title,
+                       cases=_links(entries, pathway))
+
+
+def dom_ids(pathway: Pathway) -> dict[str, dict[str, str]]:
+    """The diagram's element ids of every node, answer, rating row and re-entry step."""
+    return {
+        "nodes": {n.id: ids.node_id(n.id) for n in pathway.nodes},
+        "edges": {e.id: ids.edge_id(e.id) for e in pathway.edges},
+        "rows": {edge: ids.row_id(edge) for edge, _v, _r in pathway.rating_edges()},
+        "reenter": {d.id: ids.reenter_id(d.id) for n in pathway.nodes for d in n.downstream},
+    }
+
+
+def data_script(pathway: Pathway, layout_svg: str | bytes) -> str:
+    """``assets/pathway.js``: the diagram (once, for every page) and the pathway for the twin."""
+    diagram = svg.inline(svg.restyle(layout_svg, pathway), label=f"Decision graph: {pathway.meta.title}")
+    return twin.script_text({"pathway": twin.pathway_data(pathway), "svg": diagram, "dom": dom_ids(pathway),
+                             "badges": {"caution": CAUTION_BADGE, "set_apart": SET_APART_BADGE}})
+
+
+def assets(pathway: Pathway, layout_svg: str | bytes) -> dict[str, str]:
+    """The shared files under ``assets/``."""
+    return {
+        "assets/pathway.js": data_script(pathway, layout_svg),
+        "assets/print.css": html.static_text("print.css"),
+        "assets/quiz.js": html.static_text("quiz.js"),
+        "assets/site.js": html.static_text("site.js"),
+        "assets/twin.js": html.static_text("twin.js"),
+        "assets/vcfgraph.css": html.static_text("site.css") + overlay_css(),
+    }
 
 
 def index_page(pathway: Pathway, entries: Sequence[CaseRender]) -> str:
@@ -134,6 +197,9 @@ def build_site(
         "index.html": index_page(pathway, entries),
         "pathway.html": pathway_page(pathway, layout_svg, entries),
         "pathway.svg": pathway_svg(pathway, layout_svg),
+        "explore.html": explore_page(pathway),
+        "quiz.html": quiz_page(pathway, entries),
+        **assets(pathway, layout_svg),
     }
     for entry in entries:
         name = page_name(entry)

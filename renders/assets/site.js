@@ -1,0 +1,530 @@
+/* vcfgraph teaching site: the diagram from the shared script, live route highlight, explorer,
+ * what-if, best next question, zoom and pan (quiz mode is quiz.js, on the helpers exposed here). Progressive enhancement: every page shows its
+ * static content without this file. Pathway text only ever reaches the page as textContent or
+ * attribute values; the only markup parsed is the diagram vcfgraph serialised (as XML).
+ *
+ * State lives in the URL fragment: #facts=<encodeURIComponent(JSON object of fact values)>,
+ * facts in pathway order, unknown facts left out.
+ */
+(function () {
+  "use strict";
+  var G = window.VCFGRAPH, T = window.VcfgraphTwin;
+  if (!G || !T || !G.pathway) { return; }
+  var P = new T.Pathway(G.pathway);
+  var SVGNS = "http://www.w3.org/2000/svg";
+  /** screen pixels per diagram unit "zoom to the route" keeps at least: labels stay 12 px and up */
+  var MIN_SCALE = 1;
+  var ROUTE_CLASSES = /^vg-(on|off|end|stop|base|alt|contra|caution|cat-\w+)$/;
+  var NAMES = { UA: "Usually appropriate", MBA: "May be appropriate", UNA: "Usually not appropriate" };
+  var domNode = new Map(), domRow = new Map();
+  Object.keys(G.dom.nodes).forEach(function (k) { domNode.set(G.dom.nodes[k], k); });
+  Object.keys(G.dom.rows).forEach(function (k) { domRow.set(G.dom.rows[k], k.split("->").slice(1).join("->")); });
+
+  /* ------------------------------------------------------------ small DOM helpers */
+
+  function el(tag, attrs, text) {
+    var e = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) { e.setAttribute(k, attrs[k]); });
+    if (text !== undefined && text !== null) { e.textContent = text; }
+    return e;
+  }
+
+  function label(id) { var n = P.node.get(id); return n ? n.label : id; }
+
+  function own(map, key) { return Object.prototype.hasOwnProperty.call(map, key) ? map[key] : undefined; }
+
+  /* ------------------------------------------------------------ facts in the URL */
+
+  function accepts(fact, v) {
+    if (fact.type === "bool") { return typeof v === "boolean"; }
+    if (fact.type === "enum") { return typeof v === "string" && fact.values.indexOf(v) >= 0; }
+    return typeof v === "number" && Math.floor(v) === v && v >= fact.min && v <= fact.max;
+  }
+
+  /** Facts from a JSON object: names not in the pathway and values outside a domain are dropped. */
+  function factsFrom(obj, problems) {
+    var out = new Map();
+    if (obj === null || typeof obj !== "object" || Array.isArray(obj)) { problems.push("the facts are not a JSON object"); return out; }
+    Object.keys(obj).forEach(function (name) {
+      var fact = P.fact.get(name), v = obj[name];
+      if (!fact) { problems.push("no fact is called " + name); return; }
+      if (v === null) { return; }
+      if (!accepts(fact, v)) { problems.push(name + ": " + JSON.stringify(v) + " is not allowed (allowed: " + fact.allowed + ")"); return; }
+      out.set(name, v);
+    });
+    return out;
+  }
+
+  function encodeFacts(facts) {
+    var obj = {};
+    P.facts.forEach(function (f) { var v = facts.get(f.name); if (v !== undefined && v !== null) { obj[f.name] = v; } });
+    return "facts=" + encodeURIComponent(JSON.stringify(obj));
+  }
+
+  function factsInHash(problems) {
+    var h = location.hash;
+    if (h.indexOf("#facts=") !== 0) { return null; }
+    try { return factsFrom(JSON.parse(decodeURIComponent(h.slice(7))), problems); }
+    catch (e) { problems.push("the link's facts are not valid JSON"); return new Map(); }
+  }
+
+  /* ------------------------------------------------------------ the diagram */
+
+  function mountDiagram(mount) {
+    var doc = new DOMParser().parseFromString(G.svg, "image/svg+xml");
+    var svg = document.importNode(doc.documentElement, true);
+    svg.setAttribute("aria-label", mount.getAttribute("data-label") || "Decision graph");
+    var root = mount.getAttribute("data-root") || "";
+    svg.querySelectorAll("a").forEach(function (a) {
+      var href = a.getAttribute("href") || a.getAttributeNS("http://www.w3.org/1999/xlink", "href") || "";
+      if (href.charAt(0) === "#" && !document.getElementById(href.slice(1))) {
+        a.setAttributeNS("http://www.w3.org/1999/xlink", "xlink:href", root + "pathway.html" + href);
+      }
+    });
+    mount.textContent = "";
+    mount.appendChild(svg);
+    mount.classList.add("vg-mounted");
+    return svg;
+  }
+
+  function routeStates(route) {
+    var nodes = new Map(), cats = new Map(), edges = new Set(), rows = new Set();
+    route.steps.forEach(function (s) { nodes.set(s.node, s.edge ? "on" : "stop"); if (s.edge) { edges.add(own(G.dom.edges, s.edge)); } });
+    if (route.terminal) { nodes.set(route.terminal, "end"); }
+    [["UA", route.ua], ["MBA", route.mba], ["UNA", route.una]].forEach(function (pair) {
+      pair[1].forEach(function (a) { cats.set(a, pair[0]); });
+    });
+    var contra = new Set(route.contraindicated.map(function (c) { return c.action; }));
+    cats.forEach(function (_c, a) { nodes.set(a, "on"); });
+    contra.forEach(function (a) { nodes.set(a, "on"); });
+    var term = route.terminal ? P.node.get(route.terminal) : null;
+    if (term && term.downstream) {
+      term.downstream.forEach(function (d) {
+        if (route.downstream.indexOf(d.id) >= 0 && d.kind === "reenter" && d.target) { edges.add(own(G.dom.reenter, d.id)); }
+      });
+    }
+    if (route.outcome === "variant") {
+      route.ua.concat(route.mba, route.una, Array.from(contra)).forEach(function (a) { rows.add(own(G.dom.rows, route.terminal + "->" + a)); });
+    }
+    return { nodes: nodes, cats: cats, edges: edges, rows: rows, contra: contra,
+      cautions: new Set(route.cautions.map(function (c) { return c.action; })) };
+  }
+
+  function clearRoute(svg) {
+    svg.querySelectorAll(".vg-badge-bg, .vg-badge").forEach(function (b) { b.remove(); });
+    svg.querySelectorAll("g").forEach(function (g) {
+      Array.from(g.classList).forEach(function (c) { if (ROUTE_CLASSES.test(c) || c === "vg-row-on" || c === "vg-row-contra") { g.classList.remove(c); } });
+    });
+  }
+
+  function firstShape(g) {
+    return g.querySelector("polygon, ellipse, path, polyline");
+  }
+
+  function badge(g, words) {
+    var shape = firstShape(g);
+    if (!shape) { return; }
+    var nums = (shape.getAttribute("points") || shape.getAttribute("d") || "").match(/-?\d+(?:\.\d+)?/g) || [];
+    var xs = [], ys = [];
+    nums.forEach(function (n, i) { (i % 2 ? ys : xs).push(parseFloat(n)); });
+    if (!xs.length || !ys.length) { return; }
+    var left = Math.min.apply(null, xs), top = Math.min.apply(null, ys);
+    var rect = document.createElementNS(SVGNS, "rect");
+    [["class", "vg-badge-bg"], ["x", (left + 4).toFixed(2)], ["y", (top - 21).toFixed(2)],
+      ["width", (9 * Array.from(words).length + 8).toFixed(2)], ["height", "18"], ["rx", "3"]]
+      .forEach(function (a) { rect.setAttribute(a[0], a[1]); });
+    var text = document.createElementNS(SVGNS, "text");
+    text.setAttribute("class", "vg-badge");
+    text.setAttribute("x", (left + 8).toFixed(2));
+    text.setAttribute("y", (top - 7).toFixed(2));
+    text.textContent = words;
+    g.appendChild(rect);
+    g.appendChild(text);
+  }
+
+  /** Mark a route on the diagram with the classes vcfgraph's SVG restyle uses (render/svg.py). */
+  function showRoute(svg, route) {
+    clearRoute(svg);
+    var st = routeStates(route);
+    svg.querySelectorAll("g.node").forEach(function (g) {
+      var id = domNode.get(g.id);
+      if (id === undefined) { return; }
+      var state = st.nodes.get(id) || "off";
+      g.classList.add("vg-" + state);
+      if (st.cats.has(id) && state !== "off") { g.classList.add("vg-cat-" + st.cats.get(id)); }
+      if (st.contra.has(id)) { g.classList.add("vg-contra"); badge(g, G.badges.set_apart); }
+      else if (st.cautions.has(id)) { g.classList.add("vg-caution"); badge(g, G.badges.caution); }
+      g.querySelectorAll("g.vg-row").forEach(function (row) {
+        var rid = row.id.replace(/^a_/, "");
+        if (st.rows.has(rid)) {
+          row.classList.add("vg-row-on");
+          if (st.contra.has(domRow.get(rid))) { row.classList.add("vg-row-contra"); }
+        }
+      });
+    });
+    svg.querySelectorAll("g.edge").forEach(function (g) {
+      if (g.id.indexOf("l-") === 0) { return; }
+      g.classList.add(st.edges.has(g.id) ? "vg-on" : "vg-off");
+    });
+  }
+
+  /** Draw another route dashed beside the current one (a what-if), or remove it (route null). */
+  function showAlt(svg, route) {
+    svg.querySelectorAll(".vg-alt").forEach(function (g) { g.classList.remove("vg-alt"); });
+    if (!route || route.error !== undefined) { return; }
+    var st = routeStates(route);
+    svg.querySelectorAll("g.node").forEach(function (g) {
+      var id = domNode.get(g.id);
+      if (id !== undefined && st.nodes.has(id) && g.classList.contains("vg-off")) { g.classList.add("vg-alt"); }
+    });
+    svg.querySelectorAll("g.edge").forEach(function (g) {
+      if (st.edges.has(g.id) && g.classList.contains("vg-off")) { g.classList.add("vg-alt"); }
+    });
+  }
+
+  /* ------------------------------------------------------------ zoom, pan, zoom to route */
+
+  function Viewer(mount, svg, tools) {
+    var vb = (svg.getAttribute("viewBox") || "0 0 100 100").split(/[ ,]+/).map(parseFloat);
+    this.full = vb; this.view = vb.slice(); this.svg = svg; this.mount = mount;
+    svg.removeAttribute("width"); svg.removeAttribute("height");
+    this.apply();
+    var self = this;
+    tools.hidden = false;
+    tools.querySelectorAll("button[data-vg-zoom]").forEach(function (b) {
+      b.addEventListener("click", function () { self.act(b.getAttribute("data-vg-zoom")); });
+    });
+    document.querySelectorAll("input.zoom").forEach(function (box) {
+      box.addEventListener("change", function () { self.act(box.checked ? "full" : "fit"); });
+    });
+    mount.addEventListener("keydown", function (e) {
+      var keys = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, -1], ArrowDown: [0, 1] };
+      if (e.target !== mount) { return; }
+      if (keys[e.key]) { self.pan(keys[e.key][0] * 0.15, keys[e.key][1] * 0.15); e.preventDefault(); }
+      else if (e.key === "+" || e.key === "=") { self.zoom(0.8); e.preventDefault(); }
+      else if (e.key === "-") { self.zoom(1.25); e.preventDefault(); }
+      else if (e.key === "0") { self.act("fit"); e.preventDefault(); }
+      else if (e.key === "1") { self.act("full"); e.preventDefault(); }
+      else if (e.key === "r") { self.act("route"); e.preventDefault(); }
+    });
+  }
+
+  Viewer.prototype.apply = function (actual) {
+    var v = this.view;
+    this.svg.setAttribute("viewBox", v.map(function (x) { return x.toFixed(2); }).join(" "));
+    if (actual) {
+      this.svg.style.width = v[2] + "px";
+      this.svg.style.height = v[3] + "px";
+      return;
+    }
+    var frame = this.mount.closest(".diagram") || this.mount;
+    frame.scrollLeft = 0; frame.scrollTop = 0;
+    var ratio = v[3] / v[2], width = this.mount.clientWidth || 800;
+    this.svg.style.width = "100%";
+    this.svg.style.height = Math.min(width * ratio, window.innerHeight * 0.8) + "px";
+  };
+
+  Viewer.prototype.zoom = function (f) {
+    var v = this.view, cx = v[0] + v[2] / 2, cy = v[1] + v[3] / 2;
+    var w = Math.min(this.full[2], v[2] * f), h = Math.min(this.full[3], v[3] * f);
+    this.view = [cx - w / 2, cy - h / 2, w, h]; this.apply();
+  };
+
+  Viewer.prototype.pan = function (dx, dy) {
+    this.view[0] += dx * this.view[2]; this.view[1] += dy * this.view[3]; this.apply();
+  };
+
+  /** Fit a box (user units), keeping the page aspect and a readable scale. */
+  Viewer.prototype.fit = function (box) {
+    var pad = 24, width = this.mount.clientWidth || 800, height = window.innerHeight * 0.8;
+    var w = box.width + 2 * pad, h = box.height + 2 * pad;
+    var aspect = height / width;
+    if (h / w < aspect) { h = w * aspect; } else { w = h / aspect; }
+    var maxW = width / MIN_SCALE; // never so small that labels fall under the readable size
+    if (w > maxW) { w = maxW; h = w * aspect; }
+    var cx = box.x + box.width / 2, cy = box.height + 2 * pad > h ? box.y - pad + h / 2 : box.y + box.height / 2;
+    this.view = [cx - w / 2, cy - h / 2, w, h]; this.apply();
+  };
+
+  /** The box (user units) of the route's questions and its end: what "zoom to the route" fits. */
+  Viewer.prototype.routeBox = function () {
+    var gs = this.svg.querySelectorAll("g.node.vg-kind-question.vg-on, g.node.vg-stop, g.node.vg-end");
+    return gs.length ? this.boxOf(Array.from(gs)) : null;
+  };
+
+  /** Full size (one diagram unit per pixel, the whole diagram, scrolled inside its frame),
+   *  centred on the route's first question, or on the entry question. */
+  Viewer.prototype.actual = function () {
+    this.view = this.full.slice();
+    this.apply(true);
+    var on = this.svg.querySelector("g.node.vg-on, g.node.vg-stop, g.node.vg-end");
+    var target = on || this.svg.querySelector('[id="' + own(G.dom.nodes, P.entry) + '"]');
+    if (!target) { return; }
+    var frame = this.mount.closest(".diagram") || this.mount;
+    var r = target.getBoundingClientRect(), f = frame.getBoundingClientRect();
+    frame.scrollLeft += r.left - f.left - (f.width - r.width) / 2;
+    frame.scrollTop += r.top - f.top - 24;
+  };
+
+  Viewer.prototype.boxOf = function (gs) {
+    var m = this.svg.getScreenCTM().inverse(), box = null;
+    gs.forEach(function (g) {
+      var r = g.getBoundingClientRect();
+      var p1 = new DOMPoint(r.left, r.top).matrixTransform(m), p2 = new DOMPoint(r.right, r.bottom).matrixTransform(m);
+      var b = { x1: p1.x, y1: p1.y, x2: p2.x, y2: p2.y };
+      box = box ? { x1: Math.min(box.x1, b.x1), y1: Math.min(box.y1, b.y1), x2: Math.max(box.x2, b.x2), y2: Math.max(box.y2, b.y2) } : b;
+    });
+    return { x: box.x1, y: box.y1, width: box.x2 - box.x1, height: box.y2 - box.y1 };
+  };
+
+  Viewer.prototype.act = function (what) {
+    if (what === "in") { this.zoom(0.8); }
+    else if (what === "out") { this.zoom(1.25); }
+    else if (what === "fit") { this.view = this.full.slice(); this.apply(); }
+    else if (what === "route") { var b = this.routeBox(); if (b) { this.fit(b); } }
+    else if (what === "full") { this.actual(); }
+    else if (what === "left") { this.pan(-0.2, 0); }
+    else if (what === "right") { this.pan(0.2, 0); }
+    else if (what === "up") { this.pan(0, -0.2); }
+    else if (what === "down") { this.pan(0, 0.2); }
+  };
+
+  /* ------------------------------------------------------------ the explorer */
+
+  function valueWords(fact, v) {
+    if (v === null) { return "unknown"; }
+    if (fact.type === "int") {
+      for (var i = 0; i < fact.intervals.length; i++) {
+        var iv = fact.intervals[i];
+        if (iv[0] === v) { return (iv[0] === iv[1] ? String(iv[0]) : iv[0] + " to " + iv[1]) + (fact.unit ? " " + fact.unit : ""); }
+      }
+      return String(v) + (fact.unit ? " " + fact.unit : "");
+    }
+    return T.formatValue(v);
+  }
+
+  function readBy(nodeId) {
+    var names = [];
+    function walk(c) {
+      if (!c) { return; }
+      if (c.op !== undefined) { if (names.indexOf(c.fact) < 0) { names.push(c.fact); } return; }
+      if (c.not !== undefined) { walk(c.not); return; }
+      (c.and || c.or).forEach(walk);
+    }
+    P.outEdges(nodeId).forEach(function (e) { walk(e.condition); });
+    return names;
+  }
+
+  function Explorer(panel, svg, viewer) {
+    this.panel = panel; this.svg = svg; this.viewer = viewer;
+    var problems = [];
+    var start = panel.getAttribute("data-facts");
+    this.caseFacts = factsFrom(start ? JSON.parse(start) : {}, problems);
+    var fromHash = factsInHash(problems);
+    this.facts = fromHash || new Map(this.caseFacts);
+    panel.textContent = "";
+    var h = el("h2", { id: "vg-explorer-h" }, panel.getAttribute("data-title") || "Explore: change the answers");
+    panel.appendChild(h);
+    this.note = el("p", { "class": "vg-note", role: "status" });
+    panel.appendChild(this.note);
+    this.note.textContent = problems.length ? "Some facts in the link were left out: " + problems.join("; ") + "." : "";
+    var bar = el("p", { "class": "vg-bar" });
+    var reset = el("button", { type: "button", id: "vg-reset" }, panel.getAttribute("data-case") ? "Reset to this case" : "Clear all answers");
+    var self = this;
+    reset.addEventListener("click", function () { self.facts = new Map(self.caseFacts); self.update(true); });
+    bar.appendChild(reset);
+    this.permalink = el("a", { id: "vg-permalink", href: "#" }, "Link to this state");
+    bar.appendChild(document.createTextNode(" "));
+    bar.appendChild(this.permalink);
+    panel.appendChild(bar);
+    this.result = el("p", { id: "vg-result", "aria-live": "polite" });
+    panel.appendChild(this.result);
+    var grid = el("div", { "class": "vg-grid" });
+    this.questions = el("div", { "class": "vg-questions" });
+    this.output = el("div", { "class": "vg-output" });
+    grid.appendChild(this.questions); grid.appendChild(this.output);
+    panel.appendChild(grid);
+    window.addEventListener("hashchange", function () {
+      var probs = [], f = factsInHash(probs);
+      if (f) { self.facts = f; self.note.textContent = probs.length ? "Some facts in the link were left out: " + probs.join("; ") + "." : ""; self.update(false); }
+    });
+    this.update(false);
+  }
+
+  Explorer.prototype.set = function (name, value) {
+    if (value === null) { this.facts.delete(name); } else { this.facts.set(name, value); }
+    this.update(true);
+  };
+
+  Explorer.prototype.select = function (fact, extra) {
+    var self = this, current = this.facts.has(fact.name) ? this.facts.get(fact.name) : null;
+    var wrap = el("p", { "class": "vg-q" });
+    var id = "vg-f-" + fact.name;
+    var lab = el("label", { "for": id }, fact.question || fact.name);
+    wrap.appendChild(lab);
+    wrap.appendChild(document.createTextNode(" "));
+    var sel = el("select", { id: id, "data-fact": fact.name });
+    var values = [null].concat(fact.domain);
+    if (current !== null && values.indexOf(current) < 0) { values.push(current); }
+    values.forEach(function (v, i) {
+      var o = el("option", { value: String(i) }, valueWords(fact, v));
+      if (v === current || (v !== null && current !== null && v === current)) { o.selected = true; }
+      sel.appendChild(o);
+    });
+    sel.addEventListener("change", function () { self.set(fact.name, values[parseInt(sel.value, 10)]); });
+    wrap.appendChild(sel);
+    if (extra) { wrap.appendChild(el("span", { "class": "vg-extra" }, " " + extra)); }
+    return wrap;
+  };
+
+  Explorer.prototype.update = function (push) {
+    var route = T.trace(P, this.facts), self = this, hash = "#" + encodeFacts(this.facts);
+    this.permalink.setAttribute("href", hash);
+    if (push) { history.replaceState(null, "", hash); }
+    this.route = route;
+    this.questions.textContent = "";
+    this.output.textContent = "";
+    if (route.error !== undefined) {
+      this.result.setAttribute("data-outcome", "error");
+      this.result.setAttribute("data-terminal", "");
+      this.result.setAttribute("data-ua", "");
+      this.result.textContent = "The pathway cannot decide these facts: " + route.error;
+      return;
+    }
+    var ranked = T.questionsRanked(P, this.facts);
+    this.renderQuestions(route, ranked);
+    this.renderResult(route);
+    this.renderOutput(route, ranked);
+    if (this.svg) { showRoute(this.svg, route); }
+  };
+
+  Explorer.prototype.renderQuestions = function (route, ranked) {
+    var self = this, shown = new Set();
+    this.questions.appendChild(el("h3", {}, "The questions on the route"));
+    var list = el("ol", { "class": "vg-steps" });
+    route.steps.forEach(function (s) {
+      var li = el("li", { "class": s.edge ? "vg-step" : "vg-step vg-now", "data-node": s.node });
+      li.appendChild(el("strong", {}, label(s.node)));
+      li.appendChild(el("span", { "class": "vg-answer" }, s.edge ? " \u2192 " + s.answer : " \u2192 cannot answer yet"));
+      var names = s.edge ? readBy(s.node) : route.missing.slice().sort(function (a, b) {
+        var ra = ranked.findIndex(function (q) { return q.fact === a; }), rb = ranked.findIndex(function (q) { return q.fact === b; });
+        return (ra < 0 ? 1e9 : ra) - (rb < 0 ? 1e9 : rb) || route.missing.indexOf(a) - route.missing.indexOf(b);
+      });
+      names.forEach(function (n) {
+        if (shown.has(n)) { return; }
+        shown.add(n);
+        li.appendChild(self.select(P.fact.get(n), !s.edge ? "(needed now)" : ""));
+      });
+      li.appendChild(el("p", { "class": "why" }, s.explanation.slice(label(s.node).length).trim()));
+      list.appendChild(li);
+    });
+    this.questions.appendChild(list);
+  };
+
+  Explorer.prototype.renderResult = function (route) {
+    var r = this.result;
+    r.setAttribute("data-outcome", route.outcome);
+    r.setAttribute("data-terminal", route.terminal || "");
+    r.setAttribute("data-ua", route.ua.join(" "));
+    if (route.outcome === "need_info") {
+      r.textContent = "Outcome: more information is needed (" + route.missing.join(", ") + "). Still possible: " +
+        route.possible.map(label).join("; ") + ".";
+    } else {
+      r.textContent = "Outcome: " + label(route.terminal);
+    }
+  };
+
+  function section(parent, title, items) {
+    if (!items.length) { return; }
+    parent.appendChild(el("h3", {}, title));
+    var ul = el("ul");
+    items.forEach(function (it) { ul.appendChild(typeof it === "string" ? el("li", {}, it) : it); });
+    parent.appendChild(ul);
+  }
+
+  Explorer.prototype.renderOutput = function (route, ranked) {
+    var out = this.output, self = this;
+    if (route.outcome === "variant") {
+      ["ua", "mba", "una"].forEach(function (k) {
+        var code = k.toUpperCase();
+        section(out, NAMES[code] + " (" + code + ")", route[k].map(function (a) {
+          var cautions = route.cautions.filter(function (c) { return c.action === a; }).map(function (c) { return c.reason; });
+          return label(a) + (cautions.length ? " \u2014 \u26a0 caution: " + cautions.join("; ") : "");
+        }));
+      });
+      section(out, "Set apart for this patient", route.contraindicated.map(function (c) { return label(c.action) + " (rated " + c.category + "): " + c.reason; }));
+    }
+    var term = route.terminal ? P.node.get(route.terminal) : null;
+    if (term && term.downstream) {
+      section(out, "What happens next", term.downstream.filter(function (d) { return route.downstream.indexOf(d.id) >= 0; })
+        .map(function (d) { return d.label + (d.text ? ": " + d.text : "") + (d.target ? " \u2192 " + label(d.target) : ""); }));
+    }
+    if (ranked.length) {
+      out.appendChild(el("h3", {}, "Best next question"));
+      out.appendChild(el("p", {}, "Every unknown fact whose answer would rule out some of the outcomes still possible, best first (ties: history before examination, imaging and biopsy)."));
+      var ol = el("ol", { "class": "vg-ranked" });
+      var n = route.possible.length;
+      ranked.forEach(function (q) {
+        ol.appendChild(el("li", { "data-fact": q.fact }, q.fact + (route.missing.indexOf(q.fact) >= 0 ? " (asked now)" : "") +
+          ": rules out " + q.expected.toFixed(2) + " of the " + n + " outcomes still possible, on average over its answers"));
+      });
+      out.appendChild(ol);
+    }
+    var changes = T.whatIf(P, this.facts);
+    out.appendChild(el("h3", {}, "What if one fact were different?"));
+    if (!changes.length) { out.appendChild(el("p", {}, "No change of a single fact changes the outcome or the usually appropriate list.")); }
+    var ul = el("ul", { "class": "vg-whatif" });
+    changes.forEach(function (c) {
+      var f = new Map(self.facts);
+      if (c.value === null) { f.delete(c.fact); } else { f.set(c.fact, c.value); }
+      var fact = P.fact.get(c.fact);
+      var words = c.fact + " = " + valueWords(fact, c.value) + ": " + (c.outcome === "need_info" ? "more information needed" : label(c.terminal)) +
+        (c.outcome === "variant" ? " (usually appropriate: " + (c.ua.map(label).join("; ") || "none") + ")" : "");
+      var a = el("a", { href: "#" + encodeFacts(f), "data-fact": c.fact }, words);
+      var alt = T.trace(P, f);
+      function on() { if (self.svg) { showAlt(self.svg, alt); } }
+      function off() { if (self.svg) { showAlt(self.svg, null); } }
+      a.addEventListener("mouseenter", on); a.addEventListener("focus", on);
+      a.addEventListener("mouseleave", off); a.addEventListener("blur", off);
+      var li = el("li"); li.appendChild(a); ul.appendChild(li);
+    });
+    out.appendChild(ul);
+  };
+
+
+  /** What quiz.js builds on. */
+  window.VcfgraphSite = { P: P, el: el, label: label, own: own, readBy: readBy, valueWords: valueWords,
+    factsFrom: factsFrom, showRoute: showRoute };
+
+  /* ------------------------------------------------------------ start */
+
+  function start() {
+    var mount = document.querySelector(".vg-mount"), svg = null, viewer = null;
+    if (mount) {
+      svg = mountDiagram(mount);
+      var tools = document.querySelector(".vg-tools");
+      if (tools) { viewer = new Viewer(mount, svg, tools); }
+    }
+    var panel = document.getElementById("vg-explorer");
+    var explorer = panel ? new Explorer(panel, svg, viewer) : null;
+    if (viewer && explorer) { viewer.act("route"); }
+    else if (viewer) {  // the pathway alone: open at full size, readable on a projector, on the entry question
+      document.querySelectorAll('button[data-vg-zoom="route"]').forEach(function (b) { b.hidden = true; });
+      document.querySelectorAll("input.zoom").forEach(function (b) { b.checked = true; });
+      viewer.act("full");
+    }
+    var main = document.getElementById("main"), quiz = null, Q = window.VcfgraphQuiz;
+    if (Q && panel && panel.getAttribute("data-case") && main) {
+      var link = el("p", { "class": "vg-keep vg-quiz-link print-hide" });
+      var a = el("a", { href: "#quiz" }, "Take this case as a quiz (the answers stay hidden until you earn them)");
+      a.addEventListener("click", function (e) { e.preventDefault(); history.replaceState(null, "", "#quiz"); location.reload(); });
+      link.appendChild(a);
+      main.insertBefore(link, main.children[1] || null);
+      if (location.hash === "#quiz") { link.hidden = true; quiz = new Q.Quiz(main, panel, explorer); }
+    }
+    if (Q) { Q.index(); }
+    window.vcfgraphSite = { explorer: explorer, viewer: viewer, quiz: quiz };
+  }
+
+  if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", start); } else { start(); }
+})();

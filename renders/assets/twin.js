@@ -1,0 +1,504 @@
+/* vcfgraph twin: the engine's walk, run in the browser on the exported pathway data.
+ *
+ * A hand-written port of vcfgraph/conditions.py and vcfgraph/engine.py (three-valued logic,
+ * the walk, need_info with the facts to ask and the outcomes still possible, ratings, the
+ * patient-level checks) plus vcfgraph/whatif.py (single-fact changes, best next question).
+ * tests/test_twin.py runs it in Chromium over the whole case space and compares every field
+ * with Python's trace: a single disagreement fails the suite. No framework, no DOM here.
+ */
+(function (root) {
+  "use strict";
+
+  var FORMAT = 1;
+  var NUMERIC = { lt: 1, le: 1, gt: 1, ge: 1, between: 1 };
+  var WORDS = { eq: "is ", ne: "is not ", lt: "is below ", le: "is at most ", gt: "is above ", ge: "is at least " };
+  var ORDER = { UA: 0, MBA: 1, UNA: 2 };
+  var OFFERED = { UA: 1, MBA: 1 };
+
+  function RouteError(message) { this.message = message; }
+
+  /* ------------------------------------------------------------------ facts */
+
+  /** Fact values as a Map (never a plain object: a fact may be called "constructor"). */
+  function factMap(facts) {
+    if (facts instanceof Map) { return facts; }
+    var out = new Map();
+    Object.keys(facts || {}).forEach(function (k) { out.set(k, facts[k]); });
+    return out;
+  }
+
+  function get(facts, name) {
+    var v = facts.get(name);
+    return v === undefined ? null : v;
+  }
+
+  function withFact(facts, name, value) {
+    var out = new Map(facts);
+    out.set(name, value);
+    return out;
+  }
+
+  /* ------------------------------------------------------------------ conditions */
+
+  function isNumber(v) { return typeof v === "number"; }
+
+  function same(a, b) { return typeof a === typeof b && a === b; }
+
+  function testOne(t, facts) {
+    var actual = get(facts, t.fact), op = t.op, value = t.value, i;
+    if (op === "is_known") { return (actual !== null) === value; }
+    if (op === "eq" || op === "ne") {
+      if (value === null || actual === null) {
+        if (value !== null) { return null; }
+        return op === "eq" ? actual === null : actual !== null;
+      }
+      return op === "eq" ? same(actual, value) : !same(actual, value);
+    }
+    if (op === "in") {
+      if (actual === null) { return value.indexOf(null) >= 0 ? true : null; }
+      for (i = 0; i < value.length; i++) { if (same(actual, value[i])) { return true; } }
+      return false;
+    }
+    if (actual === null) { return null; }
+    if (!isNumber(actual)) { return false; }
+    if (op === "lt") { return actual < value; }
+    if (op === "le") { return actual <= value; }
+    if (op === "gt") { return actual > value; }
+    if (op === "ge") { return actual >= value; }
+    return value[0] <= actual && actual <= value[1];
+  }
+
+  function itemsOf(c) { return c.and || c.or; }
+
+  function evaluate(c, facts) {
+    if (c.op !== undefined) { return testOne(c, facts); }
+    if (c.not !== undefined) {
+      var inner = evaluate(c.not, facts);
+      return inner === null ? null : !inner;
+    }
+    var results = itemsOf(c).map(function (item) { return evaluate(item, facts); });
+    if (c.and !== undefined) {
+      if (results.indexOf(false) >= 0) { return false; }
+      return results.every(function (r) { return r === true; }) ? true : null;
+    }
+    if (results.indexOf(true) >= 0) { return true; }
+    return results.every(function (r) { return r === false; }) ? false : null;
+  }
+
+  function deciding(c, facts, result) {
+    if (c.op !== undefined) { return [c]; }
+    if (c.not !== undefined) { return deciding(c.not, facts, result === null ? null : !result); }
+    var items = itemsOf(c);
+    var results = items.map(function (item) { return evaluate(item, facts); });
+    var decisive = c.and !== undefined ? false : true;
+    if (result === decisive) {
+      return deciding(items[results.indexOf(decisive)], facts, decisive);
+    }
+    var out = [];
+    items.forEach(function (item, i) {
+      if (results[i] === result) { out = out.concat(deciding(item, facts, result)); }
+    });
+    return out;
+  }
+
+  function unique(list) {
+    var seen = new Set(), out = [];
+    list.forEach(function (x) { if (!seen.has(x)) { seen.add(x); out.push(x); } });
+    return out;
+  }
+
+  function factsOf(testsList) { return unique(testsList.map(function (t) { return t.fact; })); }
+
+  function missingFacts(c, facts) {
+    if (evaluate(c, facts) !== null) { return []; }
+    return factsOf(deciding(c, facts, null));
+  }
+
+  function decidingFacts(c, facts) {
+    var result = evaluate(c, facts);
+    return result === null ? [] : factsOf(deciding(c, facts, result));
+  }
+
+  function formatValue(v) {
+    if (v === null || v === undefined) { return "null"; }
+    if (v === true) { return "true"; }
+    if (v === false) { return "false"; }
+    if (Array.isArray(v)) { return "[" + v.map(formatValue).join(", ") + "]"; }
+    return String(v);
+  }
+
+  function word(v) { return v === null ? "not known" : formatValue(v); }
+
+  function join(parts, last) {
+    parts = unique(parts);
+    if (parts.length <= 1) { return parts.join(""); }
+    return parts.slice(0, -1).join(", ") + " " + last + " " + parts[parts.length - 1];
+  }
+
+  function testWords(t) {
+    var op = t.op, v = t.value;
+    if (op === "is_known") { return v ? "is known" : "is not known"; }
+    if ((op === "eq" || op === "ne") && v === null) { return op === "eq" ? "is not known" : "is known"; }
+    if (op === "in") { return "is " + join(v.map(word), "or"); }
+    if (op === "between") { return "is from " + v[0] + " to " + v[1]; }
+    return WORDS[op] + word(v);
+  }
+
+  function describe(c) {
+    if (c.op !== undefined) { return c.fact + " " + testWords(c); }
+    if (c.not !== undefined) { return "not (" + describe(c.not) + ")"; }
+    var w = c.and !== undefined ? " and " : " or ";
+    return itemsOf(c).map(function (i) {
+      return (i.op !== undefined || i.not !== undefined) ? describe(i) : "(" + describe(i) + ")";
+    }).join(w);
+  }
+
+  function reason(c, facts) {
+    var result = evaluate(c, facts);
+    var parts = deciding(c, facts, result).map(function (t) {
+      var actual = get(facts, t.fact);
+      var text = t.fact + " is " + word(actual);
+      if (NUMERIC[t.op] && actual !== null) {
+        text += " (" + testWords(t) + ": " + (testOne(t, facts) ? "yes" : "no") + ")";
+      }
+      return text;
+    });
+    return join(parts, "and");
+  }
+
+  /* ------------------------------------------------------------------ the pathway */
+
+  /** Index the exported data once: nodes, facts and answers by id, in file order. */
+  function Pathway(data) {
+    if (!data || data.format !== FORMAT) { throw new Error("vcfgraph twin: unsupported pathway data"); }
+    var self = this;
+    this.data = data;
+    this.entry = data.entry;
+    this.facts = data.facts;
+    this.nodes = data.nodes;
+    this.checks = data.checks;
+    this.fact = new Map();
+    this.node = new Map();
+    this.out = new Map();
+    this.order = new Map();
+    data.facts.forEach(function (f, i) { self.fact.set(f.name, f); f.index = i; });
+    data.nodes.forEach(function (n, i) { self.node.set(n.id, n); self.order.set(n.id, i); });
+    data.edges.forEach(function (e) {
+      if (!self.out.has(e.source)) { self.out.set(e.source, []); }
+      self.out.get(e.source).push(e);
+    });
+  }
+
+  Pathway.prototype.outEdges = function (id) { return this.out.get(id) || []; };
+
+  Pathway.prototype.nodeOf = function (id) {
+    var n = this.node.get(id);
+    if (n === undefined) { throw new RouteError("unknown node '" + id + "'"); }
+    return n;
+  };
+
+  Pathway.prototype.inFileOrder = function (ids) {
+    return this.nodes.filter(function (n) { return ids.has(n.id); }).map(function (n) { return n.id; });
+  };
+
+  /* ------------------------------------------------------------------ the walk */
+
+  function decide(p, node, facts) {
+    var edges = p.outEdges(node.id), results = new Map();
+    edges.forEach(function (e) { if (e.condition !== null) { results.set(e.id, evaluate(e.condition, facts)); } });
+    var holding = edges.filter(function (e) { return e.condition !== null && results.get(e.id) === true; });
+    if (holding.length > 1) {
+      var a = holding[0], b = holding[1];
+      throw new RouteError("two answers of '" + node.id + "' both hold for this case: '" + a.id + "' (" +
+        describe(a.condition) + ") and '" + b.id + "' (" + describe(b.condition) +
+        "); the pathway must make them exclusive");
+    }
+    var undecided = edges.filter(function (e) { return e.condition !== null && results.get(e.id) === null; });
+    var otherwise = null, i;
+    for (i = 0; i < edges.length; i++) { if (edges[i].condition === null) { otherwise = edges[i]; break; } }
+    var taken = holding.length ? holding[0] : null;
+    if (taken === null && undecided.length === 0) {
+      if (otherwise === null) {
+        var why = edges.filter(function (e) { return e.condition !== null; })
+          .map(function (e) { return reason(e.condition, facts); }).join("; ");
+        throw new RouteError("no answer of '" + node.id + "' holds for this case (" + why +
+          ") and it has no 'otherwise' answer");
+      }
+      taken = otherwise;
+    }
+    if (taken === null && otherwise !== null) { undecided = undecided.concat([otherwise]); }
+    var checks = edges.map(function (e) {
+      var result, whyText;
+      if (e.condition === null) {
+        result = taken !== null ? e === taken : null;
+        whyText = result ? "no other answer holds" : (taken ? "another answer holds" : "other answers are undecided");
+      } else {
+        result = results.get(e.id);
+        whyText = reason(e.condition, facts);
+      }
+      return { edge: e.id, label: e.label, target: e.target, result: result, reason: whyText };
+    });
+    return { checks: checks, taken: taken, undecided: undecided };
+  }
+
+  function takenText(node, taken, checks, facts) {
+    var because;
+    if (taken.condition === null) {
+      var others = checks.filter(function (c) { return c.edge !== taken.id; }).map(function (c) { return c.reason; });
+      because = others.length ? "no other answer holds (" + others.join("; ") + ")" : "it is the only answer";
+    } else {
+      because = reason(taken.condition, facts);
+    }
+    return node.label + " Answered '" + taken.label + "' because " + because + ".";
+  }
+
+  function settled(edges, facts) {
+    var results = edges.filter(function (e) { return e.condition !== null; })
+      .map(function (e) { return evaluate(e.condition, facts); });
+    return results.indexOf(true) >= 0 ||
+      (results.indexOf(null) < 0 && edges.some(function (e) { return e.condition === null; }));
+  }
+
+  function combinations(list, size) {
+    var out = [];
+    (function rec(start, chosen) {
+      if (chosen.length === size) { out.push(chosen.slice()); return; }
+      for (var i = start; i < list.length; i++) { chosen.push(list[i]); rec(i + 1, chosen); chosen.pop(); }
+    })(0, []);
+    return out;
+  }
+
+  function product(lists) {
+    var out = [[]];
+    lists.forEach(function (values) {
+      var next = [];
+      out.forEach(function (prefix) { values.forEach(function (v) { next.push(prefix.concat([v])); }); });
+      out = next;
+    });
+    return out;
+  }
+
+  function needed(p, node, facts, undecided) {
+    var unknown = [];
+    undecided.forEach(function (e) { if (e.condition !== null) { unknown = unknown.concat(missingFacts(e.condition, facts)); } });
+    var names = unique(unknown).map(function (n, i) { return [p.fact.get(n).source_rank, i, n]; })
+      .sort(function (a, b) { return a[0] - b[0] || a[1] - b[1]; }).map(function (x) { return x[2]; });
+    var edges = p.outEdges(node.id);
+    for (var size = 1; size <= Math.min(names.length, 3); size++) {
+      var subsets = combinations(names, size);
+      for (var s = 0; s < subsets.length; s++) {
+        var subset = subsets[s];
+        var all = product(subset.map(function (n) { return p.fact.get(n).domain; })).every(function (values) {
+          var f = new Map(facts);
+          subset.forEach(function (n, i) { f.set(n, values[i]); });
+          return settled(edges, f);
+        });
+        if (all) { return subset; }
+      }
+    }
+    return names;
+  }
+
+  function possibleOutcomes(p, id, facts, memo) {
+    if (memo.has(id)) { return memo.get(id); }
+    memo.set(id, new Set());
+    var node = p.nodeOf(id), result;
+    if (node.kind !== "question") {
+      result = new Set([id]);
+    } else {
+      var edges = p.outEdges(id), results = new Map();
+      edges.forEach(function (e) { results.set(e.id, e.condition !== null ? evaluate(e.condition, facts) : null); });
+      var follow = edges.filter(function (e) { return e.condition !== null && results.get(e.id) === true; });
+      if (!follow.length) {
+        follow = edges.filter(function (e) { return e.condition !== null && results.get(e.id) === null; })
+          .concat(edges.filter(function (e) { return e.condition === null; }));
+      }
+      result = new Set();
+      follow.forEach(function (e) { possibleOutcomes(p, e.target, facts, memo).forEach(function (x) { result.add(x); }); });
+    }
+    memo.set(id, result);
+    return result;
+  }
+
+  function shown(step, apart) {
+    if (step.if_offered && apart.has(step.if_offered)) { return false; }
+    return !step.if_set_apart || apart.has(step.if_set_apart);
+  }
+
+  function checkStates(p, variant, action, facts) {
+    return p.checks.filter(function (c) {
+      return c.actions.indexOf(action) >= 0 && (!c.variants.length || c.variants.indexOf(variant) >= 0);
+    }).map(function (c) {
+      var r = evaluate(c.requires, facts);
+      if (r === true) { return [c, "satisfied", []]; }
+      if (r === null) { return [c, "not_established", missingFacts(c.requires, facts)]; }
+      return [c, "failed", decidingFacts(c.requires, facts)];
+    });
+  }
+
+  function failedText(check, facts) { return check.reason + " (" + reason(check.requires, facts) + ")"; }
+
+  function notKnown(names) { return names.join(", ") + (names.length === 1 ? " is" : " are") + " not known"; }
+
+  function emptyRoute(outcome, terminal, steps) {
+    return { outcome: outcome, terminal: terminal, steps: steps, ua: [], mba: [], una: [], missing: [], possible: [],
+      contraindicated: [], cautions: [], downstream: [] };
+  }
+
+  function finish(p, node, steps, facts) {
+    var route;
+    if (node.kind === "handoff") {
+      route = emptyRoute("handoff", node.id, steps);
+      route.downstream = node.downstream.filter(function (d) { return shown(d, new Set()); }).map(function (d) { return d.id; });
+      return route;
+    }
+    if (node.kind !== "variant") {
+      throw new RouteError("the walk reached '" + node.id + "', a " + node.kind + ", which cannot end a route");
+    }
+    route = emptyRoute("variant", node.id, steps);
+    var ratings = node.ratings.map(function (r, i) { return [ORDER[r.category], i, r]; })
+      .sort(function (a, b) { return a[0] - b[0] || a[1] - b[1]; }).map(function (x) { return x[2]; });
+    var lists = { UA: route.ua, MBA: route.mba, UNA: route.una };
+    ratings.forEach(function (rating) {
+      var states = checkStates(p, node.id, rating.action, facts);
+      var blocked = null, i;
+      for (i = 0; i < states.length; i++) {
+        if (states[i][1] === "failed" && states[i][0].on_fail === "set_apart") { blocked = states[i]; break; }
+      }
+      if (blocked !== null && OFFERED[rating.category]) {
+        route.contraindicated.push({ action: rating.action, category: rating.category, check: blocked[0].id,
+          reason: failedText(blocked[0], facts), facts: blocked[2] });
+        return;
+      }
+      lists[rating.category].push(rating.action);
+      if (OFFERED[rating.category]) {
+        states.forEach(function (st) {
+          var check = st[0], state = st[1], names = st[2], text;
+          if (state === "not_established" && check.caution) {
+            text = check.caution + " (" + notKnown(names) + ")";
+          } else if (state === "failed" && check.on_fail === "caution") {
+            text = failedText(check, facts);
+          } else { return; }
+          route.cautions.push({ action: rating.action, check: check.id, state: state, reason: text, facts: names });
+        });
+      } else if (blocked !== null) {
+        route.cautions.push({ action: rating.action, check: blocked[0].id, state: "failed",
+          reason: "Also contraindicated for this patient: " + failedText(blocked[0], facts), facts: blocked[2] });
+      }
+    });
+    var apart = new Set(route.contraindicated.map(function (c) { return c.action; }));
+    route.downstream = node.downstream.filter(function (d) { return shown(d, apart); }).map(function (d) { return d.id; });
+    return route;
+  }
+
+  /**
+   * Walk facts through the pathway. Returns the route (outcome, terminal, steps with their
+   * explanations, ua/mba/una, missing, possible, contraindicated, cautions, downstream), or
+   * {error: message} when the pathway cannot decide the case, exactly as vcfgraph trace.
+   */
+  function trace(p, factsIn) {
+    var facts = factMap(factsIn);
+    try {
+      return walk(p, facts);
+    } catch (e) {
+      if (e instanceof RouteError) { return { error: e.message }; }
+      throw e;
+    }
+  }
+
+  function walk(p, facts) {
+    var steps = [], id = p.entry, seen = new Set();
+    for (;;) {
+      if (seen.has(id)) { throw new RouteError("the walk came back to '" + id + "': the pathway has a cycle"); }
+      seen.add(id);
+      var node = p.nodeOf(id);
+      if (node.kind !== "question") { return finish(p, node, steps, facts); }
+      var d = decide(p, node, facts);
+      if (d.taken === null) {
+        var need = needed(p, node, facts, d.undecided);
+        steps.push({ node: node.id, edge: null, answer: null, target: null,
+          explanation: node.label + " Cannot answer yet: " + (need.join(", ") || "a fact") + " " +
+            (need.length === 1 ? "is" : "are") + " not known." });
+        var route = emptyRoute("need_info", null, steps), possible = new Set(), memo = new Map();
+        d.undecided.forEach(function (e) { possibleOutcomes(p, e.target, facts, memo).forEach(function (x) { possible.add(x); }); });
+        route.missing = need;
+        route.possible = p.inFileOrder(possible);
+        return route;
+      }
+      steps.push({ node: node.id, edge: d.taken.id, answer: d.taken.label, target: d.taken.target,
+        explanation: takenText(node, d.taken, d.checks, facts) });
+      id = d.taken.target;
+    }
+  }
+
+  /* ------------------------------------------------------------------ what-if and the best question */
+
+  function sameList(a, b) { return a.length === b.length && a.every(function (x, i) { return x === b[i]; }); }
+
+  /** Every value a fact could be changed to: its domain's representatives, then null. */
+  function choices(fact) { return fact.domain.concat([null]); }
+
+  /** The value class of v for fact (an int stands for its interval). */
+  function classOf(fact, v) {
+    if (v === null || fact.type !== "int") { return v; }
+    for (var i = 0; i < fact.intervals.length; i++) {
+      if (fact.intervals[i][0] <= v && v <= fact.intervals[i][1]) { return fact.intervals[i][0]; }
+    }
+    return v;
+  }
+
+  /**
+   * Every single-fact change that changes the outcome, the terminal or the usually-appropriate
+   * list: [{fact, value, outcome, terminal, ua}] in fact order, then domain order, null last.
+   * Changes the pathway cannot decide are left out.
+   */
+  function whatIf(p, factsIn) {
+    var facts = factMap(factsIn), base = trace(p, facts), out = [];
+    if (base.error !== undefined) { return out; }
+    p.facts.forEach(function (fact) {
+      var current = classOf(fact, get(facts, fact.name));
+      choices(fact).forEach(function (value) {
+        if (same(value, current) || (value === null && current === null)) { return; }
+        var r = trace(p, withFact(facts, fact.name, value));
+        if (r.error !== undefined) { return; }
+        if (r.outcome !== base.outcome || r.terminal !== base.terminal || !sameList(r.ua, base.ua)) {
+          out.push({ fact: fact.name, value: value, outcome: r.outcome, terminal: r.terminal, ua: r.ua });
+        }
+      });
+    });
+    return out;
+  }
+
+  function stillPossible(r) {
+    if (r.error !== undefined) { return null; }
+    return r.outcome === "need_info" ? r.possible : [r.terminal];
+  }
+
+  /**
+   * In need_info, the unknown facts ranked by the expected number of still-possible outcomes
+   * an answer rules out (mean over the fact's domain): [{fact, expected}], best first, ties by
+   * the fact's source order then file order; facts that rule nothing out are left out.
+   */
+  function questionsRanked(p, factsIn) {
+    var facts = factMap(factsIn), base = trace(p, facts), ranked = [];
+    if (base.error !== undefined || base.outcome !== "need_info") { return ranked; }
+    p.facts.forEach(function (fact) {
+      if (get(facts, fact.name) !== null) { return; }
+      var total = 0, ok = true;
+      fact.domain.forEach(function (value) {
+        var left = stillPossible(trace(p, withFact(facts, fact.name, value)));
+        if (left === null) { ok = false; return; }
+        total += base.possible.filter(function (x) { return left.indexOf(x) < 0; }).length;
+      });
+      if (ok && total > 0) { ranked.push({ fact: fact.name, expected: total / fact.domain.length, rank: fact.source_rank, index: fact.index }); }
+    });
+    ranked.sort(function (a, b) { return b.expected - a.expected || a.rank - b.rank || a.index - b.index; });
+    return ranked.map(function (r) { return { fact: r.fact, expected: r.expected }; });
+  }
+
+  root.VcfgraphTwin = {
+    Pathway: Pathway, trace: trace, evaluate: function (c, f) { return evaluate(c, factMap(f)); },
+    describe: describe, reason: function (c, f) { return reason(c, factMap(f)); }, formatValue: formatValue,
+    whatIf: whatIf, questionsRanked: questionsRanked, classOf: classOf
+  };
+})(typeof window !== "undefined" ? window : this);
