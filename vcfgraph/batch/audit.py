@@ -29,6 +29,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from vcfgraph.batch.arrays import as_text, strings
 from vcfgraph.batch.results import Registry, RowResult
 from vcfgraph.errors import did_you_mean
 from vcfgraph.model import Pathway
@@ -143,7 +144,7 @@ class Auditor:
             text = pc.cast(encoded, pa.string())
         else:
             action = np.array([self.action_index(v) for v in values], dtype=np.int64).reshape(-1)
-            text = pa.array([None if v is None else str(v) for v in values], pa.string())
+            text = strings([as_text(v) for v in values])
         classes = self._lookup(registry)[ids, action]
         self.last_actions = action
         errors = {}

@@ -20,13 +20,15 @@ from typing import Any, Callable, Sequence
 import numpy as np
 import pyarrow as pa
 
+from vcfgraph.batch.arrays import as_text, ints, string_lists, strings
 from vcfgraph.batch.audit import CLASSES, Auditor, count_classes, count_taken
 from vcfgraph.batch.columns import ColumnCoder
 from vcfgraph.batch.compile import CompiledPathway, Evaluator, compile_pathway
-from vcfgraph.batch.io import Chunk, open_input, open_output
+from vcfgraph.batch.io import Chunk, open_input
 from vcfgraph.batch.masks import NULL
 from vcfgraph.batch.results import LIST_FIELDS, Registry
 from vcfgraph.batch.threads import WriteBehind, read_ahead
+from vcfgraph.batch.writer import open_output
 from vcfgraph.errors import UsageError, did_you_mean
 from vcfgraph.model import Pathway
 
@@ -97,6 +99,7 @@ class BatchJob:
         self.schema = output_schema(audit)
         self._allowed = {f.name for f in self.pathway.facts} | {CASE_ID} | ({audit} if audit else set())
         self._table: pa.Table | None = None
+        self._classes = strings(CLASSES)
 
     def process(self, chunk: Chunk) -> tuple[pa.Table, Tally]:
         """Evaluate one chunk.
@@ -114,14 +117,14 @@ class BatchJob:
             errors.setdefault(row, []).append(message)
         tally = Tally(rows=n, nodes=ev.nodes, edges=ev.edges)
         registry = self.evaluator.registry
-        table = self._results(registry).take(arrow_ints(ev.ids))
+        table = self._results(registry).take(ints(ev.ids))
         columns = [_case_ids(chunk.columns.get(CASE_ID), n)] + table.columns
         extra: list[pa.Array] = []
         if self.auditor is not None:
             classes, text, audit_errors = self.auditor.classify(chunk.columns[self.auditor.column], ev.ids, registry)
             for row, message in audit_errors.items():
                 errors.setdefault(row, []).append(message)
-            extra = [text, pa.array(CLASSES, pa.string()).take(arrow_ints(classes))]
+            extra = [text, self._classes.take(ints(classes))]
             tally.audit = count_classes(classes, ev.ids, registry)
             tally.taken = count_taken(classes, self.auditor.last_actions, ev.ids, registry, self.auditor.actions)
         columns.append(_errors(errors, n))
@@ -163,35 +166,29 @@ class BatchJob:
         if self._table is None or self._table.num_rows != len(registry):
             items = registry.items
             data: dict[str, Any] = {
-                "outcome": pa.array([r.outcome for r in items], pa.string()),
-                "terminal": pa.array([r.terminal for r in items], pa.string()),
+                "outcome": strings([r.outcome for r in items]),
+                "terminal": strings([r.terminal for r in items]),
             }
             for name in LIST_FIELDS:
-                data[name] = pa.array([list(getattr(r, name)) for r in items], pa.list_(pa.string()))
+                data[name] = string_lists([getattr(r, name) for r in items])
             self._table = pa.table(data)
         return self._table
-
-
-def arrow_ints(values: np.ndarray) -> pa.Array:
-    """A numpy integer array as an Arrow array, without a copy (and without pyarrow's pandas
-    import, which ``pa.array`` on numpy data triggers)."""
-    values = np.ascontiguousarray(values)
-    kinds = {np.dtype(np.int8): pa.int8(), np.dtype(np.int32): pa.int32(), np.dtype(np.int64): pa.int64()}
-    return pa.Array.from_buffers(kinds[values.dtype], len(values), [None, pa.py_buffer(values)])
 
 
 def _case_ids(column: Any, n: int) -> pa.Array:
     if column is None:
         return pa.nulls(n, pa.string())
     if isinstance(column, list):
-        return pa.array([None if v is None else str(v) for v in column], pa.string())
+        return strings([as_text(v) for v in column])
     if isinstance(column, pa.ChunkedArray):
         column = column.combine_chunks()
     if pa.types.is_dictionary(column.type):
-        return column.cast(pa.string())
+        column = column.cast(column.type.value_type)
     if pa.types.is_string(column.type):
         return column
-    return pa.array([None if v is None else str(v) for v in column.to_pylist()], pa.string())
+    if pa.types.is_large_string(column.type) or pa.types.is_integer(column.type) or pa.types.is_boolean(column.type):
+        return column.cast(pa.string())  # the same text as JSON writes: 7, true, false
+    return strings([as_text(v) for v in column.to_pylist()])
 
 
 def _errors(errors: dict[int, list[str]], n: int) -> pa.Array:
@@ -200,7 +197,7 @@ def _errors(errors: dict[int, list[str]], n: int) -> pa.Array:
     values: list[str | None] = [None] * n
     for row, messages in errors.items():
         values[row] = "; ".join(messages)
-    return pa.array(values, pa.string())
+    return strings(values)
 
 
 def run_batch(
@@ -236,9 +233,10 @@ def run_batch(
     check_columns(reader.first_columns(), pathway, audit, str(source))
     job = BatchJob(compile_pathway(pathway), audit)
     writer = open_output(target, job.schema)
-    behind = WriteBehind(writer.write) if overlap else None
+    behind: WriteBehind | None = None
     total = Tally()
-    try:
+    try:  # from here on, any exception or signal removes the partial output
+        behind = WriteBehind(writer.write) if overlap else None
         for chunk in (read_ahead(reader.chunks()) if overlap else reader.chunks()):
             table, tally = job.process(chunk)
             behind.put(table) if behind is not None else writer.write(table)
