@@ -283,3 +283,35 @@ def test_infinite_and_huge_floats_are_row_errors_without_warnings(tmp_path: Path
         rows = rows_of(tmp_path / f"{name}.jsonl")
         assert [r["error"] for r in rows] == expected
         assert [r["outcome"] for r in rows] == ["invalid"] * 4 + ["need_info"] * 2
+
+
+# ------------------------------------------------------------------ start-up (issue 16)
+
+MODULES_AFTER = """
+import json, sys
+from vcfgraph.cli import main
+code = main(sys.argv[1:])
+heavy = sorted(m for m in ("pyarrow", "numpy", "pandas", "dask", "distributed") if m in sys.modules)
+sys.stdout.write("\\n" + json.dumps([code, heavy]) + "\\n")
+"""
+
+
+def _heavy_modules(*argv: str) -> list[Any]:
+    proc = subprocess.run([sys.executable, "-c", MODULES_AFTER, *argv], cwd=ROOT, capture_output=True, timeout=120)
+    return json.loads(proc.stdout.decode().splitlines()[-1])
+
+
+@pytest.mark.parametrize("argv", [("trace", "--fact", "age=70"), ("check",), ("lookup", "mri")])
+def test_trace_check_and_lookup_import_neither_pyarrow_nor_numpy(argv: tuple[str, ...]) -> None:
+    assert _heavy_modules(*argv) == [_heavy_modules(*argv)[0], []]
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".jsonl", ".parquet"])
+def test_a_local_batch_never_imports_pandas(tmp_path: Path, suffix: str, bundled: Any, batch_generator: Any) -> None:
+    table, invalid = batch_generator.generate(bundled, 10, seed=3)
+    table, _truth = batch_generator.add_actions(bundled, table, invalid, "action_taken", 0.2, 3)
+    source = tmp_path / f"ten{suffix}"
+    batch_generator.write(table, invalid, source)
+    for out in (".csv", ".jsonl", ".parquet"):
+        assert _heavy_modules("batch", str(source), "-o", str(tmp_path / f"out{out}"), "--quiet",
+                              "--audit", "action_taken") == [0, ["numpy", "pyarrow"]]

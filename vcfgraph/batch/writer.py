@@ -26,6 +26,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from vcfgraph.batch.arrays import strings
 from vcfgraph.batch.io import file_format
 from vcfgraph.errors import UsageError
 
@@ -155,7 +156,8 @@ class Output:
         """
         try:
             if self.format == "csv":
-                columns = [pc.binary_join(col, ";") if pa.types.is_list(col.type) else col for col in table.columns]
+                sep = strings([";"])[0]  # an Arrow scalar: a Python ";" would go through pa.scalar, which imports pandas
+                columns = [pc.binary_join(col, sep) if pa.types.is_list(col.type) else col for col in table.columns]
                 self._writer.write_table(pa.table(columns, names=table.column_names))
             elif self.format == "parquet":
                 self._writer.write_table(table)

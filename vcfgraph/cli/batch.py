@@ -12,7 +12,6 @@ from typing import Any, Callable
 
 from vcfgraph.cli import output
 from vcfgraph.cli.common import add_command, add_graph_option, load_graph
-from vcfgraph.cli.files import write_files
 from vcfgraph.errors import UsageError
 
 DESCRIPTION = """\
@@ -179,6 +178,7 @@ class _progress:
 def _write_heatmaps(pathway: Any, tally: Any, audit: str | None, folder: Path) -> None:
     """Draw the pathway heat-mapped by traffic (and by inappropriate-care rate) into ``folder``."""
     from vcfgraph.batch.heat import inappropriate_values, traffic_values
+    from vcfgraph.cli.files import write_files
     from vcfgraph.cli.graphviz_run import run_dot
     from vcfgraph.render.dot import pathway_dot
     from vcfgraph.render.heatmap import heatmap_page
