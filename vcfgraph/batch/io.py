@@ -55,6 +55,9 @@ class Chunk:
         errors: row index -> why the row could not be read at all (a line that is not JSON).
         text: the values are text typed by people (CSV) rather than typed values.
         done: how far reading had got when the chunk was read (bytes, or rows for Parquet).
+        cells: column -> row index -> a raw value that did not fit the column's type (JSON Lines
+            read with a schema); the column is null there. A column may appear only here (a key
+            first seen deep in the file).
     """
 
     columns: dict[str, Any]
@@ -62,6 +65,7 @@ class Chunk:
     errors: dict[int, str] = field(default_factory=dict)
     text: bool = False
     done: int = 0
+    cells: dict[str, dict[int, Any]] = field(default_factory=dict)
 
 
 def _is_glob(path: str) -> bool:
@@ -104,10 +108,13 @@ def parquet_parts(path: str | Path) -> list[Path]:
 class Input:
     """An input file: its columns, its rows in chunks, and how far reading has got."""
 
-    def __init__(self, path: str | Path, rows: int) -> None:
+    def __init__(self, path: str | Path, rows: int, fields: dict[str, str] | None = None,
+                 verbatim: frozenset[str] = frozenset()) -> None:
         self.path = str(path)
         self.format = file_format(path)
         self.rows = rows
+        self.fields = fields
+        self.verbatim = verbatim
         self.columns: list[str] = []
         self.total = 0
         self.done = 0
@@ -216,12 +223,22 @@ class Input:
                 else:
                     block, rest = buf, b""
                 if block.strip():
-                    chunk = _json_block(block, first_line, self.path)
+                    chunk = self._json_chunk(block, first_line)
                     self.done = chunk.done = fh.tell() - len(rest)
                     yield chunk
                 first_line += block.count(b"\n")
                 if not data:
                     break
+
+    def _json_chunk(self, block: bytes, first_line: int) -> Chunk:
+        if self.fields is None:
+            return _json_block(block, first_line, self.path)
+        from vcfgraph.batch.jsonl import Block, json_schema
+
+        read = Block(block, first_line, self.path, json_schema(self.fields), self.verbatim)
+        columns = {name: read.table.column(name).chunk(0) if read.table.column(name).num_chunks
+                   else pa.nulls(0, read.table.schema.field(name).type) for name in read.table.column_names}
+        return Chunk(columns, read.table.num_rows, read.errors, cells=read.cells)
 
     def first_columns(self) -> list[str]:
         """The column names (for JSON Lines: the keys of the lines in the first
@@ -338,6 +355,13 @@ def _json_block(block: bytes, first_line: int, path: str) -> Chunk:
     return Chunk({name: [row.get(name) for row in rows] for name in names}, len(rows), errors)
 
 
-def open_input(path: str | Path, rows: int = 131072) -> Input:
-    """Open an input file (or Parquet folder or glob) for reading in chunks of about ``rows`` rows."""
-    return Input(path, rows)
+def open_input(path: str | Path, rows: int = 131072, fields: dict[str, str] | None = None,
+               verbatim: frozenset[str] = frozenset()) -> Input:
+    """Open an input file (or Parquet folder or glob) for reading in chunks of about ``rows`` rows.
+
+    Args:
+        fields: JSON Lines: read with this schema (column -> ``bool``, ``number`` or ``text``),
+            see :mod:`vcfgraph.batch.jsonl`; None: types inferred per block.
+        verbatim: JSON Lines: text columns that take any JSON value, written as JSON text.
+    """
+    return Input(path, rows, fields, verbatim)

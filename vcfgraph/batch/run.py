@@ -32,7 +32,7 @@ from vcfgraph.batch.writer import open_output
 from vcfgraph.errors import UsageError, did_you_mean
 from vcfgraph.model import Pathway
 
-__all__ = ["CASE_ID", "BatchJob", "Tally", "output_schema", "check_columns", "run_batch"]
+__all__ = ["CASE_ID", "BatchJob", "Tally", "output_schema", "input_fields", "check_columns", "run_batch"]
 
 CASE_ID = "case_id"
 
@@ -68,6 +68,13 @@ class Tally:
         self.errors += other.errors
         for name in ("outcomes", "terminals", "nodes", "edges", "audit", "taken"):
             getattr(self, name).update(getattr(other, name))
+
+
+def input_fields(pathway: Pathway, audit: str | None = None) -> dict[str, str]:
+    """The typed input columns (for JSON Lines): ``case_id``, every fact, the audit column."""
+    kinds = {"bool": "bool", "int": "number", "enum": "text"}
+    fields = {CASE_ID: "text"} | {f.name: kinds[f.type] for f in pathway.facts}
+    return fields | ({audit: "text"} if audit else {})
 
 
 def check_columns(columns: Sequence[str], pathway: Pathway, audit: str | None, where: str) -> None:
@@ -121,7 +128,7 @@ class BatchJob:
         columns = [_case_ids(chunk.columns.get(CASE_ID), n)] + table.columns
         extra: list[pa.Array] = []
         if self.auditor is not None:
-            classes, text, audit_errors = self.auditor.classify(chunk.columns[self.auditor.column], ev.ids, registry)
+            classes, text, audit_errors = self.auditor.classify(_column(chunk, self.auditor.column), ev.ids, registry)
             for row, message in audit_errors.items():
                 errors.setdefault(row, []).append(message)
             extra = [text, self._classes.take(ints(classes))]
@@ -146,11 +153,19 @@ class BatchJob:
                 codes[fact.name] = np.full(chunk.n, NULL, dtype=np.int64)
                 continue
             codes[fact.name], bad = self.coder.encode(fact, column, chunk.text)
+            odd = chunk.cells.get(fact.name)
+            if odd:  # values that did not fit the column's type: checked one by one
+                bad = np.full(chunk.n, -1, dtype=np.int32) if bad is None else bad
+                for row, value in odd.items():
+                    codes[fact.name][row], bad[row] = self.coder.classify(fact, value, chunk.text)
             if bad is not None:
                 problems.append((fact.name, bad))
-        for name in chunk.columns:
+        for name in list(chunk.columns) + [c for c in chunk.cells if c not in chunk.columns]:
             if name not in self._allowed:  # a key that first appears deep in a JSON Lines file
-                problems.append((name, self._unknown_key(name, chunk.columns[name])))
+                column = chunk.columns.get(name)
+                if column is None:
+                    column = [chunk.cells[name].get(row) for row in range(chunk.n)]
+                problems.append((name, self._unknown_key(name, column)))
         for name, bad in sorted(problems, key=lambda p: p[0]):
             for row in np.flatnonzero(bad >= 0):
                 errors.setdefault(int(row), []).append(self.coder.messages[bad[row]])
@@ -173,6 +188,12 @@ class BatchJob:
                 data[name] = string_lists([getattr(r, name) for r in items])
             self._table = pa.table(data)
         return self._table
+
+
+def _column(chunk: Chunk, name: str) -> Any:
+    """A column of a chunk, all null when a block of JSON lines has no such key at all."""
+    column = chunk.columns.get(name)
+    return pa.nulls(chunk.n, pa.string()) if column is None else column
 
 
 def _case_ids(column: Any, n: int) -> pa.Array:
@@ -229,7 +250,7 @@ def run_batch(
     """
     if Path(source).resolve() == Path(target).resolve():
         raise UsageError(f"{target}: the output would overwrite the input")
-    reader = open_input(source, rows)
+    reader = open_input(source, rows, input_fields(pathway, audit), frozenset([CASE_ID] + ([audit] if audit else [])))
     check_columns(reader.first_columns(), pathway, audit, str(source))
     job = BatchJob(compile_pathway(pathway), audit)
     writer = open_output(target, job.schema)
