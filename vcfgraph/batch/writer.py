@@ -33,7 +33,7 @@ from vcfgraph.errors import UsageError
 __all__ = ["Output", "open_output", "PARQUET_OPTIONS"]
 
 #: Parquet writer options, chosen by measurement (docs/batch.md, "Parquet output")
-PARQUET_OPTIONS: dict[str, Any] = {"compression": "snappy", "use_dictionary": True}
+PARQUET_OPTIONS: dict[str, Any] = {"compression": "zstd", "use_dictionary": True}
 
 
 def _reason(exc: BaseException) -> str:
