@@ -315,3 +315,11 @@ def test_a_local_batch_never_imports_pandas(tmp_path: Path, suffix: str, bundled
     for out in (".csv", ".jsonl", ".parquet"):
         assert _heavy_modules("batch", str(source), "-o", str(tmp_path / f"out{out}"), "--quiet",
                               "--audit", "action_taken") == [0, ["numpy", "pyarrow"]]
+
+
+def test_an_unwritable_summary_json_is_an_exit_2_message(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    target = tmp_path / "missing" / "summary.json"
+    assert run_cli(str(CASES), "-o", str(tmp_path / "out.csv"), "--audit", "action_taken",
+                   "--summary-json", str(target)) == 2
+    assert capsys.readouterr().err == (f"vcfgraph: error: cannot write the --summary-json file {target}: "
+                                       "No such file or directory\n")

@@ -40,7 +40,7 @@ FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "pa
 #: JSON Lines: the keys of the lines in this many first bytes are the file's columns
 JSONL_HEAD = 1 << 20
 #: CSV: the largest read block (bytes); the header row may be at most HEADER_LIMIT bytes
-CSV_BLOCK = 1 << 22
+CSV_BLOCK = 1 << 23
 HEADER_LIMIT = 1 << 20
 _NAMES = "CSV (.csv), JSON Lines (.jsonl, .ndjson) or Parquet (.parquet, a folder of .parquet files, or a glob)"
 
@@ -262,7 +262,7 @@ class Input:
 
 
 def csv_block(rows: int) -> int:
-    """The CSV read block for chunks of about ``rows`` rows: at least 64 KiB, at most 4 MiB, so
+    """The CSV read block for chunks of about ``rows`` rows: at least 64 KiB, at most 8 MiB, so
     that pyarrow's read-ahead holds a few blocks, not hundreds of megabytes."""
     return max(1 << 16, min(rows * 200, CSV_BLOCK))
 
