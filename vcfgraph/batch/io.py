@@ -40,7 +40,7 @@ FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "pa
 #: JSON Lines: the keys of the lines in this many first bytes are the file's columns
 JSONL_HEAD = 1 << 20
 #: CSV: the largest read block (bytes); the header row may be at most HEADER_LIMIT bytes
-CSV_BLOCK = 1 << 23
+CSV_BLOCK = 1 << 22
 HEADER_LIMIT = 1 << 20
 _NAMES = "CSV (.csv), JSON Lines (.jsonl, .ndjson) or Parquet (.parquet, a folder of .parquet files, or a glob)"
 
@@ -173,7 +173,7 @@ class Input:
                     read_options=pcsv.ReadOptions(block_size=csv_block(self.rows), encoding="utf8"),
                     parse_options=pcsv.ParseOptions(invalid_row_handler=handler),
                     convert_options=pcsv.ConvertOptions(
-                        column_types={name: raw_type for name in self.columns},
+                        column_types={name: pa.binary() if name == "case_id" else raw_type for name in self.columns},
                         strings_can_be_null=True, quoted_strings_can_be_null=False, null_values=[""]),
                 )
                 for batch in reader:
@@ -262,7 +262,7 @@ class Input:
 
 
 def csv_block(rows: int) -> int:
-    """The CSV read block for chunks of about ``rows`` rows: at least 64 KiB, at most 8 MiB, so
+    """The CSV read block for chunks of about ``rows`` rows: at least 64 KiB, at most 4 MiB, so
     that pyarrow's read-ahead holds a few blocks, not hundreds of megabytes."""
     return max(1 << 16, min(rows * 200, CSV_BLOCK))
 
@@ -298,12 +298,25 @@ def _csv_header(path: str) -> tuple[list[str], int]:
     return header, len(data)
 
 
+def _invalid_utf8(column: pa.Array) -> bool:
+    try:
+        column.cast(pa.string())
+    except pa.ArrowInvalid:
+        return True
+    return False
+
+
 def _utf8_columns(batch: pa.RecordBatch, first_row: int, path: str) -> tuple[dict[str, pa.Array], dict[int, str]]:
     """Text columns of a CSV batch (read as bytes) checked for UTF-8: the valid ones as they are,
     a value that is not UTF-8 a row error (rows numbered from 1 after the header) and null."""
     columns: dict[str, pa.Array] = {}
     errors: dict[int, str] = {}
     for name, column in zip(batch.schema.names, batch.columns):
+        if not pa.types.is_dictionary(column.type):  # case_id: every value distinct, so not a dictionary
+            column = pc.dictionary_encode(column) if _invalid_utf8(column) else column.cast(pa.string())
+            if pa.types.is_string(column.type):
+                columns[name] = column
+                continue
         try:
             columns[name] = pa.DictionaryArray.from_arrays(column.indices, column.dictionary.cast(pa.string()))
             continue
