@@ -98,10 +98,11 @@ print(json.dumps({"rows": done, "seconds": time.perf_counter() - start}))
 """
 
 
-def measure_child(args: list[str], ok: tuple[int, ...] = (0,)) -> tuple[float, int, str]:
+def measure_child(args: list[str], ok: tuple[int, ...] = (0,), env: dict[str, str] | None = None
+                  ) -> tuple[float, int, str]:
     """Run a command and read its own peak memory with wait4; ``ok`` are the accepted exit codes."""
     start = time.perf_counter()
-    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
     out = proc.stdout.read() if proc.stdout else b""
     err = proc.stderr.read() if proc.stderr else b""
     _pid, status, usage = os.wait4(proc.pid, 0)
@@ -139,7 +140,7 @@ def _has_duckdb() -> bool:
     return importlib.util.find_spec("duckdb") is not None
 
 
-def compare(n: int, kinds: Sequence[str], rounds: int, seed: int, folder: Path) -> None:
+def compare(n: int, kinds: Sequence[str], rounds: int, seed: int, folder: Path, baseline: Path | None = None) -> None:
     """The issue's table: vcfgraph, pyarrow read-only and the peers, medians of interleaved rounds."""
     py = sys.executable
     peers = ["numpy"] + (["duckdb"] if _has_duckdb() else [])
@@ -152,12 +153,16 @@ def compare(n: int, kinds: Sequence[str], rounds: int, seed: int, folder: Path) 
         runs: dict[str, list[float]] = {}
         peaks: dict[str, int] = {}
         for _round in range(rounds):  # interleaved, so that a busy moment of the machine hits every one
-            plan = [("pyarrow read-only", [py, "-c", READERS[kind], str(source)]),
-                    ("vcfgraph", [py, "-m", "vcfgraph", "batch", str(source), "-o", str(target), "--quiet"])]
-            plan += [(f"{peer} router", [py, str(HERE / "batch_peers.py"), peer, str(source), str(target)])
+            batch = [py, "-m", "vcfgraph", "batch", str(source), "-o", str(target), "--quiet"]
+            plan: list[tuple[str, list[str], dict[str, str] | None]] = [
+                ("pyarrow read-only", [py, "-c", READERS[kind], str(source)], None), ("vcfgraph", batch, None)]
+            if baseline is not None:  # another checkout of vcfgraph (e.g. main), on the same files
+                env = dict(os.environ, PYTHONPATH=str(baseline))
+                plan.append(("baseline", batch, env))
+            plan += [(f"{peer} router", [py, str(HERE / "batch_peers.py"), peer, str(source), str(target)], None)
                      for peer in peers]
-            for name, args in plan:
-                seconds, peak, _out = measure_child(args, ok=(0, 1))
+            for name, args, env in plan:
+                seconds, peak, _out = measure_child(args, ok=(0, 1), env=env)
                 runs.setdefault(name, []).append(seconds)
                 peaks[name] = max(peaks.get(name, 0), peak)
         rate = {name: n / _median(times) for name, times in runs.items()}
@@ -165,14 +170,19 @@ def compare(n: int, kinds: Sequence[str], rounds: int, seed: int, folder: Path) 
         rows_out.append((kind, rate, peaks, best))
     print(f"\n{n:,} generated cases, medians of {rounds} interleaved round(s); {os.cpu_count()} CPUs; "
           f"python {sys.version.split()[0]}")
+    then = "| baseline rows/s | baseline / read-only | baseline peak MB " if baseline is not None else ""
     print(f"| format | vcfgraph rows/s | vcfgraph / pyarrow read-only | best peer in the same run | "
-          f"all peers rows/s | vcfgraph peak MB |")
-    print("|---|---:|---:|---|---|---:|")
+          f"all peers rows/s | vcfgraph peak MB {then}|")
+    print("|---|---:|---:|---|---|---:|" + ("---:|---:|---:|" if baseline is not None else ""))
     for kind, rate, peaks, best in rows_out:
         others = ", ".join(f"{k} {rate[k] / 1000:,.0f}k" for k in rate if k.endswith("router"))
+        old = (f" {rate['baseline'] / 1000:,.0f}k | {rate['baseline'] / rate['pyarrow read-only']:.2f} | "
+               f"{peaks['baseline']:,} |") if baseline is not None else ""
         print(f"| {kind} → {kind} | {rate['vcfgraph'] / 1000:,.0f}k | {rate['vcfgraph'] / rate['pyarrow read-only']:.2f} "
               f"| {best} {rate[best] / 1000:,.0f}k ({rate['vcfgraph'] / rate[best]:.2f}x) | {others} "
-              f"| {peaks['vcfgraph']:,} |")
+              f"| {peaks['vcfgraph']:,} |{old}")
+        print(f"|   (pyarrow read-only {rate['pyarrow read-only'] / 1000:,.0f}k rows/s) |||||||" if baseline is None
+              else f"|   (pyarrow read-only {rate['pyarrow read-only'] / 1000:,.0f}k rows/s) ||||||||||")
 
 
 def startup(folder: Path, rounds: int) -> None:
@@ -216,6 +226,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--memory", default=None, metavar="N1,N2",
                         help="peak memory of CSV batches of these sizes, e.g. 1000000,5000000")
     parser.add_argument("--keep", type=Path, default=None, help="keep generated inputs in this folder")
+    parser.add_argument("--baseline", type=Path, default=None,
+                        help="with --compare: also time the vcfgraph checked out in this folder (e.g. main)")
     args = parser.parse_args(argv)
     if args.compare or args.startup or args.memory:
         with tempfile.TemporaryDirectory(prefix="vcfgraph-bench-") as tmp:
@@ -226,7 +238,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             if args.memory:
                 memory([int(x) for x in args.memory.split(",")], folder, args.seed)
             if args.compare:
-                compare(args.n, ("csv", "parquet", "jsonl"), args.rounds, args.seed, folder)
+                compare(args.n, ("csv", "parquet", "jsonl"), args.rounds, args.seed, folder, args.baseline)
         return 0
     py = sys.executable
     with tempfile.TemporaryDirectory(prefix="vcfgraph-bench-") as tmp:
