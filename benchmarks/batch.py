@@ -102,7 +102,9 @@ def measure_child(args: list[str], ok: tuple[int, ...] = (0,), env: dict[str, st
                   ) -> tuple[float, int, str]:
     """Run a command and read its own peak memory with wait4; ``ok`` are the accepted exit codes."""
     start = time.perf_counter()
-    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    # run in the temporary folder: a child started in a checkout would import
+    # that checkout's vcfgraph (the current folder comes first on sys.path), whatever --baseline says
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=tempfile.gettempdir())
     out = proc.stdout.read() if proc.stdout else b""
     err = proc.stderr.read() if proc.stderr else b""
     _pid, status, usage = os.wait4(proc.pid, 0)
@@ -229,6 +231,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--baseline", type=Path, default=None,
                         help="with --compare: also time the vcfgraph checked out in this folder (e.g. main)")
     args = parser.parse_args(argv)
+    if args.input is not None:
+        args.input = args.input.resolve()  # children run in the temporary folder
     if args.compare or args.startup or args.memory:
         with tempfile.TemporaryDirectory(prefix="vcfgraph-bench-") as tmp:
             folder = args.keep or Path(tmp)
