@@ -24,7 +24,7 @@ from vcfgraph.batch.arrays import as_text, ints, string_lists, strings
 from vcfgraph.batch.audit import CLASSES, Auditor, count_classes, count_taken
 from vcfgraph.batch.columns import ColumnCoder
 from vcfgraph.batch.compile import CompiledPathway, Evaluator, compile_pathway
-from vcfgraph.batch.io import Chunk, open_input
+from vcfgraph.batch.io import Chunk, file_format, open_input
 from vcfgraph.batch.masks import NULL
 from vcfgraph.batch.results import LIST_FIELDS, Registry
 from vcfgraph.batch.threads import WriteBehind, read_ahead
@@ -37,9 +37,10 @@ __all__ = ["CASE_ID", "BatchJob", "Tally", "output_schema", "input_fields", "che
 CASE_ID = "case_id"
 
 
-def output_schema(audit: str | None = None) -> pa.Schema:
-    """The columns of a batch output (lists become ``;``-joined text in CSV)."""
-    text, words = pa.string(), pa.list_(pa.string())
+def output_schema(audit: str | None = None, lists_as_text: bool = False) -> pa.Schema:
+    """The columns of a batch output (lists become ``;``-joined text in CSV, ``lists_as_text``)."""
+    text = pa.string()
+    words = text if lists_as_text else pa.list_(pa.string())
     fields = [pa.field(CASE_ID, text), pa.field("outcome", text), pa.field("terminal", text)]
     fields += [pa.field(name, words) for name in LIST_FIELDS]
     fields.append(pa.field("error", text))
@@ -98,12 +99,15 @@ def check_columns(columns: Sequence[str], pathway: Pathway, audit: str | None, w
 class BatchJob:
     """Everything one run needs to turn chunks into result tables. One per thread or task."""
 
-    def __init__(self, compiled: CompiledPathway, audit: str | None = None) -> None:
+    def __init__(self, compiled: CompiledPathway, audit: str | None = None, lists_as_text: bool = False) -> None:
+        """``lists_as_text``: give the list columns as ``;``-joined text (for CSV), joined once per
+        distinct result rather than once per row."""
         self.pathway = compiled.pathway
+        self._lists_as_text = lists_as_text
         self.evaluator = Evaluator(compiled)
         self.coder = ColumnCoder(compiled.pathway)
         self.auditor = Auditor(compiled.pathway, audit) if audit else None
-        self.schema = output_schema(audit)
+        self.schema = output_schema(audit, lists_as_text)
         self._allowed = {f.name for f in self.pathway.facts} | {CASE_ID} | ({audit} if audit else set())
         self._table: pa.Table | None = None
         self._classes = strings(CLASSES)
@@ -185,7 +189,8 @@ class BatchJob:
                 "terminal": strings([r.terminal for r in items]),
             }
             for name in LIST_FIELDS:
-                data[name] = string_lists([getattr(r, name) for r in items])
+                lists = [getattr(r, name) for r in items]
+                data[name] = strings([";".join(w) for w in lists]) if self._lists_as_text else string_lists(lists)
             self._table = pa.table(data)
         return self._table
 
@@ -252,7 +257,7 @@ def run_batch(
         raise UsageError(f"{target}: the output would overwrite the input")
     reader = open_input(source, rows, input_fields(pathway, audit), frozenset([CASE_ID] + ([audit] if audit else [])))
     check_columns(reader.first_columns(), pathway, audit, str(source))
-    job = BatchJob(compile_pathway(pathway), audit)
+    job = BatchJob(compile_pathway(pathway), audit, lists_as_text=file_format(target) == "csv")
     writer = open_output(target, job.schema)
     behind: WriteBehind | None = None
     total = Tally()
