@@ -323,3 +323,12 @@ def test_an_unwritable_summary_json_is_an_exit_2_message(tmp_path: Path, capsys:
                    "--summary-json", str(target)) == 2
     assert capsys.readouterr().err == (f"vcfgraph: error: cannot write the --summary-json file {target}: "
                                        "No such file or directory\n")
+
+
+def test_a_device_or_fifo_is_refused_as_output_and_left_alone(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    fifo = tmp_path / "out.csv"
+    os.mkfifo(fifo)
+    assert run_cli(str(CASES), "-o", str(fifo), "--audit", "action_taken") == 2
+    assert capsys.readouterr().err == (f"vcfgraph: error: {fifo}: is not a regular file; the output must be a file "
+                                       "that can be replaced (write to a file, then copy it where it should go)\n")
+    assert fifo.is_fifo() and sorted(p.name for p in tmp_path.iterdir()) == ["out.csv"]

@@ -112,6 +112,9 @@ class Output:
             raise UsageError(f"{path}: the folder {self.path.parent} does not exist")
         if self.path.is_dir():
             raise UsageError(f"{path}: is a folder; the output must be a file")
+        if self.path.exists() and not self.path.is_file():  # /dev/stdout, a FIFO: renaming over it would replace it
+            raise UsageError(f"{path}: is not a regular file; the output must be a file that can be replaced "
+                             "(write to a file, then copy it where it should go)")
         self.schema = schema
         self._writer: Any = None
         self._fh: Any = None
