@@ -223,7 +223,9 @@ def run_numpy(pathway: Pathway, source: str, target: str) -> None:
 
     names = ["need_info"] + [node.id for node in pathway.nodes if node.kind != "question"]
     dictionary = strings(names)
-    reader = open_input(source)
+    from vcfgraph.batch.run import input_fields
+
+    reader = open_input(source, fields=input_fields(pathway), verbatim=frozenset(["case_id"]))
     writer: Any = None
     kind = Path(target).suffix.lower()
     with open(target, "wb") as fh:
