@@ -228,6 +228,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--compare", action="store_true",
                         help="print the issue-16 table for CSV, Parquet and JSON Lines: vcfgraph, pyarrow read-only, "
                              "the numpy router and DuckDB, in one run")
+    parser.add_argument("--formats", default="csv,parquet,jsonl", help="with --compare: these formats")
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds for --compare / --startup")
     parser.add_argument("--startup", action="store_true", help="time a 10-row batch and a warm trace")
     parser.add_argument("--memory", default=None, metavar="N1,N2",
@@ -247,7 +248,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             if args.memory:
                 memory([int(x) for x in args.memory.split(",")], folder, args.seed)
             if args.compare:
-                compare(args.n, ("csv", "parquet", "jsonl"), args.rounds, args.seed, folder, args.baseline)
+                compare(args.n, args.formats.split(","), args.rounds, args.seed, folder, args.baseline)
         return 0
     py = sys.executable
     with tempfile.TemporaryDirectory(prefix="vcfgraph-bench-") as tmp:

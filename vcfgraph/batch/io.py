@@ -176,11 +176,18 @@ class Input:
                         column_types={name: pa.binary() if name == "case_id" else raw_type for name in self.columns},
                         strings_can_be_null=True, quoted_strings_can_be_null=False, null_values=[""]),
                 )
-                for batch in reader:
-                    self.done = raw.tell()
+                pending: list[tuple[dict[str, pa.Array], dict[int, str], int]] = []
+                for batch in reader:  # small read blocks (bounded read-ahead), gathered into chunks of ~rows rows
                     columns, errors = _utf8_columns(batch, first_row, self.path)
+                    pending.append((columns, errors, batch.num_rows))
                     first_row += batch.num_rows
-                    yield Chunk(columns, batch.num_rows, errors, text=True, done=self.done)
+                    if sum(n for _c, _e, n in pending) >= self.rows:
+                        self.done = raw.tell()
+                        yield _gathered(pending, self.done)
+                        pending = []
+                if pending:
+                    self.done = raw.tell()
+                    yield _gathered(pending, self.done)
             except pa.ArrowInvalid as exc:
                 raise UsageError(bad[0] if bad else f"{self.path}: cannot read the CSV file ({exc})") from None
         self.done = self.total
@@ -296,6 +303,21 @@ def _csv_header(path: str) -> tuple[list[str], int]:
     if dupes:
         raise UsageError(f"{path}: column '{dupes[0]}' appears more than once in the header")
     return header, len(data)
+
+
+def _gathered(parts: list[tuple[dict[str, pa.Array], dict[int, str], int]], done: int) -> Chunk:
+    """One chunk of several CSV batches: columns concatenated (dictionaries unified), row errors
+    renumbered."""
+    if len(parts) == 1:
+        columns, errors, n = parts[0]
+        return Chunk(columns, n, errors, text=True, done=done)
+    errors: dict[int, str] = {}
+    start = 0
+    for _columns, part_errors, n in parts:
+        errors.update({start + row: message for row, message in part_errors.items()})
+        start += n
+    columns = {name: pa.chunked_array([c[name] for c, _e, _n in parts]).combine_chunks() for name in parts[0][0]}
+    return Chunk(columns, start, errors, text=True, done=done)
 
 
 def _invalid_utf8(column: pa.Array) -> bool:
