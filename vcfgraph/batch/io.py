@@ -238,7 +238,9 @@ class Input:
                     break
 
     def _json_chunk(self, block: bytes, first_line: int) -> Chunk:
-        if self.fields is None:
+        # FHIR QuestionnaireResponse lines (main's fhir_case support) are rows of their answers,
+        # not of their keys: they keep the line-by-line reader, which flattens them
+        if self.fields is None or b'"QuestionnaireResponse"' in block:
             return _json_block(block, first_line, self.path)
         from vcfgraph.batch.jsonl import Block, json_schema
 
