@@ -188,11 +188,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--audit-column", default=None, help="add this column with the action taken")
     parser.add_argument("--inject-rate", type=float, default=0.05, help="share of variant rows given inappropriate care")
     parser.add_argument("--truth", type=Path, default=None, help="write {case_id: class} of the injected rows here")
+    parser.add_argument("--typed-invalid", action="store_true",
+                        help="invalid values keep the column's type (always so for Parquet); a JSON Lines file "
+                             "made so can be read whole by pyarrow's JSON reader")
     args = parser.parse_args(argv)
     pathway = load_pathway(args.graph)
     kind = file_format(args.output)
     table, invalid = generate(pathway, args.n, seed=args.seed, null_rate=args.null_rate,
-                              invalid_rate=args.invalid_rate, typed_invalid=kind == "parquet")
+                              invalid_rate=args.invalid_rate, typed_invalid=kind == "parquet" or args.typed_invalid)
     truth: dict[str, str] = {}
     if args.audit_column:
         table, truth = add_actions(pathway, table, invalid, args.audit_column, args.inject_rate, args.seed)

@@ -35,7 +35,7 @@ def expected_text(fact: Fact, text: str | None) -> tuple[int, bool]:
     if text is None:
         return int(NULL), True
     word = text.strip()
-    if fact.type == "int" and re.fullmatch(r"[+-]?\d+\.0*", word):  # a whole number written as 7.0
+    if fact.type == "int" and re.fullmatch(r"[+-]?[0-9]+\.0*", word):  # a whole number written as 7.0
         word = word.split(".")[0]
     try:
         value = parse_fact_value(fact, word)

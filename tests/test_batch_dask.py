@@ -76,3 +76,30 @@ def test_partitions_with_other_columns_are_refused(tmp_path: Path, batch_cluster
     assert str(info.value).startswith(f"{folder / 'b.parquet'}: its columns (case_id, age) differ from those of the "
                                       "first partition (case_id, age, sex, ")
     assert not (tmp_path / "out.parquet").exists()
+
+
+def test_a_bad_partition_leaves_no_traceback_in_the_worker_log(tmp_path: Path, batch_cluster: Any, batch_parts: Path,
+                                                               bundled: Pathway, caplog: pytest.LogCaptureFixture) -> None:
+    folder = tmp_path / "mixed"
+    folder.mkdir()
+    (folder / "a.parquet").write_bytes((batch_parts / "part-00.parquet").read_bytes())
+    pq.write_table(pa.table({"case_id": ["x"], "age": [70]}), folder / "b.parquet")
+    with caplog.at_level("INFO", logger="distributed"), pytest.raises(UsageError):
+        run_dask(bundled, folder, tmp_path / "out.parquet", audit="action_taken", client=batch_cluster)
+    assert [r.getMessage() for r in caplog.records if r.levelname in ("ERROR", "WARNING")] == []
+    assert "Traceback" not in caplog.text
+
+
+def test_an_unreachable_scheduler_is_an_exit_2_message_after_a_short_wait(tmp_path: Path, batch_parts: Path,
+                                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    from vcfgraph.batch.dask_engine import CONNECT_TIMEOUT, connect
+
+    assert CONNECT_TIMEOUT <= 10
+    with pytest.raises(UsageError) as info:
+        connect("tcp://127.0.0.1:9", timeout=0.5)
+    assert str(info.value).startswith("--scheduler tcp://127.0.0.1:9: cannot connect to a Dask scheduler there (")
+    assert main(["batch", str(batch_parts), "-o", str(tmp_path / "o.csv"), "--engine", "dask",
+                 "--scheduler", "nosuch://host:1", "--audit", "action_taken"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("vcfgraph: error: --scheduler nosuch://host:1: cannot connect to a Dask scheduler there (")
+    assert "Traceback" not in err and not (tmp_path / "o.csv").exists()

@@ -11,6 +11,7 @@ fact and its allowed values.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -160,6 +161,9 @@ def _case_facts(raw: Any, pathway: Pathway, r: Reader, loc: Location, what: str)
 _TRUE = ("true", "yes", "y")
 _FALSE = ("false", "no", "n")
 _UNKNOWN = ("null", "unknown", "?", "")
+#: a whole number typed by a person: ASCII digits only (``int`` would also take "7_0" and Arabic-Indic digits),
+#: a whole float such as 70.0 counts as 70; at most 30 digits, so no value is unbounded
+_INTEGER = re.compile(r"[+-]?[0-9]{1,30}(?:\.0*)?")
 
 
 def parse_fact_value(fact: Fact, text: str) -> Value:
@@ -179,11 +183,11 @@ def parse_fact_value(fact: Fact, text: str) -> Value:
                             fact=fact.name, value=word, allowed=fact.allowed())
         value = low in _TRUE
     elif fact.type == "int":
-        try:
-            value = int(word)
-        except ValueError:
-            raise CaseError(f"fact '{fact.name}' cannot be '{word}'; allowed: {fact.allowed()}",
-                            fact=fact.name, value=word, allowed=fact.allowed()) from None
+        if not _INTEGER.fullmatch(word):
+            shown = word if len(word) <= 40 else word[:40] + "..."
+            raise CaseError(f"fact '{fact.name}' cannot be '{shown}'; allowed: {fact.allowed()}",
+                            fact=fact.name, value=shown, allowed=fact.allowed())
+        value = int(word.split(".")[0])
     else:
         value = word
     message = fact_value_problem(fact, value)

@@ -29,6 +29,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from vcfgraph.batch.arrays import as_text, strings
+from vcfgraph.batch.columns import primitive
 from vcfgraph.batch.results import Registry, RowResult
 from vcfgraph.errors import did_you_mean
 from vcfgraph.model import Pathway
@@ -139,11 +141,12 @@ class Auditor:
             encoded = pc.dictionary_encode(column) if not pa.types.is_dictionary(column.type) else column
             words = encoded.dictionary.to_pylist()
             lut = np.array([self.action_index(w) for w in words] + [_NOT_RECORDED], dtype=np.int64)
-            action = lut[pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False)]
+            indices, valid = primitive(encoded.indices)  # (pc.fill_null would import pandas)
+            action = lut[indices if valid is None else np.where(valid, indices, -1)]
             text = pc.cast(encoded, pa.string())
         else:
             action = np.array([self.action_index(v) for v in values], dtype=np.int64).reshape(-1)
-            text = pa.array([None if v is None else str(v) for v in values], pa.string())
+            text = strings([as_text(v) for v in values])
         classes = self._lookup(registry)[ids, action]
         self.last_actions = action
         errors = {}

@@ -20,7 +20,6 @@ check_facts`.
 from __future__ import annotations
 
 import math
-import re
 from typing import Any, Sequence
 
 import numpy as np
@@ -34,8 +33,8 @@ from vcfgraph.model import Fact, Pathway
 
 __all__ = ["ColumnCoder", "Coded"]
 
-_WHOLE = re.compile(r"^\s*[+-]?\d+\.0*\s*$")
-
+#: floats at least this large are never whole numbers of a fact (and never cast to int64)
+_BIG = float(1 << 53)
 #: per row: the coded value, and the id of the problem (-1: none)
 Coded = tuple[np.ndarray, np.ndarray | None]
 
@@ -130,8 +129,9 @@ class ColumnCoder:
         raw, valid = primitive(column)
         valid = np.ones(raw.shape, dtype=bool) if valid is None else valid
         if raw.dtype.kind == "f":
-            valid &= ~np.isnan(raw)
-            whole = np.floor(raw) == raw
+            valid &= ~np.isnan(raw)  # NaN is not known, as a missing value of a float column
+            # only finite whole floats of a sane size are cast (inf would warn and wrap)
+            whole = np.isfinite(raw) & (np.abs(raw) < _BIG) & (np.floor(raw) == raw)
             values = np.where(whole & valid, raw, 0).astype(np.int64)
         else:
             whole = np.ones(raw.shape, dtype=bool)
@@ -199,15 +199,14 @@ def _check(fact: Fact, value: Any, text: bool) -> tuple[int, str | None]:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return int(NULL), None
     if text and isinstance(value, str):
-        word = value.split(".")[0] if fact.type == "int" and _WHOLE.match(value) else value
         try:
-            parsed = parse_fact_value(fact, word)
+            parsed = parse_fact_value(fact, value)
         except CaseError as exc:
             return int(NULL), _hint(fact, value, exc.message)
         if parsed is None:
             return int(NULL), None
         value = parsed
-    if isinstance(value, float) and fact.type == "int" and value.is_integer():
+    if isinstance(value, float) and fact.type == "int" and value.is_integer() and abs(value) < _BIG:
         value = int(value)
     problem = fact_value_problem(fact, value)
     if problem:

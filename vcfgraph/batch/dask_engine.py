@@ -23,34 +23,38 @@ from typing import Any, Callable
 import pyarrow as pa
 
 from vcfgraph.batch.compile import CompiledPathway, compile_pathway
-from vcfgraph.batch.io import file_format, open_input, open_output, parquet_parts
+from vcfgraph.batch.io import file_format, open_input, parquet_parts
 from vcfgraph.batch.run import BatchJob, Tally, check_columns, output_schema
-from vcfgraph.errors import UsageError
+from vcfgraph.batch.writer import open_output
+from vcfgraph.errors import UsageError, VcfgraphError
 from vcfgraph.model import Pathway
 
-__all__ = ["run_dask", "process_partition", "local_client"]
+__all__ = ["run_dask", "process_partition", "local_client", "connect", "CONNECT_TIMEOUT"]
 
 
 def process_partition(compiled: CompiledPathway, path: str, columns: list[str], audit: str | None,
-                      rows: int) -> tuple[pa.Table, Tally]:
+                      rows: int) -> tuple[pa.Table, Tally] | str:
     """Evaluate one Parquet partition (this runs on a worker).
 
     Returns:
-        The partition's result rows, in order, and its counts.
-
-    Raises:
-        UsageError: the partition's columns differ from the first partition's.
+        The partition's result rows, in order, and its counts; or, when the partition cannot be
+        read (its columns differ from the first partition's, it is not Parquet), the message. A
+        message is returned rather than raised, so that the worker's log shows no traceback for
+        what is an input error.
     """
-    reader = open_input(path, rows)
-    if reader.columns != columns:
-        raise UsageError(f"{path}: its columns ({', '.join(reader.columns)}) differ from those of the first "
-                         f"partition ({', '.join(columns)}); every part must have the same columns")
-    job = BatchJob(compiled, audit)
-    tables, total = [], Tally()
-    for chunk in reader.chunks():
-        table, tally = job.process(chunk)
-        tables.append(table)
-        total.add(tally)
+    try:
+        reader = open_input(path, rows)
+        if reader.columns != columns:
+            return (f"{path}: its columns ({', '.join(reader.columns)}) differ from those of the first "
+                    f"partition ({', '.join(columns)}); every part must have the same columns")
+        job = BatchJob(compiled, audit)
+        tables, total = [], Tally()
+        for chunk in reader.chunks():
+            table, tally = job.process(chunk)
+            tables.append(table)
+            total.add(tally)
+    except VcfgraphError as exc:
+        return str(exc)
     return (pa.concat_tables(tables) if tables else job.schema.empty_table()), total
 
 
@@ -63,6 +67,27 @@ def local_client(workers: int | None = None, processes: bool = True) -> Any:
     n = workers or max(1, min(os.cpu_count() or 1, 8))
     cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=processes, dashboard_address=None)
     return Client(cluster)
+
+
+#: seconds to wait for a --scheduler to answer
+CONNECT_TIMEOUT = 5
+
+
+def connect(address: str, timeout: float = CONNECT_TIMEOUT) -> Any:
+    """A client of the running scheduler at ``address``.
+
+    Raises:
+        UsageError: the address is not valid or nothing answers there within ``timeout`` seconds.
+    """
+    from distributed import Client
+
+    try:
+        return Client(address, timeout=timeout)
+    except (OSError, TimeoutError, ValueError) as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise UsageError(f"--scheduler {address}: cannot connect to a Dask scheduler there "
+                         f"({reason[:200]}); start one with 'dask scheduler', or leave out --scheduler "
+                         "to use a local cluster") from None
 
 
 def _import_dask() -> None:
@@ -111,9 +136,7 @@ def run_dask(
     _import_dask()
     own = client is None
     if own:
-        from distributed import Client
-
-        client = Client(scheduler) if scheduler else local_client(workers)
+        client = connect(scheduler) if scheduler else local_client(workers)
     try:
         return _run(client, compile_pathway(pathway), parts, columns, target, audit, rows, progress)
     finally:
@@ -128,10 +151,10 @@ def _run(client: Any, compiled: CompiledPathway, parts: list[str], columns: list
          audit: str | None, rows: int, progress: Callable[[int, int], None] | None) -> Tally:
     shared = client.scatter(compiled, broadcast=True)
     window = max(2, 2 * len(client.scheduler_info().get("workers", {})))
-    writer = open_output(target, output_schema(audit))
     total = Tally()
     pending: deque[Any] = deque()
     done = 0
+    writer = open_output(target, output_schema(audit))
     try:
         for part in parts:
             pending.append(client.submit(process_partition, shared, part, columns, audit, rows, pure=False))
@@ -150,8 +173,11 @@ def _run(client: Any, compiled: CompiledPathway, parts: list[str], columns: list
 
 def _collect(future: Any, writer: Any, total: Tally, done: int, parts: int,
              progress: Callable[[int, int], None] | None) -> int:
-    table, tally = future.result()
+    result = future.result()
     future.release()
+    if isinstance(result, str):
+        raise UsageError(result)
+    table, tally = result
     writer.write(table)
     total.add(tally)
     if progress is not None:

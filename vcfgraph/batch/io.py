@@ -7,8 +7,7 @@ files or a glob (sorted by path), JSON Lines in blocks of whole lines (typed by 
 that mixes types in a column, or holds a line that is not JSON, is read line by line so that
 the bad line becomes a row with an error instead of stopping the batch).
 
-Writers write to a hidden file next to the output and move it into place only when the whole
-batch succeeded, so a failed run never leaves half a file under the requested name.
+Writing is :mod:`vcfgraph.batch.writer`'s.
 """
 
 from __future__ import annotations
@@ -17,7 +16,6 @@ import csv
 import glob
 import io
 import json
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
@@ -25,16 +23,15 @@ from typing import Any, Iterator
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from vcfgraph.batch.arrays import strings
 from vcfgraph.errors import UsageError
 
 __all__ = [
     "FORMATS",
     "Chunk",
     "Input",
-    "Output",
     "file_format",
     "open_input",
-    "open_output",
     "parquet_parts",
 ]
 
@@ -42,6 +39,9 @@ __all__ = [
 FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet", ".pq": "parquet"}
 #: JSON Lines: the keys of the lines in this many first bytes are the file's columns
 JSONL_HEAD = 1 << 20
+#: CSV: the largest read block (bytes); the header row may be at most HEADER_LIMIT bytes
+CSV_BLOCK = 1 << 22
+HEADER_LIMIT = 1 << 20
 _NAMES = "CSV (.csv), JSON Lines (.jsonl, .ndjson) or Parquet (.parquet, a folder of .parquet files, or a glob)"
 
 
@@ -55,6 +55,9 @@ class Chunk:
         errors: row index -> why the row could not be read at all (a line that is not JSON).
         text: the values are text typed by people (CSV) rather than typed values.
         done: how far reading had got when the chunk was read (bytes, or rows for Parquet).
+        cells: column -> row index -> a raw value that did not fit the column's type (JSON Lines
+            read with a schema); the column is null there. A column may appear only here (a key
+            first seen deep in the file).
     """
 
     columns: dict[str, Any]
@@ -62,6 +65,7 @@ class Chunk:
     errors: dict[int, str] = field(default_factory=dict)
     text: bool = False
     done: int = 0
+    cells: dict[str, dict[int, Any]] = field(default_factory=dict)
 
 
 def _is_glob(path: str) -> bool:
@@ -104,13 +108,17 @@ def parquet_parts(path: str | Path) -> list[Path]:
 class Input:
     """An input file: its columns, its rows in chunks, and how far reading has got."""
 
-    def __init__(self, path: str | Path, rows: int) -> None:
+    def __init__(self, path: str | Path, rows: int, fields: dict[str, str] | None = None,
+                 verbatim: frozenset[str] = frozenset()) -> None:
         self.path = str(path)
         self.format = file_format(path)
         self.rows = rows
+        self.fields = fields
+        self.verbatim = verbatim
         self.columns: list[str] = []
         self.total = 0
         self.done = 0
+        self._header_end = 0
         if self.format == "parquet":
             self._parts = parquet_parts(path)
             self._open_parquet_schema()
@@ -119,7 +127,7 @@ class Input:
                 raise UsageError(f"{self.path}: no such file")
             self.total = Path(self.path).stat().st_size
             if self.format == "csv":
-                self.columns = _csv_header(self.path)
+                self.columns, self._header_end = _csv_header(self.path)
 
     def _open_parquet_schema(self) -> None:
         import pyarrow.parquet as pq
@@ -146,7 +154,10 @@ class Input:
     def _csv(self) -> Iterator[Chunk]:
         import pyarrow.csv as pcsv
 
-        text_type = pa.dictionary(pa.int32(), pa.string())
+        if self._header_end >= self.total:  # a header and no rows (with or without a final newline)
+            self.done = self.total
+            return
+        raw_type = pa.dictionary(pa.int32(), pa.binary())  # text checked for UTF-8 per value, below
         bad: list[str] = []
 
         def handler(row: Any) -> str:
@@ -154,21 +165,29 @@ class Input:
                        f"{row.expected_columns}: {row.text[:80]!r}; quote values that contain a comma")
             return "error"
 
-        block = max(1 << 16, min(self.rows * 200, 1 << 26))
+        first_row = 1
         with pa.OSFile(self.path) as raw:
             try:
                 reader = pcsv.open_csv(
                     raw,
-                    read_options=pcsv.ReadOptions(block_size=block, encoding="utf8"),
+                    read_options=pcsv.ReadOptions(block_size=csv_block(self.rows), encoding="utf8"),
                     parse_options=pcsv.ParseOptions(invalid_row_handler=handler),
                     convert_options=pcsv.ConvertOptions(
-                        column_types={name: text_type for name in self.columns},
+                        column_types={name: pa.binary() if name == "case_id" else raw_type for name in self.columns},
                         strings_can_be_null=True, quoted_strings_can_be_null=False, null_values=[""]),
                 )
-                for batch in reader:
+                pending: list[tuple[dict[str, pa.Array], dict[int, str], int]] = []
+                for batch in reader:  # small read blocks (bounded read-ahead), gathered into chunks of ~rows rows
+                    columns, errors = _utf8_columns(batch, first_row, self.path)
+                    pending.append((columns, errors, batch.num_rows))
+                    first_row += batch.num_rows
+                    if sum(n for _c, _e, n in pending) >= self.rows:
+                        self.done = raw.tell()
+                        yield _gathered(pending, self.done)
+                        pending = []
+                if pending:
                     self.done = raw.tell()
-                    yield Chunk({name: batch.column(i) for i, name in enumerate(batch.schema.names)},
-                                batch.num_rows, text=True, done=self.done)
+                    yield _gathered(pending, self.done)
             except pa.ArrowInvalid as exc:
                 raise UsageError(bad[0] if bad else f"{self.path}: cannot read the CSV file ({exc})") from None
         self.done = self.total
@@ -211,20 +230,39 @@ class Input:
                 else:
                     block, rest = buf, b""
                 if block.strip():
-                    chunk = _json_block(block, first_line, self.path)
+                    chunk = self._json_chunk(block, first_line)
                     self.done = chunk.done = fh.tell() - len(rest)
                     yield chunk
                 first_line += block.count(b"\n")
                 if not data:
                     break
 
+    def _json_chunk(self, block: bytes, first_line: int) -> Chunk:
+        # FHIR QuestionnaireResponse lines (main's fhir_case support) are rows of their answers,
+        # not of their keys: they keep the line-by-line reader, which flattens them
+        if self.fields is None or b'"QuestionnaireResponse"' in block:
+            return _json_block(block, first_line, self.path)
+        from vcfgraph.batch.jsonl import Block, json_schema
+
+        read = Block(block, first_line, self.path, json_schema(self.fields), self.verbatim)
+        columns = {name: read.table.column(name).chunk(0) if read.table.column(name).num_chunks
+                   else pa.nulls(0, read.table.schema.field(name).type) for name in read.table.column_names}
+        return Chunk(columns, read.table.num_rows, read.errors, cells=read.cells)
+
     def first_columns(self) -> list[str]:
         """The column names (for JSON Lines: the keys of the lines in the first
-        :data:`JSONL_HEAD` bytes; a key seen only later is an error of its rows)."""
+        :data:`JSONL_HEAD` bytes, or of the first line when it is longer; a key seen only later
+        is an error of its rows)."""
         if self.format == "jsonl" and not self.columns:
             with open(self.path, "rb") as fh:
                 head = fh.read(JSONL_HEAD)
-            cut = head.rfind(b"\n") + 1 if len(head) == JSONL_HEAD else len(head)
+                while head and b"\n" not in head:  # a first line longer than JSONL_HEAD: read all of it
+                    more = fh.read(JSONL_HEAD)
+                    if not more:
+                        break
+                    head += more
+                complete = not fh.read(1)
+            cut = len(head) if complete else head.rfind(b"\n") + 1
             if not head.strip():
                 raise UsageError(f"{self.path}: the file holds no JSON lines; write one JSON object per line")
             if head[:cut].strip():
@@ -232,18 +270,96 @@ class Input:
         return self.columns
 
 
-def _csv_header(path: str) -> list[str]:
+def csv_block(rows: int) -> int:
+    """The CSV read block for chunks of about ``rows`` rows: at least 64 KiB, at most 4 MiB, so
+    that pyarrow's read-ahead holds a few blocks, not hundreds of megabytes."""
+    return max(1 << 16, min(rows * 200, CSV_BLOCK))
+
+
+def _csv_header(path: str) -> tuple[list[str], int]:
+    """The column names of a CSV file and the byte offset where its first row starts.
+
+    Only the header's own bytes are decoded, so a bad byte in a later row is that row's error.
+    """
     try:
-        with open(path, newline="", encoding="utf-8-sig") as fh:
-            header = next(csv.reader(fh), None)
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(f"{path}: cannot read the CSV header ({exc})") from None
+        with open(path, "rb") as fh:
+            data = b""
+            while True:  # whole lines until the quotes balance (a quoted name may hold a newline)
+                line = fh.readline(HEADER_LIMIT + 1 - len(data))
+                data += line
+                if not line or data.count(b'"') % 2 == 0 or len(data) > HEADER_LIMIT:
+                    break
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot read the CSV header ({exc.strerror or exc})") from None
+    if len(data) > HEADER_LIMIT:
+        raise UsageError(f"{path}:1: the header row is longer than {HEADER_LIMIT >> 10} KiB")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"{path}:1: the header row is not valid UTF-8 (byte 0x{data[exc.start]:02x} at "
+                         f"offset {exc.start}); save the file as UTF-8") from None
+    header = next(csv.reader([text]), None) if text.strip() else None
     if not header:
         raise UsageError(f"{path}: the file is empty; a CSV input starts with a header row of column names")
     dupes = sorted({h for h in header if header.count(h) > 1})
     if dupes:
         raise UsageError(f"{path}: column '{dupes[0]}' appears more than once in the header")
-    return header
+    return header, len(data)
+
+
+def _gathered(parts: list[tuple[dict[str, pa.Array], dict[int, str], int]], done: int) -> Chunk:
+    """One chunk of several CSV batches: columns concatenated (dictionaries unified), row errors
+    renumbered."""
+    if len(parts) == 1:
+        columns, errors, n = parts[0]
+        return Chunk(columns, n, errors, text=True, done=done)
+    errors: dict[int, str] = {}
+    start = 0
+    for _columns, part_errors, n in parts:
+        errors.update({start + row: message for row, message in part_errors.items()})
+        start += n
+    columns = {name: pa.chunked_array([c[name] for c, _e, _n in parts]).combine_chunks() for name in parts[0][0]}
+    return Chunk(columns, start, errors, text=True, done=done)
+
+
+def _invalid_utf8(column: pa.Array) -> bool:
+    try:
+        column.cast(pa.string())
+    except pa.ArrowInvalid:
+        return True
+    return False
+
+
+def _utf8_columns(batch: pa.RecordBatch, first_row: int, path: str) -> tuple[dict[str, pa.Array], dict[int, str]]:
+    """Text columns of a CSV batch (read as bytes) checked for UTF-8: the valid ones as they are,
+    a value that is not UTF-8 a row error (rows numbered from 1 after the header) and null."""
+    columns: dict[str, pa.Array] = {}
+    errors: dict[int, str] = {}
+    for name, column in zip(batch.schema.names, batch.columns):
+        if not pa.types.is_dictionary(column.type):  # case_id: every value distinct, so not a dictionary
+            column = pc.dictionary_encode(column) if _invalid_utf8(column) else column.cast(pa.string())
+            if pa.types.is_string(column.type):
+                columns[name] = column
+                continue
+        try:
+            columns[name] = pa.DictionaryArray.from_arrays(column.indices, column.dictionary.cast(pa.string()))
+            continue
+        except pa.ArrowInvalid:
+            pass
+        texts: list[str | None] = []
+        broken: list[int] = []
+        for k, value in enumerate(column.dictionary.to_pylist()):
+            try:
+                texts.append(value.decode("utf-8"))
+            except UnicodeDecodeError as exc:
+                texts.append(value.decode("utf-8", errors="replace") if name == "case_id" else None)
+                broken.append(k)
+                reason = f"byte 0x{value[exc.start]:02x} at offset {exc.start}"
+                for row in pc.indices_nonzero(pc.equal(column.indices, k)).to_pylist():
+                    errors.setdefault(row, f"{path}: row {first_row + row}: the value of '{name}' is not valid "
+                                           f"UTF-8 ({reason}); save the file as UTF-8")
+        columns[name] = pa.DictionaryArray.from_arrays(column.indices, strings(texts))
+    return columns, errors
 
 
 def _json_block(block: bytes, first_line: int, path: str) -> Chunk:
@@ -257,8 +373,9 @@ def _json_block(block: bytes, first_line: int, path: str) -> Chunk:
             raise pa.ArrowInvalid("read as QuestionnaireResponses")
         table = pjson.read_json(io.BytesIO(block), read_options=pjson.ReadOptions(block_size=len(block) + 1))
         table = table.combine_chunks()
+        table.validate(full=True)  # pyarrow's JSON reader lets invalid UTF-8 through; the slow path names the line
         return Chunk({name: table.column(name).chunk(0) if table.column(name).num_chunks else
-                      pa.array([], table.column(name).type) for name in table.column_names}, table.num_rows)
+                      pa.nulls(0, table.column(name).type) for name in table.column_names}, table.num_rows)
     except pa.ArrowInvalid:
         pass
     rows: list[dict[str, Any]] = []
@@ -292,70 +409,14 @@ def _response_row(value: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
     return ({"case_id": case_id, **answers} if case_id is not None else answers), problem
 
 
-# ---------------------------------------------------------------------------------- output
 
+def open_input(path: str | Path, rows: int = 131072, fields: dict[str, str] | None = None,
+               verbatim: frozenset[str] = frozenset()) -> Input:
+    """Open an input file (or Parquet folder or glob) for reading in chunks of about ``rows`` rows.
 
-class Output:
-    """A batch output file written chunk by chunk; the file appears only on :meth:`commit`."""
-
-    def __init__(self, path: str | Path, schema: pa.Schema) -> None:
-        self.path = Path(path)
-        self.format = file_format(path)
-        if self.format == "parquet" and self.path.suffix.lower() not in (".parquet", ".pq"):
-            raise UsageError(f"{path}: the output must be one file ending in .csv, .jsonl, .ndjson or .parquet")
-        if not self.path.parent.is_dir():
-            raise UsageError(f"{path}: the folder {self.path.parent} does not exist")
-        self.temp = self.path.with_name(f".{self.path.name}.partial")
-        self.schema = schema
-        self._writer: Any = None
-        self._fh: Any = None
-        if self.format == "csv":
-            import pyarrow.csv as pcsv
-
-            fields = [pa.field(f.name, pa.string()) if pa.types.is_list(f.type) else f for f in schema]
-            self._writer = pcsv.CSVWriter(str(self.temp), pa.schema(fields),
-                                          write_options=pcsv.WriteOptions(quoting_style="needed"))
-        elif self.format == "parquet":
-            import pyarrow.parquet as pq
-
-            self._writer = pq.ParquetWriter(str(self.temp), schema)
-        else:
-            self._fh = open(self.temp, "w", encoding="utf-8")
-
-    def write(self, table: pa.Table) -> None:
-        """Append rows (a table with this output's schema)."""
-        if self.format == "csv":
-            columns = [pc.binary_join(col, ";") if pa.types.is_list(col.type) else col for col in table.columns]
-            self._writer.write_table(pa.table(columns, names=table.column_names))
-        elif self.format == "parquet":
-            self._writer.write_table(table)
-        else:
-            self._fh.write("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in table.to_pylist()))
-
-    def _close(self) -> None:
-        if self._writer is not None:
-            self._writer.close()
-            self._writer = None
-        if self._fh is not None:
-            self._fh.close()
-            self._fh = None
-
-    def commit(self) -> None:
-        """Finish the file and move it to its name."""
-        self._close()
-        os.replace(self.temp, self.path)
-
-    def discard(self) -> None:
-        """Drop the partial file (after an error)."""
-        self._close()
-        self.temp.unlink(missing_ok=True)
-
-
-def open_input(path: str | Path, rows: int = 131072) -> Input:
-    """Open an input file (or Parquet folder or glob) for reading in chunks of about ``rows`` rows."""
-    return Input(path, rows)
-
-
-def open_output(path: str | Path, schema: pa.Schema) -> Output:
-    """Open an output file for writing rows of ``schema``."""
-    return Output(path, schema)
+    Args:
+        fields: JSON Lines: read with this schema (column -> ``bool``, ``number`` or ``text``),
+            see :mod:`vcfgraph.batch.jsonl`; None: types inferred per block.
+        verbatim: JSON Lines: text columns that take any JSON value, written as JSON text.
+    """
+    return Input(path, rows, fields, verbatim)

@@ -20,24 +20,27 @@ from typing import Any, Callable, Sequence
 import numpy as np
 import pyarrow as pa
 
+from vcfgraph.batch.arrays import as_text, ints, string_lists, strings
 from vcfgraph.batch.audit import CLASSES, Auditor, count_classes, count_taken
 from vcfgraph.batch.columns import ColumnCoder
 from vcfgraph.batch.compile import CompiledPathway, Evaluator, compile_pathway
-from vcfgraph.batch.io import Chunk, open_input, open_output
+from vcfgraph.batch.io import Chunk, file_format, open_input
 from vcfgraph.batch.masks import NULL
 from vcfgraph.batch.results import LIST_FIELDS, Registry
 from vcfgraph.batch.threads import WriteBehind, read_ahead
+from vcfgraph.batch.writer import open_output
 from vcfgraph.errors import UsageError, did_you_mean
 from vcfgraph.model import Pathway
 
-__all__ = ["CASE_ID", "BatchJob", "Tally", "output_schema", "check_columns", "run_batch"]
+__all__ = ["CASE_ID", "BatchJob", "Tally", "output_schema", "input_fields", "check_columns", "run_batch"]
 
 CASE_ID = "case_id"
 
 
-def output_schema(audit: str | None = None) -> pa.Schema:
-    """The columns of a batch output (lists become ``;``-joined text in CSV)."""
-    text, words = pa.string(), pa.list_(pa.string())
+def output_schema(audit: str | None = None, lists_as_text: bool = False) -> pa.Schema:
+    """The columns of a batch output (lists become ``;``-joined text in CSV, ``lists_as_text``)."""
+    text = pa.string()
+    words = text if lists_as_text else pa.list_(pa.string())
     fields = [pa.field(CASE_ID, text), pa.field("outcome", text), pa.field("terminal", text)]
     fields += [pa.field(name, words) for name in LIST_FIELDS]
     fields.append(pa.field("error", text))
@@ -68,6 +71,13 @@ class Tally:
             getattr(self, name).update(getattr(other, name))
 
 
+def input_fields(pathway: Pathway, audit: str | None = None) -> dict[str, str]:
+    """The typed input columns (for JSON Lines): ``case_id``, every fact, the audit column."""
+    kinds = {"bool": "bool", "int": "number", "enum": "text"}
+    fields = {CASE_ID: "text"} | {f.name: kinds[f.type] for f in pathway.facts}
+    return fields | ({audit: "text"} if audit else {})
+
+
 def check_columns(columns: Sequence[str], pathway: Pathway, audit: str | None, where: str) -> None:
     """Check an input's columns: fact names, ``case_id`` and the audit column, nothing else.
 
@@ -89,14 +99,18 @@ def check_columns(columns: Sequence[str], pathway: Pathway, audit: str | None, w
 class BatchJob:
     """Everything one run needs to turn chunks into result tables. One per thread or task."""
 
-    def __init__(self, compiled: CompiledPathway, audit: str | None = None) -> None:
+    def __init__(self, compiled: CompiledPathway, audit: str | None = None, lists_as_text: bool = False) -> None:
+        """``lists_as_text``: give the list columns as ``;``-joined text (for CSV), joined once per
+        distinct result rather than once per row."""
         self.pathway = compiled.pathway
+        self._lists_as_text = lists_as_text
         self.evaluator = Evaluator(compiled)
         self.coder = ColumnCoder(compiled.pathway)
         self.auditor = Auditor(compiled.pathway, audit) if audit else None
-        self.schema = output_schema(audit)
+        self.schema = output_schema(audit, lists_as_text)
         self._allowed = {f.name for f in self.pathway.facts} | {CASE_ID} | ({audit} if audit else set())
         self._table: pa.Table | None = None
+        self._classes = strings(CLASSES)
 
     def process(self, chunk: Chunk) -> tuple[pa.Table, Tally]:
         """Evaluate one chunk.
@@ -114,14 +128,14 @@ class BatchJob:
             errors.setdefault(row, []).append(message)
         tally = Tally(rows=n, nodes=ev.nodes, edges=ev.edges)
         registry = self.evaluator.registry
-        table = self._results(registry).take(arrow_ints(ev.ids))
+        table = self._results(registry).take(ints(ev.ids))
         columns = [_case_ids(chunk.columns.get(CASE_ID), n)] + table.columns
         extra: list[pa.Array] = []
         if self.auditor is not None:
-            classes, text, audit_errors = self.auditor.classify(chunk.columns[self.auditor.column], ev.ids, registry)
+            classes, text, audit_errors = self.auditor.classify(_column(chunk, self.auditor.column), ev.ids, registry)
             for row, message in audit_errors.items():
                 errors.setdefault(row, []).append(message)
-            extra = [text, pa.array(CLASSES, pa.string()).take(arrow_ints(classes))]
+            extra = [text, self._classes.take(ints(classes))]
             tally.audit = count_classes(classes, ev.ids, registry)
             tally.taken = count_taken(classes, self.auditor.last_actions, ev.ids, registry, self.auditor.actions)
         columns.append(_errors(errors, n))
@@ -143,11 +157,19 @@ class BatchJob:
                 codes[fact.name] = np.full(chunk.n, NULL, dtype=np.int64)
                 continue
             codes[fact.name], bad = self.coder.encode(fact, column, chunk.text)
+            odd = chunk.cells.get(fact.name)
+            if odd:  # values that did not fit the column's type: checked one by one
+                bad = np.full(chunk.n, -1, dtype=np.int32) if bad is None else bad
+                for row, value in odd.items():
+                    codes[fact.name][row], bad[row] = self.coder.classify(fact, value, chunk.text)
             if bad is not None:
                 problems.append((fact.name, bad))
-        for name in chunk.columns:
+        for name in list(chunk.columns) + [c for c in chunk.cells if c not in chunk.columns]:
             if name not in self._allowed:  # a key that first appears deep in a JSON Lines file
-                problems.append((name, self._unknown_key(name, chunk.columns[name])))
+                column = chunk.columns.get(name)
+                if column is None:
+                    column = [chunk.cells[name].get(row) for row in range(chunk.n)]
+                problems.append((name, self._unknown_key(name, column)))
         for name, bad in sorted(problems, key=lambda p: p[0]):
             for row in np.flatnonzero(bad >= 0):
                 errors.setdefault(int(row), []).append(self.coder.messages[bad[row]])
@@ -163,35 +185,36 @@ class BatchJob:
         if self._table is None or self._table.num_rows != len(registry):
             items = registry.items
             data: dict[str, Any] = {
-                "outcome": pa.array([r.outcome for r in items], pa.string()),
-                "terminal": pa.array([r.terminal for r in items], pa.string()),
+                "outcome": strings([r.outcome for r in items]),
+                "terminal": strings([r.terminal for r in items]),
             }
             for name in LIST_FIELDS:
-                data[name] = pa.array([list(getattr(r, name)) for r in items], pa.list_(pa.string()))
+                lists = [getattr(r, name) for r in items]
+                data[name] = strings([";".join(w) for w in lists]) if self._lists_as_text else string_lists(lists)
             self._table = pa.table(data)
         return self._table
 
 
-def arrow_ints(values: np.ndarray) -> pa.Array:
-    """A numpy integer array as an Arrow array, without a copy (and without pyarrow's pandas
-    import, which ``pa.array`` on numpy data triggers)."""
-    values = np.ascontiguousarray(values)
-    kinds = {np.dtype(np.int8): pa.int8(), np.dtype(np.int32): pa.int32(), np.dtype(np.int64): pa.int64()}
-    return pa.Array.from_buffers(kinds[values.dtype], len(values), [None, pa.py_buffer(values)])
+def _column(chunk: Chunk, name: str) -> Any:
+    """A column of a chunk, all null when a block of JSON lines has no such key at all."""
+    column = chunk.columns.get(name)
+    return pa.nulls(chunk.n, pa.string()) if column is None else column
 
 
 def _case_ids(column: Any, n: int) -> pa.Array:
     if column is None:
         return pa.nulls(n, pa.string())
     if isinstance(column, list):
-        return pa.array([None if v is None else str(v) for v in column], pa.string())
+        return strings([as_text(v) for v in column])
     if isinstance(column, pa.ChunkedArray):
         column = column.combine_chunks()
     if pa.types.is_dictionary(column.type):
-        return column.cast(pa.string())
+        column = column.cast(column.type.value_type)
     if pa.types.is_string(column.type):
         return column
-    return pa.array([None if v is None else str(v) for v in column.to_pylist()], pa.string())
+    if pa.types.is_large_string(column.type) or pa.types.is_integer(column.type) or pa.types.is_boolean(column.type):
+        return column.cast(pa.string())  # the same text as JSON writes: 7, true, false
+    return strings([as_text(v) for v in column.to_pylist()])
 
 
 def _errors(errors: dict[int, list[str]], n: int) -> pa.Array:
@@ -200,7 +223,7 @@ def _errors(errors: dict[int, list[str]], n: int) -> pa.Array:
     values: list[str | None] = [None] * n
     for row, messages in errors.items():
         values[row] = "; ".join(messages)
-    return pa.array(values, pa.string())
+    return strings(values)
 
 
 def run_batch(
@@ -232,13 +255,14 @@ def run_batch(
     """
     if Path(source).resolve() == Path(target).resolve():
         raise UsageError(f"{target}: the output would overwrite the input")
-    reader = open_input(source, rows)
+    reader = open_input(source, rows, input_fields(pathway, audit), frozenset([CASE_ID] + ([audit] if audit else [])))
     check_columns(reader.first_columns(), pathway, audit, str(source))
-    job = BatchJob(compile_pathway(pathway), audit)
+    job = BatchJob(compile_pathway(pathway), audit, lists_as_text=file_format(target) == "csv")
     writer = open_output(target, job.schema)
-    behind = WriteBehind(writer.write) if overlap else None
+    behind: WriteBehind | None = None
     total = Tally()
-    try:
+    try:  # from here on, any exception or signal removes the partial output
+        behind = WriteBehind(writer.write) if overlap else None
         for chunk in (read_ahead(reader.chunks()) if overlap else reader.chunks()):
             table, tally = job.process(chunk)
             behind.put(table) if behind is not None else writer.write(table)

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
+import os
+import signal
+import threading
 from pathlib import Path
 from typing import Any, Callable
 
+from vcfgraph.cli import output
 from vcfgraph.cli.common import add_command, add_graph_option, load_graph
 from vcfgraph.errors import UsageError
 
@@ -73,25 +76,74 @@ def run(args: argparse.Namespace) -> int:
     if args.engine == "local" and (args.scheduler or args.workers):
         raise UsageError("--scheduler and --workers apply to --engine dask only")
     pathway = load_graph(args)
-    with _progress(not args.quiet and sys.stderr.isatty(), args.engine) as progress:
-        if args.engine == "dask":
-            from vcfgraph.batch.dask_engine import run_dask
-
-            tally = run_dask(pathway, args.input, args.output, audit=args.audit, rows=args.chunk_rows,
-                             scheduler=args.scheduler, workers=args.workers, progress=progress)
-        else:
-            from vcfgraph.batch.run import run_batch
-
-            tally = run_batch(pathway, args.input, args.output, audit=args.audit, rows=args.chunk_rows,
-                              progress=progress)
+    try:
+        with _signals_stop(), _progress(not args.quiet and os.isatty(2), args.engine) as progress:
+            tally = _run_engine(pathway, args, progress)
+    except Stopped as stop:
+        output.error(f"vcfgraph: stopped by {stop.name}; {args.output} was not written")
+        return 128 + stop.signum
     if args.summary_json:
         data = summary_data(tally, pathway, args.audit)
-        Path(args.summary_json).write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+        _write_summary(Path(args.summary_json), json.dumps(data, indent=1) + "\n")
     if args.html:
         _write_heatmaps(pathway, tally, args.audit, Path(args.html))
     if not args.quiet:
-        sys.stdout.write(summary_text(tally, pathway, args.audit))
+        output.write(summary_text(tally, pathway, args.audit))
     return 1 if tally.outcomes.get("route_error", 0) else 0
+
+
+def _run_engine(pathway: Any, args: argparse.Namespace, progress: Callable[[int, int], None] | None) -> Any:
+    if args.engine == "dask":
+        from vcfgraph.batch.dask_engine import run_dask
+
+        return run_dask(pathway, args.input, args.output, audit=args.audit, rows=args.chunk_rows,
+                        scheduler=args.scheduler, workers=args.workers, progress=progress)
+    from vcfgraph.batch.run import run_batch
+
+    return run_batch(pathway, args.input, args.output, audit=args.audit, rows=args.chunk_rows, progress=progress)
+
+
+def _write_summary(path: Path, text: str) -> None:
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot write the --summary-json file {path}: {exc.strerror or exc}") from None
+
+
+class Stopped(BaseException):
+    """The run was stopped by SIGTERM or SIGHUP (``timeout``, systemd, Slurm, a closed terminal).
+
+    A BaseException, like KeyboardInterrupt for SIGINT, so that it passes every ``except
+    Exception`` and reaches the clean-up of the output.
+    """
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+        self.name = signal.Signals(signum).name
+
+
+class _signals_stop:
+    """While the batch runs, SIGTERM and SIGHUP raise :class:`Stopped` in the main thread, as
+    SIGINT raises KeyboardInterrupt, so the partial output is removed and the exit code is
+    128 + the signal number. The previous handlers come back afterwards."""
+
+    SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
+
+    def __enter__(self) -> None:
+        self._old: dict[int, Any] = {}
+        if threading.current_thread() is not threading.main_thread():
+            return  # handlers can only be set in the main thread (a test's runner thread)
+        for signum in self.SIGNALS:
+            self._old[signum] = signal.signal(signum, self._stop)
+
+    @staticmethod
+    def _stop(signum: int, _frame: Any) -> None:
+        raise Stopped(signum)
+
+    def __exit__(self, *exc: object) -> None:
+        for signum, handler in self._old.items():
+            signal.signal(signum, handler)
 
 
 class _progress:
@@ -126,11 +178,11 @@ class _progress:
 def _write_heatmaps(pathway: Any, tally: Any, audit: str | None, folder: Path) -> None:
     """Draw the pathway heat-mapped by traffic (and by inappropriate-care rate) into ``folder``."""
     from vcfgraph.batch.heat import inappropriate_values, traffic_values
+    from vcfgraph.cli.files import write_files
     from vcfgraph.cli.graphviz_run import run_dot
     from vcfgraph.render.dot import pathway_dot
     from vcfgraph.render.heatmap import heatmap_page
 
-    folder.mkdir(parents=True, exist_ok=True)
     svg = run_dot(pathway_dot(pathway), "svg")
     nodes, edges = traffic_values(tally, pathway)
     taken = " and, on each rating, the rows whose recorded action it was" if audit else ""
@@ -146,6 +198,6 @@ def _write_heatmaps(pathway: Any, tally: Any, audit: str | None, folder: Path) -
                     "or contraindicated, among rows with a recorded action of the pathway; on each rating, the "
                     "percentage of the variant's rows that took that action inappropriately.",
             node_values=nodes, edge_values=edges, value_label="% inappropriate")
-    for name, text in pages.items():
-        (folder / name).write_text(text, encoding="utf-8")
-        print(f"wrote {folder / name}", file=sys.stderr)
+    write_files(folder, pages)
+    for name in sorted(pages):
+        output.echo(f"wrote {folder / name}", err=True)

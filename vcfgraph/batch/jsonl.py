@@ -1,0 +1,265 @@
+"""JSON Lines without Python per value, in and out.
+
+Reading (:class:`Block`): pyarrow's JSON reader with an explicit schema derived from the fact
+vocabulary (:func:`json_schema`), so that a column never changes type between blocks and no
+block falls back to Python as a whole. A line that does not fit the schema (a value of another
+type, a key the schema does not have, not JSON, not UTF-8) is read by Python alone: pyarrow
+names the row it stopped at, the rows before it are read by pyarrow again, that line by
+``json.loads``, and reading goes on from the next line. Every line keeps its row, in order, and
+its own error with its line number.
+
+Writing (:func:`encode_lines`): the lines are built from Arrow columns by kernels.
+
+Each text column becomes a column of JSON literals (``"..."`` with ``\\`` and ``"`` escaped and
+control characters written as ``json`` writes them, or ``null``); each list column becomes
+``[...]`` by joining its quoted words with ``", "``; a row's line is the element-wise join of its
+literals with the keys between them. The bytes are the same as ``json.dumps(row,
+ensure_ascii=False)`` per row: non-ASCII text stays as it is. (A Python ``";"`` or ``"null"``
+given to a kernel would become a scalar through ``pa.scalar``, which imports pandas; the constant
+pieces are made with :func:`vcfgraph.batch.arrays.strings` instead.)
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from vcfgraph.batch.arrays import as_text, strings
+
+__all__ = ["encode_lines", "json_schema", "Block"]
+
+#: how ``json.dumps`` writes the control characters it escapes
+_CONTROLS = {chr(c): json.dumps(chr(c))[1:-1] for c in range(0x20)}
+
+
+@lru_cache(maxsize=64)
+def _scalar(text: str) -> pa.Scalar:
+    return strings([text])[0]
+
+
+def _text(column: pa.Array) -> pa.Array:
+    if pa.types.is_dictionary(column.type):
+        column = column.cast(column.type.value_type)
+    if pa.types.is_large_string(column.type):
+        column = column.cast(pa.string())
+    return column
+
+
+def _quoted(column: pa.Array) -> pa.Array:
+    """Text as JSON string literals; null stays null."""
+    text = pc.replace_substring(_text(column), "\\", "\\\\")
+    text = pc.replace_substring(text, '"', '\\"')
+    if pc.any(pc.match_substring_regex(text, "[\\x00-\\x1f]")).as_py():  # rare: escape them as json does
+        for char, escaped in _CONTROLS.items():
+            text = pc.replace_substring(text, char, escaped)
+    quote = _scalar('"')
+    return pc.binary_join_element_wise(quote, text, quote, _scalar(""))
+
+
+def _literal(column: pa.Array) -> pa.Array:
+    """A column of text or of lists of text as JSON literals, ``null`` for null."""
+    if isinstance(column, pa.ChunkedArray):
+        column = column.combine_chunks()
+    if pa.types.is_list(column.type) or pa.types.is_large_list(column.type):
+        words = pa.ListArray.from_arrays(column.offsets, _quoted(column.values), mask=column.is_null()) \
+            if column.null_count else pa.ListArray.from_arrays(column.offsets, _quoted(column.values))
+        joined = pc.binary_join(words, _scalar(", "))
+        literal = pc.binary_join_element_wise(_scalar("["), joined, _scalar("]"), _scalar(""))
+    else:
+        literal = _quoted(column)
+    return pc.fill_null(literal, _scalar("null")) if literal.null_count else literal
+
+
+def encode_lines(table: pa.Table) -> pa.Buffer:
+    """The rows of ``table`` (text and list-of-text columns) as JSON lines, keys in column order:
+    byte for byte ``json.dumps(row, ensure_ascii=False) + "\\n"`` of every row."""
+    if table.num_rows == 0:
+        return pa.py_buffer(b"")
+    pieces: list[pa.Array | pa.Scalar] = []
+    for k, name in enumerate(table.column_names):
+        key = ("{" if k == 0 else ", ") + json.dumps(name, ensure_ascii=False) + ": "
+        pieces += [_scalar(key), _literal(table.column(k))]
+    pieces.append(_scalar("}\n"))
+    lines = pc.binary_join_element_wise(*pieces, _scalar(""))
+    offsets = np.frombuffer(lines.buffers()[1], dtype=np.int32, count=lines.offset + len(lines) + 1)
+    first, last = int(offsets[lines.offset]), int(offsets[-1])
+    return lines.buffers()[2][first:last]  # the lines, end to end: no copy
+
+
+# ---------------------------------------------------------------------------------- reading
+
+
+def json_schema(fields: dict[str, str]) -> pa.Schema:
+    """The Arrow schema JSON lines are read with: column -> ``bool``, ``number`` or ``text``.
+
+    Numbers are read as float64 (so ``70`` and ``70.0`` both fit; whole floats count as whole
+    numbers later); a whole number beyond 2**53 is then no longer exact, which only changes how an
+    out-of-range value is shown in its error.
+    """
+    kinds = {"bool": pa.bool_(), "number": pa.float64(), "text": pa.string()}
+    return pa.schema([pa.field(name, kinds[kind]) for name, kind in fields.items()])
+
+
+class Block:
+    """One block of whole JSON lines, read with an explicit schema; rows that do not fit it (a
+    value of another type, a key not in the schema, a line that is not JSON or not UTF-8) are
+    read one by one, and only they.
+
+    Args:
+        verbatim: text columns that take any JSON value, as JSON text (``case_id``, the audit
+            column); a value of another type in any other column goes to ``cells``.
+
+    Attributes:
+        table: one row per non-blank line, in order, with the schema's columns; a cell that did
+            not fit is null there and its raw value is in ``cells``.
+        errors: row -> why the line could not be read at all (``path:line: ...``).
+        cells: column -> row -> the raw Python value of a cell that did not fit the schema.
+    """
+
+    #: lines parsed by pyarrow at once after a row that did not fit; doubled on each success
+    WINDOW = 256
+
+    def __init__(self, block: bytes, first_line: int, path: str, schema: pa.Schema, verbatim: frozenset[str]) -> None:
+        self.block, self.first_line, self.path, self.schema = block, first_line, path, schema
+        self.errors: dict[int, str] = {}
+        self.cells: dict[str, dict[int, Any]] = {}
+        self._verbatim = verbatim
+        self._lines()
+        segments = self._segments()
+        self.table = pa.concat_tables(segments).combine_chunks() if segments else schema.empty_table()
+
+    def _lines(self) -> None:
+        """Start and end of every non-blank line; the lines whose bytes are not UTF-8."""
+        data = np.frombuffer(self.block, dtype=np.uint8)
+        breaks = np.flatnonzero(data == 10)
+        starts = np.concatenate(([0], breaks + 1))
+        ends = np.concatenate((breaks, [len(data)]))
+        # a line is blank when it is empty or all white space: look at the first byte of every line,
+        # and at the whole line only for the few that start with white space
+        first = np.where(starts < len(data), data[np.minimum(starts, max(len(data) - 1, 0))], 10) if len(data) \
+            else np.full(len(starts), 10, dtype=np.uint8)
+        keep = (ends > starts) & ~np.isin(first, _SPACE)
+        for k in np.flatnonzero((ends > starts) & np.isin(first, _SPACE)):
+            keep[k] = bool(self.block[int(starts[k]):int(ends[k])].strip())
+        self.numbers = np.flatnonzero(keep) + self.first_line
+        self.starts, self.ends = starts[keep], ends[keep]
+        self.broken: set[int] = set()
+        at = 0
+        while at < len(self.block):  # UTF-8 is checked on the whole block at C speed; a bad line is read alone
+            try:
+                self.block[at:].decode("utf-8")
+                break
+            except UnicodeDecodeError as exc:
+                row = int(np.searchsorted(self.ends, at + exc.start))
+                self.broken.add(row)
+                at = int(self.ends[row]) + 1 if row < len(self.ends) else len(self.block)
+
+    def _read(self, first: int, stop: int) -> pa.Table:
+        import pyarrow.json as pjson
+
+        data = memoryview(self.block)[int(self.starts[first]):int(self.ends[stop - 1])]
+        table = pjson.read_json(pa.BufferReader(pa.py_buffer(data)),
+                                read_options=pjson.ReadOptions(block_size=len(data) + 1, use_threads=False),
+                                parse_options=pjson.ParseOptions(explicit_schema=self.schema,
+                                                                 unexpected_field_behavior="error"))
+        if table.num_rows != stop - first:  # two objects on one line: read those lines alone
+            raise pa.ArrowInvalid("rows and lines differ")
+        return table
+
+    def _segments(self) -> list[pa.Table]:
+        segments: list[pa.Table] = []
+        pos, total, window = 0, len(self.starts), self.WINDOW
+        broken = sorted(self.broken)
+        while pos < total:
+            limit = next((b for b in broken if b >= pos), total)
+            if limit == pos:
+                segments.append(self._slow(pos))
+                pos += 1
+                continue
+            stop = min(limit, pos + window)
+            try:
+                segments.append(self._read(pos, stop))
+                pos, window = stop, window * 2
+                continue
+            except pa.ArrowInvalid as exc:
+                found = _ROW.search(str(exc))
+                row = int(found.group(1)) if found else -1
+            if 0 < row < stop - pos:
+                try:
+                    segments.append(self._read(pos, pos + row))
+                    pos += row
+                except pa.ArrowInvalid:
+                    window = max(1, (stop - pos) // 2)
+                    continue
+            elif stop - pos > 1 and row != 0:
+                window = max(1, (stop - pos) // 2)  # no row named: halve until the line is found
+                continue
+            segments.append(self._slow(pos))
+            pos += 1
+            window = self.WINDOW
+        return segments
+
+    def _slow(self, row: int) -> pa.Table:
+        """One line read by Python: its fitted values as a one-row table; the rest in cells/errors."""
+        line = self.block[int(self.starts[row]):int(self.ends[row])]
+        number = int(self.numbers[row])
+        try:
+            value = json.loads(line)
+        except ValueError as exc:  # UnicodeDecodeError included
+            self.errors[row] = f"{self.path}:{number}: not a valid JSON line ({exc})"
+            value = {}
+        if not isinstance(value, dict):
+            self.errors.setdefault(row, f"{self.path}:{number}: a JSON line must be an object of fact names and values")
+            value = {}
+        fitted: dict[str, Any] = {}
+        for key, raw in value.items():
+            kind = self.schema.field(key).type if key in self.schema.names else None
+            if raw is None:
+                continue
+            if kind is not None and _fits(raw, kind):
+                fitted[key] = raw
+            elif key in self._verbatim:  # case_id and the audit column: any JSON value, as JSON text
+                fitted[key] = as_text(raw)
+            else:
+                self.cells.setdefault(key, {})[row] = raw
+        return _one_row(fitted, self.schema)
+
+
+_ROW = re.compile(r" in row (\d+)$")
+_SPACE = np.array([9, 10, 13, 32], dtype=np.uint8)
+
+
+def _fits(value: Any, kind: pa.DataType) -> bool:
+    if pa.types.is_boolean(kind):
+        return isinstance(value, bool)
+    if pa.types.is_floating(kind):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return False
+        try:
+            return math.isfinite(float(value)) and (isinstance(value, float) or abs(value) < (1 << 53))
+        except OverflowError:
+            return False
+    return isinstance(value, str)
+
+
+def _one_row(values: dict[str, Any], schema: pa.Schema) -> pa.Table:
+    """A one-row table of ``schema`` from fitted values (absent: null), built without pandas."""
+    columns = []
+    for f in schema:
+        value = values.get(f.name)
+        valid = None if value is not None else pa.py_buffer(b"\x00")
+        if pa.types.is_string(f.type):
+            columns.append(strings([value]))
+        elif pa.types.is_boolean(f.type):
+            columns.append(pa.Array.from_buffers(f.type, 1, [valid, pa.py_buffer(bytes([1 if value else 0]))]))
+        else:
+            data = np.array([0.0 if value is None else float(value)], dtype=np.float64)
+            columns.append(pa.Array.from_buffers(f.type, 1, [valid, pa.py_buffer(data)]))
+    return pa.Table.from_arrays(columns, schema=schema)

@@ -1,0 +1,211 @@
+"""Batch output files: written chunk by chunk to a private temporary file, moved into place at the end.
+
+- The rows go to a temporary file of a unique name (``mkstemp``) in the output's folder, and
+  :meth:`Output.commit` renames it over the output in one step (``os.replace``), so a reader
+  sees the old file or the whole new one, never half a file, and a failed or stopped run leaves
+  no file behind (:meth:`Output.discard`).
+- Two runs writing one output at once would each produce a complete file and the last rename
+  would silently win. So the output is locked for the run (``flock`` on a hidden ``.NAME.lock``
+  next to it, removed at the end): the second run fails at once with a clear message and writes
+  nothing.
+- A write that fails (a full disk, a file size limit, an I/O error) is a :class:`UsageError`
+  naming the output, never a traceback.
+
+The formats: CSV through pyarrow's CSV writer (list columns joined by ``;``), Parquet through
+pyarrow's Parquet writer, JSON Lines through :func:`vcfgraph.batch.jsonl.encode_lines`.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from vcfgraph.batch.arrays import strings
+from vcfgraph.batch.io import file_format
+from vcfgraph.errors import UsageError
+
+__all__ = ["Output", "open_output", "PARQUET_OPTIONS"]
+
+#: Parquet writer options, chosen by measurement (docs/batch.md, "Parquet output")
+PARQUET_OPTIONS: dict[str, Any] = {"compression": "zstd", "use_dictionary": True}
+
+
+def _reason(exc: BaseException) -> str:
+    """Why a write failed, in the system's words ("No space left on device")."""
+    found = re.search(r"\[errno (\d+)\]", str(exc))  # Arrow's wording: "... Detail: [errno 28] ..."
+    if found:
+        return os.strerror(int(found.group(1)))
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    return str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+
+
+class _Lock:
+    """An exclusive lock on one output path for the length of a run."""
+
+    def __init__(self, path: Path) -> None:
+        self.file = path.with_name(f".{path.name}.lock")
+        self.fd: int | None = None
+        try:
+            import fcntl
+        except ImportError:  # no flock (Windows): concurrent runs are not detected
+            return
+        for _attempt in range(20):
+            try:
+                fd = os.open(self.file, os.O_RDWR | os.O_CREAT, 0o644)
+            except OSError as exc:
+                raise UsageError(f"{path}: cannot write in the folder {path.parent} ({_reason(exc)})") from None
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                os.close(fd)
+                raise UsageError(f"{path}: another batch is writing this output right now; wait for it to "
+                                 "finish or write to another file") from None
+            try:  # the run that held it may have removed the file just before we locked it
+                current = os.stat(self.file).st_ino
+            except FileNotFoundError:
+                current = -1
+            if current == os.fstat(fd).st_ino:
+                self.fd = fd
+                return
+            os.close(fd)
+        raise UsageError(f"{path}: cannot lock the output ({self.file} keeps changing)")
+
+    def release(self) -> None:
+        """Remove the lock file and unlock (never raises)."""
+        if self.fd is None:
+            return
+        try:
+            os.unlink(self.file)
+        except OSError:
+            pass
+        os.close(self.fd)
+        self.fd = None
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+class Output:
+    """A batch output file written chunk by chunk; the file appears only on :meth:`commit`.
+
+    Raises:
+        UsageError: the output cannot be written (its folder is missing or read-only, another
+            run is writing it, the disk is full).
+    """
+
+    def __init__(self, path: str | Path, schema: pa.Schema) -> None:
+        self.path = Path(path)
+        self.format = file_format(path)
+        if self.format == "parquet" and self.path.suffix.lower() not in (".parquet", ".pq"):
+            raise UsageError(f"{path}: the output must be one file ending in .csv, .jsonl, .ndjson or .parquet")
+        if not self.path.parent.is_dir():
+            raise UsageError(f"{path}: the folder {self.path.parent} does not exist")
+        if self.path.is_dir():
+            raise UsageError(f"{path}: is a folder; the output must be a file")
+        if self.path.exists() and not self.path.is_file():  # /dev/stdout, a FIFO: renaming over it would replace it
+            raise UsageError(f"{path}: is not a regular file; the output must be a file that can be replaced "
+                             "(write to a file, then copy it where it should go)")
+        self.schema = schema
+        self._writer: Any = None
+        self._fh: Any = None
+        self._lock = _Lock(self.path)
+        try:
+            fd, name = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".partial", dir=self.path.parent)
+        except OSError as exc:
+            self._lock.release()
+            raise UsageError(f"{path}: cannot write in the folder {self.path.parent} ({_reason(exc)})") from None
+        self.temp = Path(name)
+        try:
+            os.fchmod(fd, 0o666 & ~_umask())  # the permissions of a file written the ordinary way
+            os.close(fd)
+            self._open()
+        except BaseException as exc:
+            self.discard()
+            if isinstance(exc, (OSError, pa.ArrowException)):
+                raise UsageError(f"{path}: cannot write the output ({_reason(exc)})") from None
+            raise
+
+    def _open(self) -> None:
+        if self.format == "jsonl":
+            self._fh = open(self.temp, "wb")
+            return
+        self._fh = pa.OSFile(str(self.temp), "wb")  # Arrow's own file: writes release the GIL
+        if self.format == "csv":
+            import pyarrow.csv as pcsv
+
+            fields = [pa.field(f.name, pa.string()) if pa.types.is_list(f.type) else f for f in self.schema]
+            self._writer = pcsv.CSVWriter(self._fh, pa.schema(fields),
+                                          write_options=pcsv.WriteOptions(quoting_style="needed"))
+        elif self.format == "parquet":
+            import pyarrow.parquet as pq
+
+            self._writer = pq.ParquetWriter(self._fh, self.schema, **PARQUET_OPTIONS)
+
+    def write(self, table: pa.Table) -> None:
+        """Append rows (a table with this output's schema).
+
+        Raises:
+            UsageError: the rows cannot be written (a full disk).
+        """
+        try:
+            if self.format == "csv":
+                sep = strings([";"])[0]  # an Arrow scalar: a Python ";" would go through pa.scalar, which imports pandas
+                columns = [pc.binary_join(col, sep) if pa.types.is_list(col.type) else col for col in table.columns]
+                self._writer.write_table(pa.table(columns, names=table.column_names))
+            elif self.format == "parquet":
+                self._writer.write_table(table)
+            else:
+                from vcfgraph.batch.jsonl import encode_lines
+
+                self._fh.write(encode_lines(table))
+        except (OSError, pa.ArrowException) as exc:
+            raise UsageError(f"{self.path}: cannot write the output ({_reason(exc)})") from None
+
+    def _close(self) -> None:
+        writer, fh = self._writer, self._fh
+        self._writer = self._fh = None
+        if writer is not None:
+            writer.close()
+        if fh is not None:
+            fh.close()
+
+    def commit(self) -> None:
+        """Finish the file and move it to its name.
+
+        Raises:
+            UsageError: the end of the file cannot be written, or it cannot be renamed.
+        """
+        try:
+            self._close()
+            os.replace(self.temp, self.path)
+        except (OSError, pa.ArrowException) as exc:
+            self.discard()
+            raise UsageError(f"{self.path}: cannot write the output ({_reason(exc)})") from None
+        self._lock.release()
+
+    def discard(self) -> None:
+        """Drop the partial file (after an error or a signal); never raises."""
+        try:
+            self._close()
+        except (OSError, pa.ArrowException):
+            pass
+        try:
+            self.temp.unlink(missing_ok=True)
+        except OSError:
+            pass
+        self._lock.release()
+
+
+def open_output(path: str | Path, schema: pa.Schema) -> Output:
+    """Open an output file for writing rows of ``schema``."""
+    return Output(path, schema)
