@@ -257,6 +257,13 @@ def test_the_same_request_gets_the_same_response(client: Any) -> None:
     assert client.post(SELECT, json=req).content == client.post(SELECT, json=req).content
 
 
+def test_the_documented_example_request_gets_the_documented_answer(client: Any) -> None:
+    req = json.loads((ROOT / "docs" / "examples" / "order-select.json").read_text())
+    body = client.post(SELECT, json=req).json()
+    assert _code(body, "o1") == "not-appropriate"
+    assert [s["label"] for c in body["cards"] for s in c.get("suggestions", [])] == ["Order Medical management only instead"]
+
+
 # ----------------------------------------------------------------------------- /trace
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import ipaddress
 import logging
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -74,12 +73,24 @@ def run(args: argparse.Namespace) -> int:
     options = ServiceOptions(base_url=base, cors_origins=tuple(args.cors), max_body=args.max_body, site_dir=site,
                              rating=RatingConfig(mapping=mapping, base_url=base, qcdsm_id=args.qcdsm_id))
     app = create_app(pathway, bindings=bindings, trust=trust, options=options)
-    logging.basicConfig(level=args.log_level.upper(), format="%(message)s", stream=sys.stderr)
+    handler = _OutputHandler()
+    logging.getLogger("vcfgraph.serve").addHandler(handler)
+    logging.getLogger("vcfgraph.serve").setLevel(args.log_level.upper())
     output.error(f"vcfgraph serve: {pathway.meta.id} {pathway.meta.version} on http://{host}:{args.port} "
                  f"({'tokens from ' + ', '.join(sorted(trust.keys)) if trust.enabled else 'loopback clients only'})")
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False,
                 server_header=False, date_header=False)
     return 0
+
+
+class _OutputHandler(logging.Handler):
+    """Log records to stderr through the output boundary (request paths are hostile text)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            output.error(self.format(record))
+        except Exception:  # a log line must never take a request down
+            self.handleError(record)
 
 
 def _is_loopback_host(host: str) -> bool:
