@@ -325,6 +325,7 @@ def _bad_requests() -> list[tuple[str, dict[str, Any], int]]:
         ("missing-context", variant(context=_DELETE), 400),
         ("missing-draft-orders", variant(context__draftOrders=_DELETE), 400),
         ("missing-patient", variant(context__patientId=_DELETE), 400),
+        ("order-select-without-selections", variant(context__selections=_DELETE), 400),
         ("hook-instance-number", variant(hookInstance=12), 400),
         ("unknown-top-level-field", variant(surprise=True), 400),
         ("draft-orders-not-bundle", variant(context__draftOrders={"resourceType": "Patient"}), 400),

@@ -134,6 +134,8 @@ def create_app(pathway: Pathway, *, bindings: Bindings | None = None, trust: Tru
             raise _Problem(400, "Invalid CDS Hooks request", _validation_text(exc)) from None
         if req.hook != SERVICES[sid]:
             raise _Problem(400, "Wrong hook", f"service '{sid}' answers the '{SERVICES[sid]}' hook, not '{req.hook[:64]}'")
+        if req.hook == "order-select" and req.context.selections is None:
+            raise _Problem(400, "Invalid CDS Hooks request", "an order-select call names its context.selections")
         orders = _draft_orders(req.context.draftOrders, req.context.selections if req.hook == "order-select" else None)
         try:
             facts = request_facts(pathway, req.context.model_dump(), _prefetched(req.prefetch))
