@@ -15,7 +15,7 @@ setup(
     packages=find_packages(include=["vcfgraph", "vcfgraph.*"]) + sorted(BUNDLED),
     package_dir=BUNDLED,
     package_data={
-        "vcfgraph": ["py.typed", "render/templates/*", "render/static/*", "schemas/*.json"],
+        "vcfgraph": ["py.typed", "render/templates/*", "render/static/*", "schemas/*.json", "serve/*.yaml"],
         "vcfgraph.bundled_graphs": ["*.yaml"],
         "vcfgraph.bundled_cases": ["*.yaml", "*.yml", "*.json"],
     },

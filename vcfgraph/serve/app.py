@@ -1,0 +1,369 @@
+"""The CDS Hooks service as an ASGI app (Starlette): embed it, or start it with ``vcfgraph serve``.
+
+Routes:
+
+- ``GET /cds-services``: discovery (one service for ``order-select``, one for ``order-sign``);
+- ``POST /cds-services/{id}``: a CDS Hooks 2.0 call with ``context.draftOrders``;
+- ``POST /trace``: one case (``{"id": ..., "facts": {...}}``) or a QuestionnaireResponse; the
+  answer is what ``vcfgraph trace --json`` prints for it;
+- ``GET /healthz``; ``/explore`` and ``/site/...``: the pathway's teaching site (built in memory
+  at start-up by ``vcfgraph serve``, or a folder given with ``--site``).
+
+Every error is ``application/problem+json`` with a 4xx code (a 500 never carries a traceback);
+one line of JSON is logged per request, without patient facts unless the log level is DEBUG.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Mapping
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from vcfgraph.engine import check_expected, trace
+from vcfgraph.errors import CaseError, Location, RouteError
+from vcfgraph.load import case_from_data
+from vcfgraph.located import Reader
+from vcfgraph.model import Case, Pathway
+from vcfgraph.serve.auth import AuthError, Trust, is_loopback
+from vcfgraph.serve.bindings import Bindings, load_bindings
+from vcfgraph.serve.facts import PREFETCH_KEY, case_from_questionnaire_response, request_facts
+from vcfgraph.validate import check_facts
+from vcfgraph.serve.rating import RatingConfig, rate_orders
+
+__all__ = ["create_app", "ServiceOptions", "SERVICES", "MAX_BODY"]
+
+log = logging.getLogger("vcfgraph.serve")
+
+MAX_BODY = 1024 * 1024
+_MEDIA = {".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8",
+          ".css": "text/css; charset=utf-8", ".svg": "image/svg+xml", ".json": "application/json"}
+MAX_ORDERS = 200
+SERVICES = {"vcfgraph-order-select": "order-select", "vcfgraph-order-sign": "order-sign"}
+
+
+@dataclass(frozen=True)
+class ServiceOptions:
+    """What a running service is configured with (everything has a safe default)."""
+
+    base_url: str = "http://127.0.0.1:8000"
+    cors_origins: tuple[str, ...] = ()
+    max_body: int = MAX_BODY
+    site_dir: Path | None = None
+    site_files: Mapping[str, bytes] | None = None
+    rating: RatingConfig = RatingConfig()
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class _Context(BaseModel):
+    model_config = ConfigDict(extra="allow", strict=True)
+    userId: str = Field(min_length=1, max_length=512)
+    patientId: str = Field(min_length=1, max_length=512)
+    encounterId: str | None = Field(default=None, max_length=512)
+    selections: list[str] | None = Field(default=None, max_length=MAX_ORDERS)
+    draftOrders: dict[str, Any]
+    extension: dict[str, Any] | None = None
+
+
+class _HookRequest(_Strict):
+    hook: str = Field(min_length=1, max_length=64)
+    hookInstance: str = Field(min_length=1, max_length=128)
+    fhirServer: str | None = Field(default=None, max_length=2048)
+    fhirAuthorization: dict[str, Any] | None = None
+    context: _Context
+    prefetch: dict[str, Any] | None = None
+    extension: dict[str, Any] | None = None
+
+
+class _Problem(Exception):
+    def __init__(self, status: int, title: str, detail: str, **extra: Any) -> None:
+        super().__init__(detail)
+        self.status, self.title, self.detail, self.extra = status, title, detail, extra
+
+
+def _problem(status: int, title: str, detail: str, **extra: Any) -> JSONResponse:
+    body = {"type": "about:blank", "title": title, "status": status, "detail": detail[:2000], **extra}
+    return JSONResponse(body, status_code=status, media_type="application/problem+json")
+
+
+def create_app(pathway: Pathway, *, bindings: Bindings | None = None, trust: Trust | None = None,
+               options: ServiceOptions = ServiceOptions()) -> Starlette:
+    """The service for one pathway.
+
+    Args:
+        pathway: a checked pathway (:func:`vcfgraph.load_pathway`).
+        bindings: order-code bindings (default: the example file shipped with the package).
+        trust: trusted token issuers; without any, only loopback clients are served.
+        options: base URL (the ``aud`` of tokens and the explorer links), CORS origins, body limit.
+    """
+    bindings = bindings or load_bindings(pathway)
+    trust = trust or Trust()
+    base = options.base_url.rstrip("/")
+
+    async def discovery(request: Request) -> Response:
+        query = "QuestionnaireResponse?subject={{context.patientId}}&status=completed&_sort=-authored&_count=1"
+        services = [
+            {"hook": hook, "id": sid, "title": f"{_title(pathway)}: appropriateness of imaging orders ({hook})",
+             "description": "Rates each draft imaging order against the pathway, suggests usually-appropriate "
+                            "alternatives, and names the facts still needed.",
+             "prefetch": {PREFETCH_KEY: query}}
+            for sid, hook in SERVICES.items()
+        ]
+        return JSONResponse({"services": services})
+
+    async def hook(request: Request) -> Response:
+        sid = request.path_params["service"]
+        if sid not in SERVICES:
+            raise _Problem(404, "Unknown service", f"no CDS service '{sid[:80]}'; GET /cds-services lists them")
+        _authorise(request, f"{base}/cds-services/{sid}")
+        data = await _json_body(request, options.max_body)
+        try:
+            req = _HookRequest.model_validate(data)
+        except ValidationError as exc:
+            raise _Problem(400, "Invalid CDS Hooks request", _validation_text(exc)) from None
+        if req.hook != SERVICES[sid]:
+            raise _Problem(400, "Wrong hook", f"service '{sid}' answers the '{SERVICES[sid]}' hook, not '{req.hook[:64]}'")
+        if req.hook == "order-select" and req.context.selections is None:
+            raise _Problem(400, "Invalid CDS Hooks request", "an order-select call names its context.selections")
+        orders = _draft_orders(req.context.draftOrders, req.context.selections if req.hook == "order-select" else None)
+        try:
+            facts = request_facts(pathway, req.context.model_dump(), _prefetched(req.prefetch))
+        except CaseError as exc:
+            raise _Problem(422, "Invalid facts", str(exc), **_fact_fields(exc)) from None
+        request.state.orders = len(orders)
+        body = rate_orders(pathway, bindings, orders, facts, req.hookInstance, options.rating)
+        return JSONResponse(body)
+
+    async def trace_case(request: Request) -> Response:
+        _authorise(request, f"{base}/trace")
+        data = await _json_body(request, options.max_body)
+        case = _case_from_body(pathway, data)
+        try:
+            route = trace(pathway, case, validate=False)  # checked by _case_from_body
+        except RouteError as exc:
+            raise _Problem(409, "The pathway cannot decide this case", str(exc), node=exc.node, edges=list(exc.edges)) from None
+        problems = check_expected(route, case) if case.expected else None
+        return JSONResponse(route.to_dict(problems))
+
+    async def healthz(request: Request) -> Response:
+        return JSONResponse({"status": "ok", "pathway": pathway.meta.id, "version": pathway.meta.version})
+
+    async def explore(request: Request) -> Response:
+        has = (options.site_files is not None and "explore.html" in options.site_files) or (
+            options.site_dir is not None and (options.site_dir / "explore.html").is_file())
+        if not has:
+            raise _Problem(404, "No explorer", "this service was started without a teaching site")
+        return RedirectResponse("/site/explore.html", status_code=307)
+
+    async def site_file(request: Request) -> Response:
+        name = request.path_params["name"]
+        body = (options.site_files or {}).get(name)
+        if body is None:
+            raise _Problem(404, "Not found", "no such page of the teaching site")
+        kind = _MEDIA.get(Path(name).suffix, "application/octet-stream")
+        return Response(body, media_type=kind, headers={"x-content-type-options": "nosniff"})
+
+    def _authorise(request: Request, audience: str) -> None:
+        if trust.enabled:
+            try:
+                trust.verify(request.headers.get("authorization"), audience)
+            except AuthError as exc:
+                raise _Problem(exc.status, "Not authorised", exc.detail) from None
+
+    routes = [
+        Route("/cds-services", discovery, methods=["GET"]),
+        Route("/cds-services/{service}", hook, methods=["POST"]),
+        Route("/trace", trace_case, methods=["POST"]),
+        Route("/healthz", healthz, methods=["GET"]),
+        Route("/explore", explore, methods=["GET"]),
+    ]
+    if options.site_files is not None:
+        routes.append(Route("/site/{name:path}", site_file, methods=["GET"]))
+    elif options.site_dir is not None:
+        routes.append(Mount("/site", app=StaticFiles(directory=str(options.site_dir), html=True), name="site"))
+    middleware = [Middleware(_Guard, trust=trust)]
+    if options.cors_origins:
+        middleware.append(Middleware(CORSMiddleware, allow_origins=list(options.cors_origins),
+                                     allow_methods=["GET", "POST", "OPTIONS"],
+                                     allow_headers=["Authorization", "Content-Type"], max_age=600))
+    handlers = {_Problem: _on_problem, HTTPException: _on_http, Exception: _on_crash}
+    return Starlette(routes=routes, middleware=middleware, exception_handlers=handlers)  # type: ignore[arg-type]
+
+
+def _title(pathway: Pathway) -> str:
+    return pathway.meta.topic or pathway.meta.title
+
+
+async def _json_body(request: Request, limit: int) -> Any:
+    declared = request.headers.get("content-length")
+    if declared is not None and (not declared.isdigit() or int(declared) > limit):
+        raise _Problem(413, "Request too large", f"the body is over the limit of {limit} bytes")
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if kind not in ("application/json", "application/fhir+json"):
+        raise _Problem(415, "Unsupported media type", "send the body as application/json")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise _Problem(413, "Request too large", f"the body is over the limit of {limit} bytes")
+        chunks.append(chunk)
+    try:
+        return json.loads(b"".join(chunks).decode("utf-8"), parse_constant=_no_constant)
+    except UnicodeDecodeError:
+        raise _Problem(400, "Invalid JSON", "the body is not UTF-8") from None
+    except RecursionError:
+        raise _Problem(400, "Invalid JSON", "the body is nested too deeply") from None
+    except ValueError as exc:
+        raise _Problem(400, "Invalid JSON", f"the body is not valid JSON ({str(exc)[:200]})") from None
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON value")
+
+
+def _draft_orders(bundle: Mapping[str, Any], selections: list[str] | None) -> list[dict[str, Any]]:
+    """The ServiceRequests of ``draftOrders`` (only the selected ones for order-select)."""
+    if bundle.get("resourceType") != "Bundle":
+        raise _Problem(400, "Invalid CDS Hooks request", "context.draftOrders must be a FHIR Bundle")
+    entries = bundle.get("entry") or []
+    if not isinstance(entries, list) or len(entries) > MAX_ORDERS:
+        raise _Problem(400, "Invalid CDS Hooks request", f"context.draftOrders.entry must be a list of at most {MAX_ORDERS}")
+    orders = []
+    for i, entry in enumerate(entries):
+        resource = entry.get("resource") if isinstance(entry, Mapping) else None
+        if not isinstance(resource, Mapping) or not isinstance(resource.get("resourceType"), str):
+            raise _Problem(400, "Invalid CDS Hooks request", f"context.draftOrders.entry[{i}] holds no FHIR resource")
+        if resource["resourceType"] != "ServiceRequest":
+            continue                      # medication and other orders are not this service's business
+        _check_service_request(resource, i)
+        orders.append(dict(resource))
+    if selections is not None:
+        wanted = set(selections)
+        orders = [o for o in orders if f"ServiceRequest/{o.get('id')}" in wanted]
+    return orders
+
+
+def _check_service_request(resource: Mapping[str, Any], i: int) -> None:
+    where = f"context.draftOrders.entry[{i}].resource"
+    if not isinstance(resource.get("id"), str) or not resource["id"]:
+        raise _Problem(400, "Invalid ServiceRequest", f"{where} needs an id")
+    code = resource.get("code", {})
+    if not isinstance(code, Mapping):
+        raise _Problem(400, "Invalid ServiceRequest", f"{where}.code must be a CodeableConcept")
+    codings = code.get("coding", [])
+    if not isinstance(codings, list) or not all(isinstance(c, Mapping) for c in codings):
+        raise _Problem(400, "Invalid ServiceRequest", f"{where}.code.coding must be a list of Codings")
+    for key in ("system", "code", "display"):
+        if any(key in c and not isinstance(c[key], str) for c in codings):
+            raise _Problem(400, "Invalid ServiceRequest", f"{where}.code.coding[].{key} must be a string")
+    if "text" in code and not isinstance(code["text"], str):
+        raise _Problem(400, "Invalid ServiceRequest", f"{where}.code.text must be a string")
+
+
+def _prefetched(prefetch: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """The prefetched QuestionnaireResponse, taken out of a search Bundle when it is one."""
+    if not prefetch or prefetch.get(PREFETCH_KEY) is None:
+        return None
+    value = prefetch[PREFETCH_KEY]
+    if isinstance(value, Mapping) and value.get("resourceType") == "Bundle":
+        entries = [e.get("resource") for e in value.get("entry") or [] if isinstance(e, Mapping)]
+        found = [r for r in entries if isinstance(r, Mapping) and r.get("resourceType") == "QuestionnaireResponse"]
+        return {PREFETCH_KEY: found[0]} if found else None
+    return {PREFETCH_KEY: value}
+
+
+def _case_from_body(pathway: Pathway, data: Any) -> Case:
+    if isinstance(data, Mapping) and data.get("resourceType") == "QuestionnaireResponse":
+        try:
+            return case_from_questionnaire_response(pathway, data)
+        except CaseError as exc:
+            raise _Problem(422, "Invalid facts", str(exc), **_fact_fields(exc)) from None
+    if not isinstance(data, Mapping) or not isinstance(data.get("facts"), Mapping):
+        raise _Problem(422, "Invalid case", "the body is a case ({\"id\": ..., \"facts\": {...}}) or a QuestionnaireResponse")
+    try:
+        check_facts(pathway, data["facts"], str(data.get("id", "request"))[:200])
+    except CaseError as exc:
+        raise _Problem(422, "Invalid facts", str(exc), **_fact_fields(exc)) from None
+    r = Reader("request")
+    case = case_from_data(data, pathway, r, Location("request"), "request")
+    if r.problems or case is None:
+        raise _Problem(422, "Invalid case", "\n".join(str(p) for p in sorted(set(r.problems)))[:2000])
+    return case
+
+
+def _fact_fields(exc: CaseError) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if getattr(exc, "fact", None):
+        out["fact"] = str(exc.fact)[:200]
+    if getattr(exc, "allowed", None):
+        out["allowed"] = exc.allowed
+    return out
+
+
+def _validation_text(exc: ValidationError) -> str:
+    parts = []
+    for err in exc.errors()[:5]:
+        where = ".".join(str(p) for p in err.get("loc", ()))
+        parts.append(f"{where or 'body'}: {err.get('msg', 'invalid')}")
+    return "; ".join(parts)
+
+
+async def _on_problem(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, _Problem)
+    return _problem(exc.status, exc.title, exc.detail, **exc.extra)
+
+
+async def _on_http(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    titles = {404: "Not found", 405: "Method not allowed"}
+    return _problem(exc.status_code, titles.get(exc.status_code, "Request refused"), str(exc.detail))
+
+
+async def _on_crash(request: Request, exc: Exception) -> Response:
+    log.error(json.dumps({"event": "error", "path": request.url.path, "error": type(exc).__name__}))
+    return _problem(500, "Internal error", "the service failed on this request; it is logged")
+
+
+class _Guard:
+    """Refuses non-loopback clients when no issuer is trusted, and logs one line per request."""
+
+    def __init__(self, app: Any, trust: Trust) -> None:
+        self.app, self.trust = app, trust
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        start = time.perf_counter()
+        status = {"code": 500}
+
+        async def sending(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                status["code"] = message["status"]
+            await send(message)
+
+        client = scope.get("client") or (None, None)
+        if not self.trust.enabled and not is_loopback(client[0]):
+            response = _problem(403, "Forbidden", "without --trust this service answers only loopback clients")
+            await response(scope, receive, sending)
+        else:
+            await self.app(scope, receive, sending)
+        path = scope.get("path", "")
+        log.info(json.dumps({"event": "request", "method": scope.get("method"), "path": path[:200],
+                             "status": status["code"], "ms": round((time.perf_counter() - start) * 1000, 2)},
+                            sort_keys=True))

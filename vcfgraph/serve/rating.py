@@ -1,0 +1,283 @@
+"""Rate draft imaging orders the way appropriate-use decision support does (CDS Hooks for PAMA).
+
+For each draft ServiceRequest: find its action (:mod:`vcfgraph.serve.bindings`), trace the
+patient's facts, and answer with
+
+- a rating extension on the order (``extension.systemActions``): ``appropriate``,
+  ``not-appropriate`` or ``no-criteria-apply``, with translation codings for the guideline's own
+  category, score and confidence, and the pathway applied;
+- a suggestion card with the usually-appropriate alternatives when the order is not usually
+  appropriate;
+- warning cards for the patient-level cautions and contraindications on the order;
+- when facts are missing: no rating at all, an information card naming the missing facts (the
+  best next question first) and a link card to the explorer filled in with the known facts.
+
+Pure functions over plain data: no HTTP here (:mod:`vcfgraph.serve.app` serves them).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+from urllib.parse import quote
+
+from vcfgraph.engine import trace
+from vcfgraph.model import Case, Pathway
+from vcfgraph.route import Route
+from vcfgraph.serve.bindings import Bindings, Match
+from vcfgraph.whatif import questions_ranked
+
+__all__ = ["RatingConfig", "rate_orders", "PAMA_RATING", "PAMA_SYSTEM", "CATEGORY_SYSTEM", "criteria_uri"]
+
+PAMA_RATING = "http://fhir.org/argonaut/Extension/pama-rating"
+PAMA_SYSTEM = "http://fhir.org/argonaut/CodeSystem/pama-rating"
+PAMA_CONSULT_ID = "http://fhir.org/argonaut/Extension/pama-rating-consult-id"
+PAMA_QCDSM = "http://fhir.org/argonaut/Extension/pama-rating-qcdsm-consulted"
+PAMA_AUC_APPLIED = "http://fhir.org/argonaut/Extension/pama-rating-auc-applied"
+CATEGORY_SYSTEM = "urn:vcfgraph:rating-category"
+SCORE_SYSTEM = "urn:vcfgraph:rating-score"
+CONFIDENCE_SYSTEM = "urn:vcfgraph:rating-confidence"
+#: names the consultation ids and card ids: the same request always gets the same ids
+_NAMESPACE = uuid.UUID("3f1c6a52-6c1e-5a7e-9a51-2f1b8f0c1d11")
+_CATEGORY_NAMES = {"UA": "Usually appropriate", "MBA": "May be appropriate", "UNA": "Usually not appropriate"}
+
+
+@dataclass(frozen=True)
+class RatingConfig:
+    """How guideline categories become PAMA codes, and what the responses point to.
+
+    ``mapping`` gives the PAMA code of each category. UA -> appropriate and UNA -> not-appropriate
+    follow the Argonaut guide's definitions; no source settles "May be appropriate", so it is
+    configurable (default ``appropriate``: an MBA rating does not contra-indicate the order).
+    """
+
+    mapping: Mapping[str, str] = field(default_factory=lambda: {"UA": "appropriate", "MBA": "appropriate",
+                                                                "UNA": "not-appropriate"})
+    base_url: str = "http://127.0.0.1:8000"
+    qcdsm_id: str = ""
+
+
+def criteria_uri(pathway: Pathway) -> str:
+    """A URI naming the pathway and version applied (the ``pama-rating-auc-applied`` value)."""
+    version = pathway.meta.version or pathway.meta.revision or "unversioned"
+    return f"urn:vcfgraph:pathway:{quote(pathway.meta.id, safe='')}:{quote(version, safe='')}"
+
+
+def rate_orders(pathway: Pathway, bindings: Bindings, orders: list[Mapping[str, Any]], facts: Mapping[str, Any],
+                hook_instance: str, config: RatingConfig) -> dict[str, Any]:
+    """The CDS Hooks response for these draft orders and facts (facts already checked)."""
+    route = trace(pathway, Case("cds-hooks-request", dict(facts)), validate=False)
+    cards: list[dict[str, Any]] = []
+    system_actions: list[dict[str, Any]] = []
+    if route.outcome == "need_info":
+        cards += _missing_cards(pathway, route, facts, hook_instance, config, len(orders))
+        return {"cards": cards}
+    for order in orders:
+        match = bindings.match(order)
+        rated = _rate_one(pathway, route, match, config)
+        consult = _uuid(hook_instance, "consult", str(order.get("id", "")))
+        system_actions.append(_system_action(pathway, order, rated, consult, config))
+        cards += _order_cards(pathway, bindings, route, order, match, rated, hook_instance, config)
+    out: dict[str, Any] = {"cards": cards}
+    if system_actions:
+        out["extension"] = {"systemActions": system_actions}
+    return out
+
+
+@dataclass(frozen=True)
+class _Rated:
+    code: str                       # the PAMA code
+    category: str = ""              # UA / MBA / UNA, when the variant rates the action
+    score: int | None = None
+    confidence: str = ""
+    why: str = ""
+
+
+def _rate_one(pathway: Pathway, route: Route, match: Match, config: RatingConfig) -> _Rated:
+    if match.action is None:
+        return _Rated("no-criteria-apply", why=f"This order was not rated: {match.reason}.")
+    label = pathway.node(match.action).label
+    if route.outcome != "variant" or not route.terminal:
+        terminal = pathway.node(route.terminal).label if route.terminal else "a hand-off"
+        return _Rated("no-criteria-apply", why=f"The case leaves this pathway ({terminal}); no rating here covers {label}.")
+    variant = pathway.node(route.terminal)
+    rating = variant.rating(match.action)
+    if rating is None:
+        return _Rated("no-criteria-apply", why=f"{variant.label} does not rate {label}.")
+    return _Rated(config.mapping.get(rating.category, "no-criteria-apply"), rating.category, rating.score, rating.confidence,
+                  f"{variant.label} rates {label} as {_CATEGORY_NAMES.get(rating.category, rating.category)}.")
+
+
+def _system_action(pathway: Pathway, order: Mapping[str, Any], rated: _Rated, consult: str,
+                   config: RatingConfig) -> dict[str, Any]:
+    code = rated.code
+    codings: list[dict[str, Any]] = [{"system": PAMA_SYSTEM, "code": code}]
+    if rated.category:
+        codings.append({"system": CATEGORY_SYSTEM, "code": rated.category,
+                        "display": _CATEGORY_NAMES.get(rated.category, rated.category),
+                        "version": criteria_uri(pathway)})
+        if rated.score is not None:
+            codings.append({"system": SCORE_SYSTEM, "code": str(rated.score)})
+        if rated.confidence:
+            codings.append({"system": CONFIDENCE_SYSTEM, "code": rated.confidence})
+    extension: list[dict[str, Any]] = [
+        {"url": PAMA_RATING, "valueCodeableConcept": {"coding": codings, "text": rated.why}},
+        {"url": PAMA_CONSULT_ID, "valueUri": f"urn:uuid:{consult}"},
+        {"url": PAMA_AUC_APPLIED, "valueUri": criteria_uri(pathway)},
+    ]
+    if config.qcdsm_id:
+        extension.append({"url": PAMA_QCDSM, "valueString": config.qcdsm_id})
+    resource = dict(order)
+    resource["extension"] = [e for e in order.get("extension") or () if isinstance(e, Mapping)
+                             and e.get("url") not in {PAMA_RATING, PAMA_CONSULT_ID, PAMA_AUC_APPLIED, PAMA_QCDSM}] + extension
+    return {"type": "update", "description": f"Appropriateness rating: {code}", "resource": resource}
+
+
+def _order_cards(pathway: Pathway, bindings: Bindings, route: Route, order: Mapping[str, Any], match: Match,
+                 rated: _Rated, hook: str, config: RatingConfig) -> list[dict[str, Any]]:
+    order_id = str(order.get("id", ""))
+    what = _order_name(pathway, order, match)
+    cards: list[dict[str, Any]] = []
+    source = _source(pathway, ())
+    if rated.code == "no-criteria-apply" and not rated.category:
+        indicator = "info"
+        if route.outcome == "handoff" and route.terminal:
+            node = pathway.node(route.terminal)
+            indicator = "critical" if node.urgency in ("urgent", "emergency", "immediate") else "info"
+        cards.append(_card(hook, "unrated", order_id, f"{what}: no criteria apply", rated.why, indicator, source))
+        return cards
+    action = match.action or ""
+    ratings = {r.action: r for r in route.ratings}
+    if rated.category != "UA":
+        alternatives = _alternatives(pathway, route, action)
+        if alternatives:
+            src = _source(pathway, tuple(s for a in alternatives for s in ratings[a].sources))
+            lines = [f"- {_md(ratings[a].label)}: {_CATEGORY_NAMES['UA']}"
+                     f"{_score_text(ratings[a].score)}{' (inferred)' if ratings[a].confidence == 'inferred' else ''}"
+                     for a in alternatives]
+            detail = f"{_md(rated.why)}\n\nUsually appropriate for this patient instead:\n" + "\n".join(lines)
+            card = _card(hook, "suggest", order_id,
+                         f"{what} is {_CATEGORY_NAMES.get(rated.category, rated.category).lower()} here; consider an alternative",
+                         detail, "warning" if rated.category == "UNA" else "info", src)
+            card["selectionBehavior"] = "at-most-one"
+            card["suggestions"] = [_suggestion(pathway, bindings, order, a, hook) for a in alternatives]
+            cards.append(card)
+    for c in route.contraindicated:
+        if c.action == action:
+            cards.append(_card(hook, f"set-apart-{c.check}", order_id, f"{what}: set apart for this patient",
+                               f"{_md(c.reason)}\n\nThe guideline category ({_CATEGORY_NAMES.get(c.category, c.category)}) "
+                               "is unchanged; this patient fails a check on the order.",
+                               "critical", _source(pathway, c.sources)))
+    for c in route.cautions_of(action):
+        facts = f"\n\nNot known: {', '.join(_md(f) for f in c.facts)}." if c.state == "not_established" and c.facts else ""
+        inferred = "\n\nThis check is inferred, not confirmed by the source." if c.confidence == "inferred" else ""
+        cards.append(_card(hook, f"caution-{c.check}", order_id, f"{what}: caution", f"{_md(c.reason)}{facts}{inferred}",
+                           "warning", _source(pathway, c.sources)))
+    return cards
+
+
+def _alternatives(pathway: Pathway, route: Route, action: str) -> list[str]:
+    """Usually-appropriate actions of the variant (not set apart), same modality first."""
+    ua = [r for r in route.ratings if r.category == "UA" and r.action != action]
+    modality = pathway.node(action).modality if action and pathway.has_node(action) else ""
+    same = [r.action for r in ua if r.modality == modality]
+    return same or [r.action for r in ua]
+
+
+def _suggestion(pathway: Pathway, bindings: Bindings, order: Mapping[str, Any], action: str, hook: str) -> dict[str, Any]:
+    node = pathway.node(action)
+    binding = bindings.code_for(action)
+    code: dict[str, Any] = {"text": node.label}
+    if binding is not None:
+        code["coding"] = [{"system": binding.system, "code": binding.code, "display": binding.display or node.label}]
+    new = {"resourceType": "ServiceRequest", "status": "draft", "intent": order.get("intent", "proposal"), "code": code}
+    if isinstance(order.get("subject"), Mapping):
+        new["subject"] = order["subject"]
+    actions = [{"type": "create", "description": f"Order {node.label}", "resource": new}]
+    if order.get("id"):
+        actions.insert(0, {"type": "delete", "description": "Remove the draft order",
+                           "resourceId": [f"ServiceRequest/{order['id']}"]})
+    return {"label": f"Order {node.label} instead", "uuid": _uuid(hook, "suggestion", str(order.get("id", "")), action),
+            "isRecommended": True, "actions": actions}
+
+
+def _missing_cards(pathway: Pathway, route: Route, facts: Mapping[str, Any], hook: str, config: RatingConfig,
+                   n_orders: int) -> list[dict[str, Any]]:
+    ranked = _ranked_missing(pathway, route, facts)
+    lines = [f"{i + 1}. {_md(pathway.fact(name).question)} (`{name}`)" for i, name in enumerate(ranked)]
+    plural = "orders are" if n_orders != 1 else "order is"
+    detail = (f"The {plural} not rated yet: the guideline needs these facts first, the most useful question "
+              "first.\n\n" + "\n".join(lines))
+    known = {k: v for k, v in facts.items() if v is not None}
+    link = f"{config.base_url.rstrip('/')}/explore#facts={quote(json.dumps(known, sort_keys=True, separators=(',', ':')), safe='')}"
+    info = _card(hook, "missing", "", f"Not rated: {len(ranked)} fact{'s' if len(ranked) != 1 else ''} missing",
+                 detail, "info", _source(pathway, ()))
+    app = _card(hook, "explore", "", "Answer the missing questions in the explorer",
+                "Opens the pathway explorer with the facts known so far filled in.", "info", _source(pathway, ()))
+    app["links"] = [{"label": "Open the explorer", "url": link, "type": "absolute"}]
+    return [info, app]
+
+
+def _ranked_missing(pathway: Pathway, route: Route, facts: Mapping[str, Any]) -> list[str]:
+    """The missing facts, the best next question first: the ranking of ``trace --json``'s
+    ``questions_ranked`` (expected outcomes ruled out), then any other fact the walk needs."""
+    ranked = [q.fact for q in questions_ranked(pathway, facts)]
+    return ranked + [f for f in route.missing_facts if f not in ranked]
+
+
+def _order_name(pathway: Pathway, order: Mapping[str, Any], match: Match) -> str:
+    text = (order.get("code") or {}).get("text")
+    if match.action:
+        return _plain(pathway.node(match.action).label)
+    return _plain(text) if isinstance(text, str) and text.strip() else "This order"
+
+
+def _score_text(score: int | None) -> str:
+    return f" (score {score})" if score is not None else ""
+
+
+def _source(pathway: Pathway, keys: tuple[str, ...]) -> dict[str, Any]:
+    m = pathway.meta
+    parts = [p for p in (m.publisher, m.topic or m.title) if p]
+    label = ": ".join(parts) if parts else m.title
+    if m.revision:
+        label += f", revision {m.revision}"
+    label += f" (pathway {m.id} {m.version})".replace(" )", ")")
+    keys = tuple(dict.fromkeys(keys))
+    if keys:
+        label += "; sources " + ", ".join(keys)
+    out: dict[str, Any] = {"label": _plain(label)[:300]}
+    if m.topic or m.topic_id is not None:
+        out["topic"] = {"system": "urn:vcfgraph:topic", "code": str(m.topic_id if m.topic_id is not None else m.id),
+                        "display": _plain(m.topic or m.title)}
+    return out
+
+
+def _card(hook: str, kind: str, order_id: str, summary: str, detail: str, indicator: str,
+          source: dict[str, Any]) -> dict[str, Any]:
+    summary = _plain(summary)
+    if len(summary) > 139:
+        summary = summary[:138] + "…"
+    return {"uuid": _uuid(hook, kind, order_id), "summary": summary, "detail": detail,
+            "indicator": indicator, "source": source}
+
+
+def _uuid(*parts: str) -> str:
+    return str(uuid.uuid5(_NAMESPACE, "\x1f".join(parts)))
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]#|<>~])")
+
+
+def _plain(text: str) -> str:
+    """Text from the pathway or the request, with control and bidi characters removed."""
+    return _CONTROL.sub(" ", str(text))
+
+
+def _md(text: str) -> str:
+    """Text placed into a card's markdown detail: markdown and HTML characters escaped."""
+    return _MD_SPECIAL.sub(r"\\\1", _plain(text))
