@@ -203,9 +203,12 @@ def test_diff_new_defaults_to_graph(capsys):
 def test_site_with_another_graph_and_no_cases_builds_the_pathway_pages_only(capsys, tmp_path):
     code, out, err = _main(capsys, "site", "--graph", str(ROOT / "tests" / "data" / "tiny.yaml"), "-o", str(tmp_path))
     assert (code, err) == (0, "")
-    assert out.startswith(f"vcfgraph site: 3 files for 0 cases in {tmp_path} ")
+    assert out.startswith(f"vcfgraph site: 11 files for 0 cases in {tmp_path} ")
     files = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file())
-    assert files == [".vcfgraph-site.json", "index.html", "pathway.html", "pathway.svg"]
+    assert not [f for f in files if f.startswith("cases/")]
+    assert files == [".vcfgraph-site.json", "assets/pathway.js", "assets/print.css", "assets/quiz.js", "assets/site.js",
+                     "assets/twin.js", "assets/vcfgraph.css", "explore.html", "index.html", "pathway.html",
+                     "pathway.svg", "quiz.html"]
 
 
 def test_pyproject_license_is_an_spdx_string_and_dist_is_ignored():

@@ -6,14 +6,6 @@ Needs the ``serve`` extra (``pip install 'vcfgraph[serve]'``: starlette, uvicorn
 
 from __future__ import annotations
 
-from typing import Any
+from vcfgraph.serve.app import ServiceOptions, create_app
 
 __all__ = ["create_app", "ServiceOptions"]
-
-
-def __getattr__(name: str) -> Any:
-    if name in __all__:
-        from vcfgraph.serve import app
-
-        return getattr(app, name)
-    raise AttributeError(name)
