@@ -68,6 +68,10 @@ def main() -> None:
     for _ in range(rounds):
         trace(pathway, case)
     in_process = (time.perf_counter() - t0) / rounds * 1000
+    t0 = time.perf_counter()
+    for _ in range(200):
+        trace(pathway, case).to_dict()
+    with_json = (time.perf_counter() - t0) / 200 * 1000
 
     port = _free_port()
     proc = subprocess.Popen([sys.executable, "-m", "vcfgraph", "serve", "--port", str(port), "--log-level", "warning"],
@@ -92,6 +96,7 @@ def main() -> None:
         asyncio.run(_load(f"{base}/trace", lambda i: {"id": "warm", "facts": facts}, 200, args.concurrency))
         print(f"{args.requests} requests, at most {args.concurrency} in flight, loopback, one server process")
         print(f"{'in-process trace':<22} {1000 / in_process:>9.0f} /s       {in_process:.3f} ms per case")
+        print(f"{'  + to_dict (what-if)':<22} {1000 / with_json:>9.0f} /s       {with_json:.3f} ms per case")
         wall, lat = asyncio.run(_load(f"{base}/trace", lambda i: {"id": f"c{i}", "facts": facts}, args.requests, args.concurrency))
         _report("POST /trace", wall, lat)
         wall, lat = asyncio.run(_load(f"{base}/cds-services/vcfgraph-order-select", hook, args.requests, args.concurrency))

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Mapping
 
-from vcfgraph.conditions import Value
+from vcfgraph.conditions import Value, facts_read
 from vcfgraph.engine import trace
 from vcfgraph.errors import RouteError
 from vcfgraph.model import Case, Fact, Pathway
@@ -75,8 +75,11 @@ def what_if(pathway: Pathway, facts: Mapping[str, Value]) -> list[Change]:
     base = _walk(pathway, facts)
     if base is None:
         return []
+    relevant = _facts_that_matter(pathway, base)
     out = []
     for fact in pathway.facts:
+        if fact.name not in relevant:
+            continue  # no question on the route and no check at its end reads it: nothing can move
         current = value_class(fact, facts.get(fact.name))
         for value in (*fact.domain(), None):
             if _same(value, current):
@@ -87,6 +90,20 @@ def what_if(pathway: Pathway, facts: Mapping[str, Value]) -> list[Change]:
             if (route.outcome, route.terminal, route.actions("UA")) != (base.outcome, base.terminal, base.actions("UA")):
                 out.append(Change(fact.name, value, route.outcome, route.terminal, route.actions("UA")))
     return out
+
+
+def _facts_that_matter(pathway: Pathway, route: Route) -> set[str]:
+    """The facts whose change can change the route's outcome, terminal or UA list: those read by
+    a question on the route (the walk up to the first differing question is the same), and those
+    read by the patient-level checks on the actions the reached variant rates (a failed check
+    sets an action apart, which moves it out of the UA list)."""
+    names = {name for step in route.steps for name, _ in step.facts}
+    if route.outcome == "variant" and route.terminal:
+        variant = pathway.node(route.terminal)
+        for rating in variant.ratings:
+            for check in pathway.checks_for(variant.id, rating.action):
+                names.update(facts_read(check.requires))
+    return names
 
 
 def _left(route: Route | None) -> tuple[str, ...] | None:
