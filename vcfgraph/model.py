@@ -23,6 +23,7 @@ __all__ = [
     "NODE_KINDS",
     "OUTCOMES",
     "Fact",
+    "Definition",
     "Edge",
     "Rating",
     "Downstream",
@@ -78,6 +79,10 @@ class Fact:
     meaning: str = ""
     source: str = ""
     loc: Location | None = field(default=None, compare=False)
+    #: the value read when the fact is not recorded (its ``unknown:`` policy), or None for none
+    unknown: Value = None
+    #: how the author wrote that value (``absent``), for explanations
+    unknown_word: str = ""
 
     @property
     def source_rank(self) -> int:
@@ -302,6 +307,15 @@ PROPERTY_EXPECTATIONS = ("reaches", "never_reaches", "recommends", "never_recomm
 
 
 @dataclass(frozen=True)
+class Definition:
+    """A named condition of the ``definitions:`` section, used as ``{use: name}``."""
+
+    name: str
+    condition: Condition
+    loc: Location | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
 class Source:
     """A bibliographic source key (S0, S34, ...)."""
 
@@ -339,6 +353,7 @@ class Pathway:
     properties: tuple[Property, ...] = ()
     sources: tuple[Source, ...] = ()
     path: str = ""
+    definitions: tuple[Definition, ...] = ()
     _facts: dict[str, Fact] = field(default_factory=dict, init=False, repr=False, compare=False)
     _nodes: dict[str, Node] = field(default_factory=dict, init=False, repr=False, compare=False)
     _out: dict[str, tuple[Edge, ...]] = field(default_factory=dict, init=False, repr=False, compare=False)

@@ -14,6 +14,7 @@ from typing import Any, Mapping, Sequence
 from vcfgraph import conditions as cond_mod
 from vcfgraph.conditions import Condition, format_value
 from vcfgraph.errors import Location, PathwayError, did_you_mean
+from vcfgraph.definitions import Definitions, policies, unknown_policy
 from vcfgraph.located import IDENTIFIER, Reader
 from vcfgraph.schema_nodes import NodeSection
 from vcfgraph.model import (
@@ -55,7 +56,7 @@ def build_pathway(data: Any, file: str) -> Pathway:
         Location(file, 1, 1),
         "the pathway file",
         required=("pathway", "facts", "nodes"),
-        optional=("sources", "checks", "contraindications", "properties"),
+        optional=("sources", "definitions", "checks", "contraindications", "properties"),
     )
     if root is None:
         raise PathwayError(r.problems)
@@ -79,6 +80,9 @@ class _Builder(NodeSection):
     def build(self) -> Pathway:
         sources = self._sources(self.root.get("sources"))
         self._facts(self.root.get("facts"))
+        self.assume = policies(self.facts)
+        self.defs = Definitions(self.r, self.root, self.assume, self._check_tests)
+        definitions = self.defs.build()
         meta = self._meta(self.root.get("pathway"))
         edges = self._nodes(self.root.get("nodes"))
         checks = self._checks(self.root.get("checks")) + self._contraindications(self.root.get("contraindications"))
@@ -94,6 +98,7 @@ class _Builder(NodeSection):
             properties=tuple(properties),
             sources=sources,
             path=self.r.file,
+            definitions=definitions,
         )
 
     # ------------------------------------------------------------------ sections
@@ -146,8 +151,10 @@ class _Builder(NodeSection):
                 continue
             before = len(r.problems)
             f = r.mapping(spec, r.at(m, name), what, required=("type",),
-                          optional=("values", "min", "max", "cuts", "unit", "question", "help", "meaning", "source"))
+                          optional=("values", "min", "max", "cuts", "unit", "question", "help", "meaning", "source", "unknown"))
             fact = self._fact(name, f, what) if f is not None else None
+            if fact is not None:
+                fact = unknown_policy(r, f, fact, what)
             if fact is not None and len(r.problems) == before:
                 self.facts[name] = fact
             else:
@@ -223,14 +230,18 @@ class _Builder(NodeSection):
         """Parse a condition and check it against the declared facts; problems are reported."""
         r = self.r
         raw = container[key]
-        cond, errors = cond_mod.parse(raw)
+        cond, errors = cond_mod.parse(raw, (), self.defs.resolve, self.assume)
         for e in errors:
             r.report(r.at_path(raw, e.path) if e.path else r.at(container, key), f"{e.message} (in {what})")
         if cond is None:
             return cond_mod.Test("", "is_known", True)
-        for test in cond_mod.tests(cond):
-            self._check_test(test, raw, what)
+        self._check_tests(cond, raw, what)
         return cond
+
+    def _check_tests(self, cond: Condition, raw: Any, what: str) -> None:
+        """Check the tests written in ``raw`` itself (a used definition was checked where it is defined)."""
+        for test in cond_mod.tests(cond, into_named=False):
+            self._check_test(test, raw, what)
 
     def _check_test(self, test: cond_mod.Test, raw: Any, what: str) -> None:
         r = self.r

@@ -193,7 +193,7 @@ def _differing(a: Any, b: Any, skip: Iterable[str] = ()) -> list[str]:
 
 def _plain(value: Any) -> Any:
     """Conditions compare by their words, so a moved test (another ``path``) is no change."""
-    if isinstance(value, (cm.Test, cm.AllOf, cm.AnyOf, cm.Not)):
+    if isinstance(value, (cm.Test, cm.AllOf, cm.AnyOf, cm.Not, cm.AtLeast, cm.Points, cm.Named)):
         return cm.describe(value)
     return value
 
