@@ -3,6 +3,7 @@ evaluation, explanations, the checker's exactness and the compiled (batch) masks
 
 from __future__ import annotations
 
+import json
 from itertools import product
 from pathlib import Path
 
@@ -209,3 +210,17 @@ def test_compiled_masks_agree_with_evaluate_on_every_point():
             got = True if t_mask[row] else False if f_mask[row] else None
             assert got is want, (d.name, pt)
     assert encode_value(p.fact("c"), False) == 0
+
+
+def test_reports_list_the_assumptions_a_route_relies_on(tmp_path, capsys):
+    case = tmp_path / "case.yaml"
+    case.write_text("id: c1\nfacts: {a: true, b: false}\nexpected: {terminal: V_none}\n", encoding="utf-8")
+    assert main(["trace", str(case), "--graph", str(COUNTING)]) == 0
+    out = capsys.readouterr().out
+    assert "Pathway assumptions this route relies on (not recorded, read by the pathway's policy):\n  c: read as absent\n" in out
+    assert main(["trace", str(case), "--graph", str(COUNTING), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["assumed"] == [{"fact": "c", "read_as": False}]
+    route = trace(load_pathway(COUNTING), Case("c2", {"a": True, "b": False, "c": False}))
+    assert route.assumed == ()
+    code, out = _check(COUNTING, capsys)
+    assert "Pathway assumptions (a fact that is not recorded is read as):\n  c: absent\n" in out

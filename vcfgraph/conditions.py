@@ -45,6 +45,7 @@ __all__ = [
     "evaluate",
     "tests",
     "children",
+    "recorded_only",
     "named",
     "facts_read",
     "missing_facts",
@@ -446,6 +447,21 @@ def named(cond: Condition) -> Iterator[Named]:
         yield cond
     for item in children(cond):
         yield from named(item)
+
+
+def recorded_only(cond: Condition) -> Condition:
+    """The condition with every "not recorded" policy dropped: a fact that is not recorded is
+    not known again. Patient-level checks read recorded facts only."""
+    from dataclasses import replace
+
+    if isinstance(cond, Test):
+        return replace(cond, assume=None, assume_word="") if cond.assume is not None else cond
+    if isinstance(cond, Not):
+        return Not(recorded_only(cond.item))
+    if isinstance(cond, Named):
+        return Named(cond.name, recorded_only(cond.item))
+    items = tuple(recorded_only(i) for i in cond.items)
+    return replace(cond, items=items)
 
 
 def tests(cond: Condition, into_named: bool = True) -> Iterator[Test]:

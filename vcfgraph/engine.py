@@ -14,6 +14,7 @@ The engine knows nothing of files, YAML or diagrams.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from itertools import combinations, product
 from typing import Mapping
 
@@ -57,6 +58,24 @@ def trace(pathway: Pathway, case: Case) -> Route:
         >>> route.outcome, route.terminal           # doctest: +SKIP
         ('variant', 'V5_tx_asymptomatic_osteoporotic_vcf')
     """
+    route = _walk(pathway, case)
+    assumed = _assumed(pathway, route, case.facts)
+    return replace(route, assumed=assumed) if assumed else route
+
+
+def _assumed(pathway: Pathway, route: Route, facts: Mapping[str, Value]) -> tuple[str, ...]:
+    """Facts with an ``unknown:`` policy that are not recorded and that an answer the route took,
+    or a check at the variant it reached, relied on; in reading order."""
+    if not any(f.unknown is not None for f in pathway.facts):
+        return ()
+    edges = {e.id: e for step in route.steps for e in pathway.out_edges(step.node)}
+    conds = [edges[s.edge].condition for s in route.steps if s.edge in edges]
+    checked = {c.check for c in route.checks}
+    conds += [c.requires for c in pathway.checks if c.id in checked]
+    return tuple(dict.fromkeys(n for cond in conds if cond is not None for n in cm.assumptions(cond, facts)))
+
+
+def _walk(pathway: Pathway, case: Case) -> Route:
     facts = case.facts
     steps: list[Step] = []
     node_id = pathway.entry

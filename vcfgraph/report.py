@@ -89,6 +89,8 @@ def route_to_dict(route: Route, pathway: Pathway, problems: list[str] | None = N
             {"id": d.id, "kind": d.kind, "label": d.label, "text": d.text or None, "to": d.target} for d in route.downstream
         ],
     }
+    if route.assumed:  # only for pathways with "not recorded" policies: other outputs keep their shape
+        out["assumed"] = [{"fact": n, "read_as": pathway.fact(n).unknown} for n in route.assumed]
     if problems is not None:
         out["expected"] = {"ok": not problems, "problems": problems}
     return out
@@ -119,6 +121,9 @@ def route_text(route: Route, pathway: Pathway, case: Case | None = None, problem
         for b in step.not_taken:
             state = {False: "not taken", None: "undecided", True: "holds"}[b.result]
             lines.append(f"     {state}: '{b.label}' ({b.reason})")
+    if route.assumed:
+        lines += ["", "Pathway assumptions this route relies on (not recorded, read by the pathway's policy):"]
+        lines += [f"  {name}: read as {pathway.fact(name).unknown_word}" for name in route.assumed]
     lines.append("")
     lines += _outcome_lines(route, pathway)
     if problems:

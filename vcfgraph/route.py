@@ -142,6 +142,8 @@ class Route:
     downstream: tuple[Downstream, ...] = ()
     cautions: tuple[Caution, ...] = ()
     checks: tuple[CheckResult, ...] = ()
+    #: facts with an ``unknown:`` policy, not recorded, that an answer taken or a check relied on
+    assumed: tuple[str, ...] = ()
 
     @property
     def missing_facts(self) -> tuple[str, ...]:

@@ -291,7 +291,7 @@ class _Builder(NodeSection):
             if "sources" in c and not sources:
                 r.report(r.at(c, "sources"), f"{sub} needs at least one source key")
             out.append(Check(
-                id=r.identifier(c, "id", sub), actions=self._ids(c, "actions", sub), requires=self._condition(c, "requires", sub),
+                id=r.identifier(c, "id", sub), actions=self._ids(c, "actions", sub), requires=cond_mod.recorded_only(self._condition(c, "requires", sub)),
                 reason=r.text(c, "reason", sub), caution=r.text(c, "caution", sub),
                 on_fail=r.choice(c, "on_fail", sub, CHECK_EFFECTS, "set_apart"), variants=self._ids(c, "variants", sub),
                 confidence=r.choice(c, "confidence", sub, CONFIDENCES, "confirmed"), sources=sources, loc=r.at(c),
@@ -316,7 +316,7 @@ class _Builder(NodeSection):
             c = r.mapping(item, r.at(items, i), sub, required=("id", "action", "when", "reason"), optional=("sources",))
             if c is None or "when" not in c:
                 continue
-            out.append(Check(r.identifier(c, "id", sub), (r.identifier(c, "action", sub),), cond_mod.Not(self._condition(c, "when", sub)),
+            out.append(Check(r.identifier(c, "id", sub), (r.identifier(c, "action", sub),), cond_mod.Not(cond_mod.recorded_only(self._condition(c, "when", sub))),
                              r.text(c, "reason", sub), sources=self._source_keys(c, "sources", sub), loc=r.at(c)))
         return out
 
