@@ -599,19 +599,23 @@ def reason(cond: Condition, facts: Mapping[str, Value]) -> str:
     """
     result = evaluate(cond, facts)
     parts = []
+    assumed: dict[str, list[str]] = {}  # the author's word -> facts read so, said once at the end
     for item in _deciding(cond, facts, result, keep=True):
         if isinstance(item, Named):
             parts.append(_reason_named(item, facts))
             continue
         actual = facts.get(item.fact)
         if actual is None and item.assume is not None and item.op != "is_known":
-            text = f"{item.fact} is not recorded; read as {item.assume_word or format_value(item.assume)}, a pathway assumption"
-            actual = item.assume
-        else:
-            text = f"{item.fact} is {_word(actual)}"
+            names = assumed.setdefault(item.assume_word or format_value(item.assume), [])
+            names += [item.fact] if item.fact not in names else []
+            continue
+        text = f"{item.fact} is {_word(actual)}"
         if item.op in ("lt", "le", "gt", "ge", "between") and actual is not None:
             text += f" ({_describe_test(item).split(' ', 1)[1]}: {'yes' if _test(item, facts) else 'no'})"
         parts.append(text)
+    for word, names in assumed.items():
+        verb = "is" if len(names) == 1 else "are"
+        parts.append(f"{_join(names, 'and')} {verb} not recorded; read as {word}, a pathway assumption")
     return _join(parts, "and")
 
 

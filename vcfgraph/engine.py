@@ -239,20 +239,20 @@ def _finish(pathway: Pathway, case: Case, node: Node, steps: tuple[Step, ...]) -
     facts = case.facts
     order = {"UA": 0, "MBA": 1, "UNA": 2}
     rated, contraindicated, cautions, results = [], [], [], []
-    for rating in sorted(node.ratings, key=lambda r: order[r.category]):
+    for rating in sorted(node.ratings, key=lambda r: order[r.slot]):
         action = pathway.node(rating.action)
         states = check_states(pathway, node.id, rating.action, facts)
         results += [CheckResult(c.id, rating.action, state, names) for c, state, names in states]
         blocked = next(((c, names) for c, state, names in states if state == "failed" and c.on_fail == "set_apart"), None)
-        if blocked is not None and rating.category in OFFERED:
+        if blocked is not None and rating.slot in OFFERED:
             check, names = blocked
             contraindicated.append(Contraindicated(rating.action, action.label, rating.category, _failed_text(check, facts),
                                                    rating.confidence, rating.sources, check.id, names))
             continue
         rated.append(RatedAction(rating.action, action.label, rating.category, rating.score,
                                  rating.radiation or action.radiation, rating.confidence, rating.sources,
-                                 action.modality, rating.note))
-        if rating.category in OFFERED:
+                                 action.modality, rating.note, rating.role_slot))
+        if rating.slot in OFFERED:
             cautions += _cautions(rating, action, states, facts)
         elif blocked is not None:  # not offered anyway: it keeps its list, and says why it would not be
             check, names = blocked

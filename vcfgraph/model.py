@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from typing import Iterator, Mapping
 
 from vcfgraph.conditions import Condition, Value, format_value
+from vcfgraph.scale import ACR_SCALE, RatingScale
 from vcfgraph.errors import Location
 
 __all__ = [
@@ -175,6 +176,13 @@ class Rating:
     sources: tuple[str, ...]
     note: str = ""
     loc: Location | None = field(default=None, compare=False)
+    #: the ACR id of the category's role (UA, MBA, UNA) when the pathway has its own scale
+    role_slot: str = ""
+
+    @property
+    def slot(self) -> str:
+        """UA, MBA or UNA: the role of the category, which routes and case lists use."""
+        return self.role_slot or self.category
 
 
 @dataclass(frozen=True)
@@ -354,6 +362,7 @@ class Pathway:
     sources: tuple[Source, ...] = ()
     path: str = ""
     definitions: tuple[Definition, ...] = ()
+    scale: RatingScale = ACR_SCALE
     _facts: dict[str, Fact] = field(default_factory=dict, init=False, repr=False, compare=False)
     _nodes: dict[str, Node] = field(default_factory=dict, init=False, repr=False, compare=False)
     _out: dict[str, tuple[Edge, ...]] = field(default_factory=dict, init=False, repr=False, compare=False)

@@ -68,6 +68,13 @@ class RatedAction:
     sources: tuple[str, ...]
     modality: str = ""
     note: str = ""
+    #: the ACR id of the category's role (UA, MBA, UNA) when the pathway has its own scale
+    role_slot: str = ""
+
+    @property
+    def slot(self) -> str:
+        """UA, MBA or UNA: the role of the category, which the route's lists use."""
+        return self.role_slot or self.category
 
 
 @dataclass(frozen=True)
@@ -151,7 +158,7 @@ class Route:
 
     def actions(self, category: str) -> tuple[str, ...]:
         """Action ids of one category (UA, MBA, UNA), set-apart ones left out."""
-        return tuple(r.action for r in self.ratings if r.category == category)
+        return tuple(r.action for r in self.ratings if r.slot == category)
 
     def recommendations(self) -> dict[str, tuple[str, ...]]:
         """{usually_appropriate: [...], may_be_appropriate: [...], usually_not_appropriate: [...]}"""
@@ -168,7 +175,7 @@ class Route:
     def radiation(self) -> tuple[tuple[str, str], ...]:
         """(action, relative radiation level) of every usually-appropriate imaging action."""
         return tuple(
-            (r.action, r.radiation) for r in self.ratings if r.category == "UA" and r.modality == "imaging"
+            (r.action, r.radiation) for r in self.ratings if r.slot == "UA" and r.modality == "imaging"
         )
 
     def nodes(self) -> tuple[str, ...]:

@@ -16,6 +16,7 @@ from vcfgraph.conditions import Condition, format_value
 from vcfgraph.errors import Location, PathwayError, did_you_mean
 from vcfgraph.definitions import Definitions, policies, unknown_policy
 from vcfgraph.located import IDENTIFIER, Reader
+from vcfgraph.scale_schema import read_scale
 from vcfgraph.schema_nodes import NodeSection
 from vcfgraph.model import (
     CHECK_EFFECTS,
@@ -56,7 +57,7 @@ def build_pathway(data: Any, file: str) -> Pathway:
         Location(file, 1, 1),
         "the pathway file",
         required=("pathway", "facts", "nodes"),
-        optional=("sources", "definitions", "checks", "contraindications", "properties"),
+        optional=("sources", "rating_scale", "definitions", "checks", "contraindications", "properties"),
     )
     if root is None:
         raise PathwayError(r.problems)
@@ -79,6 +80,7 @@ class _Builder(NodeSection):
 
     def build(self) -> Pathway:
         sources = self._sources(self.root.get("sources"))
+        self.scale = read_scale(self.r, self.root)
         self._facts(self.root.get("facts"))
         self.assume = policies(self.facts)
         self.defs = Definitions(self.r, self.root, self.assume, self._check_tests)
@@ -99,6 +101,7 @@ class _Builder(NodeSection):
             sources=sources,
             path=self.r.file,
             definitions=definitions,
+            scale=self.scale,
         )
 
     # ------------------------------------------------------------------ sections

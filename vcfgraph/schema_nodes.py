@@ -13,7 +13,7 @@ from typing import Any, Mapping
 from vcfgraph.conditions import Condition
 from vcfgraph.errors import did_you_mean
 from vcfgraph.located import Reader
-from vcfgraph.model import CATEGORIES, CONFIDENCES, NODE_KINDS, SCORE_BANDS, Downstream, Edge, Node, Rating, Titled
+from vcfgraph.model import CONFIDENCES, NODE_KINDS, Downstream, Edge, Node, Rating, Titled
 
 __all__ = ["NodeSection", "STAGES", "MODALITIES", "URGENCIES", "DOWNSTREAM_KINDS"]
 
@@ -101,6 +101,7 @@ class NodeSection:
                           acr_wording=r.text(m, "acr_wording", what), ratings=self._ratings(m, what),
                           downstream=self._downstream(m, node_id, what))
         elif kind == "action":
+            self._radiation(m, what)
             fields.update(modality=r.choice(m, "modality", what, MODALITIES), radiation=r.text(m, "radiation", what),
                           aliases=r.texts(m, "aliases", what))
         else:
@@ -159,12 +160,17 @@ class NodeSection:
                           optional=("score", "radiation", "note"))
             if g is None:
                 continue
-            category = r.choice(g, "category", sub, CATEGORIES)
-            score = r.integer(g, "score", sub, 1, 9)
-            if score is not None and category:
-                low, high = SCORE_BANDS[category]
+            scale = self.scale
+            category = r.choice(g, "category", sub, scale.ids())
+            score = r.integer(g, "score", sub, scale.score_min, scale.score_max)
+            declared = scale.category(category) if category else None
+            if score is not None and scale.score_min is None:
+                r.report(r.at(g, "score"), f"{sub} has a score, but the rating scale declares no 'score' range")
+            elif score is not None and declared is not None and declared.band is not None:
+                low, high = declared.band
                 if not low <= score <= high:
                     r.report(r.at(g, "score"), f"score {score} does not fit category {category} ({low}-{high}) in {sub}")
+            self._radiation(g, sub)
             sources = self._source_keys(g, "sources", sub)
             if "sources" in g and not sources:
                 r.report(r.at(g, "sources"), f"{sub} needs at least one source key")
@@ -173,8 +179,18 @@ class NodeSection:
                 r.report(r.at(g, "action"), f"action '{action}' is rated twice in {what}")
                 continue
             out.append(Rating(action, category, score, r.text(g, "radiation", sub), r.choice(g, "confidence", sub, CONFIDENCES),
-                              sources, r.text(g, "note", sub), r.at(g)))
+                              sources, r.text(g, "note", sub), r.at(g),
+                              declared.slot if declared is not None and not scale.is_acr else ""))
         return tuple(out)
+
+    def _radiation(self, m: Mapping[str, Any], what: str) -> None:
+        """A radiation entry must be a level of the scale's relative radiation scale."""
+        text = m.get("radiation")
+        if isinstance(text, str) and not self.scale.accepts_radiation(text):
+            levels = ", ".join(self.scale.radiation) or "none declared"
+            self.r.report(self.r.at(m, "radiation"), f"radiation '{text}' of {what} is not a level of the relative radiation "
+                                                     f"scale ({levels}; or 'not applicable', 'not found'), optionally followed "
+                                                     "by a remark in parentheses")
 
     def _downstream(self, m: Mapping[str, Any], node_id: str, what: str) -> tuple[Downstream, ...]:
         r = self.r
