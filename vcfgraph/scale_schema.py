@@ -21,6 +21,7 @@ from typing import Any, Mapping
 from vcfgraph.conditions import format_value
 from vcfgraph.located import Reader
 from vcfgraph.scale import ACR_SCALE, ROLES, Category, RatingScale
+from vcfgraph.schema_spec import SECTIONS
 
 __all__ = ["read_scale"]
 
@@ -30,13 +31,13 @@ def read_scale(r: Reader, root: Mapping[str, Any]) -> RatingScale:
     if root.get("rating_scale") is None:
         return ACR_SCALE
     what = "'rating_scale'"
-    m = r.mapping(root["rating_scale"], r.at(root, "rating_scale"), what, required=("name", "categories"),
-                  optional=("score", "radiation"))
+    m = r.mapping(root["rating_scale"], r.at(root, "rating_scale"), what, required=SECTIONS["rating_scale"].required,
+                  optional=SECTIONS["rating_scale"].optional)
     if m is None:
         return ACR_SCALE
     low = high = None
     if m.get("score") is not None:
-        s = r.mapping(m["score"], r.at(m, "score"), f"'score' of {what}", required=("min", "max")) or {}
+        s = r.mapping(m["score"], r.at(m, "score"), f"'score' of {what}", required=SECTIONS["score_range"].required) or {}
         low, high = r.integer(s, "min", f"'score' of {what}"), r.integer(s, "max", f"'score' of {what}")
         if low is not None and high is not None and low > high:
             r.report(r.at(s, "min"), f"'score' of {what} has min {low} above max {high}")
@@ -50,7 +51,8 @@ def _categories(r: Reader, m: Mapping[str, Any], what: str, low: int | None, hig
     out: list[Category] = []
     for i, item in enumerate(items):
         sub = f"category {i + 1} of {what}"
-        c = r.mapping(item, r.at(items, i), sub, required=("id", "name", "role"), optional=("band",))
+        c = r.mapping(item, r.at(items, i), sub, required=SECTIONS["category"].required,
+                      optional=SECTIONS["category"].optional)
         if c is None:
             continue
         cid, role = r.identifier(c, "id", sub), r.choice(c, "role", sub, ROLES)

@@ -17,6 +17,7 @@ from vcfgraph.errors import Location, PathwayError, did_you_mean
 from vcfgraph.definitions import Definitions, policies, unknown_policy
 from vcfgraph.located import IDENTIFIER, Reader
 from vcfgraph.scale_schema import read_scale
+from vcfgraph.schema_spec import SECTIONS
 from vcfgraph.schema_nodes import NodeSection
 from vcfgraph.model import (
     CHECK_EFFECTS,
@@ -56,8 +57,8 @@ def build_pathway(data: Any, file: str) -> Pathway:
         data,
         Location(file, 1, 1),
         "the pathway file",
-        required=("pathway", "facts", "nodes"),
-        optional=("sources", "rating_scale", "definitions", "checks", "contraindications", "properties"),
+        required=SECTIONS["root"].required,
+        optional=SECTIONS["root"].optional,
     )
     if root is None:
         raise PathwayError(r.problems)
@@ -109,12 +110,12 @@ class _Builder(NodeSection):
     def _meta(self, raw: Any) -> Meta:
         r = self.r
         what = "'pathway'"
-        m = r.mapping(raw, r.at(self.root, "pathway"), what, required=("id", "title", "entry"),
-                      optional=("guideline", "version", "reviewed", "summary")) or {}
+        m = r.mapping(raw, r.at(self.root, "pathway"), what, required=SECTIONS["pathway"].required,
+                      optional=SECTIONS["pathway"].optional) or {}
         g = {}
         if m.get("guideline") is not None:
             g = r.mapping(m["guideline"], r.at(m, "guideline"), "'guideline' of 'pathway'",
-                          optional=("publisher", "topic", "topic_id", "revision")) or {}
+                          optional=SECTIONS["guideline"].optional) or {}
         return Meta(
             id=r.text(m, "id", what),
             title=r.text(m, "title", what),
@@ -139,7 +140,7 @@ class _Builder(NodeSection):
             if isinstance(value, str):
                 out.append(Source(str(key), value.strip()))
             else:
-                s = r.mapping(value, r.at(m, key), what, required=("title",), optional=("url",)) or {}
+                s = r.mapping(value, r.at(m, key), what, required=SECTIONS["source"].required, optional=SECTIONS["source"].optional) or {}
                 out.append(Source(str(key), r.text(s, "title", what), r.text(s, "url", what)))
             self.source_keys.add(str(key))
         return tuple(out)
@@ -153,8 +154,8 @@ class _Builder(NodeSection):
                 r.report(r.at(m, name, of_key=True), f"fact name {format_value(name)} must be an id (a letter, then letters, digits or _)")
                 continue
             before = len(r.problems)
-            f = r.mapping(spec, r.at(m, name), what, required=("type",),
-                          optional=("values", "min", "max", "cuts", "unit", "question", "help", "meaning", "source", "unknown"))
+            f = r.mapping(spec, r.at(m, name), what, required=SECTIONS["fact"].required,
+                          optional=SECTIONS["fact"].optional)
             fact = self._fact(name, f, what) if f is not None else None
             if fact is not None:
                 fact = unknown_policy(r, f, fact, what)
@@ -286,8 +287,8 @@ class _Builder(NodeSection):
             sub = f"check {i + 1}"
             if isinstance(item, Mapping) and isinstance(item.get("id"), str):
                 sub = f"check '{item['id']}'"
-            c = r.mapping(item, r.at(items, i), sub, required=("id", "actions", "requires", "reason", "confidence", "sources"),
-                          optional=("caution", "on_fail", "variants"))
+            c = r.mapping(item, r.at(items, i), sub, required=SECTIONS["check"].required,
+                          optional=SECTIONS["check"].optional)
             if c is None or "requires" not in c:
                 continue
             sources = self._source_keys(c, "sources", sub)
@@ -316,7 +317,8 @@ class _Builder(NodeSection):
         out = []
         for i, item in enumerate(items):
             sub = f"contraindication {i + 1}"
-            c = r.mapping(item, r.at(items, i), sub, required=("id", "action", "when", "reason"), optional=("sources",))
+            c = r.mapping(item, r.at(items, i), sub, required=SECTIONS["contraindication"].required,
+                          optional=SECTIONS["contraindication"].optional)
             if c is None or "when" not in c:
                 continue
             out.append(Check(r.identifier(c, "id", sub), (r.identifier(c, "action", sub),), cond_mod.Not(cond_mod.recorded_only(self._condition(c, "when", sub))),
@@ -338,7 +340,8 @@ class _Builder(NodeSection):
         out = []
         for i, item in enumerate(items):
             sub = f"property {i + 1}"
-            p = r.mapping(item, r.at(items, i), sub, required=("id", "text", "given", "expect"), optional=("sources",))
+            p = r.mapping(item, r.at(items, i), sub, required=SECTIONS["property"].required,
+                          optional=SECTIONS["property"].optional)
             if p is None or "given" not in p or "expect" not in p:
                 continue
             e = r.mapping(p["expect"], r.at(p, "expect"), f"'expect' of {sub}", optional=PROPERTY_EXPECTATIONS)

@@ -13,22 +13,18 @@ from typing import Any, Mapping
 from vcfgraph.conditions import Condition
 from vcfgraph.errors import did_you_mean
 from vcfgraph.located import Reader
+from vcfgraph.schema_spec import ENUMS, NODE_BY_KIND, NODE_COMMON, NODE_REQUIRED_BY_KIND, SECTIONS
 from vcfgraph.model import CONFIDENCES, NODE_KINDS, Downstream, Edge, Node, Rating, Titled
 
 __all__ = ["NodeSection", "STAGES", "MODALITIES", "URGENCIES", "DOWNSTREAM_KINDS"]
 
-_COMMON = ("id", "kind", "label", "text", "notes", "sources", "criteria", "implications", "pitfalls", "red_flags", "faqs")
-_BY_KIND = {
-    "question": ("help", "answers"),
-    "variant": ("number", "stage", "acr_wording", "ratings", "downstream"),
-    "action": ("modality", "radiation", "aliases"),
-    "handoff": ("urgency", "topic", "topic_id", "downstream"),
-}
-_REQUIRED_BY_KIND = {"question": ("answers",), "variant": ("ratings",)}
-STAGES = ("imaging", "treatment")
-MODALITIES = ("imaging", "procedure", "treatment", "consultation")
-URGENCIES = ("urgent", "routine")
-DOWNSTREAM_KINDS = ("follow_up", "reenter")
+_COMMON = tuple(NODE_COMMON)
+_BY_KIND = {kind: tuple(keys) for kind, keys in NODE_BY_KIND.items()}
+_REQUIRED_BY_KIND = NODE_REQUIRED_BY_KIND
+STAGES = ENUMS["stage"]
+MODALITIES = ENUMS["modality"]
+URGENCIES = ENUMS["urgency"]
+DOWNSTREAM_KINDS = ENUMS["downstream_kind"]
 
 
 class NodeSection:
@@ -129,8 +125,8 @@ class NodeSection:
         otherwise_seen = False
         for i, item in enumerate(items):
             sub = f"answer {i + 1} of {what}"
-            a = r.mapping(item, r.at(items, i), sub, required=("to", "label"),
-                          optional=("when", "otherwise", "id", "text", "confidence", "sources"))
+            a = r.mapping(item, r.at(items, i), sub, required=SECTIONS["answer"].required,
+                          optional=SECTIONS["answer"].optional)
             if a is None:
                 continue
             target = r.identifier(a, "to", sub)
@@ -156,8 +152,8 @@ class NodeSection:
         out: list[Rating] = []
         for i, item in enumerate(items):
             sub = f"rating {i + 1} of {what}"
-            g = r.mapping(item, r.at(items, i), sub, required=("action", "category", "confidence", "sources"),
-                          optional=("score", "radiation", "note"))
+            g = r.mapping(item, r.at(items, i), sub, required=SECTIONS["rating"].required,
+                          optional=SECTIONS["rating"].optional)
             if g is None:
                 continue
             scale = self.scale
@@ -198,7 +194,8 @@ class NodeSection:
         out = []
         for i, item in enumerate(items):
             sub = f"downstream step {i + 1} of {what}"
-            d = r.mapping(item, r.at(items, i), sub, required=("kind", "label"), optional=("id", "text", "to", "sources", "if_offered", "if_set_apart"))
+            d = r.mapping(item, r.at(items, i), sub, required=SECTIONS["downstream"].required,
+                          optional=SECTIONS["downstream"].optional)
             if d is None:
                 continue
             kind = r.choice(d, "kind", sub, DOWNSTREAM_KINDS)
