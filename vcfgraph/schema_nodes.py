@@ -85,8 +85,8 @@ class NodeSection:
             notes=r.text(m, "notes", what), sources=self._source_keys(m, "sources", what),
             criteria=r.texts(m, "criteria", what), pitfalls=r.texts(m, "pitfalls", what),
             red_flags=r.texts(m, "red_flags", what),
-            implications=self._titled(m, "implications", what, ("title", "text")),
-            faqs=self._titled(m, "faqs", what, ("question", "answer")), loc=r.at(m),
+            implications=self._titled(m, "implications", what, SECTIONS["implication"].required),
+            faqs=self._titled(m, "faqs", what, SECTIONS["faq"].required), loc=r.at(m),
         )
         edges: list[Edge] = []
         if kind == "question":

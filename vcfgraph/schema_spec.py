@@ -5,7 +5,7 @@ from it, and :mod:`vcfgraph.schema_json` turns it into the JSON Schema editors u
 table cannot say (cross references, fact domains, score bands) stay in the validator.
 
 A shape is a short word: ``text``, ``id``, ``int``, ``bool``, ``ids`` (an id or a list of ids),
-``texts`` (a text or a list of texts), ``condition``, ``any``; ``enum:NAME`` (a value of the named
+``texts`` (a text or a list of texts), ``keys`` (source keys: a text or a list), ``condition``, ``any``; ``enum:NAME`` (a value of the named
 tuple in :data:`ENUMS`); ``section:NAME`` (a mapping described by :data:`SECTIONS`);
 ``list:NAME`` (a list of such mappings); ``map:NAME`` (a mapping from ids to them).
 """
@@ -68,27 +68,28 @@ SECTIONS: dict[str, Section] = {
                      "source": "enum:fact_source", "unknown": "any"}, ("type",)),
     "node": Section({}, ("id", "kind", "label")),  # keys by kind: NODE_COMMON and NODE_BY_KIND
     "answer": Section({"to": "id", "label": "text", "when": "condition", "otherwise": "bool", "id": "id",
-                       "text": "text", "confidence": "enum:confidence", "sources": "ids"}, ("to", "label")),
-    "rating": Section({"action": "id", "category": "id", "confidence": "enum:confidence", "sources": "ids",
+                       "text": "text", "confidence": "enum:confidence", "sources": "keys"}, ("to", "label")),
+    "rating": Section({"action": "id", "category": "id", "confidence": "enum:confidence", "sources": "keys",
                        "score": "int", "radiation": "text", "note": "text"}, ("action", "category", "confidence", "sources")),
     "downstream": Section({"kind": "enum:downstream_kind", "label": "text", "id": "id", "text": "text", "to": "id",
-                           "sources": "ids", "if_offered": "id", "if_set_apart": "id"}, ("kind", "label")),
+                           "sources": "keys", "if_offered": "id", "if_set_apart": "id"}, ("kind", "label")),
     "faq": Section({"question": "text", "answer": "text"}, ("question", "answer")),
+    "implication": Section({"title": "text", "text": "text"}, ("title", "text")),
     "check": Section({"id": "id", "actions": "ids", "requires": "condition", "reason": "text",
-                      "confidence": "enum:confidence", "sources": "ids", "caution": "text",
+                      "confidence": "enum:confidence", "sources": "keys", "caution": "text",
                       "on_fail": "enum:check_effect", "variants": "ids"},
                      ("id", "actions", "requires", "reason", "confidence", "sources")),
-    "contraindication": Section({"id": "id", "action": "id", "when": "condition", "reason": "text", "sources": "ids"},
+    "contraindication": Section({"id": "id", "action": "id", "when": "condition", "reason": "text", "sources": "keys"},
                                 ("id", "action", "when", "reason")),
-    "property": Section({"id": "id", "text": "text", "given": "condition", "expect": "section:expect", "sources": "ids"},
+    "property": Section({"id": "id", "text": "text", "given": "condition", "expect": "section:expect", "sources": "keys"},
                         ("id", "text", "given", "expect")),
     "expect": Section({name: "ids" for name in PROPERTY_EXPECTATIONS}),
 }
 
 #: keys every node may have, and the keys of each kind
 NODE_COMMON: dict[str, str] = {
-    "id": "id", "kind": "enum:node_kind", "label": "text", "text": "text", "notes": "texts", "sources": "ids",
-    "criteria": "texts", "implications": "texts", "pitfalls": "texts", "red_flags": "texts", "faqs": "list:faq",
+    "id": "id", "kind": "enum:node_kind", "label": "text", "text": "text", "notes": "text", "sources": "keys",
+    "criteria": "texts", "implications": "list:implication", "pitfalls": "texts", "red_flags": "texts", "faqs": "list:faq",
 }
 NODE_BY_KIND: dict[str, dict[str, str]] = {
     "question": {"help": "text", "answers": "list:answer"},
