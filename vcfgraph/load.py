@@ -128,7 +128,8 @@ def _cache_file(path: Path) -> Path | None:
 def _code_key() -> bytes:
     """A digest of the modules whose classes a cached pathway is made of."""
     here = Path(__file__).resolve().parent
-    names = ("model.py", "conditions.py", "errors.py", "schema.py", "schema_nodes.py", "located.py", "load.py")
+    names = ("model.py", "conditions.py", "errors.py", "schema.py", "schema_nodes.py", "located.py", "load.py",
+             "definitions.py", "scale.py", "scale_schema.py", "schema_spec.py")
     return hashlib.sha256(b"".join((here / n).read_bytes() for n in names)).digest()
 
 

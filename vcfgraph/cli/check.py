@@ -29,6 +29,7 @@ def register(sub: Any) -> None:
     p.add_argument("--json", action="store_true", help="print the report as one JSON object")
     p.add_argument("--witness-dir", metavar="DIR", default=None,
                    help="write one ready-to-run case file per path (with its expected outcome) into DIR")
+    p.add_argument("--watch", action="store_true", help="check again every time the file is saved (Ctrl-C stops)")
     p.set_defaults(func=run)
 
 
@@ -48,6 +49,14 @@ def display_path(path: str | Path | None) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.watch:
+        from vcfgraph.cli.watching import run_watching
+
+        return run_watching("check", [Path(args.graph) if args.graph else DEFAULT_GRAPH], lambda: _once(args))
+    return _once(args)
+
+
+def _once(args: argparse.Namespace) -> int:
     from vcfgraph.analysis.check_report import report_text, report_to_dict, witness_files
     from vcfgraph.analysis.verify import verify
 

@@ -42,10 +42,22 @@ def register(sub: Any) -> None:
                    help=f"folder to write into (default: {DEFAULT_OUTPUT})")
     p.add_argument("--cases", nargs="+", metavar="PATH", default=None,
                    help="case files or folders of them (default: the case library, cases/)")
+    p.add_argument("--watch", action="store_true",
+                   help="build again every time the pathway or a case file is saved (Ctrl-C stops)")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.watch:
+        from vcfgraph.cli.watching import run_watching
+
+        graph = Path(args.graph) if getattr(args, "graph", None) else DEFAULT_GRAPH
+        cases = [Path(p) for p in (args.cases if args.cases is not None else [str(DEFAULT_CASES)])]
+        return run_watching("site", [graph, *cases], lambda: _once(args))
+    return _once(args)
+
+
+def _once(args: argparse.Namespace) -> int:
     from vcfgraph.cli.graphviz_run import dot_runs
     from vcfgraph.render.site import page_names
 
