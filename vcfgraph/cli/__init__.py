@@ -21,7 +21,7 @@ from vcfgraph.errors import VcfgraphError
 __all__ = ["main", "build_parser", "COMMANDS", "EXIT_CODES"]
 
 #: command modules, in the order ``--help`` lists them
-COMMANDS = ("trace", "ask", "lookup", "check", "coverage", "diff", "render", "site", "batch", "schema", "new")
+COMMANDS = ("trace", "ask", "lookup", "check", "coverage", "diff", "render", "site", "batch", "schema", "new", "fmt")
 
 EXIT_CODES = """\
 exit codes:
