@@ -78,6 +78,7 @@ class _Builder(NodeSection):
         self.nodes: dict[str, Node] = {}
         self.node_raw: dict[str, Any] = {}
         self.broken: set[str] = set()  # ids and fact names whose definition is itself in error
+        self.duplicates: list[tuple[str, int, int]] = []  # (node id, first line, repeating line)
 
     def build(self) -> Pathway:
         sources = self._sources(self.root.get("sources"))
@@ -377,7 +378,7 @@ class _Builder(NodeSection):
             if edge.target in self.broken:
                 continue
             if edge.target not in nodes:
-                r.report(r.at(raw, "to"), f"unknown node '{edge.target}'{did_you_mean(edge.target, nodes)}")
+                r.report(r.at(raw, "to"), f"unknown node '{edge.target}'{self._unknown_hint(edge.target, nodes)}")
             elif nodes[edge.target].kind == "action":
                 r.report(r.at(raw, "to"), f"answers lead to questions, variants or hand-offs; '{edge.target}' is an action")
         for node in nodes.values():
@@ -410,9 +411,18 @@ class _Builder(NodeSection):
             return
         noun = kinds[0] if len(kinds) == 1 else "node"
         if ref not in self.nodes:
-            self.r.report(loc, f"unknown {noun} '{ref}'{did_you_mean(ref, candidates)}")
+            self.r.report(loc, f"unknown {noun} '{ref}'{self._unknown_hint(ref, candidates)}")
         elif self.nodes[ref].kind not in kinds:
             self.r.report(loc, f"'{ref}' is a {self.nodes[ref].kind}, but a {' or '.join(kinds)} is needed here")
+
+    def _unknown_hint(self, ref: str, candidates: Any) -> str:
+        """A close match, unless a node id is defined twice: then a renamed copy is the likely
+        cause, and a close match (often the duplicated id itself) would mislead."""
+        if not self.duplicates:
+            return did_you_mean(ref, candidates)
+        dup, first, again = self.duplicates[0]
+        return (f"; node id '{dup}' is defined twice (lines {first} and {again}): if the node at line {again} "
+                f"is meant to be '{ref}', give it that id")
 
     def _check_targets(self) -> list[tuple[str, tuple[str, ...], Location]]:
         """Every action and variant id a check or contraindication names, with its place."""

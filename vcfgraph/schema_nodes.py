@@ -70,6 +70,7 @@ class NodeSection:
                 continue
             if node.id in self.nodes:
                 first = self.nodes[node.id].loc
+                self.duplicates.append((node.id, first.line if first else 0, r.at(m, "id").line))
                 r.report(r.at(m, "id"), f"duplicate node id '{node.id}' (first defined at line {first.line if first else '?'})")
                 continue
             self.nodes[node.id] = node
