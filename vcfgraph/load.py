@@ -58,6 +58,8 @@ def read_tree(path: str | Path) -> Any:
     from ruamel.yaml import YAML
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
+    from vcfgraph.yaml_hints import explain
+
     name = str(path)
     try:
         text = Path(path).read_text(encoding="utf-8")
@@ -80,6 +82,9 @@ def read_tree(path: str | Path) -> Any:
             first = exc.context_mark.line + 1 if exc.context_mark else "?"
             raise PathwayError([Problem(Location(name, line, col),
                                         f"key '{dup.group(1)}' is given twice in the mapping that starts at line {first}; keep one")]) from None
+        better = explain(text, line, col, what)
+        if better is not None:
+            raise PathwayError([Problem(Location(name, better[0], better[1]), better[2])]) from None
         raise PathwayError([Problem(Location(name, line, col), f"YAML syntax error: {what}")]) from None
     except YAMLError as exc:
         raise PathwayError([Problem(Location(name), f"YAML syntax error: {exc}")]) from None
