@@ -148,3 +148,22 @@ def test_radiation_outside_the_acr_scale_is_rejected(tmp_path):
     assert 'label: MRI, radiation: "O"' in tiny
     with pytest.raises(PathwayError, match="radiation 'low' of node 'a_mri' is not a level of the relative radiation scale"):
         _load(tmp_path, tiny.replace('label: MRI, radiation: "O"', 'label: MRI, radiation: "low"'))
+
+
+def test_batch_agrees_with_trace_over_the_ottawa_case_space():
+    """The compiled masks (counting, named conditions, 'unknown: absent') give what trace gives
+    at every region of the case space the checker walks, with random cases inside each."""
+    from tests.casespace import region_points
+    from vcfgraph.batch.compile import Evaluator, compile_pathway
+    from vcfgraph.batch.results import result_from_route
+    from vcfgraph.model import Case
+
+    pathway = load_pathway(OTTAWA)
+    points = region_points(pathway, draws=30)
+    assert len(points) > 200
+    results, errors = Evaluator(compile_pathway(pathway)).evaluate_facts(points)
+    got = [errors.get(i, r) for i, r in enumerate(results)]
+    expected = [result_from_route(trace(pathway, Case("c", dict(p)))) for p in points]
+    mismatches = [(p, g, e) for p, g, e in zip(points, got, expected) if g != e]
+    assert not mismatches, f"{len(mismatches)} of {len(points)} differ; first: {mismatches[0]}"
+    assert {e.outcome for e in expected} == {"variant", "handoff", "need_info"}
