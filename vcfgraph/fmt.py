@@ -6,7 +6,8 @@ or block style stay as the author wrote them. What changes:
 - the keys of each known mapping come in the order of :data:`vcfgraph.schema_spec.SECTIONS`
   (top-level sections, ``pathway``, every fact, node, answer, rating, check and property);
   keys the format does not know keep their place after the known ones;
-- indentation is two spaces for mappings and ``- `` items indented under their key;
+- indentation is two spaces for mappings and ``- `` items indented under their key; a value
+  that is not known is written ``null``;
 - long lines are wrapped at ``width`` where ruamel.yaml can break them (a long word or URL, a
   run of spaces inside quotes, or a long flow mapping may keep a line over the width), and
   trailing spaces are dropped; wrapping never makes a line longer than the source had.
@@ -44,6 +45,8 @@ def _yaml(width: int) -> YAML:
     y.preserve_quotes = True
     y.width = width
     y.indent(mapping=2, sequence=4, offset=2)
+    # "not known" stays written as null (ruamel would leave the value empty)
+    y.representer.add_representer(type(None), lambda rep, _v: rep.represent_scalar("tag:yaml.org,2002:null", "null"))
     return y
 
 
