@@ -32,6 +32,7 @@ def test_fmt_is_idempotent_and_keeps_comments(path):
     once = format_text(text, str(path))
     assert format_text(once, str(path)) == once
     assert _comments(once) == _comments(text)
+    assert once.count(": null\n") == text.count(": null\n")  # "not known" stays written as null
     long = [line for line in once.splitlines() if len(line) > DEFAULT_WIDTH and not line.lstrip().startswith("#")]
     if "hostile" not in path.parts:  # hostile strings (runs of spaces in quotes) may not be breakable
         # wrapping never adds an over-width line, and a file within the width stays within it
