@@ -6,8 +6,12 @@ A condition is plain data read from a pathway file::
     {fact: number_of_fractures, ge: 2}
     {or: [{fact: neurologic_deficit, eq: true}, {fact: retropulsion, eq: true}]}
 
-Only the operators in :data:`OPERATORS` and the connectives ``and``, ``or`` and ``not`` exist;
-anything else is rejected when the file is read. Evaluation uses three-valued (Kleene) logic:
+Only the operators in :data:`OPERATORS`, the connectives ``and``, ``or`` and ``not``, counting
+(``{at_least: {n: 2, of: [...]}}``), a points rule (``{points: [{when: ..., add: 1}], threshold: 2}``)
+and a reference to a named condition (``{use: ankle_rule}``) exist; anything else is rejected
+when the file is read. A fact may carry a "not recorded" policy (``unknown: false``): a test on
+it then reads the declared value when the fact is not known (``is_known`` still asks whether it
+was recorded), and :func:`reason` says so. Evaluation uses three-valued (Kleene) logic:
 a test on a fact that is not known (``None``) is *unknown*, unless the test names ``null``
 itself (``{fact: retropulsion, in: [false, null]}``) or asks ``is_known``. The same data gives
 the words of every explanation.
@@ -19,7 +23,7 @@ parsed condition against the pathway's facts and places errors in the file.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Iterator, Mapping, Sequence, Union
+from typing import Any, Callable, Iterator, Mapping, Sequence, Union
 
 from vcfgraph.errors import did_you_mean
 
@@ -29,18 +33,26 @@ __all__ = [
     "AllOf",
     "AnyOf",
     "Not",
+    "AtLeast",
+    "Points",
+    "Named",
     "Condition",
+    "Resolver",
     "OPERATORS",
     "CONNECTIVES",
     "ConditionSyntaxError",
     "parse",
     "evaluate",
     "tests",
+    "children",
+    "recorded_only",
+    "named",
     "facts_read",
     "missing_facts",
     "deciding_facts",
     "describe",
     "reason",
+    "assumptions",
     "format_value",
 ]
 
@@ -59,7 +71,7 @@ OPERATORS: dict[str, tuple[str, str]] = {
     "between": ("range", "is from {v}"),
     "is_known": ("flag", "is {v}"),
 }
-CONNECTIVES = ("and", "or", "not")
+CONNECTIVES = ("and", "or", "not", "at_least", "points", "use")
 _EXAMPLE = "{fact: symptomatic, eq: true}"
 
 
@@ -77,6 +89,10 @@ class Test:
     op: str
     value: Any
     path: Path = field(default=(), compare=False, repr=False)
+    #: the value read when the fact is not recorded (the fact's ``unknown:`` policy), or None
+    assume: Value = None
+    #: how the author wrote ``assume`` (``absent``), used in explanations
+    assume_word: str = field(default="", compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -100,7 +116,39 @@ class Not:
     item: "Condition"
 
 
-Condition = Union[Test, AllOf, AnyOf, Not]
+@dataclass(frozen=True)
+class AtLeast:
+    """True when at least ``n`` items are true; false when fewer than ``n`` can still be true."""
+
+    n: int
+    items: tuple["Condition", ...]
+
+
+@dataclass(frozen=True)
+class Points:
+    """A points rule: the ``add`` of every true item is summed and compared with ``threshold``.
+
+    True when even the undecided items cannot pull the total below the threshold, false when
+    they cannot lift it up to the threshold, else undecided.
+    """
+
+    items: tuple["Condition", ...]
+    adds: tuple[int, ...]
+    threshold: int
+
+
+@dataclass(frozen=True)
+class Named:
+    """A named condition of the pathway's ``definitions:`` section, used with ``{use: name}``."""
+
+    name: str
+    item: "Condition"
+
+
+Condition = Union[Test, AllOf, AnyOf, Not, AtLeast, Points, Named]
+#: name -> the condition it stands for, a message saying why it cannot be used, or None when
+#: its definition is broken (and reported there)
+Resolver = Callable[[str], Union["Condition", str, None]]
 
 
 @dataclass(frozen=True)
@@ -119,36 +167,51 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def parse(data: Any, path: Path = ()) -> tuple[Condition | None, list[ConditionSyntaxError]]:
+@dataclass(frozen=True)
+class _Context:
+    resolve: Resolver | None
+    assume: Mapping[str, tuple[Value, str]]
+
+
+def parse(
+    data: Any, path: Path = (), resolve: Resolver | None = None,
+    assume: Mapping[str, tuple[Value, str]] | None = None,
+) -> tuple[Condition | None, list[ConditionSyntaxError]]:
     """Turn raw condition data into a :data:`Condition`.
 
     Args:
         data: a mapping as read from YAML or JSON.
         path: where ``data`` sits, prefixed to the path of every error.
+        resolve: gives the condition a ``{use: name}`` stands for; without it ``use`` is an error.
+        assume: fact name -> (the value read when that fact is not recorded, how the author
+            wrote it): the fact's "not recorded" policy.
 
     Returns:
         The condition (None when it is unusable) and every syntax error found.
     """
     errors: list[ConditionSyntaxError] = []
-    cond = _parse(data, path, errors)
+    cond = _parse(data, path, errors, _Context(resolve, assume or {}))
     return (cond if not errors else None), errors
 
 
-def _parse(data: Any, path: Path, errors: list[ConditionSyntaxError]) -> Condition | None:
+def _parse(data: Any, path: Path, errors: list[ConditionSyntaxError], ctx: _Context) -> Condition | None:
     if not isinstance(data, Mapping):
         errors.append(ConditionSyntaxError(path, f"a condition must be a mapping such as {_EXAMPLE}, got {format_value(data)}"))
         return None
     keys = [str(k) for k in data]
     connectives = [k for k in keys if k in CONNECTIVES]
     if connectives:
+        word = connectives[0]
+        if word == "points":
+            return _parse_points(data, path, errors, ctx)
         if len(keys) != 1:
-            errors.append(ConditionSyntaxError(path, f"'{connectives[0]}' must stand alone in its condition; found keys {', '.join(keys)}"))
+            errors.append(ConditionSyntaxError(path, f"'{word}' must stand alone in its condition; found keys {', '.join(keys)}"))
             return None
-        return _parse_connective(connectives[0], data[connectives[0]], path + (connectives[0],), errors)
+        return _parse_connective(word, data[word], path + (word,), errors, ctx)
     if "fact" not in keys:
         unknown = keys[0] if keys else ""
         hint = did_you_mean(unknown, ("fact", *CONNECTIVES)) if unknown else ""
-        errors.append(ConditionSyntaxError(path, f"a condition needs 'fact' and one operator, or one of and/or/not{hint}"))
+        errors.append(ConditionSyntaxError(path, f"a condition needs 'fact' and one operator, or one of {'/'.join(CONNECTIVES)}{hint}"))
         return None
     ops = [k for k in keys if k != "fact"]
     bad = [k for k in ops if k not in OPERATORS]
@@ -166,7 +229,8 @@ def _parse(data: Any, path: Path, errors: list[ConditionSyntaxError]) -> Conditi
         return None
     op = ops[0]
     value = _parse_operand(op, data[op], path + (op,), errors)
-    return Test(fact, op, value, path) if value is not _BAD else None
+    assumed, word = ctx.assume.get(fact, (None, ""))
+    return Test(fact, op, value, path, assumed, word) if value is not _BAD else None
 
 
 _BAD = object()
@@ -198,17 +262,81 @@ def _parse_operand(op: str, raw: Any, path: Path, errors: list[ConditionSyntaxEr
     return _BAD
 
 
-def _parse_connective(word: str, raw: Any, path: Path, errors: list[ConditionSyntaxError]) -> Condition | None:
+def _parse_connective(word: str, raw: Any, path: Path, errors: list[ConditionSyntaxError], ctx: _Context) -> Condition | None:
     if word == "not":
-        item = _parse(raw, path, errors)
+        item = _parse(raw, path, errors, ctx)
         return Not(item) if item is not None else None
+    if word == "use":
+        return _parse_use(raw, path, errors, ctx)
+    if word == "at_least":
+        return _parse_at_least(raw, path, errors, ctx)
+    items = _parse_list(word, raw, path, errors, ctx)
+    if items is None:
+        return None
+    return (AllOf if word == "and" else AnyOf)(items)
+
+
+def _parse_list(word: str, raw: Any, path: Path, errors: list[ConditionSyntaxError], ctx: _Context) -> tuple[Condition, ...] | None:
     if not isinstance(raw, Sequence) or isinstance(raw, str) or not raw:
         errors.append(ConditionSyntaxError(path, f"'{word}' needs a non-empty list of conditions, got {format_value(raw)}"))
         return None
-    items = [_parse(item, path + (i,), errors) for i, item in enumerate(raw)]
+    items = [_parse(item, path + (i,), errors, ctx) for i, item in enumerate(raw)]
     if any(item is None for item in items):
         return None
-    return (AllOf if word == "and" else AnyOf)(tuple(items))  # type: ignore[arg-type]
+    return tuple(items)  # type: ignore[arg-type]
+
+
+def _parse_use(raw: Any, path: Path, errors: list[ConditionSyntaxError], ctx: _Context) -> Condition | None:
+    if not isinstance(raw, str) or not raw.isidentifier():
+        errors.append(ConditionSyntaxError(path, f"'use' needs the name of a definition, got {format_value(raw)}"))
+        return None
+    found = ctx.resolve(raw) if ctx.resolve is not None else "there is no 'definitions' section"
+    if found is None:  # a broken definition, reported where it is defined
+        return None
+    if isinstance(found, str):
+        errors.append(ConditionSyntaxError(path, f"cannot use '{raw}': {found}"))
+        return None
+    return Named(raw, found)
+
+
+def _parse_at_least(raw: Any, path: Path, errors: list[ConditionSyntaxError], ctx: _Context) -> Condition | None:
+    example = "{at_least: {n: 2, of: [...]}}"
+    if not isinstance(raw, Mapping) or set(map(str, raw)) != {"n", "of"}:
+        errors.append(ConditionSyntaxError(path, f"'at_least' needs exactly 'n' and 'of', as in {example}"))
+        return None
+    items = _parse_list("of", raw["of"], path + ("of",), errors, ctx)
+    n = raw["n"]
+    if not _is_number(n) or items is not None and not 1 <= n <= len(items):
+        most = f" to {len(items)}" if items is not None else ""
+        errors.append(ConditionSyntaxError(path + ("n",), f"'n' of 'at_least' must be a whole number from 1{most}, got {format_value(n)}"))
+        return None
+    return AtLeast(n, items) if items is not None else None
+
+
+def _parse_points(data: Mapping[str, Any], path: Path, errors: list[ConditionSyntaxError], ctx: _Context) -> Condition | None:
+    keys = set(map(str, data))
+    if keys != {"points", "threshold"}:
+        errors.append(ConditionSyntaxError(path, "a points rule needs exactly 'points' and 'threshold', as in "
+                                                 "{points: [{when: ..., add: 1}], threshold: 2}"))
+        return None
+    raw, threshold = data["points"], data["threshold"]
+    before = len(errors)
+    if not _is_number(threshold):
+        errors.append(ConditionSyntaxError(path + ("threshold",), f"'threshold' needs a whole number, got {format_value(threshold)}"))
+    if not isinstance(raw, Sequence) or isinstance(raw, str) or not raw:
+        errors.append(ConditionSyntaxError(path + ("points",), f"'points' needs a non-empty list of {{when: ..., add: N}}, got {format_value(raw)}"))
+        return None
+    items, adds = [], []
+    for i, rule in enumerate(raw):
+        at = path + ("points", i)
+        if not isinstance(rule, Mapping) or set(map(str, rule)) != {"when", "add"} or not _is_number(rule["add"]):
+            errors.append(ConditionSyntaxError(at, f"each points rule needs 'when' (a condition) and 'add' (a whole number), got {format_value(rule)}"))
+            continue
+        items.append(_parse(rule["when"], at + ("when",), errors, ctx))
+        adds.append(rule["add"])
+    if len(errors) > before or any(i is None for i in items):
+        return None
+    return Points(tuple(items), tuple(adds), threshold)  # type: ignore[arg-type]
 
 
 # --------------------------------------------------------------------------- evaluation
@@ -219,6 +347,8 @@ def _test(test: Test, facts: Mapping[str, Value]) -> bool | None:
     op, value = test.op, test.value
     if op == "is_known":
         return (actual is not None) == value
+    if actual is None:
+        actual = test.assume
     if op == "eq":
         if value is None or actual is None:
             return None if value is not None else actual is None
@@ -267,7 +397,13 @@ def evaluate(cond: Condition, facts: Mapping[str, Value]) -> bool | None:
     if isinstance(cond, Not):
         inner = evaluate(cond.item, facts)
         return None if inner is None else not inner
+    if isinstance(cond, Named):
+        return evaluate(cond.item, facts)
     results = [evaluate(item, facts) for item in cond.items]
+    if isinstance(cond, AtLeast):
+        return _count(cond.n, results)
+    if isinstance(cond, Points):
+        return _score(cond, results)
     if isinstance(cond, AllOf):
         if False in results:
             return False
@@ -277,15 +413,67 @@ def evaluate(cond: Condition, facts: Mapping[str, Value]) -> bool | None:
     return False if all(r is False for r in results) else None
 
 
-def tests(cond: Condition) -> Iterator[Test]:
-    """Yield every :class:`Test` inside a condition, in reading order."""
+def _count(n: int, results: Sequence[bool | None]) -> bool | None:
+    """At least ``n`` true: decided once ``n`` are true, or once fewer than ``n`` can still be."""
+    true = sum(1 for r in results if r is True)
+    if true >= n:
+        return True
+    return False if true + sum(1 for r in results if r is None) < n else None
+
+
+def _score(cond: Points, results: Sequence[bool | None]) -> bool | None:
+    """Points at least the threshold: the lowest and highest totals the undecided items allow."""
+    sure = sum(add for add, r in zip(cond.adds, results) if r is True)
+    open_ = [add for add, r in zip(cond.adds, results) if r is None]
+    low = sure + sum(a for a in open_ if a < 0)
+    high = sure + sum(a for a in open_ if a > 0)
+    if low >= cond.threshold:
+        return True
+    return False if high < cond.threshold else None
+
+
+def children(cond: Condition) -> tuple[Condition, ...]:
+    """The conditions directly inside ``cond`` (none for a test)."""
+    if isinstance(cond, Test):
+        return ()
+    if isinstance(cond, (Not, Named)):
+        return (cond.item,)
+    return cond.items
+
+
+def named(cond: Condition) -> Iterator[Named]:
+    """Yield every :class:`Named` use inside a condition (nested ones too), in reading order."""
+    if isinstance(cond, Named):
+        yield cond
+    for item in children(cond):
+        yield from named(item)
+
+
+def recorded_only(cond: Condition) -> Condition:
+    """The condition with every "not recorded" policy dropped: a fact that is not recorded is
+    not known again. Patient-level checks read recorded facts only."""
+    from dataclasses import replace
+
+    if isinstance(cond, Test):
+        return replace(cond, assume=None, assume_word="") if cond.assume is not None else cond
+    if isinstance(cond, Not):
+        return Not(recorded_only(cond.item))
+    if isinstance(cond, Named):
+        return Named(cond.name, recorded_only(cond.item))
+    items = tuple(recorded_only(i) for i in cond.items)
+    return replace(cond, items=items)
+
+
+def tests(cond: Condition, into_named: bool = True) -> Iterator[Test]:
+    """Yield every :class:`Test` inside a condition, in reading order; without ``into_named``,
+    not those inside named conditions."""
     if isinstance(cond, Test):
         yield cond
-    elif isinstance(cond, Not):
-        yield from tests(cond.item)
+    elif isinstance(cond, Named) and not into_named:
+        return
     else:
-        for item in cond.items:
-            yield from tests(item)
+        for item in children(cond):
+            yield from tests(item, into_named)
 
 
 def facts_read(cond: Condition) -> tuple[str, ...]:
@@ -357,24 +545,50 @@ def describe(cond: Condition) -> str:
         return _describe_test(cond)
     if isinstance(cond, Not):
         return f"not ({describe(cond.item)})"
+    if isinstance(cond, Named):
+        return f"{cond.name} holds"
+    parts = [describe(i) if isinstance(i, (Test, Not, Named)) else f"({describe(i)})" for i in cond.items]
+    if isinstance(cond, AtLeast):
+        return f"at least {cond.n} of: " + "; ".join(parts)
+    if isinstance(cond, Points):
+        rules = "; ".join(f"{add:+d} if {part}" for add, part in zip(cond.adds, parts))
+        return f"points ({rules}) total at least {cond.threshold}"
     word = "and" if isinstance(cond, AllOf) else "or"
-    parts = [describe(i) if isinstance(i, (Test, Not)) else f"({describe(i)})" for i in cond.items]
     return f" {word} ".join(parts)
 
 
-def _deciding(cond: Condition, facts: Mapping[str, Value], result: bool | None) -> list[Test]:
-    """The tests that settle ``cond`` at ``result``: the smallest honest reason."""
+def _deciding(cond: Condition, facts: Mapping[str, Value], result: bool | None, keep: bool = False) -> list[Any]:
+    """The tests that settle ``cond`` at ``result``: the smallest honest reason. With ``keep``,
+    a named condition stays whole (a :class:`Named`) instead of giving its own tests."""
     if isinstance(cond, Test):
         return [cond]
     if isinstance(cond, Not):
-        return _deciding(cond.item, facts, None if result is None else not result)
+        return _deciding(cond.item, facts, None if result is None else not result, keep)
+    if isinstance(cond, Named):
+        return [cond] if keep else _deciding(cond.item, facts, result)
     results = [evaluate(item, facts) for item in cond.items]
+    if isinstance(cond, (AtLeast, Points)):
+        return _deciding_count(cond, facts, result, results, keep)
     decisive = False if isinstance(cond, AllOf) else True
     if result is decisive:
         first = results.index(decisive)
-        return _deciding(cond.items[first], facts, decisive)
-    chosen = [i for i, r in zip(cond.items, results) if r is result]
-    return [t for item in chosen for t in _deciding(item, facts, result)]
+        return _deciding(cond.items[first], facts, decisive, keep)
+    return [t for item, r in zip(cond.items, results) if r is result for t in _deciding(item, facts, r, keep)]
+
+
+def _deciding_count(cond: AtLeast | Points, facts: Mapping[str, Value], result: bool | None,
+                    results: Sequence[bool | None], keep: bool) -> list[Any]:
+    """A count is settled by its true items when it holds, by its false ones when it fails,
+    and left open by its undecided ones."""
+    if isinstance(cond, AtLeast) and result is True:
+        chosen = [(i, r) for i, r in zip(cond.items, results) if r is True][:cond.n]
+    elif isinstance(cond, AtLeast):
+        chosen = [(i, r) for i, r in zip(cond.items, results) if r is result]
+    elif result is None:
+        chosen = [(i, r) for i, r in zip(cond.items, results) if r is None]
+    else:
+        chosen = [(i, r) for i, r in zip(cond.items, results) if r is not None]
+    return [t for item, r in chosen for t in _deciding(item, facts, r, keep)]
 
 
 def reason(cond: Condition, facts: Mapping[str, Value]) -> str:
@@ -385,10 +599,35 @@ def reason(cond: Condition, facts: Mapping[str, Value]) -> str:
     """
     result = evaluate(cond, facts)
     parts = []
-    for test in _deciding(cond, facts, result):
-        actual = facts.get(test.fact)
-        text = f"{test.fact} is {_word(actual)}"
-        if test.op in ("lt", "le", "gt", "ge", "between") and actual is not None:
-            text += f" ({_describe_test(test).split(' ', 1)[1]}: {'yes' if _test(test, facts) else 'no'})"
+    assumed: dict[str, list[str]] = {}  # the author's word -> facts read so, said once at the end
+    for item in _deciding(cond, facts, result, keep=True):
+        if isinstance(item, Named):
+            parts.append(_reason_named(item, facts))
+            continue
+        actual = facts.get(item.fact)
+        if actual is None and item.assume is not None and item.op != "is_known":
+            names = assumed.setdefault(item.assume_word or format_value(item.assume), [])
+            names += [item.fact] if item.fact not in names else []
+            continue
+        text = f"{item.fact} is {_word(actual)}"
+        if item.op in ("lt", "le", "gt", "ge", "between") and actual is not None:
+            text += f" ({_describe_test(item).split(' ', 1)[1]}: {'yes' if _test(item, facts) else 'no'})"
         parts.append(text)
+    for word, names in assumed.items():
+        verb = "is" if len(names) == 1 else "are"
+        parts.append(f"{_join(names, 'and')} {verb} not recorded; read as {word}, a pathway assumption")
     return _join(parts, "and")
+
+
+def _reason_named(cond: Named, facts: Mapping[str, Value]) -> str:
+    result = evaluate(cond.item, facts)
+    verb = {True: "holds", False: "does not hold", None: "is undecided"}[result]
+    return f"{cond.name} {verb} ({reason(cond.item, facts)})"
+
+
+def assumptions(cond: Condition, facts: Mapping[str, Value]) -> tuple[str, ...]:
+    """Facts with a "not recorded" policy whose assumed value this case relies on (they are not
+    recorded, and a test the result rests on reads them), in reading order."""
+    result = evaluate(cond, facts)
+    return tuple(dict.fromkeys(t.fact for t in _deciding(cond, facts, result)
+                               if t.assume is not None and t.op != "is_known" and facts.get(t.fact) is None))

@@ -65,7 +65,21 @@ def trace(pathway: Pathway, case: Case, *, validate: bool = True) -> Route:
     """
     if validate:
         case = replace(case, facts=check_facts(pathway, case.facts, case.id))
-    return replace(_walk(pathway, case), pathway=pathway, facts=dict(case.facts))
+    route = _walk(pathway, case)
+    assumed = _assumed(pathway, route, case.facts)
+    return replace(route, pathway=pathway, facts=dict(case.facts), assumed=assumed)
+
+
+def _assumed(pathway: Pathway, route: Route, facts: Mapping[str, Value]) -> tuple[str, ...]:
+    """Facts with an ``unknown:`` policy that are not recorded and that an answer the route took,
+    or a check at the variant it reached, relied on; in reading order."""
+    if not any(f.unknown is not None for f in pathway.facts):
+        return ()
+    edges = {e.id: e for step in route.steps for e in pathway.out_edges(step.node)}
+    conds = [edges[s.edge].condition for s in route.steps if s.edge in edges]
+    checked = {c.check for c in route.checks}
+    conds += [c.requires for c in pathway.checks if c.id in checked]
+    return tuple(dict.fromkeys(n for cond in conds if cond is not None for n in cm.assumptions(cond, facts)))
 
 
 def _walk(pathway: Pathway, case: Case) -> Route:
@@ -232,20 +246,20 @@ def _finish(pathway: Pathway, case: Case, node: Node, steps: tuple[Step, ...]) -
     facts = case.facts
     order = {"UA": 0, "MBA": 1, "UNA": 2}
     rated, contraindicated, cautions, results = [], [], [], []
-    for rating in sorted(node.ratings, key=lambda r: order[r.category]):
+    for rating in sorted(node.ratings, key=lambda r: order[r.slot]):
         action = pathway.node(rating.action)
         states = check_states(pathway, node.id, rating.action, facts)
         results += [CheckResult(c.id, rating.action, state, names) for c, state, names in states]
         blocked = next(((c, names) for c, state, names in states if state == "failed" and c.on_fail == "set_apart"), None)
-        if blocked is not None and rating.category in OFFERED:
+        if blocked is not None and rating.slot in OFFERED:
             check, names = blocked
             contraindicated.append(Contraindicated(rating.action, action.label, rating.category, _failed_text(check, facts),
                                                    rating.confidence, rating.sources, check.id, names))
             continue
         rated.append(RatedAction(rating.action, action.label, rating.category, rating.score,
                                  rating.radiation or action.radiation, rating.confidence, rating.sources,
-                                 action.modality, rating.note))
-        if rating.category in OFFERED:
+                                 action.modality, rating.note, rating.role_slot))
+        if rating.slot in OFFERED:
             cautions += _cautions(rating, action, states, facts)
         elif blocked is not None:  # not offered anyway: it keeps its list, and says why it would not be
             check, names = blocked

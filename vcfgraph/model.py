@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Iterator, Mapping
 
 from vcfgraph.conditions import Condition, Value, format_value
+from vcfgraph.scale import ACR_SCALE, RatingScale
 from vcfgraph.errors import Location
 
 __all__ = [
@@ -23,6 +24,7 @@ __all__ = [
     "NODE_KINDS",
     "OUTCOMES",
     "Fact",
+    "Definition",
     "Edge",
     "Rating",
     "Downstream",
@@ -78,6 +80,10 @@ class Fact:
     meaning: str = ""
     source: str = ""
     loc: Location | None = field(default=None, compare=False)
+    #: the value read when the fact is not recorded (its ``unknown:`` policy), or None for none
+    unknown: Value = None
+    #: how the author wrote that value (``absent``), for explanations
+    unknown_word: str = ""
 
     @property
     def source_rank(self) -> int:
@@ -170,6 +176,13 @@ class Rating:
     sources: tuple[str, ...]
     note: str = ""
     loc: Location | None = field(default=None, compare=False)
+    #: the ACR id of the category's role (UA, MBA, UNA) when the pathway has its own scale
+    role_slot: str = ""
+
+    @property
+    def slot(self) -> str:
+        """UA, MBA or UNA: the role of the category, which routes and case lists use."""
+        return self.role_slot or self.category
 
 
 @dataclass(frozen=True)
@@ -302,6 +315,15 @@ PROPERTY_EXPECTATIONS = ("reaches", "never_reaches", "recommends", "never_recomm
 
 
 @dataclass(frozen=True)
+class Definition:
+    """A named condition of the ``definitions:`` section, used as ``{use: name}``."""
+
+    name: str
+    condition: Condition
+    loc: Location | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
 class Source:
     """A bibliographic source key (S0, S34, ...)."""
 
@@ -339,6 +361,8 @@ class Pathway:
     properties: tuple[Property, ...] = ()
     sources: tuple[Source, ...] = ()
     path: str = ""
+    definitions: tuple[Definition, ...] = ()
+    scale: RatingScale = ACR_SCALE
     _facts: dict[str, Fact] = field(default_factory=dict, init=False, repr=False, compare=False)
     _nodes: dict[str, Node] = field(default_factory=dict, init=False, repr=False, compare=False)
     _out: dict[str, tuple[Edge, ...]] = field(default_factory=dict, init=False, repr=False, compare=False)

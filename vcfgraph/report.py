@@ -9,21 +9,22 @@ from __future__ import annotations
 from typing import Any
 
 from vcfgraph.conditions import format_value
-from vcfgraph.model import CATEGORY_NAMES, Case, Pathway
+from vcfgraph.model import Case, Pathway
 from vcfgraph.route import Caution, RatedAction, Route
 from vcfgraph.schemas import SCHEMA_VERSION
 
 __all__ = ["route_to_dict", "route_text", "pathway_heading"]
 
-_MARK = {"UA": "[UA] ", "MBA": "[MBA]", "UNA": "[UNA]"}
 
 
 def pathway_heading(pathway: Pathway) -> str:
     """``Title (id version; ACR topic 171, revision 2022)``."""
     m = pathway.meta
     bits = [f"{m.id} {m.version}".strip()]
-    if m.topic_id or m.revision:
-        bits.append(f"{m.publisher or 'guideline'} topic {m.topic_id or '?'}, revision {m.revision or '?'}")
+    if m.topic_id:
+        bits.append(f"{m.publisher or 'guideline'} topic {m.topic_id}, revision {m.revision or '?'}")
+    elif m.revision:
+        bits.append(", ".join(b for b in (m.publisher, m.topic, f"revision {m.revision}") if b))
     return f"{m.title} ({'; '.join(bits)})"
 
 
@@ -91,6 +92,8 @@ def route_to_dict(route: Route, pathway: Pathway, problems: list[str] | None = N
             {"id": d.id, "kind": d.kind, "label": d.label, "text": d.text or None, "to": d.target} for d in route.downstream
         ],
     }
+    if route.assumed:  # only for pathways with "not recorded" policies: other outputs keep their shape
+        out["assumed"] = [{"fact": n, "read_as": pathway.fact(n).unknown} for n in route.assumed]
     if problems is not None:
         out["expected"] = {"ok": not problems, "problems": problems}
     return out
@@ -121,6 +124,9 @@ def route_text(route: Route, pathway: Pathway, case: Case | None = None, problem
         for b in step.not_taken:
             state = {False: "not taken", None: "undecided", True: "holds"}[b.result]
             lines.append(f"     {state}: '{b.label}' ({b.reason})")
+    if route.assumed:
+        lines += ["", "Pathway assumptions this route relies on (not recorded, read by the pathway's policy):"]
+        lines += [f"  {name}: read as {pathway.fact(name).unknown_word}" for name in route.assumed]
     lines.append("")
     lines += _outcome_lines(route, pathway)
     if problems:
@@ -152,27 +158,34 @@ def _outcome_lines(route: Route, pathway: Pathway) -> list[str]:
             lines.append(f"  {node.text}")
         return lines + _downstream_lines(route)
     lines = [f"Outcome: {node.id} (variant)", f"  {node.label}"]
-    for category, name in CATEGORY_NAMES.items():
-        lines.append(f"  {name}")
-        rated = [r for r in route.ratings if r.category == category]
+    scale = pathway.scale
+    width = max(len(c.id) for c in scale.categories) + 2
+    for cat in scale.categories:
+        lines.append(f"  {cat.name}")
+        rated = [r for r in route.ratings if r.category == cat.id]
         for r in rated:
             score = f", score {r.score}" if r.score is not None else ""
             flag = "" if r.confidence == "confirmed" else f" - {r.confidence.upper()}, not confirmed"
-            lines.append(f"    {_MARK[category]} {r.label} [{r.action}] ({r.confidence}{score}; {', '.join(r.sources)}){flag}")
+            lines.append(f"    {f'[{cat.id}]':<{width}} {r.label} [{r.action}] ({r.confidence}{score}; {', '.join(r.sources)}){flag}")
             lines += [_caution_line(c) for c in route.cautions_of(r.action)]
         if not rated:
             lines.append("    (none)")
     if route.contraindicated:
-        lines.append("  Set apart for this patient (not an option; the ACR category is unchanged)")
+        which = "ACR" if scale.is_acr else "rated"
+        lines.append(f"  Set apart for this patient (not an option; the {which} category is unchanged)")
         for c in route.contraindicated:
             check = f" [check {c.check}]" if c.check else ""
             lines.append(f"    [NO]  {c.label} [{c.action}] (rated {c.category}): {c.reason}{check}")
     levels = route.radiation()
-    if levels:
-        lines.append("  Radiation of the usually appropriate imaging: "
-                     + "; ".join(f"{a} {level or 'not known'}" for a, level in levels))
+    favoured = scale.of_slot("UA")
+    if scale.is_acr or favoured is None:
+        head, none = "Radiation of the usually appropriate imaging", "no imaging is usually appropriate here"
     else:
-        lines.append("  Radiation of the usually appropriate imaging: none (no imaging is usually appropriate here)")
+        head, none = f"Radiation of the imaging rated '{favoured.name}'", "no imaging is rated so here"
+    if levels:
+        lines.append(f"  {head}: " + "; ".join(f"{a} {level or 'not known'}" for a, level in levels))
+    else:
+        lines.append(f"  {head}: none ({none})")
     return lines + _downstream_lines(route)
 
 

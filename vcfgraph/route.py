@@ -69,6 +69,13 @@ class RatedAction:
     sources: tuple[str, ...]
     modality: str = ""
     note: str = ""
+    #: the ACR id of the category's role (UA, MBA, UNA) when the pathway has its own scale
+    role_slot: str = ""
+
+    @property
+    def slot(self) -> str:
+        """UA, MBA or UNA: the role of the category, which the route's lists use."""
+        return self.role_slot or self.category
 
 
 @dataclass(frozen=True)
@@ -149,6 +156,8 @@ class Route:
     checks: tuple[CheckResult, ...] = ()
     pathway: Pathway | None = field(default=None, compare=False, repr=False)
     facts: Mapping[str, Value] | None = field(default=None, compare=False, repr=False)
+    #: facts with an ``unknown:`` policy, not recorded, that an answer taken or a check relied on
+    assumed: tuple[str, ...] = ()
 
     @property
     def missing_facts(self) -> tuple[str, ...]:
@@ -156,7 +165,7 @@ class Route:
 
     def actions(self, category: str) -> tuple[str, ...]:
         """Action ids of one category (UA, MBA, UNA), set-apart ones left out."""
-        return tuple(r.action for r in self.ratings if r.category == category)
+        return tuple(r.action for r in self.ratings if r.slot == category)
 
     def recommendations(self) -> dict[str, tuple[str, ...]]:
         """{usually_appropriate: [...], may_be_appropriate: [...], usually_not_appropriate: [...]}"""
@@ -173,7 +182,7 @@ class Route:
     def radiation(self) -> tuple[tuple[str, str], ...]:
         """(action, relative radiation level) of every usually-appropriate imaging action."""
         return tuple(
-            (r.action, r.radiation) for r in self.ratings if r.category == "UA" and r.modality == "imaging"
+            (r.action, r.radiation) for r in self.ratings if r.slot == "UA" and r.modality == "imaging"
         )
 
     def nodes(self) -> tuple[str, ...]:

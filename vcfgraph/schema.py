@@ -15,7 +15,10 @@ from typing import Any
 from vcfgraph import conditions as cond_mod
 from vcfgraph.conditions import Condition, format_value
 from vcfgraph.errors import Location, PathwayError, did_you_mean
+from vcfgraph.definitions import Definitions, policies, unknown_policy
 from vcfgraph.located import IDENTIFIER, Reader, condition_size_problem, url_problem
+from vcfgraph.scale_schema import read_scale
+from vcfgraph.schema_spec import SECTIONS
 from vcfgraph.schema_nodes import NodeSection
 from vcfgraph.model import (
     CHECK_EFFECTS,
@@ -55,8 +58,8 @@ def build_pathway(data: Any, file: str) -> Pathway:
         data,
         Location(file, 1, 1),
         "the pathway file",
-        required=("pathway", "facts", "nodes"),
-        optional=("sources", "checks", "contraindications", "properties"),
+        required=SECTIONS["root"].required,
+        optional=SECTIONS["root"].optional,
     )
     if root is None:
         raise PathwayError(r.problems)
@@ -76,10 +79,15 @@ class _Builder(NodeSection):
         self.nodes: dict[str, Node] = {}
         self.node_raw: dict[str, Any] = {}
         self.broken: set[str] = set()  # ids and fact names whose definition is itself in error
+        self.duplicates: list[tuple[str, int, int]] = []  # (node id, first line, repeating line)
 
     def build(self) -> Pathway:
         sources = self._sources(self.root.get("sources"))
+        self.scale = read_scale(self.r, self.root)
         self._facts(self.root.get("facts"))
+        self.assume = policies(self.facts)
+        self.defs = Definitions(self.r, self.root, self.assume, self._check_tests)
+        definitions = self.defs.build()
         meta = self._meta(self.root.get("pathway"))
         edges = self._nodes(self.root.get("nodes"))
         checks = self._checks(self.root.get("checks")) + self._contraindications(self.root.get("contraindications"))
@@ -95,6 +103,8 @@ class _Builder(NodeSection):
             properties=tuple(properties),
             sources=sources,
             path=self.r.file,
+            definitions=definitions,
+            scale=self.scale,
         )
 
     # ------------------------------------------------------------------ sections
@@ -102,12 +112,12 @@ class _Builder(NodeSection):
     def _meta(self, raw: Any) -> Meta:
         r = self.r
         what = "'pathway'"
-        m = r.mapping(raw, r.at(self.root, "pathway"), what, required=("id", "title", "entry"),
-                      optional=("guideline", "version", "reviewed", "summary")) or {}
+        m = r.mapping(raw, r.at(self.root, "pathway"), what, required=SECTIONS["pathway"].required,
+                      optional=SECTIONS["pathway"].optional) or {}
         g = {}
         if m.get("guideline") is not None:
             g = r.mapping(m["guideline"], r.at(m, "guideline"), "'guideline' of 'pathway'",
-                          optional=("publisher", "topic", "topic_id", "revision")) or {}
+                          optional=SECTIONS["guideline"].optional) or {}
         return Meta(
             id=r.text(m, "id", what),
             title=r.text(m, "title", what),
@@ -132,7 +142,7 @@ class _Builder(NodeSection):
             if isinstance(value, str):
                 out.append(Source(str(key), value.strip()))
             else:
-                s = r.mapping(value, r.at(m, key), what, required=("title",), optional=("url",)) or {}
+                s = r.mapping(value, r.at(m, key), what, required=SECTIONS["source"].required, optional=SECTIONS["source"].optional) or {}
                 out.append(Source(str(key), r.text(s, "title", what), self._url(s, what)))
             self.source_keys.add(str(key))
         return tuple(out)
@@ -155,9 +165,11 @@ class _Builder(NodeSection):
                 r.report(r.at(m, name, of_key=True), f"fact name {format_value(name)} must be an id (a letter, then letters, digits or _)")
                 continue
             before = len(r.problems)
-            f = r.mapping(spec, r.at(m, name), what, required=("type",),
-                          optional=("values", "min", "max", "cuts", "unit", "question", "help", "meaning", "source"))
+            f = r.mapping(spec, r.at(m, name), what, required=SECTIONS["fact"].required,
+                          optional=SECTIONS["fact"].optional)
             fact = self._fact(name, f, what) if f is not None else None
+            if fact is not None:
+                fact = unknown_policy(r, f, fact, what)
             if fact is not None and len(r.problems) == before:
                 self.facts[name] = fact
             else:
@@ -237,14 +249,18 @@ class _Builder(NodeSection):
         if too_big:
             r.report(r.at(container, key), f"the condition {too_big}; split it up (in {what})")
             return cond_mod.Test("", "is_known", True)
-        cond, errors = cond_mod.parse(raw)
+        cond, errors = cond_mod.parse(raw, (), self.defs.resolve, self.assume)
         for e in errors:
             r.report(r.at_path(raw, e.path) if e.path else r.at(container, key), f"{e.message} (in {what})")
         if cond is None:
             return cond_mod.Test("", "is_known", True)
-        for test in cond_mod.tests(cond):
-            self._check_test(test, raw, what)
+        self._check_tests(cond, raw, what)
         return cond
+
+    def _check_tests(self, cond: Condition, raw: Any, what: str) -> None:
+        """Check the tests written in ``raw`` itself (a used definition was checked where it is defined)."""
+        for test in cond_mod.tests(cond, into_named=False):
+            self._check_test(test, raw, what)
 
     def _check_test(self, test: cond_mod.Test, raw: Any, what: str) -> None:
         r = self.r
@@ -286,15 +302,15 @@ class _Builder(NodeSection):
             sub = f"check {i + 1}"
             if isinstance(item, Mapping) and isinstance(item.get("id"), str):
                 sub = f"check '{item['id']}'"
-            c = r.mapping(item, r.at(items, i), sub, required=("id", "actions", "requires", "reason", "confidence", "sources"),
-                          optional=("caution", "on_fail", "variants"))
+            c = r.mapping(item, r.at(items, i), sub, required=SECTIONS["check"].required,
+                          optional=SECTIONS["check"].optional)
             if c is None or "requires" not in c:
                 continue
             sources = self._source_keys(c, "sources", sub)
             if "sources" in c and not sources:
                 r.report(r.at(c, "sources"), f"{sub} needs at least one source key")
             out.append(Check(
-                id=r.identifier(c, "id", sub), actions=self._ids(c, "actions", sub), requires=self._condition(c, "requires", sub),
+                id=r.identifier(c, "id", sub), actions=self._ids(c, "actions", sub), requires=cond_mod.recorded_only(self._condition(c, "requires", sub)),
                 reason=r.text(c, "reason", sub), caution=r.text(c, "caution", sub),
                 on_fail=r.choice(c, "on_fail", sub, CHECK_EFFECTS, "set_apart"), variants=self._ids(c, "variants", sub),
                 confidence=r.choice(c, "confidence", sub, CONFIDENCES, "confirmed"), sources=sources, loc=r.at(c),
@@ -316,10 +332,11 @@ class _Builder(NodeSection):
         out = []
         for i, item in enumerate(items):
             sub = f"contraindication {i + 1}"
-            c = r.mapping(item, r.at(items, i), sub, required=("id", "action", "when", "reason"), optional=("sources",))
+            c = r.mapping(item, r.at(items, i), sub, required=SECTIONS["contraindication"].required,
+                          optional=SECTIONS["contraindication"].optional)
             if c is None or "when" not in c:
                 continue
-            out.append(Check(r.identifier(c, "id", sub), (r.identifier(c, "action", sub),), cond_mod.Not(self._condition(c, "when", sub)),
+            out.append(Check(r.identifier(c, "id", sub), (r.identifier(c, "action", sub),), cond_mod.Not(cond_mod.recorded_only(self._condition(c, "when", sub))),
                              r.text(c, "reason", sub), sources=self._source_keys(c, "sources", sub), loc=r.at(c)))
         return out
 
@@ -338,7 +355,8 @@ class _Builder(NodeSection):
         out = []
         for i, item in enumerate(items):
             sub = f"property {i + 1}"
-            p = r.mapping(item, r.at(items, i), sub, required=("id", "text", "given", "expect"), optional=("sources",))
+            p = r.mapping(item, r.at(items, i), sub, required=SECTIONS["property"].required,
+                          optional=SECTIONS["property"].optional)
             if p is None or "given" not in p or "expect" not in p:
                 continue
             e = r.mapping(p["expect"], r.at(p, "expect"), f"'expect' of {sub}", optional=PROPERTY_EXPECTATIONS)
@@ -374,7 +392,7 @@ class _Builder(NodeSection):
             if edge.target in self.broken:
                 continue
             if edge.target not in nodes:
-                r.report(r.at(raw, "to"), f"unknown node '{edge.target}'{did_you_mean(edge.target, nodes)}")
+                r.report(r.at(raw, "to"), f"unknown node '{edge.target}'{self._unknown_hint(edge.target, nodes)}")
             elif nodes[edge.target].kind == "action":
                 r.report(r.at(raw, "to"), f"answers lead to questions, variants or hand-offs; '{edge.target}' is an action")
         for node in nodes.values():
@@ -407,9 +425,18 @@ class _Builder(NodeSection):
         noun = kinds[0] if len(kinds) == 1 else "node"
         if ref not in self.nodes:
             candidates = [n.id for n in self.nodes.values() if n.kind in kinds]  # only on error: linear loading
-            self.r.report(loc, f"unknown {noun} '{ref}'{did_you_mean(ref, candidates)}")
+            self.r.report(loc, f"unknown {noun} '{ref}'{self._unknown_hint(ref, candidates)}")
         elif self.nodes[ref].kind not in kinds:
             self.r.report(loc, f"'{ref}' is a {self.nodes[ref].kind}, but a {' or '.join(kinds)} is needed here")
+
+    def _unknown_hint(self, ref: str, candidates: Any) -> str:
+        """A close match, unless a node id is defined twice: then a renamed copy is the likely
+        cause, and a close match (often the duplicated id itself) would mislead."""
+        if not self.duplicates:
+            return did_you_mean(ref, candidates)
+        dup, first, again = self.duplicates[0]
+        return (f"; node id '{dup}' is defined twice (lines {first} and {again}): if the node at line {again} "
+                f"is meant to be '{ref}', give it that id")
 
     def _check_targets(self) -> list[tuple[str, tuple[str, ...], Location]]:
         """Every action and variant id a check or contraindication names, with its place."""

@@ -14,22 +14,18 @@ from typing import Any
 from vcfgraph.conditions import Condition
 from vcfgraph.errors import did_you_mean
 from vcfgraph.located import Reader
-from vcfgraph.model import CATEGORIES, CONFIDENCES, NODE_KINDS, SCORE_BANDS, Downstream, Edge, Node, Rating, Titled
+from vcfgraph.schema_spec import ENUMS, NODE_BY_KIND, NODE_COMMON, NODE_REQUIRED_BY_KIND, SECTIONS
+from vcfgraph.model import CONFIDENCES, NODE_KINDS, Downstream, Edge, Node, Rating, Titled
 
 __all__ = ["NodeSection", "STAGES", "MODALITIES", "URGENCIES", "DOWNSTREAM_KINDS"]
 
-_COMMON = ("id", "kind", "label", "text", "notes", "sources", "criteria", "implications", "pitfalls", "red_flags", "faqs")
-_BY_KIND = {
-    "question": ("help", "answers"),
-    "variant": ("number", "stage", "acr_wording", "ratings", "downstream"),
-    "action": ("modality", "radiation", "aliases"),
-    "handoff": ("urgency", "topic", "topic_id", "downstream"),
-}
-_REQUIRED_BY_KIND = {"question": ("answers",), "variant": ("ratings",)}
-STAGES = ("imaging", "treatment")
-MODALITIES = ("imaging", "procedure", "treatment", "consultation")
-URGENCIES = ("urgent", "routine")
-DOWNSTREAM_KINDS = ("follow_up", "reenter")
+_COMMON = tuple(NODE_COMMON)
+_BY_KIND = {kind: tuple(keys) for kind, keys in NODE_BY_KIND.items()}
+_REQUIRED_BY_KIND = NODE_REQUIRED_BY_KIND
+STAGES = ENUMS["stage"]
+MODALITIES = ENUMS["modality"]
+URGENCIES = ENUMS["urgency"]
+DOWNSTREAM_KINDS = ENUMS["downstream_kind"]
 
 
 class NodeSection:
@@ -75,6 +71,7 @@ class NodeSection:
                 continue
             if node.id in self.nodes:
                 first = self.nodes[node.id].loc
+                self.duplicates.append((node.id, first.line if first else 0, r.at(m, "id").line))
                 r.report(r.at(m, "id"), f"duplicate node id '{node.id}' (first defined at line {first.line if first else '?'})")
                 continue
             self.nodes[node.id] = node
@@ -90,8 +87,8 @@ class NodeSection:
             notes=r.text(m, "notes", what), sources=self._source_keys(m, "sources", what),
             criteria=r.texts(m, "criteria", what), pitfalls=r.texts(m, "pitfalls", what),
             red_flags=r.texts(m, "red_flags", what),
-            implications=self._titled(m, "implications", what, ("title", "text")),
-            faqs=self._titled(m, "faqs", what, ("question", "answer")), loc=r.at(m),
+            implications=self._titled(m, "implications", what, SECTIONS["implication"].required),
+            faqs=self._titled(m, "faqs", what, SECTIONS["faq"].required), loc=r.at(m),
         )
         edges: list[Edge] = []
         if kind == "question":
@@ -102,6 +99,7 @@ class NodeSection:
                           acr_wording=r.text(m, "acr_wording", what), ratings=self._ratings(m, what),
                           downstream=self._downstream(m, node_id, what))
         elif kind == "action":
+            self._radiation(m, what)
             fields.update(modality=r.choice(m, "modality", what, MODALITIES), radiation=r.text(m, "radiation", what),
                           aliases=r.texts(m, "aliases", what))
         else:
@@ -129,8 +127,8 @@ class NodeSection:
         otherwise_seen = False
         for i, item in enumerate(items):
             sub = f"answer {i + 1} of {what}"
-            a = r.mapping(item, r.at(items, i), sub, required=("to", "label"),
-                          optional=("when", "otherwise", "id", "text", "confidence", "sources"))
+            a = r.mapping(item, r.at(items, i), sub, required=SECTIONS["answer"].required,
+                          optional=SECTIONS["answer"].optional)
             if a is None:
                 continue
             target = r.identifier(a, "to", sub)
@@ -156,16 +154,21 @@ class NodeSection:
         out: list[Rating] = []
         for i, item in enumerate(items):
             sub = f"rating {i + 1} of {what}"
-            g = r.mapping(item, r.at(items, i), sub, required=("action", "category", "confidence", "sources"),
-                          optional=("score", "radiation", "note"))
+            g = r.mapping(item, r.at(items, i), sub, required=SECTIONS["rating"].required,
+                          optional=SECTIONS["rating"].optional)
             if g is None:
                 continue
-            category = r.choice(g, "category", sub, CATEGORIES)
-            score = r.integer(g, "score", sub, 1, 9)
-            if score is not None and category:
-                low, high = SCORE_BANDS[category]
+            scale = self.scale
+            category = r.choice(g, "category", sub, scale.ids())
+            score = r.integer(g, "score", sub, scale.score_min, scale.score_max)
+            declared = scale.category(category) if category else None
+            if score is not None and scale.score_min is None:
+                r.report(r.at(g, "score"), f"{sub} has a score, but the rating scale declares no 'score' range")
+            elif score is not None and declared is not None and declared.band is not None:
+                low, high = declared.band
                 if not low <= score <= high:
                     r.report(r.at(g, "score"), f"score {score} does not fit category {category} ({low}-{high}) in {sub}")
+            self._radiation(g, sub)
             sources = self._source_keys(g, "sources", sub)
             if "sources" in g and not sources:
                 r.report(r.at(g, "sources"), f"{sub} needs at least one source key")
@@ -174,8 +177,18 @@ class NodeSection:
                 r.report(r.at(g, "action"), f"action '{action}' is rated twice in {what}")
                 continue
             out.append(Rating(action, category, score, r.text(g, "radiation", sub), r.choice(g, "confidence", sub, CONFIDENCES),
-                              sources, r.text(g, "note", sub), r.at(g)))
+                              sources, r.text(g, "note", sub), r.at(g),
+                              declared.slot if declared is not None and not scale.is_acr else ""))
         return tuple(out)
+
+    def _radiation(self, m: Mapping[str, Any], what: str) -> None:
+        """A radiation entry must be a level of the scale's relative radiation scale."""
+        text = m.get("radiation")
+        if isinstance(text, str) and not self.scale.accepts_radiation(text):
+            levels = ", ".join(self.scale.radiation) or "none declared"
+            self.r.report(self.r.at(m, "radiation"), f"radiation '{text}' of {what} is not a level of the relative radiation "
+                                                     f"scale ({levels}; or 'not applicable', 'not found'), optionally followed "
+                                                     "by a remark in parentheses")
 
     def _downstream(self, m: Mapping[str, Any], node_id: str, what: str) -> tuple[Downstream, ...]:
         r = self.r
@@ -183,7 +196,8 @@ class NodeSection:
         out = []
         for i, item in enumerate(items):
             sub = f"downstream step {i + 1} of {what}"
-            d = r.mapping(item, r.at(items, i), sub, required=("kind", "label"), optional=("id", "text", "to", "sources", "if_offered", "if_set_apart"))
+            d = r.mapping(item, r.at(items, i), sub, required=SECTIONS["downstream"].required,
+                          optional=SECTIONS["downstream"].optional)
             if d is None:
                 continue
             kind = r.choice(d, "kind", sub, DOWNSTREAM_KINDS)

@@ -58,6 +58,10 @@ def report_text(report: CheckReport) -> str:
         lines.append(f"  {p.status:<8} {p.property.id}: {p.property.text}")
     if not report.properties:
         lines.append("  (none declared)")
+    policies = [f for f in report.exploration.pathway.facts if f.unknown is not None] if report.exploration else []
+    if policies:
+        lines += ["", "Pathway assumptions (a fact that is not recorded is read as):"]
+        lines += [f"  {f.name}: {f.unknown_word}" for f in policies]
     lines += ["", "Outcomes (facts that must be known to get there):"]
     for o in report.outcomes:
         needs = ", ".join(o.needs) or "nothing"

@@ -165,9 +165,9 @@ def _regions(ex: Exploration) -> list[tuple[Result, Box, Leaf]]:
             out += [(Result(leaf.outcome, leaf.node), box, leaf) for box in leaf.boxes]
             continue
         ratings = ex.pathway.node(leaf.node).ratings
-        parts: list[tuple[dict[str, str], list[Box]]] = [({r.action: r.category for r in ratings}, list(leaf.boxes))]
+        parts: list[tuple[dict[str, str], list[Box]]] = [({r.action: r.slot for r in ratings}, list(leaf.boxes))]
         for rating in ratings:
-            if rating.category not in OFFERED:
+            if rating.slot not in OFFERED:
                 continue
             nxt = []
             for actions, boxes in parts:
@@ -193,7 +193,7 @@ def _differing(a: Any, b: Any, skip: Iterable[str] = ()) -> list[str]:
 
 def _plain(value: Any) -> Any:
     """Conditions compare by their words, so a moved test (another ``path``) is no change."""
-    if isinstance(value, (cm.Test, cm.AllOf, cm.AnyOf, cm.Not)):
+    if isinstance(value, (cm.Test, cm.AllOf, cm.AnyOf, cm.Not, cm.AtLeast, cm.Points, cm.Named)):
         return cm.describe(value)
     return value
 

@@ -27,6 +27,7 @@ CODES: dict[str, tuple[str, str, str]] = {
     "VCF005": ("unused-fact", "info", "no answer or patient-level check reads this fact"),
     "VCF006": ("unrated-action", "warning", "no variant rates this action"),
     "VCF007": ("unreached-handoff", "warning", "no answer leads to this hand-off"),
+    "VCF008": ("unused-definition", "warning", "no answer, check or property uses this named condition"),
     "VCF101": ("gap", "error", "cases reach the question for which no answer holds and there is no 'otherwise'"),
     "VCF102": ("overlap", "error", "cases reach the question for which two answers hold at once"),
     "VCF103": ("dead-answer", "error", "no case takes this answer"),

@@ -97,7 +97,7 @@ def _violations(ex: Exploration, prop: Property, leaf: Leaf, boxes: list[Box]) -
     out: list[tuple[Box, str]] = []
     for action in targets:
         rating = node.rating(action)
-        offered = rating is not None and rating.category in _OFFERED
+        offered = rating is not None and rating.slot in _OFFERED
         free, blocked = offered_regions(pathway, leaf.node, action, boxes, ex.domains)
         if prop.expect == "sets_apart":
             if offered:  # an action rated usually not appropriate is not offered either way

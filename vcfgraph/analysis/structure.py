@@ -1,7 +1,7 @@
 """Structural checks: what the graph's shape alone shows, with networkx.
 
 Unreachable nodes, dead ends, cycles among questions, variants without ratings, facts never
-read, actions never rated and hand-offs no answer leads to. Conditions are not evaluated here;
+read, named conditions never used, actions never rated and hand-offs no answer leads to. Conditions are not evaluated here;
 :mod:`vcfgraph.analysis.verify` adds the findings that need the case space.
 """
 
@@ -68,6 +68,7 @@ def structural_findings(pathway: Pathway, file: str, g: nx.DiGraph | None = None
     out += _dead_ends(pathway, g, file)
     out += _cycles(pathway, g, file)
     out += _unused_facts(pathway, file)
+    out += _unused_definitions(pathway, file)
     rated = {r.action for _, _, r in pathway.rating_edges()}
     for node in pathway.of_kind("action"):
         if node.id not in rated:
@@ -132,3 +133,14 @@ def _unused_facts(pathway: Pathway, file: str) -> list[Finding]:
             out.append(finding("VCF005", fact.name, relocate(fact.loc, file), file,
                                f"fact '{fact.name}' is declared but no answer or patient-level check reads it"))
     return out
+
+
+def _unused_definitions(pathway: Pathway, file: str) -> list[Finding]:
+    """VCF008: a definition that no answer, check or property uses, not even through another
+    definition that is used."""
+    conds = [e.condition for e in pathway.edges if e.condition is not None]
+    conds += [c.requires for c in pathway.checks] + [p.given for p in pathway.properties]
+    used = {n.name for cond in conds for n in cm.named(cond)}
+    return [finding("VCF008", d.name, relocate(d.loc, file), file,
+                    f"definition '{d.name}' is never used; use it as {{use: {d.name}}} or remove it")
+            for d in pathway.definitions if d.name not in used]

@@ -60,11 +60,11 @@ def expected_block(pathway: Pathway, outcome: str, node: str, facts: Mapping[str
         out["missing"] = list(missing)
     if outcome != "variant":
         return out
-    blocked = {r.action for r in pathway.node(node).ratings if r.category in OFFERED
+    blocked = {r.action for r in pathway.node(node).ratings if r.slot in OFFERED
                and any(state == "failed" and c.on_fail == "set_apart" for c, state, _ in check_states(pathway, node, r.action, facts))}
     lists = {"UA": "usually_appropriate", "MBA": "may_be_appropriate", "UNA": "usually_not_appropriate"}
     for category, key in lists.items():
-        actions = [r.action for r in pathway.node(node).ratings if r.category == category and r.action not in blocked]
+        actions = [r.action for r in pathway.node(node).ratings if r.slot == category and r.action not in blocked]
         if actions:
             out[key] = actions
     hit = [r.action for r in pathway.node(node).ratings if r.action in blocked]

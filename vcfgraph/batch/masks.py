@@ -13,12 +13,12 @@ pathway with these masks.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Callable, Union
 
 import numpy as np
 
-from vcfgraph.conditions import AllOf, AnyOf, Condition, Not, Test, Value
+from vcfgraph.conditions import AllOf, AnyOf, AtLeast, Condition, Named, Not, Points, Test, Value, evaluate
 from vcfgraph.model import Fact
 
 __all__ = [
@@ -124,6 +124,11 @@ def compile_test(test: Test, fact: Fact) -> TestMask:
     op, value = test.op, test.value
     if op == "is_known":
         return TestMask(test.fact, 0 if value else 1, "const", const=bool(value))
+    if test.assume is not None:
+        # a "not recorded" policy: an unknown row reads as the assumed value
+        plain = compile_test(replace(test, assume=None), fact)
+        at_assumed = evaluate(replace(test, assume=None), {test.fact: test.assume})
+        return replace(plain, null={True: 1, False: 0, None: -1}[at_assumed])
     if op in ("eq", "ne") and value is None:
         return TestMask(test.fact, 1 if op == "eq" else 0, "const", const=op == "ne")
     if op in ("eq", "ne"):
@@ -145,11 +150,14 @@ def compile_test(test: Test, fact: Fact) -> TestMask:
 
 @dataclass(frozen=True)
 class MaskCond:
-    """A compiled condition: ``op`` is ``test`` (with ``test``), ``and``, ``or`` or ``not``."""
+    """A compiled condition: ``op`` is ``test`` (with ``test``), ``and``, ``or``, ``not`` or
+    ``points`` (``adds`` per item, true from ``threshold``; ``at_least`` is points of 1 each)."""
 
     op: str
     items: tuple["MaskCond", ...] = ()
     test: Union[TestMask, None] = None
+    adds: tuple[int, ...] = ()
+    threshold: int = 0
 
 
 def compile_condition(cond: Condition, facts: Callable[[str], Fact]) -> MaskCond:
@@ -158,6 +166,12 @@ def compile_condition(cond: Condition, facts: Callable[[str], Fact]) -> MaskCond
         return MaskCond("test", test=compile_test(cond, facts(cond.fact)))
     if isinstance(cond, Not):
         return MaskCond("not", (compile_condition(cond.item, facts),))
+    if isinstance(cond, Named):
+        return compile_condition(cond.item, facts)
+    if isinstance(cond, AtLeast):
+        return MaskCond("points", tuple(compile_condition(i, facts) for i in cond.items), adds=(1,) * len(cond.items), threshold=cond.n)
+    if isinstance(cond, Points):
+        return MaskCond("points", tuple(compile_condition(i, facts) for i in cond.items), adds=cond.adds, threshold=cond.threshold)
     op = "and" if isinstance(cond, AllOf) else "or"
     assert isinstance(cond, (AllOf, AnyOf))
     return MaskCond(op, tuple(compile_condition(item, facts) for item in cond.items))
@@ -174,9 +188,23 @@ def evaluate_mask(cond: MaskCond, env: Env) -> tuple[np.ndarray, np.ndarray]:
     parts = [evaluate_mask(item, env) for item in cond.items]
     ts = [p[0] for p in parts]
     fs = [p[1] for p in parts]
+    if cond.op == "points":
+        return _points_masks(cond, ts, fs)
     if cond.op == "and":
         return np.logical_and.reduce(ts), np.logical_or.reduce(fs)
     return np.logical_or.reduce(ts), np.logical_and.reduce(fs)
+
+
+def _points_masks(cond: MaskCond, ts: list[np.ndarray], fs: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """The rules of :func:`vcfgraph.conditions.evaluate` for counts and points: the lowest and
+    highest totals the undecided items allow, against the threshold."""
+    low = np.zeros(ts[0].shape, dtype=np.int64)
+    high = np.zeros(ts[0].shape, dtype=np.int64)
+    for add, t, f in zip(cond.adds, ts, fs):
+        open_ = ~t & ~f
+        low += add * t + min(add, 0) * open_
+        high += add * t + max(add, 0) * open_
+    return low >= cond.threshold, high < cond.threshold
 
 
 def mask_tests(cond: MaskCond) -> list[TestMask]:

@@ -71,12 +71,12 @@ def variant_result(node: Node, blocked: frozenset[str]) -> RowResult:
     """The result of reaching variant ``node`` when the actions in ``blocked`` are set apart
     by a failed check; the lists are ordered as :func:`vcfgraph.engine.trace` orders them."""
     order = {"UA": 0, "MBA": 1, "UNA": 2}
-    ratings = sorted(node.ratings, key=lambda r: order[r.category])
-    blocked = frozenset(r.action for r in ratings if r.action in blocked and r.category != "UNA")
+    ratings = sorted(node.ratings, key=lambda r: order[r.slot])
+    blocked = frozenset(r.action for r in ratings if r.action in blocked and r.slot != "UNA")
     rated = [r for r in ratings if r.action not in blocked]
 
     def of(category: str) -> tuple[str, ...]:
-        return tuple(r.action for r in rated if r.category == category)
+        return tuple(r.action for r in rated if r.slot == category)
 
     contraindicated = tuple(r.action for r in ratings if r.action in blocked)
     return RowResult("variant", node.id, (), of("UA"), of("MBA"), of("UNA"), contraindicated)

@@ -33,6 +33,7 @@ def register(sub: Any) -> None:
     p.add_argument("--json", action="store_true", help="the same as --format json")
     p.add_argument("--witness-dir", metavar="DIR", default=None,
                    help="write one ready-to-run case file per path (with its expected outcome) into DIR")
+    p.add_argument("--watch", action="store_true", help="check again every time the file is saved (Ctrl-C stops)")
     p.set_defaults(func=run)
 
 
@@ -52,6 +53,15 @@ def display_path(path: str | Path | None) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.watch:
+        from vcfgraph.cli.watching import run_watching
+
+        target = args.graph_file or args.graph
+        return run_watching("check", [Path(target) if target else DEFAULT_GRAPH], lambda: _once(args))
+    return _once(args)
+
+
+def _once(args: argparse.Namespace) -> int:
     from vcfgraph import __version__
     from vcfgraph.analysis.check_report import report_github, report_sarif, report_text, report_to_dict, witness_files
     from vcfgraph.analysis.verify import verify

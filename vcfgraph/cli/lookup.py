@@ -9,7 +9,7 @@ from vcfgraph.cli import output
 from vcfgraph.cli.common import add_command, add_graph_option, load_graph
 from vcfgraph.conditions import describe
 from vcfgraph.lookup import Hit, lookup
-from vcfgraph.model import CATEGORY_NAMES, Check, Pathway
+from vcfgraph.model import Check, Pathway
 
 
 def register(sub: Any) -> None:
@@ -103,5 +103,5 @@ def _hit_text(hit: Hit, pathway: Pathway) -> str:
             lines.append(f"  {node.acr_wording}")
         lines.append(header("action"))
         lines += [_row(r.action, r) for r in node.ratings]
-    lines.append("  categories: " + ", ".join(f"{k} = {v}" for k, v in CATEGORY_NAMES.items()))
+    lines.append("  categories: " + ", ".join(f"{c.id} = {c.name}" for c in pathway.scale.categories))
     return "\n".join(lines) if hit.kind in ("action", "variant") else lines[0]

@@ -1,4 +1,8 @@
-"""``vcfgraph schema``: print the JSON Schema of a ``--json`` output."""
+"""``vcfgraph schema``: the JSON Schema of a ``--json`` output, or of pathway or case files.
+
+``--output NAME`` describes what a command prints with ``--json``; ``--file pathway|case``
+describes the files authors write, for editors and CI. Give one of the two.
+"""
 
 from __future__ import annotations
 
@@ -13,17 +17,31 @@ __all__ = ["register", "run"]
 
 
 def register(sub: Any) -> None:
+    from vcfgraph.schema_json import SCHEMA_KINDS
+
     p = add_command(
-        sub, "schema", "print the JSON Schema of a --json output",
-        "Print the JSON Schema (draft 2020-12) that describes one of the JSON outputs; every such "
-        f"output carries \"schema_version\": {SCHEMA_VERSION}. Outputs: "
-        + "; ".join(f"{name}: {what}" for name, what in OUTPUTS.items()) + ".",
+        sub, "schema", "print the JSON Schema of a --json output, or of pathway or case files",
+        "Print a JSON Schema (draft 2020-12). With --output NAME: the schema of one of the JSON "
+        f"outputs; every such output carries \"schema_version\": {SCHEMA_VERSION}. Outputs: "
+        + "; ".join(f"{name}: {what}" for name, what in OUTPUTS.items()) + ". "
+        "With --file pathway|case: the schema of pathway files or case files, generated from the "
+        "same tables the validator uses. Point an editor at it with a first line "
+        "'# yaml-language-server: $schema=PATH' (VS Code's YAML extension then completes keys and "
+        "shows their shapes), or validate files in CI with check-jsonschema. The file schema checks "
+        "structure only: 'vcfgraph check' still checks references and domains.",
     )
-    p.add_argument("--output", required=True, choices=sorted(OUTPUTS), metavar="NAME",
-                   help="which output: " + ", ".join(sorted(OUTPUTS)))
+    which = p.add_mutually_exclusive_group(required=True)
+    which.add_argument("--output", choices=sorted(OUTPUTS), metavar="NAME",
+                       help="a --json output: " + ", ".join(sorted(OUTPUTS)))
+    which.add_argument("--file", choices=SCHEMA_KINDS, help="a kind of input file")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    output.write(schema_text(args.output))
+    if args.output:
+        output.write(schema_text(args.output))
+        return 0
+    from vcfgraph.schema_json import schema_for
+
+    output.echo(output.to_json(schema_for(args.file), indent=2))
     return 0

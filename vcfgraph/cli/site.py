@@ -43,10 +43,23 @@ def register(sub: Any) -> None:
     p.add_argument("--cases", nargs="+", metavar="PATH", default=None,
                    help="case files or folders of them (default: the bundled case library with the bundled "
                    "pathway; with --graph, no cases: the pathway pages only)")
+    p.add_argument("--watch", action="store_true",
+                   help="build again every time the pathway or a case file is saved (Ctrl-C stops)")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.watch:
+        from vcfgraph.cli.watching import run_watching
+
+        graph = Path(args.graph) if getattr(args, "graph", None) else bundled.pathway_file()
+        default = [str(DEFAULT_CASES)] if args.graph is None else []
+        cases = [Path(p) for p in (args.cases if args.cases is not None else default)]
+        return run_watching("site", [graph, *cases], lambda: _once(args))
+    return _once(args)
+
+
+def _once(args: argparse.Namespace) -> int:
     from vcfgraph.cli.graphviz_run import dot_runs
     from vcfgraph.render.site import page_names
 

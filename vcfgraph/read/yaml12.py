@@ -28,6 +28,7 @@ from typing import Any, Iterable
 
 from vcfgraph.errors import Location, PathwayError, Problem
 from vcfgraph.read.tree import Map, Seq
+from vcfgraph.read.hints import explain
 
 __all__ = ["parse_yaml", "MAX_DEPTH", "MAX_ALIASED", "MAX_DIGITS", "excerpt"]
 
@@ -299,6 +300,9 @@ def _syntax_error(exc: Exception, file: str, text: str) -> PathwayError:
                                      f"YAML syntax error: {shown} is not allowed in a YAML file; remove it")])
     what = " ".join(str(x) for x in (getattr(exc, "context", None), getattr(exc, "problem", None)) if x)
     what = excerpt(what.replace("\n", " "), 300) if what else excerpt(str(exc), 300)
+    better = explain(text, line, col, what)  # a tab or a dedented key: say so, at its own line
+    if better is not None:
+        return PathwayError([Problem(Location(file, better[0], better[1]), better[2])])
     return PathwayError([Problem(Location(file, line, col), f"YAML syntax error: {what}")])
 
 

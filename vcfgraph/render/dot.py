@@ -104,7 +104,7 @@ def route_states(pathway: Pathway, route: Route) -> RouteStates:
         nodes[step.node] = "on" if step.edge else "stop"
     if route.terminal:
         nodes[route.terminal] = "end"
-    categories = {r.action: r.category for r in route.ratings}
+    categories = {r.action: r.slot for r in route.ratings}
     contra = tuple(c.action for c in route.contraindicated)
     for action in list(categories) + list(contra):
         nodes[action] = "on"
@@ -182,7 +182,7 @@ def _action_label(node: Node, look: Look, category: str | None, contraindicated:
 
 
 def _rating_row(variant: Node, rating: Rating, label: str, dim: bool) -> str:
-    cat = CATEGORIES[rating.category]
+    cat = CATEGORIES[rating.slot]
     conf = CONFIDENCES.get(rating.confidence, CONFIDENCES["uncertain"])
     fill, stroke, text = (("#f4f4f4", "#cccccc", "#8c8c8c") if dim else (cat.fill, cat.stroke, "#1a1a1a"))
     style = ' STYLE="dashed"' if conf.dashed else ""
@@ -211,7 +211,7 @@ def _variant_label(pathway: Pathway, node: Node, look: Look, dim: bool) -> str:
         f'ALIGN="LEFT" BALIGN="LEFT" BGCOLOR="{head_fill}" CELLPADDING="6">'
         f'<FONT COLOR="{look.text}"><B>{title}</B></FONT></TD></TR>'
     ]
-    for rating in sorted(node.ratings, key=lambda r: (list(CATEGORY_NAMES).index(r.category), _label(pathway, r.action))):
+    for rating in sorted(node.ratings, key=lambda r: (list(CATEGORY_NAMES).index(r.slot), _label(pathway, r.action))):
         rows.append(_rating_row(node, rating, _label(pathway, rating.action), dim))
     return f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="2" CELLPADDING="3">{"".join(rows)}</TABLE>>'
 

@@ -92,7 +92,7 @@ def _sources(keys: Sequence[str], root: str) -> list[dict[str, str]]:
 def rating_rows(pathway: Pathway, variant: Node, root: str = "") -> list[dict[str, Any]]:
     """A variant's ratings as table rows, in category order (UA, MBA, UNA), then by label."""
     rows = []
-    for r in sorted(variant.ratings, key=lambda r: (CATEGORY_ORDER.index(r.category), _label(pathway, r.action))):
+    for r in sorted(variant.ratings, key=lambda r: (CATEGORY_ORDER.index(r.slot), _label(pathway, r.action))):
         rows.append(_row(pathway, r, _label(pathway, r.action), root))
     return rows
 
@@ -100,7 +100,7 @@ def rating_rows(pathway: Pathway, variant: Node, root: str = "") -> list[dict[st
 def _row(pathway: Pathway, r: Rating | Any, label: str, root: str) -> dict[str, Any]:
     action = pathway.node(r.action) if pathway.has_node(r.action) else None
     return {
-        "action": r.action, "label": label, "category": r.category, "score": r.score,
+        "action": r.action, "label": label, "category": r.slot, "score": r.score,
         "radiation": r.radiation or (action.radiation if action else "") or "not given",
         "confidence": r.confidence, "sources": _sources(r.sources, root), "note": getattr(r, "note", ""),
         "cautions": [],
@@ -260,9 +260,9 @@ def case_context(pathway: Pathway, case: Case, route: Route, *, diagram: str,
         "facts": _fact_rows(pathway, case),
         "steps": _steps(pathway, route),
         "ratings": {code: [{**_row(pathway, r, r.label, root), "cautions": [c.reason for c in route.cautions_of(r.action)]}
-                           for r in route.ratings if r.category == code]
+                           for r in route.ratings if r.slot == code]
                     for code in CATEGORY_ORDER},
-        "contraindicated": [{"action": c.action, "label": c.label, "category": c.category, "reason": c.reason,
+        "contraindicated": [{"action": c.action, "label": c.label, "category": pathway.scale.slot(c.category), "reason": c.reason,
                              "check": c.check} for c in route.contraindicated],
         "cautions": [{"action": c.action, "label": c.label, "check": c.check, "reason": c.reason, "state": c.state,
                       "confidence": c.confidence, "sources": _sources(c.sources, root)} for c in route.cautions],

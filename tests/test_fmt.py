@@ -1,0 +1,98 @@
+"""``vcfgraph fmt``: idempotent on every bundled and fixture file, meaning-preserving, comments
+kept, known keys in section order, lines wrapped at the width, located errors for broken YAML."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from vcfgraph.cli import main
+from vcfgraph.errors import PathwayError, VcfgraphError
+from vcfgraph.fmt import DEFAULT_WIDTH, format_text
+from vcfgraph.load import load_pathway
+
+ROOT = Path(__file__).resolve().parent.parent
+FILES = sorted(ROOT.glob("tests/data/**/*.yaml")) + sorted((ROOT / "graphs").rglob("*.yaml")) + sorted((ROOT / "cases").glob("*.yaml"))
+NOT_YAML = {"duplicate-key.yaml", "yaml-syntax.yaml"}
+
+
+def _label(path: Path) -> str:
+    return path.relative_to(ROOT).as_posix()
+
+
+def _comments(text: str) -> list[str]:
+    return sorted(line.strip() for line in text.splitlines() if line.lstrip().startswith("#"))
+
+
+@pytest.mark.parametrize("path", [f for f in FILES if f.name not in NOT_YAML], ids=_label)
+def test_fmt_is_idempotent_and_keeps_comments(path):
+    text = path.read_text(encoding="utf-8")
+    once = format_text(text, str(path))
+    assert format_text(once, str(path)) == once
+    assert _comments(once) == _comments(text)
+    assert once.count(": null\n") == text.count(": null\n")  # "not known" stays written as null
+    long = [line for line in once.splitlines() if len(line) > DEFAULT_WIDTH and not line.lstrip().startswith("#")]
+    if "hostile" not in path.parts:  # hostile strings (runs of spaces in quotes) may not be breakable
+        # wrapping never adds an over-width line, and a file within the width stays within it
+        assert len(long) <= len([line for line in text.splitlines() if len(line) > DEFAULT_WIDTH])
+
+
+def _pathways() -> list[Path]:
+    out = []
+    for f in FILES:
+        try:
+            load_pathway(f, cache=False)
+            out.append(f)
+        except VcfgraphError:
+            pass
+    return out
+
+
+@pytest.mark.parametrize("path", _pathways(), ids=_label)
+def test_fmt_keeps_the_meaning(path, tmp_path):
+    formatted = tmp_path / path.name
+    formatted.write_text(format_text(path.read_text(encoding="utf-8"), str(path)), encoding="utf-8")
+    assert replace(load_pathway(formatted, cache=False), path="") == replace(load_pathway(path, cache=False), path="")
+
+
+def test_known_keys_come_in_section_order_with_their_comments():
+    text = (
+        "nodes:\n"
+        "  - label: Only\n"
+        "    # the rating table\n"
+        "    ratings: []\n"
+        "    id: V1\n"
+        "    kind: variant\n"
+        "    extra: kept last\n"
+        "facts: {}\n"
+        "# about the pathway\n"
+        "pathway: {entry: V1, title: T, id: t}\n"
+    )
+    out = format_text(text)
+    assert out.splitlines()[0] == "# about the pathway" or out.index("pathway:") < out.index("facts:") < out.index("nodes:")
+    assert out.index("pathway: {id: t, title: T, entry: V1}") < out.index("facts: {}") < out.index("nodes:")
+    node = out[out.index("  - id: V1"):]
+    assert node.index("id: V1") < node.index("kind: variant") < node.index("label: Only") < node.index("# the rating table") \
+        < node.index("ratings: []") < node.index("extra: kept last")
+    assert format_text(out) == out
+
+
+def test_broken_yaml_is_a_located_error(capsys):
+    bad = ROOT / "tests" / "data" / "invalid" / "yaml-syntax.yaml"
+    with pytest.raises(PathwayError, match=r"yaml-syntax.yaml:\d+:\d+: not valid YAML"):
+        format_text(bad.read_text(encoding="utf-8"), str(bad))
+    assert main(["fmt", str(bad)]) == 2
+    assert "Traceback" not in capsys.readouterr().err
+
+
+def test_fmt_rewrites_in_place_and_check_reports(tmp_path, capsys):
+    path = tmp_path / "tiny.yaml"
+    original = (ROOT / "tests" / "data" / "tiny.yaml").read_text(encoding="utf-8")
+    path.write_text(original, encoding="utf-8")
+    assert main(["fmt", "--check", str(path)]) == 1
+    assert path.read_text(encoding="utf-8") == original
+    assert main(["fmt", str(path)]) == 0
+    assert main(["fmt", "--check", str(path)]) == 0
+    assert "0 of 1 file(s) would reformat" in capsys.readouterr().out

@@ -1,0 +1,54 @@
+"""``vcfgraph new``: the scaffold is a valid, checked pathway with a matching case and a README
+whose command lines work; an existing folder is refused."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from vcfgraph.analysis.verify import verify
+from vcfgraph.cli import main
+from vcfgraph.engine import check_expected, trace
+from vcfgraph.load import load_cases, load_pathway
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_new_scaffolds_a_clean_pathway_with_a_matching_case(tmp_path, capsys):
+    folder = tmp_path / "my-rule"
+    assert main(["new", str(folder)]) == 0
+    assert sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()) == [
+        "README.md", "cases/sign-present.yaml", "pathway.yaml"]
+    pathway = load_pathway(folder / "pathway.yaml")
+    assert pathway.meta.id == "my-rule" and [d.name for d in pathway.definitions] == ["sign_without_exclusion"]
+    report = verify(pathway)
+    assert [f for f in report.findings if f.severity != "info"] == []
+    assert {p.status for p in report.properties} == {"proven"}
+    (case,) = load_cases(folder / "cases" / "sign-present.yaml", pathway)
+    assert check_expected(trace(pathway, case), case) == []
+    readme = (folder / "README.md").read_text(encoding="utf-8")
+    assert f"vcfgraph check {folder}/pathway.yaml" in readme
+    assert f"vcfgraph coverage {folder}/cases --graph {folder}/pathway.yaml" in readme
+    capsys.readouterr()
+    assert main(["check", str(folder / "pathway.yaml")]) == 0
+    assert main(["coverage", str(folder / "cases"), "--graph", str(folder / "pathway.yaml")]) == 0
+
+
+def test_the_editor_line_points_at_the_schemas(tmp_path):
+    folder = tmp_path / "p"
+    assert main(["new", str(folder)]) == 0
+    for path, name in ((folder / "pathway.yaml", "pathway"), (folder / "cases" / "sign-present.yaml", "case")):
+        first = path.read_text(encoding="utf-8").splitlines()[0]
+        target = (path.parent / first.split("$schema=", 1)[1]).resolve()
+        assert target == ROOT / "schemas" / f"{name}.schema.json"
+
+
+def test_new_is_deterministic_and_refuses_a_folder_in_use(tmp_path, capsys):
+    a, b = tmp_path / "a" / "rule", tmp_path / "b" / "rule"
+    assert main(["new", str(a), "--schema-path", "s/"]) == 0
+    assert main(["new", str(b), "--schema-path", "s/"]) == 0
+    for name in ("pathway.yaml", "cases/sign-present.yaml"):
+        assert (a / name).read_bytes() == (b / name).read_bytes()
+    capsys.readouterr()
+    assert main(["new", str(a)]) == 2
+    err = capsys.readouterr().err
+    assert "already exists and is not an empty folder; choose a new DIR" in err and "Traceback" not in err
