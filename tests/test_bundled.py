@@ -75,6 +75,8 @@ def test_ottawa_text_reports_never_say_acr(capsys):
     assert "are not recorded; read as absent, a pathway assumption" in out
 
 
+@pytest.mark.xfail(strict=True, reason="known gap: the JS twin (twin.py/twin.js) does not run at_least, points or "
+                   "named conditions yet, so the Ottawa site stops with a clear exit-2 message")
 def test_ottawa_site_builds(tmp_path, capsys):
     out = tmp_path / "site"
     assert main(["site", "--graph", str(OTTAWA), "--cases", str(OTTAWA_CASES), "-o", str(out)]) == 0

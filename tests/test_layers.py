@@ -29,7 +29,7 @@ ALLOWED = {
     "engine": {"errors", "conditions", "model", "route", "validate"},
     "report": {"errors", "conditions", "model", "route", "schemas"},
     "lookup": {"errors", "conditions", "model"},
-    "twin": {"conditions", "model", "route"},
+    "twin": {"conditions", "model", "route", "errors"},
     "whatif": {"errors", "conditions", "model", "route", "engine"},
 }
 

@@ -14,11 +14,28 @@ TINY = ROOT / "tests" / "data" / "tiny.yaml"
 
 
 def _wait_for(proc: subprocess.Popen, lines: list[str], wanted: str, timeout: float = 60) -> None:
-    """Read the process's output until a line contains ``wanted`` (a failure names what came)."""
+    """Read the process's output until a line contains ``wanted`` (a failure names what came).
+    A reader thread feeds a queue, so a silent process can never block the test past ``timeout``."""
+    import queue
+    import threading
+
+    q = getattr(proc, "_lines", None)
+    if q is None:
+        q = proc._lines = queue.Queue()  # type: ignore[attr-defined]
+
+        def pump() -> None:
+            for line in proc.stdout:  # type: ignore[union-attr]
+                q.put(line)
+            q.put(None)
+
+        threading.Thread(target=pump, daemon=True).start()
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        line = proc.stdout.readline()  # type: ignore[union-attr]
-        if not line:
+        try:
+            line = q.get(timeout=max(0.01, deadline - time.monotonic()))
+        except queue.Empty:
+            break
+        if line is None:
             break
         lines.append(line)
         if wanted in line:

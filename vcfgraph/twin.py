@@ -20,6 +20,7 @@ import json
 from typing import Any
 
 from vcfgraph.conditions import AllOf, AnyOf, Condition, Not, Test
+from vcfgraph.errors import UsageError
 from vcfgraph.model import Check, Downstream, Edge, Fact, Node, Pathway
 from vcfgraph.route import Route
 
@@ -38,8 +39,11 @@ def condition_data(cond: Condition | None) -> Any:
         return {"fact": cond.fact, "op": cond.op, "value": value}
     if isinstance(cond, Not):
         return {"not": condition_data(cond.item)}
+    if not isinstance(cond, (AllOf, AnyOf)):
+        raise UsageError(f"the browser explorer cannot run a '{type(cond).__name__}' condition yet (at_least, "
+                         "points and named conditions are checked and traced in Python only); the site of this "
+                         "pathway cannot be built")
     word = "and" if isinstance(cond, AllOf) else "or"
-    assert isinstance(cond, (AllOf, AnyOf))
     return {word: [condition_data(item) for item in cond.items]}
 
 
