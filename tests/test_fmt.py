@@ -14,7 +14,8 @@ from vcfgraph.fmt import DEFAULT_WIDTH, format_text
 from vcfgraph.load import load_pathway
 
 ROOT = Path(__file__).resolve().parent.parent
-FILES = sorted(ROOT.glob("tests/data/**/*.yaml")) + sorted((ROOT / "graphs").rglob("*.yaml")) + sorted((ROOT / "cases").glob("*.yaml"))
+#: every fixture except the hostile reproducers' inputs, which are broken or oversized YAML by design
+FILES = sorted(f for f in ROOT.glob("tests/data/**/*.yaml") if "hostile/files" not in f.as_posix()) + sorted((ROOT / "graphs").rglob("*.yaml")) + sorted((ROOT / "cases").glob("*.yaml"))
 NOT_YAML = {"duplicate-key.yaml", "yaml-syntax.yaml"}
 
 

@@ -22,7 +22,9 @@ __all__ = ["SCHEMA_KINDS", "pathway_schema", "case_schema", "schema_for"]
 SCHEMA_KINDS = ("pathway", "case")
 _DRAFT = "https://json-schema.org/draft/2020-12/schema"
 _SCALAR = {"type": ["boolean", "integer", "string", "null"]}
-_ID = {"type": "string", "pattern": IDENTIFIER.pattern}
+#: the identifier rule as an ECMA-262 pattern (JSON Schema's dialect has no \Z; its $ never
+#: matches before a final newline)
+_ID = {"type": "string", "pattern": "^" + IDENTIFIER.pattern.removeprefix("^").removesuffix(r"\Z") + "$"}
 _TEXT = {"type": "string"}
 _SHAPES: dict[str, dict[str, Any]] = {
     "text": _TEXT,

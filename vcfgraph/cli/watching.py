@@ -38,9 +38,17 @@ def run_watching(command: str, inputs: Iterable[Path], once: Callable[[], int]) 
         return path in files or (path.suffix in (".yaml", ".yml") and any(d in path.parents for d in folders))
 
     _run(command, once)
-    output.echo(f"vcfgraph {command}: watching {', '.join(roots)}; press Ctrl-C to stop")
-    output.flush()
-    for changes in watch(*roots, watch_filter=relevant, debounce=200, step=50):
+    armed = False
+    # yield_on_timeout: the first (empty) yield comes once the watcher is armed, so "watching" is
+    # printed only when a save can no longer slip by unseen
+    for changes in watch(*roots, watch_filter=relevant, debounce=200, step=50, rust_timeout=200,
+                         yield_on_timeout=True):
+        if not armed:
+            armed = True
+            output.echo(f"vcfgraph {command}: watching {', '.join(roots)}; press Ctrl-C to stop")
+            output.flush()
+        if not changes:
+            continue
         names = sorted({Path(name).name for _change, name in changes})
         output.echo(f"\nvcfgraph {command}: {', '.join(names)} changed; running again")
         _run(command, once)
