@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import ipaddress
 import logging
 from pathlib import Path
 from typing import Any
@@ -50,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
         import uvicorn
 
         from vcfgraph.serve.app import ServiceOptions, create_app
-        from vcfgraph.serve.auth import load_trust
+        from vcfgraph.serve.auth import is_loopback, load_trust
         from vcfgraph.serve.bindings import load_bindings
         from vcfgraph.serve.rating import RatingConfig
     except ImportError as exc:
@@ -58,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
     pathway = load_graph(args)
     bindings = load_bindings(pathway, args.codes)
     trust = load_trust(args.trust)
-    if not trust.enabled and not _is_loopback_host(args.host):
+    if not trust.enabled and not is_loopback(args.host):
         raise UsageError(f"--host {args.host} listens beyond this machine: give --trust ISSUER=JWKS_FILE so callers are verified")
     if not 0 <= args.port <= 65535:
         raise UsageError("--port must be between 0 and 65535")
@@ -104,15 +103,6 @@ class _OutputHandler(logging.Handler):
             output.error(self.format(record))
         except Exception:  # a log line must never take a request down
             self.handleError(record)
-
-
-def _is_loopback_host(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def _mapping(items: list[str]) -> dict[str, str]:
