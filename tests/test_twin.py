@@ -4,9 +4,12 @@
    region's minimal case and random cases inside it. Outcome, terminal, every step (node, answer,
    explanation), the UA/MBA/UNA lists, missing facts, possible outcomes, contraindicated actions,
    cautions and downstream steps must all be equal; one disagreement fails.
-2. The tiny fixture pathways in tests/data/ over their case spaces.
+2. The second bundled pathway (the Ottawa ankle rules: named conditions, counting and "not
+   recorded" policies) over its whole case space, and the tiny fixture pathways in tests/data/.
 3. Random pathways from the hypothesis strategies of tests/test_compiled.py (overlapping
-   answers, cycles and answers to actions included: the route error messages must agree).
+   answers, cycles and answers to actions included: the route error messages must agree), and
+   the same pathways with counting, points, named conditions and assumed values in their
+   conditions.
 4. What-if changes and the best-question ranking agree with vcfgraph.whatif.
 
 Many points go to the browser in one ``page.evaluate`` call, so the whole space runs in seconds.
@@ -23,16 +26,20 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from dataclasses import replace
+
+from vcfgraph.conditions import AllOf, AnyOf, AtLeast, Named, Not, Points, Test
 from vcfgraph.engine import trace
 from vcfgraph.errors import RouteError
 from vcfgraph.load import load_pathway
 from vcfgraph.model import Case, Pathway
-from vcfgraph.twin import json_for_script, pathway_data, route_data, script_text
+from vcfgraph.conditions import describe, facts_read
+from vcfgraph.twin import condition_data, json_for_script, pathway_data, route_data, script_text
 from vcfgraph.whatif import questions_ranked, what_if
 
 from tests.casespace import any_value, region_points
 from tests.test_browser import LAUNCH_ARGS, absent
-from tests.test_compiled import _cases, pathways
+from tests.test_compiled import _cases, _test_strategy, pathways
 
 HERE = Path(__file__).resolve().parent
 TWIN = HERE.parent / "vcfgraph" / "render" / "static" / "twin.js"
@@ -95,7 +102,7 @@ def test_twin_agrees_on_the_whole_bundled_case_space(page, bundled):
 
 
 #: the small pathways of tests/data/: valid ones and the checker's mutants (gaps, overlaps, a cycle)
-FIXTURES = sorted(["tiny.yaml", "batch/overlap.yaml", "checks/checks.yaml", "render/collide.yaml", "render/specials.yaml"]
+FIXTURES = sorted(["tiny.yaml", "batch/overlap.yaml", "format/counting.yaml", "checks/checks.yaml", "render/collide.yaml", "render/specials.yaml"]
                   + [f"mutants/{p.name}" for p in (HERE / "data" / "mutants").glob("*.yaml")])
 
 
@@ -105,6 +112,17 @@ def test_twin_agrees_on_the_fixture_pathways(page, name):
     rng = random.Random(name)
     anywhere = [{f.name: any_value(f, rng) for f in pathway.facts} for _ in range(60)]
     assert_agree(page, pathway, region_points(pathway, draws=8) + anywhere + [{}])
+
+
+def test_twin_agrees_on_the_whole_ottawa_case_space(page):
+    pathway = load_pathway(HERE.parent / "graphs" / "examples" / "ottawa-ankle.yaml")
+    points = region_points(pathway, draws=2) + [{}]
+    want = assert_agree(page, pathway, points)
+    assert {w["outcome"] for w in want} == {"variant", "handoff", "need_info"}
+    assert any(w["assumed"] for w in want) and any(not w["assumed"] for w in want)
+    # an explanation that rests on the policy says so, in the twin's words as in Python's
+    assert any("read as absent, a pathway assumption" in s["explanation"] for w in want for s in w["steps"])
+    assert any("holds (" in s["explanation"] for w in want for s in w["steps"])  # a named condition
 
 
 def test_the_mutants_make_the_twin_meet_route_errors(page):
@@ -126,6 +144,52 @@ def test_twin_agrees_on_random_pathways(page, pathway, cases):
     want = [[[_change(c) for c in what_if(pathway, f)], [{"fact": q.fact, "expected": q.expected}
                                                           for q in questions_ranked(pathway, f)]] for f in cases[:3]]
     assert got == want
+
+
+def _assuming(test: Test) -> Test:
+    """Give a test on b2 the policy the rich pathways declare for it."""
+    return replace(test, assume=False, assume_word="absent") if test.fact == "b2" else test
+
+
+def _rich_conditions() -> st.SearchStrategy[Any]:
+    def grow(inner):
+        items = st.lists(inner, min_size=1, max_size=4)
+        return st.one_of(
+            st.builds(lambda xs: AllOf(tuple(xs)), items),
+            st.builds(lambda xs: AnyOf(tuple(xs)), items),
+            st.builds(Not, inner),
+            st.builds(lambda xs, n: AtLeast(min(n, len(xs) + 1), tuple(xs)), items, st.integers(0, 4)),
+            st.builds(lambda xs, adds, t: Points(tuple(xs), tuple((adds * 4)[:len(xs)]), t),
+                      items, st.lists(st.integers(-2, 3), min_size=4, max_size=4), st.integers(-2, 4)),
+            st.builds(lambda x, k: Named(f"def{k}", x), inner, st.integers(0, 2)),
+        )
+    return st.recursive(_test_strategy().map(_assuming), grow, max_leaves=6)
+
+
+@st.composite
+def rich_pathways(draw: Any) -> Pathway:
+    """A random pathway whose answers and checks use every kind of condition."""
+    from vcfgraph.model import Check, Edge
+    base = draw(pathways())
+    facts = tuple(replace(f, unknown=False, unknown_word="absent") if f.name == "b2" else f for f in base.facts)
+    edges = tuple(e if e.condition is None else replace(e, condition=draw(_rich_conditions())) for e in base.edges)
+    checks = tuple(replace(c, requires=draw(_rich_conditions())) for c in base.checks)
+    return Pathway(base.meta, facts, base.nodes, edges, checks)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rich_pathways(), st.lists(_cases(), min_size=1, max_size=25))
+def test_twin_agrees_on_random_pathways_with_counting_points_names_and_policies(page, pathway, cases):
+    assert_agree(page, pathway, cases)
+    got = page.evaluate("ps => ps.map(f => [VcfgraphTwin.whatIf(window.P, f), VcfgraphTwin.questionsRanked(window.P, f)])",
+                        cases[:3])
+    want = [[[_change(c) for c in what_if(pathway, f)], [{"fact": q.fact, "expected": q.expected}
+                                                          for q in questions_ranked(pathway, f)]] for f in cases[:3]]
+    assert got == want
+    conds = [e.condition for e in pathway.edges if e.condition is not None]
+    data = [condition_data(c) for c in conds]
+    assert page.evaluate("cs => cs.map(c => VcfgraphTwin.describe(c))", data) == [describe(c) for c in conds]
+    assert page.evaluate("cs => cs.map(c => VcfgraphTwin.factsRead(c))", data) == [list(facts_read(c)) for c in conds]
 
 
 def _change(c) -> dict[str, Any]:

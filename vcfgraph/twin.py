@@ -19,39 +19,53 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from vcfgraph.conditions import AllOf, AnyOf, Condition, Not, Test
-from vcfgraph.errors import UsageError
+from vcfgraph.conditions import AllOf, AnyOf, AtLeast, Condition, Named, Not, Points, Test
 from vcfgraph.model import Check, Downstream, Edge, Fact, Node, Pathway
 from vcfgraph.route import Route
 
 __all__ = ["FORMAT", "pathway_data", "condition_data", "route_data", "script_text", "json_for_script"]
 
 #: version of the exported data; the interpreter refuses any other
-FORMAT = 1
+FORMAT = 2
 
 
 def condition_data(cond: Condition | None) -> Any:
-    """A condition as operator data: ``{fact, op, value}``, ``{and: [...]}``, ``{or: [...]}``, ``{not: c}``."""
+    """A condition as operator data the twin runs.
+
+    ``{fact, op, value}`` (plus ``assume`` and ``assume_word`` when the fact has a "not
+    recorded" policy), ``{and: [...]}``, ``{or: [...]}``, ``{not: c}``, ``{at_least: n, of: [...]}``,
+    ``{points: [...], adds: [...], threshold: t}`` and ``{use: name, item: c}``. A named
+    condition is written out where it is used, exactly as the engine holds it (a check reads
+    recorded facts only, so its copy carries no assumptions).
+    """
     if cond is None:
         return None
     if isinstance(cond, Test):
         value = list(cond.value) if isinstance(cond.value, tuple) else cond.value
-        return {"fact": cond.fact, "op": cond.op, "value": value}
+        out = {"fact": cond.fact, "op": cond.op, "value": value}
+        if cond.assume is not None:
+            out["assume"] = cond.assume
+            out["assume_word"] = cond.assume_word
+        return out
     if isinstance(cond, Not):
         return {"not": condition_data(cond.item)}
-    if not isinstance(cond, (AllOf, AnyOf)):
-        raise UsageError(f"the browser explorer cannot run a '{type(cond).__name__}' condition yet (at_least, "
-                         "points and named conditions are checked and traced in Python only); the site of this "
-                         "pathway cannot be built")
+    if isinstance(cond, Named):
+        return {"use": cond.name, "item": condition_data(cond.item)}
+    items = [condition_data(item) for item in cond.items]
+    if isinstance(cond, AtLeast):
+        return {"at_least": cond.n, "of": items}
+    if isinstance(cond, Points):
+        return {"points": items, "adds": list(cond.adds), "threshold": cond.threshold}
     word = "and" if isinstance(cond, AllOf) else "or"
-    return {word: [condition_data(item) for item in cond.items]}
+    return {word: items}
 
 
 def _fact(fact: Fact) -> dict[str, Any]:
     return {"name": fact.name, "type": fact.type, "values": list(fact.values), "min": fact.min, "max": fact.max,
             "domain": list(fact.domain()), "intervals": [list(i) for i in fact.intervals()],
             "unit": fact.unit, "question": fact.question, "help": fact.help, "source": fact.source,
-            "source_rank": fact.source_rank, "allowed": fact.allowed()}
+            "source_rank": fact.source_rank, "allowed": fact.allowed(), "unknown": fact.unknown,
+            "unknown_word": fact.unknown_word}
 
 
 def _downstream(step: Downstream) -> dict[str, Any]:
@@ -62,8 +76,9 @@ def _downstream(step: Downstream) -> dict[str, Any]:
 def _node(node: Node) -> dict[str, Any]:
     out: dict[str, Any] = {"id": node.id, "kind": node.kind, "label": node.label}
     if node.kind == "variant":
-        out["ratings"] = [{"action": r.action, "category": r.category, "score": r.score, "radiation": r.radiation,
-                           "confidence": r.confidence, "note": r.note} for r in node.ratings]
+        out["ratings"] = [{"action": r.action, "category": r.category, "slot": r.slot, "score": r.score,
+                           "radiation": r.radiation, "confidence": r.confidence, "note": r.note}
+                          for r in node.ratings]
     if node.kind in ("variant", "handoff"):
         out["downstream"] = [_downstream(d) for d in node.downstream]
     if node.kind == "action":
@@ -90,13 +105,18 @@ def pathway_data(pathway: Pathway) -> dict[str, Any]:
         pathway: a checked pathway.
 
     Returns:
-        ``{format, id, title, entry, facts, nodes, edges, checks}``.
+        ``{format, id, title, entry, scale, facts, nodes, edges, checks}``; ``scale`` lists the
+        rating categories (id, name, role and ``slot``: the UA / MBA / UNA list a category's
+        role fills).
     """
     return {
         "format": FORMAT,
         "id": pathway.meta.id,
         "title": pathway.meta.title,
         "entry": pathway.entry,
+        "scale": {"name": pathway.scale.name, "acr": pathway.scale.is_acr,
+                  "categories": [{"id": c.id, "name": c.name, "role": c.role, "slot": c.slot}
+                                 for c in pathway.scale.categories]},
         "facts": [_fact(f) for f in pathway.facts],
         "nodes": [_node(n) for n in pathway.nodes],
         "edges": [_edge(e) for e in pathway.edges],
@@ -121,6 +141,7 @@ def route_data(route: Route) -> dict[str, Any]:
         "cautions": [{"action": c.action, "check": c.check, "state": c.state, "reason": c.reason,
                       "facts": list(c.facts)} for c in route.cautions],
         "downstream": [d.id for d in route.downstream],
+        "assumed": list(route.assumed),
     }
 
 
