@@ -96,6 +96,14 @@ def render_tiny_site(tmp_path_factory: pytest.TempPathFactory, render_need_dot: 
 
 
 @pytest.fixture(scope="session")
+def render_ottawa_site(tmp_path_factory: pytest.TempPathFactory, render_need_dot: str) -> Path:
+    """The site of the second bundled pathway (the Ottawa ankle rules) and its case library."""
+    out = tmp_path_factory.mktemp("ottawa-site")
+    examples = ROOT / "graphs" / "examples"
+    return _render_build_site(out, "-g", str(examples / "ottawa-ankle.yaml"), "--cases", str(examples / "ottawa-cases"))
+
+
+@pytest.fixture(scope="session")
 def render_bundled_site(tmp_path_factory: pytest.TempPathFactory, render_need_dot: str) -> Path:
     """The site of the bundled pathway and case library, built as ``make demo`` builds renders/."""
     out = tmp_path_factory.mktemp("bundled-site")

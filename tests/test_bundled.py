@@ -75,13 +75,21 @@ def test_ottawa_text_reports_never_say_acr(capsys):
     assert "are not recorded; read as absent, a pathway assumption" in out
 
 
-@pytest.mark.xfail(strict=True, reason="known gap: the JS twin (twin.py/twin.js) does not run at_least, points or "
-                   "named conditions yet, so the Ottawa site stops with a clear exit-2 message")
-def test_ottawa_site_builds(tmp_path, capsys):
+def test_ottawa_site_builds_and_never_says_acr(tmp_path, capsys):
     out = tmp_path / "site"
     assert main(["site", "--graph", str(OTTAWA), "--cases", str(OTTAWA_CASES), "-o", str(out)]) == 0
     pages = sorted(p.name for p in (out / "cases").glob("*.html"))
     assert pages == sorted(f.stem + ".html" for f in OTTAWA_CASES.glob("*.yaml"))
+    texts = {p.relative_to(out).as_posix(): p.read_text(encoding="utf-8") for p in sorted(out.rglob("*"))
+             if p.suffix in (".html", ".svg", ".js") and p.name not in ("twin.js", "site.js", "quiz.js")}
+    for name, text in texts.items():
+        for words in ("ACR", "Usually appropriate", "May be appropriate", "Usually not appropriate", "usually appropriate"):
+            assert words not in text, f"{name} says {words!r}"
+    case = texts["cases/ankle-rule-lateral-tenderness.html"]
+    assert "Radiographs indicated (indicated)" in case and "\u2714 indicated</span>" in case
+    assert '"scale":{"acr":false' in texts["assets/pathway.js"]
+    # the pathway page lists the facts read as absent when not recorded
+    assert "pathway assumption" in texts["pathway.html"]
 
 
 # --------------------------------------------------------------------------- rating scales

@@ -23,8 +23,12 @@ import graphviz
 from vcfgraph.model import CATEGORY_NAMES, Node, Pathway, Rating
 from vcfgraph.route import Route
 from vcfgraph.render import ids
+from vcfgraph.scale import RatingScale
 from vcfgraph.render.style import (
     CATEGORIES,
+    CategoryStyle,
+    category_styles,
+    scale_words,
     CAUTION_BADGE,
     SET_APART_BADGE,
     CONFIDENCES,
@@ -181,8 +185,8 @@ def _action_label(node: Node, look: Look, category: str | None, contraindicated:
     return f'<<FONT COLOR="{look.text}">{"<BR/>".join(lines)}</FONT>>'
 
 
-def _rating_row(variant: Node, rating: Rating, label: str, dim: bool) -> str:
-    cat = CATEGORIES[rating.slot]
+def _rating_row(variant: Node, rating: Rating, label: str, dim: bool, cats: dict[str, CategoryStyle]) -> str:
+    cat = cats.get(rating.slot, CATEGORIES[rating.slot])
     conf = CONFIDENCES.get(rating.confidence, CONFIDENCES["uncertain"])
     fill, stroke, text = (("#f4f4f4", "#cccccc", "#8c8c8c") if dim else (cat.fill, cat.stroke, "#1a1a1a"))
     style = ' STYLE="dashed"' if conf.dashed else ""
@@ -211,8 +215,9 @@ def _variant_label(pathway: Pathway, node: Node, look: Look, dim: bool) -> str:
         f'ALIGN="LEFT" BALIGN="LEFT" BGCOLOR="{head_fill}" CELLPADDING="6">'
         f'<FONT COLOR="{look.text}"><B>{title}</B></FONT></TD></TR>'
     ]
+    cats = category_styles(pathway.scale)
     for rating in sorted(node.ratings, key=lambda r: (list(CATEGORY_NAMES).index(r.slot), _label(pathway, r.action))):
-        rows.append(_rating_row(node, rating, _label(pathway, rating.action), dim))
+        rows.append(_rating_row(node, rating, _label(pathway, rating.action), dim, cats))
     return f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="2" CELLPADDING="3">{"".join(rows)}</TABLE>>'
 
 
@@ -290,12 +295,13 @@ def _add_actions(g: graphviz.Digraph, pathway: Pathway, states: RouteStates) -> 
 _DASHED = ' STYLE="dashed"'
 
 
-def _legend_label() -> str:
+def _legend_label(scale: RatingScale) -> str:
     small = FONT_SIZE["small"]
+    words = scale_words(scale)
     cats = "".join(
         f'<TR><TD BGCOLOR="{c.fill}" COLOR="{c.stroke}" BORDER="1" ALIGN="LEFT"><B>{esc(c.icon)} {c.code}</B></TD>'
         f'<TD ALIGN="LEFT">{esc(c.name)}</TD></TR>'
-        for c in CATEGORIES.values()
+        for c in category_styles(scale).values()
     )
     confs = "".join(
         f'<TR><TD BORDER="1" COLOR="#7f7f7f"{_DASHED if c.dashed else ""}>{esc(c.mark)}</TD>'
@@ -303,11 +309,11 @@ def _legend_label() -> str:
         for c in CONFIDENCES.values()
     )
     notes = [
-        "Diamond: question. Box with a table: ACR variant and its ratings.",
+        f"Diamond: question. Box with a table: {words['short_variant']} and its ratings.",
         "Arrow shape: hand-off to another topic. Octagon: urgent escalation.",
         "Rounded box: rated action; in a case it takes the category colour",
         "of the variant reached. Dashed arrow: a later finding re-enters here.",
-        "Number in a rating row: the ACR score (1-9); \u2013 where none is published.",
+        f"Number in a rating row: {words['score']}; \u2013 where none is published.",
     ]
     note_rows = "".join(f'<TR><TD COLSPAN="2" ALIGN="LEFT">{esc(n)}</TD></TR>' for n in notes)
     return (
@@ -320,7 +326,7 @@ def _legend_label() -> str:
 def _add_legend(g: graphviz.Digraph, pathway: Pathway) -> None:
     attrs = {k: v for k, v in NODE_SHAPES["legend"].items() if k != "style"}
     attrs.update(dot_attrs(node_look("legend", "base"), base_style=NODE_SHAPES["legend"]["style"]))
-    g.node(ids.LEGEND_NAME, label=_legend_label(), id=ids.LEGEND_ID, fontsize=str(FONT_SIZE["small"]), **attrs)
+    g.node(ids.LEGEND_NAME, label=_legend_label(pathway.scale), id=ids.LEGEND_ID, fontsize=str(FONT_SIZE["small"]), **attrs)
     for variant in pathway.of_kind("variant"):
         g.edge(ids.dot_name(variant.id), ids.LEGEND_NAME, style="invis", id=ids.layout_id(variant.id, "legend"))
 

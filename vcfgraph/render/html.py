@@ -23,7 +23,7 @@ from vcfgraph.conditions import format_value
 from vcfgraph.model import CATEGORIES as CATEGORY_ORDER, Case, Check, Node, Pathway, Rating
 from vcfgraph.route import Route
 from vcfgraph.render import ids
-from vcfgraph.render.style import CATEGORIES, CONFIDENCES, overlay_css
+from vcfgraph.render.style import CATEGORIES, CONFIDENCES, category_styles, overlay_css, scale_words
 
 __all__ = ["environment", "render", "page_css", "CaseLink", "pathway_context", "node_cards", "rating_rows",
            "case_context", "legend"]
@@ -41,7 +41,8 @@ def environment() -> jinja2.Environment:
         keep_trailing_newline=True,
     )
     env.globals.update(card_id=ids.card_id, variant_id=ids.variant_id, variant_heading_id=ids.variant_heading_id,
-                       source_id=ids.source_id, categories=CATEGORIES, confidences=CONFIDENCES)
+                       source_id=ids.source_id, categories=CATEGORIES, confidences=CONFIDENCES,
+                       slots=list(CATEGORIES), scale_words=scale_words())
     return env
 
 
@@ -163,10 +164,20 @@ def _variant(pathway: Pathway, node: Node) -> dict[str, Any]:
     }
 
 
-def legend() -> dict[str, Any]:
-    """What the legend explains, from the style tables."""
+def scale_context(pathway: Pathway) -> dict[str, Any]:
+    """What every page needs to show the pathway's own rating scale: ``categories`` (slot ->
+    style, in the scale's words; it replaces the ACR default of the templates), ``slots`` (the
+    slots the scale uses, in order) and ``scale_words``."""
+    cats = category_styles(pathway.scale)
+    return {"categories": cats, "slots": [s for s in CATEGORY_ORDER if s in cats],
+            "scale_words": scale_words(pathway.scale)}
+
+
+def legend(pathway: Pathway | None = None) -> dict[str, Any]:
+    """What the legend explains, from the style tables (in the pathway's scale when given)."""
+    cats = category_styles(pathway.scale) if pathway is not None else CATEGORIES
     return {
-        "categories": [{"code": c.code, "name": c.name, "icon": c.icon} for c in CATEGORIES.values()],
+        "categories": [{"slot": slot, "code": c.code, "name": c.name, "icon": c.icon} for slot, c in cats.items()],
         "confidences": [{"name": c.name, "mark": c.mark, "words": c.words} for c in CONFIDENCES.values()],
     }
 
@@ -178,11 +189,14 @@ def pathway_context(pathway: Pathway, diagram: str, cases: Sequence[CaseLink]) -
         "meta": {"id": m.id, "title": m.title, "publisher": m.publisher, "topic": m.topic, "topic_id": m.topic_id,
                  "revision": m.revision, "version": m.version, "reviewed": m.reviewed, "summary": m.summary},
         "diagram": Markup(diagram),
-        "legend": legend(),
+        "legend": legend(pathway),
+        **scale_context(pathway),
         "variants": [_variant(pathway, n) for n in pathway.of_kind("variant")],
         "handoffs": [node_cards_one(pathway, n) for n in pathway.of_kind("handoff")],
         "cards": node_cards(pathway),
         "checks": [_check(pathway, c) for c in pathway.checks],
+        "assumptions": [{"fact": f.name, "question": f.question, "word": f.unknown_word or cm.format_value(f.unknown)}
+                        for f in pathway.facts if f.unknown is not None],
         "properties": [{"id": p.id, "text": p.text} for p in pathway.properties],
         "sources": [{"key": s.key, "title": s.title, "url": s.url} for s in pathway.sources],
         "cases": list(cases),
@@ -261,7 +275,7 @@ def case_context(pathway: Pathway, case: Case, route: Route, *, diagram: str,
         "steps": _steps(pathway, route),
         "ratings": {code: [{**_row(pathway, r, r.label, root), "cautions": [c.reason for c in route.cautions_of(r.action)]}
                            for r in route.ratings if r.slot == code]
-                    for code in CATEGORY_ORDER},
+                    for code in CATEGORY_ORDER if code in category_styles(pathway.scale)},
         "contraindicated": [{"action": c.action, "label": c.label, "category": pathway.scale.slot(c.category), "reason": c.reason,
                              "check": c.check} for c in route.contraindicated],
         "cautions": [{"action": c.action, "label": c.label, "check": c.check, "reason": c.reason, "state": c.state,
@@ -273,6 +287,7 @@ def case_context(pathway: Pathway, case: Case, route: Route, *, diagram: str,
         "pitfalls": list(terminal.pitfalls) if terminal else [],
         "criteria": list(terminal.criteria) if terminal else [],
         "diagram": Markup(diagram),
-        "legend": legend(),
+        "legend": legend(pathway),
+        **scale_context(pathway),
         "cards": node_cards(pathway, root),
     }

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Mapping, Sequence
 from urllib.parse import quote
 
-from vcfgraph import twin
+from vcfgraph import conditions as cm, twin
 from vcfgraph.conditions import Value
 from vcfgraph.model import Case, Pathway
 from vcfgraph.route import Route
@@ -121,13 +121,25 @@ def case_page(pathway: Pathway, entry: CaseRender, layout_svg: str | bytes = "")
 def explore_page(pathway: Pathway) -> str:
     """``explore.html``: the explorer alone, started from the facts in ``#facts=``."""
     return html.render("explore.html.j2", root="", site_title=_site_title(pathway), pathway_title=pathway.meta.title,
-                       legend=html.legend())
+                       legend=html.legend(pathway), **html.scale_context(pathway), **_example(pathway))
+
+
+def _example(pathway: Pathway) -> dict[str, str]:
+    """A one-fact example of the ``#facts=`` state for the explorer's documentation: the first
+    fact the entry question reads that is not a number (a number would say little), else the
+    first fact of the pathway that is not, else the first fact."""
+    first = [pathway.fact(n) for e in pathway.out_edges(pathway.entry) if e.condition is not None
+             for n in cm.facts_read(e.condition)] if pathway.has_node(pathway.entry) else []
+    fact = next((f for f in [*first, *pathway.facts] if f.type != "int"), pathway.facts[0] if pathway.facts else None)
+    facts = {fact.name: fact.domain()[0]} if fact is not None else {}
+    text = json.dumps(facts, ensure_ascii=False, separators=(", ", ": "))
+    return {"example_facts": text, "example_fragment": quote(json.dumps(facts, ensure_ascii=False, separators=(",", ":")), safe="")}
 
 
 def quiz_page(pathway: Pathway, entries: Sequence[CaseRender]) -> str:
     """``quiz.html``: every case as a quiz, with the learner's scores from this browser."""
     return html.render("quiz.html.j2", root="", site_title=_site_title(pathway), pathway_title=pathway.meta.title,
-                       cases=_links(entries, pathway))
+                       cases=_links(entries, pathway), **html.scale_context(pathway))
 
 
 def dom_ids(pathway: Pathway) -> dict[str, dict[str, str]]:
@@ -171,7 +183,7 @@ def index_page(pathway: Pathway, entries: Sequence[CaseRender]) -> str:
     meta = {"id": m.id, "title": m.title, "publisher": m.publisher, "topic": m.topic, "topic_id": m.topic_id,
             "revision": m.revision, "version": m.version, "reviewed": m.reviewed, "summary": m.summary}
     return html.render("index.html.j2", root="", site_title=_site_title(pathway), meta=meta, counts=counts,
-                       cases=_links(entries, pathway))
+                       cases=_links(entries, pathway), **html.scale_context(pathway))
 
 
 def build_site(

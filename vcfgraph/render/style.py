@@ -16,7 +16,9 @@ Graphviz and CSS rules (:func:`overlay_css`) for the SVG overlay, so both agree.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+
+from vcfgraph.scale import ACR_SCALE, RatingScale
 
 __all__ = [
     "FONT",
@@ -28,6 +30,8 @@ __all__ = [
     "NODE_LOOKS",
     "EDGE_LOOKS",
     "CATEGORIES",
+    "category_styles",
+    "scale_words",
     "CONFIDENCES",
     "STAGE_FILLS",
     "HIGHLIGHT",
@@ -132,6 +136,33 @@ CATEGORIES: dict[str, CategoryStyle] = {
     "MBA": CategoryStyle("MBA", "May be appropriate", "\u00b1", "#fee6a8", "#8c5a00"),
     "UNA": CategoryStyle("UNA", "Usually not appropriate", "\u2718", "#f7cfcf", "#b2182b"),
 }
+
+
+
+def category_styles(scale: RatingScale = ACR_SCALE) -> dict[str, CategoryStyle]:
+    """How each category of a pathway's scale is shown, keyed by its role's slot (UA, MBA, UNA).
+
+    Colour and icon come from the role (favoured green with a tick, neutral amber, disfavoured
+    red with a cross); the code and the name are the scale's own, so a pathway with its own
+    scale never shows ACR's words. Slots the scale does not use are left out.
+    """
+    return {c.slot: replace(CATEGORIES[c.slot], code=c.id, name=c.name) for c in scale.categories}
+
+
+def scale_words(scale: RatingScale = ACR_SCALE) -> dict[str, str]:
+    """Words the legends use for a scale: ``variant`` (what a box with a table is) and ``score``
+    (what the number in a rating row is), in the scale's terms."""
+    if scale.is_acr:
+        return {"variant": "an ACR variant", "short_variant": "ACR variant", "score": "the ACR score (1-9)",
+                "score_html": "the ACR score 1\u20139", "category": "ACR category", "a_category": "an ACR category",
+                "favoured": "usually appropriate", "favoured_imaging": "usually appropriate imaging"}
+    band = f" ({scale.score_min}-{scale.score_max})" if scale.score_min is not None else ""
+    top = scale.of_slot("UA")
+    favoured = f"rated \u2018{top.name}\u2019" if top is not None else "favoured"
+    return {"variant": "a clinical scenario", "short_variant": "clinical scenario", "score": f"the score{band}",
+            "score_html": f"the score{band.replace('-', chr(0x2013))}", "category": "rating category",
+            "a_category": "a rating category", "favoured": favoured, "favoured_imaging": f"imaging {favoured}"}
+
 
 #: rating confidence -> mark and border; marks follow the fact base's [C] / [I] / [U]
 CONFIDENCES: dict[str, ConfidenceStyle] = {
