@@ -15,7 +15,10 @@
   /** screen pixels per diagram unit "zoom to the route" keeps at least: labels stay 12 px and up */
   var MIN_SCALE = 1;
   var ROUTE_CLASSES = /^vg-(on|off|end|stop|base|alt|contra|caution|cat-\w+)$/;
-  var NAMES = { UA: "Usually appropriate", MBA: "May be appropriate", UNA: "Usually not appropriate" };
+  /** slot (UA, MBA, UNA) -> the pathway's own category: its code and name */
+  var SCALE = new Map();
+  G.pathway.scale.categories.forEach(function (c) { SCALE.set(c.slot, c); });
+  var FAVOURED = SCALE.has("UA") ? SCALE.get("UA").name.toLowerCase() : "favoured";
   var domNode = new Map(), domRow = new Map();
   Object.keys(G.dom.nodes).forEach(function (k) { domNode.set(G.dom.nodes[k], k); });
   Object.keys(G.dom.rows).forEach(function (k) { domRow.set(G.dom.rows[k], k.split("->").slice(1).join("->")); });
@@ -305,13 +308,9 @@
 
   function readBy(nodeId) {
     var names = [];
-    function walk(c) {
-      if (!c) { return; }
-      if (c.op !== undefined) { if (names.indexOf(c.fact) < 0) { names.push(c.fact); } return; }
-      if (c.not !== undefined) { walk(c.not); return; }
-      (c.and || c.or).forEach(walk);
-    }
-    P.outEdges(nodeId).forEach(function (e) { walk(e.condition); });
+    P.outEdges(nodeId).forEach(function (e) {
+      T.factsRead(e.condition).forEach(function (n) { if (names.indexOf(n) < 0) { names.push(n); } });
+    });
     return names;
   }
 
@@ -446,13 +445,20 @@
     var out = this.output, self = this;
     if (route.outcome === "variant") {
       ["ua", "mba", "una"].forEach(function (k) {
-        var code = k.toUpperCase();
-        section(out, NAMES[code] + " (" + code + ")", route[k].map(function (a) {
+        var cat = SCALE.get(k.toUpperCase());
+        if (!cat) { return; }
+        section(out, cat.name + " (" + cat.id + ")", route[k].map(function (a) {
           var cautions = route.cautions.filter(function (c) { return c.action === a; }).map(function (c) { return c.reason; });
           return label(a) + (cautions.length ? " \u2014 \u26a0 caution: " + cautions.join("; ") : "");
         }));
       });
       section(out, "Set apart for this patient", route.contraindicated.map(function (c) { return label(c.action) + " (rated " + c.category + "): " + c.reason; }));
+    }
+    if (route.assumed.length) {
+      section(out, "Pathway assumptions this result relies on", route.assumed.map(function (n) {
+        var f = P.fact.get(n);
+        return n + " is not recorded; read as " + (f.unknown_word || T.formatValue(f.unknown)) + ", as the pathway declares";
+      }));
     }
     var term = route.terminal ? P.node.get(route.terminal) : null;
     if (term && term.downstream) {
@@ -472,14 +478,14 @@
     }
     var changes = T.whatIf(P, this.facts);
     out.appendChild(el("h3", {}, "What if one fact were different?"));
-    if (!changes.length) { out.appendChild(el("p", {}, "No change of a single fact changes the outcome or the usually appropriate list.")); }
+    if (!changes.length) { out.appendChild(el("p", {}, "No change of a single fact changes the outcome or the " + FAVOURED + " list.")); }
     var ul = el("ul", { "class": "vg-whatif" });
     changes.forEach(function (c) {
       var f = new Map(self.facts);
       if (c.value === null) { f.delete(c.fact); } else { f.set(c.fact, c.value); }
       var fact = P.fact.get(c.fact);
       var words = c.fact + " = " + valueWords(fact, c.value) + ": " + (c.outcome === "need_info" ? "more information needed" : label(c.terminal)) +
-        (c.outcome === "variant" ? " (usually appropriate: " + (c.ua.map(label).join("; ") || "none") + ")" : "");
+        (c.outcome === "variant" ? " (" + FAVOURED + ": " + (c.ua.map(label).join("; ") || "none") + ")" : "");
       var a = el("a", { href: "#" + encodeFacts(f), "data-fact": c.fact }, words);
       var alt = T.trace(P, f);
       function on() { if (self.svg) { showAlt(self.svg, alt); } }

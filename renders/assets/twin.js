@@ -1,7 +1,7 @@
 /* vcfgraph twin: the engine's walk, run in the browser on the exported pathway data.
  *
  * A hand-written port of vcfgraph/conditions.py and vcfgraph/engine.py (three-valued logic,
- * the walk, need_info with the facts to ask and the outcomes still possible, ratings, the
+ * counting, points, named conditions, "not recorded" policies, the walk, need_info with the facts to ask and the outcomes still possible, ratings, the
  * patient-level checks) plus vcfgraph/whatif.py (single-fact changes, best next question).
  * tests/test_twin.py runs it in Chromium over the whole case space and compares every field
  * with Python's trace: a single disagreement fails the suite. No framework, no DOM here.
@@ -9,7 +9,7 @@
 (function (root) {
   "use strict";
 
-  var FORMAT = 1;
+  var FORMAT = 2;
   var NUMERIC = { lt: 1, le: 1, gt: 1, ge: 1, between: 1 };
   var WORDS = { eq: "is ", ne: "is not ", lt: "is below ", le: "is at most ", gt: "is above ", ge: "is at least " };
   var ORDER = { UA: 0, MBA: 1, UNA: 2 };
@@ -47,6 +47,7 @@
   function testOne(t, facts) {
     var actual = get(facts, t.fact), op = t.op, value = t.value, i;
     if (op === "is_known") { return (actual !== null) === value; }
+    if (actual === null && t.assume !== undefined) { actual = t.assume; }
     if (op === "eq" || op === "ne") {
       if (value === null || actual === null) {
         if (value !== null) { return null; }
@@ -68,15 +69,38 @@
     return value[0] <= actual && actual <= value[1];
   }
 
-  function itemsOf(c) { return c.and || c.or; }
+  function itemsOf(c) { return c.and || c.or || c.of || c.points; }
+
+  function isTest(c) { return c.op !== undefined; }
+
+  /** At least n true: decided once n are true, or once fewer than n can still be. */
+  function count(n, results) {
+    var yes = results.filter(function (r) { return r === true; }).length;
+    if (yes >= n) { return true; }
+    return yes + results.filter(function (r) { return r === null; }).length < n ? false : null;
+  }
+
+  /** Points at least the threshold: the lowest and highest totals the undecided items allow. */
+  function score(c, results) {
+    var sure = 0, low = 0, high = 0;
+    results.forEach(function (r, i) {
+      var add = c.adds[i];
+      if (r === true) { sure += add; } else if (r === null) { if (add < 0) { low += add; } else { high += add; } }
+    });
+    if (sure + low >= c.threshold) { return true; }
+    return sure + high < c.threshold ? false : null;
+  }
 
   function evaluate(c, facts) {
-    if (c.op !== undefined) { return testOne(c, facts); }
+    if (isTest(c)) { return testOne(c, facts); }
     if (c.not !== undefined) {
       var inner = evaluate(c.not, facts);
       return inner === null ? null : !inner;
     }
+    if (c.use !== undefined) { return evaluate(c.item, facts); }
     var results = itemsOf(c).map(function (item) { return evaluate(item, facts); });
+    if (c.at_least !== undefined) { return count(c.at_least, results); }
+    if (c.threshold !== undefined) { return score(c, results); }
     if (c.and !== undefined) {
       if (results.indexOf(false) >= 0) { return false; }
       return results.every(function (r) { return r === true; }) ? true : null;
@@ -85,19 +109,34 @@
     return results.every(function (r) { return r === false; }) ? false : null;
   }
 
-  function deciding(c, facts, result) {
-    if (c.op !== undefined) { return [c]; }
-    if (c.not !== undefined) { return deciding(c.not, facts, result === null ? null : !result); }
+  /**
+   * The tests that settle c at result: the smallest honest reason. With keep, a named
+   * condition stays whole instead of giving its own tests.
+   */
+  function deciding(c, facts, result, keep) {
+    if (isTest(c)) { return [c]; }
+    if (c.not !== undefined) { return deciding(c.not, facts, result === null ? null : !result, keep); }
+    if (c.use !== undefined) { return keep ? [c] : deciding(c.item, facts, result, false); }
     var items = itemsOf(c);
     var results = items.map(function (item) { return evaluate(item, facts); });
-    var decisive = c.and !== undefined ? false : true;
-    if (result === decisive) {
-      return deciding(items[results.indexOf(decisive)], facts, decisive);
+    var chosen = [];
+    if (c.at_least !== undefined || c.threshold !== undefined) {
+      items.forEach(function (item, i) {
+        var r = results[i];
+        if (c.at_least !== undefined ? r === result : (result === null ? r === null : r !== null)) {
+          chosen.push([item, r]);
+        }
+      });
+      if (c.at_least !== undefined && result === true) { chosen = chosen.slice(0, c.at_least); }
+    } else {
+      var decisive = c.and !== undefined ? false : true;
+      if (result === decisive) {
+        return deciding(items[results.indexOf(decisive)], facts, decisive, keep);
+      }
+      items.forEach(function (item, i) { if (results[i] === result) { chosen.push([item, result]); } });
     }
     var out = [];
-    items.forEach(function (item, i) {
-      if (results[i] === result) { out = out.concat(deciding(item, facts, result)); }
-    });
+    chosen.forEach(function (pair) { out = out.concat(deciding(pair[0], facts, pair[1], keep)); });
     return out;
   }
 
@@ -107,16 +146,29 @@
     return out;
   }
 
+  /** Every test inside a condition, in reading order (named conditions included). */
+  function testsOf(c) {
+    if (isTest(c)) { return [c]; }
+    if (c.not !== undefined) { return testsOf(c.not); }
+    if (c.use !== undefined) { return testsOf(c.item); }
+    var out = [];
+    itemsOf(c).forEach(function (item) { out = out.concat(testsOf(item)); });
+    return out;
+  }
+
+  /** Names of the facts a condition reads, in reading order, without repeats (conditions.facts_read). */
+  function factsRead(c) { return c === null || c === undefined ? [] : factsOf(testsOf(c)); }
+
   function factsOf(testsList) { return unique(testsList.map(function (t) { return t.fact; })); }
 
   function missingFacts(c, facts) {
     if (evaluate(c, facts) !== null) { return []; }
-    return factsOf(deciding(c, facts, null));
+    return factsOf(deciding(c, facts, null, false));
   }
 
   function decidingFacts(c, facts) {
     var result = evaluate(c, facts);
-    return result === null ? [] : factsOf(deciding(c, facts, result));
+    return result === null ? [] : factsOf(deciding(c, facts, result, false));
   }
 
   function formatValue(v) {
@@ -144,26 +196,58 @@
     return WORDS[op] + word(v);
   }
 
+  function signed(n) { return (n < 0 ? "" : "+") + n; }
+
   function describe(c) {
-    if (c.op !== undefined) { return c.fact + " " + testWords(c); }
+    if (isTest(c)) { return c.fact + " " + testWords(c); }
     if (c.not !== undefined) { return "not (" + describe(c.not) + ")"; }
-    var w = c.and !== undefined ? " and " : " or ";
-    return itemsOf(c).map(function (i) {
-      return (i.op !== undefined || i.not !== undefined) ? describe(i) : "(" + describe(i) + ")";
-    }).join(w);
+    if (c.use !== undefined) { return c.use + " holds"; }
+    var parts = itemsOf(c).map(function (i) {
+      return (isTest(i) || i.not !== undefined || i.use !== undefined) ? describe(i) : "(" + describe(i) + ")";
+    });
+    if (c.at_least !== undefined) { return "at least " + c.at_least + " of: " + parts.join("; "); }
+    if (c.threshold !== undefined) {
+      return "points (" + parts.map(function (part, i) { return signed(c.adds[i]) + " if " + part; }).join("; ") +
+        ") total at least " + c.threshold;
+    }
+    return parts.join(c.and !== undefined ? " and " : " or ");
   }
 
   function reason(c, facts) {
-    var result = evaluate(c, facts);
-    var parts = deciding(c, facts, result).map(function (t) {
+    var result = evaluate(c, facts), parts = [], assumed = new Map();
+    deciding(c, facts, result, true).forEach(function (t) {
+      if (t.use !== undefined) {
+        var r = evaluate(t.item, facts);
+        parts.push(t.use + " " + (r === true ? "holds" : r === false ? "does not hold" : "is undecided") +
+          " (" + reason(t.item, facts) + ")");
+        return;
+      }
       var actual = get(facts, t.fact);
+      if (actual === null && t.assume !== undefined && t.op !== "is_known") {
+        var key = t.assume_word || formatValue(t.assume);
+        if (!assumed.has(key)) { assumed.set(key, []); }
+        if (assumed.get(key).indexOf(t.fact) < 0) { assumed.get(key).push(t.fact); }
+        return;
+      }
       var text = t.fact + " is " + word(actual);
       if (NUMERIC[t.op] && actual !== null) {
         text += " (" + testWords(t) + ": " + (testOne(t, facts) ? "yes" : "no") + ")";
       }
-      return text;
+      parts.push(text);
+    });
+    assumed.forEach(function (names, key) {
+      parts.push(join(names, "and") + " " + (names.length === 1 ? "is" : "are") + " not recorded; read as " + key +
+        ", a pathway assumption");
     });
     return join(parts, "and");
+  }
+
+  /** Facts with a "not recorded" policy that this case relies on (see conditions.assumptions). */
+  function assumptions(c, facts) {
+    var result = evaluate(c, facts);
+    return factsOf(deciding(c, facts, result, false).filter(function (t) {
+      return t.assume !== undefined && t.op !== "is_known" && get(facts, t.fact) === null;
+    }));
   }
 
   /* ------------------------------------------------------------------ the pathway */
@@ -342,7 +426,7 @@
 
   function emptyRoute(outcome, terminal, steps) {
     return { outcome: outcome, terminal: terminal, steps: steps, ua: [], mba: [], una: [], missing: [], possible: [],
-      contraindicated: [], cautions: [], downstream: [] };
+      contraindicated: [], cautions: [], downstream: [], assumed: [] };
   }
 
   function finish(p, node, steps, facts) {
@@ -356,22 +440,23 @@
       throw new RouteError("the walk reached '" + node.id + "', a " + node.kind + ", which cannot end a route");
     }
     route = emptyRoute("variant", node.id, steps);
-    var ratings = node.ratings.map(function (r, i) { return [ORDER[r.category], i, r]; })
+    var ratings = node.ratings.map(function (r, i) { return [ORDER[r.slot], i, r]; })
       .sort(function (a, b) { return a[0] - b[0] || a[1] - b[1]; }).map(function (x) { return x[2]; });
-    var lists = { UA: route.ua, MBA: route.mba, UNA: route.una };
+    var lists = { UA: route.ua, MBA: route.mba, UNA: route.una }, checked = new Set();
     ratings.forEach(function (rating) {
       var states = checkStates(p, node.id, rating.action, facts);
+      states.forEach(function (st) { checked.add(st[0].id); });
       var blocked = null, i;
       for (i = 0; i < states.length; i++) {
         if (states[i][1] === "failed" && states[i][0].on_fail === "set_apart") { blocked = states[i]; break; }
       }
-      if (blocked !== null && OFFERED[rating.category]) {
+      if (blocked !== null && OFFERED[rating.slot]) {
         route.contraindicated.push({ action: rating.action, category: rating.category, check: blocked[0].id,
           reason: failedText(blocked[0], facts), facts: blocked[2] });
         return;
       }
-      lists[rating.category].push(rating.action);
-      if (OFFERED[rating.category]) {
+      lists[rating.slot].push(rating.action);
+      if (OFFERED[rating.slot]) {
         states.forEach(function (st) {
           var check = st[0], state = st[1], names = st[2], text;
           if (state === "not_established" && check.caution) {
@@ -388,6 +473,7 @@
     });
     var apart = new Set(route.contraindicated.map(function (c) { return c.action; }));
     route.downstream = node.downstream.filter(function (d) { return shown(d, apart); }).map(function (d) { return d.id; });
+    route.checked = checked;
     return route;
   }
 
@@ -399,11 +485,31 @@
   function trace(p, factsIn) {
     var facts = factMap(factsIn);
     try {
-      return walk(p, facts);
+      var route = walk(p, facts);
+      route.assumed = assumedFacts(p, route, facts);
+      delete route.checked;
+      return route;
     } catch (e) {
       if (e instanceof RouteError) { return { error: e.message }; }
       throw e;
     }
+  }
+
+  /**
+   * Facts with an "unknown:" policy that are not recorded and that an answer the route took, or
+   * a check at the variant it reached, relied on; in reading order (engine._assumed).
+   */
+  function assumedFacts(p, route, facts) {
+    if (!p.facts.some(function (f) { return f.unknown !== null && f.unknown !== undefined; })) { return []; }
+    var conds = [], names = [];
+    route.steps.forEach(function (s) {
+      if (s.edge === null) { return; }
+      p.outEdges(s.node).forEach(function (e) { if (e.id === s.edge && e.condition !== null) { conds.push(e.condition); } });
+    });
+    var checked = route.checked || new Set();
+    p.checks.forEach(function (c) { if (checked.has(c.id)) { conds.push(c.requires); } });
+    conds.forEach(function (c) { names = names.concat(assumptions(c, facts)); });
+    return unique(names);
   }
 
   function walk(p, facts) {
@@ -499,6 +605,6 @@
   root.VcfgraphTwin = {
     Pathway: Pathway, trace: trace, evaluate: function (c, f) { return evaluate(c, factMap(f)); },
     describe: describe, reason: function (c, f) { return reason(c, factMap(f)); }, formatValue: formatValue,
-    whatIf: whatIf, questionsRanked: questionsRanked, classOf: classOf
+    whatIf: whatIf, questionsRanked: questionsRanked, classOf: classOf, factsRead: factsRead
   };
 })(typeof window !== "undefined" ? window : this);
