@@ -16,7 +16,7 @@ setup(
     package_dir=BUNDLED,
     package_data={
         "vcfgraph": ["py.typed", "render/templates/*", "render/static/*", "schemas/*.json", "serve/*.yaml"],
-        "vcfgraph.bundled_graphs": ["*.yaml"],
+        "vcfgraph.bundled_graphs": ["*.yaml", "examples/*.yaml", "examples/*/*.yaml"],
         "vcfgraph.bundled_cases": ["*.yaml", "*.yml", "*.json"],
     },
 )

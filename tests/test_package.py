@@ -105,6 +105,25 @@ def test_trace_the_bundled_seed_case(installed):
     assert route["expected"] == {"ok": True, "problems": []}
 
 
+def test_wheel_carries_the_example_pathways(wheel: Path):
+    names = {n for n in zipfile.ZipFile(wheel).namelist() if n.startswith("vcfgraph/bundled_graphs/examples/")}
+    want = {"vcfgraph/bundled_graphs/" + p.relative_to(ROOT / "graphs").as_posix()
+            for p in (ROOT / "graphs" / "examples").rglob("*.yaml")}
+    assert names == want and len(want) > 5
+
+
+def test_the_installed_ottawa_example_checks_and_builds_its_site(installed):
+    examples = Path(_python(installed, "from vcfgraph.bundled import examples_folder; print(examples_folder())"))
+    assert ROOT not in examples.parents
+    done = _run(installed, "check", str(examples / "ottawa-ankle.yaml"))
+    assert done.returncode == 0 and "Summary: 0 error(s)" in done.stdout, done.stdout + done.stderr
+    done = _run(installed, "site", "-g", str(examples / "ottawa-ankle.yaml"), "--cases", str(examples / "ottawa-cases"),
+                "-o", "ottawa")
+    assert done.returncode == 0, done.stderr
+    pages = sorted(p.name for p in (installed[1] / "ottawa" / "cases").glob("*.html"))
+    assert pages == sorted(p.stem + ".html" for p in (examples / "ottawa-cases").glob("*.yaml"))
+
+
 def test_check_the_bundled_pathway(installed):
     done = _run(installed, "check")
     assert done.returncode == 0, done.stderr

@@ -12,7 +12,7 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
-__all__ = ["PATHWAY_NAME", "pathway_file", "cases_folder", "case_file", "SEED_CASE"]
+__all__ = ["PATHWAY_NAME", "pathway_file", "cases_folder", "case_file", "examples_folder", "SEED_CASE"]
 
 #: file name of the bundled pathway
 PATHWAY_NAME = "vcf-management.yaml"
@@ -35,6 +35,12 @@ def _folder(package: str, checkout_name: str) -> Path:
 def pathway_file() -> Path:
     """The bundled pathway file (the ACR vertebral compression fracture topic)."""
     return _folder("vcfgraph.bundled_graphs", "graphs") / PATHWAY_NAME
+
+
+def examples_folder() -> Path:
+    """The folder of the example pathways that ship too (``ottawa-ankle.yaml``, the Ottawa ankle
+    rules, with its case library in ``ottawa-cases/``)."""
+    return _folder("vcfgraph.bundled_graphs", "graphs") / "examples"
 
 
 def cases_folder() -> Path:
