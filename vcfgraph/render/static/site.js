@@ -295,7 +295,10 @@
   /* ------------------------------------------------------------ the explorer */
 
   function valueWords(fact, v) {
-    if (v === null) { return "unknown"; }
+    if (v === null) {
+      return fact.unknown !== null && fact.unknown !== undefined ?
+        "not recorded (read as " + (fact.unknown_word || T.formatValue(fact.unknown)) + ")" : "unknown";
+    }
     if (fact.type === "int") {
       for (var i = 0; i < fact.intervals.length; i++) {
         var iv = fact.intervals[i];
