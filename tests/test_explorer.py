@@ -212,6 +212,7 @@ def test_route_labels_are_readable_on_a_projector_and_pages_fit_a_phone(browser,
                 Path(keep).mkdir(parents=True, exist_ok=True)
                 shutil.copy(shot, Path(keep) / shot.name)
             opened.close()
+    print(f"smallest rendered route label height (px) at 1366x768: {heights}")
     assert len(heights) == 2 and all(h >= 12 for h in heights.values()), heights
 
 
