@@ -40,7 +40,9 @@ from tests.fhir_walk import check_states, enabled_items, walk  # noqa: E402
 
 DATA = Path(__file__).resolve().parent / "data"
 FIXTURES = [DATA / "tiny.yaml", DATA / "checks" / "checks.yaml", DATA / "batch" / "overlap.yaml",
-            DATA / "render" / "specials.yaml", *sorted((DATA / "mutants").glob("*.yaml"))]
+            DATA / "render" / "specials.yaml", DATA / "format" / "counting.yaml",
+            Path(__file__).resolve().parent.parent / "graphs" / "examples" / "ottawa-ankle.yaml",
+            *sorted((DATA / "mutants").glob("*.yaml"))]
 
 
 def _expected(pathway: Pathway, facts: dict[str, Any]) -> tuple[str, str | None]:
@@ -217,3 +219,71 @@ def test_tiny_bundle_matches_golden(tiny: Pathway, update_goldens: bool) -> None
     if update_goldens:
         golden.write_text(text, encoding="utf-8")
     assert text == golden.read_text(encoding="utf-8")
+
+
+# ------------------------------------------------------------------ every condition kind, at random
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+
+from vcfgraph.conditions import evaluate  # noqa: E402
+from vcfgraph.export.fhirpath import condition as fhirpath_condition  # noqa: E402
+
+from tests.fhir_walk import three_valued  # noqa: E402
+
+
+from tests.test_compiled import _cases  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from vcfgraph.conditions import Test  # noqa: E402
+
+from tests.test_twin import _assuming, _rich_conditions, rich_pathways  # noqa: E402
+
+
+def _typed_tests() -> st.SearchStrategy[Test]:
+    """Tests a checked pathway could hold (values of the fact's own type) on the random facts,
+    b2 with its "not recorded" policy."""
+    bools = st.sampled_from([True, False])
+    words = st.sampled_from(["x", "y", "z"])
+    numbers = st.integers(-1, 12)
+    def on(fact: str, values: st.SearchStrategy[Any], ordered: bool) -> st.SearchStrategy[Test]:
+        ops = ["eq", "ne", "in", "is_known"] + (["lt", "le", "gt", "ge", "between"] if ordered else [])
+        def build(op: str, v: Any, vs: list[Any], flag: bool, pair: tuple[int, int], null_in: bool) -> Test:
+            value = {"is_known": flag, "in": tuple(vs) + ((None,) if null_in else ()),
+                     "between": tuple(sorted(pair))}.get(op, v)
+            return Test(fact, op, value)
+        return st.builds(build, st.sampled_from(ops), values, st.lists(values, min_size=1, max_size=3), st.booleans(),
+                         st.tuples(st.integers(-1, 12), st.integers(-1, 12)), st.booleans())
+    return st.one_of(on("b1", bools, False), on("b2", bools, False).map(_assuming), on("e", words, False),
+                     on("i", numbers, True))
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rich_pathways(), _rich_conditions(_typed_tests()), _cases())
+def test_fhirpath_of_counting_points_names_and_policies_is_three_valued_like_evaluate(pathway, cond, case) -> None:
+    facts = {k: v for k, v in case.items() if v is None or pathway.fact(k).accepts(v)}
+    qr = response(pathway, "p", facts, DEFAULT_BASE)
+    assert three_valued(fhirpath_condition(cond, DEFAULT_BASE, pathway), qr) is evaluate(cond, facts)
+
+
+def test_a_count_too_large_for_fhirpath_is_a_clear_exit_2(tmp_path, capsys) -> None:
+    items = ", ".join(f"{{fact: f{i}, eq: true}}" for i in range(16))
+    facts = "\n".join(f"  f{i}: {{type: bool}}" for i in range(16))
+    path = tmp_path / "big.yaml"
+    path.write_text(f"""pathway: {{id: big, title: Big count, entry: q}}
+sources: {{S1: A source}}
+facts:
+{facts}
+nodes:
+  - id: q
+    kind: question
+    label: Many?
+    answers:
+      - {{label: "Yes", to: V1, when: {{at_least: {{n: 8, of: [{items}]}}}}}}
+      - {{label: "No", to: V2, otherwise: true}}
+  - {{id: V1, kind: variant, number: 1, label: "V1", ratings: [{{action: a, category: UA, confidence: confirmed, sources: [S1]}}]}}
+  - {{id: V2, kind: variant, number: 2, label: "V2", ratings: [{{action: a, category: UNA, confidence: confirmed, sources: [S1]}}]}}
+  - {{id: a, kind: action, modality: imaging, label: A}}
+""", encoding="utf-8")
+    assert main(["export", "--to", "plandefinition", "--graph", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "cannot export big as plandefinition" in err and "more than 512 terms" in err and "Traceback" not in err

@@ -151,7 +151,9 @@ def _assuming(test: Test) -> Test:
     return replace(test, assume=False, assume_word="absent") if test.fact == "b2" else test
 
 
-def _rich_conditions() -> st.SearchStrategy[Any]:
+def _rich_conditions(leaves: st.SearchStrategy[Test] | None = None) -> st.SearchStrategy[Any]:
+    """Conditions of every kind over ``leaves`` (default: the random tests of test_compiled,
+    ill-typed ones included, with b2's policy)."""
     def grow(inner):
         items = st.lists(inner, min_size=1, max_size=4)
         return st.one_of(
@@ -163,7 +165,7 @@ def _rich_conditions() -> st.SearchStrategy[Any]:
                       items, st.lists(st.integers(-2, 3), min_size=4, max_size=4), st.integers(-2, 4)),
             st.builds(lambda x, k: Named(f"def{k}", x), inner, st.integers(0, 2)),
         )
-    return st.recursive(_test_strategy().map(_assuming), grow, max_leaves=6)
+    return st.recursive(leaves if leaves is not None else _test_strategy().map(_assuming), grow, max_leaves=6)
 
 
 @st.composite

@@ -45,7 +45,13 @@ def export_text(pathway: Pathway, to: str, base: str | None = None) -> str:
         "mermaid": lambda: _fhir("mermaid").mermaid(pathway),
         "node-link": lambda: _fhir("nodelink").node_link_text(pathway),
     }
-    return makers[to]()
+    from vcfgraph.errors import UsageError
+    from vcfgraph.export.fhirpath import Unsupported
+
+    try:
+        return makers[to]()
+    except Unsupported as exc:
+        raise UsageError(f"cannot export {pathway.meta.id} as {to}: {exc}") from None
 
 
 def _fhir(name: str) -> Any:

@@ -9,26 +9,41 @@ collection. FHIRPath's own logic on the empty collection is the three-valued (Kl
 comparison with ``{}`` is ``{}``. So every generated expression evaluates to ``true``, ``false``
 or ``{}`` (unknown) exactly where the condition is true, false or unknown.
 
+The rest of the format is written out in the same logic: a fact's "not recorded" policy reads
+its declared value when the answer is empty (``iif(v.exists(), v, value)``); a named condition
+is its definition in brackets; ``at_least`` is the disjunction of the conjunctions of every
+``n`` of its items; a points rule is the disjunction of the smallest sets of items whose points
+reach the threshold (an item with negative points counts by its negation). Kleene logic over
+such monotone forms gives true exactly when the items already decided settle it, which is how
+:func:`vcfgraph.conditions.evaluate` counts, so the three values still agree.
+
 The expressions start at ``%resource``, the QuestionnaireResponse (as in SDC's
 ``enableWhenExpression``). This module only writes text; it never evaluates one.
 """
 
 from __future__ import annotations
 
+from itertools import combinations
+from math import comb
 from typing import Any
 
-from vcfgraph.conditions import AllOf, AnyOf, Condition, Not, Test
+from vcfgraph.conditions import AllOf, AnyOf, AtLeast, Condition, Named, Not, Points, Test
 from vcfgraph.fhir_case import code_system_name
 from vcfgraph.model import Fact, Pathway
 
-__all__ = ["ROOT", "code_system", "answer", "literal", "condition", "otherwise", "Unsupported"]
+__all__ = ["ROOT", "MAX_TERMS", "code_system", "answer", "literal", "condition", "otherwise", "Unsupported"]
 
 #: the resource every expression starts from
 ROOT = "%resource"
 
 
+#: the most conjunctions a count or points rule may expand to (beyond it, export refuses)
+MAX_TERMS = 512
+
+
 class Unsupported(ValueError):
-    """A condition that names a fact the pathway does not declare (a checked pathway has none)."""
+    """A condition that names a fact the pathway does not declare (a checked pathway has none),
+    or a count or points rule too large to write out (more than :data:`MAX_TERMS` terms)."""
 
 
 def code_system(base: str, pathway: Pathway, fact: Fact) -> str:
@@ -69,6 +84,8 @@ def _test(test: Test, base: str, pathway: Pathway) -> str:
     op, value = test.op, test.value
     if op == "is_known":
         return f"{v}.exists()" if value else f"{v}.empty()"
+    if test.assume is not None:  # the fact's "not recorded" policy: an empty answer reads the declared value
+        v = f"iif({v}.exists(), {v}, {literal(test.assume)})"
     if op in ("eq", "ne") and value is None:
         return f"{v}.empty()" if op == "eq" else f"{v}.exists()"
     if op in ("eq", "ne"):
@@ -97,9 +114,59 @@ def condition(cond: Condition, base: str, pathway: Pathway) -> str:
         return _test(cond, base, pathway)
     if isinstance(cond, Not):
         return f"({condition(cond.item, base, pathway)}).not()"
+    if isinstance(cond, Named):
+        return f"({condition(cond.item, base, pathway)})"
+    if isinstance(cond, AtLeast):
+        return _at_least(cond, base, pathway)
+    if isinstance(cond, Points):
+        return _points(cond, base, pathway)
     word = " and " if isinstance(cond, AllOf) else " or "
     assert isinstance(cond, (AllOf, AnyOf))
     return "(" + word.join(condition(item, base, pathway) for item in cond.items) + ")"
+
+
+def _any_of_all(groups: list[list[str]]) -> str:
+    """``(a and b) or (c and d) ...``; ``true`` for an empty group, ``false`` for no group."""
+    if not groups:
+        return "false"
+    if any(not g for g in groups):
+        return "true"
+    return "(" + " or ".join("(" + " and ".join(g) + ")" for g in groups) + ")"
+
+
+def _at_least(cond: AtLeast, base: str, pathway: Pathway) -> str:
+    items = [condition(i, base, pathway) for i in cond.items]
+    if cond.n <= 0:
+        return "true"
+    if comb(len(items), cond.n) > MAX_TERMS:
+        raise Unsupported(f"'at least {cond.n} of {len(items)}' expands to more than {MAX_TERMS} terms in FHIRPath")
+    return _any_of_all([list(group) for group in combinations(items, cond.n)])
+
+
+def _points(cond: Points, base: str, pathway: Pathway) -> str:
+    """Items with negative points count by their negation: points >= threshold is then a
+    threshold on the weights of true literals, written as its smallest sufficient sets."""
+    literals, weights = [], []
+    need = cond.threshold
+    for item, add in zip(cond.items, cond.adds):
+        if add == 0:
+            continue
+        text = condition(item, base, pathway)
+        literals.append(text if add > 0 else f"({text}).not()")
+        weights.append(abs(add))
+        need += -add if add < 0 else 0
+    if need <= 0:
+        return "true"
+    if 2 ** len(literals) > MAX_TERMS * 8:
+        raise Unsupported(f"a points rule of {len(literals)} items is too large to write out in FHIRPath")
+    minimal: list[tuple[int, ...]] = []
+    for size in range(1, len(literals) + 1):
+        for group in combinations(range(len(literals)), size):
+            if sum(weights[i] for i in group) >= need and not any(set(m) <= set(group) for m in minimal):
+                minimal.append(group)
+    if len(minimal) > MAX_TERMS:
+        raise Unsupported(f"a points rule expands to more than {MAX_TERMS} terms in FHIRPath")
+    return _any_of_all([[literals[i] for i in group] for group in minimal])
 
 
 def otherwise(others: list[Condition], base: str, pathway: Pathway) -> str:

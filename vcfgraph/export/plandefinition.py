@@ -138,11 +138,18 @@ def _answer(pathway: Pathway, edge: Edge, base: str) -> dict[str, Any]:
 
 def _rated(pathway: Pathway, variant: Node, rating: Rating, base: str) -> dict[str, Any]:
     action = pathway.node(rating.action)
-    ext: list[dict[str, Any]] = [{"url": extension_url(base, "acr-category"), "valueCoding": {
-        "system": extension_url(base, "acr-category").replace("StructureDefinition", "CodeSystem"),
-        "code": rating.category, "display": CATEGORY_NAMES[rating.category]}}]
+    scale = pathway.scale
+    if scale.is_acr:
+        ext: list[dict[str, Any]] = [{"url": extension_url(base, "acr-category"), "valueCoding": {
+            "system": extension_url(base, "acr-category").replace("StructureDefinition", "CodeSystem"),
+            "code": rating.category, "display": CATEGORY_NAMES[rating.category]}}]
+    else:  # the pathway's own scale: its own code system, never ACR's name
+        category = scale.category(rating.category)
+        ext = [{"url": extension_url(base, "rating-category"), "valueCoding": {
+            "system": canonical(base, "CodeSystem", pathway, "rating-categories"),
+            "code": rating.category, "display": category.name if category is not None else rating.category}}]
     if rating.score is not None:
-        ext.append({"url": extension_url(base, "acr-score"), "valueInteger": rating.score})
+        ext.append({"url": extension_url(base, "acr-score" if scale.is_acr else "rating-score"), "valueInteger": rating.score})
     radiation = rating.radiation or action.radiation
     if radiation:
         ext.append({"url": extension_url(base, "relative-radiation-level"), "valueString": radiation})

@@ -174,7 +174,8 @@ def _enable_expression(pathway: Pathway, nodes: list[str], reach: dict[str, str]
 
 def _simple_enable_when(pathway: Pathway, nodes: list[str], base: str) -> tuple[list[dict[str, Any]], str] | None:
     """R4 ``enableWhen`` for a fact read by one node reached from the entry by one answer whose
-    condition is a test (or an ``and`` of tests) of the form ``fact op value``; else None."""
+    condition is a test (or an ``and`` of tests) of the form ``fact op value`` on facts with no
+    "not recorded" policy; else None."""
     if len(nodes) != 1:
         return None
     edges = [e for e in pathway.edges if e.target == nodes[0]]
@@ -184,8 +185,8 @@ def _simple_enable_when(pathway: Pathway, nodes: list[str], base: str) -> tuple[
     tests = cond.items if isinstance(cond, AllOf) else (cond,)
     out = []
     for test in tests:
-        if not isinstance(test, Test) or test.op not in _SIMPLE_OPS or test.value is None:
-            return None
+        if not isinstance(test, Test) or test.op not in _SIMPLE_OPS or test.value is None or test.assume is not None:
+            return None  # (a "not recorded" policy needs the expression: R4 enableWhen reads no default)
         fact = pathway.fact(test.fact)
         out.append({"question": fact.name, "operator": _SIMPLE_OPS[test.op], **_answer(pathway, fact, test.value, base)})
     return out, "all"
