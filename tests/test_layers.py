@@ -76,7 +76,7 @@ def test_the_reading_layer_calls_only_down():
 
 
 def test_renderers_read_only_the_plain_model():
-    allowed = {"errors", "conditions", "model", "route", "render", "twin"}  # twin: the model as JSON data, no logic
+    allowed = {"errors", "conditions", "model", "scale", "route", "render", "twin"}  # twin: the model as JSON data; scale: the model's rating scales
     for path in (PACKAGE / "render").rglob("*.py"):
         got = imports_of(path)
         assert got <= allowed, f"{path.name} imports {sorted(got - allowed)}"
