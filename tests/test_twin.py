@@ -135,15 +135,20 @@ def test_the_mutants_make_the_twin_meet_route_errors(page):
     assert errors >= {"two", "no", "the"}  # overlaps, gaps and the cycle are all met, and agree
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(pathways(), st.lists(_cases(), min_size=1, max_size=25))
-def test_twin_agrees_on_random_pathways(page, pathway, cases):
+def assert_agree_with_what_if(page, pathway: Pathway, cases: list[dict[str, Any]]) -> None:
+    """The routes agree, and so do what-if and the best-question ranking on the first three cases."""
     assert_agree(page, pathway, cases)
     got = page.evaluate("ps => ps.map(f => [VcfgraphTwin.whatIf(window.P, f), VcfgraphTwin.questionsRanked(window.P, f)])",
                         cases[:3])
     want = [[[_change(c) for c in what_if(pathway, f)], [{"fact": q.fact, "expected": q.expected}
                                                           for q in questions_ranked(pathway, f)]] for f in cases[:3]]
     assert got == want
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(pathways(), st.lists(_cases(), min_size=1, max_size=25))
+def test_twin_agrees_on_random_pathways(page, pathway, cases):
+    assert_agree_with_what_if(page, pathway, cases)
 
 
 def _assuming(test: Test) -> Test:
@@ -182,12 +187,7 @@ def rich_pathways(draw: Any) -> Pathway:
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(rich_pathways(), st.lists(_cases(), min_size=1, max_size=25))
 def test_twin_agrees_on_random_pathways_with_counting_points_names_and_policies(page, pathway, cases):
-    assert_agree(page, pathway, cases)
-    got = page.evaluate("ps => ps.map(f => [VcfgraphTwin.whatIf(window.P, f), VcfgraphTwin.questionsRanked(window.P, f)])",
-                        cases[:3])
-    want = [[[_change(c) for c in what_if(pathway, f)], [{"fact": q.fact, "expected": q.expected}
-                                                          for q in questions_ranked(pathway, f)]] for f in cases[:3]]
-    assert got == want
+    assert_agree_with_what_if(page, pathway, cases)
     conds = [e.condition for e in pathway.edges if e.condition is not None]
     data = [condition_data(c) for c in conds]
     assert page.evaluate("cs => cs.map(c => VcfgraphTwin.describe(c))", data) == [describe(c) for c in conds]

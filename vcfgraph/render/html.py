@@ -275,7 +275,7 @@ def case_context(pathway: Pathway, case: Case, route: Route, *, diagram: str,
         "steps": _steps(pathway, route),
         "ratings": {code: [{**_row(pathway, r, r.label, root), "cautions": [c.reason for c in route.cautions_of(r.action)]}
                            for r in route.ratings if r.slot == code]
-                    for code in CATEGORY_ORDER if code in category_styles(pathway.scale)},
+                    for code in scale_context(pathway)["slots"]},
         "contraindicated": [{"action": c.action, "label": c.label, "category": pathway.scale.slot(c.category), "reason": c.reason,
                              "check": c.check} for c in route.contraindicated],
         "cautions": [{"action": c.action, "label": c.label, "check": c.check, "reason": c.reason, "state": c.state,
