@@ -14,7 +14,7 @@ from typing import Any, Sequence
 import numpy as np
 import pyarrow as pa
 
-__all__ = ["ints", "strings", "string_lists", "sparse_strings", "encoded", "gathered_lists", "nulls_in_indices", "as_text"]
+__all__ = ["ints", "strings", "string_lists", "sparse_strings", "encoded", "as_text"]
 
 _INT_TYPES = {np.dtype(np.int8): pa.int8(), np.dtype(np.int32): pa.int32(), np.dtype(np.int64): pa.int64()}
 
@@ -82,36 +82,6 @@ def encoded(ids: np.ndarray, values: pa.Array) -> pa.DictionaryArray:
     """Rows that point into a small table of distinct values: ``values[ids]`` without copying
     a value (the dictionary may hold null)."""
     return pa.DictionaryArray.from_arrays(ints(ids.astype(np.int32, copy=False)), values)
-
-
-def gathered_lists(column: pa.DictionaryArray) -> pa.Array:
-    """A dictionary-encoded column of lists of strings (never null, indices without nulls) as
-    ``list<dictionary<string>>``: each row's list, its words pointing into the dictionary's
-    words, so no word is copied."""
-    lists = column.dictionary
-    starts = np.frombuffer(lists.offsets.buffers()[1], dtype=np.int32,
-                           count=lists.offsets.offset + len(lists) + 1)[lists.offsets.offset:]
-    ids = np.frombuffer(column.indices.buffers()[1], dtype=np.int32,
-                        count=column.indices.offset + len(column))[column.indices.offset:]
-    lengths = (starts[1:] - starts[:-1])[ids]
-    offsets = _offsets(lengths).astype(np.int32)
-    words = np.repeat(starts[:-1][ids] - offsets[:-1], lengths) + np.arange(offsets[-1], dtype=np.int32)
-    words = pa.DictionaryArray.from_arrays(ints(words.astype(np.int32, copy=False)), lists.values)
-    return pa.ListArray.from_arrays(ints(offsets), words)
-
-
-def nulls_in_indices(column: pa.DictionaryArray) -> pa.DictionaryArray:
-    """The same values with the dictionary's nulls moved into the indices (int32 indices
-    without nulls of their own, as :func:`encoded` makes them)."""
-    words = column.dictionary
-    ids = np.frombuffer(column.indices.buffers()[1], dtype=np.int32,
-                        count=column.indices.offset + len(column))[column.indices.offset:]
-    present = np.asarray([v is not None for v in words.to_pylist()], dtype=bool)[ids]
-    validity, nulls = _validity(present)
-    indices = pa.Array.from_buffers(pa.int32(), len(ids), [validity, pa.py_buffer(np.ascontiguousarray(ids))],
-                                    null_count=nulls)
-    filled = strings(["" if v is None else v for v in words.to_pylist()])
-    return pa.DictionaryArray.from_arrays(indices, filled)
 
 
 def as_text(value: Any) -> str | None:

@@ -26,18 +26,14 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from vcfgraph.batch.arrays import gathered_lists, nulls_in_indices, strings
+from vcfgraph.batch.arrays import strings
 from vcfgraph.batch.io import file_format
 from vcfgraph.errors import UsageError
 
 __all__ = ["Output", "open_output", "PARQUET_OPTIONS"]
 
-#: Parquet writer options, chosen by measurement (docs/batch.md, "Parquet output"). The Arrow
-#: schema is not stored: the result columns are written from dictionary-encoded arrays, and a
-#: reader should see them as the plain text and list columns they are. Every column but
-#: ``case_id`` (whose values are all distinct) is dictionary-encoded in the file.
-PARQUET_OPTIONS: dict[str, Any] = {"compression": "zstd", "store_schema": False}
-PLAIN_COLUMNS = frozenset(["case_id"])
+#: Parquet writer options, chosen by measurement (docs/batch.md, "Parquet output")
+PARQUET_OPTIONS: dict[str, Any] = {"compression": "zstd", "use_dictionary": True}
 
 
 def _reason(exc: BaseException) -> str:
@@ -150,16 +146,10 @@ class Output:
             fields = [pa.field(f.name, pa.string()) if pa.types.is_list(f.type) else f for f in self.schema]
             self._writer = pcsv.CSVWriter(self._fh, pa.schema(fields),
                                           write_options=pcsv.WriteOptions(quoting_style="needed"))
-        # Parquet: the writer is made with the first table's schema (dictionary-encoded columns
-        # are written as such), or at the end with the plain schema when there are no rows
-
-    def _parquet_writer(self, schema: pa.Schema) -> Any:
-        if self._writer is None:
+        elif self.format == "parquet":
             import pyarrow.parquet as pq
 
-            dictionary = [name for name in schema.names if name not in PLAIN_COLUMNS]
-            self._writer = pq.ParquetWriter(self._fh, schema, use_dictionary=dictionary, **PARQUET_OPTIONS)
-        return self._writer
+            self._writer = pq.ParquetWriter(self._fh, self.schema, **PARQUET_OPTIONS)
 
     def write(self, table: pa.Table) -> None:
         """Append rows (a table with this output's schema).
@@ -173,8 +163,7 @@ class Output:
                 columns = [pc.binary_join(col, sep) if pa.types.is_list(col.type) else col for col in table.columns]
                 self._writer.write_table(pa.table(columns, names=table.column_names))
             elif self.format == "parquet":
-                table = _parquet_table(table)
-                self._parquet_writer(table.schema).write_table(table)
+                self._writer.write_table(table)
             else:
                 from vcfgraph.batch.jsonl import encode_lines
 
@@ -183,8 +172,6 @@ class Output:
             raise UsageError(f"{self.path}: cannot write the output ({_reason(exc)})") from None
 
     def _close(self) -> None:
-        if self.format == "parquet" and self._fh is not None:
-            self._parquet_writer(self.schema)  # a file with no rows still has the columns
         writer, fh = self._writer, self._fh
         self._writer = self._fh = None
         if writer is not None:
@@ -217,22 +204,6 @@ class Output:
         except OSError:
             pass
         self._lock.release()
-
-
-def _parquet_table(table: pa.Table) -> pa.Table:
-    """Dictionary-encoded columns as the Parquet writer takes them: a list column as lists of
-    dictionary-encoded words, a text column with its nulls in the indices (the writer refuses
-    a null in a dictionary)."""
-    columns = []
-    for column in table.columns:
-        column = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
-        if pa.types.is_dictionary(column.type):
-            if pa.types.is_list(column.type.value_type):
-                column = gathered_lists(column)
-            elif column.dictionary.null_count:
-                column = nulls_in_indices(column)
-        columns.append(column)
-    return pa.Table.from_arrays(columns, names=table.column_names)
 
 
 def open_output(path: str | Path, schema: pa.Schema) -> Output:
