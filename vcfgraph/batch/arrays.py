@@ -14,7 +14,7 @@ from typing import Any, Sequence
 import numpy as np
 import pyarrow as pa
 
-__all__ = ["ints", "strings", "string_lists", "as_text"]
+__all__ = ["ints", "strings", "string_lists", "sparse_strings", "encoded", "as_text"]
 
 _INT_TYPES = {np.dtype(np.int8): pa.int8(), np.dtype(np.int32): pa.int32(), np.dtype(np.int64): pa.int64()}
 
@@ -58,6 +58,30 @@ def string_lists(values: Sequence[Sequence[str]]) -> pa.Array:
     flat = strings([word for words in values for word in words])
     offsets = _offsets(np.fromiter(map(len, values), dtype=np.int64, count=len(values))).astype(np.int32)
     return pa.ListArray.from_arrays(ints(offsets), flat)
+
+
+def sparse_strings(n: int, rows: np.ndarray, values: Sequence[str]) -> pa.Array:
+    """A string array of ``n`` rows, null except at ``rows`` (ascending), which hold ``values``.
+
+    Costs a Python step per given value, not per row: a chunk of a million rows with a few
+    errors is built by numpy.
+    """
+    encoded = [v.encode("utf-8", "backslashreplace") for v in values]
+    lengths = np.zeros(n, dtype=np.int64)
+    lengths[rows] = np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded))
+    offsets = _offsets(lengths)
+    present = np.zeros(n, dtype=bool)
+    present[rows] = True
+    validity, nulls = _validity(present)
+    kind, width = (pa.string(), np.int32) if offsets[-1] < (1 << 31) else (pa.large_string(), np.int64)
+    buffers = [validity, pa.py_buffer(offsets.astype(width)), pa.py_buffer(b"".join(encoded))]
+    return pa.Array.from_buffers(kind, n, buffers, null_count=nulls)
+
+
+def encoded(ids: np.ndarray, values: pa.Array) -> pa.DictionaryArray:
+    """Rows that point into a small table of distinct values: ``values[ids]`` without copying
+    a value (the dictionary may hold null)."""
+    return pa.DictionaryArray.from_arrays(ints(ids.astype(np.int32, copy=False)), values)
 
 
 def as_text(value: Any) -> str | None:

@@ -16,6 +16,7 @@ import csv
 import glob
 import io
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
@@ -39,6 +40,8 @@ __all__ = [
 FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet", ".pq": "parquet"}
 #: JSON Lines: the keys of the lines in this many first bytes are the file's columns
 JSONL_HEAD = 1 << 20
+#: JSON Lines: a block is parsed in this many parts at once (one per core, at most 4)
+JSONL_WORKERS = max(1, min(4, os.cpu_count() or 1))
 #: CSV: the largest read block (bytes); the header row may be at most HEADER_LIMIT bytes
 CSV_BLOCK = 1 << 22
 HEADER_LIMIT = 1 << 20
@@ -242,12 +245,13 @@ class Input:
         # not of their keys: they keep the line-by-line reader, which flattens them
         if self.fields is None or b'"QuestionnaireResponse"' in block:
             return _json_block(block, first_line, self.path)
-        from vcfgraph.batch.jsonl import Block, json_schema
+        from vcfgraph.batch.jsonl import json_schema, read_block
 
-        read = Block(block, first_line, self.path, json_schema(self.fields), self.verbatim)
-        columns = {name: read.table.column(name).chunk(0) if read.table.column(name).num_chunks
-                   else pa.nulls(0, read.table.schema.field(name).type) for name in read.table.column_names}
-        return Chunk(columns, read.table.num_rows, read.errors, cells=read.cells)
+        table, errors, cells = read_block(block, first_line, self.path, json_schema(self.fields), self.verbatim,
+                                          JSONL_WORKERS)
+        columns = {name: table.column(name).chunk(0) if table.column(name).num_chunks
+                   else pa.nulls(0, table.schema.field(name).type) for name in table.column_names}
+        return Chunk(columns, table.num_rows, errors, cells=cells)
 
     def first_columns(self) -> list[str]:
         """The column names (for JSON Lines: the keys of the lines in the first

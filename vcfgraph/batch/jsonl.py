@@ -33,7 +33,7 @@ import pyarrow.compute as pc
 
 from vcfgraph.batch.arrays import as_text, strings
 
-__all__ = ["encode_lines", "json_schema", "Block"]
+__all__ = ["encode_lines", "json_schema", "Block", "read_block"]
 
 #: how ``json.dumps`` writes the control characters it escapes
 _CONTROLS = {chr(c): json.dumps(chr(c))[1:-1] for c in range(0x20)}
@@ -77,20 +77,54 @@ def _literal(column: pa.Array) -> pa.Array:
     return pc.fill_null(literal, _scalar("null")) if literal.null_count else literal
 
 
+def _same_rows(a: pa.Array, b: pa.Array) -> bool:
+    """Two dictionary-encoded columns whose rows point the same way (the same indices buffer)."""
+    if not (pa.types.is_dictionary(a.type) and pa.types.is_dictionary(b.type)) or len(a.dictionary) != len(b.dictionary):
+        return False
+    x, y = a.indices, b.indices
+    return (x.offset == y.offset and x.null_count == 0 and y.null_count == 0
+            and x.buffers()[1].address == y.buffers()[1].address)
+
+
 def encode_lines(table: pa.Table) -> pa.Buffer:
     """The rows of ``table`` (text and list-of-text columns) as JSON lines, keys in column order:
-    byte for byte ``json.dumps(row, ensure_ascii=False) + "\\n"`` of every row."""
+    byte for byte ``json.dumps(row, ensure_ascii=False) + "\\n"`` of every row.
+
+    A dictionary-encoded column is written once per distinct value and spread over its rows;
+    neighbouring dictionary-encoded columns whose rows share one index (the result columns of a
+    batch) become one piece of text per distinct result, so a row costs one ``take``, not one
+    per column.
+    """
     if table.num_rows == 0:
         return pa.py_buffer(b"")
+    columns = [c.combine_chunks() if isinstance(c, pa.ChunkedArray) else c for c in table.columns]
     pieces: list[pa.Array | pa.Scalar] = []
-    for k, name in enumerate(table.column_names):
-        key = ("{" if k == 0 else ", ") + json.dumps(name, ensure_ascii=False) + ": "
-        pieces += [_scalar(key), _literal(table.column(k))]
+    k = 0
+    while k < len(columns):
+        column = columns[k]
+        if not pa.types.is_dictionary(column.type):
+            pieces += [_scalar(_key(table.column_names, k)), _literal(column)]
+            k += 1
+            continue
+        end = k + 1
+        while end < len(columns) and _same_rows(column, columns[end]):
+            end += 1
+        parts: list[pa.Array | pa.Scalar] = []
+        for j in range(k, end):
+            parts += [_scalar(_key(table.column_names, j)), _literal(columns[j].dictionary)]
+        fragment = pc.binary_join_element_wise(*parts, _scalar(""))
+        piece = fragment.take(column.indices)
+        pieces.append(pc.fill_null(piece, _scalar(_key(table.column_names, k) + "null")) if piece.null_count else piece)
+        k = end
     pieces.append(_scalar("}\n"))
     lines = pc.binary_join_element_wise(*pieces, _scalar(""))
     offsets = np.frombuffer(lines.buffers()[1], dtype=np.int32, count=lines.offset + len(lines) + 1)
     first, last = int(offsets[lines.offset]), int(offsets[-1])
     return lines.buffers()[2][first:last]  # the lines, end to end: no copy
+
+
+def _key(names: list[str], k: int) -> str:
+    return ("{" if k == 0 else ", ") + json.dumps(names[k], ensure_ascii=False) + ": "
 
 
 # ---------------------------------------------------------------------------------- reading
@@ -151,6 +185,8 @@ class Block:
         self.numbers = np.flatnonzero(keep) + self.first_line
         self.starts, self.ends = starts[keep], ends[keep]
         self.broken: set[int] = set()
+        if _utf8(self.block):  # checked by Arrow, without making a Python str of the block
+            return
         at = 0
         while at < len(self.block):  # UTF-8 is checked on the whole block at C speed; a bad line is read alone
             try:
@@ -230,6 +266,61 @@ class Block:
             else:
                 self.cells.setdefault(key, {})[row] = raw
         return _one_row(fitted, self.schema)
+
+
+def _utf8(data: bytes) -> bool:
+    """Whether ``data`` is valid UTF-8 (Arrow's check, which releases the GIL)."""
+    offsets = np.array([0, len(data)], dtype=np.int64)
+    raw = pa.Array.from_buffers(pa.large_binary(), 1, [None, pa.py_buffer(offsets), pa.py_buffer(data)])
+    try:
+        raw.cast(pa.large_string())
+    except pa.ArrowInvalid:
+        return False
+    return True
+
+
+#: a block is split into parts of at least this many bytes, read at once by several threads
+PART_BYTES = 1 << 20
+
+
+def read_block(block: bytes, first_line: int, path: str, schema: pa.Schema, verbatim: frozenset[str],
+               workers: int) -> tuple[pa.Table, dict[int, str], dict[str, dict[int, Any]]]:
+    """Read a block of whole JSON lines as :class:`Block` does, in up to ``workers`` parts at once.
+
+    The parts are cut at line ends, each is a :class:`Block` with its own line numbers (so every
+    error keeps its line), and their rows, errors and odd cells are put back together in order.
+    pyarrow's reader releases the GIL, so the parts are parsed on several cores; one reader over
+    the whole block with its own threads would number a bad row within its own internal block,
+    which cannot be told back to a line.
+
+    Returns:
+        The table, row -> error, and column -> row -> raw value, as :class:`Block`'s attributes.
+    """
+    parts = max(1, min(workers, len(block) // PART_BYTES))
+    cuts = [0]
+    for k in range(1, parts):
+        at = block.find(b"\n", max(cuts[-1], len(block) * k // parts))
+        if at < 0:
+            break
+        cuts.append(at + 1)
+    cuts.append(len(block))
+    pieces = [(block[a:b], first_line + block.count(b"\n", 0, a)) for a, b in zip(cuts, cuts[1:]) if b > a]
+    if len(pieces) == 1:
+        read = Block(pieces[0][0], pieces[0][1], path, schema, verbatim)
+        return read.table, read.errors, read.cells
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=len(pieces), thread_name_prefix="vcfgraph-json") as pool:
+        blocks = list(pool.map(lambda piece: Block(piece[0], piece[1], path, schema, verbatim), pieces))
+    errors: dict[int, str] = {}
+    cells: dict[str, dict[int, Any]] = {}
+    start = 0
+    for read in blocks:
+        errors.update({start + row: message for row, message in read.errors.items()})
+        for name, values in read.cells.items():
+            cells.setdefault(name, {}).update({start + row: value for row, value in values.items()})
+        start += read.table.num_rows
+    return pa.concat_tables([read.table for read in blocks]).combine_chunks(), errors, cells
 
 
 _ROW = re.compile(r" in row (\d+)$")

@@ -20,7 +20,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 import pyarrow as pa
 
-from vcfgraph.batch.arrays import as_text, ints, string_lists, strings
+from vcfgraph.batch.arrays import as_text, encoded, ints, sparse_strings, string_lists, strings
 from vcfgraph.batch.audit import CLASSES, Auditor, count_classes, count_taken
 from vcfgraph.batch.columns import ColumnCoder
 from vcfgraph.batch.compile import CompiledPathway, Evaluator, compile_pathway
@@ -99,11 +99,17 @@ def check_columns(columns: Sequence[str], pathway: Pathway, audit: str | None, w
 class BatchJob:
     """Everything one run needs to turn chunks into result tables. One per thread or task."""
 
-    def __init__(self, compiled: CompiledPathway, audit: str | None = None, lists_as_text: bool = False) -> None:
+    def __init__(self, compiled: CompiledPathway, audit: str | None = None, lists_as_text: bool = False,
+                 dictionary: bool = False) -> None:
         """``lists_as_text``: give the list columns as ``;``-joined text (for CSV), joined once per
-        distinct result rather than once per row."""
+        distinct result rather than once per row. ``dictionary``: give the result columns
+        (``outcome`` to ``contraindicated``) dictionary-encoded, rows pointing into the small
+        table of distinct results, so nothing is copied per row before the writer
+        (:mod:`vcfgraph.batch.writer` takes such tables; the schema then differs from
+        :attr:`schema` in those columns' types only)."""
         self.pathway = compiled.pathway
         self._lists_as_text = lists_as_text
+        self._dictionary = dictionary
         self.evaluator = Evaluator(compiled)
         self.coder = ColumnCoder(compiled.pathway)
         self.auditor = Auditor(compiled.pathway, audit) if audit else None
@@ -128,8 +134,12 @@ class BatchJob:
             errors.setdefault(row, []).append(message)
         tally = Tally(rows=n, nodes=ev.nodes, edges=ev.edges)
         registry = self.evaluator.registry
-        table = self._results(registry).take(ints(ev.ids))
-        columns = [_case_ids(chunk.columns.get(CASE_ID), n)] + table.columns
+        results = self._results(registry)
+        if self._dictionary:
+            table_columns = [encoded(ev.ids, column.chunk(0)) for column in results.columns]
+        else:
+            table_columns = results.take(ints(ev.ids)).columns
+        columns = [_case_ids(chunk.columns.get(CASE_ID), n)] + table_columns
         extra: list[pa.Array] = []
         if self.auditor is not None:
             classes, text, audit_errors = self.auditor.classify(_column(chunk, self.auditor.column), ev.ids, registry)
@@ -146,6 +156,8 @@ class BatchJob:
             if result.terminal:
                 tally.terminals[result.terminal] += int(counts[k])
         tally.errors = len(errors)
+        if self._dictionary:
+            return pa.Table.from_arrays(columns + extra, names=self.schema.names), tally
         return pa.Table.from_arrays(columns + extra, schema=self.schema), tally
 
     def _codes(self, chunk: Chunk, errors: dict[int, list[str]]) -> dict[str, np.ndarray]:
@@ -191,7 +203,7 @@ class BatchJob:
             for name in LIST_FIELDS:
                 lists = [getattr(r, name) for r in items]
                 data[name] = strings([";".join(w) for w in lists]) if self._lists_as_text else string_lists(lists)
-            self._table = pa.table(data)
+            self._table = pa.table(data).combine_chunks()
         return self._table
 
 
@@ -220,10 +232,8 @@ def _case_ids(column: Any, n: int) -> pa.Array:
 def _errors(errors: dict[int, list[str]], n: int) -> pa.Array:
     if not errors:
         return pa.nulls(n, pa.string())
-    values: list[str | None] = [None] * n
-    for row, messages in errors.items():
-        values[row] = "; ".join(messages)
-    return strings(values)
+    rows = sorted(errors)
+    return sparse_strings(n, np.array(rows, dtype=np.int64), ["; ".join(errors[row]) for row in rows])
 
 
 def run_batch(
@@ -257,7 +267,8 @@ def run_batch(
         raise UsageError(f"{target}: the output would overwrite the input")
     reader = open_input(source, rows, input_fields(pathway, audit), frozenset([CASE_ID] + ([audit] if audit else [])))
     check_columns(reader.first_columns(), pathway, audit, str(source))
-    job = BatchJob(compile_pathway(pathway), audit, lists_as_text=file_format(target) == "csv")
+    job = BatchJob(compile_pathway(pathway), audit, lists_as_text=file_format(target) == "csv",
+                   dictionary=file_format(target) != "parquet")
     writer = open_output(target, job.schema)
     behind: WriteBehind | None = None
     total = Tally()
