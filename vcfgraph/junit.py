@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import PurePath
-from xml.etree import ElementTree as ET
 
 __all__ = ["CaseResult", "junit_xml", "xml_safe"]
 
@@ -50,6 +49,8 @@ def junit_xml(results: list[CaseResult], suite: str = "vcfgraph trace") -> str:
     failures = sum(r.status == "failed" for r in results)
     errors = sum(r.status == "error" for r in results)
     counts = {"tests": str(len(results)), "failures": str(failures), "errors": str(errors), "skipped": "0"}
+    from xml.etree import ElementTree as ET  # only when a report is written, not for every trace
+
     root = ET.Element("testsuites", {"name": suite, **counts})
     ts = ET.SubElement(root, "testsuite", {"name": suite, **counts})
     for r in results:
