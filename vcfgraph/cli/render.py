@@ -111,35 +111,35 @@ def planned_names(entries: Sequence[Any], fmt: str) -> list[tuple[str, str]]:
 
 def _svg_files(pathway: Pathway, entries: Sequence[Any], *, with_pathway: bool) -> list[Any]:
     """The SVG diagrams as :class:`~vcfgraph.cli.raster.Picture` (name without extension)."""
-    from vcfgraph.cli.graphviz_run import run_dot
+    from vcfgraph.cli.graphviz_run import run_dots
     from vcfgraph.cli.raster import Picture
     from vcfgraph.render import dot, route_view, svg
     from vcfgraph.render.site import case_svg, case_title, pathway_svg
 
-    layout = run_dot(dot.pathway_dot(pathway), "svg")
+    titles = [case_title(e.case) for e in entries]
+    # the shared layout and every route view, laid out on all cores at once
+    layout, *views = run_dots([dot.pathway_dot(pathway)] + [route_view.route_only_dot(pathway, e.route, title)
+                                                           for e, title in zip(entries, titles)], "svg")
     out = [Picture("pathway", pathway_svg(pathway, layout), pathway.meta.title)] if with_pathway else []
-    for e in entries:
-        title = case_title(e.case)
+    for e, title, data in zip(entries, titles, views):
         out.append(Picture(e.slug, case_svg(pathway, e, layout), title))
-        data = run_dot(route_view.route_only_dot(pathway, e.route, title), "svg")
         out.append(Picture(f"{e.slug}-route", svg.standalone(svg.restyle(data, pathway), title=title), title))
     return out
 
 
 def _diagrams(pathway: Pathway, entries: Sequence[Any], fmt: str) -> dict[str, str | bytes]:
-    from vcfgraph.cli.graphviz_run import run_dot
+    from vcfgraph.cli.graphviz_run import run_dots
     from vcfgraph.render import dot, route_view
     from vcfgraph.render.site import case_title
 
     if fmt in ("dot", "pdf"):
-        def draw(text: str) -> str | bytes:
-            return text if fmt == "dot" else run_dot(text, "pdf")
-
-        files: dict[str, str | bytes] = {} if entries and fmt == "pdf" else {f"pathway.{fmt}": draw(dot.pathway_dot(pathway))}
+        texts: dict[str, str] = {} if entries and fmt == "pdf" else {f"pathway.{fmt}": dot.pathway_dot(pathway)}
         for e in entries:
-            files[f"{e.slug}.{fmt}"] = draw(dot.route_dot(pathway, e.route))
-            files[f"{e.slug}-route.{fmt}"] = draw(route_view.route_only_dot(pathway, e.route, case_title(e.case)))
-        return files
+            texts[f"{e.slug}.{fmt}"] = dot.route_dot(pathway, e.route)
+            texts[f"{e.slug}-route.{fmt}"] = route_view.route_only_dot(pathway, e.route, case_title(e.case))
+        if fmt == "dot":
+            return dict(texts)
+        return dict(zip(texts, run_dots(list(texts.values()), "pdf")))  # on all cores at once
     pictures = _svg_files(pathway, entries, with_pathway=fmt == "svg" or not entries)
     if fmt == "svg":
         return {f"{p.name}.svg": p.svg for p in pictures}
