@@ -133,3 +133,20 @@ def test_case_title_is_escaped_in_the_route_view(tiny):
     assert "<script>" not in text
     assert "&lt;script&gt;window.__xss = 1&lt;/script&gt;" in text
     assert "&quot;double&quot;" in text and "&amp; ampersand" in text
+
+
+def test_dots_run_at_once_give_the_same_bytes_in_order(render_need_dot, tiny, tiny_routes):
+    """``run_dots`` lays graphs out in parallel processes: the results are those of one run at a
+    time, in the order given, and a graph dot cannot lay out is the clear error of that graph."""
+    from vcfgraph.cli.graphviz_run import dot_runs, run_dot, run_dots
+    from vcfgraph.errors import UsageError
+
+    texts = [pathway_dot(tiny)] + [route_only_dot(tiny, route, f"case {name}") for name, (_case, route)
+                                   in sorted(tiny_routes.items())]
+    before = dot_runs()
+    together = run_dots(texts, "svg")
+    assert dot_runs() - before == len(texts)
+    assert together == [run_dot(text, "svg") for text in texts]
+    assert len(set(together)) == len(texts)  # every graph its own picture, none swapped
+    with pytest.raises(UsageError, match="dot failed"):
+        run_dots([texts[0], "digraph { a -> }", texts[1]], "svg")
