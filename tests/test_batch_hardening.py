@@ -54,9 +54,17 @@ def many_cases(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+def _default_sigint() -> None:
+    # a test run started in the background by a non-interactive shell (a CI step, `make test &`)
+    # inherits SIGINT ignored, and Python keeps an ignored SIGINT ignored: give the child the
+    # default, as a terminal's Ctrl-C would find it
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _start(source: Path, target: Path) -> subprocess.Popen[bytes]:
     return subprocess.Popen([sys.executable, "-m", "vcfgraph", "batch", str(source), "-o", str(target), "--quiet",
-                             "--chunk-rows", "300", "--audit", "action_taken"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                             "--chunk-rows", "300", "--audit", "action_taken"], cwd=ROOT, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, preexec_fn=_default_sigint)
 
 
 def _wait_for_partial(proc: subprocess.Popen[bytes], folder: Path) -> None:
