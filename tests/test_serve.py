@@ -462,8 +462,10 @@ def test_the_log_has_one_line_per_request_and_no_facts(tmp_path: Path) -> None:
 # ----------------------------------------------------------------------------- tokens
 
 
-def _b64(n: int) -> str:
-    raw = n.to_bytes((n.bit_length() + 7) // 8, "big")
+def _b64(n: int, size: int | None = None) -> str:
+    """A JWK number; EC coordinates are the curve's full size (RFC 7518 6.2.1.2): with fewer
+    bytes, one key in 128 would be unusable and the test would fail by chance."""
+    raw = n.to_bytes(size or (n.bit_length() + 7) // 8, "big")
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
 
@@ -474,7 +476,7 @@ def keys(tmp_path_factory: Any) -> dict[str, Any]:
     other = ec.generate_private_key(ec.SECP384R1())
     epub, rpub = ec_key.public_key().public_numbers(), rsa_key.public_key().public_numbers()
     jwks = {"keys": [
-        {"kty": "EC", "crv": "P-384", "kid": "ec1", "alg": "ES384", "use": "sig", "x": _b64(epub.x), "y": _b64(epub.y)},
+        {"kty": "EC", "crv": "P-384", "kid": "ec1", "alg": "ES384", "use": "sig", "x": _b64(epub.x, 48), "y": _b64(epub.y, 48)},
         {"kty": "RSA", "kid": "rsa1", "alg": "RS384", "use": "sig", "n": _b64(rpub.n), "e": _b64(rpub.e)},
     ]}
     path = tmp_path_factory.mktemp("jwks") / "ehr.json"
@@ -551,6 +553,22 @@ def test_bad_start_up_options_exit_2_with_a_message(args: list[str], message: st
     r = subprocess.run([sys.executable, "-m", "vcfgraph", "serve", "--port", "1", *args], capture_output=True,
                        text=True, cwd=ROOT, timeout=60)
     assert r.returncode == 2 and message in r.stderr and "Traceback" not in r.stderr
+
+
+def test_a_trusted_key_that_cannot_be_used_is_named_at_start_up(tmp_path: Path) -> None:
+    """A JWK Set quietly drops a key it cannot use; the service says which one instead of
+    refusing every token signed with it as "kid not among the issuer's keys"."""
+    point = ec.generate_private_key(ec.SECP384R1()).public_key().public_numbers()
+    x = base64.urlsafe_b64encode(point.x.to_bytes(48, "big")[1:]).rstrip(b"=").decode()  # one byte short
+    short = {"kty": "EC", "crv": "P-384", "kid": "ec-short", "alg": "ES384", "x": x, "y": _b64(point.y, 48)}
+    rpub = rsa.generate_private_key(public_exponent=65537, key_size=2048).public_key().public_numbers()
+    jwks = tmp_path / "ehr.json"
+    jwks.write_text(json.dumps({"keys": [{"kty": "RSA", "kid": "rsa1", "alg": "RS384", "n": _b64(rpub.n),
+                                          "e": _b64(rpub.e)}, short]}))
+    r = subprocess.run([sys.executable, "-m", "vcfgraph", "serve", "--port", "1", "--trust", f"{ISSUER}={jwks}"],
+                       capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert f"{jwks}: key 2 ('ec-short') cannot be used" in r.stderr
 
 
 def test_a_bad_bindings_file_is_located(tmp_path: Path) -> None:

@@ -150,6 +150,13 @@ def load_trust(items: list[str] | None) -> Trust:
                 raise UsageError(f"{name}: key {i + 1} holds private key material; give the public keys only")
             if isinstance(k, dict) and k.get("kty") not in ("EC", "RSA"):
                 raise UsageError(f"{name}: key {i + 1} is not an EC or RSA key")
+            if isinstance(k, dict):  # a key set drops a key it cannot use without a word: say which and why
+                try:
+                    jwt.PyJWK(k)
+                except jwt.PyJWTError as exc:
+                    kid = str(k.get("kid"))[:40] if "kid" in k else "no kid"
+                    raise UsageError(f"{name}: key {i + 1} ({kid!r}) cannot be used ({str(exc)[:120]}); an EC "
+                                     "key's x and y are the full size of its curve (48 bytes for P-384)") from None
         try:
             keyset = jwt.PyJWKSet.from_dict(data)
         except jwt.PyJWTError as exc:
