@@ -155,8 +155,7 @@ def load_trust(items: list[str] | None) -> Trust:
                     jwt.PyJWK(k)
                 except jwt.PyJWTError as exc:
                     kid = str(k.get("kid"))[:40] if "kid" in k else "no kid"
-                    raise UsageError(f"{name}: key {i + 1} ({kid!r}) cannot be used ({str(exc)[:120]}); an EC "
-                                     "key's x and y are the full size of its curve (48 bytes for P-384)") from None
+                    raise UsageError(f"{name}: key {i + 1} ({kid!r}) cannot be used ({str(exc)[:120]})") from None
         try:
             keyset = jwt.PyJWKSet.from_dict(data)
         except jwt.PyJWTError as exc:
