@@ -3,7 +3,7 @@
 The repository keeps the pathway in ``graphs/`` and the case library in ``cases/``, the single
 source of both. The wheel carries them as the data-only packages ``vcfgraph.bundled_graphs`` and
 ``vcfgraph.bundled_cases`` (``package_dir`` maps those names onto the two folders), which
-:mod:`vcfgraph.bundled` reads through :mod:`importlib.resources`. Everything else about the
+:mod:`vcfgraph.io.bundled` reads through :mod:`importlib.resources`. Everything else about the
 package is in pyproject.toml.
 """
 

@@ -66,11 +66,11 @@ print(j.read_json(sys.argv[1]).num_rows)
 """
 TRACE_LOOP = """
 import sys, time, json
-from vcfgraph.batch.io import open_input
+from vcfgraph.batch.readers import open_input
 from vcfgraph.batch.columns import ColumnCoder
 from vcfgraph.engine import trace
 from vcfgraph.errors import CaseError, RouteError
-from vcfgraph.load import check_facts, load_pathway, parse_fact_value
+from vcfgraph.io.load import check_facts, load_pathway, parse_fact_value
 from vcfgraph.model import Case
 pathway = load_pathway()
 sample = int(sys.argv[2])

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from vcfgraph.conditions import AllOf, AnyOf, Not, Test
-from vcfgraph.load import load_pathway
+from vcfgraph.io.load import load_pathway
 from vcfgraph.model import Pathway
 
 # ---------------------------------------------------------------------------------- SQL
@@ -219,7 +219,7 @@ def run_numpy(pathway: Pathway, source: str, target: str) -> None:
     import pyarrow as pa
 
     from vcfgraph.batch.arrays import ints, strings
-    from vcfgraph.batch.io import open_input
+    from vcfgraph.batch.readers import open_input
 
     names = ["need_info"] + [node.id for node in pathway.nodes if node.kind != "question"]
     dictionary = strings(names)

@@ -41,10 +41,10 @@ STAGES = """
 import json, sys, time
 start = time.perf_counter()
 from vcfgraph.batch.compile import compile_pathway
-from vcfgraph.batch.io import file_format, open_input
+from vcfgraph.batch.readers import file_format, open_input
 from vcfgraph.batch.run import CASE_ID, BatchJob, input_fields
 from vcfgraph.batch.writer import open_output
-from vcfgraph.load import load_pathway
+from vcfgraph.io.load import load_pathway
 imports = time.perf_counter() - start
 source, target = sys.argv[1], sys.argv[2]
 pathway = load_pathway()

@@ -23,7 +23,7 @@ from gen_pathway import generate  # noqa: E402
 
 from vcfgraph.analysis.regions import domains_of  # noqa: E402
 from vcfgraph.analysis.verify import verify  # noqa: E402
-from vcfgraph.load import load_pathway  # noqa: E402
+from vcfgraph.io.load import load_pathway  # noqa: E402
 from vcfgraph.model import Pathway  # noqa: E402
 
 

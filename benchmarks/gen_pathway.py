@@ -7,7 +7,7 @@ again deeper down, so some paths contradict earlier answers (infeasible) as in r
 
     python benchmarks/gen_pathway.py 1000 > /tmp/big.yaml     # then: vcfgraph check /tmp/big.yaml
 
-The data goes through the real schema (:func:`vcfgraph.schema.build_pathway`), so a generated
+The data goes through the real schema (:func:`vcfgraph.io.pathway.build_pathway`), so a generated
 pathway is checked like any pathway file.
 """
 
@@ -18,7 +18,7 @@ import sys
 from typing import Any
 
 from vcfgraph.model import Pathway
-from vcfgraph.schema import build_pathway
+from vcfgraph.io.pathway import build_pathway
 
 __all__ = ["raw_pathway", "generate"]
 

@@ -30,10 +30,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from vcfgraph.batch.io import file_format
+from vcfgraph.batch.readers import file_format
 from vcfgraph.engine import trace
 from vcfgraph.errors import RouteError
-from vcfgraph.load import load_pathway
+from vcfgraph.io.load import load_pathway
 from vcfgraph.model import Case, Fact, Pathway
 
 #: P(true) of rare facts of the bundled pathway

@@ -34,7 +34,7 @@ from gen_pathway import raw_pathway  # noqa: E402
 _CHILD = r"""
 import json, os, sys, time
 kind, path = sys.argv[1], sys.argv[2]
-from vcfgraph.load import load_cases, load_pathway
+from vcfgraph.io.load import load_cases, load_pathway
 t0, c0 = time.perf_counter(), time.process_time()
 if kind == "pathway":
     load_pathway(path, cache=False)
@@ -73,7 +73,7 @@ def _measure(src: Path, kind: str, path: Path, cache: Path) -> dict[str, float]:
 def _cases_file(count: int, path: Path, seed: int = 7) -> None:
     """``count`` cases over the bundled pathway's facts, each with a few known values."""
     sys.path.insert(0, str(ROOT))
-    from vcfgraph.load import load_pathway
+    from vcfgraph.io.load import load_pathway
 
     facts = load_pathway(cache=False).facts
     rng = random.Random(seed)

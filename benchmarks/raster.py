@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 from vcfgraph.cli import main  # noqa: E402
 from vcfgraph.cli.graphviz_run import dot_runs, run_dot  # noqa: E402
 from vcfgraph.cli.render import collect_cases  # noqa: E402
-from vcfgraph.load import load_pathway  # noqa: E402
+from vcfgraph.io.load import load_pathway  # noqa: E402
 from vcfgraph.render import dot, route_view  # noqa: E402
 from vcfgraph.render.site import case_title  # noqa: E402
 

@@ -22,7 +22,7 @@ from pathlib import Path
 import httpx
 
 from vcfgraph import load_pathway, trace
-from vcfgraph.load import load_cases
+from vcfgraph.io.load import load_cases
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -21,7 +21,7 @@ sys.path.insert(0, str(ROOT))
 
 from vcfgraph.cli import main  # noqa: E402
 from vcfgraph.cli.graphviz_run import dot_runs  # noqa: E402
-from vcfgraph.load import load_cases, load_pathway  # noqa: E402
+from vcfgraph.io.load import load_cases, load_pathway  # noqa: E402
 
 
 def write_cases(folder: Path, count: int) -> None:

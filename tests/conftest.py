@@ -33,7 +33,7 @@ def update_goldens(request: pytest.FixtureRequest) -> bool:
 @pytest.fixture(scope="session")
 def bundled():
     """The bundled VCF pathway, loaded once."""
-    from vcfgraph.load import load_pathway
+    from vcfgraph.io.load import load_pathway
 
     return load_pathway()
 
@@ -41,7 +41,7 @@ def bundled():
 @pytest.fixture(scope="session")
 def tiny():
     """The tiny fixture pathway."""
-    from vcfgraph.load import load_pathway
+    from vcfgraph.io.load import load_pathway
 
     return load_pathway(DATA / "tiny.yaml")
 

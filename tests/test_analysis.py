@@ -18,7 +18,7 @@ from vcfgraph.analysis.walk import Leaf, explore
 from vcfgraph.conditions import Test
 from vcfgraph.engine import trace
 from vcfgraph.errors import RouteError
-from vcfgraph.load import load_pathway
+from vcfgraph.io.load import load_pathway
 from vcfgraph.model import Case, Fact, Pathway
 
 DATA = Path(__file__).resolve().parent / "data"

@@ -16,7 +16,7 @@ from vcfgraph.batch.run import run_batch
 from vcfgraph.cli import main
 from vcfgraph.engine import trace
 from vcfgraph.errors import RouteError
-from vcfgraph.load import load_cases
+from vcfgraph.io.load import load_cases
 from vcfgraph.model import Pathway
 
 HERE = Path(__file__).resolve().parent
@@ -156,7 +156,7 @@ def test_case_library_agrees_with_trace(tmp_path: Path, bundled: Pathway) -> Non
 
 
 def test_json_lines_with_mixed_types_and_broken_lines(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("vcfgraph.batch.io.JSONL_HEAD", 60)  # the first line alone names the columns
+    monkeypatch.setattr("vcfgraph.batch.readers.JSONL_HEAD", 60)  # the first line alone names the columns
     path = tmp_path / "mixed.jsonl"
     path.write_text("\n".join([
         '{"case_id": "a", "symptomatic": "true"}',

@@ -62,7 +62,7 @@ TWO = 12  # the line by line reader of old read two objects on one line as two r
 
 def _rows(path: Any, pathway: Any, typed: bool, rows: int) -> list[dict[str, Any]]:
     from vcfgraph.batch.compile import compile_pathway
-    from vcfgraph.batch.io import open_input
+    from vcfgraph.batch.readers import open_input
     from vcfgraph.batch.run import BatchJob, input_fields
 
     fields = input_fields(pathway, "action_taken") if typed else None

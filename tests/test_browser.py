@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from vcfgraph.engine import trace
-from vcfgraph.load import load_cases
+from vcfgraph.io.load import load_cases
 from vcfgraph.render import ids
 from vcfgraph.render.ids import case_slug
 

@@ -14,7 +14,7 @@ from vcfgraph.analysis.verify import verify
 from vcfgraph.cli import main
 from vcfgraph.engine import check_expected, trace
 from vcfgraph.errors import PathwayError
-from vcfgraph.load import load_cases, load_pathway
+from vcfgraph.io.load import load_cases, load_pathway
 from vcfgraph.scale import ACR_SCALE
 
 ROOT = Path(__file__).resolve().parent.parent

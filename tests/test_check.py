@@ -17,7 +17,7 @@ from vcfgraph.analysis.witness import as_case
 from vcfgraph.cli import main
 from vcfgraph.engine import check_expected, trace
 from vcfgraph.errors import RouteError
-from vcfgraph.load import load_cases, load_pathway
+from vcfgraph.io.load import load_cases, load_pathway
 from vcfgraph.model import Case, Pathway, Property, Route
 
 ROOT = Path(__file__).resolve().parent.parent

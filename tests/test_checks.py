@@ -13,7 +13,7 @@ from vcfgraph.analysis.coverage import coverage
 from vcfgraph.cli import main
 from vcfgraph.engine import check_expected, trace
 from vcfgraph.errors import PathwayError
-from vcfgraph.load import load_cases, load_pathway
+from vcfgraph.io.load import load_cases, load_pathway
 from vcfgraph.model import Case
 from vcfgraph.report import route_text, route_to_dict
 

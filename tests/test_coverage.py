@@ -14,7 +14,7 @@ from vcfgraph.analysis.witness import as_case
 from vcfgraph.cli import main
 from vcfgraph.cli.coverage import case_files
 from vcfgraph.engine import trace
-from vcfgraph.load import load_cases, load_pathway
+from vcfgraph.io.load import load_cases, load_pathway
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data"

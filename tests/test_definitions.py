@@ -16,7 +16,7 @@ from vcfgraph.batch.masks import NULL, compile_condition, encode_value, evaluate
 from vcfgraph.cli import main
 from vcfgraph.engine import trace
 from vcfgraph.errors import PathwayError
-from vcfgraph.load import load_pathway
+from vcfgraph.io.load import load_pathway
 from vcfgraph.model import Case
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -14,7 +14,7 @@ from vcfgraph.analysis.witness import as_case
 from vcfgraph.cli import main
 from vcfgraph.engine import trace
 from vcfgraph.errors import RouteError
-from vcfgraph.load import DEFAULT_GRAPH, load_pathway
+from vcfgraph.io.load import DEFAULT_GRAPH, load_pathway
 from vcfgraph.model import Case, Pathway
 
 ROOT = Path(__file__).resolve().parent.parent

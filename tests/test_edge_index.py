@@ -6,7 +6,7 @@ import importlib
 from pathlib import Path
 
 from vcfgraph.analysis import witness
-from vcfgraph.load import load_pathway
+from vcfgraph.io.load import load_pathway
 from vcfgraph.model import Pathway
 
 verify = importlib.import_module("vcfgraph.analysis.verify")  # the module, not the function of that name

@@ -9,7 +9,7 @@ import pytest
 from vcfgraph.conditions import Test
 from vcfgraph.engine import check_expected, trace
 from vcfgraph.errors import RouteError
-from vcfgraph.load import load_cases
+from vcfgraph.io.load import load_cases
 from vcfgraph.model import Case, Edge, Fact, Meta, Node, Pathway, Rating
 
 ROOT = Path(__file__).resolve().parent.parent

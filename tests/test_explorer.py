@@ -17,7 +17,7 @@ from urllib.parse import quote, unquote
 import pytest
 
 from vcfgraph.engine import trace
-from vcfgraph.load import load_cases
+from vcfgraph.io.load import load_cases
 from vcfgraph.model import Case
 from vcfgraph.render import svg as svgmod
 from vcfgraph.render.dot import route_states
@@ -353,7 +353,7 @@ OTTAWA = ROOT / "graphs" / "examples" / "ottawa-ankle.yaml"
 def test_the_ottawa_site_runs_named_conditions_counting_and_assumptions(browser, render_ottawa_site):
     """Every Ottawa case page shows Python's result; the explorer walks to an outcome, says which
     facts it read as absent, and uses the pathway's own category names, never ACR's."""
-    from vcfgraph.load import load_pathway
+    from vcfgraph.io.load import load_pathway
     pathway = load_pathway(OTTAWA)
     cases = [c for path in sorted((OTTAWA.parent / "ottawa-cases").glob("*.yaml")) for c in load_cases(path, pathway)]
     assert len(cases) >= 5

@@ -32,7 +32,7 @@ from vcfgraph.export.common import DEFAULT_BASE, fhir_id, to_json  # noqa: E402
 from vcfgraph.export.plandefinition import checks_plandefinition, plandefinition  # noqa: E402
 from vcfgraph.export.questionnaire import fact_scope, questionnaire  # noqa: E402
 from vcfgraph.export.response import response  # noqa: E402
-from vcfgraph.load import load_pathway  # noqa: E402
+from vcfgraph.io.load import load_pathway  # noqa: E402
 from vcfgraph.model import Case, Pathway  # noqa: E402
 
 from tests.casespace import region_points  # noqa: E402
@@ -169,7 +169,7 @@ def test_a_route_error_is_a_route_error_for_the_walk_too() -> None:
 
 
 def test_seed_case_walks_to_v5(bundled: Pathway) -> None:
-    from vcfgraph.load import load_cases
+    from vcfgraph.io.load import load_cases
 
     case = load_cases(DATA.parent.parent / "cases" / "seed-incidental-t12.yaml", bundled)[0]
     qr = response(bundled, case.id, case.facts, DEFAULT_BASE)

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from vcfgraph.export.mermaid import label, mermaid, mermaid_ids
-from vcfgraph.load import load_pathway
+from vcfgraph.io.load import load_pathway
 from vcfgraph.model import Pathway
 
 ROOT = Path(__file__).resolve().parent.parent

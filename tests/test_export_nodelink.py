@@ -1,4 +1,4 @@
-"""node-link JSON of vcfgraph.graph_nx.to_networkx (also ``Pathway.to_networkx()``): json_graph
+"""node-link JSON of vcfgraph.export.networkx.to_networkx (also ``Pathway.to_networkx()``): json_graph
 rebuilds the same graph."""
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from networkx.readwrite import json_graph
 
 from vcfgraph.cli import main
 from vcfgraph.export.nodelink import EDGES_KEY, node_link_text
-from vcfgraph.graph_nx import to_networkx
-from vcfgraph.load import load_pathway
+from vcfgraph.export.networkx import to_networkx
+from vcfgraph.io.load import load_pathway
 from vcfgraph.model import Pathway
 
 DATA = Path(__file__).resolve().parent / "data"

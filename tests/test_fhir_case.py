@@ -13,7 +13,7 @@ from vcfgraph.cli import main
 from vcfgraph.errors import CaseError
 from vcfgraph.export.common import DEFAULT_BASE, to_json
 from vcfgraph.export.response import response
-from vcfgraph.load import load_cases
+from vcfgraph.io.load import load_cases
 from vcfgraph.model import Pathway
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -10,8 +10,8 @@ import pytest
 
 from vcfgraph.cli import main
 from vcfgraph.errors import PathwayError, VcfgraphError
-from vcfgraph.fmt import DEFAULT_WIDTH, format_text
-from vcfgraph.load import load_pathway
+from vcfgraph.io.fmt import DEFAULT_WIDTH, format_text
+from vcfgraph.io.load import load_pathway
 
 ROOT = Path(__file__).resolve().parent.parent
 #: every fixture except the hostile reproducers' inputs, which are broken or oversized YAML by design

@@ -69,7 +69,7 @@ def test_core_modules_import_only_lower_layers():
 
 
 def test_the_reading_layer_calls_only_down():
-    """vcfgraph/read/ turns files into located trees; it never imports the readers above it."""
+    """vcfgraph/io/ turns files into located trees; it never imports the readers above it."""
     for path in (PACKAGE / "read").rglob("*.py"):
         got = imports_of(path)
         assert got <= {"errors", "read"}, f"{path.name} imports {sorted(got - {'errors', 'read'})}"
@@ -97,7 +97,7 @@ def test_nothing_below_the_cli_imports_the_cli():
 
 def test_only_the_loader_reads_yaml():
     """Other modules may write YAML text (witness case files), never load or parse it: only the
-    reading layer (vcfgraph/read/) does, and the formatter (fmt.py) round-trips text to text and
+    reading layer (vcfgraph/io/) does, and the formatter (fmt.py) round-trips text to text and
     never builds a model from it."""
     for path in PACKAGE.rglob("*.py"):
         text = path.read_text(encoding="utf-8")
@@ -112,7 +112,7 @@ def test_only_the_loader_reads_yaml():
 
 
 def test_fmt_command_and_formatter_agree_on_the_default_width():
-    from vcfgraph import fmt
+    from vcfgraph.io import fmt
     from vcfgraph.cli import fmt as cli_fmt
 
     assert cli_fmt.DEFAULT_WIDTH == fmt.DEFAULT_WIDTH

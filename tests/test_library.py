@@ -46,7 +46,7 @@ def test_walkthrough_picture_is_the_route_svg_and_is_linked():
 
 def test_load_pathway_without_argument_is_the_bundled_pathway(pathway):
     assert pathway.meta.id == "vcf-management"
-    assert Path(pathway.path) == vcfgraph.bundled.pathway_file() == vcfgraph.DEFAULT_GRAPH
+    assert Path(pathway.path) == vcfgraph.io.bundled.pathway_file() == vcfgraph.DEFAULT_GRAPH
 
 
 def test_trace_validates_a_hand_built_case(pathway):

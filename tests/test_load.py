@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from vcfgraph.errors import CaseError, PathwayError, UsageError
-from vcfgraph.load import check_facts, load_cases, load_pathway, parse_fact_value
+from vcfgraph.io.load import check_facts, load_cases, load_pathway, parse_fact_value
 
 DATA = Path(__file__).resolve().parent / "data"
 INVALID = sorted((DATA / "invalid").glob("*.yaml"))
@@ -240,7 +240,7 @@ def test_a_forged_entry_cannot_change_an_answer(tmp_path, monkeypatch):
 
 
 def test_the_cache_stays_bounded(tmp_path, monkeypatch):
-    from vcfgraph.read import cache
+    from vcfgraph.io import cache
 
     monkeypatch.setenv("VCFGRAPH_CACHE", str(tmp_path / "cache"))
     monkeypatch.setattr(cache, "MAX_ENTRIES", 3)
@@ -258,7 +258,7 @@ def test_a_pipe_is_read_once(tmp_path):
     import subprocess
     import sys
 
-    code = "from vcfgraph.load import load_pathway; print(load_pathway('/dev/stdin').meta.title)"
+    code = "from vcfgraph.io.load import load_pathway; print(load_pathway('/dev/stdin').meta.title)"
     with open(DATA / "tiny.yaml", "rb") as stdin:
         done = subprocess.run([sys.executable, "-c", code], stdin=stdin, capture_output=True, text=True, timeout=60)
     assert (done.returncode, done.stdout, done.stderr) == (0, "Tiny test pathway\n", "")
@@ -349,7 +349,7 @@ def test_a_cached_tree_of_a_broken_file_is_still_refused(tmp_path, monkeypatch):
 @pytest.mark.parametrize("url", ["https://example.org/a", "HTTP://example.org", "../notes.html#x", "//example.org/b",
                                  "?q=1", "page.html", "jav&#x61;script:alert(1)"])
 def test_links_that_cannot_run_script_are_kept(url):
-    from vcfgraph.located import url_problem
+    from vcfgraph.io.located import url_problem
 
     assert url_problem(url) == ""
 
@@ -358,14 +358,14 @@ def test_links_that_cannot_run_script_are_kept(url):
                                  "file:///etc/passwd", "java\tscript:alert(1)", "java\nscript:x", " javascript:x",
                                  "javascript\x00:x", "\x01javascript:x", "blob:https://x", "x" * 5000 + ":y"])
 def test_links_with_other_schemes_or_hidden_characters_are_refused(url):
-    from vcfgraph.located import url_problem
+    from vcfgraph.io.located import url_problem
 
     problem = url_problem(url)
     assert problem and len(problem) < 200
 
 
 def test_a_condition_too_large_or_too_deep_is_refused_by_count(tmp_path):
-    from vcfgraph.located import MAX_CONDITION_DEPTH, MAX_CONDITION_PARTS, condition_size_problem
+    from vcfgraph.io.located import MAX_CONDITION_DEPTH, MAX_CONDITION_PARTS, condition_size_problem
 
     test = {"fact": "pain", "eq": True}
     assert condition_size_problem({"or": [test] * 10}) == ""
@@ -379,9 +379,9 @@ def test_a_condition_too_large_or_too_deep_is_refused_by_count(tmp_path):
 def test_the_json_form_of_a_tree_round_trips_and_refuses_damage():
     import datetime
 
-    from vcfgraph.read import tree
-    from vcfgraph.read.source import decode
-    from vcfgraph.read.yaml12 import parse_yaml
+    from vcfgraph.io import tree
+    from vcfgraph.io.source import decode
+    from vcfgraph.io.yaml12 import parse_yaml
 
     text = decode((DATA / "tiny.yaml").read_bytes(), "tiny.yaml")
     original = parse_yaml(text, "tiny.yaml")
@@ -395,9 +395,9 @@ def test_the_json_form_of_a_tree_round_trips_and_refuses_damage():
 
 
 def test_libyaml_and_ruamel_give_the_same_tree():
-    from vcfgraph.read import tree
-    from vcfgraph.read.source import decode
-    from vcfgraph.read.yaml12 import parse_yaml
+    from vcfgraph.io import tree
+    from vcfgraph.io.source import decode
+    from vcfgraph.io.yaml12 import parse_yaml
 
     for path in [DATA / "tiny.yaml", DATA.parent.parent / "graphs" / "vcf-management.yaml"]:
         text = decode(path.read_bytes(), path.name)
@@ -406,7 +406,7 @@ def test_libyaml_and_ruamel_give_the_same_tree():
 
 @pytest.mark.parametrize("path", INVALID, ids=[p.stem for p in INVALID])
 def test_without_libyaml_every_broken_fixture_gives_the_same_message(path: Path, monkeypatch):
-    from vcfgraph.read import yaml12
+    from vcfgraph.io import yaml12
 
     monkeypatch.setattr(yaml12, "_c_events", lambda text: None)
     with pytest.raises(PathwayError) as caught:

@@ -8,7 +8,7 @@ from pathlib import Path
 from vcfgraph.analysis.verify import verify
 from vcfgraph.cli import main
 from vcfgraph.engine import check_expected, trace
-from vcfgraph.load import load_cases, load_pathway
+from vcfgraph.io.load import load_cases, load_pathway
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -83,7 +83,7 @@ def test_wheel_metadata_has_an_spdx_license(wheel: Path):
 
 
 def test_installed_package_is_the_wheel_not_the_checkout(installed):
-    where = Path(_python(installed, "import vcfgraph, vcfgraph.bundled as b; print(b.pathway_file())"))
+    where = Path(_python(installed, "import vcfgraph, vcfgraph.io.bundled as b; print(b.pathway_file())"))
     assert installed[0].parent in where.parents
     assert ROOT not in where.parents
 
@@ -113,7 +113,7 @@ def test_wheel_carries_the_example_pathways(wheel: Path):
 
 
 def test_the_installed_ottawa_example_checks_and_builds_its_site(installed):
-    examples = Path(_python(installed, "from vcfgraph.bundled import examples_folder; print(examples_folder())"))
+    examples = Path(_python(installed, "from vcfgraph.io.bundled import examples_folder; print(examples_folder())"))
     assert ROOT not in examples.parents
     done = _run(installed, "check", str(examples / "ottawa-ankle.yaml"))
     assert done.returncode == 0 and "Summary: 0 error(s)" in done.stdout, done.stdout + done.stderr

@@ -10,7 +10,7 @@ import pytest
 
 from tests.ngrams import runs
 from vcfgraph.engine import check_expected, trace
-from vcfgraph.load import load_cases
+from vcfgraph.io.load import load_cases
 
 ROOT = Path(__file__).resolve().parent.parent
 REFERENCE = Path(__file__).resolve().parent / "data" / "reference"

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from vcfgraph.engine import trace
-from vcfgraph.load import load_cases, load_pathway
+from vcfgraph.io.load import load_cases, load_pathway
 from vcfgraph.render import ids, style
 from vcfgraph.render.dot import pathway_dot, route_dot, route_states
 from vcfgraph.render.route_view import route_only_dot

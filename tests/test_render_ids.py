@@ -62,7 +62,7 @@ def test_nodes_named_like_the_diagram_own_elements_stay_nodes(collide_files, col
 
 @pytest.fixture(scope="module")
 def collide():
-    from vcfgraph.load import load_pathway
+    from vcfgraph.io.load import load_pathway
 
     return load_pathway(COLLIDE)
 

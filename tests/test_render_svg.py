@@ -14,7 +14,7 @@ import pytest
 from vcfgraph.cli import main
 from vcfgraph.cli import graphviz_run
 from vcfgraph.engine import trace
-from vcfgraph.load import load_cases
+from vcfgraph.io.load import load_cases
 from vcfgraph.render import ids, svg
 from vcfgraph.render.dot import pathway_dot, route_dot, route_states
 

@@ -356,7 +356,7 @@ def test_a_bad_option_under_json_is_a_json_error_object_too(capsys):
 def test_junit_with_terminal_controls_in_the_case_is_well_formed(capsys, tmp_path):
     """The loader refuses controls in case files; the JUnit writer still never writes bytes XML
     cannot hold (an id from elsewhere, an error message quoting the file)."""
-    from vcfgraph.junit import CaseResult, junit_xml
+    from vcfgraph.analysis.junit import CaseResult, junit_xml
 
     hostile = DATA / "hostile" / "files"
     report = tmp_path / "junit.xml"
@@ -388,7 +388,7 @@ def _golden(name: str, text: str, update: bool) -> None:
 def test_sarif_and_github_of_a_mutant_match_goldens(update_goldens):
     from vcfgraph.analysis.check_report import report_sarif
     from vcfgraph.analysis.verify import verify
-    from vcfgraph.load import load_pathway
+    from vcfgraph.io.load import load_pathway
 
     report = verify(load_pathway(DATA / "mutants" / "overlap-or.yaml"), "tests/data/mutants/overlap-or.yaml")
     _golden("overlap-or.sarif", json.dumps(report_sarif(report, "0.1.0"), indent=2) + "\n", update_goldens)
@@ -397,7 +397,7 @@ def test_sarif_and_github_of_a_mutant_match_goldens(update_goldens):
 
 def test_cobertura_of_the_tiny_suite_matches_golden(update_goldens):
     from vcfgraph.analysis.coverage import cobertura_xml, coverage
-    from vcfgraph.load import load_cases, load_pathway
+    from vcfgraph.io.load import load_cases, load_pathway
 
     tiny = load_pathway(TINY)
     cases = [c for p in sorted((DATA / "analysis" / "tiny-cases").glob("*.yaml")) for c in load_cases(p, tiny)]
@@ -406,7 +406,7 @@ def test_cobertura_of_the_tiny_suite_matches_golden(update_goldens):
 
 
 def test_junit_of_mixed_results_matches_golden(update_goldens):
-    from vcfgraph.junit import CaseResult, junit_xml
+    from vcfgraph.analysis.junit import CaseResult, junit_xml
 
     results = [CaseResult("cases/a.yaml", "a", "passed", outcome="variant at V1"),
                CaseResult("cases/b.yaml", "b", "failed", "the route (need_info) misses the expected outcome",

@@ -13,9 +13,9 @@ import pytest
 
 from vcfgraph.cli import main
 from vcfgraph.errors import VcfgraphError
-from vcfgraph.load import load_cases, load_pathway
-from vcfgraph.schema_json import pathway_schema
-from vcfgraph.schema_spec import NODE_BY_KIND, NODE_COMMON, SECTIONS
+from vcfgraph.io.load import load_cases, load_pathway
+from vcfgraph.io.jsonschema import pathway_schema
+from vcfgraph.io.spec import NODE_BY_KIND, NODE_COMMON, SECTIONS
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMAS = ROOT / "schemas"

@@ -22,7 +22,7 @@ jwt = pytest.importorskip("jwt")
 from cryptography.hazmat.primitives.asymmetric import ec, rsa  # noqa: E402
 
 from vcfgraph import load_pathway  # noqa: E402
-from vcfgraph.load import load_cases  # noqa: E402
+from vcfgraph.io.load import load_cases  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 CPT = "http://www.ama-assn.org/go/cpt"

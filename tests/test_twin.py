@@ -31,10 +31,10 @@ from dataclasses import replace
 from vcfgraph.conditions import AllOf, AnyOf, AtLeast, Named, Not, Points, Test
 from vcfgraph.engine import trace
 from vcfgraph.errors import RouteError
-from vcfgraph.load import load_pathway
+from vcfgraph.io.load import load_pathway
 from vcfgraph.model import Case, Pathway
 from vcfgraph.conditions import describe, facts_read
-from vcfgraph.twin import condition_data, json_for_script, pathway_data, route_data, script_text
+from vcfgraph.render.twin import condition_data, json_for_script, pathway_data, route_data, script_text
 from vcfgraph.whatif import questions_ranked, what_if
 
 from tests.casespace import any_value, region_points

@@ -9,8 +9,8 @@ import pytest
 
 from vcfgraph.cli import main
 from vcfgraph.errors import PathwayError
-from vcfgraph.load import load_pathway
-from vcfgraph.read.hints import explain
+from vcfgraph.io.load import load_pathway
+from vcfgraph.io.hints import explain
 
 TINY = Path(__file__).resolve().parent / "data" / "tiny.yaml"
 

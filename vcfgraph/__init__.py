@@ -8,9 +8,9 @@ The library first, the command line on top. In a notebook::
     route.outcome, route.terminal                 # the cell below shows the route on the diagram
     route
 
-From case files (the bundled case library is :func:`vcfgraph.bundled.cases_folder`)::
+From case files (the bundled case library is :func:`vcfgraph.io.bundled.cases_folder`)::
 
-    for case in vcfgraph.load_cases(pathway, vcfgraph.bundled.case_file("seed-incidental-t12.yaml")):
+    for case in vcfgraph.load_cases(pathway, vcfgraph.io.bundled.case_file("seed-incidental-t12.yaml")):
         route = vcfgraph.trace(pathway, case)
         print(route.outcome, route.terminal, vcfgraph.check_expected(route, case))
 
@@ -19,11 +19,11 @@ Every function takes the pathway first. Errors a user can cause are
 values, a pathway that cannot decide a case a :class:`RouteError`.
 """
 
-from vcfgraph import bundled
+from vcfgraph.io import bundled
 from vcfgraph.engine import check_expected, trace
 from vcfgraph.errors import CaseError, PathwayError, RouteError, UsageError, VcfgraphError
-from vcfgraph.graph_nx import to_networkx
-from vcfgraph.load import DEFAULT_GRAPH, load_cases, load_pathway
+from vcfgraph.export.networkx import to_networkx
+from vcfgraph.io.load import DEFAULT_GRAPH, load_cases, load_pathway
 from vcfgraph.model import Case, Pathway
 from vcfgraph.route import Route
 from vcfgraph.validate import check_facts

@@ -16,7 +16,7 @@ a test on a fact that is not known (``None``) is *unknown*, unless the test name
 itself (``{fact: retropulsion, in: [false, null]}``) or asks ``is_known``. The same data gives
 the words of every explanation.
 
-This module knows nothing of files, fact domains or pathways: :mod:`vcfgraph.load` checks a
+This module knows nothing of files, fact domains or pathways: :mod:`vcfgraph.io.load` checks a
 parsed condition against the pathway's facts and places errors in the file.
 """
 

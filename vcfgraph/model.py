@@ -4,7 +4,7 @@ A :class:`Pathway` holds facts (the case vocabulary with finite domains), nodes 
 variants, actions, hand-offs), the answer edges between them, patient-level checks on actions
 and safety properties. A :class:`Case` is a set of fact values. What the engine makes of a case
 (a :class:`~vcfgraph.route.Route`) lives in :mod:`vcfgraph.route`; its classes can still be
-imported from here. Reading files is :mod:`vcfgraph.load`'s job, walking is
+imported from here. Reading files is :mod:`vcfgraph.io.load`'s job, walking is
 :mod:`vcfgraph.engine`'s; this module only describes and indexes.
 """
 
@@ -350,7 +350,7 @@ class Meta:
 
 @dataclass(frozen=True)
 class Pathway:
-    """A whole pathway, indexed for lookup. Build it with :func:`vcfgraph.load.load_pathway`
+    """A whole pathway, indexed for lookup. Build it with :func:`vcfgraph.io.load.load_pathway`
     or directly in memory (tests do)."""
 
     meta: Meta
@@ -445,8 +445,8 @@ class Pathway:
         return trace(self, Case(case_id, dict(facts)))
 
     def to_networkx(self) -> Any:
-        """This pathway as a ``networkx.MultiDiGraph`` (see :func:`vcfgraph.graph_nx.to_networkx`)."""
-        from vcfgraph.graph_nx import to_networkx  # facade
+        """This pathway as a ``networkx.MultiDiGraph`` (see :func:`vcfgraph.export.networkx.to_networkx`)."""
+        from vcfgraph.export.networkx import to_networkx  # facade
 
         return to_networkx(self)
 

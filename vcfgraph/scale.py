@@ -9,7 +9,7 @@ actions in three lists (the ``usually_appropriate`` / ``may_be_appropriate`` /
 ``usually_not_appropriate`` lists of case files and outputs hold the favoured / neutral /
 disfavoured actions).
 
-This module is plain data: :mod:`vcfgraph.scale_schema` reads a ``rating_scale:`` section.
+This module is plain data: :mod:`vcfgraph.io.scale` reads a ``rating_scale:`` section.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Facts checked against a pathway's declared domains, wherever they come from.
 
-Case files are checked as they are read (:mod:`vcfgraph.load`, every problem located); facts
+Case files are checked as they are read (:mod:`vcfgraph.io.load`, every problem located); facts
 given in code, JSON or a batch row are checked here, by :func:`check_facts`, which is also what
 :func:`vcfgraph.engine.trace` runs before it walks a case (unless told not to). Reading files is
 left to the loader; this module sees only values.
@@ -13,7 +13,7 @@ from typing import Any, Mapping
 
 from vcfgraph.conditions import Value, format_value
 from vcfgraph.errors import CaseError, did_you_mean
-from vcfgraph.located import short
+from vcfgraph.io.located import short
 from vcfgraph.model import Fact, Pathway
 
 __all__ = ["check_facts", "fact_value_problem"]

@@ -272,7 +272,7 @@ def cobertura_xml(cov: Coverage, file: str, source: str | None = None, version: 
     """
     from xml.etree import ElementTree as ET
 
-    from vcfgraph.junit import xml_safe
+    from vcfgraph.analysis.junit import xml_safe
 
     file, source = xml_safe(file), None if source is None else xml_safe(source)
     lines = _line_hits(cov)

@@ -15,7 +15,7 @@ or a hand-off, or stopped. It gives what :func:`vcfgraph.engine.trace` gives for
 - a variant: the patient-level checks that fail for the row (those that set an action apart)
   decide the recommendation lists, computed once per variant and combination.
 
-Reading and writing files is :mod:`vcfgraph.batch.io`'s job; turning raw columns into codes is
+Reading and writing files is :mod:`vcfgraph.batch.readers`'s job; turning raw columns into codes is
 :mod:`vcfgraph.batch.columns`'s.
 """
 

@@ -23,7 +23,7 @@ from typing import Any, Callable
 import pyarrow as pa
 
 from vcfgraph.batch.compile import CompiledPathway, compile_pathway
-from vcfgraph.batch.io import file_format, open_input, parquet_parts
+from vcfgraph.batch.readers import file_format, open_input, parquet_parts
 from vcfgraph.batch.run import BatchJob, Tally, check_columns, output_schema
 from vcfgraph.batch.writer import open_output
 from vcfgraph.errors import UsageError, VcfgraphError

@@ -406,7 +406,7 @@ def _json_block(block: bytes, first_line: int, path: str) -> Chunk:
 
 def _response_row(value: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
     """A QuestionnaireResponse line as a row: ``case_id`` (its id) and its answers."""
-    from vcfgraph.fhir_case import flat_answers
+    from vcfgraph.io.fhir import flat_answers
 
     answers, problem = flat_answers(value)
     case_id = value.get("id") if isinstance(value.get("id"), str) else None

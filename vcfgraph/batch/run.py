@@ -1,7 +1,7 @@
 """The batch pipeline: chunks of input rows in, result rows and running counts out.
 
 :class:`BatchJob` holds what one run needs (the compiled pathway, an evaluator with its caches,
-the column coder, the optional auditor) and turns each :class:`~vcfgraph.batch.io.Chunk` into
+the column coder, the optional auditor) and turns each :class:`~vcfgraph.batch.readers.Chunk` into
 an Arrow table of results plus a :class:`Tally`. :func:`run_batch` streams a whole file through
 it (the local engine); :mod:`vcfgraph.batch.dask_engine` runs the same job per partition.
 
@@ -24,7 +24,7 @@ from vcfgraph.batch.arrays import as_text, encoded, ints, sparse_strings, string
 from vcfgraph.batch.audit import CLASSES, Auditor, count_classes, count_taken
 from vcfgraph.batch.columns import ColumnCoder
 from vcfgraph.batch.compile import CompiledPathway, Evaluator, compile_pathway
-from vcfgraph.batch.io import Chunk, file_format, open_input
+from vcfgraph.batch.readers import Chunk, file_format, open_input
 from vcfgraph.batch.masks import NULL
 from vcfgraph.batch.results import LIST_FIELDS, Registry
 from vcfgraph.batch.threads import WriteBehind, read_ahead

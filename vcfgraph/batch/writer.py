@@ -27,7 +27,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from vcfgraph.batch.arrays import strings
-from vcfgraph.batch.io import file_format
+from vcfgraph.batch.readers import file_format
 from vcfgraph.errors import UsageError
 
 __all__ = ["Output", "open_output", "PARQUET_OPTIONS"]

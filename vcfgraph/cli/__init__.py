@@ -58,7 +58,7 @@ class _ArgumentError(UsageError):
 def version_text() -> str:
     """``vcfgraph X.Y.Z`` and the bundled pathway's id, version and review date."""
     from vcfgraph import __version__
-    from vcfgraph.load import load_pathway
+    from vcfgraph.io.load import load_pathway
 
     meta = load_pathway().meta
     return (f"vcfgraph {__version__}\n"

@@ -9,7 +9,7 @@ from typing import Any
 from vcfgraph.cli import output
 from vcfgraph.cli.common import add_command, add_graph_option
 from vcfgraph.errors import UsageError
-from vcfgraph.load import DEFAULT_GRAPH, load_pathway
+from vcfgraph.io.load import DEFAULT_GRAPH, load_pathway
 
 __all__ = ["register", "run", "display_path"]
 

@@ -12,7 +12,7 @@ from vcfgraph.cli.check import display_path
 from vcfgraph.cli.common import add_command, add_graph_option, load_graph
 from vcfgraph.cli.common import case_files as common_case_files
 from vcfgraph.errors import UsageError
-from vcfgraph.load import DEFAULT_GRAPH, load_cases
+from vcfgraph.io.load import DEFAULT_GRAPH, load_cases
 from vcfgraph.model import Case, Pathway
 
 __all__ = ["register", "run", "case_files"]

@@ -9,7 +9,7 @@ from vcfgraph.cli import output
 from vcfgraph.cli.check import display_path
 from vcfgraph.cli.common import add_command, add_graph_option
 from vcfgraph.errors import UsageError
-from vcfgraph.load import load_pathway
+from vcfgraph.io.load import load_pathway
 
 __all__ = ["register", "run"]
 

@@ -13,7 +13,7 @@ from vcfgraph.errors import UsageError
 __all__ = ["register", "run"]
 
 
-#: the default line width; vcfgraph.fmt.DEFAULT_WIDTH (not imported here: it loads ruamel.yaml, and
+#: the default line width; vcfgraph.io.fmt.DEFAULT_WIDTH (not imported here: it loads ruamel.yaml, and
 #: every command registers its options at start-up)
 DEFAULT_WIDTH = 100
 
@@ -36,7 +36,7 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from vcfgraph.fmt import format_text
+    from vcfgraph.io.fmt import format_text
 
     if args.width < 40:
         raise UsageError(f"--width {args.width} is too narrow; give 40 or more")

@@ -60,7 +60,7 @@ def collect_cases(pathway: Pathway, paths: Sequence[str]) -> tuple[list[Any], in
         UsageError: a path does not exist, or two cases share an id.
     """
     from vcfgraph.engine import check_expected, trace
-    from vcfgraph.load import load_cases
+    from vcfgraph.io.load import load_cases
     from vcfgraph.render.site import CaseRender
 
     entries: list[CaseRender] = []

@@ -17,7 +17,7 @@ __all__ = ["register", "run"]
 
 
 def register(sub: Any) -> None:
-    from vcfgraph.schema_json import SCHEMA_KINDS
+    from vcfgraph.io.jsonschema import SCHEMA_KINDS
 
     p = add_command(
         sub, "schema", "print the JSON Schema of a --json output, or of pathway or case files",
@@ -41,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
     if args.output:
         output.write(schema_text(args.output))
         return 0
-    from vcfgraph.schema_json import schema_for
+    from vcfgraph.io.jsonschema import schema_for
 
     output.echo(output.to_json(schema_for(args.file), indent=2))
     return 0

@@ -16,7 +16,7 @@ from vcfgraph.cli.common import add_command, add_graph_option, load_graph
 from vcfgraph.cli.files import MANIFEST, read_manifest, refuse_clashes, remove_files, write_files, write_manifest
 from vcfgraph.cli.render import collect_cases, site_files
 from vcfgraph.errors import UsageError
-from vcfgraph import bundled
+from vcfgraph.io import bundled
 
 __all__ = ["register", "run", "DEFAULT_CASES", "DEFAULT_OUTPUT"]
 

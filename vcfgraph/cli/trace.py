@@ -12,8 +12,8 @@ from vcfgraph.cli.common import add_command, add_graph_option, load_graph, parse
 from vcfgraph.conditions import format_value
 from vcfgraph.engine import check_expected, trace
 from vcfgraph.errors import CaseError, RouteError, UsageError
-from vcfgraph.junit import CaseResult, junit_xml
-from vcfgraph.load import load_cases
+from vcfgraph.analysis.junit import CaseResult, junit_xml
+from vcfgraph.io.load import load_cases
 from vcfgraph.model import Case
 from vcfgraph.report import route_text
 from vcfgraph.schemas import SCHEMA_VERSION, error_object

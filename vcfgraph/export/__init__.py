@@ -5,7 +5,7 @@
   patient-level checks as a second one;
 - :mod:`~vcfgraph.export.bundle`: all of them in one collection Bundle;
 - :mod:`~vcfgraph.export.response`: a case as a QuestionnaireResponse (read back by
-  :mod:`vcfgraph.fhir_case`);
+  :mod:`vcfgraph.io.fhir`);
 - :mod:`~vcfgraph.export.fhirpath` and :mod:`~vcfgraph.export.reach`: condition data as FHIRPath;
 - :mod:`~vcfgraph.export.mermaid` and :mod:`~vcfgraph.export.nodelink`: a flowchart and
   networkx node-link JSON.

@@ -28,7 +28,7 @@ from math import comb
 from typing import Any
 
 from vcfgraph.conditions import AllOf, AnyOf, AtLeast, Condition, Named, Not, Points, Test
-from vcfgraph.fhir_case import code_system_name
+from vcfgraph.io.fhir import code_system_name
 from vcfgraph.model import Fact, Pathway
 
 __all__ = ["ROOT", "MAX_TERMS", "code_system", "answer", "literal", "condition", "otherwise", "Unsupported"]

@@ -1,7 +1,7 @@
 """The pathway as node-link JSON, written by ``networkx.readwrite.json_graph``.
 
 ``json_graph.node_link_graph(data, edges="edges")`` rebuilds the same MultiDiGraph
-(:func:`vcfgraph.graph_nx.to_networkx`): nodes, edges, keys and attributes.
+(:func:`vcfgraph.export.networkx.to_networkx`): nodes, edges, keys and attributes.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from vcfgraph.graph_nx import to_networkx
+from vcfgraph.export.networkx import to_networkx
 from vcfgraph.model import Pathway
 
 __all__ = ["node_link", "node_link_text", "EDGES_KEY"]

@@ -1,7 +1,7 @@
 """The fact vocabulary as a FHIR R4 Questionnaire: one item per fact, asked only when it matters.
 
 Item ``linkId``s are the fact names and answers carry the fact's own values, so a filled-in
-form is a case (:mod:`vcfgraph.fhir_case` reads it back):
+form is a case (:mod:`vcfgraph.io.fhir` reads it back):
 
 - a bool fact is a ``boolean`` item (``valueBoolean``);
 - an int fact an ``integer`` item with the ``minValue`` / ``maxValue`` extensions and its unit;

@@ -1,6 +1,6 @@
 """A case as a FHIR R4 QuestionnaireResponse to the pathway's Questionnaire (``ask --fhir``).
 
-The inverse of :func:`vcfgraph.fhir_case.case_from_response`: one item per known fact, in the
+The inverse of :func:`vcfgraph.io.fhir.case_from_response`: one item per known fact, in the
 pathway's fact order; a fact in ``asked_unknown`` gets an answer without a value carrying the
 ``data-absent-reason`` extension (``asked-unknown``); any other unknown fact is left out.
 """

@@ -4,7 +4,7 @@ The repository keeps them in ``graphs/`` and ``cases/``; the wheel carries the s
 data-only packages ``vcfgraph.bundled_graphs`` and ``vcfgraph.bundled_cases`` (see setup.py),
 so an installed vcfgraph needs no checkout. An editable install of a checkout cannot import a
 data package mapped onto another folder, and reads the two folders of the checkout instead.
-This module only finds files; reading them is :mod:`vcfgraph.load`'s job.
+This module only finds files; reading them is :mod:`vcfgraph.io.load`'s job.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ PATHWAY_NAME = "vcf-management.yaml"
 #: file name of the seed case of the case library
 SEED_CASE = "seed-incidental-t12.yaml"
 
-_CHECKOUT = Path(__file__).resolve().parent.parent
+_CHECKOUT = Path(__file__).resolve().parents[2]
 
 
 def _folder(package: str, checkout_name: str) -> Path:

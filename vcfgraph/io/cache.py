@@ -1,6 +1,6 @@
 """The tree cache: located trees of files already read, kept as signed JSON, bounded in size.
 
-An entry is the JSON form of a located tree (:mod:`vcfgraph.read.tree`: plain types only, so
+An entry is the JSON form of a located tree (:mod:`vcfgraph.io.tree`: plain types only, so
 reading it can never run code), filed under a content key, the SHA-256 of the file's bytes and
 of the reading code. It is trusted only when its HMAC-SHA-256, made with a per-user secret key
 (``key`` in the cache folder, created with mode 0600), matches: a planted or damaged file fails
@@ -24,7 +24,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from vcfgraph.read import tree as tree_mod
+from vcfgraph.io import tree as tree_mod
 
 __all__ = ["TreeCache", "MISS", "MAX_ENTRIES", "MAX_TOTAL", "MAX_ENTRY"]
 

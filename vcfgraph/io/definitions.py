@@ -8,7 +8,7 @@ between them is reported at the ``use`` that closes it, with the whole loop.
 A fact's ``unknown:`` policy (``unknown: absent`` on a bool fact, or ``unknown: <value>``) is the
 value every test on that fact reads when the fact is not recorded.
 
-This module knows nothing of nodes: :mod:`vcfgraph.schema` calls :class:`Definitions` while it
+This module knows nothing of nodes: :mod:`vcfgraph.io.pathway` calls :class:`Definitions` while it
 builds the pathway and checks each definition's tests against the facts.
 """
 
@@ -19,7 +19,7 @@ from typing import Any, Callable, Mapping
 from vcfgraph import conditions as cm
 from vcfgraph.conditions import Condition, Value, format_value
 from vcfgraph.errors import did_you_mean
-from vcfgraph.located import IDENTIFIER, Reader
+from vcfgraph.io.located import IDENTIFIER, Reader
 from vcfgraph.model import Definition, Fact
 
 __all__ = ["Definitions", "unknown_policy", "policies"]

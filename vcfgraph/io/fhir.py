@@ -9,7 +9,7 @@ extension) or is the "Not known" coding, is not known. Every problem is reported
 file:line:col and the item's linkId, the same way YAML cases name the fact.
 
 :func:`flat_answers` gives the answers of one response without a pathway (the batch reader
-checks the values as it checks any row). This module reads no files: :mod:`vcfgraph.load` does.
+checks the values as it checks any row). This module reads no files: :mod:`vcfgraph.io.load` does.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import Any, Mapping, Sequence
 
 from vcfgraph.conditions import Value, format_value
 from vcfgraph.errors import Location, did_you_mean
-from vcfgraph.located import Reader
+from vcfgraph.io.located import Reader
 from vcfgraph.model import Case, Fact, Pathway
 
 __all__ = [

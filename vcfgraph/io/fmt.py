@@ -3,7 +3,7 @@
 The file is read and written with ruamel.yaml's round-trip mode, so comments, quoting and flow
 or block style stay as the author wrote them. What changes:
 
-- the keys of each known mapping come in the order of :data:`vcfgraph.schema_spec.SECTIONS`
+- the keys of each known mapping come in the order of :data:`vcfgraph.io.spec.SECTIONS`
   (top-level sections, ``pathway``, every fact, node, answer, rating, check and property);
   keys the format does not know keep their place after the known ones;
 - indentation is two spaces for mappings and ``- `` items indented under their key; a value
@@ -27,7 +27,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 
 from vcfgraph.errors import Location, PathwayError, Problem
-from vcfgraph.schema_spec import NODE_BY_KIND, NODE_COMMON, SECTIONS
+from vcfgraph.io.spec import NODE_BY_KIND, NODE_COMMON, SECTIONS
 
 __all__ = ["DEFAULT_WIDTH", "format_text"]
 

@@ -7,7 +7,7 @@ When the parser rejects a file, :func:`explain` looks at the text around the fai
   reported at its own line, with the columns its neighbours use, even when the parser only
   notices the problem lines later.
 
-Anything else keeps the parser's message. :mod:`vcfgraph.load` calls this; it reads no files.
+Anything else keeps the parser's message. :mod:`vcfgraph.io.load` calls this; it reads no files.
 """
 
 from __future__ import annotations

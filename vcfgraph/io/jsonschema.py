@@ -1,9 +1,9 @@
 """JSON Schemas for pathway files and case files, generated from the code that validates them.
 
-The keys and value shapes come from :data:`vcfgraph.schema_spec.SECTIONS` (the table the
+The keys and value shapes come from :data:`vcfgraph.io.spec.SECTIONS` (the table the
 validator takes its required and optional keys from), the condition grammar from
 :data:`vcfgraph.conditions.OPERATORS` and :data:`~vcfgraph.conditions.CONNECTIVES`, the case
-keys from :mod:`vcfgraph.load`. No second hand-written copy exists: ``vcfgraph schema --file
+keys from :mod:`vcfgraph.io.load`. No second hand-written copy exists: ``vcfgraph schema --file
 pathway|case`` prints these, and ``schemas/*.schema.json`` are their committed output (a test
 keeps them equal). A schema describes structure only; the validator still checks what it cannot
 say (cross references, fact domains, score bands) and gives located messages.
@@ -14,8 +14,8 @@ from __future__ import annotations
 from typing import Any
 
 from vcfgraph.conditions import CONNECTIVES, OPERATORS
-from vcfgraph.located import IDENTIFIER
-from vcfgraph.schema_spec import ENUMS, NODE_BY_KIND, NODE_COMMON, NODE_REQUIRED_BY_KIND, SECTIONS
+from vcfgraph.io.located import IDENTIFIER
+from vcfgraph.io.spec import ENUMS, NODE_BY_KIND, NODE_COMMON, NODE_REQUIRED_BY_KIND, SECTIONS
 
 __all__ = ["SCHEMA_KINDS", "pathway_schema", "case_schema", "schema_for"]
 
@@ -127,7 +127,7 @@ def pathway_schema() -> dict[str, Any]:
 
 def case_schema() -> dict[str, Any]:
     """The JSON Schema of a case file: one case, or ``cases:`` / ``vignettes:`` with a list."""
-    from vcfgraph.load import _CASE_KEYS, _EXPECTED_KEYS
+    from vcfgraph.io.load import _CASE_KEYS, _EXPECTED_KEYS
 
     props: dict[str, Any] = {k: {} for k in _CASE_KEYS}
     props.update(id=_TEXT, description=_TEXT, vignette=_TEXT,

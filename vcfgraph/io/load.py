@@ -1,6 +1,6 @@
 """Reading files: pathways and cases, as YAML 1.2 or JSON, with every error located.
 
-Files are read by :mod:`vcfgraph.read` into located trees: YAML 1.2 (JSON is YAML 1.2), so
+Files are read by :mod:`vcfgraph.io` into located trees: YAML 1.2 (JSON is YAML 1.2), so
 ``yes``/``no``/``on``/``off`` stay text and every key keeps its line and column. Nothing is
 ever constructed from a tag: unknown tags are errors.
 
@@ -17,13 +17,13 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from vcfgraph import bundled
+from vcfgraph.io import bundled
 from vcfgraph.conditions import Value
 from vcfgraph.errors import CaseError, Location, PathwayError, did_you_mean
-from vcfgraph.located import Reader
+from vcfgraph.io.located import Reader
 from vcfgraph.model import OUTCOMES, Case, Expected, Fact, Pathway
-from vcfgraph.read.source import read_tree as _read_tree
-from vcfgraph.schema import build_pathway
+from vcfgraph.io.source import read_tree as _read_tree
+from vcfgraph.io.pathway import build_pathway
 from vcfgraph.validate import check_facts, fact_value_problem
 
 __all__ = [
@@ -50,7 +50,7 @@ _NEED_INFO, _ESCALATE = "X_NEED_INFO", "X_ESCALATE_OUT_OF_SCOPE"
 
 
 def read_tree(path: str | Path, *, cache: bool = False) -> Any:
-    """Read a YAML 1.2 or JSON file into a located tree (see :mod:`vcfgraph.read`).
+    """Read a YAML 1.2 or JSON file into a located tree (see :mod:`vcfgraph.io`).
 
     Raises:
         UsageError: the file cannot be read.
@@ -63,7 +63,7 @@ def load_pathway(path: str | Path | None = None, *, cache: bool = True) -> Pathw
     """Read and check a pathway file (default: the bundled VCF pathway).
 
     The file's bytes are read once. Their located tree may come from the tree cache
-    (:mod:`vcfgraph.read.cache`: signed JSON under a key made of those bytes), but the pathway
+    (:mod:`vcfgraph.io.cache`: signed JSON under a key made of those bytes), but the pathway
     is always checked and built from the tree anew, so a cache entry can never pass a broken
     file nor change an answer.
 
@@ -105,7 +105,7 @@ def load_cases(pathway: Pathway | str | Path, path: str | Path | Pathway) -> lis
         stem = Path(name).stem
         cases = [case_from_data(item, pathway, r, r.at(items, i), f"{stem}-{i + 1}") for i, item in enumerate(items)]
     elif isinstance(data, Mapping) and data.get("resourceType") == "QuestionnaireResponse":
-        from vcfgraph.fhir_case import case_from_response  # a FHIR case (issue 11)
+        from vcfgraph.io.fhir import case_from_response  # a FHIR case (issue 11)
 
         cases = [case_from_response(data, pathway, r, Location(name, 1, 1), Path(name).stem)]
     else:

@@ -3,7 +3,7 @@
 The tree is what ruamel.yaml's round-trip loader gives (mappings and sequences that know where
 each key and item stood); plain dicts and lists work too, with line 0. :class:`Reader` checks
 shapes and types, collects every problem instead of stopping at the first, and suggests the
-closest allowed word for an unknown one. It reads no files: :mod:`vcfgraph.load` does.
+closest allowed word for an unknown one. It reads no files: :mod:`vcfgraph.io.load` does.
 """
 
 from __future__ import annotations

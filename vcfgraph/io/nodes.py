@@ -1,9 +1,9 @@
 """The ``nodes`` section of a pathway file: questions, variants, actions and hand-offs.
 
-A mixin of the pathway builder in :mod:`vcfgraph.schema`: it reads each node with the keys its
+A mixin of the pathway builder in :mod:`vcfgraph.io.pathway`: it reads each node with the keys its
 kind allows, the answers of questions (their conditions are checked by the builder), and the
 ratings and downstream steps of variants. Problems go to the builder's shared
-:class:`~vcfgraph.located.Reader`.
+:class:`~vcfgraph.io.located.Reader`.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from typing import Any
 
 from vcfgraph.conditions import Condition
 from vcfgraph.errors import did_you_mean
-from vcfgraph.located import Reader
-from vcfgraph.schema_spec import ENUMS, NODE_BY_KIND, NODE_COMMON, NODE_REQUIRED_BY_KIND, SECTIONS
+from vcfgraph.io.located import Reader
+from vcfgraph.io.spec import ENUMS, NODE_BY_KIND, NODE_COMMON, NODE_REQUIRED_BY_KIND, SECTIONS
 from vcfgraph.model import CONFIDENCES, NODE_KINDS, Downstream, Edge, Node, Rating, Titled
 
 __all__ = ["NodeSection", "STAGES", "MODALITIES", "URGENCIES", "DOWNSTREAM_KINDS"]

@@ -3,7 +3,7 @@
 Checks shapes, types, ids and cross references, and checks every condition against the facts'
 declared domains. Every problem is collected with its file:line:column and a close-match
 suggestion; if there is any, :class:`~vcfgraph.errors.PathwayError` is raised with all of them.
-Reading the file (YAML 1.2) is :mod:`vcfgraph.load`'s job. docs/pathway-format.md describes
+Reading the file (YAML 1.2) is :mod:`vcfgraph.io.load`'s job. docs/pathway-format.md describes
 the format for authors.
 """
 
@@ -15,11 +15,11 @@ from typing import Any
 from vcfgraph import conditions as cond_mod
 from vcfgraph.conditions import Condition, format_value
 from vcfgraph.errors import Location, PathwayError, did_you_mean
-from vcfgraph.definitions import Definitions, policies, unknown_policy
-from vcfgraph.located import IDENTIFIER, Reader, condition_size_problem, url_problem
-from vcfgraph.scale_schema import read_scale
-from vcfgraph.schema_spec import SECTIONS
-from vcfgraph.schema_nodes import NodeSection
+from vcfgraph.io.definitions import Definitions, policies, unknown_policy
+from vcfgraph.io.located import IDENTIFIER, Reader, condition_size_problem, url_problem
+from vcfgraph.io.scale import read_scale
+from vcfgraph.io.spec import SECTIONS
+from vcfgraph.io.nodes import NodeSection
 from vcfgraph.model import (
     CHECK_EFFECTS,
     CONFIDENCES,

@@ -11,7 +11,7 @@
       radiation: ["O", "☢"]            # optional: the relative radiation levels
 
 Without the section a pathway uses :data:`~vcfgraph.scale.ACR_SCALE`. Problems are reported
-with their place, like the rest of the file (:mod:`vcfgraph.schema` calls :func:`read_scale`).
+with their place, like the rest of the file (:mod:`vcfgraph.io.pathway` calls :func:`read_scale`).
 """
 
 from __future__ import annotations
@@ -19,9 +19,9 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from vcfgraph.conditions import format_value
-from vcfgraph.located import Reader
+from vcfgraph.io.located import Reader
 from vcfgraph.scale import ACR_SCALE, ROLES, Category, RatingScale
-from vcfgraph.schema_spec import SECTIONS
+from vcfgraph.io.spec import SECTIONS
 
 __all__ = ["read_scale"]
 

@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from vcfgraph.errors import Location, PathwayError, Problem, UsageError
-from vcfgraph.read import cache as cache_mod
-from vcfgraph.read.yaml12 import parse_yaml
+from vcfgraph.io import cache as cache_mod
+from vcfgraph.io.yaml12 import parse_yaml
 
 __all__ = ["MAX_BYTES", "read_bytes", "decode", "read_tree"]
 

@@ -1,7 +1,7 @@
 """The keys of every mapping in a pathway file: which are required, which optional, and the shape
-of each value. One table, used twice: the validator (:mod:`vcfgraph.schema`,
-:mod:`vcfgraph.schema_nodes`, :mod:`vcfgraph.scale_schema`) takes its required and optional keys
-from it, and :mod:`vcfgraph.schema_json` turns it into the JSON Schema editors use. The checks the
+of each value. One table, used twice: the validator (:mod:`vcfgraph.io.pathway`,
+:mod:`vcfgraph.io.nodes`, :mod:`vcfgraph.io.scale`) takes its required and optional keys
+from it, and :mod:`vcfgraph.io.jsonschema` turns it into the JSON Schema editors use. The checks the
 table cannot say (cross references, fact domains, score bands) stay in the validator.
 
 A shape is a short word: ``text``, ``id``, ``int``, ``bool``, ``ids`` (an id or a list of ids),

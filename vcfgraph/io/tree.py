@@ -2,7 +2,7 @@
 
 :class:`Map` is a ``dict`` and :class:`Seq` a ``list``; each carries ``lc``, its own position
 and the positions of its keys, values and items (0-based, as YAML parsers count). The checked
-readers (:class:`vcfgraph.located.Reader`) turn them into 1-based file:line:col locations.
+readers (:class:`vcfgraph.io.located.Reader`) turn them into 1-based file:line:col locations.
 Scalars are plain Python values (str, int, float, bool, None, datetime.date), so a tree can be
 written to and read back from JSON (:func:`dumps`, :func:`loads`) without any YAML library.
 """

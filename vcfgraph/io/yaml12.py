@@ -1,5 +1,5 @@
-"""YAML 1.2 text to a located tree: parser events in, :class:`~vcfgraph.read.tree.Map` /
-:class:`~vcfgraph.read.tree.Seq` out, with bounded work.
+"""YAML 1.2 text to a located tree: parser events in, :class:`~vcfgraph.io.tree.Map` /
+:class:`~vcfgraph.io.tree.Seq` out, with bounded work.
 
 Events come from libyaml (PyYAML's C parser) when it is installed, else from ruamel.yaml's pure
 parser; both give the same events with the same line and column marks. When libyaml finds a
@@ -27,8 +27,8 @@ import re
 from typing import Any, Iterable
 
 from vcfgraph.errors import Location, PathwayError, Problem
-from vcfgraph.read.tree import Map, Seq
-from vcfgraph.read.hints import explain
+from vcfgraph.io.tree import Map, Seq
+from vcfgraph.io.hints import explain
 
 __all__ = ["parse_yaml", "MAX_DEPTH", "MAX_ALIASED", "MAX_DIGITS", "excerpt"]
 

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from typing import Mapping, Sequence
 from urllib.parse import quote
 
-from vcfgraph import conditions as cm, twin
+from vcfgraph import conditions as cm
+from vcfgraph.render import twin
 from vcfgraph.conditions import Value
 from vcfgraph.model import Case, Pathway
 from vcfgraph.route import Route

@@ -34,8 +34,8 @@ from starlette.staticfiles import StaticFiles
 
 from vcfgraph.engine import check_expected, trace
 from vcfgraph.errors import CaseError, Location, RouteError
-from vcfgraph.load import case_from_data
-from vcfgraph.located import Reader
+from vcfgraph.io.load import case_from_data
+from vcfgraph.io.located import Reader
 from vcfgraph.model import Case, Pathway
 from vcfgraph.serve.auth import AuthError, Trust, is_loopback
 from vcfgraph.serve.bindings import Bindings, load_bindings

@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from vcfgraph.errors import CaseError, Location, PathwayError, UsageError
-from vcfgraph.load import read_tree
-from vcfgraph.located import Reader
+from vcfgraph.io.load import read_tree
+from vcfgraph.io.located import Reader
 from vcfgraph.model import Pathway
 
 __all__ = ["Binding", "Bindings", "Match", "load_bindings", "EXAMPLE_BINDINGS"]

@@ -6,7 +6,7 @@ Two places, in this order:
    a JSON case file (documented in docs/serve.md);
 2. the prefetched QuestionnaireResponse (``prefetch.questionnaireResponse``): item linkIds are
    fact names, answers the facts' own values, as ``vcfgraph export --to questionnaire`` defines
-   them (read by :mod:`vcfgraph.fhir_case`, the same reader as QuestionnaireResponse case files).
+   them (read by :mod:`vcfgraph.io.fhir`, the same reader as QuestionnaireResponse case files).
 
 With neither, every fact is unknown, and the response asks for them.
 """
@@ -16,8 +16,8 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from vcfgraph.errors import CaseError, Location
-from vcfgraph.fhir_case import case_from_response, is_response
-from vcfgraph.located import Reader
+from vcfgraph.io.fhir import case_from_response, is_response
+from vcfgraph.io.located import Reader
 from vcfgraph.model import Case, Pathway
 from vcfgraph.validate import check_facts
 
@@ -47,7 +47,7 @@ def request_facts(pathway: Pathway, context: Mapping[str, Any], prefetch: Mappin
 
 def facts_from_questionnaire_response(pathway: Pathway, resource: Any) -> dict[str, Any]:
     """Facts from a QuestionnaireResponse (plain JSON data), read as a case file reads one
-    (:mod:`vcfgraph.fhir_case`: linkIds are fact names, every problem named by its linkId)."""
+    (:mod:`vcfgraph.io.fhir`: linkIds are fact names, every problem named by its linkId)."""
     return case_from_questionnaire_response(pathway, resource).facts
 
 
