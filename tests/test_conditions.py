@@ -8,13 +8,14 @@ from pathlib import Path
 import pytest
 
 from vcfgraph import conditions as cm
+from vcfgraph.io.conditions import parse
 from vcfgraph.conditions import AllOf, AnyOf, Not, Test
 
 PACKAGE = Path(__file__).resolve().parent.parent / "vcfgraph"
 
 
 def parsed(data):
-    cond, errors = cm.parse(data)
+    cond, errors = parse(data)
     assert errors == [], errors
     return cond
 
@@ -42,7 +43,7 @@ def test_parse_builds_the_structure():
     ],
 )
 def test_parse_rejects_with_a_message(data, message):
-    cond, errors = cm.parse(data)
+    cond, errors = parse(data)
     assert cond is None
     assert [e.message for e in errors] == [message]
 
@@ -63,7 +64,7 @@ ESCAPES = [
 
 @pytest.mark.parametrize("data", ESCAPES)
 def test_escape_attempts_are_rejected(data):
-    cond, errors = cm.parse(data)
+    cond, errors = parse(data)
     assert cond is None and errors
 
 

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from vcfgraph import conditions as cm
+from vcfgraph.io.conditions import parse
 from vcfgraph.analysis.verify import verify
 from vcfgraph.batch.masks import NULL, compile_condition, encode_value, evaluate_mask
 from vcfgraph.cli import main
@@ -28,7 +29,7 @@ def t(fact: str) -> dict:
 
 
 def parsed(data, resolve=None, assume=None):
-    cond, errors = cm.parse(data, (), resolve, assume)
+    cond, errors = parse(data, (), resolve, assume)
     assert errors == [], errors
     return cond
 
@@ -82,7 +83,7 @@ def test_points_are_three_valued(facts, result):
     ({"use": "x", "fact": "a"}, "'use' must stand alone"),
 ])
 def test_bad_counting_and_use_are_rejected(data, message):
-    cond, errors = cm.parse(data)
+    cond, errors = parse(data)
     assert cond is None and any(message in e.message for e in errors), errors
 
 

@@ -16,11 +16,11 @@ from __future__ import annotations
 
 from typing import Any, Callable, Mapping
 
-from vcfgraph import conditions as cm
 from vcfgraph.conditions import Condition, Value, format_value
 from vcfgraph.errors import did_you_mean
 from vcfgraph.io.located import IDENTIFIER, Reader
 from vcfgraph.model import Definition, Fact
+from vcfgraph.io.conditions import parse as parse_condition
 
 __all__ = ["Definitions", "unknown_policy", "policies"]
 
@@ -96,7 +96,7 @@ class Definitions:
     def _parse(self, name: str) -> Condition | None:
         r, raw = self.r, self.section[name]
         what = f"definition '{name}'"
-        cond, errors = cm.parse(raw, (), self.resolve, self.assume)
+        cond, errors = parse_condition(raw, (), self.resolve, self.assume)
         for e in errors:
             r.report(r.at_path(raw, e.path) if e.path else r.at(self.section, name), f"{e.message} (in {what})")
         if cond is not None:

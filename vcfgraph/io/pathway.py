@@ -20,6 +20,7 @@ from vcfgraph.io.located import IDENTIFIER, Reader, condition_size_problem, url_
 from vcfgraph.io.scale import read_scale
 from vcfgraph.io.spec import SECTIONS
 from vcfgraph.io.nodes import NodeSection
+from vcfgraph.io.conditions import parse as parse_condition
 from vcfgraph.model import (
     CHECK_EFFECTS,
     CONFIDENCES,
@@ -249,7 +250,7 @@ class _Builder(NodeSection):
         if too_big:
             r.report(r.at(container, key), f"the condition {too_big}; split it up (in {what})")
             return cond_mod.Test("", "is_known", True)
-        cond, errors = cond_mod.parse(raw, (), self.defs.resolve, self.assume)
+        cond, errors = parse_condition(raw, (), self.defs.resolve, self.assume)
         for e in errors:
             r.report(r.at_path(raw, e.path) if e.path else r.at(container, key), f"{e.message} (in {what})")
         if cond is None:
