@@ -12,6 +12,7 @@ from vcfgraph.conditions import format_value
 from vcfgraph.model import Case, Pathway
 from vcfgraph.route import Caution, RatedAction, Route
 from vcfgraph.schemas import SCHEMA_VERSION
+from vcfgraph.whatif import json_fields
 
 __all__ = ["route_to_dict", "route_text", "pathway_heading"]
 
@@ -42,12 +43,18 @@ def _caution(c: Caution) -> dict[str, Any]:
 
 
 def route_to_dict(route: Route, pathway: Pathway, problems: list[str] | None = None) -> dict[str, Any]:
-    """The route as plain data, in a stable key order (the ``trace --json`` format).
+    """The route as plain data, in a stable key order: the ``trace --json`` format, which the
+    service's ``/trace`` answers too (:meth:`Route.to_dict <vcfgraph.route.Route.to_dict>` hands
+    over to this function).
 
     Args:
         route: what :func:`vcfgraph.engine.trace` returned.
         pathway: the pathway it was traced on (for labels).
         problems: differences from the case file's expectations, when it has any.
+
+    Returns:
+        The route's fields; with the case's facts known (a route made by ``trace``), also
+        ``what_if`` and ``questions_ranked`` (:func:`vcfgraph.whatif.json_fields`).
     """
     terminal = pathway.node(route.terminal) if route.terminal else None
     out: dict[str, Any] = {
@@ -96,6 +103,8 @@ def route_to_dict(route: Route, pathway: Pathway, problems: list[str] | None = N
         out["assumed"] = [{"fact": n, "read_as": pathway.fact(n).unknown} for n in route.assumed]
     if problems is not None:
         out["expected"] = {"ok": not problems, "problems": problems}
+    if route.facts is not None:
+        out.update(json_fields(pathway, route.facts))
     return out
 
 

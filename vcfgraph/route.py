@@ -212,7 +212,8 @@ class Route:
         return self.pathway
 
     def to_dict(self, problems: list[str] | None = None) -> dict[str, Any]:
-        """The route as plain data: exactly what ``vcfgraph trace --json`` prints for it.
+        """The route as plain data: exactly what ``vcfgraph trace --json`` prints for it
+        (:func:`vcfgraph.report.route_to_dict`).
 
         Args:
             problems: differences from the case's expectations
@@ -221,13 +222,9 @@ class Route:
         Raises:
             ValueError: the route was not made by :func:`vcfgraph.engine.trace`.
         """
-        from vcfgraph.report import route_to_dict  # facade: report formats routes
-        from vcfgraph.whatif import json_fields  # facade: what-if and the best next question
+        from vcfgraph.report import route_to_dict  # notebook convenience: report formats routes
 
-        data = route_to_dict(self, self._pathway(), problems)
-        if self.facts is not None:
-            data.update(json_fields(self._pathway(), self.facts))
-        return data
+        return route_to_dict(self, self._pathway(), problems)
 
     def _repr_svg_(self) -> str | None:
         """The pathway with this route highlighted, for notebooks; None when ``dot`` is missing
