@@ -70,7 +70,8 @@ from vcfgraph.batch.readers import open_input
 from vcfgraph.batch.columns import ColumnCoder
 from vcfgraph.engine import trace
 from vcfgraph.errors import CaseError, RouteError
-from vcfgraph.io.load import check_facts, load_pathway, parse_fact_value
+from vcfgraph.io.load import load_pathway
+from vcfgraph.validate import check_facts, parse_fact_value
 from vcfgraph.model import Case
 pathway = load_pathway()
 sample = int(sys.argv[2])

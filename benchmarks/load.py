@@ -46,7 +46,7 @@ elif kind == "check":
     from vcfgraph.analysis.verify import verify
     verify(load_pathway(path, cache=False))
 else:
-    load_cases(path, load_pathway(cache=False))
+    load_cases(load_pathway(cache=False), path)
 wall, cpu = time.perf_counter() - t0, time.process_time() - c0
 # VmHWM, not ru_maxrss: the latter keeps the high-water mark of the forked parent across exec
 peak = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM:"))

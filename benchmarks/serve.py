@@ -61,7 +61,7 @@ def main() -> None:
     ap.add_argument("--concurrency", type=int, default=16)
     args = ap.parse_args()
     pathway = load_pathway()
-    case = load_cases(ROOT / "cases" / "seed-incidental-t12.yaml", pathway)[0]
+    case = load_cases(pathway, ROOT / "cases" / "seed-incidental-t12.yaml")[0]
     facts = {k: v for k, v in case.facts.items() if v is not None}
     t0 = time.perf_counter()
     rounds = 2000

@@ -29,7 +29,7 @@ def write_cases(folder: Path, count: int) -> None:
     import json
 
     pathway = load_pathway()
-    library = [case for path in sorted((ROOT / "cases").glob("*.yaml")) for case in load_cases(path, pathway)]
+    library = [case for path in sorted((ROOT / "cases").glob("*.yaml")) for case in load_cases(pathway, path)]
     folder.mkdir(parents=True, exist_ok=True)
     for i in range(count):
         case = library[i % len(library)]

@@ -139,7 +139,7 @@ def test_chunk_size_does_not_change_the_output(tmp_path: Path, bundled: Pathway,
 
 
 def test_case_library_agrees_with_trace(tmp_path: Path, bundled: Pathway) -> None:
-    cases = [c for path in sorted(CASES.glob("*.yaml")) for c in load_cases(path, bundled)]
+    cases = [c for path in sorted(CASES.glob("*.yaml")) for c in load_cases(bundled, path)]
     assert cases
     lines = [json.dumps({"case_id": c.id, **{k: v for k, v in c.facts.items() if v is not None}}) for c in cases]
     (tmp_path / "library.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")

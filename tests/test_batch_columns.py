@@ -1,4 +1,4 @@
-"""Column coding agrees, cell by cell, with the one-value readers of vcfgraph.io.load."""
+"""Column coding agrees, cell by cell, with the one-value readers of vcfgraph.validate."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from vcfgraph.batch.columns import ColumnCoder
 from vcfgraph.batch.masks import NULL, encode_value
 from vcfgraph.errors import CaseError
-from vcfgraph.io.load import check_facts, parse_fact_value
+from vcfgraph.validate import check_facts, parse_fact_value
 from vcfgraph.model import Fact, Meta, Pathway
 
 FACTS = (

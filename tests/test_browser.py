@@ -92,7 +92,7 @@ def test_every_page_loads_without_console_errors_or_fetches(browser, all_pages):
 
 
 def test_route_nodes_carry_the_highlight_and_others_do_not(browser, render_bundled_site, bundled):
-    case = load_cases(ROOT / "cases" / f"{SEED}.yaml", bundled)[0]
+    case = load_cases(bundled, ROOT / "cases" / f"{SEED}.yaml")[0]
     route = trace(bundled, case)
     opened = Opened(browser, render_bundled_site / "cases" / f"{SEED}.html")
     states = opened.page.evaluate("""() => Object.fromEntries(

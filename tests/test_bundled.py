@@ -28,7 +28,7 @@ BUNDLED = [
 
 
 def _cases(pathway, folder: Path):
-    return [case for f in sorted(folder.glob("*.yaml")) for case in load_cases(f, pathway)]
+    return [case for f in sorted(folder.glob("*.yaml")) for case in load_cases(pathway, f)]
 
 
 @pytest.mark.parametrize("graph, folder", BUNDLED)
@@ -134,7 +134,7 @@ def test_a_declared_scale_gives_names_roles_and_lists(tmp_path):
 def load_cases_from(tmp_path: Path, pathway):
     path = tmp_path / "c.yaml"
     path.write_text("id: c\nfacts: {}\n", encoding="utf-8")
-    return load_cases(path, pathway)[0]
+    return load_cases(pathway, path)[0]
 
 
 @pytest.mark.parametrize("old, new, message", [

@@ -18,7 +18,8 @@ from vcfgraph.cli import main
 from vcfgraph.engine import check_expected, trace
 from vcfgraph.errors import RouteError
 from vcfgraph.io.load import load_cases, load_pathway
-from vcfgraph.model import Case, Pathway, Property, Route
+from vcfgraph.model import Case, Pathway, Property
+from vcfgraph.route import Route
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data"
@@ -254,7 +255,7 @@ def test_witness_dir_files_run_and_match_their_expectations(tmp_path: Path, caps
     assert len(files) == sum(1 for p in report.paths if p.outcome in ("variant", "handoff", "need_info"))
     assert len(files) == len(report.paths) > len([n for n in bundled.nodes if n.terminal])
     for file in files:
-        (case,) = load_cases(file, bundled)
+        (case,) = load_cases(bundled, file)
         route = trace(bundled, case)
         assert case.expected is not None and check_expected(route, case) == []
         assert route.terminal == case.expected.terminal

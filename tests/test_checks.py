@@ -115,10 +115,10 @@ def test_reports_show_cautions_and_set_apart_actions_in_words(fixture) -> None:
 def test_case_files_can_expect_cautions(fixture, tmp_path) -> None:
     path = tmp_path / "c.yaml"
     path.write_text("id: c\nfacts: {pain: true, block: none}\nexpected: {cautions: [unhealed], contraindicated: []}\n")
-    (case,) = load_cases(path, fixture)
+    (case,) = load_cases(fixture, path)
     assert check_expected(trace(fixture, case), case) == []
     path.write_text("id: c\nfacts: {pain: true, block: none, healed: false}\nexpected: {cautions: [unhealed]}\n")
-    (case,) = load_cases(path, fixture)
+    (case,) = load_cases(fixture, path)
     assert check_expected(trace(fixture, case), case) == ["expected cautions from checks unhealed, got none"]
 
 
@@ -196,7 +196,7 @@ def test_bad_checks_are_located_errors(tmp_path, old, new, message) -> None:
 
 @pytest.fixture(scope="module")
 def seed(bundled):
-    (case,) = load_cases(CASES / "seed-incidental-t12.yaml", bundled)
+    (case,) = load_cases(bundled, CASES / "seed-incidental-t12.yaml")
     return case
 
 
@@ -217,7 +217,7 @@ def test_the_seed_patient_with_new_pain_reaches_v3(bundled, seed) -> None:
 
 
 def test_a_healed_fracture_with_worsening_pain_has_cement_set_apart(bundled) -> None:
-    (case,) = load_cases(CASES / "own-healed-fracture-worsening.yaml", bundled)
+    (case,) = load_cases(bundled, CASES / "own-healed-fracture-worsening.yaml")
     route = trace(bundled, case)
     assert route.terminal == "V8_tx_benign_vcf_worsening"
     (apart,) = route.contraindicated
@@ -226,14 +226,14 @@ def test_a_healed_fracture_with_worsening_pain_has_cement_set_apart(bundled) -> 
 
 
 def test_retropulsion_not_recorded_gives_the_posterior_wall_caution(bundled) -> None:
-    (case,) = load_cases(CASES / "own-posterior-wall-not-checked.yaml", bundled)
+    (case,) = load_cases(bundled, CASES / "own-posterior-wall-not-checked.yaml")
     route = trace(bundled, case)
     assert "percutaneous_vertebral_augmentation" in route.actions("UA")
     assert [c.check for c in route.cautions_of("percutaneous_vertebral_augmentation")] == ["posterior_wall_before_cement"]
 
 
 def test_a_pregnant_patient_at_the_imaging_stage_sees_the_radiation_caution_on_ct(bundled) -> None:
-    (case,) = load_cases(CASES / "own-pregnant-new-fracture-imaging.yaml", bundled)
+    (case,) = load_cases(bundled, CASES / "own-pregnant-new-fracture-imaging.yaml")
     route = trace(bundled, case)
     assert "ct_spine_wo" in route.actions("UA")
     (caution,) = route.cautions_of("ct_spine_wo")
@@ -254,7 +254,7 @@ def test_a_suspected_tumour_is_worked_up_at_both_stages_and_the_routing_says_inf
 
 
 def test_an_unknown_suspicion_is_read_as_none_with_the_tumour_caution(bundled) -> None:
-    (case,) = load_cases(CASES / "vcf-017.yaml", bundled)
+    (case,) = load_cases(bundled, CASES / "vcf-017.yaml")
     route = trace(bundled, case)
     assert route.terminal == "V6_tx_symptomatic_osteoporotic_vcf_acute"
     assert "tumour_excluded_before_invasive" in {c.check for c in route.cautions_of("percutaneous_vertebral_augmentation")}
@@ -288,7 +288,7 @@ def test_every_bundled_check_is_sourced_and_the_library_covers_every_state(bundl
     assert len(bundled.checks) == 9
     for check in bundled.checks:
         assert check.sources and check.confidence in ("confirmed", "inferred")
-    cov = coverage(bundled, [c for p in sorted(CASES.glob("*.yaml")) for c in load_cases(p, bundled)])
+    cov = coverage(bundled, [c for p in sorted(CASES.glob("*.yaml")) for c in load_cases(bundled, p)])
     assert cov.uncovered("checks") == [] and cov.pct("checks") == 100.0
 
 

@@ -33,7 +33,7 @@ def _golden(name: str, text: str, update: bool) -> None:
 
 
 def _load(pathway, *items):
-    return [c for f in case_files([str(i) for i in items]) for c in load_cases(f, pathway)]
+    return [c for f in case_files([str(i) for i in items]) for c in load_cases(pathway, f)]
 
 
 def test_tiny_suite_numbers_and_outputs(tiny, update_goldens: bool) -> None:
@@ -93,7 +93,7 @@ def test_fail_under_fails_when_a_case_is_removed(tmp_path: Path, capsys) -> None
     capsys.readouterr()
     bundled = load_pathway()
     files = case_files([str(CASES)])
-    loaded = {f: load_cases(f, bundled) for f in files}
+    loaded = {f: load_cases(bundled, f) for f in files}
     needed = []
     for f in files:
         cov = coverage(bundled, [c for g in files if g != f for c in loaded[g]])

@@ -19,7 +19,7 @@ V5 = "V5_tx_asymptomatic_osteoporotic_vcf"
 
 @pytest.fixture(scope="module")
 def seed(bundled):
-    (case,) = load_cases(SEED, bundled)
+    (case,) = load_cases(bundled, SEED)
     return case
 
 
@@ -95,7 +95,7 @@ def test_need_info_reports_only_the_facts_that_settle_the_question(bundled):
 
 
 def test_contraindicated_action_is_set_apart_with_its_reason(bundled):
-    (case,) = load_cases(ROOT / "cases" / "vcf-035.yaml", bundled)
+    (case,) = load_cases(bundled, ROOT / "cases" / "vcf-035.yaml")
     route = trace(bundled, case)
     assert route.terminal == "V6_tx_symptomatic_osteoporotic_vcf_acute"
     assert "percutaneous_vertebral_augmentation" not in route.actions("UA")
@@ -107,14 +107,14 @@ def test_contraindicated_action_is_set_apart_with_its_reason(bundled):
 
 
 def test_radiation_of_usually_appropriate_imaging(bundled):
-    (case,) = load_cases(ROOT / "cases" / "vcf-005.yaml", bundled)
+    (case,) = load_cases(bundled, ROOT / "cases" / "vcf-005.yaml")
     route = trace(bundled, case)
     assert route.radiation() == (
         ("mri_spine_wo", "O"), ("mri_spine_wwo", "O"), ("ct_spine_wo", "☢☢☢ (complete spine ☢☢☢☢)"))
 
 
 def test_inferred_ratings_keep_their_mark(bundled):
-    (case,) = load_cases(ROOT / "cases" / "vcf-027.yaml", bundled)
+    (case,) = load_cases(bundled, ROOT / "cases" / "vcf-027.yaml")
     route = trace(bundled, case)
     marks = {r.action: r.confidence for r in route.ratings}
     assert marks["percutaneous_ablation_spine"] == "inferred"

@@ -70,7 +70,7 @@ def facts_of(page) -> dict:
 
 
 def test_every_case_page_highlights_its_route_as_python_does(browser, render_bundled_site, bundled, layout):
-    cases = [c for path in sorted((ROOT / "cases").glob("*.yaml")) for c in load_cases(path, bundled)]
+    cases = [c for path in sorted((ROOT / "cases").glob("*.yaml")) for c in load_cases(bundled, path)]
     assert len(cases) >= 39
     differ = {}
     for case in cases:
@@ -132,7 +132,7 @@ def test_the_permalink_restores_the_state(browser, render_bundled_site, bundled)
 
 
 def test_reset_to_this_case(browser, render_bundled_site, bundled):
-    case = load_cases(ROOT / "cases" / f"{SEED}.yaml", bundled)[0]
+    case = load_cases(bundled, ROOT / "cases" / f"{SEED}.yaml")[0]
     opened = Opened(browser, render_bundled_site / "cases" / f"{SEED}.html")
     page = opened.page
     page.select_option("#vg-f-high_energy_trauma", label="true")
@@ -273,7 +273,7 @@ def _secrets(bundled, route) -> list[str]:
 
 @pytest.mark.parametrize("slug", [SEED, "own-unknown-neurology", "own-suspected-tumour-painful"])
 def test_a_quiz_runs_end_to_end_without_revealing_the_answer_early(browser, render_bundled_site, bundled, slug):
-    case = load_cases(ROOT / "cases" / f"{slug}.yaml", bundled)[0]
+    case = load_cases(bundled, ROOT / "cases" / f"{slug}.yaml")[0]
     route = trace(bundled, case)
     opened = Opened(browser, render_bundled_site / "cases" / f"{slug}.html")
     page = opened.page
@@ -355,7 +355,7 @@ def test_the_ottawa_site_runs_named_conditions_counting_and_assumptions(browser,
     facts it read as absent, and uses the pathway's own category names, never ACR's."""
     from vcfgraph.io.load import load_pathway
     pathway = load_pathway(OTTAWA)
-    cases = [c for path in sorted((OTTAWA.parent / "ottawa-cases").glob("*.yaml")) for c in load_cases(path, pathway)]
+    cases = [c for path in sorted((OTTAWA.parent / "ottawa-cases").glob("*.yaml")) for c in load_cases(pathway, path)]
     assert len(cases) >= 5
     for case in cases:
         opened = Opened(browser, render_ottawa_site / "cases" / f"{case_slug(case.id)}.html")

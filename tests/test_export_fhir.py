@@ -171,7 +171,7 @@ def test_a_route_error_is_a_route_error_for_the_walk_too() -> None:
 def test_seed_case_walks_to_v5(bundled: Pathway) -> None:
     from vcfgraph.io.load import load_cases
 
-    case = load_cases(DATA.parent.parent / "cases" / "seed-incidental-t12.yaml", bundled)[0]
+    case = load_cases(bundled, DATA.parent.parent / "cases" / "seed-incidental-t12.yaml")[0]
     qr = response(bundled, case.id, case.facts, DEFAULT_BASE)
     QuestionnaireResponse.model_validate(qr)
     assert walk(plandefinition(bundled, DEFAULT_BASE), qr) == ("variant", fhir_id("V5_tx_asymptomatic_osteoporotic_vcf"))

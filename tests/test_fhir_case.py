@@ -22,7 +22,7 @@ QUESTIONNAIRE = f"{DEFAULT_BASE}/Questionnaire/vcf-management"
 
 
 def _seed_response(bundled: Pathway, **changes: Any) -> dict[str, Any]:
-    case = load_cases(SEED, bundled)[0]
+    case = load_cases(bundled, SEED)[0]
     qr = response(bundled, case.id, case.facts, DEFAULT_BASE, asked_unknown=["chronic_steroid_use"])
     qr.update(changes)
     return qr
@@ -58,7 +58,7 @@ def test_not_known_in_every_form_reads_as_null(tmp_path: Path, bundled: Pathway)
             "system": "http://terminology.hl7.org/CodeSystem/data-absent-reason", "code": "asked-unknown"}}]},
         {"linkId": "sex.help"},  # a help item echoed back by a form
     ]
-    case = load_cases(_write(tmp_path, qr), bundled)[0]
+    case = load_cases(bundled, _write(tmp_path, qr))[0]
     assert case.id == "seed-incidental-t12"
     assert case.facts["chronic_steroid_use"] is None
     assert case.facts["suspected_malignancy"] is None
@@ -69,8 +69,8 @@ def test_not_known_in_every_form_reads_as_null(tmp_path: Path, bundled: Pathway)
 def test_items_inside_groups_are_read(tmp_path: Path, bundled: Pathway) -> None:
     qr = _seed_response(bundled)
     qr["item"] = [{"linkId": "history", "item": qr["item"][:5]}] + qr["item"][5:]
-    case = load_cases(_write(tmp_path, qr), bundled)[0]
-    assert case.facts == load_cases(SEED, bundled)[0].facts
+    case = load_cases(bundled, _write(tmp_path, qr))[0]
+    assert case.facts == load_cases(bundled, SEED)[0].facts
 
 
 def _line_of(path: Path, text: str) -> int:
@@ -125,13 +125,13 @@ def test_the_library_raises_case_error(tmp_path: Path, bundled: Pathway) -> None
     qr = _seed_response(bundled)
     qr["item"][0]["linkId"] = "agee"
     with pytest.raises(CaseError, match="unknown item linkId 'agee'"):
-        load_cases(_write(tmp_path, qr), bundled)
+        load_cases(bundled, _write(tmp_path, qr))
 
 
 def test_batch_reads_json_lines_of_responses(tmp_path: Path, bundled: Pathway, capsys: pytest.CaptureFixture[str]) -> None:
     from vcfgraph.engine import trace
 
-    cases = [c for path in sorted((ROOT / "cases").glob("*.yaml")) for c in load_cases(path, bundled)]
+    cases = [c for path in sorted((ROOT / "cases").glob("*.yaml")) for c in load_cases(bundled, path)]
     lines = [json.dumps(response(bundled, c.id, c.facts, DEFAULT_BASE)) for c in cases]
     lines.append(json.dumps({"resourceType": "QuestionnaireResponse", "id": "no-canonical", "status": "completed"}))
     (tmp_path / "in.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")

@@ -64,7 +64,7 @@ def test_trace_without_validation_walks_the_case_as_given(pathway):
 
 
 def test_pathway_trace_gives_the_same_route_as_the_case_file(pathway):
-    (case,) = vcfgraph.load_cases(SEED, pathway)
+    (case,) = vcfgraph.load_cases(pathway, SEED)
     known = {k: v for k, v in case.facts.items() if v is not None}
     assert pathway.trace(known, case_id=case.id) == vcfgraph.trace(pathway, case)
 
@@ -75,16 +75,14 @@ def test_pathway_trace_raises_route_errors_as_the_engine_does():
         mutant.trace({"pain": True, "block": "bleeding"})
 
 
-def test_check_facts_takes_the_pathway_first_and_still_reads_the_old_order(pathway):
+def test_check_facts_takes_the_pathway_first(pathway):
     assert vcfgraph.check_facts(pathway, {"age": 70})["age"] == 70
-    with pytest.warns(DeprecationWarning, match="pass the pathway first"):
-        assert vcfgraph.check_facts({"age": 70}, pathway)["age"] == 70
 
 
 def test_route_to_dict_is_the_cli_json(pathway, capsys):
     assert main(["trace", str(SEED), "--json"]) == 0
     cli = json.loads(capsys.readouterr().out)
-    (case,) = vcfgraph.load_cases(SEED, pathway)
+    (case,) = vcfgraph.load_cases(pathway, SEED)
     route = vcfgraph.trace(pathway, case)
     assert route.to_dict(check_expected(route, case)) == cli
     assert "expected" not in route.to_dict()
@@ -147,8 +145,8 @@ def test_make_docs_builds_the_api_reference_without_warnings(tmp_path):
     assert "pathway_svg" in (out / "vcfgraph" / "render.html").read_text(encoding="utf-8")
 
 
-def test_load_cases_takes_the_pathway_first_and_still_reads_the_old_order(pathway):
-    assert vcfgraph.load_cases(pathway, SEED) == vcfgraph.load_cases(SEED, pathway)
+def test_load_cases_takes_the_pathway_first(pathway):
+    assert [c.id for c in vcfgraph.load_cases(pathway, SEED)] == ["seed-incidental-t12"]
     with pytest.raises(TypeError, match=r"load_cases\(pathway, path\) needs a Pathway"):
         vcfgraph.load_cases(SEED, str(SEED))
 

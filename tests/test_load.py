@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from vcfgraph.errors import CaseError, PathwayError, UsageError
-from vcfgraph.io.load import check_facts, load_cases, load_pathway, parse_fact_value
+from vcfgraph.io.load import load_cases, load_pathway
+from vcfgraph.validate import check_facts, parse_fact_value
 
 DATA = Path(__file__).resolve().parent / "data"
 INVALID = sorted((DATA / "invalid").glob("*.yaml"))
@@ -87,7 +88,7 @@ def write(tmp_path: Path, text: str, name: str = "case.yaml") -> Path:
 def test_case_errors_name_the_fact_and_allowed_values(tmp_path, tiny):
     path = write(tmp_path, "id: c1\nfacts:\n  pain: yes\n  levels: 30\n  stag: imaging\n")
     with pytest.raises(CaseError) as caught:
-        load_cases(path, tiny)
+        load_cases(tiny, path)
     assert str(caught.value) == (
         f"{path}:3:9: fact 'pain' cannot be 'yes'; allowed: true, false or null (not known) (in case 'c1')\n"
         f"{path}:4:11: fact 'levels' cannot be 30; allowed: a whole number from 1 to 24 or null (not known) (in case 'c1')\n"
@@ -98,18 +99,18 @@ def test_case_errors_name_the_fact_and_allowed_values(tmp_path, tiny):
 def test_enum_case_value_gets_a_suggestion(tmp_path, tiny):
     path = write(tmp_path, "facts: {stage: imagng}\n")
     with pytest.raises(CaseError, match="allowed: imaging, treatment or null \\(not known\\); did you mean 'imaging'\\?"):
-        load_cases(path, tiny)
+        load_cases(tiny, path)
 
 
 def test_case_file_syntax_error_is_located(tmp_path, tiny):
     path = write(tmp_path, "facts: {pain: true\n")
     with pytest.raises(CaseError, match=f"^{path}:2:1: YAML syntax error"):
-        load_cases(path, tiny)
+        load_cases(tiny, path)
 
 
 def test_json_case_files_are_read_too(tmp_path, tiny):
     path = write(tmp_path, '{"id": "j", "facts": {"pain": true, "levels": 2}}', "case.json")
-    (case,) = load_cases(path, tiny)
+    (case,) = load_cases(tiny, path)
     assert case.id == "j" and case.facts["pain"] is True and case.facts["stage"] is None
 
 
@@ -120,7 +121,7 @@ def test_a_list_of_cases_and_vignette_expectations(tmp_path, tiny):
         "  expected_usually_appropriate: [a_rest]\n"
         "- id: b\n  facts: {pain: true}\n  expected_variant: X_NEED_INFO\n  missing_fact: levels\n"
     ))
-    a, b = load_cases(path, tiny)
+    a, b = load_cases(tiny, path)
     assert (a.expected.outcome, a.expected.terminal, a.expected.usually_appropriate) == ("variant", "V_quiet", ("a_rest",))
     assert (b.expected.outcome, b.expected.missing) == ("need_info", ("levels",))
 
@@ -128,7 +129,7 @@ def test_a_list_of_cases_and_vignette_expectations(tmp_path, tiny):
 def test_expected_ids_are_checked(tmp_path, tiny):
     path = write(tmp_path, "facts: {pain: false}\nexpected: {terminal: V_quite, usually_appropriate: [a_rst]}\n")
     with pytest.raises(CaseError) as caught:
-        load_cases(path, tiny)
+        load_cases(tiny, path)
     assert "expected outcome 'V_quite' of case 'case' is not a variant or hand-off of the pathway; did you mean 'V_quiet'?" in str(caught.value)
     assert "expected usually_appropriate action 'a_rst' of case 'case' is not an action of the pathway; did you mean 'a_rest'?" in str(caught.value)
 
@@ -136,7 +137,7 @@ def test_expected_ids_are_checked(tmp_path, tiny):
 def test_duplicate_case_ids_are_refused(tmp_path, tiny):
     path = write(tmp_path, "cases:\n- {id: x, facts: {}}\n- {id: x, facts: {}}\n")
     with pytest.raises(CaseError, match="case id 'x' is used more than once"):
-        load_cases(path, tiny)
+        load_cases(tiny, path)
 
 
 def test_check_facts_for_programmatic_input(tiny):

@@ -23,7 +23,7 @@ def test_new_scaffolds_a_clean_pathway_with_a_matching_case(tmp_path, capsys):
     report = verify(pathway)
     assert [f for f in report.findings if f.severity != "info"] == []
     assert {p.status for p in report.properties} == {"proven"}
-    (case,) = load_cases(folder / "cases" / "sign-present.yaml", pathway)
+    (case,) = load_cases(pathway, folder / "cases" / "sign-present.yaml")
     assert check_expected(trace(pathway, case), case) == []
     readme = (folder / "README.md").read_text(encoding="utf-8")
     assert f"vcfgraph check {folder}/pathway.yaml" in readme

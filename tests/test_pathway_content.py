@@ -92,7 +92,7 @@ def test_the_case_library_has_one_file_per_public_vignette_and_the_seed():
 
 @pytest.mark.parametrize("path", CASES, ids=[p.stem for p in CASES])
 def test_every_case_traces_to_its_expected_outcome(bundled, path):
-    (case,) = load_cases(path, bundled)
+    (case,) = load_cases(bundled, path)
     assert case.expected is not None and case.expected.outcome, f"{path.name} records no expected outcome"
     route = trace(bundled, case)
     assert check_expected(route, case) == []
@@ -101,7 +101,7 @@ def test_every_case_traces_to_its_expected_outcome(bundled, path):
 def test_every_node_edge_and_rating_is_reached_by_a_case(bundled):
     nodes, edges, ratings = set(), set(), set()
     for path in CASES:
-        for case in load_cases(path, bundled):
+        for case in load_cases(bundled, path):
             route = trace(bundled, case)
             nodes |= set(route.nodes())
             edges |= set(route.edges())
@@ -133,7 +133,7 @@ def test_texts_are_written_in_the_projects_own_words(bundled):
     source = set((REFERENCE / "source-ngrams.txt").read_text().split())
     texts = prose(bundled)
     for path in CASES:
-        for case in load_cases(path, bundled):
+        for case in load_cases(bundled, path):
             texts += [(case.id, case.vignette), (case.id, case.description)]
     pasted = [(where, run) for where, text in texts for h, run in runs(text) if h in source]
     assert pasted == []

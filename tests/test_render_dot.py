@@ -32,7 +32,7 @@ def check_golden(name: str, text: str, update: bool) -> None:
 
 @pytest.fixture(scope="module")
 def tiny_routes(tiny):
-    cases = load_cases(RENDER_DATA / "tiny-cases.yaml", tiny)
+    cases = load_cases(tiny, RENDER_DATA / "tiny-cases.yaml")
     return {c.id: (c, trace(tiny, c)) for c in cases}
 
 
@@ -79,7 +79,7 @@ def test_fonts_are_set_on_graph_nodes_and_edges(tiny):
 
 def test_route_dot_changes_only_colours(bundled):
     """The route diagram differs from the base only in colour and pen attributes, so dot keeps the layout."""
-    case = load_cases(HERE.parent / "cases" / "seed-incidental-t12.yaml", bundled)[0]
+    case = load_cases(bundled, HERE.parent / "cases" / "seed-incidental-t12.yaml")[0]
     base, routed = pathway_dot(bundled), route_dot(bundled, trace(bundled, case))
     strip = re.compile(r'\b(color|fillcolor|fontcolor|penwidth|style|COLOR|BGCOLOR)=("[^"]*"|[^ \]>]*)')
     assert _words(strip.sub("", base)) == _words(strip.sub("", routed))
@@ -128,7 +128,7 @@ def test_special_characters_stay_literal(render_need_dot):
 
 
 def test_case_title_is_escaped_in_the_route_view(tiny):
-    case = load_cases(RENDER_DATA / "tricky-case.yaml", tiny)[0]
+    case = load_cases(tiny, RENDER_DATA / "tricky-case.yaml")[0]
     text = route_only_dot(tiny, trace(tiny, case), f"Case {case.id}: {case.description}")
     assert "<script>" not in text
     assert "&lt;script&gt;window.__xss = 1&lt;/script&gt;" in text

@@ -39,7 +39,7 @@ def tiny_layout(tiny, render_need_dot):
 
 @pytest.fixture(scope="module")
 def tiny_cases(tiny):
-    return {c.id: c for c in load_cases(RENDER_DATA / "tiny-cases.yaml", tiny)}
+    return {c.id: c for c in load_cases(tiny, RENDER_DATA / "tiny-cases.yaml")}
 
 
 def test_overlay_marks_the_route_and_only_the_route(tiny, tiny_layout, tiny_cases):

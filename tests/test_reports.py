@@ -400,7 +400,7 @@ def test_cobertura_of_the_tiny_suite_matches_golden(update_goldens):
     from vcfgraph.io.load import load_cases, load_pathway
 
     tiny = load_pathway(TINY)
-    cases = [c for p in sorted((DATA / "analysis" / "tiny-cases").glob("*.yaml")) for c in load_cases(p, tiny)]
+    cases = [c for p in sorted((DATA / "analysis" / "tiny-cases").glob("*.yaml")) for c in load_cases(tiny, p)]
     _golden("tiny.cobertura.xml", cobertura_xml(coverage(tiny, cases), "tests/data/tiny.yaml", "/repo", "vcfgraph 0.1.0"),
             update_goldens)
 

@@ -51,7 +51,7 @@ def _valid_files() -> tuple[list[Path], list[Path]]:
             pass
         for pathway in known:
             try:
-                load_cases(path, pathway)
+                load_cases(pathway, path)
                 cases.append(path)
                 break
             except VcfgraphError:

@@ -86,7 +86,7 @@ def pathway() -> Any:
 
 
 def _facts(name: str) -> dict[str, Any]:
-    case = load_cases(ROOT / "cases" / name, load_pathway())[0]
+    case = load_cases(load_pathway(), ROOT / "cases" / name)[0]
     return {k: v for k, v in case.facts.items() if v is not None}
 
 

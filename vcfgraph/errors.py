@@ -21,6 +21,7 @@ __all__ = [
     "RouteError",
     "suggest",
     "did_you_mean",
+    "short",
 ]
 
 EXIT_FINDINGS = 1
@@ -141,3 +142,10 @@ class RouteError(VcfgraphError):
         self.node = node
         self.edges = tuple(edges)
         super().__init__(message)
+
+
+def short(text: str, limit: int = 60) -> str:
+    """Never an unbounded value in a message: long text is cut, and invisible characters (a
+    newline too) are shown as escapes."""
+    cut = "".join(c if c.isprintable() else (f"\\x{ord(c):02x}" if ord(c) < 0x100 else f"\\u{ord(c):04x}") for c in text[:limit])
+    return cut if len(text) <= limit else cut + "..."

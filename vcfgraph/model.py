@@ -3,8 +3,7 @@
 A :class:`Pathway` holds facts (the case vocabulary with finite domains), nodes (questions,
 variants, actions, hand-offs), the answer edges between them, patient-level checks on actions
 and safety properties. A :class:`Case` is a set of fact values. What the engine makes of a case
-(a :class:`~vcfgraph.route.Route`) lives in :mod:`vcfgraph.route`; its classes can still be
-imported from here. Reading files is :mod:`vcfgraph.io.load`'s job, walking is
+(a :class:`~vcfgraph.route.Route`) lives in :mod:`vcfgraph.route`. Reading files is :mod:`vcfgraph.io.load`'s job, walking is
 :mod:`vcfgraph.engine`'s; this module only describes and indexes.
 """
 
@@ -49,8 +48,6 @@ CATEGORY_NAMES = {
     "UNA": "Usually not appropriate",
 }
 CATEGORIES = tuple(CATEGORY_NAMES)
-#: the score band of each category on the ACR 1-9 scale
-SCORE_BANDS = {"UA": (7, 9), "MBA": (4, 6), "UNA": (1, 3)}
 CONFIDENCES = ("confirmed", "inferred", "uncertain")
 NODE_KINDS = ("question", "variant", "action", "handoff")
 TERMINAL_KINDS = ("variant", "handoff")
@@ -498,20 +495,3 @@ class Case:
     def with_facts(self, changes: Mapping[str, Value]) -> "Case":
         """A copy with some facts changed; expectations are dropped, they no longer apply."""
         return replace(self, facts={**self.facts, **changes}, expected=None)
-
-
-_ROUTE_NAMES = ("BranchCheck", "Step", "RatedAction", "Contraindicated", "Caution", "CheckResult", "NeededFact", "Route")
-
-
-def __getattr__(name: str) -> object:
-    """The route classes moved to :mod:`vcfgraph.route`; importing them from here still works."""
-    if name in _ROUTE_NAMES:
-        from vcfgraph import route
-
-        return getattr(route, name)
-    raise AttributeError(f"module 'vcfgraph.model' has no attribute '{name}'")
-
-
-def describe_facts(facts: Mapping[str, Value]) -> str:
-    """``name = value`` pairs in words, for explanations."""
-    return ", ".join(f"{k} = {format_value(v) if v is not None else 'not known'}" for k, v in facts.items())

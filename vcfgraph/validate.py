@@ -1,22 +1,22 @@
 """Facts checked against a pathway's declared domains, wherever they come from.
 
-Case files are checked as they are read (:mod:`vcfgraph.io.load`, every problem located); facts
+Case files are checked as they are read (:mod:`vcfgraph.io.cases`, every problem located); facts
 given in code, JSON or a batch row are checked here, by :func:`check_facts`, which is also what
-:func:`vcfgraph.engine.trace` runs before it walks a case (unless told not to). Reading files is
-left to the loader; this module sees only values.
+:func:`vcfgraph.engine.trace` runs before it walks a case (unless told not to). A value typed by
+a person (``--fact``, ``ask``, a CSV cell) is read by :func:`parse_fact_value`. Reading files is
+left to :mod:`vcfgraph.io`; this module sees only values.
 """
 
 from __future__ import annotations
 
-import warnings
+import re
 from typing import Any, Mapping
 
 from vcfgraph.conditions import Value, format_value
-from vcfgraph.errors import CaseError, did_you_mean
-from vcfgraph.io.located import short
+from vcfgraph.errors import CaseError, did_you_mean, short
 from vcfgraph.model import Fact, Pathway
 
-__all__ = ["check_facts", "fact_value_problem"]
+__all__ = ["check_facts", "fact_value_problem", "parse_fact_value"]
 
 
 def fact_value_problem(fact: Fact, value: Any) -> str | None:
@@ -50,10 +50,6 @@ def check_facts(pathway: Pathway, facts: Mapping[str, Any], case: str | None = N
         ...
         vcfgraph.errors.CaseError: fact 'age' cannot be 400; allowed: a whole number from 0 to 120 years or null (not known)
     """
-    if isinstance(facts, Pathway) and not isinstance(pathway, Pathway):  # the order before 0.1.1
-        warnings.warn("check_facts(facts, pathway) is deprecated: pass the pathway first",
-                      DeprecationWarning, stacklevel=2)
-        pathway, facts = facts, pathway
     out: dict[str, Value] = {f.name: None for f in pathway.facts}
     for name in sorted(facts, key=str):
         value = facts[name]
@@ -67,3 +63,41 @@ def check_facts(pathway: Pathway, facts: Mapping[str, Any], case: str | None = N
             raise CaseError(message, case=case, fact=name, value=value, allowed=fact.allowed())
         out[name] = value
     return out
+
+
+_TRUE = ("true", "yes", "y")
+_FALSE = ("false", "no", "n")
+_UNKNOWN = ("null", "unknown", "?", "")
+#: a whole number typed by a person: ASCII digits only (``int`` would also take "7_0" and Arabic-Indic digits),
+#: a whole float such as 70.0 counts as 70; at most 30 digits, so no value is unbounded
+_INTEGER = re.compile(r"[+-]?[0-9]{1,30}(?:\.0*)?")
+
+
+def parse_fact_value(fact: Fact, text: str) -> Value:
+    """Read a value typed by a person (``--fact``, ``ask``): true/yes, 12, a word, or unknown.
+
+    Raises:
+        CaseError: naming the fact and its allowed values.
+    """
+    word = text.strip()
+    low = word.lower()
+    if low in _UNKNOWN:
+        return None
+    value: Value
+    if fact.type == "bool":
+        if low not in _TRUE + _FALSE:
+            raise CaseError(f"fact '{fact.name}' cannot be '{word}'; allowed: {fact.allowed()}",
+                            fact=fact.name, value=word, allowed=fact.allowed())
+        value = low in _TRUE
+    elif fact.type == "int":
+        if not _INTEGER.fullmatch(word):
+            shown = word if len(word) <= 40 else word[:40] + "..."
+            raise CaseError(f"fact '{fact.name}' cannot be '{shown}'; allowed: {fact.allowed()}",
+                            fact=fact.name, value=shown, allowed=fact.allowed())
+        value = int(word.split(".")[0])
+    else:
+        value = word
+    message = fact_value_problem(fact, value)
+    if message:
+        raise CaseError(message, fact=fact.name, value=value, allowed=fact.allowed())
+    return value

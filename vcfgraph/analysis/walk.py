@@ -25,10 +25,6 @@ from vcfgraph.model import Edge, Node, Pathway
 
 __all__ = ["Leaf", "Infeasible", "Exploration", "explore", "question_facts"]
 
-#: leaf outcomes: the engine's three, and the three ways it fails
-LEAF_OUTCOMES = ("variant", "handoff", "need_info", "gap", "overlap", "cycle")
-
-
 @dataclass(frozen=True)
 class Leaf:
     """Where one path ends, and the cases that end there along it.

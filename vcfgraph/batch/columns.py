@@ -4,7 +4,7 @@ A column arrives as an Arrow array (text from CSV; typed from Parquet or JSON) o
 blocks that mix types, as a Python list. :class:`ColumnCoder` turns it into the integer codes of
 :mod:`vcfgraph.batch.masks` and marks the cells that are not a value of the fact:
 
-- text (CSV): read as a person would type it (:func:`vcfgraph.io.load.parse_fact_value`):
+- text (CSV): read as a person would type it (:func:`vcfgraph.validate.parse_fact_value`):
   ``true``/``false`` (also ``yes``/``no``, any case), whole numbers (``70`` or ``70.0``), enum
   values exactly; an empty cell, ``null`` or ``unknown`` is not known;
 - typed (Parquet, JSON): the value must have the fact's type, as in a case file: a boolean for a
@@ -13,7 +13,7 @@ blocks that mix types, as a Python list. :class:`ColumnCoder` turns it into the 
   error.
 
 Distinct values are few (booleans, enum words, ages), so each is checked once per fact and the
-result is spread over the rows with ``take``. Messages are those of :func:`vcfgraph.io.load.
+result is spread over the rows with ``take``. Messages are those of :func:`vcfgraph.validate.
 check_facts`.
 """
 
@@ -28,7 +28,7 @@ import pyarrow.compute as pc
 
 from vcfgraph.batch.masks import NULL, encode_value
 from vcfgraph.errors import CaseError
-from vcfgraph.io.load import fact_value_problem, parse_fact_value
+from vcfgraph.validate import fact_value_problem, parse_fact_value
 from vcfgraph.model import Fact, Pathway
 
 __all__ = ["ColumnCoder", "Coded"]

@@ -15,7 +15,7 @@ from vcfgraph.cli import output
 from vcfgraph.cli.common import add_command, add_graph_option, load_graph, parse_fact_options
 from vcfgraph.engine import trace
 from vcfgraph.errors import CaseError
-from vcfgraph.io.load import parse_fact_value
+from vcfgraph.validate import parse_fact_value
 from vcfgraph.model import Case, Pathway
 from vcfgraph.route import NeededFact, Route
 from vcfgraph.whatif import questions_ranked

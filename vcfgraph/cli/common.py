@@ -8,7 +8,8 @@ from typing import Any, Sequence
 
 from vcfgraph.cli import EXIT_CODES
 from vcfgraph.errors import UsageError, did_you_mean
-from vcfgraph.io.load import DEFAULT_GRAPH, load_pathway, parse_fact_value
+from vcfgraph.io.load import DEFAULT_GRAPH, load_pathway
+from vcfgraph.validate import parse_fact_value
 from vcfgraph.model import Pathway
 from vcfgraph.conditions import Value
 

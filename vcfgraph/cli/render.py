@@ -68,7 +68,7 @@ def collect_cases(pathway: Pathway, paths: Sequence[str]) -> tuple[list[Any], in
     seen: dict[str, str] = {}
     for path in case_files(paths):
         try:
-            cases = load_cases(path, pathway)
+            cases = load_cases(pathway, path)
         except CaseError as exc:
             output.error(f"vcfgraph: error: {exc}")
             status = 2

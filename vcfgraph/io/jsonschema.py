@@ -15,6 +15,7 @@ from typing import Any
 
 from vcfgraph.conditions import CONNECTIVES, OPERATORS
 from vcfgraph.io.located import IDENTIFIER
+from vcfgraph.io.cases import CASE_KEYS, EXPECTED_KEYS
 from vcfgraph.io.spec import ENUMS, NODE_BY_KIND, NODE_COMMON, NODE_REQUIRED_BY_KIND, SECTIONS
 
 __all__ = ["SCHEMA_KINDS", "pathway_schema", "case_schema", "schema_for"]
@@ -127,12 +128,10 @@ def pathway_schema() -> dict[str, Any]:
 
 def case_schema() -> dict[str, Any]:
     """The JSON Schema of a case file: one case, or ``cases:`` / ``vignettes:`` with a list."""
-    from vcfgraph.io.load import _CASE_KEYS, _EXPECTED_KEYS
-
-    props: dict[str, Any] = {k: {} for k in _CASE_KEYS}
+    props: dict[str, Any] = {k: {} for k in CASE_KEYS}
     props.update(id=_TEXT, description=_TEXT, vignette=_TEXT,
                  facts={"type": "object", "propertyNames": _ID, "additionalProperties": _SCALAR})
-    expected = {k: {} for k in _EXPECTED_KEYS}
+    expected = {k: {} for k in EXPECTED_KEYS}
     expected.update(outcome={"enum": ["variant", "handoff", "need_info"]}, terminal=_ID)
     for key in ("missing", "usually_appropriate", "may_be_appropriate", "usually_not_appropriate", "contraindicated"):
         expected[key] = _SHAPES["ids"]

@@ -14,9 +14,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from vcfgraph.conditions import format_value
-from vcfgraph.errors import Location, Problem, did_you_mean, suggest
+from vcfgraph.errors import Location, Problem, did_you_mean, short, suggest
 
-__all__ = ["Reader", "IDENTIFIER", "MAX_MESSAGE", "MAX_CONDITION_PARTS", "MAX_CONDITION_DEPTH", "short", "url_problem", "condition_size_problem"]
+__all__ = ["Reader", "IDENTIFIER", "MAX_MESSAGE", "MAX_CONDITION_PARTS", "MAX_CONDITION_DEPTH", "url_problem", "condition_size_problem"]
 
 #: the longest message a reader keeps: a value from a file is never formatted into it unbounded
 MAX_MESSAGE = 1000
@@ -206,13 +206,6 @@ def _kind(value: Any) -> str:
 
 def _show(value: Any) -> str:
     return f"'{short(value)}'" if isinstance(value, str) else short(format_value(value))
-
-
-def short(text: str, limit: int = 60) -> str:
-    """Never an unbounded value in a message: long text is cut, and invisible characters (a
-    newline too) are shown as escapes."""
-    cut = "".join(c if c.isprintable() else (f"\\x{ord(c):02x}" if ord(c) < 0x100 else f"\\u{ord(c):04x}") for c in text[:limit])
-    return cut if len(text) <= limit else cut + "..."
 
 
 def condition_size_problem(raw: Any) -> str:

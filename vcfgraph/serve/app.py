@@ -34,7 +34,7 @@ from starlette.staticfiles import StaticFiles
 
 from vcfgraph.engine import check_expected, trace
 from vcfgraph.errors import CaseError, Location, RouteError
-from vcfgraph.io.load import case_from_data
+from vcfgraph.io.cases import case_from_data
 from vcfgraph.io.located import Reader
 from vcfgraph.model import Case, Pathway
 from vcfgraph.serve.auth import AuthError, Trust, is_loopback

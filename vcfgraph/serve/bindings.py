@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from vcfgraph.errors import CaseError, Location, PathwayError, UsageError
-from vcfgraph.io.load import read_tree
+from vcfgraph.io.source import read_tree
 from vcfgraph.io.located import Reader
 from vcfgraph.model import Pathway
 
