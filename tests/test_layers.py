@@ -1,104 +1,151 @@
-"""Imports flow one way: errors <- conditions <- model <- {load, engine} <- ... <- cli."""
+"""The layer contract: imports flow one way, computed from the code itself.
+
+    kernel          errors scale conditions model route validate engine whatif lookup report (+ schemas)
+    io              every file format <-> the model
+    views           analysis, batch, render, export (never each other)
+    service         serve
+    command line    cli (and __main__)
+
+A file may import its own layer and the layers below it; packages of the views layer never import
+each other; inside the kernel a module imports only the modules listed before it. The only
+exceptions are the one-line notebook conveniences on ``Pathway`` and ``Route``, imported inside the
+method (:data:`CONVENIENCES`).
+"""
 
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterator
 from pathlib import Path
+
+import networkx as nx
 
 PACKAGE = Path(__file__).resolve().parent.parent / "vcfgraph"
 
-#: module -> vcfgraph modules it may import (a package name stands for its modules)
-ALLOWED = {
-    "errors": set(),
-    "bundled": set(),
-    "graph_nx": {"conditions", "model"},
-    "schemas": set(),
-    "junit": set(),
-    "conditions": {"errors"},
-    "model": {"errors", "conditions", "route", "scale"},
-    "scale": set(),
-    "scale_schema": {"errors", "conditions", "located", "scale", "schema_spec"},
-    "schema_spec": {"model", "scale"},
-    "route": {"conditions", "model"},
-    "located": {"errors", "conditions"},
-    "schema": {"errors", "conditions", "model", "located", "schema_nodes", "definitions", "scale_schema", "schema_spec"},
-    "definitions": {"errors", "conditions", "model", "located"},
-    "schema_nodes": {"errors", "conditions", "model", "located", "scale", "schema_spec"},
-    "validate": {"errors", "conditions", "model", "located"},
-    "load": {"errors", "conditions", "model", "located", "schema", "bundled", "validate", "read"},
-    "engine": {"errors", "conditions", "model", "route", "validate"},
-    "report": {"errors", "conditions", "model", "route", "schemas"},
-    "lookup": {"errors", "conditions", "model"},
-    "twin": {"conditions", "model", "route", "errors"},
-    "whatif": {"errors", "conditions", "model", "route", "engine"},
+#: the kernel, lowest first: a kernel module imports only the modules before it
+KERNEL = ("errors", "schemas", "scale", "conditions", "model", "route", "validate", "engine", "whatif",
+          "lookup", "report")
+
+#: layer number -> (its name, the top-level names of vcfgraph it holds)
+LAYERS = {
+    0: ("kernel", set(KERNEL)),
+    1: ("io", {"io"}),
+    2: ("views", {"analysis", "batch", "render", "export"}),
+    3: ("service", {"serve"}),
+    4: ("command line", {"cli", "__main__"}),
 }
 
-#: a FHIR QuestionnaireResponse read as a case, from the case loader
-ALLOWED["fhir_case"] = {"errors", "conditions", "model", "located"}
-ALLOWED["load"] = ALLOWED["load"] | {"fhir_case"}
-
-
-#: module -> higher modules its notebook conveniences (``Pathway.trace``, ``Route.to_dict``,
-#: ``_repr_svg_``...) hand over to, imported inside those methods only
-FACADES = {
-    "model": {"engine", "graph_nx", "render", "errors"},
-    "route": {"report", "render", "errors", "whatif"},
+#: (importing module, imported module or package): the notebook conveniences, inside a method only
+CONVENIENCES = {
+    ("vcfgraph.model", "vcfgraph.engine"),          # Pathway.trace
+    ("vcfgraph.model", "vcfgraph.export"),          # Pathway.to_networkx
+    ("vcfgraph.model", "vcfgraph.render"),          # Pathway._repr_svg_ / _repr_html_
+    ("vcfgraph.route", "vcfgraph.report"),          # Route.to_dict
+    ("vcfgraph.route", "vcfgraph.render"),          # Route._repr_svg_ / _repr_html_
 }
 
 
-def imports_of(path: Path, *, top_level: bool = False) -> set[str]:
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    nodes = tree.body if top_level else ast.walk(tree)
-    found = set()
-    for node in nodes:
-        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("vcfgraph"):
-            parts = node.module.split(".")
-            found.add(parts[1] if len(parts) > 1 else node.names[0].name)
-        elif isinstance(node, ast.Import):
-            found |= {a.name.split(".")[1] for a in node.names if a.name.startswith("vcfgraph.")}
+def _modules() -> dict[str, Path]:
+    found = {}
+    for path in PACKAGE.rglob("*.py"):
+        parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+        name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+        found[name] = path
     return found
 
 
-def test_core_modules_import_only_lower_layers():
-    for name, allowed in ALLOWED.items():
-        path = PACKAGE / f"{name}.py" if (PACKAGE / f"{name}.py").exists() else PACKAGE / name / "__init__.py"
-        got = imports_of(path, top_level=True)
-        assert got <= allowed, f"{name} imports {sorted(got - allowed)}"
-        lazy = imports_of(path) - got
-        assert lazy <= allowed | FACADES.get(name, set()), f"{name} imports {sorted(lazy - allowed)} in a function"
+MODULES = _modules()
 
 
-def test_the_reading_layer_calls_only_down():
-    """vcfgraph/io/ turns files into located trees; it never imports the readers above it."""
-    for path in (PACKAGE / "read").rglob("*.py"):
-        got = imports_of(path)
-        assert got <= {"errors", "read"}, f"{path.name} imports {sorted(got - {'errors', 'read'})}"
+def _imports(name: str, path: Path) -> Iterator[tuple[str, bool]]:
+    """(imported vcfgraph module, imported inside a function) for every import of the file."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    top = {id(node) for node in tree.body}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("vcfgraph"):
+            for alias in node.names:
+                full = f"{node.module}.{alias.name}"
+                yield (full if full in MODULES else node.module), id(node) not in top
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name.startswith("vcfgraph"):
+                    yield alias.name, id(node) not in top
+
+
+def _top(name: str) -> str:
+    parts = name.split(".")
+    return parts[1] if len(parts) > 1 else ""
+
+
+def _layer(name: str) -> int:
+    top = _top(name)
+    for number, (_, names) in LAYERS.items():
+        if top in names:
+            return number
+    raise AssertionError(f"{name}: on no layer of the contract; add its package to LAYERS")
+
+
+def _convenience(source: str, target: str) -> bool:
+    return any(source == s and (target == t or target.startswith(t + ".")) for s, t in CONVENIENCES)
+
+
+def _arrows() -> list[tuple[str, str, bool]]:
+    return sorted({(name, target, lazy) for name, path in MODULES.items() if name != "vcfgraph"
+                   for target, lazy in _imports(name, path) if target != name and target != "vcfgraph"})
+
+
+def test_every_module_sits_on_a_layer():
+    for name in MODULES:
+        if name != "vcfgraph":
+            _layer(name)
+
+
+def test_no_import_runs_against_the_layers():
+    wrong = []
+    for source, target, lazy in _arrows():
+        if lazy and _convenience(source, target):
+            continue
+        ls, lt = _layer(source), _layer(target)
+        if lt > ls:
+            wrong.append(f"{source} -> {target} (up from {LAYERS[ls][0]} to {LAYERS[lt][0]})")
+        elif lt == ls == 2 and _top(source) != _top(target):
+            wrong.append(f"{source} -> {target} (two packages of the views layer)")
+        elif lt == ls == 0 and KERNEL.index(_top(target)) > KERNEL.index(_top(source)):
+            wrong.append(f"{source} -> {target} (up inside the kernel)")
+    assert not wrong, "imports against the layer contract:\n" + "\n".join(wrong)
+
+
+def test_the_conveniences_are_one_line_imports_inside_methods():
+    for source, target, lazy in _arrows():
+        if _convenience(source, target):
+            assert lazy, f"{source} imports {target} at the top: only a method may, as a notebook convenience"
+
+
+def test_no_file_level_cycle_outside_the_conveniences():
+    graph = nx.DiGraph((s, t) for s, t, lazy in _arrows() if not (lazy and _convenience(s, t)) and t in MODULES)
+    cycles = [sorted(c) for c in nx.strongly_connected_components(graph) if len(c) > 1]
+    assert not cycles, f"import cycles: {cycles}"
+
+
+def test_the_located_reading_modules_call_only_down():
+    """The modules that turn bytes into located trees never import the readers built on them."""
+    reading = {"vcfgraph.io.cache", "vcfgraph.io.hints", "vcfgraph.io.source", "vcfgraph.io.tree", "vcfgraph.io.yaml12"}
+    for name in reading:
+        got = {t for t, _ in _imports(name, MODULES[name])}
+        assert got <= reading | {"vcfgraph.errors", "vcfgraph.io"}, f"{name} imports {sorted(got - reading)}"
 
 
 def test_renderers_read_only_the_plain_model():
-    allowed = {"errors", "conditions", "model", "scale", "route", "render", "twin"}  # twin: the model as JSON data; scale: the model's rating scales
-    for path in (PACKAGE / "render").rglob("*.py"):
-        got = imports_of(path)
-        assert got <= allowed, f"{path.name} imports {sorted(got - allowed)}"
+    allowed = {"errors", "conditions", "model", "scale", "route", "render"}
+    for name, path in MODULES.items():
+        if _top(name) == "render":
+            got = {_top(t) for t, _ in _imports(name, path)}
+            assert got <= allowed, f"{name} imports {sorted(got - allowed)}"
 
 
-def test_engine_and_analysis_never_draw():
-    for folder in ("analysis", "batch"):
-        for path in (PACKAGE / folder).rglob("*.py"):
-            assert "render" not in imports_of(path), f"{path} imports a renderer"
-
-
-def test_nothing_below_the_cli_imports_the_cli():
-    for path in PACKAGE.rglob("*.py"):
-        if "cli" in path.relative_to(PACKAGE).parts or path.name == "__main__.py":
-            continue
-        assert "cli" not in imports_of(path), f"{path} imports the command line"
-
-
-def test_only_the_loader_reads_yaml():
-    """Other modules may write YAML text (witness case files), never load or parse it: only the
-    reading layer (vcfgraph/io/) does, and the formatter (fmt.py) round-trips text to text and
-    never builds a model from it."""
+def test_only_the_reading_layer_reads_yaml():
+    """Other modules may write YAML text (witness case files), never load or parse it: only
+    vcfgraph/io/ does (the formatter, io/fmt.py, round-trips text to text there)."""
     for path in PACKAGE.rglob("*.py"):
         text = path.read_text(encoding="utf-8")
         if not any(word in text for word in (".load(", ".parse(", "CParser", "get_event")):
@@ -108,11 +155,11 @@ def test_only_the_loader_reads_yaml():
             if isinstance(node, ast.ImportFrom):
                 names = [node.module or ""]
             if any(n.startswith(("ruamel", "yaml")) for n in names):
-                assert path.parent.name == "read" or path.name == "fmt.py", f"{path} reads YAML"
+                assert path.parent.name == "io", f"{path} reads YAML"
 
 
 def test_fmt_command_and_formatter_agree_on_the_default_width():
-    from vcfgraph.io import fmt
     from vcfgraph.cli import fmt as cli_fmt
+    from vcfgraph.io import fmt
 
     assert cli_fmt.DEFAULT_WIDTH == fmt.DEFAULT_WIDTH
