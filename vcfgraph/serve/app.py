@@ -37,6 +37,7 @@ from vcfgraph.errors import CaseError, Location, RouteError
 from vcfgraph.io.cases import case_from_data
 from vcfgraph.io.located import Reader
 from vcfgraph.model import Case, Pathway
+from vcfgraph.report import route_to_dict
 from vcfgraph.serve.auth import AuthError, Trust, is_loopback
 from vcfgraph.serve.bindings import Bindings, load_bindings
 from vcfgraph.serve.facts import PREFETCH_KEY, case_from_questionnaire_response, request_facts
@@ -101,6 +102,113 @@ def _problem(status: int, title: str, detail: str, **extra: Any) -> JSONResponse
     return JSONResponse(body, status_code=status, media_type="application/problem+json")
 
 
+@dataclass(frozen=True)
+class _Service:
+    """What every endpoint reads: the pathway and the service's configuration (``app.state.service``)."""
+
+    pathway: Pathway
+    bindings: Bindings
+    trust: Trust
+    options: ServiceOptions
+
+    @property
+    def base(self) -> str:
+        return self.options.base_url.rstrip("/")
+
+    def authorise(self, request: Request, audience: str) -> None:
+        """Check the bearer token for ``audience`` when issuers are trusted (loopback otherwise)."""
+        if self.trust.enabled:
+            try:
+                self.trust.verify(request.headers.get("authorization"), audience)
+            except AuthError as exc:
+                raise _Problem(exc.status, "Not authorised", exc.detail) from None
+
+
+def _service(request: Request) -> _Service:
+    service: _Service = request.app.state.service
+    return service
+
+
+async def discovery(request: Request) -> Response:
+    """``GET /cds-services``: one service per hook, with the prefetch template."""
+    pathway = _service(request).pathway
+    query = "QuestionnaireResponse?subject={{context.patientId}}&status=completed&_sort=-authored&_count=1"
+    services = [
+        {"hook": hook, "id": sid, "title": f"{_title(pathway)}: appropriateness of imaging orders ({hook})",
+         "description": "Rates each draft imaging order against the pathway, suggests usually-appropriate "
+                        "alternatives, and names the facts still needed.",
+         "prefetch": {PREFETCH_KEY: query}}
+        for sid, hook in SERVICES.items()
+    ]
+    return JSONResponse({"services": services})
+
+
+async def hook(request: Request) -> Response:
+    """``POST /cds-services/{id}``: rate the draft orders of one CDS Hooks call."""
+    service = _service(request)
+    sid = request.path_params["service"]
+    if sid not in SERVICES:
+        raise _Problem(404, "Unknown service", f"no CDS service '{sid[:80]}'; GET /cds-services lists them")
+    service.authorise(request, f"{service.base}/cds-services/{sid}")
+    data = await _json_body(request, service.options.max_body)
+    try:
+        req = _HookRequest.model_validate(data)
+    except ValidationError as exc:
+        raise _Problem(400, "Invalid CDS Hooks request", _validation_text(exc)) from None
+    if req.hook != SERVICES[sid]:
+        raise _Problem(400, "Wrong hook", f"service '{sid}' answers the '{SERVICES[sid]}' hook, not '{req.hook[:64]}'")
+    if req.hook == "order-select" and req.context.selections is None:
+        raise _Problem(400, "Invalid CDS Hooks request", "an order-select call names its context.selections")
+    orders = _draft_orders(req.context.draftOrders, req.context.selections if req.hook == "order-select" else None)
+    try:
+        facts = request_facts(service.pathway, req.context.model_dump(), _prefetched(req.prefetch))
+    except CaseError as exc:
+        raise _Problem(422, "Invalid facts", str(exc), **_fact_fields(exc)) from None
+    request.state.orders = len(orders)
+    body = rate_orders(service.pathway, service.bindings, orders, facts, req.hookInstance, service.options.rating)
+    return JSONResponse(body)
+
+
+async def trace_case(request: Request) -> Response:
+    """``POST /trace``: one case, answered as ``vcfgraph trace --json`` prints it."""
+    service = _service(request)
+    service.authorise(request, f"{service.base}/trace")
+    data = await _json_body(request, service.options.max_body)
+    case = _case_from_body(service.pathway, data)
+    try:
+        route = trace(service.pathway, case, validate=False)  # checked by _case_from_body
+    except RouteError as exc:
+        raise _Problem(409, "The pathway cannot decide this case", str(exc), node=exc.node, edges=list(exc.edges)) from None
+    problems = check_expected(route, case) if case.expected else None
+    return JSONResponse(route_to_dict(route, service.pathway, problems))
+
+
+async def healthz(request: Request) -> Response:
+    """``GET /healthz``: the pathway served, by id and version."""
+    meta = _service(request).pathway.meta
+    return JSONResponse({"status": "ok", "pathway": meta.id, "version": meta.version})
+
+
+async def explore(request: Request) -> Response:
+    """``GET /explore``: to the teaching site's explorer, when the service has a site."""
+    options = _service(request).options
+    has = (options.site_files is not None and "explore.html" in options.site_files) or (
+        options.site_dir is not None and (options.site_dir / "explore.html").is_file())
+    if not has:
+        raise _Problem(404, "No explorer", "this service was started without a teaching site")
+    return RedirectResponse("/site/explore.html", status_code=307)
+
+
+async def site_file(request: Request) -> Response:
+    """``GET /site/{name}``: one page of the teaching site built in memory."""
+    name = request.path_params["name"]
+    body = (_service(request).options.site_files or {}).get(name)
+    if body is None:
+        raise _Problem(404, "Not found", "no such page of the teaching site")
+    kind = _MEDIA.get(Path(name).suffix, "application/octet-stream")
+    return Response(body, media_type=kind, headers={"x-content-type-options": "nosniff"})
+
+
 def create_app(pathway: Pathway, *, bindings: Bindings | None = None, trust: Trust | None = None,
                options: ServiceOptions = ServiceOptions()) -> Starlette:
     """The service for one pathway.
@@ -111,80 +219,7 @@ def create_app(pathway: Pathway, *, bindings: Bindings | None = None, trust: Tru
         trust: trusted token issuers; without any, only loopback clients are served.
         options: base URL (the ``aud`` of tokens and the explorer links), CORS origins, body limit.
     """
-    bindings = bindings or load_bindings(pathway)
-    trust = trust or Trust()
-    base = options.base_url.rstrip("/")
-
-    async def discovery(request: Request) -> Response:
-        query = "QuestionnaireResponse?subject={{context.patientId}}&status=completed&_sort=-authored&_count=1"
-        services = [
-            {"hook": hook, "id": sid, "title": f"{_title(pathway)}: appropriateness of imaging orders ({hook})",
-             "description": "Rates each draft imaging order against the pathway, suggests usually-appropriate "
-                            "alternatives, and names the facts still needed.",
-             "prefetch": {PREFETCH_KEY: query}}
-            for sid, hook in SERVICES.items()
-        ]
-        return JSONResponse({"services": services})
-
-    async def hook(request: Request) -> Response:
-        sid = request.path_params["service"]
-        if sid not in SERVICES:
-            raise _Problem(404, "Unknown service", f"no CDS service '{sid[:80]}'; GET /cds-services lists them")
-        _authorise(request, f"{base}/cds-services/{sid}")
-        data = await _json_body(request, options.max_body)
-        try:
-            req = _HookRequest.model_validate(data)
-        except ValidationError as exc:
-            raise _Problem(400, "Invalid CDS Hooks request", _validation_text(exc)) from None
-        if req.hook != SERVICES[sid]:
-            raise _Problem(400, "Wrong hook", f"service '{sid}' answers the '{SERVICES[sid]}' hook, not '{req.hook[:64]}'")
-        if req.hook == "order-select" and req.context.selections is None:
-            raise _Problem(400, "Invalid CDS Hooks request", "an order-select call names its context.selections")
-        orders = _draft_orders(req.context.draftOrders, req.context.selections if req.hook == "order-select" else None)
-        try:
-            facts = request_facts(pathway, req.context.model_dump(), _prefetched(req.prefetch))
-        except CaseError as exc:
-            raise _Problem(422, "Invalid facts", str(exc), **_fact_fields(exc)) from None
-        request.state.orders = len(orders)
-        body = rate_orders(pathway, bindings, orders, facts, req.hookInstance, options.rating)
-        return JSONResponse(body)
-
-    async def trace_case(request: Request) -> Response:
-        _authorise(request, f"{base}/trace")
-        data = await _json_body(request, options.max_body)
-        case = _case_from_body(pathway, data)
-        try:
-            route = trace(pathway, case, validate=False)  # checked by _case_from_body
-        except RouteError as exc:
-            raise _Problem(409, "The pathway cannot decide this case", str(exc), node=exc.node, edges=list(exc.edges)) from None
-        problems = check_expected(route, case) if case.expected else None
-        return JSONResponse(route.to_dict(problems))
-
-    async def healthz(request: Request) -> Response:
-        return JSONResponse({"status": "ok", "pathway": pathway.meta.id, "version": pathway.meta.version})
-
-    async def explore(request: Request) -> Response:
-        has = (options.site_files is not None and "explore.html" in options.site_files) or (
-            options.site_dir is not None and (options.site_dir / "explore.html").is_file())
-        if not has:
-            raise _Problem(404, "No explorer", "this service was started without a teaching site")
-        return RedirectResponse("/site/explore.html", status_code=307)
-
-    async def site_file(request: Request) -> Response:
-        name = request.path_params["name"]
-        body = (options.site_files or {}).get(name)
-        if body is None:
-            raise _Problem(404, "Not found", "no such page of the teaching site")
-        kind = _MEDIA.get(Path(name).suffix, "application/octet-stream")
-        return Response(body, media_type=kind, headers={"x-content-type-options": "nosniff"})
-
-    def _authorise(request: Request, audience: str) -> None:
-        if trust.enabled:
-            try:
-                trust.verify(request.headers.get("authorization"), audience)
-            except AuthError as exc:
-                raise _Problem(exc.status, "Not authorised", exc.detail) from None
-
+    service = _Service(pathway, bindings or load_bindings(pathway), trust or Trust(), options)
     routes = [
         Route("/cds-services", discovery, methods=["GET"]),
         Route("/cds-services/{service}", hook, methods=["POST"]),
@@ -196,13 +231,15 @@ def create_app(pathway: Pathway, *, bindings: Bindings | None = None, trust: Tru
         routes.append(Route("/site/{name:path}", site_file, methods=["GET"]))
     elif options.site_dir is not None:
         routes.append(Mount("/site", app=StaticFiles(directory=str(options.site_dir), html=True), name="site"))
-    middleware = [Middleware(_Guard, trust=trust)]
+    middleware = [Middleware(_Guard, trust=service.trust)]
     if options.cors_origins:
         middleware.append(Middleware(CORSMiddleware, allow_origins=list(options.cors_origins),
                                      allow_methods=["GET", "POST", "OPTIONS"],
                                      allow_headers=["Authorization", "Content-Type"], max_age=600))
     handlers = {_Problem: _on_problem, HTTPException: _on_http, Exception: _on_crash}
-    return Starlette(routes=routes, middleware=middleware, exception_handlers=handlers)  # type: ignore[arg-type]
+    app = Starlette(routes=routes, middleware=middleware, exception_handlers=handlers)  # type: ignore[arg-type]
+    app.state.service = service
+    return app
 
 
 def _title(pathway: Pathway) -> str:
