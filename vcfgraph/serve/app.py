@@ -97,9 +97,11 @@ class _Problem(Exception):
         self.status, self.title, self.detail, self.extra = status, title, detail, extra
 
 
-def _problem(status: int, title: str, detail: str, **extra: Any) -> JSONResponse:
+def _problem(status: int, title: str, detail: str, **extra: Any) -> Response:
     body = {"type": "about:blank", "title": title, "status": status, "detail": detail[:2000], **extra}
-    return JSONResponse(body, status_code=status, media_type="application/problem+json")
+    # ASCII JSON: whatever text a problem quotes back (a fact name, an id) always encodes
+    text = json.dumps(body, ensure_ascii=True, separators=(",", ":"))
+    return Response(text.encode("ascii"), status_code=status, media_type="application/problem+json")
 
 
 @dataclass(frozen=True)
@@ -236,7 +238,7 @@ def create_app(pathway: Pathway, *, bindings: Bindings | None = None, trust: Tru
         middleware.append(Middleware(CORSMiddleware, allow_origins=list(options.cors_origins),
                                      allow_methods=["GET", "POST", "OPTIONS"],
                                      allow_headers=["Authorization", "Content-Type"], max_age=600))
-    handlers = {_Problem: _on_problem, HTTPException: _on_http, Exception: _on_crash}
+    handlers = {_Problem: _on_problem, HTTPException: _on_http}  # any other failure: _Guard
     app = Starlette(routes=routes, middleware=middleware, exception_handlers=handlers)  # type: ignore[arg-type]
     app.state.service = service
     return app
@@ -260,13 +262,18 @@ async def _json_body(request: Request, limit: int) -> Any:
             raise _Problem(413, "Request too large", f"the body is over the limit of {limit} bytes")
         chunks.append(chunk)
     try:
-        return json.loads(b"".join(chunks).decode("utf-8"), parse_constant=_no_constant)
+        data = json.loads(b"".join(chunks).decode("utf-8"), parse_constant=_no_constant)
+        json.dumps(data, ensure_ascii=False).encode("utf-8")  # a lone surrogate ("\ud800") is no text
     except UnicodeDecodeError:
         raise _Problem(400, "Invalid JSON", "the body is not UTF-8") from None
+    except UnicodeEncodeError:
+        raise _Problem(400, "Invalid JSON", "a string of the body holds a lone surrogate escape "
+                       "(\\ud800 to \\udfff without its pair): send valid Unicode text") from None
     except RecursionError:
         raise _Problem(400, "Invalid JSON", "the body is nested too deeply") from None
     except ValueError as exc:
         raise _Problem(400, "Invalid JSON", f"the body is not valid JSON ({str(exc)[:200]})") from None
+    return data
 
 
 def _no_constant(name: str) -> Any:
@@ -371,9 +378,6 @@ async def _on_http(request: Request, exc: Exception) -> Response:
     return _problem(exc.status_code, titles.get(exc.status_code, "Request refused"), str(exc.detail))
 
 
-async def _on_crash(request: Request, exc: Exception) -> Response:
-    log.error(json.dumps({"event": "error", "path": request.url.path, "error": type(exc).__name__}))
-    return _problem(500, "Internal error", "the service failed on this request; it is logged")
 
 
 class _Guard:
@@ -387,20 +391,26 @@ class _Guard:
             await self.app(scope, receive, send)
             return
         start = time.perf_counter()
-        status = {"code": 500}
+        status: dict[str, Any] = {"code": 500, "started": False}
 
         async def sending(message: dict[str, Any]) -> None:
             if message["type"] == "http.response.start":
-                status["code"] = message["status"]
+                status["code"], status["started"] = message["status"], True
             await send(message)
 
         client = scope.get("client") or (None, None)
+        path = scope.get("path", "")
         if not self.trust.enabled and not is_loopback(client[0]):
             response = _problem(403, "Forbidden", "without --trust this service answers only loopback clients")
             await response(scope, receive, sending)
         else:
-            await self.app(scope, receive, sending)
-        path = scope.get("path", "")
+            try:
+                await self.app(scope, receive, sending)
+            except Exception as exc:  # noqa: BLE001 - the log names the error type only, never a traceback
+                log.error(json.dumps({"event": "error", "path": path[:200], "error": type(exc).__name__}))
+                if not status["started"]:
+                    await _problem(500, "Internal error", "the service failed on this request; it is logged")(
+                        scope, receive, sending)
         log.info(json.dumps({"event": "request", "method": scope.get("method"), "path": path[:200],
                              "status": status["code"], "ms": round((time.perf_counter() - start) * 1000, 2)},
                             sort_keys=True))

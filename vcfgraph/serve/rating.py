@@ -131,7 +131,8 @@ def _system_action(pathway: Pathway, order: Mapping[str, Any], rated: _Rated, co
     if config.qcdsm_id:
         extension.append({"url": PAMA_QCDSM, "valueString": config.qcdsm_id})
     resource = dict(order)
-    resource["extension"] = [e for e in order.get("extension") or () if isinstance(e, Mapping)
+    given = order.get("extension")
+    resource["extension"] = [e for e in (given if isinstance(given, list) else ()) if isinstance(e, Mapping)
                              and e.get("url") not in {PAMA_RATING, PAMA_CONSULT_ID, PAMA_AUC_APPLIED, PAMA_QCDSM}] + extension
     return {"type": "update", "description": f"Appropriateness rating: {code}", "resource": resource}
 
