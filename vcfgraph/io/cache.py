@@ -10,12 +10,18 @@ full, as if it had just been parsed.
 The folder is ``$VCFGRAPH_CACHE``, else ``$XDG_CACHE_HOME/vcfgraph`` or ``~/.cache/vcfgraph``;
 ``VCFGRAPH_CACHE=off`` turns the cache off. It holds at most :data:`MAX_ENTRIES` entries and
 :data:`MAX_TOTAL` bytes; the least recently used go first.
+
+The folder must be the user's own: one that belongs to another user, or that others may write
+to, is not used (a warning on the ``vcfgraph.cache`` logger says so once, and files are read
+without the cache); so is one whose key cannot be used. Entries are opened without following a
+link and without blocking, and only regular files within the size bound are read.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import os
 import secrets
 import stat
@@ -24,6 +30,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from vcfgraph.errors import short
 from vcfgraph.io import tree as tree_mod
 
 __all__ = ["TreeCache", "MISS", "MAX_ENTRIES", "MAX_TOTAL", "MAX_ENTRY"]
@@ -36,6 +43,8 @@ MAX_TOTAL = 256 * 1024 * 1024
 MAX_ENTRY = 32 * 1024 * 1024
 
 MISS = object()
+_log = logging.getLogger("vcfgraph.cache")
+_said: set[str] = set()
 _MAGIC = b"vcfgraph-tree-1\n"
 _KEY_BYTES = 32
 
@@ -54,6 +63,24 @@ def _folder() -> Path | None:
     if setting:
         return Path(setting)
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "vcfgraph"
+
+
+def _say_once(message: str) -> None:
+    if message not in _said:
+        _said.add(message)
+        _log.warning("vcfgraph: %s", message)
+
+
+def _folder_problem(folder: Path) -> str | None:
+    """Why the cache folder is not to be trusted, or None when it is the user's own."""
+    info = os.stat(folder)
+    if not stat.S_ISDIR(info.st_mode):
+        return "is not a folder"
+    if hasattr(os, "getuid") and info.st_uid != os.getuid():
+        return "belongs to another user"
+    if info.st_mode & 0o022:
+        return "can be written by other users"
+    return None
 
 
 def _secret(folder: Path) -> bytes | None:
@@ -99,12 +126,23 @@ class TreeCache:
         folder = _folder()
         if folder is None:
             return None
+        where = short(str(folder), 200)
         try:
             folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            problem = _folder_problem(folder)
+            if problem:
+                _say_once(f"the cache folder {where} {problem}: reading without the cache (remove it, or set "
+                          "VCFGRAPH_CACHE to a folder of your own, or to off)")
+                return None
             key = _secret(folder)
-        except OSError:
+        except OSError as exc:
+            _say_once(f"the cache folder {where} cannot be used ({exc.strerror}): reading without the cache")
             return None
-        return cls(folder, key) if key is not None else None
+        if key is None:
+            _say_once(f"the cache key {where}/key is not a private file of yours with {_KEY_BYTES} bytes: "
+                      "reading without the cache (remove the key to make a new one)")
+            return None
+        return cls(folder, key)
 
     def _entry(self, data: bytes) -> tuple[Path, bytes]:
         digest = hashlib.sha256(_code_key() + b"\0" + data).digest()
@@ -117,10 +155,17 @@ class TreeCache:
         """The tree of a file with these bytes, or :data:`MISS`."""
         path, digest = self._entry(data)
         try:
-            with open(path, "rb") as f:
-                blob = f.read(MAX_TOTAL + 1)
+            fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
         except OSError:
             return MISS
+        with os.fdopen(fd, "rb") as f:
+            info = os.fstat(f.fileno())
+            if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_TOTAL:
+                return MISS  # a FIFO, a device or a (sparse) giant is never read
+            try:
+                blob = f.read(MAX_TOTAL + 1)
+            except OSError:
+                return MISS
         head, sep, rest = blob[len(_MAGIC):].partition(b"\n")
         if not blob.startswith(_MAGIC) or not sep or not hmac.compare_digest(head, self._sign(digest, rest)):
             return MISS
