@@ -47,3 +47,43 @@ def test_a_crash_is_logged_by_its_type_only(served) -> None:
     _, client = served
     r = client.post("/trace", content=b'{"id":"x","facts":{"age":1e400}}', headers={"content-type": "application/json"})
     assert r.status_code in (400, 422) and r.headers["content-type"] == "application/problem+json"
+
+
+def test_the_served_site_carries_a_content_security_policy(served) -> None:
+    _, client = served
+    r = client.get("/site/explore.html")
+    assert r.status_code == 200
+    policy = r.headers["content-security-policy"]
+    assert "script-src 'self'" in policy and "default-src 'none'" in policy and "unsafe-eval" not in policy
+    assert r.headers["x-content-type-options"] == "nosniff"
+    assert "content-security-policy" not in client.get("/healthz").headers
+
+
+@pytest.mark.browser
+def test_the_served_explorer_runs_under_its_policy(served) -> None:
+    """The explorer works in Chromium under the policy: no console error, no policy violation,
+    and an answer given in the menus moves the route."""
+    from tests.test_browser import CHROMIUM, LAUNCH_ARGS, absent
+
+    if not CHROMIUM.exists():
+        absent("chromium (/usr/bin/chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    server, _ = served
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=LAUNCH_ARGS)
+        page = browser.new_page(viewport={"width": 1024, "height": 768})
+        errors: list[str] = []
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.on("response", lambda r: errors.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+        page.goto(f"{server.url}/site/explore.html#facts=%7B%22high_energy_trauma%22%3Atrue%7D", wait_until="load")
+        page.wait_for_function("document.querySelectorAll('svg').length > 0")
+        violations = page.evaluate("""() => new Promise(done => {
+            const seen = [];
+            document.addEventListener('securitypolicyviolation', e => seen.push(e.violatedDirective));
+            setTimeout(() => done(seen), 500);
+        })""")
+        text = page.inner_text("body")
+        browser.close()
+    assert errors == [] and violations == []
+    assert "high_energy_trauma" in text or "trauma" in text.lower()

@@ -53,6 +53,12 @@ _MEDIA = {".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=
           ".css": "text/css; charset=utf-8", ".svg": "image/svg+xml", ".json": "application/json"}
 MAX_ORDERS = 200
 SERVICES = {"vcfgraph-order-select": "order-select", "vcfgraph-order-sign": "order-sign"}
+#: the teaching site's pages load only their own scripts, styles and images: text from a pathway
+#: or a ``#facts=`` fragment can never bring in a script, even if it got past the escaping
+SITE_POLICY = ("default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+               "connect-src 'self'; font-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+_SITE_HEADERS = [(b"content-security-policy", SITE_POLICY.encode()), (b"x-content-type-options", b"nosniff"),
+                 (b"referrer-policy", b"no-referrer")]
 
 
 @dataclass(frozen=True)
@@ -201,6 +207,11 @@ async def explore(request: Request) -> Response:
     return RedirectResponse("/site/explore.html", status_code=307)
 
 
+async def no_icon(request: Request) -> Response:
+    """``GET /favicon.ico``: none (a browser asks for it with every page of the site)."""
+    return Response(status_code=204)
+
+
 async def site_file(request: Request) -> Response:
     """``GET /site/{name}``: one page of the teaching site built in memory."""
     name = request.path_params["name"]
@@ -208,7 +219,7 @@ async def site_file(request: Request) -> Response:
     if body is None:
         raise _Problem(404, "Not found", "no such page of the teaching site")
     kind = _MEDIA.get(Path(name).suffix, "application/octet-stream")
-    return Response(body, media_type=kind, headers={"x-content-type-options": "nosniff"})
+    return Response(body, media_type=kind)  # _Guard adds the site's security headers
 
 
 def create_app(pathway: Pathway, *, bindings: Bindings | None = None, trust: Trust | None = None,
@@ -228,6 +239,7 @@ def create_app(pathway: Pathway, *, bindings: Bindings | None = None, trust: Tru
         Route("/trace", trace_case, methods=["POST"]),
         Route("/healthz", healthz, methods=["GET"]),
         Route("/explore", explore, methods=["GET"]),
+        Route("/favicon.ico", no_icon, methods=["GET"]),
     ]
     if options.site_files is not None:
         routes.append(Route("/site/{name:path}", site_file, methods=["GET"]))
@@ -391,15 +403,17 @@ class _Guard:
             await self.app(scope, receive, send)
             return
         start = time.perf_counter()
+        path = scope.get("path", "")
         status: dict[str, Any] = {"code": 500, "started": False}
 
         async def sending(message: dict[str, Any]) -> None:
             if message["type"] == "http.response.start":
                 status["code"], status["started"] = message["status"], True
+                if path.startswith("/site/") or path == "/site":
+                    message = {**message, "headers": [*message.get("headers", []), *_SITE_HEADERS]}
             await send(message)
 
         client = scope.get("client") or (None, None)
-        path = scope.get("path", "")
         if not self.trust.enabled and not is_loopback(client[0]):
             response = _problem(403, "Forbidden", "without --trust this service answers only loopback clients")
             await response(scope, receive, sending)
