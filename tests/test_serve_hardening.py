@@ -4,6 +4,9 @@ never holds a traceback."""
 
 from __future__ import annotations
 
+import socket
+import subprocess
+import sys
 from typing import Any, Iterator
 
 import pytest
@@ -87,3 +90,66 @@ def test_the_served_explorer_runs_under_its_policy(served) -> None:
         browser.close()
     assert errors == [] and violations == []
     assert "high_energy_trauma" in text or "trauma" in text.lower()
+
+
+# ------------------------------------------------------------------ no client can stall the service (item 8)
+
+
+def _idle(url: str, n: int, head: bytes = b"GET /healthz HTTP/1.1\r\nHost: x\r\n") -> list[socket.socket]:
+    """n connections that send part of a request head and then nothing more."""
+    host, port = url.removeprefix("http://").split(":")
+    socks = []
+    for _ in range(n):
+        s = socket.create_connection((host, int(port)), timeout=30)
+        s.sendall(head)
+        socks.append(s)
+    return socks
+
+
+def _closed_by_server(s: socket.socket) -> bool:
+    try:
+        return s.recv(1) == b""
+    except (ConnectionResetError, socket.timeout):
+        return isinstance(sys.exc_info()[1], ConnectionResetError)
+
+
+def test_a_trickled_request_head_is_cut_off() -> None:
+    server = Server("--head-timeout", "0.5")
+    try:
+        (s,) = _idle(server.url, 1)
+        s.settimeout(30)
+        assert _closed_by_server(s)
+        assert httpx.get(f"{server.url}/healthz", timeout=10).status_code == 200
+    finally:
+        log = server.stop()
+    assert "Traceback" not in log
+
+
+def test_idle_clients_beyond_the_cap_are_closed_and_the_service_answers_again() -> None:
+    server = Server("--head-timeout", "1", "--max-connections", "8")
+    try:
+        held = _idle(server.url, 8)
+        (extra,) = _idle(server.url, 1, b"")
+        extra.settimeout(30)
+        assert _closed_by_server(extra)  # the ninth is closed at once
+        for s in held:
+            s.settimeout(30)
+            assert _closed_by_server(s)  # the eight go when their head is overdue
+        assert httpx.get(f"{server.url}/healthz", timeout=10).status_code == 200
+    finally:
+        log = server.stop()
+    assert "Traceback" not in log
+
+
+def test_an_order_text_too_long_to_match_is_said_not_matched(served) -> None:
+    _, client = served
+    words = ("magnetic resonance imaging lumbar spine " * 30000)[:1_000_000]
+    r = client.post(SELECT, json=_request([_order("o1", text=words)], _facts("seed-incidental-t12.yaml")))
+    assert r.status_code == 200, r.text
+    assert "too long to match" in r.text
+
+
+def test_the_serve_bounds_are_checked() -> None:
+    done = subprocess.run([sys.executable, "-m", "vcfgraph", "serve", "--head-timeout", "0"],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and "--head-timeout must be between" in done.stderr and "Traceback" not in done.stderr

@@ -40,18 +40,21 @@ def register(sub: Any) -> None:
                         "MBA=appropriate, UNA=not-appropriate)")
     p.add_argument("--qcdsm-id", default="", metavar="GCODE", help="the qualified CDS mechanism id to report, if you have one")
     p.add_argument("--max-body", type=int, default=1024 * 1024, metavar="BYTES", help="request body limit (default 1 MiB)")
+    p.add_argument("--head-timeout", type=float, default=10.0, metavar="SECONDS",
+                   help="close a connection whose request line and headers take longer than this (default 10)")
+    p.add_argument("--max-connections", type=int, default=512, metavar="N",
+                   help="connections open at once; one more is closed as soon as it is accepted (default 512)")
     p.add_argument("--log-level", default="info", choices=("debug", "info", "warning", "error"))
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     try:
-        import uvicorn
-
         from vcfgraph.serve.app import ServiceOptions, create_app
         from vcfgraph.serve.auth import is_loopback, load_trust
         from vcfgraph.serve.bindings import load_bindings
         from vcfgraph.serve.rating import RatingConfig
+        from vcfgraph.serve.server import serve
     except ImportError as exc:
         raise UsageError(f"vcfgraph serve needs the serve extra: pip install 'vcfgraph[serve]' ({exc.name} is missing)") from None
     pathway = load_graph(args)
@@ -61,6 +64,10 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"--host {args.host} listens beyond this machine: give --trust ISSUER=JWKS_FILE so callers are verified")
     if not 0 <= args.port <= 65535:
         raise UsageError("--port must be between 0 and 65535")
+    if not 0.1 <= args.head_timeout <= 600:
+        raise UsageError("--head-timeout must be between 0.1 and 600 seconds")
+    if not 1 <= args.max_connections <= 100_000:
+        raise UsageError("--max-connections must be between 1 and 100000")
     if args.max_body < 1024:
         raise UsageError("--max-body must be at least 1024 bytes")
     site = Path(args.site) if args.site else None
@@ -78,8 +85,7 @@ def run(args: argparse.Namespace) -> int:
     logging.getLogger("vcfgraph.serve").setLevel(args.log_level.upper())
     output.error(f"vcfgraph serve: {pathway.meta.id} {pathway.meta.version} on http://{host}:{args.port} "
                  f"({'tokens from ' + ', '.join(sorted(trust.keys)) if trust.enabled else 'loopback clients only'})")
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False,
-                server_header=False, date_header=False)
+    serve(app, args.host, args.port, head_timeout=args.head_timeout, max_connections=args.max_connections)
     return 0
 
 

@@ -15,6 +15,7 @@ one line of JSON is logged per request, without patient facts unless the log lev
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import time
@@ -24,6 +25,7 @@ from typing import Any, Mapping
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.applications import Starlette
+import anyio
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
@@ -49,6 +51,8 @@ __all__ = ["create_app", "ServiceOptions", "SERVICES", "MAX_BODY"]
 log = logging.getLogger("vcfgraph.serve")
 
 MAX_BODY = 1024 * 1024
+#: seconds a request body may take to arrive whole
+BODY_TIMEOUT = 15.0
 _MEDIA = {".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8",
           ".css": "text/css; charset=utf-8", ".svg": "image/svg+xml", ".json": "application/json"}
 MAX_ORDERS = 200
@@ -173,7 +177,9 @@ async def hook(request: Request) -> Response:
     except CaseError as exc:
         raise _Problem(422, "Invalid facts", str(exc), **_fact_fields(exc)) from None
     request.state.orders = len(orders)
-    body = rate_orders(service.pathway, service.bindings, orders, facts, req.hookInstance, service.options.rating)
+    # off the event loop: a heavy call never stalls other clients (/healthz included)
+    body = await _off_the_loop(rate_orders, service.pathway, service.bindings, orders, facts, req.hookInstance,
+                               service.options.rating)
     return JSONResponse(body)
 
 
@@ -182,13 +188,28 @@ async def trace_case(request: Request) -> Response:
     service = _service(request)
     service.authorise(request, f"{service.base}/trace")
     data = await _json_body(request, service.options.max_body)
-    case = _case_from_body(service.pathway, data)
+    answer = await _off_the_loop(_trace_answer, service.pathway, data)
+    return JSONResponse(answer)
+
+
+async def _off_the_loop(work: Any, *args: Any) -> Any:
+    """Run the pathway work on the service's one worker thread: the event loop then shares the
+    interpreter with one busy thread at most, so /healthz and every other client keep their turn
+    however heavy a call is."""
+    return await anyio.to_thread.run_sync(work, *args, limiter=_WORKERS)
+
+
+_WORKERS = anyio.CapacityLimiter(1)
+
+
+def _trace_answer(pathway: Pathway, data: Any) -> dict[str, Any]:
+    case = _case_from_body(pathway, data)
     try:
-        route = trace(service.pathway, case, validate=False)  # checked by _case_from_body
+        route = trace(pathway, case, validate=False)  # checked by _case_from_body
     except RouteError as exc:
         raise _Problem(409, "The pathway cannot decide this case", str(exc), node=exc.node, edges=list(exc.edges)) from None
     problems = check_expected(route, case) if case.expected else None
-    return JSONResponse(route_to_dict(route, service.pathway, problems))
+    return route_to_dict(route, pathway, problems)
 
 
 async def healthz(request: Request) -> Response:
@@ -268,11 +289,15 @@ async def _json_body(request: Request, limit: int) -> Any:
     if kind not in ("application/json", "application/fhir+json"):
         raise _Problem(415, "Unsupported media type", "send the body as application/json")
     chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise _Problem(413, "Request too large", f"the body is over the limit of {limit} bytes")
-        chunks.append(chunk)
+    try:
+        async with asyncio.timeout(BODY_TIMEOUT):
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > limit:
+                    raise _Problem(413, "Request too large", f"the body is over the limit of {limit} bytes")
+                chunks.append(chunk)
+    except TimeoutError:
+        raise _Problem(408, "Request timeout", f"the body did not arrive within {BODY_TIMEOUT:g} seconds") from None
     try:
         data = json.loads(b"".join(chunks).decode("utf-8"), parse_constant=_no_constant)
         json.dumps(data, ensure_ascii=False).encode("utf-8")  # a lone surrogate ("\ud800") is no text

@@ -19,9 +19,14 @@ from vcfgraph.io.source import read_tree
 from vcfgraph.io.located import Reader
 from vcfgraph.model import Pathway
 
-__all__ = ["Binding", "Bindings", "Match", "load_bindings", "EXAMPLE_BINDINGS"]
+__all__ = ["Binding", "Bindings", "Match", "load_bindings", "EXAMPLE_BINDINGS", "MAX_ORDER_TEXT", "MAX_ORDER_TEXTS"]
 
 EXAMPLE_BINDINGS = "example-bindings.yaml"
+#: longest order text (``code.text``, a coding's ``display``) matched against the actions' names;
+#: a longer one is not matched, so no order text can make the matcher slow
+MAX_ORDER_TEXT = 500
+#: most texts of one order matched
+MAX_ORDER_TEXTS = 20
 _STATUSES = ("sourced", "example")
 
 
@@ -74,6 +79,9 @@ class Bindings:
         texts = [t for t in [code.get("text"), *(c.get("display") for c in codings)] if isinstance(t, str) and t.strip()]
         if not texts:
             return Match(None, "none", "its code is not in the bindings and it carries no text to match")
+        if any(len(t) > MAX_ORDER_TEXT for t in texts) or len(texts) > MAX_ORDER_TEXTS:
+            return Match(None, "none", f"its text is too long to match (over {MAX_ORDER_TEXT} characters, or over "
+                                       f"{MAX_ORDER_TEXTS} names): bind its code instead")
         hits: set[str] = set()
         for text in texts:
             hits |= self._text_hits(text)
