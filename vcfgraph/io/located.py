@@ -16,10 +16,12 @@ from typing import Any
 from vcfgraph.conditions import format_value
 from vcfgraph.errors import Location, Problem, did_you_mean, short, suggest
 
-__all__ = ["Reader", "IDENTIFIER", "MAX_MESSAGE", "MAX_CONDITION_PARTS", "MAX_CONDITION_DEPTH", "url_problem", "condition_size_problem"]
+__all__ = ["Reader", "IDENTIFIER", "MAX_MESSAGE", "MAX_CONDITION_PARTS", "MAX_CONDITION_DEPTH", "MAX_PROBLEMS", "url_problem", "condition_size_problem"]
 
 #: the longest message a reader keeps: a value from a file is never formatted into it unbounded
 MAX_MESSAGE = 1000
+#: most problems one file's report lists; past them, their number
+MAX_PROBLEMS = 200
 IDENTIFIER = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
 #: most parts (mappings, lists and values) in one condition
 MAX_CONDITION_PARTS = 2000
@@ -44,6 +46,8 @@ class Reader:
     def __init__(self, file: str) -> None:
         self.file = file
         self.problems: list[Problem] = []
+        self.left_out = 0
+        self._left_out_at: Location | None = None
 
     # ----------------------------------------------------------------- positions
 
@@ -75,7 +79,21 @@ class Reader:
         return loc
 
     def report(self, loc: Location, message: str) -> None:
-        """Keep a problem; a message is never longer than :data:`MAX_MESSAGE` characters."""
+        """Keep a problem; a message is never longer than :data:`MAX_MESSAGE` characters, and
+        past :data:`MAX_PROBLEMS` problems only their number is kept (one last problem, at the
+        first one left out, says how many), so no file can make an unbounded report."""
+        if self.left_out or len(self.problems) >= MAX_PROBLEMS:
+            if not self.left_out:  # the last place makes room for the count
+                self._left_out_at = self.problems.pop().loc
+                self.left_out = 1
+            self.left_out += 1
+            count = Problem(self._left_out_at or loc, f"... and {self.left_out} more problems "
+                                                      f"(only the first {MAX_PROBLEMS - 1} are listed)")
+            if self.left_out == 2:
+                self.problems.append(count)
+            else:
+                self.problems[-1] = count
+            return
         if len(message) > MAX_MESSAGE:
             message = message[:MAX_MESSAGE] + "... (message cut)"
         self.problems.append(Problem(loc, message))
