@@ -14,6 +14,7 @@ browser's copy of the rule computes the very same numbers.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Mapping
 
 from vcfgraph.errors import Location
 from vcfgraph.model import Source
@@ -94,6 +95,8 @@ class Study:
     label: str
     id_status: str = "pathway"
     words: tuple[str, ...] = ()
+    #: the one-line summary shown beside a recommended study (``trace``, the case pages)
+    brief: Point | None = None
     answers: tuple[Point, ...] = ()
     coverage: tuple[Point, ...] = ()
     technique: tuple[Point, ...] = ()
@@ -109,7 +112,8 @@ class Study:
     def points(self) -> tuple[Point, ...]:
         """Every statement of the note and of its dose data."""
         dose = [p for p in (self.dose.band_note, self.dose.typical) if p] + [r.point for r in self.dose.regions]
-        return tuple(p for _k, _t, ps in self.parts() for p in ps) + tuple(dose)
+        brief = (self.brief,) if self.brief else ()
+        return brief + tuple(p for _k, _t, ps in self.parts() for p in ps) + tuple(dose)
 
     def sources(self) -> tuple[str, ...]:
         """The source keys of the note, each once, in order of first use."""
@@ -131,6 +135,16 @@ class Imaging:
     sources: tuple[Source, ...] = ()
     summary: str = ""
     path: str = ""
+    #: a case fact that records earlier imaging (``imaging_done``), its values' studies, and how
+    #: sure that mapping is
+    case_fact: str = ""
+    case_studies: tuple[tuple[str, str], ...] = ()
+    case_point: Point | None = None
+
+    def studies_of_case(self, facts: Mapping[str, object]) -> tuple[str, ...]:
+        """The studies a case's facts record as done (through :attr:`case_fact`), or ()."""
+        value = facts.get(self.case_fact) if self.case_fact else None
+        return tuple(sid for v, sid in self.case_studies if v == value)
 
     def has(self, study: str) -> bool:
         return any(s.id == study for s in self.studies)

@@ -32,9 +32,9 @@ MAX_TEXT = 2000
 #: largest dose (mSv) a band or an estimate may give
 MAX_MSV = 1000
 
-_ROOT = ("pathway", "summary", "sources", "bands", "background", "rule", "limits", "studies")
+_ROOT = ("pathway", "summary", "sources", "bands", "background", "rule", "limits", "from_case", "studies")
 _POINT = ("text", "confidence", "sources")
-_STUDY = ("id", "label", "id_status", "words", "dose") + tuple(k for k, _ in NOTE_PARTS)
+_STUDY = ("id", "label", "id_status", "words", "brief", "dose") + tuple(k for k, _ in NOTE_PARTS)
 _DOSE = ("band", "band_note", "regions", "typical")
 
 
@@ -108,11 +108,37 @@ class _Builder:
         if len(raw_limits) > MAX_POINTS:
             r.report(r.at(root, "limits"), f"'limits' holds more than {MAX_POINTS} items, the most vcfgraph reads")
         studies = self._studies(root.get("studies"))
+        fact, mapping, point = self._from_case(root.get("from_case"), {s.id for s in studies}) if "from_case" in root else ("", (), None)
         if background is None or rule is None:
             return None
         per_year, bg = background
         return Imaging(self.pathway.meta.id, studies, bands, bands_point or Point("", "uncertain"), per_year, bg, rule, limits,
-                       sources, r.text(root, "summary", "'imaging'"), file)
+                       sources, r.text(root, "summary", "'imaging'"), file, fact, mapping, point)
+
+    def _from_case(self, raw: Any, studies: set[str]) -> tuple[str, tuple[tuple[str, str], ...], Point | None]:
+        """``from_case``: the case fact that records earlier imaging, each value's study."""
+        r = self.r
+        what = "'from_case'"
+        m = r.mapping(raw, r.at(self.root, "from_case"), what, required=("fact", "studies", "text", "confidence"),
+                      optional=("sources",))
+        if m is None:
+            return "", (), None
+        fact = r.text(m, "fact", what)
+        if fact and not self.pathway.has_fact(fact):
+            r.report(r.at(m, "fact"), f"'{short(fact)}' is not a fact of the pathway{did_you_mean(fact, [f.name for f in self.pathway.facts])}")
+            return "", (), None
+        values = self.pathway.fact(fact).values if fact else ()
+        g = r.mapping(m.get("studies"), r.at(m, "studies"), f"'studies' of {what}", optional=values)
+        pairs = []
+        for value, sid in (g or {}).items():
+            if value not in values:
+                continue  # reported by mapping()
+            if not isinstance(sid, str) or sid not in studies:
+                r.report(r.at(g, value), f"'{short(str(sid))}' of {what} is not a study of this file{did_you_mean(str(sid), studies)}")
+                continue
+            pairs.append((str(value), sid))
+        point = self._point({k: m[k] for k in _POINT if k in m}, r.at(self.root, "from_case"), what)
+        return fact, tuple(pairs), point
 
     # ------------------------------------------------------------------ pieces
 
@@ -317,5 +343,6 @@ class _Builder:
             words = r.texts(m, "words", what)[:MAX_POINTS]
             parts = {key: self._points(m, key, what) for key, _ in NOTE_PARTS}
             dose = self._dose(m.get("dose"), r.at(m, "dose") if "dose" in m else loc, what)
-            out.append(Study(sid, label, status, tuple(words), dose=dose, loc=loc, **parts))
+            brief = self._point(m["brief"], r.at(m, "brief"), f"'brief' of {what}") if "brief" in m else None
+            out.append(Study(sid, label, status, tuple(words), brief, dose=dose, loc=loc, **parts))
         return tuple(out)
