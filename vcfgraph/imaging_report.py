@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from vcfgraph.dose import Estimate, Line, background_text, msv_text, range_text
+from vcfgraph.dose import Estimate, Item, Line, background_text, estimate, msv_text, range_text
 from vcfgraph.imaging import Imaging, Point, Study
+from vcfgraph.route import Route
 from vcfgraph.schemas import SCHEMA_VERSION
 
 __all__ = ["point_text", "point_dict", "note_lines", "brief_line", "study_dict", "estimate_lines", "estimate_dict",
-           "limits_lines", "band_words"]
+           "limits_lines", "band_words", "recommended", "route_estimate", "dose_sentence", "route_imaging_lines",
+           "route_imaging_dict"]
 
 
 def point_text(p: Point) -> str:
@@ -172,3 +174,60 @@ def estimate_dict(imaging: Imaging, est: Estimate) -> dict[str, Any]:
         "limits": [point_dict(p) for p in imaging.limits],
     }
     return out
+
+
+# ---------------------------------------------------------------------------- a route's imaging
+
+def recommended(imaging: Imaging, route: Route) -> tuple[Study, ...]:
+    """The studies with a protocol note among the route's usually-appropriate actions (set-apart
+    ones left out), in the route's order."""
+    return tuple(imaging.study(a) for a in route.actions("UA") if imaging.has(a))
+
+
+def route_estimate(imaging: Imaging, route: Route) -> Estimate | None:
+    """What the route's usually-appropriate imaging adds, each study done once; None without any."""
+    studies = recommended(imaging, route)
+    return estimate(imaging, [Item(s.id) for s in studies]) if studies else None
+
+
+def dose_sentence(est: Estimate) -> str:
+    """``about 1 to 10 mSv, roughly 4 months to 3 years of natural background`` (the banded
+    studies; a study without a band is named apart)."""
+    text = est.text()
+    apart = [line.study.label for line in est.unbanded]
+    return text + (f"; not banded, so not in the range: {', '.join(apart)}" if apart else "")
+
+
+def route_imaging_lines(imaging: Imaging, route: Route, *, full: bool = False) -> list[str]:
+    """The lines ``trace`` adds under a route: a brief line (or, with ``full``, the whole note)
+    per usually-appropriate study, and what that imaging adds to the patient's dose."""
+    studies = recommended(imaging, route)
+    if not studies:
+        return []
+    lines = ["", "How the usually appropriate imaging is done (teaching notes, not a facility's protocol)"]
+    for s in studies:
+        if full:
+            lines += ["  " + line for line in note_lines(imaging, s)]
+        else:
+            lines.append(f"  - {brief_line(s)}")
+    if not full:
+        lines.append("  (the full notes: trace --protocols, or vcfgraph lookup STUDY)")
+    est = route_estimate(imaging, route)
+    if est is not None:
+        lines.append(f"  Radiation if each of these is done once: {dose_sentence(est)}")
+        lines.append("  (a typical adult dose for these studies, not this patient's dose or risk; vcfgraph dose adds earlier studies)")
+    return lines
+
+
+def route_imaging_dict(imaging: Imaging, route: Route) -> dict[str, Any]:
+    """The ``imaging`` key of ``trace --json``: the notes of the usually-appropriate studies and
+    what they add."""
+    est = route_estimate(imaging, route)
+    return {
+        "protocols": [study_dict(imaging, s) for s in recommended(imaging, route)],
+        "dose": None if est is None else {
+            "cumulative_msv": [_num(est.low), _num(est.high)],
+            "text": dose_sentence(est),
+            "not_banded": [line.study.id for line in est.unbanded],
+        },
+    }
