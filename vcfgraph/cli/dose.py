@@ -100,25 +100,27 @@ def _from_case(imaging: Imaging, pathway: Pathway, path: str) -> tuple[list[Any]
     return [Item(s) for s in studies], note
 
 
-def _from_fhir(pathway: Pathway, bundle: str, bindings_file: str | None) -> tuple[list[Any], list[str]]:
+def _from_fhir(imaging: Imaging, pathway: Pathway, bundle: str, bindings_file: str | None) -> tuple[list[Any], list[str], list[str]]:
+    """(items, how each was matched, what was not counted and why) for a FHIR Bundle."""
     from vcfgraph.dose import Item
     from vcfgraph.io.imaging_fhir import performed_in_bundle
     from vcfgraph.serve.bindings import load_bindings
 
     bindings = load_bindings(pathway, bindings_file)
-    items, notes, problems = [], [], []
+    items, notes, skipped = [], [], []
     for done in performed_in_bundle(bundle):
         matches = [bindings.match({"code": code}) for code in done.codes]
         found = sorted({m.action for m in matches if m.action})
-        if len(found) == 1:
+        if len(found) == 1 and imaging.has(found[0]):
             items.append(Item(found[0]))
             notes.append(f"{done.name()} -> {found[0]} ({next(m.reason for m in matches if m.action)})")
+        elif len(found) == 1:
+            skipped.append(f"{done.loc}: {done.name()} is '{found[0]}', which the dose aid has no dose data for")
+        elif found:
+            skipped.append(f"{done.loc}: {done.name()}: its codes name different studies ({', '.join(found)})")
         else:
-            why = "its codes name different studies: " + ", ".join(found) if found else "; ".join(dict.fromkeys(m.reason for m in matches))
-            problems.append(f"{done.loc}: {done.name()} is not counted: {why}")
-    if problems:
-        raise UsageError("\n".join(problems) + "\nbind its code in a bindings file (--bindings) or name the study by hand")
-    return items, notes
+            skipped.append(f"{done.loc}: {done.name()}: " + "; ".join(dict.fromkeys(m.reason for m in matches)))
+    return items, notes, skipped
 
 
 def run(args: argparse.Namespace) -> int:
@@ -133,24 +135,31 @@ def run(args: argparse.Namespace) -> int:
         found, note = _from_case(imaging, pathway, args.case)
         items += found
         notes.append(note)
+    skipped: list[str] = []
     if args.fhir:
-        found, lines = _from_fhir(pathway, args.fhir, args.bindings)
+        found, lines, skipped = _from_fhir(imaging, pathway, args.fhir, args.bindings)
         items += found
         notes += lines
     elif args.bindings:
         raise UsageError("--bindings is for --fhir")
     if not items:
-        raise UsageError("give at least one study (an id or words), --case with recorded imaging, or --fhir"
-                         + (" (the case records no imaging the dose aid counts)" if args.case else ""))
+        why = " (the case records no imaging the dose aid counts)" if args.case else ""
+        why += "".join(f"\n{line}" for line in skipped)
+        raise UsageError("give at least one study (an id or words), --case with recorded imaging, or --fhir" + why)
     est = estimate(imaging, items)
     if args.json:
         data = estimate_dict(imaging, est)
         data["notes"] = notes
+        data["not_counted"] = skipped
         output.echo(output.to_json(data, indent=2))
         return 0
     if notes:
         output.echo("Counted from the record:")
         output.echo("\n".join(f"  {n}" for n in notes))
+        output.echo()
+    if skipped:
+        output.echo("NOT counted (the range leaves these out):")
+        output.echo("\n".join(f"  {n}" for n in skipped))
         output.echo()
     output.echo("\n".join(estimate_lines(imaging, est)))
     return 0

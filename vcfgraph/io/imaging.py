@@ -137,7 +137,7 @@ class _Builder:
                 r.report(r.at(g, value), f"'{short(str(sid))}' of {what} is not a study of this file{did_you_mean(str(sid), studies)}")
                 continue
             pairs.append((str(value), sid))
-        point = self._point({k: m[k] for k in _POINT if k in m}, r.at(self.root, "from_case"), what)
+        point = self._fields(m, r.at(self.root, "from_case"), what)
         return fact, tuple(pairs), point
 
     # ------------------------------------------------------------------ pieces
@@ -166,18 +166,22 @@ class _Builder:
         return tuple(out)
 
     def _point(self, raw: Any, loc: Location, what: str) -> Point | None:
-        r = self.r
+        """A statement written as a mapping of text, confidence and sources."""
         if isinstance(raw, str):
-            r.report(loc, f"{what} must be a mapping with 'text', 'confidence' and 'sources', got text; "
-                          "every statement carries its confidence")
+            self.r.report(loc, f"{what} must be a mapping with 'text', 'confidence' and 'sources', got text; "
+                               "every statement carries its confidence")
             return None
-        m = r.mapping(raw, loc, what, required=("text", "confidence"), optional=("sources",))
-        if m is None:
-            return None
-        text = r.text(m, "text", what)
-        if len(text) > MAX_TEXT:
-            r.report(r.at(m, "text"), f"'text' of {what} is longer than {MAX_TEXT} characters")
-            text = text[:MAX_TEXT]
+        m = self.r.mapping(raw, loc, what, required=("text", "confidence"), optional=("sources",))
+        return None if m is None else self._fields(m, loc, what)
+
+    def _fields(self, m: Mapping[str, Any], loc: Location, what: str, text: str | None = None) -> Point | None:
+        """The confidence and sources of a checked mapping (and its text, unless given)."""
+        r = self.r
+        if text is None:
+            text = r.text(m, "text", what)
+            if len(text) > MAX_TEXT:
+                r.report(r.at(m, "text"), f"'text' of {what} is longer than {MAX_TEXT} characters")
+                text = text[:MAX_TEXT]
         confidence = r.choice(m, "confidence", what, CONFIDENCES)
         keys = r.texts(m, "sources", what)[:MAX_POINTS]
         for key in keys:
@@ -232,8 +236,7 @@ class _Builder:
         m = r.mapping(raw, loc, "'bands'", required=("levels", "confidence"), optional=("sources",))
         if m is None:
             return (), None
-        point = self._point({"text": "adult relative radiation levels", **{k: m[k] for k in ("confidence", "sources") if k in m}},
-                            loc, "'bands'") if "confidence" in m else None
+        point = self._fields(m, loc, "'bands'", "adult relative radiation levels")
         items = r.sequence(m.get("levels"), r.at(m, "levels"), "'levels' of 'bands'")
         out = []
         for i, item in enumerate(items[:MAX_POINTS]):
@@ -258,7 +261,7 @@ class _Builder:
         if m is None:
             return None
         per_year = self._msv(m, "per_year", "'background'")
-        point = self._point({k: m[k] for k in _POINT if k in m}, r.at(self.root, "background"), "'background'")
+        point = self._fields(m, r.at(self.root, "background"), "'background'")
         if per_year == 0:
             r.report(r.at(m, "per_year"), "'per_year' of 'background' must be more than 0")
             return None
@@ -289,8 +292,7 @@ class _Builder:
                 continue
             name = r.identifier(g, "region", rw)
             level = self._band_word(g, rw)
-            point = self._point({"text": r.text(g, "label", rw), **{k: g[k] for k in ("confidence", "sources") if k in g}},
-                                r.at(items, i), rw)
+            point = self._fields(g, r.at(items, i), rw, r.text(g, "label", rw))
             if name and level and point:
                 regions.append(RegionBand(name, point.text, level, point))
         low = high = None
@@ -300,7 +302,7 @@ class _Builder:
                           optional=("low", "high", "sources"))
             if t is not None:
                 low, high = self._range(t, f"the typical dose of {what}")
-                typical = self._point({k: t[k] for k in _POINT if k in t}, r.at(m, "typical"), f"'typical' of {sub}")
+                typical = self._fields(t, r.at(m, "typical"), f"'typical' of {sub}")
         if not band and low is None:
             r.report(loc, f"{sub} has neither a 'band' nor a typical 'low' and 'high': the dose aid could not count it")
         return StudyDose(band, note, tuple(regions), low, high, typical)
@@ -315,7 +317,7 @@ class _Builder:
         seen: set[str] = set()
         for i, item in enumerate(items[:MAX_STUDIES]):
             loc = r.at(items, i)
-            m = r.mapping(item, loc, f"study {i + 1}", required=("id",), optional=_STUDY)
+            m = r.mapping(item, loc, f"study {i + 1}", required=("id", "dose"), optional=_STUDY)
             if m is None:
                 continue
             sid = r.identifier(m, "id", f"study {i + 1}")
@@ -342,7 +344,7 @@ class _Builder:
                 label = actions[sid].label
             words = r.texts(m, "words", what)[:MAX_POINTS]
             parts = {key: self._points(m, key, what) for key, _ in NOTE_PARTS}
-            dose = self._dose(m.get("dose"), r.at(m, "dose") if "dose" in m else loc, what)
+            dose = self._dose(m["dose"], r.at(m, "dose"), what) if "dose" in m else StudyDose()
             brief = self._point(m["brief"], r.at(m, "brief"), f"'brief' of {what}") if "brief" in m else None
             out.append(Study(sid, label, status, tuple(words), brief, dose=dose, loc=loc, **parts))
         return tuple(out)
