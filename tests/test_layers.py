@@ -33,6 +33,11 @@ ALLOWED = {
     "whatif": {"errors", "conditions", "model", "route", "engine"},
 }
 
+#: the imaging companion (issue 30): its model, the dose rule, and their reports
+ALLOWED["imaging"] = {"errors", "model"}
+ALLOWED["dose"] = {"errors", "imaging"}
+ALLOWED["imaging_report"] = {"dose", "imaging", "route", "schemas"}
+
 #: a FHIR QuestionnaireResponse read as a case, from the case loader
 ALLOWED["fhir_case"] = {"errors", "conditions", "model", "located"}
 ALLOWED["load"] = ALLOWED["load"] | {"fhir_case"}
@@ -77,6 +82,7 @@ def test_the_reading_layer_calls_only_down():
 
 def test_renderers_read_only_the_plain_model():
     allowed = {"errors", "conditions", "model", "scale", "route", "render", "twin"}  # twin: the model as JSON data; scale: the model's rating scales
+    allowed |= {"imaging", "dose", "imaging_report"}  # the imaging companion's model, rule and wording (kernel)
     for path in (PACKAGE / "render").rglob("*.py"):
         got = imports_of(path)
         assert got <= allowed, f"{path.name} imports {sorted(got - allowed)}"
