@@ -39,6 +39,9 @@ from vcfgraph.io.located import Reader
 from vcfgraph.model import Case, Pathway
 from vcfgraph.serve.auth import AuthError, Trust, is_loopback
 from vcfgraph.serve.bindings import Bindings, load_bindings
+from vcfgraph.serve.imaging_cards import PREFETCH_KEY as PRIOR_IMAGING, PREFETCH_QUERY as PRIOR_QUERY, imaging_cards
+from vcfgraph.io.imaging import load_imaging
+from vcfgraph.imaging_report import route_imaging_dict
 from vcfgraph.serve.facts import PREFETCH_KEY, case_from_questionnaire_response, request_facts
 from vcfgraph.validate import check_facts
 from vcfgraph.serve.rating import RatingConfig, rate_orders
@@ -114,6 +117,9 @@ def create_app(pathway: Pathway, *, bindings: Bindings | None = None, trust: Tru
     bindings = bindings or load_bindings(pathway)
     trust = trust or Trust()
     base = options.base_url.rstrip("/")
+    imaging = load_imaging(pathway)  # protocol notes and dose aid beside the pathway, or None
+    has_site = options.site_files is not None and "imaging.html" in options.site_files or (
+        options.site_dir is not None and (options.site_dir / "imaging.html").is_file())
 
     async def discovery(request: Request) -> Response:
         query = "QuestionnaireResponse?subject={{context.patientId}}&status=completed&_sort=-authored&_count=1"
@@ -121,7 +127,7 @@ def create_app(pathway: Pathway, *, bindings: Bindings | None = None, trust: Tru
             {"hook": hook, "id": sid, "title": f"{_title(pathway)}: appropriateness of imaging orders ({hook})",
              "description": "Rates each draft imaging order against the pathway, suggests usually-appropriate "
                             "alternatives, and names the facts still needed.",
-             "prefetch": {PREFETCH_KEY: query}}
+             "prefetch": {PREFETCH_KEY: query, **({PRIOR_IMAGING: PRIOR_QUERY} if imaging else {})}}
             for sid, hook in SERVICES.items()
         ]
         return JSONResponse({"services": services})
@@ -147,6 +153,8 @@ def create_app(pathway: Pathway, *, bindings: Bindings | None = None, trust: Tru
             raise _Problem(422, "Invalid facts", str(exc), **_fact_fields(exc)) from None
         request.state.orders = len(orders)
         body = rate_orders(pathway, bindings, orders, facts, req.hookInstance, options.rating)
+        body["cards"] += imaging_cards(pathway, imaging, bindings, orders, req.prefetch, req.hookInstance,
+                                       f"{base}/site/imaging.html" if has_site else "")
         return JSONResponse(body)
 
     async def trace_case(request: Request) -> Response:
@@ -158,7 +166,10 @@ def create_app(pathway: Pathway, *, bindings: Bindings | None = None, trust: Tru
         except RouteError as exc:
             raise _Problem(409, "The pathway cannot decide this case", str(exc), node=exc.node, edges=list(exc.edges)) from None
         problems = check_expected(route, case) if case.expected else None
-        return JSONResponse(route.to_dict(problems))
+        data = route.to_dict(problems)
+        if imaging is not None:  # as trace --json gives it
+            data["imaging"] = route_imaging_dict(imaging, route)
+        return JSONResponse(data)
 
     async def healthz(request: Request) -> Response:
         return JSONResponse({"status": "ok", "pathway": pathway.meta.id, "version": pathway.meta.version})
