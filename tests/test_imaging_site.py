@@ -115,3 +115,33 @@ def test_the_built_site_has_the_imaging_pages_and_stays_under_2_mb():
     assert total < 2_000_000, f"the site is {total} bytes"
     assert 'href="imaging.html"' in (RENDERS / "index.html").read_text(encoding="utf-8")
     assert 'id="imaging-notes"' in (RENDERS / "pathway.html").read_text(encoding="utf-8")
+
+
+def test_in_the_browser_the_form_adds_earlier_studies_and_the_explorer_says_what_imaging_adds():
+    sync_api = pytest.importorskip("playwright.sync_api")
+    from tests.test_browser import CHROMIUM, LAUNCH_ARGS, absent
+
+    if not CHROMIUM.exists():
+        absent("chromium")
+    page_file = RENDERS / "cases" / "vcf-001.html"
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
+        page = browser.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(page_file.as_uri())
+        page.wait_for_selector(".dose-explorer")
+        assert page.inner_text(".dose-explorer").startswith(
+            "Radiation of the usually appropriate imaging, each done once: about 1 to 10 mSv, roughly 4 months to 3 years")
+        assert page.inner_text(".dose-result") == "Together: about 1 to 10 mSv, roughly 4 months to 3 years of natural background."
+        for study in ("ct_spine_wo", "fdg_pet_ct"):
+            page.select_option("#dose-add", study)
+            page.click("form.dose-form button[type=submit]")
+        assert page.inner_text(".dose-result") == "Together: about 12 to 50 mSv, roughly 4 to 17 years of natural background."
+        href = page.get_attribute(".dose-handout", "href")
+        assert href == "../handout.html#studies=mri_spine_wo,ct_spine_wo,ct_spine_wo,fdg_pet_ct&case=vcf-001"
+        page.goto((RENDERS / "handout.html").as_uri() + "#" + href.split("#", 1)[1])
+        assert "Together: about 12 to 50 mSv" in page.inner_text("#handout-fill")
+        assert page.locator(".handout-studies li").count() == 4
+        browser.close()
+    assert errors == []

@@ -141,6 +141,23 @@ window.VCFDOSE = {"bands":{"O":[0,0],"☢":[0,100],"☢☢":[100,1000],"☢☢�
     box.appendChild(el("p", {"class": "handout-range"}, "Together: " + sentence(data, ids.map(function (id) { return {study: id, times: 1}; })) + "."));
   }
 
+  /* The explorer (site.js) marks its result with data-ua="ids"; the line after it says what that
+     imaging would add. Watching the attribute keeps the explorer's code untouched. */
+  function watchExplorer(result, data) {
+    var line = el("p", {"class": "dose-explorer", "aria-live": "polite"});
+    result.parentNode.insertBefore(line, result.nextSibling);
+    function show() {
+      var ids = (result.getAttribute("data-ua") || "").split(" ").filter(function (id) {
+        return Object.prototype.hasOwnProperty.call(data.studies, id);
+      });
+      line.textContent = result.getAttribute("data-outcome") === "variant" && ids.length ?
+        "Radiation of the usually appropriate imaging, each done once: " + sentence(data, ids.map(function (id) { return {study: id, times: 1}; })) +
+        " (a typical adult dose, not this patient's dose or risk)." : "";
+    }
+    new MutationObserver(show).observe(result, {attributes: true, attributeFilter: ["data-ua", "data-outcome"]});
+    show();
+  }
+
   var api = {round2: round2, msvText: msvText, rangeText: rangeText, timeText: timeText,
              backgroundText: backgroundText, estimate: estimate};
   if (typeof module !== "undefined" && module.exports) { module.exports = api; }
@@ -150,6 +167,7 @@ window.VCFDOSE = {"bands":{"O":[0,0],"☢":[0,100],"☢☢":[100,1000],"☢☢�
     var data = window.VCFDOSE;
     if (!data) { return; }
     Array.prototype.forEach.call(document.querySelectorAll("[data-dose-form]"), function (box) { mountForm(box, data); });
+    Array.prototype.forEach.call(document.querySelectorAll("[data-ua]"), function (r) { watchExplorer(r, data); });
     var handout = document.getElementById("handout-fill");
     if (handout) { fillHandout(handout, data); window.addEventListener("hashchange", function () { fillHandout(handout, data); }); }
   }

@@ -125,10 +125,11 @@ def case_page(pathway: Pathway, entry: CaseRender, layout_svg: str | bytes = "",
                        explore_href=explore_href(pathway, entry.case.facts, "../"), **context)
 
 
-def explore_page(pathway: Pathway) -> str:
-    """``explore.html``: the explorer alone, started from the facts in ``#facts=``."""
+def explore_page(pathway: Pathway, *, dose: bool = False) -> str:
+    """``explore.html``: the explorer alone, started from the facts in ``#facts=`` (with ``dose``,
+    it also says what the usually-appropriate imaging adds: ``assets/dose.js``)."""
     return html.render("explore.html.j2", root="", site_title=_site_title(pathway), pathway_title=pathway.meta.title,
-                       legend=html.legend(pathway), **html.scale_context(pathway), **_example(pathway))
+                       legend=html.legend(pathway), dose_script=dose, **html.scale_context(pathway), **_example(pathway))
 
 
 def _example(pathway: Pathway) -> dict[str, str]:
@@ -231,6 +232,7 @@ def build_site(
         files["assets/vcfgraph.css"] += html.static_text("imaging.css")
         files["index.html"] = index_page(pathway, entries, imaging=True)
         files["pathway.html"] = pathway_page(pathway, layout_svg, entries, imaging)
+        files["explore.html"] = explore_page(pathway, dose=True)
     for entry in entries:
         name = page_name(entry)
         if name in files:
