@@ -67,7 +67,7 @@ def performed_in_bundle(path: str | Path) -> list[Performed]:
         kind = res.get("resourceType")
         if kind not in _KINDS:
             continue
-        rid = res.get("id") if isinstance(res.get("id"), str) else ""
+        rid: str = res["id"] if isinstance(res.get("id"), str) else ""
         codes = _codes(res, kind)
         if not codes:
             r.report(loc, f"{kind} {short(rid) or f'in entry {i + 1}'} says nothing of what was done "

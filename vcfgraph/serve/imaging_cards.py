@@ -37,14 +37,16 @@ def _prior_codes(prefetch: Mapping[str, Any] | None) -> list[Sequence[Mapping[st
     entries = bundle.get("entry")
     if not isinstance(entries, list):
         return []
-    out = []
+    out: list[Sequence[Mapping[str, Any]]] = []
     for entry in entries[:MAX_ITEMS]:
         res = entry.get("resource") if isinstance(entry, Mapping) else None
         if not isinstance(res, Mapping) or res.get("resourceType") != "ImagingStudy":
             continue
-        codes = [c for c in (res.get("procedureCode") or []) if isinstance(c, Mapping)] if isinstance(res.get("procedureCode"), list) else []
-        procedures = res.get("procedure") if isinstance(res.get("procedure"), list) else []
-        codes += [p["concept"] for p in procedures if isinstance(p, Mapping) and isinstance(p.get("concept"), Mapping)]
+        listed = res.get("procedureCode")
+        codes: list[Mapping[str, Any]] = [c for c in listed if isinstance(c, Mapping)] if isinstance(listed, list) else []
+        procedures = res.get("procedure")
+        if isinstance(procedures, list):
+            codes += [p["concept"] for p in procedures if isinstance(p, Mapping) and isinstance(p.get("concept"), Mapping)]
         if not codes and isinstance(res.get("description"), str):
             codes = [{"text": res["description"]}]
         out.append(codes)
