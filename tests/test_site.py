@@ -67,7 +67,7 @@ def test_case_text_is_shown_literally_and_never_as_markup(render_tiny_site):
 
 
 #: the only scripts a page loads: the shared files, by src, never inline
-SHARED_SCRIPTS = re.compile(r'<script src="(\.\./)?assets/(pathway|twin|site|quiz)\.js"></script>')
+SHARED_SCRIPTS = re.compile(r'<script src="(\.\./)?assets/(pathway|twin|site|quiz|dose)\.js"></script>')
 #: the only image: the plain diagram, for browsers without scripts
 NOSCRIPT_IMAGE = re.compile(r'<noscript><p><img class="vg-static" src="(\.\./)?pathway\.svg" alt="[^"<>]*"></p></noscript>')
 SHARED_STYLES = re.compile(r'<link rel="stylesheet"( media="print")? href="(\.\./)?assets/(vcfgraph|print)\.css">')

@@ -21,7 +21,7 @@ from vcfgraph.errors import UsageError, VcfgraphError
 __all__ = ["main", "build_parser", "version_text", "COMMANDS", "EXIT_CODES"]
 
 #: command modules, in the order ``--help`` lists them
-COMMANDS = ("trace", "ask", "lookup", "check", "coverage", "diff", "render", "site", "batch", "export", "serve", "schema", "new", "fmt")
+COMMANDS = ("trace", "ask", "lookup", "dose", "check", "coverage", "diff", "render", "site", "batch", "export", "serve", "schema", "new", "fmt")
 
 EXIT_CODES = """\
 exit codes:

@@ -28,19 +28,21 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from vcfgraph.cli.imaging_notes import note_dict, note_text, study_hits
+
     pathway = load_graph(args)
     query = " ".join(args.query)
-    hits = lookup(pathway, query)
+    hits = lookup(pathway, query) + study_hits(pathway, query)
     if args.json:
         from vcfgraph.schemas import SCHEMA_VERSION
 
         data = {"schema_version": SCHEMA_VERSION, "pathway": pathway.meta.id, "query": query,
-                "hits": [_hit_dict(h, pathway) for h in hits]}
+                "hits": [{**_hit_dict(h, pathway), **note_dict(pathway, h.id)} for h in hits]}
         output.echo(output.to_json(data, indent=2))
     elif not hits:
         output.echo(f"Nothing in {pathway.meta.id} matches '{query}'.")
     else:
-        output.echo("\n\n".join(_hit_text(h, pathway) for h in hits))
+        output.echo("\n\n".join(_hit_text(h, pathway) + note_text(pathway, h.id) for h in hits))
     return 0 if hits else 1
 
 

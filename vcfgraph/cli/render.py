@@ -152,9 +152,10 @@ def site_files(pathway: Pathway, entries: Sequence[Any]) -> dict[str, str]:
     """Every page of the site: one ``dot`` run, for the layout every page shares."""
     from vcfgraph.cli.graphviz_run import run_dot
     from vcfgraph.render import dot
+    from vcfgraph.io.imaging import load_imaging
     from vcfgraph.render.site import build_site
 
-    return build_site(pathway, run_dot(dot.pathway_dot(pathway), "svg"), entries)
+    return build_site(pathway, run_dot(dot.pathway_dot(pathway), "svg"), entries, load_imaging(pathway))
 
 
 def run(args: argparse.Namespace) -> int:

@@ -62,6 +62,8 @@ def register(sub: Any) -> None:
     p.add_argument("--what-if", action="store_true",
                    help="also list every single-fact change that would change the outcome or the "
                    "usually-appropriate list, and in need_info the best next questions")
+    p.add_argument("--protocols", action="store_true",
+                   help="give the full protocol note of each usually-appropriate study (default: one line each)")
     p.add_argument("--junit", metavar="FILE", default=None,
                    help="also write a JUnit XML report to FILE: one test case per case, failed when it "
                    "misses its expected outcome, an error when it cannot be traced or read")
@@ -91,12 +93,15 @@ def run(args: argparse.Namespace) -> int:
     else:
         facts = {f.name: None for f in pathway.facts}
         batches.append(("--fact", [Case("command-line", facts)]))
+    from vcfgraph.io.imaging import load_imaging
+
+    imaging = load_imaging(pathway)  # the protocol notes and dose aid, when the pathway has them
     first = True
     for path, cases in batches:
         for case in cases:
             if overrides:
                 case = case.with_facts(overrides)
-            result = _one(pathway, case, path, args.json, first, args.what_if)
+            result = _one(pathway, case, path, args.json, first, args.what_if, imaging, args.protocols)
             status = max(status, {"passed": 0, "failed": 1}.get(result.status, 1))
             results.append(result)
             first = False
@@ -105,7 +110,8 @@ def run(args: argparse.Namespace) -> int:
     return status
 
 
-def _one(pathway: Any, case: Case, path: str, as_json: bool, first: bool, what_if: bool = False) -> CaseResult:
+def _one(pathway: Any, case: Case, path: str, as_json: bool, first: bool, what_if: bool = False,
+         imaging: Any = None, protocols: bool = False) -> CaseResult:
     try:
         route = trace(pathway, case, validate=False)  # load_cases and --fact checked the facts
     except RouteError as exc:
@@ -116,12 +122,19 @@ def _one(pathway: Any, case: Case, path: str, as_json: bool, first: bool, what_i
             output.error(f"vcfgraph: error: case '{case.id}': {exc}")
         return CaseResult(path, case.id, "error", f"the pathway cannot decide the case at '{exc.node}'", (str(exc),))
     problems = check_expected(route, case) if case.expected else None
+    from vcfgraph.imaging_report import route_imaging_dict, route_imaging_lines
+
     if as_json:
-        output.echo(output.to_json(route.to_dict(problems)))
+        data = route.to_dict(problems)
+        if imaging is not None:
+            data["imaging"] = route_imaging_dict(imaging, route)
+        output.echo(output.to_json(data))
     else:
         if not first:
             output.echo("-" * 72)
         output.write(route_text(route, pathway, case, problems))
+        if imaging is not None and route.outcome == "variant":
+            output.write("".join(line + "\n" for line in route_imaging_lines(imaging, route, full=protocols)))
         if what_if:
             output.write(_what_if_text(pathway, case))
     where = f"{route.outcome} at {route.terminal}" if route.terminal else route.outcome

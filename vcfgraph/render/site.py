@@ -19,7 +19,8 @@ from vcfgraph.render import twin
 from vcfgraph.conditions import Value
 from vcfgraph.model import Case, Pathway
 from vcfgraph.route import Route
-from vcfgraph.render import html, ids, svg
+from vcfgraph.imaging import Imaging
+from vcfgraph.render import html, ids, imaging_page, svg
 from vcfgraph.render.dot import route_states
 from vcfgraph.render.style import CAUTION_BADGE, SET_APART_BADGE, overlay_css
 
@@ -86,10 +87,13 @@ def _links(entries: Sequence[CaseRender], pathway: Pathway) -> list[html.CaseLin
     return out
 
 
-def pathway_page(pathway: Pathway, layout_svg: str | bytes, entries: Sequence[CaseRender] = ()) -> str:
-    """``pathway.html``: the diagram (clickable; from the shared script), the legend, every variant in full."""
+def pathway_page(pathway: Pathway, layout_svg: str | bytes, entries: Sequence[CaseRender] = (),
+                 imaging: Imaging | None = None) -> str:
+    """``pathway.html``: the diagram (clickable; from the shared script), the legend, every variant
+    in full, and (with an imaging companion) a line on how each imaging study is done."""
     context = html.pathway_context(pathway, "", _links(entries, pathway))
-    return html.render("pathway.html.j2", root="", site_title=_site_title(pathway), **context)
+    briefs = imaging_page.study_briefs(imaging) if imaging is not None else []
+    return html.render("pathway.html.j2", root="", site_title=_site_title(pathway), imaging_briefs=briefs, **context)
 
 
 def facts_json(pathway: Pathway, facts: Mapping[str, Value]) -> str:
@@ -103,7 +107,7 @@ def explore_href(pathway: Pathway, facts: Mapping[str, Value], root: str = "") -
     return f"{root}explore.html#facts={quote(facts_json(pathway, facts), safe='')}"
 
 
-def case_page(pathway: Pathway, entry: CaseRender, layout_svg: str | bytes = "") -> str:
+def case_page(pathway: Pathway, entry: CaseRender, layout_svg: str | bytes = "", imaging: Imaging | None = None) -> str:
     """``cases/<slug>.html``: the vignette, facts, steps, recommendations; the diagram and the
     explorer panel come from the shared script (``assets/pathway.js``) when scripts run.
 
@@ -111,18 +115,21 @@ def case_page(pathway: Pathway, entry: CaseRender, layout_svg: str | bytes = "")
         pathway: the pathway.
         entry: the case and its route.
         layout_svg: unused; the diagram is in ``assets/pathway.js`` (kept for callers).
+        imaging: the pathway's imaging companion: how the recommended imaging is done, its dose.
     """
     context = html.case_context(pathway, entry.case, entry.route, diagram="", problems=entry.problems)
     context["cards"] = []
+    context["imaging"] = imaging_page.case_imaging(imaging, entry.route, entry.case.id)
     return html.render("case.html.j2", root="../", site_title=_site_title(pathway),
                        facts_json=facts_json(pathway, entry.case.facts),
                        explore_href=explore_href(pathway, entry.case.facts, "../"), **context)
 
 
-def explore_page(pathway: Pathway) -> str:
-    """``explore.html``: the explorer alone, started from the facts in ``#facts=``."""
+def explore_page(pathway: Pathway, *, dose: bool = False) -> str:
+    """``explore.html``: the explorer alone, started from the facts in ``#facts=`` (with ``dose``,
+    it also says what the usually-appropriate imaging adds: ``assets/dose.js``)."""
     return html.render("explore.html.j2", root="", site_title=_site_title(pathway), pathway_title=pathway.meta.title,
-                       legend=html.legend(pathway), **html.scale_context(pathway), **_example(pathway))
+                       legend=html.legend(pathway), dose_script=dose, **html.scale_context(pathway), **_example(pathway))
 
 
 def _example(pathway: Pathway) -> dict[str, str]:
@@ -172,8 +179,9 @@ def assets(pathway: Pathway, layout_svg: str | bytes) -> dict[str, str]:
     }
 
 
-def index_page(pathway: Pathway, entries: Sequence[CaseRender]) -> str:
-    """``index.html``: the pathway's source and revision, and links to every page."""
+def index_page(pathway: Pathway, entries: Sequence[CaseRender], *, imaging: bool = False) -> str:
+    """``index.html``: the pathway's source and revision, and links to every page (with
+    ``imaging``, to the protocol notes and dose aid too)."""
     m = pathway.meta
     ratings = list(pathway.rating_edges())
     counts = {
@@ -184,13 +192,14 @@ def index_page(pathway: Pathway, entries: Sequence[CaseRender]) -> str:
     meta = {"id": m.id, "title": m.title, "publisher": m.publisher, "topic": m.topic, "topic_id": m.topic_id,
             "revision": m.revision, "version": m.version, "reviewed": m.reviewed, "summary": m.summary}
     return html.render("index.html.j2", root="", site_title=_site_title(pathway), meta=meta, counts=counts,
-                       cases=_links(entries, pathway), **html.scale_context(pathway))
+                       cases=_links(entries, pathway), imaging_link=imaging, **html.scale_context(pathway))
 
 
 def build_site(
     pathway: Pathway,
     layout_svg: str | bytes,
     entries: Sequence[CaseRender],
+    imaging: Imaging | None = None,
 ) -> dict[str, str]:
     """Every file of the site.
 
@@ -198,6 +207,8 @@ def build_site(
         pathway: the pathway.
         layout_svg: SVG of :func:`~vcfgraph.render.dot.pathway_dot`, laid out once.
         entries: the cases with their routes; their ids must be distinct.
+        imaging: the pathway's imaging companion; with it, ``imaging.html``, ``handout.html``
+            and ``assets/dose.js`` are added and the case pages show the notes and the dose line.
 
     Returns:
         Relative file name -> text, sorted by name.
@@ -214,9 +225,17 @@ def build_site(
         "quiz.html": quiz_page(pathway, entries),
         **assets(pathway, layout_svg),
     }
+    if imaging is not None:
+        files["imaging.html"] = imaging_page.imaging_page(pathway, imaging, _site_title(pathway))
+        files["handout.html"] = imaging_page.handout_page(pathway, imaging, _site_title(pathway))
+        files["assets/dose.js"] = imaging_page.dose_script(imaging)
+        files["assets/vcfgraph.css"] += html.static_text("imaging.css")
+        files["index.html"] = index_page(pathway, entries, imaging=True)
+        files["pathway.html"] = pathway_page(pathway, layout_svg, entries, imaging)
+        files["explore.html"] = explore_page(pathway, dose=True)
     for entry in entries:
         name = page_name(entry)
         if name in files:
             raise ValueError(f"two cases have the page name {name}")
-        files[name] = case_page(pathway, entry, layout_svg)
+        files[name] = case_page(pathway, entry, layout_svg, imaging)
     return dict(sorted(files.items()))

@@ -25,6 +25,7 @@ OUTPUTS = {
     "coverage": "vcfgraph coverage --json",
     "diff": "vcfgraph diff --json",
     "lookup": "vcfgraph lookup --json",
+    "dose": "vcfgraph dose --json",
     "batch-summary": "vcfgraph batch --summary-json",
     "error": "an input error under --json (exit code 2)",
 }

@@ -42,6 +42,9 @@ from vcfgraph.model import Case, Pathway
 from vcfgraph.report import route_to_dict
 from vcfgraph.serve.auth import AuthError, Trust, is_loopback
 from vcfgraph.serve.bindings import Bindings, load_bindings
+from vcfgraph.serve.imaging_cards import PREFETCH_KEY as PRIOR_IMAGING, PREFETCH_QUERY as PRIOR_QUERY, imaging_cards
+from vcfgraph.io.imaging import load_imaging
+from vcfgraph.imaging_report import route_imaging_dict
 from vcfgraph.serve.facts import PREFETCH_KEY, case_from_questionnaire_response, request_facts
 from vcfgraph.validate import check_facts
 from vcfgraph.serve.rating import RatingConfig, rate_orders
@@ -122,6 +125,10 @@ class _Service:
     bindings: Bindings
     trust: Trust
     options: ServiceOptions
+    #: the protocol notes and dose aid beside the pathway, or None
+    imaging: Any = None
+    #: the served site has the imaging page the cards link to
+    has_imaging_page: bool = False
 
     @property
     def base(self) -> str:
@@ -143,13 +150,14 @@ def _service(request: Request) -> _Service:
 
 async def discovery(request: Request) -> Response:
     """``GET /cds-services``: one service per hook, with the prefetch template."""
-    pathway = _service(request).pathway
+    service = _service(request)
+    pathway = service.pathway
     query = "QuestionnaireResponse?subject={{context.patientId}}&status=completed&_sort=-authored&_count=1"
     services = [
         {"hook": hook, "id": sid, "title": f"{_title(pathway)}: appropriateness of imaging orders ({hook})",
          "description": "Rates each draft imaging order against the pathway, suggests usually-appropriate "
                         "alternatives, and names the facts still needed.",
-         "prefetch": {PREFETCH_KEY: query}}
+         "prefetch": {PREFETCH_KEY: query, **({PRIOR_IMAGING: PRIOR_QUERY} if service.imaging else {})}}
         for sid, hook in SERVICES.items()
     ]
     return JSONResponse({"services": services})
@@ -178,9 +186,16 @@ async def hook(request: Request) -> Response:
         raise _Problem(422, "Invalid facts", str(exc), **_fact_fields(exc)) from None
     request.state.orders = len(orders)
     # off the event loop: a heavy call never stalls other clients (/healthz included)
-    body = await _off_the_loop(rate_orders, service.pathway, service.bindings, orders, facts, req.hookInstance,
-                               service.options.rating)
+    body = await _off_the_loop(_rate, service, orders, facts, req.hookInstance, req.prefetch)
     return JSONResponse(body)
+
+
+def _rate(service: _Service, orders: list[dict[str, Any]], facts: Any, instance: str,
+          prefetch: dict[str, Any] | None) -> dict[str, Any]:
+    body = rate_orders(service.pathway, service.bindings, orders, facts, instance, service.options.rating)
+    body["cards"] += imaging_cards(service.pathway, service.imaging, service.bindings, orders, prefetch, instance,
+                                   f"{service.base}/site/imaging.html" if service.has_imaging_page else "")
+    return body
 
 
 async def trace_case(request: Request) -> Response:
@@ -188,7 +203,7 @@ async def trace_case(request: Request) -> Response:
     service = _service(request)
     service.authorise(request, f"{service.base}/trace")
     data = await _json_body(request, service.options.max_body)
-    answer = await _off_the_loop(_trace_answer, service.pathway, data)
+    answer = await _off_the_loop(_trace_answer, service.pathway, data, service.imaging)
     return JSONResponse(answer)
 
 
@@ -202,14 +217,17 @@ async def _off_the_loop(work: Any, *args: Any) -> Any:
 _WORKERS = anyio.CapacityLimiter(1)
 
 
-def _trace_answer(pathway: Pathway, data: Any) -> dict[str, Any]:
+def _trace_answer(pathway: Pathway, data: Any, imaging: Any) -> dict[str, Any]:
     case = _case_from_body(pathway, data)
     try:
         route = trace(pathway, case, validate=False)  # checked by _case_from_body
     except RouteError as exc:
         raise _Problem(409, "The pathway cannot decide this case", str(exc), node=exc.node, edges=list(exc.edges)) from None
     problems = check_expected(route, case) if case.expected else None
-    return route_to_dict(route, pathway, problems)
+    answer = route_to_dict(route, pathway, problems)
+    if imaging is not None:  # as trace --json gives it
+        answer["imaging"] = route_imaging_dict(imaging, route)
+    return answer
 
 
 async def healthz(request: Request) -> Response:
@@ -253,7 +271,10 @@ def create_app(pathway: Pathway, *, bindings: Bindings | None = None, trust: Tru
         trust: trusted token issuers; without any, only loopback clients are served.
         options: base URL (the ``aud`` of tokens and the explorer links), CORS origins, body limit.
     """
-    service = _Service(pathway, bindings or load_bindings(pathway), trust or Trust(), options)
+    has_site = options.site_files is not None and "imaging.html" in options.site_files or (
+        options.site_dir is not None and (options.site_dir / "imaging.html").is_file())
+    service = _Service(pathway, bindings or load_bindings(pathway), trust or Trust(), options,
+                       imaging=load_imaging(pathway), has_imaging_page=has_site)
     routes = [
         Route("/cds-services", discovery, methods=["GET"]),
         Route("/cds-services/{service}", hook, methods=["POST"]),
