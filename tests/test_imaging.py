@@ -14,7 +14,7 @@ import jsonschema
 import pytest
 
 from vcfgraph.cli import main
-from vcfgraph.dose import Item, estimate, msv_text, parse_item, range_text, background_text
+from vcfgraph.imaging.dose import Item, estimate, msv_text, parse_item, range_text, background_text
 from vcfgraph.errors import PathwayError, UsageError
 from vcfgraph.io.imaging import imaging_file, load_imaging
 from vcfgraph.io.load import load_pathway

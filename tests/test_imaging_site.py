@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from vcfgraph.dose import Item, background_text, estimate, msv_text, range_text
+from vcfgraph.imaging.dose import Item, background_text, estimate, msv_text, range_text
 from vcfgraph.io.imaging import load_imaging
 from vcfgraph.io.load import load_cases
 from vcfgraph.engine import trace

@@ -1,6 +1,7 @@
 """The layer contract: imports flow one way, computed from the code itself.
 
-    kernel          errors scale conditions model route validate engine whatif lookup report (+ schemas)
+    kernel          errors scale conditions model route validate engine whatif lookup report (+ schemas),
+                    imaging/ (the imaging companion: protocol notes, the dose rule)
     io              every file format <-> the model
     views           analysis, batch, render, export (never each other)
     service         serve
@@ -24,7 +25,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "vcfgraph"
 
 #: the kernel, lowest first: a kernel module imports only the modules before it
 KERNEL = ("errors", "schemas", "scale", "conditions", "model", "route", "validate", "engine", "whatif",
-          "lookup", "report")
+          "lookup", "report", "imaging")
 
 #: layer number -> (its name, the top-level names of vcfgraph it holds)
 LAYERS = {
@@ -136,7 +137,7 @@ def test_the_located_reading_modules_call_only_down():
 
 
 def test_renderers_read_only_the_plain_model():
-    allowed = {"errors", "conditions", "model", "scale", "route", "render"}
+    allowed = {"errors", "conditions", "model", "scale", "route", "render", "imaging"}  # imaging: the companion's plain data
     for name, path in MODULES.items():
         if _top(name) == "render":
             got = {_top(t) for t, _ in _imports(name, path)}

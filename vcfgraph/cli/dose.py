@@ -61,7 +61,7 @@ def _aliases(pathway: Pathway) -> dict[str, tuple[str, ...]]:
 
 
 def _typed(imaging: Imaging, pathway: Pathway, words: list[str]) -> list[Any]:
-    from vcfgraph.dose import MAX_ITEMS, MAX_TIMES, Item, parse_item
+    from vcfgraph.imaging.dose import MAX_ITEMS, MAX_TIMES, Item, parse_item
 
     items: list[Item] = []
     if len(words) > MAX_ITEMS * 2:
@@ -83,8 +83,8 @@ def _typed(imaging: Imaging, pathway: Pathway, words: list[str]) -> list[Any]:
 
 
 def _from_case(imaging: Imaging, pathway: Pathway, path: str) -> tuple[list[Any], str]:
-    from vcfgraph.dose import Item
-    from vcfgraph.imaging_report import point_text
+    from vcfgraph.imaging.dose import Item
+    from vcfgraph.imaging.report import point_text
     from vcfgraph.io.load import load_cases
 
     cases = load_cases(pathway, path)
@@ -102,7 +102,7 @@ def _from_case(imaging: Imaging, pathway: Pathway, path: str) -> tuple[list[Any]
 
 def _from_fhir(imaging: Imaging, pathway: Pathway, bundle: str, bindings_file: str | None) -> tuple[list[Any], list[str], list[str]]:
     """(items, how each was matched, what was not counted and why) for a FHIR Bundle."""
-    from vcfgraph.dose import Item
+    from vcfgraph.imaging.dose import Item
     from vcfgraph.io.imaging_fhir import performed_in_bundle
     from vcfgraph.serve.bindings import load_bindings
 
@@ -124,8 +124,8 @@ def _from_fhir(imaging: Imaging, pathway: Pathway, bundle: str, bindings_file: s
 
 
 def run(args: argparse.Namespace) -> int:
-    from vcfgraph.dose import estimate
-    from vcfgraph.imaging_report import estimate_dict, estimate_lines
+    from vcfgraph.imaging.dose import estimate
+    from vcfgraph.imaging.report import estimate_dict, estimate_lines
 
     pathway = load_graph(args)
     imaging = load_companion(pathway, args.imaging)

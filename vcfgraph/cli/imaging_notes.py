@@ -50,7 +50,7 @@ def study_hits(pathway: Pathway, query: str) -> list[Hit]:
 
 def note_text(pathway: Pathway, study: str) -> str:
     """The study's protocol note as text lines to append to its entry, or ''."""
-    from vcfgraph.imaging_report import note_lines
+    from vcfgraph.imaging.report import note_lines
 
     imaging = companion(pathway)
     if imaging is None or not imaging.has(study):
@@ -60,7 +60,7 @@ def note_text(pathway: Pathway, study: str) -> str:
 
 def note_dict(pathway: Pathway, study: str) -> dict[str, Any]:
     """``{"protocol": ...}`` for the JSON entry of a study with a note, or {}."""
-    from vcfgraph.imaging_report import study_dict
+    from vcfgraph.imaging.report import study_dict
 
     imaging = companion(pathway)
     if imaging is None or not imaging.has(study):

@@ -122,7 +122,7 @@ def _one(pathway: Any, case: Case, path: str, as_json: bool, first: bool, what_i
             output.error(f"vcfgraph: error: case '{case.id}': {exc}")
         return CaseResult(path, case.id, "error", f"the pathway cannot decide the case at '{exc.node}'", (str(exc),))
     problems = check_expected(route, case) if case.expected else None
-    from vcfgraph.imaging_report import route_imaging_dict, route_imaging_lines
+    from vcfgraph.imaging.report import route_imaging_dict, route_imaging_lines
 
     if as_json:
         data = route.to_dict(problems)

@@ -5,7 +5,7 @@ Frozen data, no I/O. A pathway may come with an :class:`Imaging` companion (read
 note on what the study answers, its coverage, technique, contrast and preparation, and its dose
 data (adult relative radiation level, typical adult dose). Every statement is a :class:`Point`
 that keeps its confidence and source keys, so that no inferred or uncertain fact is ever shown
-as confirmed. The cumulative-dose rule is :mod:`vcfgraph.dose`.
+as confirmed. The cumulative-dose rule is :mod:`vcfgraph.imaging.dose`.
 
 Doses are held as whole microsieverts (``int``): sums and roundings are exact, and the
 browser's copy of the rule computes the very same numbers.

@@ -1,6 +1,6 @@
 """Protocol notes and dose estimates as readable text and as JSON-ready data.
 
-Formats what :mod:`vcfgraph.imaging` holds and what :func:`vcfgraph.dose.estimate` computed; it
+Formats what :mod:`vcfgraph.imaging` holds and what :func:`vcfgraph.imaging.dose.estimate` computed; it
 decides nothing. Every statement is shown with its confidence and sources, and a statement
 that is not confirmed says so in capitals (never a mark alone), as the route reports do.
 """
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from vcfgraph.dose import Estimate, Item, Line, background_text, estimate, msv_text, range_text
+from vcfgraph.imaging.dose import Estimate, Item, Line, background_text, estimate, msv_text, range_text
 from vcfgraph.imaging import Imaging, Point, Study
 from vcfgraph.route import Route
 from vcfgraph.schemas import SCHEMA_VERSION

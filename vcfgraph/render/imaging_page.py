@@ -3,7 +3,7 @@
 browser's copy of the dose rule and its data) and the imaging section of each case page.
 
 Reads the plain model (:class:`~vcfgraph.imaging.Imaging`, the :class:`~vcfgraph.route.Route`);
-the numbers and words come from :mod:`vcfgraph.dose` and :mod:`vcfgraph.imaging_report`, so the
+the numbers and words come from :mod:`vcfgraph.imaging.dose` and :mod:`vcfgraph.imaging.report`, so the
 pages say what ``vcfgraph dose`` says. Nothing here reads or writes files.
 """
 
@@ -12,9 +12,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from vcfgraph.dose import range_text
+from vcfgraph.imaging.dose import range_text
 from vcfgraph.imaging import Imaging, Point, Study
-from vcfgraph.imaging_report import band_words, dose_sentence, recommended, route_estimate
+from vcfgraph.imaging.report import band_words, dose_sentence, recommended, route_estimate
 from vcfgraph.model import Pathway
 from vcfgraph.render import html
 from vcfgraph.route import Route

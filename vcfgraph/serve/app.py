@@ -44,7 +44,7 @@ from vcfgraph.serve.auth import AuthError, Trust, is_loopback
 from vcfgraph.serve.bindings import Bindings, load_bindings
 from vcfgraph.serve.imaging_cards import PREFETCH_KEY as PRIOR_IMAGING, PREFETCH_QUERY as PRIOR_QUERY, imaging_cards
 from vcfgraph.io.imaging import load_imaging
-from vcfgraph.imaging_report import route_imaging_dict
+from vcfgraph.imaging.report import route_imaging_dict
 from vcfgraph.serve.facts import PREFETCH_KEY, case_from_questionnaire_response, request_facts
 from vcfgraph.validate import check_facts
 from vcfgraph.serve.rating import RatingConfig, rate_orders

@@ -15,10 +15,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from vcfgraph.dose import MAX_ITEMS, Item, estimate, range_text
+from vcfgraph.imaging.dose import MAX_ITEMS, Item, estimate, range_text
 from vcfgraph.errors import VcfgraphError
 from vcfgraph.imaging import Imaging
-from vcfgraph.imaging_report import dose_sentence, point_text
+from vcfgraph.imaging.report import dose_sentence, point_text
 from vcfgraph.model import Pathway
 from vcfgraph.serve.bindings import Bindings
 from vcfgraph.serve.rating import _card, _md, _source  # the service's own card format

@@ -1,4 +1,4 @@
-/* The dose aid in the browser: the twin of vcfgraph/dose.py (same integer rule, tested equal),
+/* The dose aid in the browser: the twin of vcfgraph/imaging/dose.py (same integer rule, tested equal),
    the "add earlier studies" form of the case pages and the printable handout.
    Data: window.VCFDOSE = {studies: {id: {label, band, low, high}}, bands: {level: [low, high]},
    perYear, order: [ids]}, amounts in whole microsieverts. Offline, no network. */
