@@ -17,12 +17,12 @@ from __future__ import annotations
 
 import html
 import textwrap
-from dataclasses import dataclass, field
 import graphviz
 
 from vcfgraph.model import CATEGORY_NAMES, Node, Pathway, Rating
 from vcfgraph.route import Route
 from vcfgraph.render import ids
+from vcfgraph.render.states import BASE_STATES, RouteStates, route_states
 from vcfgraph.scale import RatingScale
 from vcfgraph.render.style import (
     CATEGORIES,
@@ -42,7 +42,7 @@ from vcfgraph.render.style import (
     node_look,
 )
 
-__all__ = ["pathway_dot", "route_dot", "RouteStates", "route_states", "esc", "plain", "wrap"]
+__all__ = ["pathway_dot", "route_dot", "esc", "plain", "wrap"]
 
 
 def esc(text: str) -> str:
@@ -62,66 +62,6 @@ def plain(text: str) -> str:
     """Text for a plain (non-HTML) DOT string shown literally: backslashes are not escapes and
     ``&`` does not start an entity (Graphviz would otherwise decode ``&amp;``)."""
     return graphviz.escape(text.replace("&", "&amp;"))
-
-
-@dataclass(frozen=True)
-class RouteStates:
-    """Route state of every element: ``base`` for the pathway alone, else on / end / stop / off.
-
-    Nodes are keyed by node id, edges and rating rows by their DOM id (:func:`ids.edge_id`,
-    :func:`ids.row_id`, :func:`ids.reenter_id`).
-
-    ``categories`` maps a rated action to its category for the reached variant,
-    ``contraindicated`` lists actions that are set apart for the patient, and ``cautions``
-    the actions that keep their rating but carry a caution.
-    """
-
-    nodes: dict[str, str] = field(default_factory=dict)
-    edges: dict[str, str] = field(default_factory=dict)
-    rows: dict[str, str] = field(default_factory=dict)
-    categories: dict[str, str] = field(default_factory=dict)
-    contraindicated: tuple[str, ...] = ()
-    default: str = "base"
-    cautions: tuple[str, ...] = ()
-
-    def node(self, node_id: str) -> str:
-        return self.nodes.get(node_id, self.default)
-
-    def edge(self, edge_id: str) -> str:
-        return self.edges.get(edge_id, self.default)
-
-
-def route_states(pathway: Pathway, route: Route) -> RouteStates:
-    """Which elements a route passes, read from the Route (no condition is evaluated).
-
-    Args:
-        pathway: the pathway the route was traced on.
-        route: the route.
-
-    Returns:
-        States: questions answered ``on``, the terminal ``end``, the question a ``need_info``
-        route stopped at ``stop``, the reached variant's rating rows and rated actions ``on``,
-        its re-entry edges ``on``; everything else ``off``.
-    """
-    nodes: dict[str, str] = {}
-    for step in route.steps:
-        nodes[step.node] = "on" if step.edge else "stop"
-    if route.terminal:
-        nodes[route.terminal] = "end"
-    categories = {r.action: r.slot for r in route.ratings}
-    contra = tuple(c.action for c in route.contraindicated)
-    for action in list(categories) + list(contra):
-        nodes[action] = "on"
-    edges = {ids.edge_id(edge_id): "on" for edge_id in route.edges()}
-    for d in route.downstream:
-        if d.kind == "reenter" and d.target:
-            edges[ids.reenter_id(d.id)] = "on"
-    rows = {ids.row_id(row): "on" for row in route.rating_edges()}
-    cautions = tuple(dict.fromkeys(c.action for c in route.cautions))
-    return RouteStates(nodes, edges, rows, categories, contra, default="off", cautions=cautions)
-
-
-_BASE = RouteStates()
 
 
 def digraph(name: str, title: str) -> graphviz.Digraph:
@@ -361,7 +301,7 @@ def pathway_dot(pathway: Pathway) -> str:
     Returns:
         DOT text; ``dot`` lays it out. Every route diagram of this pathway reuses this layout.
     """
-    return _full(pathway, _BASE, _title(pathway))
+    return _full(pathway, BASE_STATES, _title(pathway))
 
 
 def route_dot(pathway: Pathway, route: Route) -> str:

@@ -13,7 +13,8 @@ import graphviz
 from vcfgraph.model import Pathway
 from vcfgraph.route import Route
 from vcfgraph.render import ids
-from vcfgraph.render.dot import add_node, digraph, route_states, wrap
+from vcfgraph.render.dot import add_node, digraph, wrap
+from vcfgraph.render.states import route_states
 from vcfgraph.render.style import dot_attrs, edge_look, node_look
 
 __all__ = ["ROUTE_ROW", "route_only_dot"]
