@@ -35,6 +35,7 @@ from vcfgraph.render.style import (
     FONT,
     FONT_SIZE,
     NODE_SHAPES,
+    PART_LOOKS,
     STAGE_FILLS,
     Look,
     dot_attrs,
@@ -128,7 +129,8 @@ def _action_label(node: Node, look: Look, category: str | None, contraindicated:
 def _rating_row(variant: Node, rating: Rating, label: str, dim: bool, cats: dict[str, CategoryStyle]) -> str:
     cat = cats.get(rating.slot, CATEGORIES[rating.slot])
     conf = CONFIDENCES.get(rating.confidence, CONFIDENCES["uncertain"])
-    fill, stroke, text = (("#f4f4f4", "#cccccc", "#8c8c8c") if dim else (cat.fill, cat.stroke, "#1a1a1a"))
+    off = PART_LOOKS["variant-off"]
+    fill, stroke, text = (off.fill, off.stroke, off.text) if dim else (cat.fill, cat.stroke, PART_LOOKS["rating-row"].text)
     style = ' STYLE="dashed"' if conf.dashed else ""
     score = str(rating.score) if rating.score is not None else "\u2013"
     tip = f"{label}: {cat.name} ({cat.code}), score {score}, {conf.name}"
@@ -148,7 +150,7 @@ def _rating_row(variant: Node, rating: Rating, label: str, dim: bool, cats: dict
 
 
 def _variant_label(pathway: Pathway, node: Node, look: Look, dim: bool) -> str:
-    head_fill = "#f4f4f4" if dim else STAGE_FILLS.get(node.stage, STAGE_FILLS[""])
+    head_fill = PART_LOOKS["variant-off"].fill if dim else STAGE_FILLS.get(node.stage, STAGE_FILLS[""])
     title = wrap(node.label, 34, align="LEFT")
     rows = [
         f'<TR><TD ID="{esc(ids.head_id(node.id))}" HREF="#{esc(ids.card_id(node.id))}" TOOLTIP="{esc(_tooltip(node))}" '
@@ -182,7 +184,8 @@ def add_node(g: graphviz.Digraph, pathway: Pathway, node: Node, states: RouteSta
         if category and state != "off":
             attrs.update(fillcolor=CATEGORIES[category].fill, color=CATEGORIES[category].stroke)
         if contra:
-            attrs.update(fillcolor="#e6e6e6", color="#4d4d4d", style="rounded,filled,dashed")
+            apart = PART_LOOKS["set-apart"]
+            attrs.update(fillcolor=apart.fill, color=apart.stroke, style="rounded,filled,dashed")
         label = _action_label(node, look, category, contra, node.id in states.cautions)
     g.node(ids.dot_name(node.id), label=label, **attrs)
 
@@ -214,7 +217,7 @@ def _add_actions(g: graphviz.Digraph, pathway: Pathway, states: RouteStates) -> 
     anchors = [n.id for n in pathway.of_kind("variant")]
     for key, nodes in groups.items():
         with g.subgraph(name=f"cluster_actions_{key}") as sub:
-            sub.attr(label=f"<<B>{esc(titles[key])}</B>>", style="rounded,dashed", color="#8c8c8c",
+            sub.attr(label=f"<<B>{esc(titles[key])}</B>>", style="rounded,dashed", color=PART_LOOKS["action-band"].stroke,
                      fontsize=str(FONT_SIZE["node"]), id=f"cluster-actions-{key}", margin="12")
             for node in nodes:
                 add_node(sub, pathway, node, states)
@@ -244,7 +247,7 @@ def _legend_label(scale: RatingScale) -> str:
         for c in category_styles(scale).values()
     )
     confs = "".join(
-        f'<TR><TD BORDER="1" COLOR="#7f7f7f"{_DASHED if c.dashed else ""}>{esc(c.mark)}</TD>'
+        f'<TR><TD BORDER="1" COLOR="{PART_LOOKS["legend-mark"].stroke}"{_DASHED if c.dashed else ""}>{esc(c.mark)}</TD>'
         f'<TD ALIGN="LEFT">{esc(c.name)}{"" if not c.dashed else " (dashed border)"}</TD></TR>'
         for c in CONFIDENCES.values()
     )
