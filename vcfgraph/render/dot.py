@@ -19,11 +19,11 @@ import html
 import textwrap
 import graphviz
 
-from vcfgraph.model import CATEGORY_NAMES, Node, Pathway, Rating
+from vcfgraph.model import Node, Pathway, Rating
 from vcfgraph.route import Route
 from vcfgraph.render import ids
 from vcfgraph.render.states import BASE_STATES, RouteStates, route_states
-from vcfgraph.scale import RatingScale
+from vcfgraph.scale import SLOT_ORDER, RatingScale
 from vcfgraph.render.style import (
     CATEGORIES,
     CategoryStyle,
@@ -158,7 +158,7 @@ def _variant_label(pathway: Pathway, node: Node, look: Look, dim: bool) -> str:
         f'<FONT COLOR="{look.text}"><B>{title}</B></FONT></TD></TR>'
     ]
     cats = category_styles(pathway.scale)
-    for rating in sorted(node.ratings, key=lambda r: (list(CATEGORY_NAMES).index(r.slot), _label(pathway, r.action))):
+    for rating in sorted(node.ratings, key=lambda r: (SLOT_ORDER[r.slot], _label(pathway, r.action))):
         rows.append(_rating_row(node, rating, _label(pathway, rating.action), dim, cats))
     return f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="2" CELLPADDING="3">{"".join(rows)}</TABLE>>'
 

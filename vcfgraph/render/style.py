@@ -20,7 +20,7 @@ Graphviz and CSS rules (:func:`overlay_css`) for the SVG overlay, so both agree.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from vcfgraph.scale import ACR_SCALE, RatingScale
 
@@ -35,6 +35,7 @@ __all__ = [
     "EDGE_LOOKS",
     "PART_LOOKS",
     "CATEGORIES",
+    "ROLE_MARKS",
     "category_styles",
     "scale_words",
     "CONFIDENCES",
@@ -151,23 +152,27 @@ PART_LOOKS: dict[str, Look] = {
     "need-info": Look(fill="#fff7d6"),
 }
 
-#: rating category -> colour, icon and words (ACR: usually / may be / usually not appropriate)
-CATEGORIES: dict[str, CategoryStyle] = {
-    "UA": CategoryStyle("UA", "Usually appropriate", "\u2714", "#c7e9c0", "#1b7837"),
-    "MBA": CategoryStyle("MBA", "May be appropriate", "\u00b1", "#fee6a8", "#8c5a00"),
-    "UNA": CategoryStyle("UNA", "Usually not appropriate", "\u2718", "#f7cfcf", "#b2182b"),
+#: rating role -> icon, fill and stroke: favoured green with a tick, neutral amber, disfavoured red
+#: with a cross (a category adds its own code and name, see :func:`category_styles`)
+ROLE_MARKS: dict[str, tuple[str, str, str]] = {
+    "favoured": ("\u2714", "#c7e9c0", "#1b7837"),
+    "neutral": ("\u00b1", "#fee6a8", "#8c5a00"),
+    "disfavoured": ("\u2718", "#f7cfcf", "#b2182b"),
 }
-
 
 
 def category_styles(scale: RatingScale = ACR_SCALE) -> dict[str, CategoryStyle]:
     """How each category of a pathway's scale is shown, keyed by its role's slot (UA, MBA, UNA).
 
-    Colour and icon come from the role (favoured green with a tick, neutral amber, disfavoured
-    red with a cross); the code and the name are the scale's own, so a pathway with its own
-    scale never shows ACR's words. Slots the scale does not use are left out.
+    Colour and icon come from the role (:data:`ROLE_MARKS`); the code and the name are the
+    scale's own, so a pathway with its own scale never shows ACR's words. Slots the scale does
+    not use are left out.
     """
-    return {c.slot: replace(CATEGORIES[c.slot], code=c.id, name=c.name) for c in scale.categories}
+    return {c.slot: CategoryStyle(c.id, c.name, *ROLE_MARKS[c.role]) for c in scale.categories}
+
+
+#: rating category -> colour, icon and words, for the ACR scale (usually / may be / usually not appropriate)
+CATEGORIES: dict[str, CategoryStyle] = category_styles(ACR_SCALE)
 
 
 def scale_words(scale: RatingScale = ACR_SCALE) -> dict[str, str]:
