@@ -21,6 +21,7 @@ from typing import Mapping
 from vcfgraph import conditions as cm
 from vcfgraph.conditions import Value
 from vcfgraph.errors import RouteError
+from vcfgraph.scale import OFFERED_SLOTS, SLOT_LISTS, SLOT_ORDER
 from vcfgraph.model import Case, Check, Edge, Node, Pathway, Rating
 from vcfgraph.validate import check_facts
 from vcfgraph.route import (
@@ -37,7 +38,7 @@ from vcfgraph.route import (
 __all__ = ["trace", "possible_outcomes", "check_expected", "check_states", "OFFERED"]
 
 #: categories under which an action is offered; cautions are shown on these only
-OFFERED = ("UA", "MBA")
+OFFERED = OFFERED_SLOTS
 
 
 def trace(pathway: Pathway, case: Case, *, validate: bool = True) -> Route:
@@ -244,9 +245,8 @@ def _finish(pathway: Pathway, case: Case, node: Node, steps: tuple[Step, ...]) -
     if node.kind != "variant":
         raise RouteError(f"the walk reached '{node.id}', a {node.kind}, which cannot end a route", node=node.id)
     facts = case.facts
-    order = {"UA": 0, "MBA": 1, "UNA": 2}
     rated, contraindicated, cautions, results = [], [], [], []
-    for rating in sorted(node.ratings, key=lambda r: order[r.slot]):
+    for rating in sorted(node.ratings, key=lambda r: SLOT_ORDER[r.slot]):
         action = pathway.node(rating.action)
         states = check_states(pathway, node.id, rating.action, facts)
         results += [CheckResult(c.id, rating.action, state, names) for c, state, names in states]
@@ -328,12 +328,8 @@ def check_expected(route: Route, case: Case) -> list[str]:
         out.append(f"expected to reach {exp.terminal}, reached {route.terminal or 'no terminal'}")
     if exp.missing and not set(exp.missing) <= set(route.missing_facts):
         out.append(f"expected missing facts {', '.join(exp.missing)}, got {', '.join(route.missing_facts) or 'none'}")
-    lists = {
-        "usually appropriate": (exp.usually_appropriate, route.actions("UA")),
-        "may be appropriate": (exp.may_be_appropriate, route.actions("MBA")),
-        "usually not appropriate": (exp.usually_not_appropriate, route.actions("UNA")),
-        "contraindicated": (exp.contraindicated, tuple(c.action for c in route.contraindicated)),
-    }
+    lists = {name.replace("_", " "): (getattr(exp, name), route.actions(slot)) for slot, name in SLOT_LISTS.items()}
+    lists["contraindicated"] = (exp.contraindicated, tuple(c.action for c in route.contraindicated))
     for name, (wanted, got) in lists.items():
         absent = [a for a in wanted if a not in got]
         if absent:

@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any, Iterator, Mapping
 
-from vcfgraph.conditions import Condition, Value, format_value
-from vcfgraph.scale import ACR_SCALE, RatingScale
+from vcfgraph.conditions import Condition, Value
+from vcfgraph.scale import ACR_SCALE, SLOTS, RatingScale
 from vcfgraph.errors import Location
 
 __all__ = [
@@ -41,13 +41,10 @@ __all__ = [
     "FACT_SOURCES",
 ]
 
-#: rating category -> its full name, in the order reports list them
-CATEGORY_NAMES = {
-    "UA": "Usually appropriate",
-    "MBA": "May be appropriate",
-    "UNA": "Usually not appropriate",
-}
-CATEGORIES = tuple(CATEGORY_NAMES)
+#: ACR rating category -> its full name, in the order reports list them (from :data:`ACR_SCALE`)
+CATEGORY_NAMES = ACR_SCALE.names()
+#: the slots (UA, MBA, UNA) in the order reports list them (:data:`vcfgraph.scale.SLOTS`)
+CATEGORIES = SLOTS
 CONFIDENCES = ("confirmed", "inferred", "uncertain")
 NODE_KINDS = ("question", "variant", "action", "handoff")
 TERMINAL_KINDS = ("variant", "handoff")

@@ -12,6 +12,7 @@ from typing import Any, Mapping
 
 from vcfgraph.conditions import Value
 from vcfgraph.model import Downstream, Pathway
+from vcfgraph.scale import SLOT_LISTS
 
 __all__ = [
     "BranchCheck",
@@ -169,11 +170,7 @@ class Route:
 
     def recommendations(self) -> dict[str, tuple[str, ...]]:
         """{usually_appropriate: [...], may_be_appropriate: [...], usually_not_appropriate: [...]}"""
-        return {
-            "usually_appropriate": self.actions("UA"),
-            "may_be_appropriate": self.actions("MBA"),
-            "usually_not_appropriate": self.actions("UNA"),
-        }
+        return {name: self.actions(slot) for slot, name in SLOT_LISTS.items()}
 
     def cautions_of(self, action: str) -> tuple[Caution, ...]:
         """The cautions this route attaches to ``action``."""

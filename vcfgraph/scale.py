@@ -9,6 +9,10 @@ actions in three lists (the ``usually_appropriate`` / ``may_be_appropriate`` /
 ``usually_not_appropriate`` lists of case files and outputs hold the favoured / neutral /
 disfavoured actions).
 
+This module is the one home of that vocabulary: the roles and their order, the slots (the ACR
+ids of the roles) and their order, which roles count as offered, the name of each role's list,
+and the ACR categories' names. Everything else derives its lists from here.
+
 This module is plain data: :mod:`vcfgraph.io.scale` reads a ``rating_scale:`` section.
 """
 
@@ -17,12 +21,38 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-__all__ = ["ROLES", "ROLE_SLOT", "RADIATION_WORDS", "Category", "RatingScale", "ACR_SCALE"]
+__all__ = [
+    "ROLES",
+    "ROLE_SLOT",
+    "OFFERED_ROLES",
+    "ROLE_LIST",
+    "SLOTS",
+    "SLOT_ORDER",
+    "OFFERED_SLOTS",
+    "SLOT_LISTS",
+    "RADIATION_WORDS",
+    "Category",
+    "RatingScale",
+    "ACR_SCALE",
+]
 
 #: the roles, in the order reports list them
 ROLES = ("favoured", "neutral", "disfavoured")
 #: role -> the category id the ACR scale gives it (the slot the route lists use)
 ROLE_SLOT = {"favoured": "UA", "neutral": "MBA", "disfavoured": "UNA"}
+#: the roles whose actions a case may be offered: a failed check sets these apart, and cautions
+#: are shown on these only (a disfavoured action keeps its list)
+OFFERED_ROLES = ("favoured", "neutral")
+#: role -> the list that holds its actions in routes, case files and outputs
+ROLE_LIST = {"favoured": "usually_appropriate", "neutral": "may_be_appropriate",
+             "disfavoured": "usually_not_appropriate"}
+#: the slots (UA, MBA, UNA), in the order reports list them, and each slot's place in that order
+SLOTS = tuple(ROLE_SLOT[role] for role in ROLES)
+SLOT_ORDER = {slot: i for i, slot in enumerate(SLOTS)}
+#: the slots of the offered roles (UA, MBA)
+OFFERED_SLOTS = tuple(ROLE_SLOT[role] for role in OFFERED_ROLES)
+#: slot -> the name of its list (UA -> usually_appropriate ...), in slot order
+SLOT_LISTS = {ROLE_SLOT[role]: ROLE_LIST[role] for role in ROLES}
 #: radiation entries that are not a level and every scale accepts
 RADIATION_WORDS = ("not applicable", "not found")
 
@@ -44,7 +74,7 @@ class Category:
     @property
     def offered(self) -> bool:
         """True for favoured and neutral categories (an action a case may be offered)."""
-        return self.role != "disfavoured"
+        return self.role in OFFERED_ROLES
 
 
 @dataclass(frozen=True)
@@ -63,6 +93,15 @@ class RatingScale:
 
     def ids(self) -> tuple[str, ...]:
         return tuple(c.id for c in self.categories)
+
+    def names(self) -> dict[str, str]:
+        """Category id -> its name, in the scale's order."""
+        return {c.id: c.name for c in self.categories}
+
+    def in_role_order(self) -> tuple[Category, ...]:
+        """The categories in the order of their roles (:data:`ROLES`), the order routes list
+        ratings in; a scale file may declare them in any order."""
+        return tuple(sorted(self.categories, key=lambda c: ROLES.index(c.role)))
 
     def slot(self, category_id: str) -> str:
         """The ACR id of the category's role (the id itself when it is not declared)."""

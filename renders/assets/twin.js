@@ -12,8 +12,6 @@
   var FORMAT = 2;
   var NUMERIC = { lt: 1, le: 1, gt: 1, ge: 1, between: 1 };
   var WORDS = { eq: "is ", ne: "is not ", lt: "is below ", le: "is at most ", gt: "is above ", ge: "is at least " };
-  var ORDER = { UA: 0, MBA: 1, UNA: 2 };
-  var OFFERED = { UA: 1, MBA: 1 };
 
   function RouteError(message) { this.message = message; }
 
@@ -265,6 +263,16 @@
     this.node = new Map();
     this.out = new Map();
     this.order = new Map();
+    /* The rating vocabulary (vcfgraph/scale.py) comes with the data: the categories in role order
+       (the order a route lists ratings in), each with its role and slot (UA, MBA, UNA: the list
+       it fills, see listOf). Favoured and neutral categories are offered. */
+    this.categories = data.scale.categories;
+    this.rank = new Map();
+    this.offered = new Set();
+    data.scale.categories.forEach(function (c, i) {
+      self.rank.set(c.slot, i);
+      if (c.role !== "disfavoured") { self.offered.add(c.slot); }
+    });
     data.facts.forEach(function (f, i) { self.fact.set(f.name, f); f.index = i; });
     data.nodes.forEach(function (n, i) { self.node.set(n.id, n); self.order.set(n.id, i); });
     data.edges.forEach(function (e) {
@@ -272,6 +280,9 @@
       self.out.get(e.source).push(e);
     });
   }
+
+  /** A route's list of the actions rated in a slot: UA -> route.ua (as route_data writes it). */
+  function listOf(route, slot) { return route[slot.toLowerCase()]; }
 
   Pathway.prototype.outEdges = function (id) { return this.out.get(id) || []; };
 
@@ -440,9 +451,9 @@
       throw new RouteError("the walk reached '" + node.id + "', a " + node.kind + ", which cannot end a route");
     }
     route = emptyRoute("variant", node.id, steps);
-    var ratings = node.ratings.map(function (r, i) { return [ORDER[r.slot], i, r]; })
+    var ratings = node.ratings.map(function (r, i) { return [p.rank.get(r.slot), i, r]; })
       .sort(function (a, b) { return a[0] - b[0] || a[1] - b[1]; }).map(function (x) { return x[2]; });
-    var lists = { UA: route.ua, MBA: route.mba, UNA: route.una }, checked = new Set();
+    var checked = new Set();
     ratings.forEach(function (rating) {
       var states = checkStates(p, node.id, rating.action, facts);
       states.forEach(function (st) { checked.add(st[0].id); });
@@ -450,13 +461,13 @@
       for (i = 0; i < states.length; i++) {
         if (states[i][1] === "failed" && states[i][0].on_fail === "set_apart") { blocked = states[i]; break; }
       }
-      if (blocked !== null && OFFERED[rating.slot]) {
+      if (blocked !== null && p.offered.has(rating.slot)) {
         route.contraindicated.push({ action: rating.action, category: rating.category, check: blocked[0].id,
           reason: failedText(blocked[0], facts), facts: blocked[2] });
         return;
       }
-      lists[rating.slot].push(rating.action);
-      if (OFFERED[rating.slot]) {
+      listOf(route, rating.slot).push(rating.action);
+      if (p.offered.has(rating.slot)) {
         states.forEach(function (st) {
           var check = st[0], state = st[1], names = st[2], text;
           if (state === "not_established" && check.caution) {
@@ -605,6 +616,6 @@
   root.VcfgraphTwin = {
     Pathway: Pathway, trace: trace, evaluate: function (c, f) { return evaluate(c, factMap(f)); },
     describe: describe, reason: function (c, f) { return reason(c, factMap(f)); }, formatValue: formatValue,
-    whatIf: whatIf, questionsRanked: questionsRanked, classOf: classOf, factsRead: factsRead
+    whatIf: whatIf, questionsRanked: questionsRanked, classOf: classOf, factsRead: factsRead, listOf: listOf
   };
 })(typeof window !== "undefined" ? window : this);

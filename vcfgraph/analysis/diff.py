@@ -23,14 +23,13 @@ from vcfgraph.analysis.properties import offered_regions
 from vcfgraph.analysis.regions import Box, Domains, domains_of, merge_facts, minimal_case_facts
 from vcfgraph.analysis.walk import Exploration, Leaf, explore
 from vcfgraph.conditions import Value
-from vcfgraph.engine import OFFERED
 from vcfgraph.model import Pathway
+from vcfgraph.scale import OFFERED_SLOTS, SLOT_LISTS
 
 __all__ = ["Result", "Change", "Structural", "DiffReport", "diff", "structural_changes", "diff_to_dict", "diff_text"]
 
 #: the key under which each box of the new walk remembers the old region it came from
 _TAG = "\x00old-region"
-_LISTS = (("UA", "usually_appropriate"), ("MBA", "may_be_appropriate"), ("UNA", "usually_not_appropriate"))
 
 
 @dataclass(frozen=True, order=True)
@@ -53,7 +52,7 @@ class Result:
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"outcome": self.outcome, "node": self.node}
         if self.outcome == "variant":
-            for category, key in _LISTS:
+            for category, key in SLOT_LISTS.items():
                 out[key] = [a for a, c in self.actions if c == category]
             out["contraindicated"] = [a for a, c in self.actions if c == "contraindicated"]
         return out
@@ -167,7 +166,7 @@ def _regions(ex: Exploration) -> list[tuple[Result, Box, Leaf]]:
         ratings = ex.pathway.node(leaf.node).ratings
         parts: list[tuple[dict[str, str], list[Box]]] = [({r.action: r.slot for r in ratings}, list(leaf.boxes))]
         for rating in ratings:
-            if rating.slot not in OFFERED:
+            if rating.slot not in OFFERED_SLOTS:
                 continue
             nxt = []
             for actions, boxes in parts:

@@ -26,10 +26,9 @@ from vcfgraph.analysis.regions import Box, Domains, minimal_case_facts, split_co
 from vcfgraph.analysis.walk import Exploration, Leaf
 from vcfgraph.conditions import Value
 from vcfgraph.model import Pathway, Property
+from vcfgraph.scale import OFFERED_SLOTS
 
 __all__ = ["PropertyResult", "check_property", "offered_regions"]
-
-_OFFERED = ("UA", "MBA")
 
 
 @dataclass(frozen=True)
@@ -97,7 +96,7 @@ def _violations(ex: Exploration, prop: Property, leaf: Leaf, boxes: list[Box]) -
     out: list[tuple[Box, str]] = []
     for action in targets:
         rating = node.rating(action)
-        offered = rating is not None and rating.slot in _OFFERED
+        offered = rating is not None and rating.slot in OFFERED_SLOTS
         free, blocked = offered_regions(pathway, leaf.node, action, boxes, ex.domains)
         if prop.expect == "sets_apart":
             if offered:  # an action rated usually not appropriate is not offered either way

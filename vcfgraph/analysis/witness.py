@@ -14,8 +14,9 @@ from typing import Any, Iterable, Mapping
 from vcfgraph import conditions as cm
 from vcfgraph.analysis.regions import Box, Domains, minimal_case_facts
 from vcfgraph.conditions import Value
-from vcfgraph.engine import OFFERED, check_states
+from vcfgraph.engine import check_states
 from vcfgraph.model import Case, Pathway
+from vcfgraph.scale import OFFERED_SLOTS, SLOT_LISTS
 
 __all__ = ["witness", "as_case", "describe_example", "path_words", "expected_block", "case_file_text"]
 
@@ -60,10 +61,9 @@ def expected_block(pathway: Pathway, outcome: str, node: str, facts: Mapping[str
         out["missing"] = list(missing)
     if outcome != "variant":
         return out
-    blocked = {r.action for r in pathway.node(node).ratings if r.slot in OFFERED
+    blocked = {r.action for r in pathway.node(node).ratings if r.slot in OFFERED_SLOTS
                and any(state == "failed" and c.on_fail == "set_apart" for c, state, _ in check_states(pathway, node, r.action, facts))}
-    lists = {"UA": "usually_appropriate", "MBA": "may_be_appropriate", "UNA": "usually_not_appropriate"}
-    for category, key in lists.items():
+    for category, key in SLOT_LISTS.items():
         actions = [r.action for r in pathway.node(node).ratings if r.slot == category and r.action not in blocked]
         if actions:
             out[key] = actions

@@ -34,21 +34,21 @@ from vcfgraph.batch.columns import primitive
 from vcfgraph.batch.results import Registry, RowResult
 from vcfgraph.errors import did_you_mean
 from vcfgraph.model import Pathway
+from vcfgraph.scale import OFFERED_SLOTS, SLOT_LISTS
 
 __all__ = ["CLASSES", "Auditor", "group_of", "rates", "INAPPROPRIATE"]
 
+#: the route's lists (usually_appropriate, may_be_appropriate, usually_not_appropriate) and contraindicated
+_LISTED = (*SLOT_LISTS.values(), "contraindicated")
 CLASSES = (
-    "usually_appropriate",
-    "may_be_appropriate",
-    "usually_not_appropriate",
-    "contraindicated",
+    *_LISTED,
     "not_rated",
     "undetermined",
     "invalid",
     "not_recorded",
 )
 #: the classes counted as inappropriate care
-INAPPROPRIATE = ("usually_not_appropriate", "contraindicated")
+INAPPROPRIATE = (*(name for slot, name in SLOT_LISTS.items() if slot not in OFFERED_SLOTS), "contraindicated")
 _CLASS = {name: i for i, name in enumerate(CLASSES)}
 _RECORDED = CLASSES[:5]
 _NOT_RECORDED, _UNKNOWN, _AMBIGUOUS = -1, -2, -3
@@ -64,7 +64,7 @@ def _classify(result: RowResult, action: str) -> str:
         return "invalid"
     if result.outcome == "need_info":
         return "undetermined"
-    for name in ("usually_appropriate", "may_be_appropriate", "usually_not_appropriate", "contraindicated"):
+    for name in _LISTED:
         if action in getattr(result, name):
             return name
     return "not_rated"

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from vcfgraph.model import Node
 from vcfgraph.route import Route
+from vcfgraph.scale import OFFERED_SLOTS, SLOT_LISTS, SLOT_ORDER
 
 __all__ = [
     "LIST_FIELDS",
@@ -25,7 +26,7 @@ __all__ = [
 ]
 
 #: the list-valued fields of a result, in output order
-LIST_FIELDS = ("missing", "usually_appropriate", "may_be_appropriate", "usually_not_appropriate", "contraindicated")
+LIST_FIELDS = ("missing", *SLOT_LISTS.values(), "contraindicated")
 
 
 @dataclass(frozen=True)
@@ -60,26 +61,24 @@ def result_from_route(route: Route) -> RowResult:
         route.outcome,
         route.terminal,
         route.missing_facts,
-        recs["usually_appropriate"],
-        recs["may_be_appropriate"],
-        recs["usually_not_appropriate"],
-        tuple(c.action for c in route.contraindicated),
+        contraindicated=tuple(c.action for c in route.contraindicated),
+        **recs,
     )
 
 
 def variant_result(node: Node, blocked: frozenset[str]) -> RowResult:
     """The result of reaching variant ``node`` when the actions in ``blocked`` are set apart
     by a failed check; the lists are ordered as :func:`vcfgraph.engine.trace` orders them."""
-    order = {"UA": 0, "MBA": 1, "UNA": 2}
-    ratings = sorted(node.ratings, key=lambda r: order[r.slot])
-    blocked = frozenset(r.action for r in ratings if r.action in blocked and r.slot != "UNA")
+    ratings = sorted(node.ratings, key=lambda r: SLOT_ORDER[r.slot])
+    blocked = frozenset(r.action for r in ratings if r.action in blocked and r.slot in OFFERED_SLOTS)
     rated = [r for r in ratings if r.action not in blocked]
 
     def of(category: str) -> tuple[str, ...]:
         return tuple(r.action for r in rated if r.slot == category)
 
     contraindicated = tuple(r.action for r in ratings if r.action in blocked)
-    return RowResult("variant", node.id, (), of("UA"), of("MBA"), of("UNA"), contraindicated)
+    lists = {name: of(slot) for slot, name in SLOT_LISTS.items()}
+    return RowResult("variant", node.id, (), contraindicated=contraindicated, **lists)
 
 
 class Registry:

@@ -12,13 +12,13 @@ from typing import Any
 from vcfgraph.batch.audit import CLASSES, rates
 from vcfgraph.batch.run import Tally
 from vcfgraph.model import Pathway
+from vcfgraph.scale import SLOT_LISTS
 
 __all__ = ["OUTCOME_ORDER", "summary_data", "summary_text", "audit_groups"]
 
 OUTCOME_ORDER = ("variant", "handoff", "need_info", "invalid", "route_error")
 _SHORT = {
-    "usually_appropriate": "UA", "may_be_appropriate": "MBA", "usually_not_appropriate": "UNA",
-    "contraindicated": "contra", "not_rated": "not_rated", "undetermined": "undetermined",
+    **{name: slot for slot, name in SLOT_LISTS.items()}, "contraindicated": "contra", "not_rated": "not_rated", "undetermined": "undetermined",
     "invalid": "invalid", "not_recorded": "none",
 }
 

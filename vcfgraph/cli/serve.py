@@ -10,8 +10,9 @@ from typing import Any
 from vcfgraph.cli import output
 from vcfgraph.cli.common import add_command, add_graph_option, load_graph
 from vcfgraph.errors import UsageError
+from vcfgraph.scale import ACR_SCALE
 
-_MAPPABLE = ("UA", "MBA", "UNA")
+_MAPPABLE = ACR_SCALE.ids()
 _CODES = ("appropriate", "not-appropriate", "no-criteria-apply")
 
 

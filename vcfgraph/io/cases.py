@@ -23,6 +23,7 @@ from vcfgraph.io.fhir import case_from_response
 from vcfgraph.io.located import Reader
 from vcfgraph.io.source import read_tree
 from vcfgraph.model import OUTCOMES, Case, Expected, Pathway
+from vcfgraph.scale import SLOT_LISTS
 from vcfgraph.validate import fact_value_problem
 
 __all__ = ["CASE_KEYS", "EXPECTED_KEYS", "load_cases", "case_from_data"]
@@ -30,12 +31,11 @@ __all__ = ["CASE_KEYS", "EXPECTED_KEYS", "load_cases", "case_from_data"]
 #: the keys a case mapping may have
 CASE_KEYS = (
     "id", "title", "description", "vignette", "facts", "expected", "expected_variant",
-    "expected_usually_appropriate", "expected_may_be_appropriate", "expected_usually_not_appropriate",
+    *(f"expected_{name}" for name in SLOT_LISTS.values()),
     "missing_fact", "note", "notes", "rationale", "split", "evidence_confidence", "source", "sources", "tags",
 )
 #: the keys of a case's ``expected:`` mapping
-EXPECTED_KEYS = ("outcome", "terminal", "missing", "usually_appropriate", "may_be_appropriate",
-                  "usually_not_appropriate", "contraindicated", "cautions")
+EXPECTED_KEYS = ("outcome", "terminal", "missing", *SLOT_LISTS.values(), "contraindicated", "cautions")
 _NEED_INFO, _ESCALATE = "X_NEED_INFO", "X_ESCALATE_OUT_OF_SCOPE"
 
 
@@ -164,10 +164,7 @@ def _check_expected_ids(exp: Expected, pathway: Pathway, r: Reader, loc: Locatio
     actions = [n.id for n in pathway.of_kind("action")]
     if exp.terminal and exp.terminal not in terminals:
         r.report(loc, f"expected outcome '{exp.terminal}' of {what} is not a variant or hand-off of the pathway{did_you_mean(exp.terminal, terminals)}")
-    lists: Sequence[tuple[str, tuple[str, ...]]] = (
-        ("usually_appropriate", exp.usually_appropriate), ("may_be_appropriate", exp.may_be_appropriate),
-        ("usually_not_appropriate", exp.usually_not_appropriate), ("contraindicated", exp.contraindicated),
-    )
+    lists: Sequence[tuple[str, tuple[str, ...]]] = [(key, getattr(exp, key)) for key in (*SLOT_LISTS.values(), "contraindicated")]
     for key, ids in lists:
         for action in ids:
             if action not in actions:

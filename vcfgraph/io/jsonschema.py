@@ -17,6 +17,7 @@ from vcfgraph.conditions import CONNECTIVES, OPERATORS
 from vcfgraph.io.located import IDENTIFIER
 from vcfgraph.io.cases import CASE_KEYS, EXPECTED_KEYS
 from vcfgraph.io.spec import ENUMS, NODE_BY_KIND, NODE_COMMON, NODE_REQUIRED_BY_KIND, SECTIONS
+from vcfgraph.scale import SLOT_LISTS
 
 __all__ = ["SCHEMA_KINDS", "pathway_schema", "case_schema", "schema_for"]
 
@@ -133,7 +134,7 @@ def case_schema() -> dict[str, Any]:
                  facts={"type": "object", "propertyNames": _ID, "additionalProperties": _SCALAR})
     expected = {k: {} for k in EXPECTED_KEYS}
     expected.update(outcome={"enum": ["variant", "handoff", "need_info"]}, terminal=_ID)
-    for key in ("missing", "usually_appropriate", "may_be_appropriate", "usually_not_appropriate", "contraindicated"):
+    for key in ("missing", *SLOT_LISTS.values(), "contraindicated"):
         expected[key] = _SHAPES["ids"]
     props["expected"] = {"type": "object", "properties": expected, "additionalProperties": False}
     case = {"type": "object", "properties": props, "required": ["facts"], "additionalProperties": False}

@@ -5,6 +5,7 @@ Layers, each importing only the ones before it:
 - :mod:`~vcfgraph.render.ids` stable element ids derived from the graph (DOT, SVG and HTML share them);
 - :mod:`~vcfgraph.render.style` style tables keyed by node kind x route state and by rating
   category x confidence, and the CSS generated from them;
+- :mod:`~vcfgraph.render.states` which elements a route passes (the route state of every element);
 - :mod:`~vcfgraph.render.dot` the model as DOT text (through ``graphviz.Digraph`` for quoting);
 - :mod:`~vcfgraph.render.route_view` the compact route-only view for slides;
 - :mod:`~vcfgraph.render.svg` the laid-out SVG annotated and restyled for a route, without a new layout;

@@ -13,7 +13,8 @@ from __future__ import annotations
 from vcfgraph.errors import UsageError
 from vcfgraph.model import Pathway
 from vcfgraph.render import svg
-from vcfgraph.render.dot import pathway_dot, route_states
+from vcfgraph.render.dot import pathway_dot
+from vcfgraph.render.states import route_states
 from vcfgraph.route import Route
 
 __all__ = ["pathway_svg", "DOT_MISSING"]

@@ -17,13 +17,13 @@ from __future__ import annotations
 
 import html
 import textwrap
-from dataclasses import dataclass, field
 import graphviz
 
-from vcfgraph.model import CATEGORY_NAMES, Node, Pathway, Rating
+from vcfgraph.model import Node, Pathway, Rating
 from vcfgraph.route import Route
 from vcfgraph.render import ids
-from vcfgraph.scale import RatingScale
+from vcfgraph.render.states import BASE_STATES, RouteStates, route_states
+from vcfgraph.scale import SLOT_ORDER, RatingScale
 from vcfgraph.render.style import (
     CATEGORIES,
     CategoryStyle,
@@ -35,6 +35,7 @@ from vcfgraph.render.style import (
     FONT,
     FONT_SIZE,
     NODE_SHAPES,
+    PART_LOOKS,
     STAGE_FILLS,
     Look,
     dot_attrs,
@@ -42,7 +43,7 @@ from vcfgraph.render.style import (
     node_look,
 )
 
-__all__ = ["pathway_dot", "route_dot", "RouteStates", "route_states", "esc", "plain", "wrap"]
+__all__ = ["pathway_dot", "route_dot", "esc", "plain", "wrap"]
 
 
 def esc(text: str) -> str:
@@ -62,66 +63,6 @@ def plain(text: str) -> str:
     """Text for a plain (non-HTML) DOT string shown literally: backslashes are not escapes and
     ``&`` does not start an entity (Graphviz would otherwise decode ``&amp;``)."""
     return graphviz.escape(text.replace("&", "&amp;"))
-
-
-@dataclass(frozen=True)
-class RouteStates:
-    """Route state of every element: ``base`` for the pathway alone, else on / end / stop / off.
-
-    Nodes are keyed by node id, edges and rating rows by their DOM id (:func:`ids.edge_id`,
-    :func:`ids.row_id`, :func:`ids.reenter_id`).
-
-    ``categories`` maps a rated action to its category for the reached variant,
-    ``contraindicated`` lists actions that are set apart for the patient, and ``cautions``
-    the actions that keep their rating but carry a caution.
-    """
-
-    nodes: dict[str, str] = field(default_factory=dict)
-    edges: dict[str, str] = field(default_factory=dict)
-    rows: dict[str, str] = field(default_factory=dict)
-    categories: dict[str, str] = field(default_factory=dict)
-    contraindicated: tuple[str, ...] = ()
-    default: str = "base"
-    cautions: tuple[str, ...] = ()
-
-    def node(self, node_id: str) -> str:
-        return self.nodes.get(node_id, self.default)
-
-    def edge(self, edge_id: str) -> str:
-        return self.edges.get(edge_id, self.default)
-
-
-def route_states(pathway: Pathway, route: Route) -> RouteStates:
-    """Which elements a route passes, read from the Route (no condition is evaluated).
-
-    Args:
-        pathway: the pathway the route was traced on.
-        route: the route.
-
-    Returns:
-        States: questions answered ``on``, the terminal ``end``, the question a ``need_info``
-        route stopped at ``stop``, the reached variant's rating rows and rated actions ``on``,
-        its re-entry edges ``on``; everything else ``off``.
-    """
-    nodes: dict[str, str] = {}
-    for step in route.steps:
-        nodes[step.node] = "on" if step.edge else "stop"
-    if route.terminal:
-        nodes[route.terminal] = "end"
-    categories = {r.action: r.slot for r in route.ratings}
-    contra = tuple(c.action for c in route.contraindicated)
-    for action in list(categories) + list(contra):
-        nodes[action] = "on"
-    edges = {ids.edge_id(edge_id): "on" for edge_id in route.edges()}
-    for d in route.downstream:
-        if d.kind == "reenter" and d.target:
-            edges[ids.reenter_id(d.id)] = "on"
-    rows = {ids.row_id(row): "on" for row in route.rating_edges()}
-    cautions = tuple(dict.fromkeys(c.action for c in route.cautions))
-    return RouteStates(nodes, edges, rows, categories, contra, default="off", cautions=cautions)
-
-
-_BASE = RouteStates()
 
 
 def digraph(name: str, title: str) -> graphviz.Digraph:
@@ -188,7 +129,8 @@ def _action_label(node: Node, look: Look, category: str | None, contraindicated:
 def _rating_row(variant: Node, rating: Rating, label: str, dim: bool, cats: dict[str, CategoryStyle]) -> str:
     cat = cats.get(rating.slot, CATEGORIES[rating.slot])
     conf = CONFIDENCES.get(rating.confidence, CONFIDENCES["uncertain"])
-    fill, stroke, text = (("#f4f4f4", "#cccccc", "#8c8c8c") if dim else (cat.fill, cat.stroke, "#1a1a1a"))
+    off = PART_LOOKS["variant-off"]
+    fill, stroke, text = (off.fill, off.stroke, off.text) if dim else (cat.fill, cat.stroke, PART_LOOKS["rating-row"].text)
     style = ' STYLE="dashed"' if conf.dashed else ""
     score = str(rating.score) if rating.score is not None else "\u2013"
     tip = f"{label}: {cat.name} ({cat.code}), score {score}, {conf.name}"
@@ -208,7 +150,7 @@ def _rating_row(variant: Node, rating: Rating, label: str, dim: bool, cats: dict
 
 
 def _variant_label(pathway: Pathway, node: Node, look: Look, dim: bool) -> str:
-    head_fill = "#f4f4f4" if dim else STAGE_FILLS.get(node.stage, STAGE_FILLS[""])
+    head_fill = PART_LOOKS["variant-off"].fill if dim else STAGE_FILLS.get(node.stage, STAGE_FILLS[""])
     title = wrap(node.label, 34, align="LEFT")
     rows = [
         f'<TR><TD ID="{esc(ids.head_id(node.id))}" HREF="#{esc(ids.card_id(node.id))}" TOOLTIP="{esc(_tooltip(node))}" '
@@ -216,7 +158,7 @@ def _variant_label(pathway: Pathway, node: Node, look: Look, dim: bool) -> str:
         f'<FONT COLOR="{look.text}"><B>{title}</B></FONT></TD></TR>'
     ]
     cats = category_styles(pathway.scale)
-    for rating in sorted(node.ratings, key=lambda r: (list(CATEGORY_NAMES).index(r.slot), _label(pathway, r.action))):
+    for rating in sorted(node.ratings, key=lambda r: (SLOT_ORDER[r.slot], _label(pathway, r.action))):
         rows.append(_rating_row(node, rating, _label(pathway, rating.action), dim, cats))
     return f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="2" CELLPADDING="3">{"".join(rows)}</TABLE>>'
 
@@ -242,7 +184,8 @@ def add_node(g: graphviz.Digraph, pathway: Pathway, node: Node, states: RouteSta
         if category and state != "off":
             attrs.update(fillcolor=CATEGORIES[category].fill, color=CATEGORIES[category].stroke)
         if contra:
-            attrs.update(fillcolor="#e6e6e6", color="#4d4d4d", style="rounded,filled,dashed")
+            apart = PART_LOOKS["set-apart"]
+            attrs.update(fillcolor=apart.fill, color=apart.stroke, style="rounded,filled,dashed")
         label = _action_label(node, look, category, contra, node.id in states.cautions)
     g.node(ids.dot_name(node.id), label=label, **attrs)
 
@@ -274,7 +217,7 @@ def _add_actions(g: graphviz.Digraph, pathway: Pathway, states: RouteStates) -> 
     anchors = [n.id for n in pathway.of_kind("variant")]
     for key, nodes in groups.items():
         with g.subgraph(name=f"cluster_actions_{key}") as sub:
-            sub.attr(label=f"<<B>{esc(titles[key])}</B>>", style="rounded,dashed", color="#8c8c8c",
+            sub.attr(label=f"<<B>{esc(titles[key])}</B>>", style="rounded,dashed", color=PART_LOOKS["action-band"].stroke,
                      fontsize=str(FONT_SIZE["node"]), id=f"cluster-actions-{key}", margin="12")
             for node in nodes:
                 add_node(sub, pathway, node, states)
@@ -304,7 +247,7 @@ def _legend_label(scale: RatingScale) -> str:
         for c in category_styles(scale).values()
     )
     confs = "".join(
-        f'<TR><TD BORDER="1" COLOR="#7f7f7f"{_DASHED if c.dashed else ""}>{esc(c.mark)}</TD>'
+        f'<TR><TD BORDER="1" COLOR="{PART_LOOKS["legend-mark"].stroke}"{_DASHED if c.dashed else ""}>{esc(c.mark)}</TD>'
         f'<TD ALIGN="LEFT">{esc(c.name)}{"" if not c.dashed else " (dashed border)"}</TD></TR>'
         for c in CONFIDENCES.values()
     )
@@ -361,7 +304,7 @@ def pathway_dot(pathway: Pathway) -> str:
     Returns:
         DOT text; ``dot`` lays it out. Every route diagram of this pathway reuses this layout.
     """
-    return _full(pathway, _BASE, _title(pathway))
+    return _full(pathway, BASE_STATES, _title(pathway))
 
 
 def route_dot(pathway: Pathway, route: Route) -> str:

@@ -20,10 +20,11 @@ from markupsafe import Markup
 
 from vcfgraph import conditions as cm
 from vcfgraph.conditions import format_value
-from vcfgraph.model import CATEGORIES as CATEGORY_ORDER, Case, Check, Node, Pathway, Rating
+from vcfgraph.model import Case, Check, Node, Pathway, Rating
 from vcfgraph.route import Route
 from vcfgraph.render import ids
 from vcfgraph.render.style import CATEGORIES, CONFIDENCES, category_styles, overlay_css, scale_words
+from vcfgraph.scale import OFFERED_SLOTS, SLOT_ORDER, SLOTS
 
 __all__ = ["environment", "render", "page_css", "CaseLink", "pathway_context", "node_cards", "rating_rows",
            "case_context", "legend"]
@@ -42,7 +43,7 @@ def environment() -> jinja2.Environment:
     )
     env.globals.update(card_id=ids.card_id, variant_id=ids.variant_id, variant_heading_id=ids.variant_heading_id,
                        source_id=ids.source_id, categories=CATEGORIES, confidences=CONFIDENCES,
-                       slots=list(CATEGORIES), scale_words=scale_words())
+                       slots=list(CATEGORIES), offered_slots=OFFERED_SLOTS, scale_words=scale_words())
     return env
 
 
@@ -93,7 +94,7 @@ def _sources(keys: Sequence[str], root: str) -> list[dict[str, str]]:
 def rating_rows(pathway: Pathway, variant: Node, root: str = "") -> list[dict[str, Any]]:
     """A variant's ratings as table rows, in category order (UA, MBA, UNA), then by label."""
     rows = []
-    for r in sorted(variant.ratings, key=lambda r: (CATEGORY_ORDER.index(r.slot), _label(pathway, r.action))):
+    for r in sorted(variant.ratings, key=lambda r: (SLOT_ORDER[r.slot], _label(pathway, r.action))):
         rows.append(_row(pathway, r, _label(pathway, r.action), root))
     return rows
 
@@ -169,7 +170,7 @@ def scale_context(pathway: Pathway) -> dict[str, Any]:
     style, in the scale's words; it replaces the ACR default of the templates), ``slots`` (the
     slots the scale uses, in order) and ``scale_words``."""
     cats = category_styles(pathway.scale)
-    return {"categories": cats, "slots": [s for s in CATEGORY_ORDER if s in cats],
+    return {"categories": cats, "slots": [s for s in SLOTS if s in cats],
             "scale_words": scale_words(pathway.scale)}
 
 

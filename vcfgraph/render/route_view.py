@@ -13,8 +13,9 @@ import graphviz
 from vcfgraph.model import Pathway
 from vcfgraph.route import Route
 from vcfgraph.render import ids
-from vcfgraph.render.dot import add_node, digraph, route_states, wrap
-from vcfgraph.render.style import dot_attrs, edge_look, node_look
+from vcfgraph.render.dot import add_node, digraph, wrap
+from vcfgraph.render.states import route_states
+from vcfgraph.render.style import PART_LOOKS, dot_attrs, edge_look, node_look
 
 __all__ = ["ROUTE_ROW", "route_only_dot"]
 
@@ -55,7 +56,7 @@ def route_only_dot(pathway: Pathway, route: Route, title: str) -> str:
     if route.outcome == "need_info" and route.steps:
         missing = ", ".join(route.missing_facts) or "a fact"
         look = node_look("question", "stop")
-        g.node(ids.NEED_INFO_NAME, id=ids.NEED_INFO_NAME, shape="note", style="filled", fillcolor="#fff7d6", color=look.stroke,
+        g.node(ids.NEED_INFO_NAME, id=ids.NEED_INFO_NAME, shape="note", style="filled", fillcolor=PART_LOOKS["need-info"].fill, color=look.stroke,
                label=f"<<B>Needs information</B><BR/>{wrap(missing, 30)}>")
         names.append(ids.NEED_INFO_NAME)
     _snake_rows(g, names)

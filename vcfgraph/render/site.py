@@ -21,7 +21,7 @@ from vcfgraph.model import Case, Pathway
 from vcfgraph.route import Route
 from vcfgraph.imaging import Imaging
 from vcfgraph.render import html, ids, imaging_page, svg
-from vcfgraph.render.dot import route_states
+from vcfgraph.render.states import route_states
 from vcfgraph.render.style import CAUTION_BADGE, SET_APART_BADGE, overlay_css
 
 #: the files every page shares, under assets/: one copy of the diagram and the pathway data

@@ -10,13 +10,17 @@ Three tables drive every diagram:
   a colour AND an icon and words, so that a category reads in black-and-white print and for
   colour-blind readers; a rating that is not confirmed has a mark and a dashed border.
 
+:data:`PART_LOOKS` holds the looks of the parts that are not a node or an edge kind (a rating
+row's text, a variant table the route does not reach, an action set apart, the action bands, the
+legend's marks, the missing-facts note), keyed by role, so no renderer writes a colour itself.
+
 The same :class:`Look` values become DOT attributes (:func:`dot_attrs`) for diagrams styled by
 Graphviz and CSS rules (:func:`overlay_css`) for the SVG overlay, so both agree.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from vcfgraph.scale import ACR_SCALE, RatingScale
 
@@ -29,7 +33,9 @@ __all__ = [
     "NODE_SHAPES",
     "NODE_LOOKS",
     "EDGE_LOOKS",
+    "PART_LOOKS",
     "CATEGORIES",
+    "ROLE_MARKS",
     "category_styles",
     "scale_words",
     "CONFIDENCES",
@@ -130,23 +136,43 @@ EDGE_LOOKS: dict[tuple[str, str], Look] = {
     ("reenter", "off"): Look(stroke="#d9d4e6", width=1.0, text="#b0a8c8", dash=True, opacity=0.25),
 }
 
-#: rating category -> colour, icon and words (ACR: usually / may be / usually not appropriate)
-CATEGORIES: dict[str, CategoryStyle] = {
-    "UA": CategoryStyle("UA", "Usually appropriate", "\u2714", "#c7e9c0", "#1b7837"),
-    "MBA": CategoryStyle("MBA", "May be appropriate", "\u00b1", "#fee6a8", "#8c5a00"),
-    "UNA": CategoryStyle("UNA", "Usually not appropriate", "\u2718", "#f7cfcf", "#b2182b"),
+#: parts that are not a node or an edge kind, by role; empty fields are not used by that part
+PART_LOOKS: dict[str, Look] = {
+    # the text of a rating row (its fill and border are its category's)
+    "rating-row": Look(text="#1a1a1a"),
+    # a variant table the route does not reach: its header and rating rows, dimmed
+    "variant-off": Look(stroke="#cccccc", fill="#f4f4f4", text="#8c8c8c"),
+    # a rated action set apart for the patient (grey and dashed; a badge says so in words)
+    "set-apart": Look(stroke="#4d4d4d", fill="#e6e6e6", dash=True),
+    # the dashed band around the imaging studies and around the treatments
+    "action-band": Look(stroke="#8c8c8c", dash=True),
+    # the border of a confidence mark in the legend
+    "legend-mark": Look(stroke="#7f7f7f"),
+    # the note listing the facts a need_info route is missing (route-only view)
+    "need-info": Look(fill="#fff7d6"),
 }
 
+#: rating role -> icon, fill and stroke: favoured green with a tick, neutral amber, disfavoured red
+#: with a cross (a category adds its own code and name, see :func:`category_styles`)
+ROLE_MARKS: dict[str, tuple[str, str, str]] = {
+    "favoured": ("\u2714", "#c7e9c0", "#1b7837"),
+    "neutral": ("\u00b1", "#fee6a8", "#8c5a00"),
+    "disfavoured": ("\u2718", "#f7cfcf", "#b2182b"),
+}
 
 
 def category_styles(scale: RatingScale = ACR_SCALE) -> dict[str, CategoryStyle]:
     """How each category of a pathway's scale is shown, keyed by its role's slot (UA, MBA, UNA).
 
-    Colour and icon come from the role (favoured green with a tick, neutral amber, disfavoured
-    red with a cross); the code and the name are the scale's own, so a pathway with its own
-    scale never shows ACR's words. Slots the scale does not use are left out.
+    Colour and icon come from the role (:data:`ROLE_MARKS`); the code and the name are the
+    scale's own, so a pathway with its own scale never shows ACR's words. Slots the scale does
+    not use are left out.
     """
-    return {c.slot: replace(CATEGORIES[c.slot], code=c.id, name=c.name) for c in scale.categories}
+    return {c.slot: CategoryStyle(c.id, c.name, *ROLE_MARKS[c.role]) for c in scale.categories}
+
+
+#: rating category -> colour, icon and words, for the ACR scale (usually / may be / usually not appropriate)
+CATEGORIES: dict[str, CategoryStyle] = category_styles(ACR_SCALE)
 
 
 def scale_words(scale: RatingScale = ACR_SCALE) -> dict[str, str]:
@@ -272,11 +298,12 @@ def overlay_css() -> str:
     rules.append(f".edge.vg-reenter.vg-off{{opacity:{EDGE_LOOKS[('reenter', 'off')].opacity:g}}}")
     for code, cat in CATEGORIES.items():
         rules.append(f".vg-cat-{code} .vg-shape{{fill:{cat.fill};stroke:{cat.stroke};stroke-width:3px}}")
-    rules.append(".vg-contra .vg-shape{fill:#e6e6e6;stroke:#4d4d4d;stroke-width:3px;stroke-dasharray:3 3}")
+    apart = PART_LOOKS["set-apart"]
+    rules.append(f".vg-contra .vg-shape{{fill:{apart.fill};stroke:{apart.stroke};stroke-width:3px;stroke-dasharray:3 3}}")
     rules.append(".vg-caution .vg-shape{stroke:#8c5a00;stroke-width:4px;stroke-dasharray:10 3 2 3}")
     rules.append(".vg-badge{font-family:'DejaVu Sans',sans-serif;font-size:13px;font-weight:bold;fill:#1a1a1a}")
     rules.append(".vg-badge-bg{fill:#fff6dd;stroke:#8c5a00;stroke-width:1.5px}")
-    rules.append(".vg-contra .vg-badge-bg{fill:#e6e6e6;stroke:#4d4d4d}")
+    rules.append(f".vg-contra .vg-badge-bg{{fill:{apart.fill};stroke:{apart.stroke}}}")
     rules.append(f".vg-row-on .vg-cell{{stroke:{HIGHLIGHT};stroke-width:2.5px}}")
     rules.append(".vg-row-contra text{text-decoration:line-through}")
     rules.append("a:focus .vg-shape,a:focus .vg-cell{stroke:#000;stroke-width:3px;stroke-dasharray:2 2}")

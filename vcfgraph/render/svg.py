@@ -7,7 +7,7 @@ a route is drawn on exactly the same coordinates for every case:
 - structure classes on every diagram: ``vg-shape`` (a node's outline), ``vg-line`` and
   ``vg-head`` (an edge's path and arrowhead), ``vg-row`` and ``vg-cell`` (a rating row and its
   border), ``vg-reenter`` (a dashed re-entry edge), ``vg-kind-<kind>`` on nodes;
-- route classes from :class:`~vcfgraph.render.dot.RouteStates`: ``vg-on``, ``vg-end``,
+- route classes from :class:`~vcfgraph.render.states.RouteStates`: ``vg-on``, ``vg-end``,
   ``vg-stop``, ``vg-off``, ``vg-cat-UA`` / ``vg-cat-MBA`` / ``vg-cat-UNA``, ``vg-contra``,
   ``vg-caution``, ``vg-row-on``, ``vg-row-contra``; an action set apart for the patient, or
   carrying a caution, also gets a badge in words (``vg-badge``) just above its outline, so the
@@ -26,7 +26,7 @@ from typing import Iterator
 
 from vcfgraph.model import Pathway
 from vcfgraph.render import ids
-from vcfgraph.render.dot import RouteStates
+from vcfgraph.render.states import RouteStates
 from vcfgraph.render.style import CAUTION_BADGE, SET_APART_BADGE, overlay_css
 
 __all__ = ["SVG_NS", "XLINK_NS", "parse", "restyle", "standalone", "inline", "node_boxes", "element_groups"]
@@ -180,7 +180,7 @@ def restyle(
     Args:
         svg: SVG text from ``dot``.
         pathway: the pathway drawn (to tell its nodes from the legend); None marks nothing.
-        states: route states from :func:`vcfgraph.render.dot.route_states`; None for the
+        states: route states from :func:`vcfgraph.render.states.route_states`; None for the
             pathway alone.
         id_prefix: put before every element id (a second diagram on the same HTML page).
 

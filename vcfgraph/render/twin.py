@@ -22,6 +22,7 @@ from typing import Any
 from vcfgraph.conditions import AllOf, AnyOf, AtLeast, Condition, Named, Not, Points, Test
 from vcfgraph.model import Check, Downstream, Edge, Fact, Node, Pathway
 from vcfgraph.route import Route
+from vcfgraph.scale import SLOTS
 
 __all__ = ["FORMAT", "pathway_data", "condition_data", "route_data", "script_text", "json_for_script"]
 
@@ -106,8 +107,9 @@ def pathway_data(pathway: Pathway) -> dict[str, Any]:
 
     Returns:
         ``{format, id, title, entry, scale, facts, nodes, edges, checks}``; ``scale`` lists the
-        rating categories (id, name, role and ``slot``: the UA / MBA / UNA list a category's
-        role fills).
+        rating categories in role order, the order routes list ratings in (id, name, role and
+        ``slot``: the UA / MBA / UNA list a category's role fills). The twin takes the rating
+        vocabulary from here (the order, the lists, which categories are offered).
     """
     return {
         "format": FORMAT,
@@ -116,7 +118,7 @@ def pathway_data(pathway: Pathway) -> dict[str, Any]:
         "entry": pathway.entry,
         "scale": {"name": pathway.scale.name, "acr": pathway.scale.is_acr,
                   "categories": [{"id": c.id, "name": c.name, "role": c.role, "slot": c.slot}
-                                 for c in pathway.scale.categories]},
+                                 for c in pathway.scale.in_role_order()]},
         "facts": [_fact(f) for f in pathway.facts],
         "nodes": [_node(n) for n in pathway.nodes],
         "edges": [_edge(e) for e in pathway.edges],
@@ -131,9 +133,7 @@ def route_data(route: Route) -> dict[str, Any]:
         "terminal": route.terminal,
         "steps": [{"node": s.node, "edge": s.edge, "answer": s.answer, "target": s.target,
                    "explanation": s.explanation} for s in route.steps],
-        "ua": list(route.actions("UA")),
-        "mba": list(route.actions("MBA")),
-        "una": list(route.actions("UNA")),
+        **{slot.lower(): list(route.actions(slot)) for slot in SLOTS},
         "missing": list(route.missing_facts),
         "possible": list(route.possible),
         "contraindicated": [{"action": c.action, "category": c.category, "check": c.check, "reason": c.reason,

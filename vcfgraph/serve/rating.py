@@ -27,6 +27,7 @@ from urllib.parse import quote
 from vcfgraph.engine import trace
 from vcfgraph.model import Case, Pathway
 from vcfgraph.route import Route
+from vcfgraph.scale import ACR_SCALE
 from vcfgraph.serve.bindings import Bindings, Match
 from vcfgraph.whatif import questions_ranked
 
@@ -42,7 +43,7 @@ SCORE_SYSTEM = "urn:vcfgraph:rating-score"
 CONFIDENCE_SYSTEM = "urn:vcfgraph:rating-confidence"
 #: names the consultation ids and card ids: the same request always gets the same ids
 _NAMESPACE = uuid.UUID("3f1c6a52-6c1e-5a7e-9a51-2f1b8f0c1d11")
-_CATEGORY_NAMES = {"UA": "Usually appropriate", "MBA": "May be appropriate", "UNA": "Usually not appropriate"}
+_CATEGORY_NAMES = ACR_SCALE.names()
 
 
 @dataclass(frozen=True)

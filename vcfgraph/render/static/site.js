@@ -90,12 +90,17 @@
     return svg;
   }
 
+  /** The actions a route rates, list after list in role order. */
+  function rated(route) {
+    return P.categories.reduce(function (all, c) { return all.concat(T.listOf(route, c.slot)); }, []);
+  }
+
   function routeStates(route) {
     var nodes = new Map(), cats = new Map(), edges = new Set(), rows = new Set();
     route.steps.forEach(function (s) { nodes.set(s.node, s.edge ? "on" : "stop"); if (s.edge) { edges.add(own(G.dom.edges, s.edge)); } });
     if (route.terminal) { nodes.set(route.terminal, "end"); }
-    [["UA", route.ua], ["MBA", route.mba], ["UNA", route.una]].forEach(function (pair) {
-      pair[1].forEach(function (a) { cats.set(a, pair[0]); });
+    P.categories.forEach(function (c) {
+      T.listOf(route, c.slot).forEach(function (a) { cats.set(a, c.slot); });
     });
     var contra = new Set(route.contraindicated.map(function (c) { return c.action; }));
     cats.forEach(function (_c, a) { nodes.set(a, "on"); });
@@ -107,7 +112,7 @@
       });
     }
     if (route.outcome === "variant") {
-      route.ua.concat(route.mba, route.una, Array.from(contra)).forEach(function (a) { rows.add(own(G.dom.rows, route.terminal + "->" + a)); });
+      rated(route).concat(Array.from(contra)).forEach(function (a) { rows.add(own(G.dom.rows, route.terminal + "->" + a)); });
     }
     return { nodes: nodes, cats: cats, edges: edges, rows: rows, contra: contra,
       cautions: new Set(route.cautions.map(function (c) { return c.action; })) };
@@ -447,10 +452,8 @@
   Explorer.prototype.renderOutput = function (route, ranked) {
     var out = this.output, self = this;
     if (route.outcome === "variant") {
-      ["ua", "mba", "una"].forEach(function (k) {
-        var cat = SCALE.get(k.toUpperCase());
-        if (!cat) { return; }
-        section(out, cat.name + " (" + cat.id + ")", route[k].map(function (a) {
+      P.categories.forEach(function (cat) {
+        section(out, cat.name + " (" + cat.id + ")", T.listOf(route, cat.slot).map(function (a) {
           var cautions = route.cautions.filter(function (c) { return c.action === a; }).map(function (c) { return c.reason; });
           return label(a) + (cautions.length ? " \u2014 \u26a0 caution: " + cautions.join("; ") : "");
         }));
