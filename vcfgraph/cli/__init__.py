@@ -2,7 +2,10 @@
 
 Each command lives in its own module of this package with ``register(subparsers)``; the
 library functions it calls raise :class:`~vcfgraph.errors.VcfgraphError`, which :func:`main`
-turns into one clear message on stderr and an exit code. Everything shown on the terminal,
+turns into one clear message on stderr and an exit code. A command module may also define
+``JSON_INDENT`` (the indent of the JSON error object ``--json`` prints for an input error: 2
+unless set; ``None`` for a command that prints JSON lines) and ``wants_json(args)`` (when JSON
+is asked for other than by ``--json``). Everything shown on the terminal,
 argparse's own messages included, goes through :mod:`vcfgraph.cli.output`, which escapes
 terminal controls and turns a failed write into an exit-2 message. Command modules import heavy
 libraries inside their run functions, so ``vcfgraph trace`` starts fast.
@@ -13,6 +16,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+from types import ModuleType
 from typing import Any, NoReturn, Sequence
 
 from vcfgraph.cli import output
@@ -117,9 +121,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     return output.finish(code)
 
 
-def _wants_json(args: argparse.Namespace) -> bool:
-    """The command was asked for JSON on stdout (``--json``, ``check --format json``)."""
-    return bool(getattr(args, "json", False)) or getattr(args, "format", None) == "json" and args.command == "check"
+def _module(command: str) -> ModuleType:
+    """The module of a command."""
+    return importlib.import_module(f"vcfgraph.cli.{command}")
+
+
+def _print_json_error(command: str | None, exc: VcfgraphError, code: int) -> None:
+    """The error as the JSON object ``--json`` promises on standard output, indented as the
+    command's own JSON output is (``JSON_INDENT`` of its module; 2 by default)."""
+    from vcfgraph.schemas import error_object
+
+    indent = getattr(_module(command), "JSON_INDENT", 2) if command else 2
+    output.echo(output.to_json(error_object(exc, code), indent=indent))
+
+
+def _wants_json(command: str, args: argparse.Namespace) -> bool:
+    """The command was asked for JSON on standard output: ``--json``, or what the command's
+    module's ``wants_json`` says (``check --format json``)."""
+    wants = getattr(_module(command), "wants_json", None)
+    return bool(wants(args)) if wants is not None else bool(getattr(args, "json", False))
 
 
 def _run(argv: Sequence[str] | None) -> int:
@@ -131,10 +151,7 @@ def _run(argv: Sequence[str] | None) -> int:
         return exc.code if isinstance(exc.code, int) else 2
     except _ArgumentError as exc:
         if "--json" in words:
-            from vcfgraph.schemas import error_object
-
-            lines = words[:1] == ["trace"]
-            output.echo(output.to_json(error_object(exc, 2), indent=None if lines else 2))
+            _print_json_error(next((w for w in words if w in COMMANDS), None), exc, 2)
         output.error(f"{exc.prog}: error: {exc}")
         return 2
     if not getattr(args, "func", None):
@@ -143,11 +160,8 @@ def _run(argv: Sequence[str] | None) -> int:
     try:
         return int(args.func(args))
     except VcfgraphError as exc:
-        if _wants_json(args) and exc.exit_code == 2:
-            from vcfgraph.schemas import error_object
-
-            lines = args.command == "trace"  # trace --json prints JSON lines
-            output.echo(output.to_json(error_object(exc, exc.exit_code), indent=None if lines else 2))
+        if exc.exit_code == 2 and _wants_json(args.command, args):
+            _print_json_error(args.command, exc, exc.exit_code)
         output.error(f"vcfgraph: error: {exc}")
         return exc.exit_code
     except KeyboardInterrupt:

@@ -11,7 +11,7 @@ from vcfgraph.cli.common import add_command, add_graph_option
 from vcfgraph.errors import UsageError
 from vcfgraph.io.load import DEFAULT_GRAPH, load_pathway
 
-__all__ = ["register", "run", "display_path"]
+__all__ = ["register", "run", "wants_json", "display_path"]
 
 
 def register(sub: Any) -> None:
@@ -35,6 +35,12 @@ def register(sub: Any) -> None:
                    help="write one ready-to-run case file per path (with its expected outcome) into DIR")
     p.add_argument("--watch", action="store_true", help="check again every time the file is saved (Ctrl-C stops)")
     p.set_defaults(func=run)
+
+
+def wants_json(args: argparse.Namespace) -> bool:
+    """JSON on standard output was asked for, by ``--json`` or ``--format json``: an input error
+    is then given as a JSON object too."""
+    return bool(args.json) or args.format == "json"
 
 
 def display_path(path: str | Path | None) -> str:

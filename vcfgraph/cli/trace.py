@@ -18,6 +18,9 @@ from vcfgraph.model import Case
 from vcfgraph.report import route_text
 from vcfgraph.schemas import SCHEMA_VERSION, error_object
 
+#: ``--json`` prints JSON lines (one object per case), so an input error's JSON object is one line too
+JSON_INDENT = None
+
 
 def _range(pathway: Any, c: whatif.Change) -> str:
     """For a whole-number fact, the values the changed value stands for: `` (0 to 17)``."""
