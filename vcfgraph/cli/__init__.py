@@ -1,14 +1,20 @@
 """The command line: the only layer that reads argv, prints, writes files, runs ``dot`` or exits.
 
-Each command lives in its own module of this package with ``register(subparsers)``; the
-library functions it calls raise :class:`~vcfgraph.errors.VcfgraphError`, which :func:`main`
-turns into one clear message on stderr and an exit code. A command module may also define
-``JSON_INDENT`` (the indent of the JSON error object ``--json`` prints for an input error: 2
-unless set; ``None`` for a command that prints JSON lines) and ``wants_json(args)`` (when JSON
-is asked for other than by ``--json``). Everything shown on the terminal,
-argparse's own messages included, goes through :mod:`vcfgraph.cli.output`, which escapes
-terminal controls and turns a failed write into an exit-2 message. Command modules import heavy
-libraries inside their run functions, so ``vcfgraph trace`` starts fast.
+Each command lives in its own module of this package, ``vcfgraph.cli.<command>``, listed with its
+one-line help in :data:`COMMANDS`. Only the module of the command that runs is imported (the
+lazy-group pattern of click): ``vcfgraph --help`` lists every command from the table alone, and
+``vcfgraph trace`` loads neither Graphviz helpers nor the batch engine.
+
+A command module defines ``register(subparsers)``, which adds its parser (through
+:func:`vcfgraph.cli.common.add_command`) with ``func`` set to the function that runs it. It may
+also define ``JSON_INDENT`` (the indent of the JSON error object ``--json`` prints for an input
+error: 2 unless set; ``None`` for a command that prints JSON lines) and ``wants_json(args)``
+(when JSON is asked for other than by ``--json``).
+
+The library functions a command calls raise :class:`~vcfgraph.errors.VcfgraphError`, which
+:func:`main` turns into one clear message on stderr and an exit code. Everything shown on the
+terminal, argparse's own messages included, goes through :mod:`vcfgraph.cli.output`, which
+escapes terminal controls and turns a failed write into an exit-2 message.
 """
 
 from __future__ import annotations
@@ -17,15 +23,34 @@ import argparse
 import importlib
 import sys
 from types import ModuleType
-from typing import Any, NoReturn, Sequence
+from typing import Any, Iterable, NoReturn, Sequence
 
+from vcfgraph import __version__
 from vcfgraph.cli import output
 from vcfgraph.errors import UsageError, VcfgraphError
+from vcfgraph.io.load import load_pathway
+from vcfgraph.schemas import error_object
 
 __all__ = ["main", "build_parser", "version_text", "COMMANDS", "EXIT_CODES"]
 
-#: command modules, in the order ``--help`` lists them
-COMMANDS = ("trace", "ask", "lookup", "check", "coverage", "diff", "render", "site", "batch", "export", "serve", "schema", "new", "fmt")
+#: every command, in the order ``--help`` lists them, with its one-line help; the module
+#: ``vcfgraph.cli.<command>`` is imported only when that command runs or its help is asked for
+COMMANDS: dict[str, str] = {
+    "trace": "walk cases through the pathway and explain each step",
+    "ask": "answer the pathway's questions one at a time in the terminal",
+    "lookup": "find variants and actions by id or words; show how an action is rated",
+    "check": "verify a pathway: structure, gaps, overlaps, paths, safety properties",
+    "coverage": "node, answer, rating and check-state coverage of a case suite",
+    "diff": "what a pathway revision changes, with a witness case per change",
+    "render": "draw the pathway, or cases' routes on it (SVG, PDF, PNG, DOT, HTML)",
+    "site": "build the static teaching site (index, pathway page, a page per case)",
+    "batch": "trace a file of cases in bulk (CSV, JSON Lines, Parquet) and audit the care given",
+    "export": "write the pathway as FHIR, Mermaid or node-link JSON",
+    "serve": "run the CDS Hooks service that rates imaging orders",
+    "schema": "print the JSON Schema of a --json output, or of pathway or case files",
+    "new": "scaffold a new pathway folder with one case and a README",
+    "fmt": "rewrite pathway and case files in canonical form, keeping comments",
+}
 
 EXIT_CODES = """\
 exit codes:
@@ -61,9 +86,6 @@ class _ArgumentError(UsageError):
 
 def version_text() -> str:
     """``vcfgraph X.Y.Z`` and the bundled pathway's id, version and review date."""
-    from vcfgraph import __version__
-    from vcfgraph.io.load import load_pathway
-
     meta = load_pathway().meta
     return (f"vcfgraph {__version__}\n"
             f"bundled pathway: {meta.id} version {meta.version or 'not given'}, "
@@ -81,8 +103,19 @@ class _VersionAction(argparse.Action):
         parser.exit(0)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser with every available command registered."""
+def _module(command: str) -> ModuleType:
+    """The module of a command of :data:`COMMANDS`, imported on first use."""
+    return importlib.import_module(f"vcfgraph.cli.{command}")
+
+
+def build_parser(commands: Iterable[str] | None = None) -> argparse.ArgumentParser:
+    """The argument parser, listing every command of :data:`COMMANDS`.
+
+    Args:
+        commands: the commands whose modules are imported and whose options are registered
+            (default: all of them). The others are listed by name and one-line help only, which
+            is all ``vcfgraph --help`` shows.
+    """
     parser = _Parser(
         prog="vcfgraph",
         description="Model a clinical guideline as an executable, checkable, drawable decision graph. "
@@ -94,15 +127,20 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action=_VersionAction,
                         help="print the package version and the bundled pathway's id, version and review date")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMANDS:
-        try:
-            module = importlib.import_module(f"vcfgraph.cli.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name == f"vcfgraph.cli.{name}":
-                continue
-            raise
-        module.register(sub)
+    full = set(COMMANDS if commands is None else commands)
+    for name, help in COMMANDS.items():
+        if name in full:
+            _module(name).register(sub)
+        else:  # listed only; never parses, since main builds the command it is given in full
+            sub.add_parser(name, help=help)
     return parser
+
+
+def _chosen(words: Sequence[str]) -> str | None:
+    """The command of a command line: the first word that names one. The top-level options
+    take no value, so argparse picks this same word, or stops at an earlier word that names no
+    command ('invalid choice')."""
+    return next((w for w in words if w in COMMANDS), None)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -121,16 +159,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     return output.finish(code)
 
 
-def _module(command: str) -> ModuleType:
-    """The module of a command."""
-    return importlib.import_module(f"vcfgraph.cli.{command}")
-
-
 def _print_json_error(command: str | None, exc: VcfgraphError, code: int) -> None:
     """The error as the JSON object ``--json`` promises on standard output, indented as the
     command's own JSON output is (``JSON_INDENT`` of its module; 2 by default)."""
-    from vcfgraph.schemas import error_object
-
     indent = getattr(_module(command), "JSON_INDENT", 2) if command else 2
     output.echo(output.to_json(error_object(exc, code), indent=indent))
 
@@ -143,15 +174,16 @@ def _wants_json(command: str, args: argparse.Namespace) -> bool:
 
 
 def _run(argv: Sequence[str] | None) -> int:
-    parser = build_parser()
     words = list(sys.argv[1:] if argv is None else argv)
+    command = _chosen(words)
+    parser = build_parser([command] if command else [])
     try:
         args = parser.parse_args(words)
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else 2
     except _ArgumentError as exc:
         if "--json" in words:
-            _print_json_error(next((w for w in words if w in COMMANDS), None), exc, 2)
+            _print_json_error(command, exc, 2)
         output.error(f"{exc.prog}: error: {exc}")
         return 2
     if not getattr(args, "func", None):

@@ -24,7 +24,7 @@ from vcfgraph.report import route_text
 
 def register(sub: Any) -> None:
     p = add_command(
-        sub, "ask", "answer the pathway's questions one at a time in the terminal",
+        sub, "ask",
         "Walk the pathway interactively: only the facts the route needs are asked, the best question "
         "first (the one whose answer rules out most of the outcomes still possible), with "
         "their wording, help and allowed values. Answer 'unknown' (or press Enter) when a fact is "

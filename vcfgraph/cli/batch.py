@@ -40,8 +40,7 @@ EXIT_NOTE = "Exit code 0 when the batch completed (invalid rows are reported in 
 
 def register(sub: Any) -> None:
     """Add the ``batch`` command to the sub-command parsers."""
-    p = add_command(sub, "batch", "trace a file of cases in bulk (CSV, JSON Lines, Parquet) and audit the care given",
-                    DESCRIPTION + "\n" + EXIT_NOTE)
+    p = add_command(sub, "batch", DESCRIPTION + "\n" + EXIT_NOTE)
     p.add_argument("input", metavar="INPUT", help="cases: .csv, .jsonl, .parquet, or a folder / glob of Parquet files")
     p.add_argument("-o", "--output", required=True, metavar="OUTPUT", help="results file: .csv, .jsonl or .parquet")
     add_graph_option(p)

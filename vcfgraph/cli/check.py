@@ -16,7 +16,7 @@ __all__ = ["register", "run", "wants_json", "display_path"]
 
 def register(sub: Any) -> None:
     p = add_command(
-        sub, "check", "verify a pathway: structure, gaps, overlaps, paths, safety properties",
+        sub, "check",
         "Check a pathway over every possible case (each fact any value of its domain, or not known): "
         "unreachable nodes, dead ends, cycles, variants without ratings, unused facts, unrated actions; "
         "per question the gaps (no answer holds) and overlaps (two hold), each with an example case; "

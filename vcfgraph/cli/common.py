@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any, Sequence
 
-from vcfgraph.cli import EXIT_CODES
+from vcfgraph.cli import COMMANDS, EXIT_CODES
 from vcfgraph.errors import UsageError, did_you_mean
 from vcfgraph.io.load import DEFAULT_GRAPH, load_pathway, parse_fact_value
 from vcfgraph.model import Pathway
@@ -17,10 +17,11 @@ __all__ = ["add_command", "add_graph_option", "load_graph", "parse_fact_options"
 CASE_SUFFIXES = (".yaml", ".yml", ".json")
 
 
-def add_command(sub: Any, name: str, help: str, description: str) -> argparse.ArgumentParser:
-    """Add a sub-command whose help ends with the exit codes."""
+def add_command(sub: Any, name: str, description: str) -> argparse.ArgumentParser:
+    """Add the sub-command ``name``, with its one-line help from :data:`vcfgraph.cli.COMMANDS`
+    and a help page that ends with the exit codes."""
     return sub.add_parser(
-        name, help=help, description=description, epilog=EXIT_CODES,
+        name, help=COMMANDS[name], description=description, epilog=EXIT_CODES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
 

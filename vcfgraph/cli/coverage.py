@@ -19,7 +19,7 @@ __all__ = ["register", "run", "case_files"]
 
 def register(sub: Any) -> None:
     p = add_command(
-        sub, "coverage", "node, answer, rating and check-state coverage of a case suite",
+        sub, "coverage",
         "Trace every case and report which nodes, answers (edges), variant ratings and states of "
         "the patient-level checks (satisfied, not established, failed) the routes pass, as the "
         "engine takes them. Every node and answer no case reaches is listed with its "

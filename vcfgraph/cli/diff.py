@@ -16,7 +16,7 @@ __all__ = ["register", "run"]
 
 def register(sub: Any) -> None:
     p = add_command(
-        sub, "diff", "what a pathway revision changes, with a witness case per change",
+        sub, "diff",
         "Compare two versions of a pathway over every possible case: each region of cases whose "
         "outcome, terminal or recommended actions change is listed with a witness case (the one "
         "with the fewest known facts) and the paths it takes before and after; then the nodes, "

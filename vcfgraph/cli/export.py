@@ -17,7 +17,7 @@ FORMATS = ("questionnaire", "plandefinition", "bundle", "mermaid", "node-link")
 
 def register(sub: Any) -> None:
     p = add_command(
-        sub, "export", "write the pathway as FHIR, Mermaid or node-link JSON",
+        sub, "export",
         "Write the pathway in a format other tools read. questionnaire: a FHIR R4 Questionnaire, one item per "
         "fact (linkId = fact name), asked only on the routes that read it; its filled-in QuestionnaireResponse "
         "is a case for trace, batch and site. plandefinition: a FHIR R4 PlanDefinition in the CPG style whose "

@@ -20,7 +20,7 @@ DEFAULT_WIDTH = 100
 
 def register(sub: Any) -> None:
     p = add_command(
-        sub, "fmt", "rewrite pathway and case files in canonical form, keeping comments",
+        sub, "fmt",
         "Rewrite each FILE in canonical form: known keys in the order of the format's sections "
         "(docs/pathway-format.md), two-space indentation, long lines wrapped at the width where "
         "YAML can break them (a long word, URL or comment stays whole), no trailing spaces. Comments, quoting "

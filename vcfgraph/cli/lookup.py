@@ -14,7 +14,7 @@ from vcfgraph.model import Check, Pathway
 
 def register(sub: Any) -> None:
     p = add_command(
-        sub, "lookup", "find variants and actions by id or words; show how an action is rated",
+        sub, "lookup",
         "Search the pathway's variants, actions, hand-offs, questions and facts by id or words "
         "(every word must match the start of a word; 'vertebroplasty' finds the augmentation "
         "action by its alias). For an action, every variant that rates it is listed with "

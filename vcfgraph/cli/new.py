@@ -105,7 +105,7 @@ Trace the example case, or re-check on every save while you edit:
 
 def register(sub: Any) -> None:
     p = add_command(
-        sub, "new", "scaffold a new pathway folder with one case and a README",
+        sub, "new",
         "Create DIR with pathway.yaml (a minimal valid pathway using a rating scale, a named "
         "condition, a 'not recorded' policy and a safety property), cases/sign-present.yaml and a "
         "README.md with the check and coverage command lines. DIR must not exist or be empty.",

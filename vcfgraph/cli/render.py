@@ -30,7 +30,7 @@ FORMATS = ("svg", "pdf", "png", "dot", "html")
 
 def register(sub: Any) -> None:
     p = add_command(
-        sub, "render", "draw the pathway, or cases' routes on it (SVG, PDF, PNG, DOT, HTML)",
+        sub, "render",
         "Draw the pathway as a flowchart: questions (diamonds), variants with their rating tables "
         "(category as colour, icon and words; confidence marks; dashed when not confirmed), "
         "hand-offs, rated actions, and a legend. With --case, draw each case's route on the same "

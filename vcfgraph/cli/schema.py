@@ -20,7 +20,7 @@ def register(sub: Any) -> None:
     from vcfgraph.io.jsonschema import SCHEMA_KINDS
 
     p = add_command(
-        sub, "schema", "print the JSON Schema of a --json output, or of pathway or case files",
+        sub, "schema",
         "Print a JSON Schema (draft 2020-12). With --output NAME: the schema of one of the JSON "
         f"outputs; every such output carries \"schema_version\": {SCHEMA_VERSION}. Outputs: "
         + "; ".join(f"{name}: {what}" for name, what in OUTPUTS.items()) + ". "

@@ -17,7 +17,7 @@ _CODES = ("appropriate", "not-appropriate", "no-criteria-apply")
 
 def register(sub: Any) -> None:
     p = add_command(
-        sub, "serve", "run the CDS Hooks service that rates imaging orders",
+        sub, "serve",
         "Serve the pathway as CDS Hooks decision support: GET /cds-services (discovery), "
         "POST /cds-services/vcfgraph-order-select and .../vcfgraph-order-sign (rate draft orders, "
         "suggest alternatives, name missing facts), POST /trace (one case, as trace --json), "

@@ -27,7 +27,7 @@ DEFAULT_OUTPUT = "renders"
 
 def register(sub: Any) -> None:
     p = add_command(
-        sub, "site", "build the static teaching site (index, pathway page, a page per case)",
+        sub, "site",
         "Build a static site that works offline from the file system: index.html (the pathway, "
         "its source and revision, links to every page), pathway.html (the clickable diagram, the "
         "legend, every variant's ratings, criteria, implications, pitfalls, red flags and FAQs), "

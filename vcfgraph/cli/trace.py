@@ -48,7 +48,7 @@ def _what_if_text(pathway: Any, case: Case) -> str:
 
 def register(sub: Any) -> None:
     p = add_command(
-        sub, "trace", "walk cases through the pathway and explain each step",
+        sub, "trace",
         "Walk each case through the pathway: which question read which facts, which answer was "
         "taken and why, and where the walk ended (a variant with its rated actions, a hand-off, "
         "or need_info with the missing facts). A case file is YAML or JSON: a mapping with id, "
