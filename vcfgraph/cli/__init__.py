@@ -13,8 +13,9 @@ error: 2 unless set; ``None`` for a command that prints JSON lines) and ``wants_
 
 The library functions a command calls raise :class:`~vcfgraph.errors.VcfgraphError`, which
 :func:`main` turns into one clear message on stderr and an exit code. Everything shown on the
-terminal, argparse's own messages included, goes through :mod:`vcfgraph.cli.output`, which
-escapes terminal controls and turns a failed write into an exit-2 message.
+terminal, argparse's own usage, help and error messages included, goes through
+:mod:`vcfgraph.cli.output`, which escapes terminal controls (an option value or command name
+typed with them is shown escaped) and turns a failed write into an exit-2 message.
 """
 
 from __future__ import annotations
@@ -62,18 +63,32 @@ exit codes:
 
 
 class _Parser(argparse.ArgumentParser):
-    """An argument parser whose help and error messages go through :mod:`vcfgraph.cli.output`
-    (an option value typed with terminal controls is shown escaped)."""
+    """An argument parser that shows its usage, help and messages through
+    :mod:`vcfgraph.cli.output` (so a value typed with terminal controls is shown escaped), and
+    raises its errors as :class:`UsageError`. Only argparse's public methods are overridden;
+    every sub-command's parser is of this class too."""
 
-    def _print_message(self, message: str, file: Any = None) -> None:
+    def print_usage(self, file: Any = None) -> None:
+        _show(self.format_usage(), file)
+
+    def print_help(self, file: Any = None) -> None:
+        _show(self.format_help(), file)
+
+    def exit(self, status: int = 0, message: str | None = None) -> NoReturn:
         if message:
-            output.write(message, err=file is not None and file is not sys.stdout)
+            output.write(message, err=True)
+        sys.exit(status)
 
     def error(self, message: str) -> NoReturn:
         """Usage, then ``prog: error: message`` on stderr, as argparse does, raised as a
         :class:`UsageError` so that :func:`main` can also give it as JSON under ``--json``."""
         output.write(self.format_usage(), err=True)
         raise _ArgumentError(self.prog, message)
+
+
+def _show(text: str, file: Any) -> None:
+    """Write argparse's text to the stream it names (standard output when none)."""
+    output.write(text, err=file is not None and file is not sys.stdout)
 
 
 class _ArgumentError(UsageError):
@@ -187,7 +202,7 @@ def _run(argv: Sequence[str] | None) -> int:
         output.error(f"{exc.prog}: error: {exc}")
         return 2
     if not getattr(args, "func", None):
-        parser.print_help(sys.stderr)
+        output.write(parser.format_help(), err=True)
         return 2
     try:
         return int(args.func(args))
