@@ -3,7 +3,10 @@
 Each command lives in its own module of this package, ``vcfgraph.cli.<command>``, listed with its
 one-line help in :data:`COMMANDS`. Only the module of the command that runs is imported (the
 lazy-group pattern of click): ``vcfgraph --help`` lists every command from the table alone, and
-``vcfgraph trace`` loads neither Graphviz helpers nor the batch engine.
+``vcfgraph trace`` loads neither Graphviz helpers nor the batch engine. So command modules import
+what they use at their top; only an optional extra (uvicorn and starlette for ``serve``,
+playwright for PNG, watchfiles for ``--watch``, Dask for ``batch --engine dask``) is imported
+where it is used, so that its absence is a clear message.
 
 A command module defines ``register(subparsers)``, which adds its parser (through
 :func:`vcfgraph.cli.common.add_command`) with ``func`` set to the function that runs it. It may

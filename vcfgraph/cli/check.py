@@ -6,8 +6,12 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from vcfgraph import __version__
+from vcfgraph.analysis.check_report import report_github, report_sarif, report_text, report_to_dict, witness_files
+from vcfgraph.analysis.verify import verify
 from vcfgraph.cli import output
-from vcfgraph.cli.common import add_command, add_graph_option
+from vcfgraph.cli.common import add_command, add_graph_option, display_path
+from vcfgraph.cli.watching import run_watching
 from vcfgraph.errors import UsageError
 from vcfgraph.io.load import DEFAULT_GRAPH, load_pathway
 
@@ -43,35 +47,14 @@ def wants_json(args: argparse.Namespace) -> bool:
     return bool(args.json) or args.format == "json"
 
 
-def display_path(path: str | Path | None) -> str:
-    """A file name for reports: relative to the current folder when inside it, the bundled
-    pathway as ``graphs/<name>``, otherwise as given."""
-    if path is None:
-        return f"graphs/{DEFAULT_GRAPH.name}"
-    p = Path(path)
-    try:
-        return str(p.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        pass
-    if p.resolve() == DEFAULT_GRAPH:
-        return f"graphs/{DEFAULT_GRAPH.name}"
-    return str(path)
-
-
 def run(args: argparse.Namespace) -> int:
     if args.watch:
-        from vcfgraph.cli.watching import run_watching
-
         target = args.graph_file or args.graph
         return run_watching("check", [Path(target) if target else DEFAULT_GRAPH], lambda: _once(args))
     return _once(args)
 
 
 def _once(args: argparse.Namespace) -> int:
-    from vcfgraph import __version__
-    from vcfgraph.analysis.check_report import report_github, report_sarif, report_text, report_to_dict, witness_files
-    from vcfgraph.analysis.verify import verify
-
     if args.json and args.format not in (None, "json"):
         raise UsageError(f"check: --json and --format {args.format} ask for two formats; give one")
     fmt = "json" if args.json else args.format or "text"

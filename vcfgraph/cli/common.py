@@ -12,7 +12,7 @@ from vcfgraph.io.load import DEFAULT_GRAPH, load_pathway, parse_fact_value
 from vcfgraph.model import Pathway
 from vcfgraph.conditions import Value
 
-__all__ = ["add_command", "add_graph_option", "load_graph", "parse_fact_options", "case_files", "CASE_SUFFIXES"]
+__all__ = ["add_command", "add_graph_option", "load_graph", "parse_fact_options", "case_files", "display_path", "CASE_SUFFIXES"]
 
 CASE_SUFFIXES = (".yaml", ".yml", ".json")
 
@@ -73,3 +73,18 @@ def case_files(items: Sequence[str], *, allow_empty_folder: bool = True) -> list
         else:
             raise UsageError(f"{item}: no such file or folder")
     return out
+
+
+def display_path(path: str | Path | None) -> str:
+    """A file name for reports: relative to the current folder when inside it, the bundled
+    pathway as ``graphs/<name>``, otherwise as given."""
+    if path is None:
+        return f"graphs/{DEFAULT_GRAPH.name}"
+    p = Path(path)
+    try:
+        return str(p.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        pass
+    if p.resolve() == DEFAULT_GRAPH:
+        return f"graphs/{DEFAULT_GRAPH.name}"
+    return str(path)

@@ -9,13 +9,9 @@ from typing import Any
 from vcfgraph.cli import output
 from vcfgraph.cli.common import add_command
 from vcfgraph.errors import UsageError
+from vcfgraph.io.fmt import DEFAULT_WIDTH, format_text
 
 __all__ = ["register", "run"]
-
-
-#: the default line width; vcfgraph.io.fmt.DEFAULT_WIDTH (not imported here: it loads ruamel.yaml, and
-#: every command registers its options at start-up)
-DEFAULT_WIDTH = 100
 
 
 def register(sub: Any) -> None:
@@ -36,8 +32,6 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from vcfgraph.io.fmt import format_text
-
     if args.width < 40:
         raise UsageError(f"--width {args.width} is too narrow; give 40 or more")
     changed = []

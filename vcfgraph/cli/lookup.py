@@ -10,6 +10,7 @@ from vcfgraph.cli.common import add_command, add_graph_option, load_graph
 from vcfgraph.conditions import describe
 from vcfgraph.lookup import Hit, lookup
 from vcfgraph.model import Check, Pathway
+from vcfgraph.schemas import SCHEMA_VERSION
 
 
 def register(sub: Any) -> None:
@@ -32,8 +33,6 @@ def run(args: argparse.Namespace) -> int:
     query = " ".join(args.query)
     hits = lookup(pathway, query)
     if args.json:
-        from vcfgraph.schemas import SCHEMA_VERSION
-
         data = {"schema_version": SCHEMA_VERSION, "pathway": pathway.meta.id, "query": query,
                 "hits": [_hit_dict(h, pathway) for h in hits]}
         output.echo(output.to_json(data, indent=2))

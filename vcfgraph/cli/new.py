@@ -4,6 +4,7 @@ command lines that check it."""
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 from typing import Any
 
@@ -142,8 +143,6 @@ def run(args: argparse.Namespace) -> int:
 
 def _schema_folder(folder: Path) -> str:
     """A relative path from DIR to the repository's schemas/ folder, with a trailing slash."""
-    import os
-
     schemas = Path(__file__).resolve().parent.parent.parent / "schemas"
     if not schemas.is_dir():
         return ""

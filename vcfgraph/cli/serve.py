@@ -9,6 +9,7 @@ from typing import Any
 
 from vcfgraph.cli import output
 from vcfgraph.cli.common import add_command, add_graph_option, load_graph
+from vcfgraph.cli.render import site_files
 from vcfgraph.errors import UsageError
 
 _MAPPABLE = ("UA", "MBA", "UNA")
@@ -45,7 +46,7 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
+    try:  # here, not at the top: uvicorn and the app (starlette, pydantic, PyJWT) are the optional extra 'serve'
         import uvicorn
 
         from vcfgraph.serve.app import ServiceOptions, create_app
@@ -85,8 +86,6 @@ def run(args: argparse.Namespace) -> int:
 
 def _pathway_pages(pathway: Any) -> dict[str, bytes] | None:
     """The pathway's pages and explorer (no case pages), built in memory; None without ``dot``."""
-    from vcfgraph.cli.render import site_files
-
     try:
         files = site_files(pathway, [])
     except UsageError as exc:
