@@ -199,6 +199,29 @@ def test_every_command_has_help_text():
         assert helps and helps[0], name
 
 
+def test_every_command_module_is_listed_with_one_line_help():
+    """A module of vcfgraph/cli with ``register`` is a command: it is listed in COMMANDS, with a
+    one-line help, or ``vcfgraph --help`` would not show it."""
+    modules = sorted(p.stem for p in (ROOT / "vcfgraph" / "cli").glob("*.py") if "\ndef register(" in p.read_text())
+    assert modules == sorted(COMMANDS)
+    for name, help in COMMANDS.items():
+        assert help.strip() and "\n" not in help and len(help) < 90, name
+
+
+def test_help_lists_every_command_without_importing_one():
+    """Only the command that runs is imported: ``--help`` lists every command from COMMANDS."""
+    assert build_parser([]).format_help() == build_parser().format_help()
+    code = ("import sys; from vcfgraph.cli import main; main(sys.argv[1:]); "
+            "sys.stderr.write(repr(sorted(m for m in sys.modules if m.startswith('vcfgraph.cli.'))))")
+    loaded = {}
+    for argv in (["--help"], ["nonsense"], ["trace", "--help"], ["trace", str(SEED)]):
+        done = subprocess.run([sys.executable, "-c", code, *argv], cwd=ROOT, capture_output=True, text=True)
+        loaded[" ".join(argv[:2])] = done.stderr[done.stderr.rindex("["):]
+    assert loaded["--help"] == loaded["nonsense"] == "['vcfgraph.cli.output']"
+    assert loaded["trace --help"] == loaded[f"trace {SEED}"] == \
+        "['vcfgraph.cli.common', 'vcfgraph.cli.output', 'vcfgraph.cli.trace']"
+
+
 @pytest.mark.parametrize(
     "argv",
     [

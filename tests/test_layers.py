@@ -25,7 +25,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "vcfgraph"
 
 #: the kernel, lowest first: a kernel module imports only the modules before it
 KERNEL = ("errors", "schemas", "scale", "conditions", "model", "route", "validate", "engine", "whatif",
-          "lookup", "report", "imaging")
+          "lookup", "imaging", "report")
 
 #: layer number -> (its name, the top-level names of vcfgraph it holds)
 LAYERS = {

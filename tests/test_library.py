@@ -15,6 +15,7 @@ import pytest
 from markupsafe import escape
 
 import vcfgraph
+from vcfgraph.io.imaging import load_imaging
 from vcfgraph import CaseError, RouteError
 from vcfgraph.cli import main
 from vcfgraph.engine import check_expected
@@ -84,7 +85,7 @@ def test_route_to_dict_is_the_cli_json(pathway, capsys):
     cli = json.loads(capsys.readouterr().out)
     (case,) = vcfgraph.load_cases(pathway, SEED)
     route = vcfgraph.trace(pathway, case)
-    assert route.to_dict(check_expected(route, case)) == cli
+    assert route.to_dict(check_expected(route, case), load_imaging(pathway)) == cli
     assert "expected" not in route.to_dict()
 
 

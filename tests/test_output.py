@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -88,3 +89,22 @@ def test_every_command_prints_through_the_output_module():
         if len(found) > allowed:
             offenders[path.name] = found
     assert offenders == {}
+
+
+def test_argparse_speaks_through_the_output_module(capsys):
+    """The parser overrides argparse's public print_usage, print_help, exit and error only (no
+    private method), and every sub-command's parser is of its class."""
+    from vcfgraph.cli import build_parser
+
+    parser = build_parser(["trace"])
+    sub = next(a for a in parser._actions if a.dest == "command")
+    assert type(sub.choices["trace"]) is type(sub.choices["ask"]) is type(parser)
+    assert [n for n in vars(type(parser)) if n.startswith("_") and not n.startswith("__")] == []
+    with pytest.raises(SystemExit) as stop:
+        sub.choices["trace"].exit(3, "bad \x1b]0;owned\x07 value\n")
+    assert stop.value.code == 3
+    parser.print_usage()
+    parser.print_help(sys.stderr)
+    out, err = capsys.readouterr()
+    assert out.startswith("usage: vcfgraph [-h]") and "\x1b" not in out + err and "\x07" not in err
+    assert err.startswith("bad \\x1b]0;owned\\x07 value\nusage: vcfgraph [-h]") and "exit codes:" in err

@@ -9,6 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from vcfgraph.conditions import format_value
+from vcfgraph.imaging import Imaging
+from vcfgraph.imaging.report import route_imaging_dict
 from vcfgraph.model import Case, Pathway
 from vcfgraph.route import Caution, RatedAction, Route
 from vcfgraph.schemas import SCHEMA_VERSION
@@ -42,7 +44,8 @@ def _caution(c: Caution) -> dict[str, Any]:
             "confidence": c.confidence, "sources": list(c.sources)}
 
 
-def route_to_dict(route: Route, pathway: Pathway, problems: list[str] | None = None) -> dict[str, Any]:
+def route_to_dict(route: Route, pathway: Pathway, problems: list[str] | None = None,
+                  imaging: Imaging | None = None) -> dict[str, Any]:
     """The route as plain data, in a stable key order: the ``trace --json`` format, which the
     service's ``/trace`` answers too (:meth:`Route.to_dict <vcfgraph.route.Route.to_dict>` hands
     over to this function).
@@ -51,6 +54,8 @@ def route_to_dict(route: Route, pathway: Pathway, problems: list[str] | None = N
         route: what :func:`vcfgraph.engine.trace` returned.
         pathway: the pathway it was traced on (for labels).
         problems: differences from the case file's expectations, when it has any.
+        imaging: the pathway's imaging companion (:func:`vcfgraph.io.imaging.load_imaging`), when
+            it has one: its protocol notes and dose line for the route go under ``imaging``.
 
     Returns:
         The route's fields; with the case's facts known (a route made by ``trace``), also
@@ -105,6 +110,8 @@ def route_to_dict(route: Route, pathway: Pathway, problems: list[str] | None = N
         out["expected"] = {"ok": not problems, "problems": problems}
     if route.facts is not None:
         out.update(json_fields(pathway, route.facts))
+    if imaging is not None:
+        out["imaging"] = route_imaging_dict(imaging, route)
     return out
 
 

@@ -208,20 +208,21 @@ class Route:
                              "make it with vcfgraph.trace(pathway, case)")
         return self.pathway
 
-    def to_dict(self, problems: list[str] | None = None) -> dict[str, Any]:
+    def to_dict(self, problems: list[str] | None = None, imaging: Any = None) -> dict[str, Any]:
         """The route as plain data: exactly what ``vcfgraph trace --json`` prints for it
         (:func:`vcfgraph.report.route_to_dict`).
 
         Args:
             problems: differences from the case's expectations
                 (:func:`vcfgraph.engine.check_expected`), to include as ``expected``.
+            imaging: the pathway's imaging companion, when it has one (``imaging`` in the output).
 
         Raises:
             ValueError: the route was not made by :func:`vcfgraph.engine.trace`.
         """
         from vcfgraph.report import route_to_dict  # notebook convenience: report formats routes
 
-        return route_to_dict(self, self._pathway(), problems)
+        return route_to_dict(self, self._pathway(), problems, imaging)
 
     def _repr_svg_(self) -> str | None:
         """The pathway with this route highlighted, for notebooks; None when ``dot`` is missing

@@ -9,12 +9,16 @@ from __future__ import annotations
 import argparse
 import re
 import sys
+from pathlib import Path
 from typing import Any, Callable
 
 from vcfgraph.cli import output
 from vcfgraph.cli.common import add_command, add_graph_option, load_graph, parse_fact_options
+from vcfgraph.cli.files import write_files
 from vcfgraph.engine import trace
 from vcfgraph.errors import CaseError
+from vcfgraph.export.common import DEFAULT_BASE, to_json
+from vcfgraph.export.response import response
 from vcfgraph.validate import parse_fact_value
 from vcfgraph.model import Case, Pathway
 from vcfgraph.route import NeededFact, Route
@@ -24,7 +28,7 @@ from vcfgraph.report import route_text
 
 def register(sub: Any) -> None:
     p = add_command(
-        sub, "ask", "answer the pathway's questions one at a time in the terminal",
+        sub, "ask",
         "Walk the pathway interactively: only the facts the route needs are asked, the best question "
         "first (the one whose answer rules out most of the outcomes still possible), with "
         "their wording, help and allowed values. Answer 'unknown' (or press Enter) when a fact is "
@@ -63,12 +67,6 @@ def run(args: argparse.Namespace) -> int:
 def _write_response(pathway: Pathway, facts: dict[str, Any], asked: list[str], path: str, status: str) -> None:
     """Write the answers as a QuestionnaireResponse (``in-progress`` while the walk needs more
     facts); facts asked and left unknown say so."""
-    from pathlib import Path
-
-    from vcfgraph.cli.files import write_files
-    from vcfgraph.export.common import DEFAULT_BASE, to_json
-    from vcfgraph.export.response import response
-
     unknown = [name for name in asked if facts.get(name) is None]
     target = Path(path)
     write_files(target.parent, {target.name: to_json(response(pathway, "interactive", facts, DEFAULT_BASE, unknown, status))})

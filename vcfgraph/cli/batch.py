@@ -10,9 +10,20 @@ import threading
 from pathlib import Path
 from typing import Any, Callable
 
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
+
+from vcfgraph.batch.dask_engine import run_dask
+from vcfgraph.batch.heat import inappropriate_values, traffic_values
+from vcfgraph.batch.run import run_batch
+from vcfgraph.batch.summary import summary_data, summary_text
 from vcfgraph.cli import output
 from vcfgraph.cli.common import add_command, add_graph_option, load_graph
+from vcfgraph.cli.files import write_files
+from vcfgraph.cli.graphviz_run import run_dot
 from vcfgraph.errors import UsageError
+from vcfgraph.render.dot import pathway_dot
+from vcfgraph.render.heatmap import heatmap_page
 
 DESCRIPTION = """\
 Trace every row of INPUT through the pathway and write one result row per input row, in input
@@ -40,8 +51,7 @@ EXIT_NOTE = "Exit code 0 when the batch completed (invalid rows are reported in 
 
 def register(sub: Any) -> None:
     """Add the ``batch`` command to the sub-command parsers."""
-    p = add_command(sub, "batch", "trace a file of cases in bulk (CSV, JSON Lines, Parquet) and audit the care given",
-                    DESCRIPTION + "\n" + EXIT_NOTE)
+    p = add_command(sub, "batch", DESCRIPTION + "\n" + EXIT_NOTE)
     p.add_argument("input", metavar="INPUT", help="cases: .csv, .jsonl, .parquet, or a folder / glob of Parquet files")
     p.add_argument("-o", "--output", required=True, metavar="OUTPUT", help="results file: .csv, .jsonl or .parquet")
     add_graph_option(p)
@@ -69,8 +79,6 @@ def run(args: argparse.Namespace) -> int:
     Raises:
         VcfgraphError: a usage or input error (the CLI prints it and exits 2).
     """
-    from vcfgraph.batch.summary import summary_data, summary_text
-
     if args.chunk_rows < 1:
         raise UsageError("--chunk-rows must be at least 1")
     if args.engine == "local" and (args.scheduler or args.workers):
@@ -93,13 +101,9 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run_engine(pathway: Any, args: argparse.Namespace, progress: Callable[[int, int], None] | None) -> Any:
-    if args.engine == "dask":
-        from vcfgraph.batch.dask_engine import run_dask
-
+    if args.engine == "dask":  # run_dask imports Dask, an optional extra, only when it runs
         return run_dask(pathway, args.input, args.output, audit=args.audit, rows=args.chunk_rows,
                         scheduler=args.scheduler, workers=args.workers, progress=progress)
-    from vcfgraph.batch.run import run_batch
-
     return run_batch(pathway, args.input, args.output, audit=args.audit, rows=args.chunk_rows, progress=progress)
 
 
@@ -158,9 +162,6 @@ class _progress:
     def __enter__(self) -> Callable[[int, int], None] | None:
         if not self.show:
             return None
-        from rich.console import Console
-        from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
-
         self._bar = Progress(TextColumn("batch"), BarColumn(), TaskProgressColumn(), TimeRemainingColumn(),
                              console=Console(stderr=True), transient=True)
         self._bar.start()
@@ -177,12 +178,6 @@ class _progress:
 
 def _write_heatmaps(pathway: Any, tally: Any, audit: str | None, folder: Path) -> None:
     """Draw the pathway heat-mapped by traffic (and by inappropriate-care rate) into ``folder``."""
-    from vcfgraph.batch.heat import inappropriate_values, traffic_values
-    from vcfgraph.cli.files import write_files
-    from vcfgraph.cli.graphviz_run import run_dot
-    from vcfgraph.render.dot import pathway_dot
-    from vcfgraph.render.heatmap import heatmap_page
-
     svg = run_dot(pathway_dot(pathway), "svg")
     nodes, edges = traffic_values(tally, pathway)
     taken = " and, on each rating, the rows whose recorded action it was" if audit else ""

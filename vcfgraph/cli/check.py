@@ -6,17 +6,21 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from vcfgraph import __version__
+from vcfgraph.analysis.check_report import report_github, report_sarif, report_text, report_to_dict, witness_files
+from vcfgraph.analysis.verify import verify
 from vcfgraph.cli import output
-from vcfgraph.cli.common import add_command, add_graph_option
+from vcfgraph.cli.common import add_command, add_graph_option, display_path
+from vcfgraph.cli.watching import run_watching
 from vcfgraph.errors import UsageError
 from vcfgraph.io.load import DEFAULT_GRAPH, load_pathway
 
-__all__ = ["register", "run", "display_path"]
+__all__ = ["register", "run", "wants_json", "display_path"]
 
 
 def register(sub: Any) -> None:
     p = add_command(
-        sub, "check", "verify a pathway: structure, gaps, overlaps, paths, safety properties",
+        sub, "check",
         "Check a pathway over every possible case (each fact any value of its domain, or not known): "
         "unreachable nodes, dead ends, cycles, variants without ratings, unused facts, unrated actions; "
         "per question the gaps (no answer holds) and overlaps (two hold), each with an example case; "
@@ -37,35 +41,20 @@ def register(sub: Any) -> None:
     p.set_defaults(func=run)
 
 
-def display_path(path: str | Path | None) -> str:
-    """A file name for reports: relative to the current folder when inside it, the bundled
-    pathway as ``graphs/<name>``, otherwise as given."""
-    if path is None:
-        return f"graphs/{DEFAULT_GRAPH.name}"
-    p = Path(path)
-    try:
-        return str(p.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        pass
-    if p.resolve() == DEFAULT_GRAPH:
-        return f"graphs/{DEFAULT_GRAPH.name}"
-    return str(path)
+def wants_json(args: argparse.Namespace) -> bool:
+    """JSON on standard output was asked for, by ``--json`` or ``--format json``: an input error
+    is then given as a JSON object too."""
+    return bool(args.json) or args.format == "json"
 
 
 def run(args: argparse.Namespace) -> int:
     if args.watch:
-        from vcfgraph.cli.watching import run_watching
-
         target = args.graph_file or args.graph
         return run_watching("check", [Path(target) if target else DEFAULT_GRAPH], lambda: _once(args))
     return _once(args)
 
 
 def _once(args: argparse.Namespace) -> int:
-    from vcfgraph import __version__
-    from vcfgraph.analysis.check_report import report_github, report_sarif, report_text, report_to_dict, witness_files
-    from vcfgraph.analysis.verify import verify
-
     if args.json and args.format not in (None, "json"):
         raise UsageError(f"check: --json and --format {args.format} ask for two formats; give one")
     fmt = "json" if args.json else args.format or "text"

@@ -6,22 +6,23 @@ import argparse
 from pathlib import Path
 from typing import Any, Sequence
 
-from vcfgraph.cli import EXIT_CODES
+from vcfgraph.cli import COMMANDS, EXIT_CODES
 from vcfgraph.errors import UsageError, did_you_mean
 from vcfgraph.io.load import DEFAULT_GRAPH, load_pathway
 from vcfgraph.validate import parse_fact_value
 from vcfgraph.model import Pathway
 from vcfgraph.conditions import Value
 
-__all__ = ["add_command", "add_graph_option", "load_graph", "parse_fact_options", "case_files", "CASE_SUFFIXES"]
+__all__ = ["add_command", "add_graph_option", "load_graph", "parse_fact_options", "case_files", "display_path", "CASE_SUFFIXES"]
 
 CASE_SUFFIXES = (".yaml", ".yml", ".json")
 
 
-def add_command(sub: Any, name: str, help: str, description: str) -> argparse.ArgumentParser:
-    """Add a sub-command whose help ends with the exit codes."""
+def add_command(sub: Any, name: str, description: str) -> argparse.ArgumentParser:
+    """Add the sub-command ``name``, with its one-line help from :data:`vcfgraph.cli.COMMANDS`
+    and a help page that ends with the exit codes."""
     return sub.add_parser(
-        name, help=help, description=description, epilog=EXIT_CODES,
+        name, help=COMMANDS[name], description=description, epilog=EXIT_CODES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
 
@@ -73,3 +74,18 @@ def case_files(items: Sequence[str], *, allow_empty_folder: bool = True) -> list
         else:
             raise UsageError(f"{item}: no such file or folder")
     return out
+
+
+def display_path(path: str | Path | None) -> str:
+    """A file name for reports: relative to the current folder when inside it, the bundled
+    pathway as ``graphs/<name>``, otherwise as given."""
+    if path is None:
+        return f"graphs/{DEFAULT_GRAPH.name}"
+    p = Path(path)
+    try:
+        return str(p.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        pass
+    if p.resolve() == DEFAULT_GRAPH:
+        return f"graphs/{DEFAULT_GRAPH.name}"
+    return str(path)

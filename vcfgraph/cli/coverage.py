@@ -7,19 +7,23 @@ import os
 from pathlib import Path
 from typing import Any
 
+from vcfgraph import __version__
+from vcfgraph.analysis.coverage import cobertura_xml, coverage, coverage_text, coverage_to_dict, lcov_text
 from vcfgraph.cli import output
-from vcfgraph.cli.check import display_path
-from vcfgraph.cli.common import add_command, add_graph_option, load_graph
+from vcfgraph.cli.common import add_command, add_graph_option, display_path, load_graph
 from vcfgraph.cli.common import case_files as common_case_files
+from vcfgraph.cli.graphviz_run import run_dot
 from vcfgraph.errors import UsageError
 from vcfgraph.io.load import DEFAULT_GRAPH, load_cases
 from vcfgraph.model import Case, Pathway
+from vcfgraph.render.dot import pathway_dot
+from vcfgraph.render.heatmap import heatmap_page
 
 __all__ = ["register", "run", "case_files"]
 
 def register(sub: Any) -> None:
     p = add_command(
-        sub, "coverage", "node, answer, rating and check-state coverage of a case suite",
+        sub, "coverage",
         "Trace every case and report which nodes, answers (edges), variant ratings and states of "
         "the patient-level checks (satisfied, not established, failed) the routes pass, as the "
         "engine takes them. Every node and answer no case reaches is listed with its "
@@ -76,9 +80,6 @@ def _cases(pathway: Pathway, items: list[str]) -> list[Case]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from vcfgraph import __version__
-    from vcfgraph.analysis.coverage import cobertura_xml, coverage, coverage_text, coverage_to_dict, lcov_text
-
     if args.fail_under is not None and not 0 <= args.fail_under <= 100:
         raise UsageError(f"--fail-under needs a percentage from 0 to 100, got {args.fail_under:g}")
     pathway = load_graph(args)
@@ -106,10 +107,6 @@ def run(args: argparse.Namespace) -> int:
 
 def _heatmap(cov: Any, name: str) -> str:
     """The pathway drawn by the renderer, shaded by how many cases pass each node, answer and rating."""
-    from vcfgraph.cli.graphviz_run import run_dot
-    from vcfgraph.render.dot import pathway_dot
-    from vcfgraph.render.heatmap import heatmap_page
-
     pathway = cov.pathway
     svg = run_dot(pathway_dot(pathway), "svg")
     edges = cov.pct("edges")

@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from vcfgraph.analysis.diff import diff, diff_text, diff_to_dict
 from vcfgraph.cli import output
-from vcfgraph.cli.check import display_path
-from vcfgraph.cli.common import add_command, add_graph_option
+from vcfgraph.cli.common import add_command, add_graph_option, display_path
 from vcfgraph.errors import UsageError
 from vcfgraph.io.load import load_pathway
 
@@ -16,7 +16,7 @@ __all__ = ["register", "run"]
 
 def register(sub: Any) -> None:
     p = add_command(
-        sub, "diff", "what a pathway revision changes, with a witness case per change",
+        sub, "diff",
         "Compare two versions of a pathway over every possible case: each region of cases whose "
         "outcome, terminal or recommended actions change is listed with a witness case (the one "
         "with the fewest known facts) and the paths it takes before and after; then the nodes, "
@@ -32,8 +32,6 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from vcfgraph.analysis.diff import diff, diff_text, diff_to_dict
-
     if args.new is not None and args.graph is not None and args.new != args.graph:
         raise UsageError(f"diff: give the later pathway once, as NEW or as --graph (got '{args.new}' and '{args.graph}')")
     if args.new is None:

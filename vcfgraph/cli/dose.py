@@ -10,6 +10,11 @@ from vcfgraph.cli import output
 from vcfgraph.cli.common import add_command, add_graph_option, load_graph
 from vcfgraph.errors import UsageError
 from vcfgraph.imaging import Imaging
+from vcfgraph.imaging.dose import MAX_ITEMS, MAX_TIMES, Item, estimate, parse_item
+from vcfgraph.imaging.report import estimate_dict, estimate_lines, point_text
+from vcfgraph.io.imaging import imaging_file, load_imaging
+from vcfgraph.io.imaging_fhir import performed_in_bundle
+from vcfgraph.io.load import load_cases
 from vcfgraph.model import Pathway
 
 __all__ = ["register", "run", "load_companion"]
@@ -19,7 +24,7 @@ _REPEAT = re.compile(r"[x×*]([0-9]{1,12})", re.IGNORECASE)
 
 def register(sub: Any) -> None:
     p = add_command(
-        sub, "dose", "a cumulative typical adult dose range for a list of imaging studies",
+        sub, "dose",
         "Add up imaging studies for a cumulative-dose conversation with an adult patient. Give "
         "studies by id (ct_spine_wo) or by words ('MRI spine without contrast', matched as the "
         "service matches an order's text), with repeats ('ct_spine_wo x2', or x2 as the next "
@@ -46,7 +51,6 @@ def register(sub: Any) -> None:
 
 def load_companion(pathway: Pathway, path: str | None) -> Imaging:
     """The pathway's imaging companion, or a usage error when it has none."""
-    from vcfgraph.io.imaging import imaging_file, load_imaging
 
     imaging = load_imaging(pathway, path)
     if imaging is None:
@@ -61,7 +65,6 @@ def _aliases(pathway: Pathway) -> dict[str, tuple[str, ...]]:
 
 
 def _typed(imaging: Imaging, pathway: Pathway, words: list[str]) -> list[Any]:
-    from vcfgraph.imaging.dose import MAX_ITEMS, MAX_TIMES, Item, parse_item
 
     items: list[Item] = []
     if len(words) > MAX_ITEMS * 2:
@@ -83,9 +86,6 @@ def _typed(imaging: Imaging, pathway: Pathway, words: list[str]) -> list[Any]:
 
 
 def _from_case(imaging: Imaging, pathway: Pathway, path: str) -> tuple[list[Any], str]:
-    from vcfgraph.imaging.dose import Item
-    from vcfgraph.imaging.report import point_text
-    from vcfgraph.io.load import load_cases
 
     cases = load_cases(pathway, path)
     if len(cases) != 1:
@@ -102,9 +102,7 @@ def _from_case(imaging: Imaging, pathway: Pathway, path: str) -> tuple[list[Any]
 
 def _from_fhir(imaging: Imaging, pathway: Pathway, bundle: str, bindings_file: str | None) -> tuple[list[Any], list[str], list[str]]:
     """(items, how each was matched, what was not counted and why) for a FHIR Bundle."""
-    from vcfgraph.imaging.dose import Item
-    from vcfgraph.io.imaging_fhir import performed_in_bundle
-    from vcfgraph.serve.bindings import load_bindings
+    from vcfgraph.serve.bindings import load_bindings  # here: the serve package needs the optional extra 'serve'
 
     bindings = load_bindings(pathway, bindings_file)
     items, notes, skipped = [], [], []
@@ -124,8 +122,6 @@ def _from_fhir(imaging: Imaging, pathway: Pathway, bundle: str, bindings_file: s
 
 
 def run(args: argparse.Namespace) -> int:
-    from vcfgraph.imaging.dose import estimate
-    from vcfgraph.imaging.report import estimate_dict, estimate_lines
 
     pathway = load_graph(args)
     imaging = load_companion(pathway, args.imaging)

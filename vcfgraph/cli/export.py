@@ -8,6 +8,11 @@ from typing import Any, Callable
 
 from vcfgraph.cli import output
 from vcfgraph.cli.common import add_command, add_graph_option, load_graph
+from vcfgraph.cli.files import write_files
+from vcfgraph.errors import UsageError
+from vcfgraph.export import bundle, mermaid, nodelink, plandefinition, questionnaire
+from vcfgraph.export.common import DEFAULT_BASE, to_json
+from vcfgraph.export.fhirpath import Unsupported
 from vcfgraph.model import Pathway
 
 __all__ = ["register", "run", "FORMATS", "export_text"]
@@ -17,7 +22,7 @@ FORMATS = ("questionnaire", "plandefinition", "bundle", "mermaid", "node-link")
 
 def register(sub: Any) -> None:
     p = add_command(
-        sub, "export", "write the pathway as FHIR, Mermaid or node-link JSON",
+        sub, "export",
         "Write the pathway in a format other tools read. questionnaire: a FHIR R4 Questionnaire, one item per "
         "fact (linkId = fact name), asked only on the routes that read it; its filled-in QuestionnaireResponse "
         "is a case for trace, batch and site. plandefinition: a FHIR R4 PlanDefinition in the CPG style whose "
@@ -35,41 +40,26 @@ def register(sub: Any) -> None:
 
 def export_text(pathway: Pathway, to: str, base: str | None = None) -> str:
     """The export of ``pathway`` in format ``to`` (one of :data:`FORMATS`), as text."""
-    from vcfgraph.export.common import DEFAULT_BASE, to_json
-
     base = (base or DEFAULT_BASE).rstrip("/")
     makers: dict[str, Callable[[], str]] = {
-        "questionnaire": lambda: to_json(_fhir("questionnaire").questionnaire(pathway, base)),
-        "plandefinition": lambda: to_json(_fhir("plandefinition").plandefinition(pathway, base)),
-        "bundle": lambda: to_json(_fhir("bundle").bundle(pathway, base)),
-        "mermaid": lambda: _fhir("mermaid").mermaid(pathway),
-        "node-link": lambda: _fhir("nodelink").node_link_text(pathway),
+        "questionnaire": lambda: to_json(questionnaire.questionnaire(pathway, base)),
+        "plandefinition": lambda: to_json(plandefinition.plandefinition(pathway, base)),
+        "bundle": lambda: to_json(bundle.bundle(pathway, base)),
+        "mermaid": lambda: mermaid.mermaid(pathway),
+        "node-link": lambda: nodelink.node_link_text(pathway),
     }
-    from vcfgraph.errors import UsageError
-    from vcfgraph.export.fhirpath import Unsupported
-
     try:
         return makers[to]()
     except Unsupported as exc:
         raise UsageError(f"cannot export {pathway.meta.id} as {to}: {exc}") from None
 
 
-def _fhir(name: str) -> Any:
-    import importlib
-
-    return importlib.import_module(f"vcfgraph.export.{name}")
-
-
 def _check_base(base: str | None) -> None:
-    from vcfgraph.errors import UsageError
-
     if base is not None and not (base.startswith(("http://", "https://")) and " " not in base and len(base) > 8):
         raise UsageError(f"--base must be an http(s) url such as https://example.org/fhir, got '{base}'")
 
 
 def run(args: argparse.Namespace) -> int:
-    from vcfgraph.cli.files import write_files
-
     _check_base(args.base)
     pathway = load_graph(args)
     text = export_text(pathway, args.to, args.base)

@@ -17,6 +17,7 @@ from pathlib import Path, PurePosixPath
 from typing import Iterable, Mapping
 
 from vcfgraph.errors import UsageError
+from vcfgraph.render.ids import clashes
 
 __all__ = ["refuse_clashes", "write_files", "MANIFEST", "read_manifest", "write_manifest", "remove_files"]
 
@@ -35,8 +36,6 @@ def refuse_clashes(names: Iterable[tuple[str, str]]) -> None:
     Raises:
         UsageError: naming every such file and both of its writers.
     """
-    from vcfgraph.render.ids import clashes  # here, not at the top: every command's parser imports this module
-
     found = clashes(names)
     if found:
         lines = [f"{first} and {second} would both be written to {name}" for name, first, second in found]

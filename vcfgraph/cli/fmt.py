@@ -9,18 +9,14 @@ from typing import Any
 from vcfgraph.cli import output
 from vcfgraph.cli.common import add_command
 from vcfgraph.errors import UsageError
+from vcfgraph.io.fmt import DEFAULT_WIDTH, format_text
 
 __all__ = ["register", "run"]
 
 
-#: the default line width; vcfgraph.io.fmt.DEFAULT_WIDTH (not imported here: it loads ruamel.yaml, and
-#: every command registers its options at start-up)
-DEFAULT_WIDTH = 100
-
-
 def register(sub: Any) -> None:
     p = add_command(
-        sub, "fmt", "rewrite pathway and case files in canonical form, keeping comments",
+        sub, "fmt",
         "Rewrite each FILE in canonical form: known keys in the order of the format's sections "
         "(docs/pathway-format.md), two-space indentation, long lines wrapped at the width where "
         "YAML can break them (a long word, URL or comment stays whole), no trailing spaces. Comments, quoting "
@@ -36,8 +32,6 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from vcfgraph.io.fmt import format_text
-
     if args.width < 40:
         raise UsageError(f"--width {args.width} is too narrow; give 40 or more")
     changed = []

@@ -13,6 +13,7 @@ import os
 import shutil
 import subprocess
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from typing import Sequence
 
 from vcfgraph.cli.reproducible import child_env, fix_pdf_dates
@@ -104,7 +105,5 @@ def run_dots(dot_texts: Sequence[str], fmt: str) -> list[bytes]:
     workers = min(len(dot_texts), os.cpu_count() or 1)
     if workers <= 1:
         return [run_dot(text, fmt) for text in dot_texts]
-    from concurrent.futures import ThreadPoolExecutor
-
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="vcfgraph-dot") as pool:
         return list(pool.map(lambda text: run_dot(text, fmt), dot_texts))

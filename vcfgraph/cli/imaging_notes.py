@@ -12,6 +12,8 @@ from functools import lru_cache
 from typing import Any
 
 from vcfgraph.imaging import Imaging
+from vcfgraph.imaging.report import note_lines, study_dict
+from vcfgraph.io.imaging import load_imaging
 from vcfgraph.lookup import Hit
 from vcfgraph.model import Pathway
 
@@ -20,7 +22,6 @@ __all__ = ["companion", "study_hits", "note_text", "note_dict"]
 
 @lru_cache(maxsize=4)
 def _load(pathway: Pathway) -> Imaging | None:
-    from vcfgraph.io.imaging import load_imaging
 
     return load_imaging(pathway)
 
@@ -50,7 +51,6 @@ def study_hits(pathway: Pathway, query: str) -> list[Hit]:
 
 def note_text(pathway: Pathway, study: str) -> str:
     """The study's protocol note as text lines to append to its entry, or ''."""
-    from vcfgraph.imaging.report import note_lines
 
     imaging = companion(pathway)
     if imaging is None or not imaging.has(study):
@@ -60,7 +60,6 @@ def note_text(pathway: Pathway, study: str) -> str:
 
 def note_dict(pathway: Pathway, study: str) -> dict[str, Any]:
     """``{"protocol": ...}`` for the JSON entry of a study with a note, or {}."""
-    from vcfgraph.imaging.report import study_dict
 
     imaging = companion(pathway)
     if imaging is None or not imaging.has(study):

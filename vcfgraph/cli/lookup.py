@@ -7,14 +7,16 @@ from typing import Any
 
 from vcfgraph.cli import output
 from vcfgraph.cli.common import add_command, add_graph_option, load_graph
+from vcfgraph.cli.imaging_notes import note_dict, note_text, study_hits
 from vcfgraph.conditions import describe
 from vcfgraph.lookup import Hit, lookup
 from vcfgraph.model import Check, Pathway
+from vcfgraph.schemas import SCHEMA_VERSION
 
 
 def register(sub: Any) -> None:
     p = add_command(
-        sub, "lookup", "find variants and actions by id or words; show how an action is rated",
+        sub, "lookup",
         "Search the pathway's variants, actions, hand-offs, questions and facts by id or words "
         "(every word must match the start of a word; 'vertebroplasty' finds the augmentation "
         "action by its alias). For an action, every variant that rates it is listed with "
@@ -28,14 +30,11 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from vcfgraph.cli.imaging_notes import note_dict, note_text, study_hits
 
     pathway = load_graph(args)
     query = " ".join(args.query)
     hits = lookup(pathway, query) + study_hits(pathway, query)
     if args.json:
-        from vcfgraph.schemas import SCHEMA_VERSION
-
         data = {"schema_version": SCHEMA_VERSION, "pathway": pathway.meta.id, "query": query,
                 "hits": [{**_hit_dict(h, pathway), **note_dict(pathway, h.id)} for h in hits]}
         output.echo(output.to_json(data, indent=2))

@@ -4,6 +4,7 @@ command lines that check it."""
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 from typing import Any
 
@@ -105,7 +106,7 @@ Trace the example case, or re-check on every save while you edit:
 
 def register(sub: Any) -> None:
     p = add_command(
-        sub, "new", "scaffold a new pathway folder with one case and a README",
+        sub, "new",
         "Create DIR with pathway.yaml (a minimal valid pathway using a rating scale, a named "
         "condition, a 'not recorded' policy and a safety property), cases/sign-present.yaml and a "
         "README.md with the check and coverage command lines. DIR must not exist or be empty.",
@@ -142,8 +143,6 @@ def run(args: argparse.Namespace) -> int:
 
 def _schema_folder(folder: Path) -> str:
     """A relative path from DIR to the repository's schemas/ folder, with a trailing slash."""
-    import os
-
     schemas = Path(__file__).resolve().parent.parent.parent / "schemas"
     if not schemas.is_dir():
         return ""

@@ -22,6 +22,7 @@ Writing files is left to the commands; this module only talks to the standard st
 
 from __future__ import annotations
 
+import builtins
 import errno
 import json
 import os
@@ -163,8 +164,6 @@ def prompt(text: str, read: Any = None) -> str | None:
     Raises:
         OutputError: standard output cannot be written, or standard input cannot be read.
     """
-    import builtins
-
     flush()
     try:
         return (read or builtins.input)(clean(text))

@@ -88,6 +88,7 @@ def chromium_path() -> str:
 
 
 def _playwright() -> Any:
+    """Playwright's async API, imported here: it is the optional extra ``vcfgraph[raster]``."""
     try:
         from playwright.async_api import async_playwright
     except ImportError:
@@ -155,7 +156,7 @@ def rasterise(pictures: list[Picture], fmt: str) -> dict[str, bytes]:
         return {}
     executable = chromium_path()
     _playwright()
-    from playwright.async_api import Error as PlaywrightError
+    from playwright.async_api import Error as PlaywrightError  # there: _playwright() found playwright
 
     try:
         out = asyncio.run(_run(list(pictures), fmt, executable))

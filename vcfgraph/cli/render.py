@@ -20,8 +20,15 @@ from typing import Any, Mapping, Sequence
 from vcfgraph.cli import output
 from vcfgraph.cli.common import add_command, add_graph_option, case_files, load_graph
 from vcfgraph.cli.files import refuse_clashes, write_files
+from vcfgraph.cli.graphviz_run import dot_runs, run_dot, run_dots
+from vcfgraph.cli.raster import Picture, rasterise
+from vcfgraph.engine import check_expected, trace
 from vcfgraph.errors import CaseError, RouteError, UsageError
+from vcfgraph.io.imaging import load_imaging
+from vcfgraph.io.load import load_cases
 from vcfgraph.model import Pathway
+from vcfgraph.render import dot, route_view, svg
+from vcfgraph.render.site import CaseRender, build_site, case_svg, case_title, page_names, pathway_svg
 
 __all__ = ["register", "run", "collect_cases", "write_files", "case_files", "planned_names"]
 
@@ -30,7 +37,7 @@ FORMATS = ("svg", "pdf", "png", "dot", "html")
 
 def register(sub: Any) -> None:
     p = add_command(
-        sub, "render", "draw the pathway, or cases' routes on it (SVG, PDF, PNG, DOT, HTML)",
+        sub, "render",
         "Draw the pathway as a flowchart: questions (diamonds), variants with their rating tables "
         "(category as colour, icon and words; confidence marks; dashed when not confirmed), "
         "hand-offs, rated actions, and a legend. With --case, draw each case's route on the same "
@@ -59,10 +66,6 @@ def collect_cases(pathway: Pathway, paths: Sequence[str]) -> tuple[list[Any], in
     Raises:
         UsageError: a path does not exist, or two cases share an id.
     """
-    from vcfgraph.engine import check_expected, trace
-    from vcfgraph.io.load import load_cases
-    from vcfgraph.render.site import CaseRender
-
     entries: list[CaseRender] = []
     status = 0
     seen: dict[str, str] = {}
@@ -100,8 +103,6 @@ def planned_names(entries: Sequence[Any], fmt: str) -> list[tuple[str, str]]:
         the site's pages.
     """
     if fmt == "html":
-        from vcfgraph.render.site import page_names
-
         return page_names(entries)
     names = [] if entries and fmt in ("png", "pdf") else [(f"pathway.{fmt}", "the pathway diagram")]
     for e in entries:
@@ -111,11 +112,6 @@ def planned_names(entries: Sequence[Any], fmt: str) -> list[tuple[str, str]]:
 
 def _svg_files(pathway: Pathway, entries: Sequence[Any], *, with_pathway: bool) -> list[Any]:
     """The SVG diagrams as :class:`~vcfgraph.cli.raster.Picture` (name without extension)."""
-    from vcfgraph.cli.graphviz_run import run_dots
-    from vcfgraph.cli.raster import Picture
-    from vcfgraph.render import dot, route_view, svg
-    from vcfgraph.render.site import case_svg, case_title, pathway_svg
-
     titles = [case_title(e.case) for e in entries]
     # the shared layout and every route view, laid out on all cores at once
     layout, *views = run_dots([dot.pathway_dot(pathway)] + [route_view.route_only_dot(pathway, e.route, title)
@@ -128,10 +124,6 @@ def _svg_files(pathway: Pathway, entries: Sequence[Any], *, with_pathway: bool) 
 
 
 def _diagrams(pathway: Pathway, entries: Sequence[Any], fmt: str) -> dict[str, str | bytes]:
-    from vcfgraph.cli.graphviz_run import run_dots
-    from vcfgraph.render import dot, route_view
-    from vcfgraph.render.site import case_title
-
     if fmt in ("dot", "pdf"):
         texts: dict[str, str] = {} if entries and fmt == "pdf" else {f"pathway.{fmt}": dot.pathway_dot(pathway)}
         for e in entries:
@@ -143,24 +135,15 @@ def _diagrams(pathway: Pathway, entries: Sequence[Any], fmt: str) -> dict[str, s
     pictures = _svg_files(pathway, entries, with_pathway=fmt == "svg" or not entries)
     if fmt == "svg":
         return {f"{p.name}.svg": p.svg for p in pictures}
-    from vcfgraph.cli.raster import rasterise
-
     return {f"{name}.{fmt}": data for name, data in rasterise(pictures, fmt).items()}
 
 
 def site_files(pathway: Pathway, entries: Sequence[Any]) -> dict[str, str]:
     """Every page of the site: one ``dot`` run, for the layout every page shares."""
-    from vcfgraph.cli.graphviz_run import run_dot
-    from vcfgraph.render import dot
-    from vcfgraph.io.imaging import load_imaging
-    from vcfgraph.render.site import build_site
-
     return build_site(pathway, run_dot(dot.pathway_dot(pathway), "svg"), entries, load_imaging(pathway))
 
 
 def run(args: argparse.Namespace) -> int:
-    from vcfgraph.cli.graphviz_run import dot_runs
-
     pathway = load_graph(args)
     entries, status = collect_cases(pathway, args.case) if args.case else ([], 0)
     if args.case and not entries and status == 0:

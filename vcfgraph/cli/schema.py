@@ -11,16 +11,15 @@ from typing import Any
 
 from vcfgraph.cli import output
 from vcfgraph.cli.common import add_command
+from vcfgraph.io.jsonschema import SCHEMA_KINDS, schema_for
 from vcfgraph.schemas import OUTPUTS, SCHEMA_VERSION, schema_text
 
 __all__ = ["register", "run"]
 
 
 def register(sub: Any) -> None:
-    from vcfgraph.io.jsonschema import SCHEMA_KINDS
-
     p = add_command(
-        sub, "schema", "print the JSON Schema of a --json output, or of pathway or case files",
+        sub, "schema",
         "Print a JSON Schema (draft 2020-12). With --output NAME: the schema of one of the JSON "
         f"outputs; every such output carries \"schema_version\": {SCHEMA_VERSION}. Outputs: "
         + "; ".join(f"{name}: {what}" for name, what in OUTPUTS.items()) + ". "
@@ -41,7 +40,5 @@ def run(args: argparse.Namespace) -> int:
     if args.output:
         output.write(schema_text(args.output))
         return 0
-    from vcfgraph.io.jsonschema import schema_for
-
     output.echo(output.to_json(schema_for(args.file), indent=2))
     return 0

@@ -9,6 +9,7 @@ from typing import Any
 
 from vcfgraph.cli import output
 from vcfgraph.cli.common import add_command, add_graph_option, load_graph
+from vcfgraph.cli.render import site_files
 from vcfgraph.errors import UsageError
 from vcfgraph.scale import ACR_SCALE
 
@@ -18,7 +19,7 @@ _CODES = ("appropriate", "not-appropriate", "no-criteria-apply")
 
 def register(sub: Any) -> None:
     p = add_command(
-        sub, "serve", "run the CDS Hooks service that rates imaging orders",
+        sub, "serve",
         "Serve the pathway as CDS Hooks decision support: GET /cds-services (discovery), "
         "POST /cds-services/vcfgraph-order-select and .../vcfgraph-order-sign (rate draft orders, "
         "suggest alternatives, name missing facts), POST /trace (one case, as trace --json), "
@@ -50,7 +51,7 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
+    try:  # here, not at the top: the app (starlette, pydantic, PyJWT) and uvicorn are the optional extra 'serve'
         from vcfgraph.serve.app import ServiceOptions, create_app
         from vcfgraph.serve.auth import is_loopback, load_trust
         from vcfgraph.serve.bindings import load_bindings
@@ -92,8 +93,6 @@ def run(args: argparse.Namespace) -> int:
 
 def _pathway_pages(pathway: Any) -> dict[str, bytes] | None:
     """The pathway's pages and explorer (no case pages), built in memory; None without ``dot``."""
-    from vcfgraph.cli.render import site_files
-
     try:
         files = site_files(pathway, [])
     except UsageError as exc:

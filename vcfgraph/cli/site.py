@@ -14,9 +14,12 @@ from typing import Any
 from vcfgraph.cli import output
 from vcfgraph.cli.common import add_command, add_graph_option, load_graph
 from vcfgraph.cli.files import MANIFEST, read_manifest, refuse_clashes, remove_files, write_files, write_manifest
+from vcfgraph.cli.graphviz_run import dot_runs
 from vcfgraph.cli.render import collect_cases, site_files
+from vcfgraph.cli.watching import run_watching
 from vcfgraph.errors import UsageError
 from vcfgraph.io import bundled
+from vcfgraph.render.site import page_names
 
 __all__ = ["register", "run", "DEFAULT_CASES", "DEFAULT_OUTPUT"]
 
@@ -27,7 +30,7 @@ DEFAULT_OUTPUT = "renders"
 
 def register(sub: Any) -> None:
     p = add_command(
-        sub, "site", "build the static teaching site (index, pathway page, a page per case)",
+        sub, "site",
         "Build a static site that works offline from the file system: index.html (the pathway, "
         "its source and revision, links to every page), pathway.html (the clickable diagram, the "
         "legend, every variant's ratings, criteria, implications, pitfalls, red flags and FAQs), "
@@ -50,8 +53,6 @@ def register(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     if args.watch:
-        from vcfgraph.cli.watching import run_watching
-
         graph = Path(args.graph) if getattr(args, "graph", None) else bundled.pathway_file()
         default = [str(DEFAULT_CASES)] if args.graph is None else []
         cases = [Path(p) for p in (args.cases if args.cases is not None else default)]
@@ -60,9 +61,6 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _once(args: argparse.Namespace) -> int:
-    from vcfgraph.cli.graphviz_run import dot_runs
-    from vcfgraph.render.site import page_names
-
     pathway = load_graph(args)
     if args.cases is not None:
         paths = args.cases

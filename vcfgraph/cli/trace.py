@@ -7,16 +7,26 @@ from pathlib import Path
 from typing import Any
 
 from vcfgraph import whatif
+from vcfgraph.analysis.junit import CaseResult, junit_xml
 from vcfgraph.cli import output
-from vcfgraph.cli.common import add_command, add_graph_option, load_graph, parse_fact_options
+from vcfgraph.cli.common import (
+    add_command,
+    add_graph_option,
+    load_graph,
+    parse_fact_options,
+)
 from vcfgraph.conditions import format_value
 from vcfgraph.engine import check_expected, trace
 from vcfgraph.errors import CaseError, RouteError, UsageError
-from vcfgraph.analysis.junit import CaseResult, junit_xml
+from vcfgraph.imaging.report import route_imaging_lines
+from vcfgraph.io.imaging import load_imaging
 from vcfgraph.io.load import load_cases
 from vcfgraph.model import Case
-from vcfgraph.report import route_text
+from vcfgraph.report import route_text, route_to_dict
 from vcfgraph.schemas import SCHEMA_VERSION, error_object
+
+#: ``--json`` prints JSON lines (one object per case), so an input error's JSON object is one line too
+JSON_INDENT = None
 
 
 def _range(pathway: Any, c: whatif.Change) -> str:
@@ -45,7 +55,7 @@ def _what_if_text(pathway: Any, case: Case) -> str:
 
 def register(sub: Any) -> None:
     p = add_command(
-        sub, "trace", "walk cases through the pathway and explain each step",
+        sub, "trace",
         "Walk each case through the pathway: which question read which facts, which answer was "
         "taken and why, and where the walk ended (a variant with its rated actions, a hand-off, "
         "or need_info with the missing facts). A case file is YAML or JSON: a mapping with id, "
@@ -93,7 +103,6 @@ def run(args: argparse.Namespace) -> int:
     else:
         facts = {f.name: None for f in pathway.facts}
         batches.append(("--fact", [Case("command-line", facts)]))
-    from vcfgraph.io.imaging import load_imaging
 
     imaging = load_imaging(pathway)  # the protocol notes and dose aid, when the pathway has them
     first = True
@@ -122,12 +131,9 @@ def _one(pathway: Any, case: Case, path: str, as_json: bool, first: bool, what_i
             output.error(f"vcfgraph: error: case '{case.id}': {exc}")
         return CaseResult(path, case.id, "error", f"the pathway cannot decide the case at '{exc.node}'", (str(exc),))
     problems = check_expected(route, case) if case.expected else None
-    from vcfgraph.imaging.report import route_imaging_dict, route_imaging_lines
 
     if as_json:
-        data = route.to_dict(problems)
-        if imaging is not None:
-            data["imaging"] = route_imaging_dict(imaging, route)
+        data = route_to_dict(route, pathway, problems, imaging)
         output.echo(output.to_json(data))
     else:
         if not first:

@@ -25,7 +25,7 @@ def run_watching(command: str, inputs: Iterable[Path], once: Callable[[], int]) 
         inputs: the files and folders the command reads.
         once: one run of the command; its exit code is shown, a VcfgraphError is reported.
     """
-    try:
+    try:  # here, not at the top: watchfiles is the optional extra 'watch'
         from watchfiles import watch
     except ImportError:
         raise UsageError("--watch needs the watchfiles package: pip install 'vcfgraph[watch]'") from None

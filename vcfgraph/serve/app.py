@@ -44,7 +44,6 @@ from vcfgraph.serve.auth import AuthError, Trust, is_loopback
 from vcfgraph.serve.bindings import Bindings, load_bindings
 from vcfgraph.serve.imaging_cards import PREFETCH_KEY as PRIOR_IMAGING, PREFETCH_QUERY as PRIOR_QUERY, imaging_cards
 from vcfgraph.io.imaging import load_imaging
-from vcfgraph.imaging.report import route_imaging_dict
 from vcfgraph.serve.facts import PREFETCH_KEY, case_from_questionnaire_response, request_facts
 from vcfgraph.validate import check_facts
 from vcfgraph.serve.rating import RatingConfig, rate_orders
@@ -224,10 +223,7 @@ def _trace_answer(pathway: Pathway, data: Any, imaging: Any) -> dict[str, Any]:
     except RouteError as exc:
         raise _Problem(409, "The pathway cannot decide this case", str(exc), node=exc.node, edges=list(exc.edges)) from None
     problems = check_expected(route, case) if case.expected else None
-    answer = route_to_dict(route, pathway, problems)
-    if imaging is not None:  # as trace --json gives it
-        answer["imaging"] = route_imaging_dict(imaging, route)
-    return answer
+    return route_to_dict(route, pathway, problems, imaging)
 
 
 async def healthz(request: Request) -> Response:
