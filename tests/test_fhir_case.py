@@ -91,8 +91,8 @@ def _line_of(path: Path, text: str) -> int:
     (lambda qr: qr.pop("questionnaire"), '"resourceType"',
      "QuestionnaireResponse 'seed-incidental-t12' has no 'questionnaire' canonical"),
     (lambda qr: qr.update(questionnaire="http://example.org/Questionnaire/other"), '"questionnaire"',
-     "'questionnaire' of QuestionnaireResponse 'seed-incidental-t12' is http://example.org/Questionnaire/other; "
-     "it must be the pathway's Questionnaire"),
+     "the QuestionnaireResponse answers the Questionnaire http://example.org/Questionnaire/other, "
+     "not this pathway's (Questionnaire/vcf-management)"),
     (lambda qr: qr["item"][0]["answer"].append({"valueInteger": 70}), "70",
      "item 'age' of QuestionnaireResponse 'seed-incidental-t12' has 2 answers; a fact has one value"),
     (lambda qr: qr["item"].append({"linkId": "age", "answer": [{"valueInteger": 70}]}), '"age"',
@@ -143,7 +143,8 @@ def test_batch_reads_json_lines_of_responses(tmp_path: Path, bundled: Pathway, c
         route = trace(bundled, case)
         assert (row["case_id"], row["outcome"], row["terminal"]) == (case.id.replace("_", "-"), route.outcome, route.terminal)
     assert rows[-1]["outcome"] == "invalid"
-    assert rows[-1]["error"] == f"{tmp_path / 'in.jsonl'}:{len(lines)}: the QuestionnaireResponse has no 'questionnaire' canonical"
+    assert rows[-1]["error"].startswith(f"{tmp_path / 'in.jsonl'}:{len(lines)}: QuestionnaireResponse 'no-canonical' "
+                                        "has no 'questionnaire' canonical; give the url of the pathway's Questionnaire")
 
 
 def test_ask_writes_a_response_that_traces_the_same(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,

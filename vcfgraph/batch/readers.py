@@ -7,6 +7,11 @@ files or a glob (sorted by path), JSON Lines in blocks of whole lines (typed by 
 that mixes types in a column, or holds a line that is not JSON, is read line by line so that
 the bad line becomes a row with an error instead of stopping the batch).
 
+A JSON line that is a FHIR QuestionnaireResponse (decided per line, by its ``resourceType``) is
+read by :func:`vcfgraph.io.fhir.read_response`, the reader ``trace`` and the service use too, and
+becomes one row: its ``id`` and the facts it answers, or its ``id`` and the reader's reason as
+the row's error (a response to another Questionnaire included). A bad response is one bad row.
+
 Writing is :mod:`vcfgraph.batch.writer`'s.
 """
 
@@ -19,13 +24,14 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterator, assert_never
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from vcfgraph.batch.arrays import strings
 from vcfgraph.errors import UsageError
+from vcfgraph.model import Pathway
 
 __all__ = [
     "FORMATS",
@@ -112,12 +118,13 @@ class Input:
     """An input file: its columns, its rows in chunks, and how far reading has got."""
 
     def __init__(self, path: str | Path, rows: int, fields: dict[str, str] | None = None,
-                 verbatim: frozenset[str] = frozenset()) -> None:
+                 verbatim: frozenset[str] = frozenset(), pathway: Pathway | None = None) -> None:
         self.path = str(path)
         self.format = file_format(path)
         self.rows = rows
         self.fields = fields
         self.verbatim = verbatim
+        self.responses = ResponseRows(pathway, self.path) if pathway is not None else None
         self.columns: list[str] = []
         self.total = 0
         self.done = 0
@@ -241,14 +248,12 @@ class Input:
                     break
 
     def _json_chunk(self, block: bytes, first_line: int) -> Chunk:
-        # FHIR QuestionnaireResponse lines (main's fhir_case support) are rows of their answers,
-        # not of their keys: they keep the line-by-line reader, which flattens them
-        if self.fields is None or b'"QuestionnaireResponse"' in block:
-            return _json_block(block, first_line, self.path)
+        if self.fields is None:
+            return _json_block(block, first_line, self.path, self.responses)
         from vcfgraph.batch.jsonl import json_schema, read_block
 
         table, errors, cells = read_block(block, first_line, self.path, json_schema(self.fields), self.verbatim,
-                                          JSONL_WORKERS)
+                                          JSONL_WORKERS, self.responses)
         columns = {name: table.column(name).chunk(0) if table.column(name).num_chunks
                    else pa.nulls(0, table.schema.field(name).type) for name in table.column_names}
         return Chunk(columns, table.num_rows, errors, cells=cells)
@@ -270,7 +275,7 @@ class Input:
             if not head.strip():
                 raise UsageError(f"{self.path}: the file holds no JSON lines; write one JSON object per line")
             if head[:cut].strip():
-                self.columns = list(_json_block(head[:cut], 1, self.path).columns)
+                self.columns = list(_json_block(head[:cut], 1, self.path, self.responses).columns)
         return self.columns
 
 
@@ -366,61 +371,96 @@ def _utf8_columns(batch: pa.RecordBatch, first_row: int, path: str) -> tuple[dic
     return columns, errors
 
 
-def _json_block(block: bytes, first_line: int, path: str) -> Chunk:
-    """Parse whole lines of JSON: typed by pyarrow when it can, else one line at a time. Lines
-    that are FHIR QuestionnaireResponses become rows of their answers (:func:`_rows`)."""
+def _json_block(block: bytes, first_line: int, path: str, responses: Any = None) -> Chunk:
+    """Parse whole lines of JSON: typed by pyarrow when every line is an object and none is a
+    QuestionnaireResponse, else one line at a time (:func:`vcfgraph.batch.jsonl.parse_line`)."""
     import pyarrow.json as pjson
 
-    responses = b'"QuestionnaireResponse"' in block
-    try:
-        if responses:
-            raise pa.ArrowInvalid("read as QuestionnaireResponses")
-        table = pjson.read_json(io.BytesIO(block), read_options=pjson.ReadOptions(block_size=len(block) + 1))
-        table = table.combine_chunks()
-        table.validate(full=True)  # pyarrow's JSON reader lets invalid UTF-8 through; the slow path names the line
-        return Chunk({name: table.column(name).chunk(0) if table.column(name).num_chunks else
-                      pa.nulls(0, table.column(name).type) for name in table.column_names}, table.num_rows)
-    except pa.ArrowInvalid:
-        pass
+    from vcfgraph.batch.jsonl import parse_line
+
+    lines = [(number, line) for number, line in enumerate(block.split(b"\n"), first_line) if line.strip()]
+    if all(line.strip().startswith(b"{") and line.strip().endswith(b"}") for _n, line in lines):
+        try:  # pyarrow only ever sees objects: it crashes on a lone `null`
+            table = pjson.read_json(io.BytesIO(block), read_options=pjson.ReadOptions(block_size=len(block) + 1))
+            table = table.combine_chunks()
+            table.validate(full=True)  # pyarrow's JSON reader lets invalid UTF-8 through; the slow path names the line
+            if table.num_rows == len(lines) and "resourceType" not in table.column_names:
+                return Chunk({name: table.column(name).chunk(0) if table.column(name).num_chunks else
+                              pa.nulls(0, table.column(name).type) for name in table.column_names}, table.num_rows)
+        except pa.ArrowInvalid:
+            pass
     rows: list[dict[str, Any]] = []
     errors: dict[int, str] = {}
-    for number, line in enumerate(block.split(b"\n"), first_line):
-        if not line.strip():
-            continue
-        try:
-            value = json.loads(line)
-        except ValueError as exc:
-            errors[len(rows)] = f"{path}:{number}: not a valid JSON line ({exc})"
-            value = {}
-        if not isinstance(value, dict):
-            errors.setdefault(len(rows), f"{path}:{number}: a JSON line must be an object of fact names and values")
-            value = {}
-        if responses and value:
-            value, problem = _response_row(value)
-            if problem:
-                errors[len(rows)] = f"{path}:{number}: {problem}"
+    for number, line in lines:
+        value, error = parse_line(line, number, path, responses)
+        if error:
+            errors[len(rows)] = error
         rows.append(value)
     names = list(dict.fromkeys(k for row in rows for k in row))
     return Chunk({name: [row.get(name) for row in rows] for name in names}, len(rows), errors)
 
 
-def _response_row(value: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
-    """A QuestionnaireResponse line as a row: ``case_id`` (its id) and its answers."""
-    from vcfgraph.io.fhir import flat_answers
+#: at most this many problems of one response are written in its row's error
+RESPONSE_PROBLEMS = 20
 
-    answers, problem = flat_answers(value)
-    case_id = value.get("id") if isinstance(value.get("id"), str) else None
-    return ({"case_id": case_id, **answers} if case_id is not None else answers), problem
 
+class ResponseRows:
+    """Makes a QuestionnaireResponse line one row, through :func:`vcfgraph.io.fhir.read_response`.
+
+    The row is ``case_id`` (the response's ``id``, or null) and the facts it answers; when the
+    reader refuses the response, or it answers another Questionnaire, the row keeps its
+    ``case_id`` and gets the reason as its error (``path:line: ...``). An item whose linkId is
+    ``case_id`` is an unknown linkId, never the row's id.
+    """
+
+    def __init__(self, pathway: Pathway, path: str) -> None:
+        self.pathway, self.path = pathway, path
+
+    def __call__(self, line: bytes, number: int) -> tuple[dict[str, Any], str | None]:
+        from vcfgraph.io.fhir import Accepted, NotOurs, Refused, read_response
+
+        where = f"{self.path}:{number}"
+        try:  # again, refusing a key given twice, as trace's reader does
+            data = json.loads(line, object_pairs_hook=_unique_keys)
+        except _DuplicateKey as exc:
+            return {"case_id": None}, f"{where}: {exc}"
+        case_id = data.get("id") if isinstance(data.get("id"), str) and data.get("id") else None
+        verdict = read_response(data, self.pathway, source=where, default_id=None)
+        match verdict:
+            case Accepted(case):
+                return {"case_id": case_id, **{k: v for k, v in case.facts.items() if v is not None}}, None
+            case Refused(problems):
+                shown = "; ".join(p.message for p in problems[:RESPONSE_PROBLEMS])
+                more = len(problems) - RESPONSE_PROBLEMS
+                return {"case_id": case_id}, f"{where}: {shown}" + (f"; ... and {more} more problems" if more > 0 else "")
+            case NotOurs(_, problem):
+                return {"case_id": case_id}, f"{where}: {problem.message}"
+            case _:
+                assert_never(verdict)
+
+
+class _DuplicateKey(ValueError):
+    pass
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise _DuplicateKey(f"key '{key[:100]}' appears twice in one object; keep one")
+        out[key] = value
+    return out
 
 
 def open_input(path: str | Path, rows: int = 131072, fields: dict[str, str] | None = None,
-               verbatim: frozenset[str] = frozenset()) -> Input:
+               verbatim: frozenset[str] = frozenset(), pathway: Pathway | None = None) -> Input:
     """Open an input file (or Parquet folder or glob) for reading in chunks of about ``rows`` rows.
 
     Args:
         fields: JSON Lines: read with this schema (column -> ``bool``, ``number`` or ``text``),
             see :mod:`vcfgraph.batch.jsonl`; None: types inferred per block.
         verbatim: JSON Lines: text columns that take any JSON value, written as JSON text.
+        pathway: JSON Lines: read QuestionnaireResponse lines as cases of this pathway (None:
+            such a line is an object like any other).
     """
-    return Input(path, rows, fields, verbatim)
+    return Input(path, rows, fields, verbatim, pathway)

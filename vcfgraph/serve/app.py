@@ -327,9 +327,13 @@ def _prefetched(prefetch: Mapping[str, Any] | None) -> dict[str, Any] | None:
 def _case_from_body(pathway: Pathway, data: Any) -> Case:
     if isinstance(data, Mapping) and data.get("resourceType") == "QuestionnaireResponse":
         try:
-            return case_from_questionnaire_response(pathway, data)
+            case = case_from_questionnaire_response(pathway, data)
         except CaseError as exc:
             raise _Problem(422, "Invalid facts", str(exc), **_fact_fields(exc)) from None
+        if case is None:
+            raise _Problem(422, "Not this pathway's questionnaire", "the QuestionnaireResponse answers the Questionnaire "
+                           f"{str(data.get('questionnaire'))[:200]}, not this pathway's")
+        return case
     if not isinstance(data, Mapping) or not isinstance(data.get("facts"), Mapping):
         raise _Problem(422, "Invalid case", "the body is a case ({\"id\": ..., \"facts\": {...}}) or a QuestionnaireResponse")
     try:
