@@ -417,12 +417,12 @@ class ResponseRows:
         self.pathway, self.path = pathway, path
 
     def __call__(self, line: bytes, number: int) -> tuple[dict[str, Any], str | None]:
-        from vcfgraph.io.fhir import Accepted, NotOurs, Refused, read_response
+        from vcfgraph.io.fhir import Accepted, DuplicateKey, NotOurs, Refused, read_response, unique_keys
 
         where = f"{self.path}:{number}"
         try:  # again, refusing a key given twice, as trace's reader does
-            data = json.loads(line, object_pairs_hook=_unique_keys)
-        except _DuplicateKey as exc:
+            data = json.loads(line, object_pairs_hook=unique_keys)
+        except DuplicateKey as exc:
             return {"case_id": None}, f"{where}: {exc}"
         case_id = data.get("id") if isinstance(data.get("id"), str) and data.get("id") else None
         verdict = read_response(data, self.pathway, source=where, default_id=None)
@@ -437,19 +437,6 @@ class ResponseRows:
                 return {"case_id": case_id}, f"{where}: {problem.message}"
             case _:
                 assert_never(verdict)
-
-
-class _DuplicateKey(ValueError):
-    pass
-
-
-def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in out:
-            raise _DuplicateKey(f"key '{key[:100]}' appears twice in one object; keep one")
-        out[key] = value
-    return out
 
 
 def open_input(path: str | Path, rows: int = 131072, fields: dict[str, str] | None = None,

@@ -39,6 +39,8 @@ __all__ = [
     "NotOurs",
     "Verdict",
     "read_response",
+    "DuplicateKey",
+    "unique_keys",
 ]
 
 RESOURCE_TYPE = "QuestionnaireResponse"
@@ -194,7 +196,11 @@ def _coding(answer: Mapping[str, Any], raw: Any, pathway: Pathway, fact: Fact, r
         r.report(r.at(raw, "system"), f"the code system of item '{fact.name}' in {what} is {format_value(system)}; "
                  f"it must be the fact's own (ending in CodeSystem/{name}) or {ABSENT_SYSTEM}")
         return None
-    return _checked(fact, raw.get("code"), r.at(raw, "code") if "code" in raw else loc, r, what)
+    if raw.get("code") is None:
+        r.report(loc, f"the Coding of item '{fact.name}' in {what} has no 'code'; give one of {fact.allowed()}, "
+                 f"or the {ABSENT_SYSTEM} coding for not known")
+        return None
+    return _checked(fact, raw.get("code"), r.at(raw, "code"), r, what)
 
 
 def _checked(fact: Fact, value: Any, loc: Location, r: Reader, what: str) -> Value:
@@ -289,3 +295,23 @@ def _other_questionnaire(data: Mapping[str, Any], pathway: Pathway) -> str | Non
     if url == wanted or url.endswith("/" + wanted):
         return None
     return value[:200]
+
+
+class DuplicateKey(ValueError):
+    """A JSON object gives one key twice (raised by :func:`unique_keys`)."""
+
+
+def unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """``object_pairs_hook`` for :func:`json.loads` that refuses a key given twice, as the
+    located reader of case files does: a response read as plain JSON (a batch line, a request
+    body) gets the same verdict as the same text in a file.
+
+    Raises:
+        DuplicateKey: naming the key.
+    """
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise DuplicateKey(f"key '{key[:100]}' appears twice in one object; keep one")
+        out[key] = value
+    return out

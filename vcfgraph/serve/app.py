@@ -35,6 +35,7 @@ from starlette.staticfiles import StaticFiles
 from vcfgraph.engine import check_expected, trace
 from vcfgraph.errors import CaseError, Location, RouteError
 from vcfgraph.io.cases import case_from_data
+from vcfgraph.io.fhir import unique_keys
 from vcfgraph.io.located import Reader
 from vcfgraph.model import Case, Pathway
 from vcfgraph.report import route_to_dict
@@ -260,7 +261,7 @@ async def _json_body(request: Request, limit: int) -> Any:
             raise _Problem(413, "Request too large", f"the body is over the limit of {limit} bytes")
         chunks.append(chunk)
     try:
-        return json.loads(b"".join(chunks).decode("utf-8"), parse_constant=_no_constant)
+        return json.loads(b"".join(chunks).decode("utf-8"), parse_constant=_no_constant, object_pairs_hook=unique_keys)
     except UnicodeDecodeError:
         raise _Problem(400, "Invalid JSON", "the body is not UTF-8") from None
     except RecursionError:
