@@ -7,8 +7,9 @@ type, a key the schema does not have, not JSON, not UTF-8) is read by Python alo
 names the row it stopped at, the rows before it are read by pyarrow again, that line by
 ``json.loads``, and reading goes on from the next line. Every line keeps its row, in order, and
 its own error with its line number. pyarrow only ever sees lines that start with ``{`` and end
-with ``}`` (it crashes on a lone ``null`` and reads ``null`` as an empty row); any other line,
-and a line nested too deeply for Python, is read by Python alone and becomes its row's error.
+with ``}`` and hold few brackets (:func:`arrow_safe`: it crashes on a lone ``null``, reads
+``null`` as an empty row, and overflows its stack on deep nesting); any other line is read by
+Python alone, and one that is not an object or is nested too deeply becomes its row's error.
 A line that is a FHIR QuestionnaireResponse (by its ``resourceType``, decided per line) is
 handed to the ``responses`` callable, which makes it a row (:mod:`vcfgraph.batch.readers`).
 
@@ -38,7 +39,7 @@ import pyarrow.compute as pc
 
 from vcfgraph.batch.arrays import as_text, strings
 
-__all__ = ["encode_lines", "json_schema", "Block", "read_block", "Responses", "parse_line"]
+__all__ = ["MAX_BRACKETS", "Block", "Responses", "arrow_safe", "encode_lines", "json_schema", "parse_line", "read_block"]
 
 #: makes a QuestionnaireResponse line (its bytes, its line number) a row and its error (or None)
 Responses = Callable[[bytes, int], tuple[dict[str, Any], "str | None"]]
@@ -197,11 +198,13 @@ class Block:
         self.numbers = np.flatnonzero(keep) + self.first_line
         self.starts, self.ends = starts[keep], ends[keep]
         self.broken: set[int] = set()
-        if len(self.starts):  # only objects go to pyarrow: a lone `null` crashes it
+        if len(self.starts):  # only objects, not deeply nested, go to pyarrow: a lone `null` or 100,000 `{` crash it
+            brackets = np.flatnonzero((data == _OPEN) | (data == _SQUARE))  # about one per line
             odd = (data[self.starts] != _OPEN) | (data[self.ends - 1] != _CLOSE)
+            odd |= np.searchsorted(brackets, self.ends) - np.searchsorted(brackets, self.starts) > MAX_BRACKETS
             for n in np.flatnonzero(odd).tolist():
                 line = self.block[int(self.starts[n]):int(self.ends[n])].strip()
-                if not (line.startswith(b"{") and line.endswith(b"}")):
+                if not arrow_safe(line):
                     self.broken.add(n)
         if _utf8(self.block):  # checked by Arrow, without making a Python str of the block
             return
@@ -364,6 +367,16 @@ def read_block(block: bytes, first_line: int, path: str, schema: pa.Schema, verb
 _ROW = re.compile(r" in row (\d+)$")
 _SPACE = np.array([9, 10, 13, 32], dtype=np.uint8)
 _OPEN, _CLOSE = ord("{"), ord("}")
+_SQUARE = ord("[")
+#: a line with more ``{`` and ``[`` than this is read by Python (pyarrow recurses without a limit)
+MAX_BRACKETS = 64
+
+
+def arrow_safe(line: bytes) -> bool:
+    """Whether pyarrow's JSON reader may be given ``line``: one object (it crashes on a lone
+    ``null``), with at most :data:`MAX_BRACKETS` brackets (it overflows the stack on deep nesting)."""
+    line = line.strip()
+    return line.startswith(b"{") and line.endswith(b"}") and line.count(b"{") + line.count(b"[") <= MAX_BRACKETS
 
 
 def _fits(value: Any, kind: pa.DataType) -> bool:

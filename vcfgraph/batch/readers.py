@@ -147,6 +147,10 @@ class Input:
         except (OSError, pa.ArrowException) as exc:
             raise UsageError(f"{self._parts[0]}: cannot read it as Parquet ({exc})") from None
         self.columns = list(first.schema_arrow.names)
+        dupes = sorted({name for name in self.columns if self.columns.count(name) > 1})
+        if dupes:  # a second 'age' would be read as the first, or silently win
+            raise UsageError(f"{self._parts[0]}: column '{dupes[0]}' appears more than once; give every column "
+                             "one name")
         self.total = sum(pq.ParquetFile(p).metadata.num_rows for p in self._parts)
 
     def chunks(self) -> Iterator[Chunk]:
@@ -176,6 +180,7 @@ class Input:
             return "error"
 
         first_row = 1
+        pending: list[tuple[dict[str, pa.Array], dict[int, str], int]] = []
         with pa.OSFile(self.path) as raw:
             try:
                 reader = pcsv.open_csv(
@@ -186,7 +191,6 @@ class Input:
                         column_types={name: pa.binary() if name == "case_id" else raw_type for name in self.columns},
                         strings_can_be_null=True, quoted_strings_can_be_null=False, null_values=[""]),
                 )
-                pending: list[tuple[dict[str, pa.Array], dict[int, str], int]] = []
                 for batch in reader:  # small read blocks (bounded read-ahead), gathered into chunks of ~rows rows
                     columns, errors = _utf8_columns(batch, first_row, self.path)
                     pending.append((columns, errors, batch.num_rows))
@@ -198,9 +202,46 @@ class Input:
                 if pending:
                     self.done = raw.tell()
                     yield _gathered(pending, self.done)
+                    pending = []
             except pa.ArrowInvalid as exc:
-                raise UsageError(bad[0] if bad else f"{self.path}: cannot read the CSV file ({exc})") from None
+                if bad or "straddl" not in str(exc):
+                    raise UsageError(bad[0] if bad else f"{self.path}: cannot read the CSV file ({exc})") from None
+                straddled = True  # a row longer than a read block: the rest is read by Python, row by row
+            else:
+                straddled = False
+        if straddled:
+            if pending:
+                yield _gathered(pending, self.done)
+            yield from self._csv_rows(first_row - 1)
         self.done = self.total
+
+    def _csv_rows(self, skip: int) -> Iterator[Chunk]:
+        """The rows after the first ``skip``, read by Python, for a file with a row longer than
+        :data:`CSV_BLOCK` (which pyarrow cannot read): such a row is kept, with its error and
+        its ``case_id`` when that comes first, and reading goes on; memory stays bounded."""
+        width = len(self.columns)
+        index = {name: k for k, name in enumerate(self.columns)}
+        values: list[list[str | None]] = [[] for _ in self.columns]
+        errors: dict[int, str] = {}
+        number = 0
+        with open(self.path, "rb") as fh:
+            fh.seek(self._header_end)
+            for line, prefix in _physical_lines(fh, CSV_BLOCK):
+                number += 1
+                if number <= skip:
+                    continue
+                row = len(values[0])
+                cells, problem = _csv_cells(line, prefix, width, index)
+                if problem:
+                    errors[row] = f"{self.path}: row {number}: {problem}"
+                for k, cell in enumerate(cells):
+                    values[k].append(cell)
+                if row + 1 >= min(self.rows, 4096):
+                    self.done = fh.tell()
+                    yield _python_chunk(self.columns, values, errors, self.done)
+                    values, errors = [[] for _ in self.columns], {}
+        if values[0]:
+            yield _python_chunk(self.columns, values, errors, self.total)
 
     # ------------------------------------------------------------------ Parquet
 
@@ -292,14 +333,10 @@ def _csv_header(path: str) -> tuple[list[str], int]:
     """
     try:
         with open(path, "rb") as fh:
-            data = b""
-            while True:  # whole lines until the quotes balance (a quoted name may hold a newline)
-                line = fh.readline(HEADER_LIMIT + 1 - len(data))
-                data += line
-                if not line or data.count(b'"') % 2 == 0 or len(data) > HEADER_LIMIT:
-                    break
+            head = fh.read(HEADER_LIMIT + 1)
     except OSError as exc:
         raise UsageError(f"{path}: cannot read the CSV header ({exc.strerror or exc})") from None
+    data = head[:_row_end(head)]  # the header row and its line end (LF, CRLF or a lone CR)
     if len(data) > HEADER_LIMIT:
         raise UsageError(f"{path}:1: the header row is longer than {HEADER_LIMIT >> 10} KiB")
     try:
@@ -307,13 +344,88 @@ def _csv_header(path: str) -> tuple[list[str], int]:
     except UnicodeDecodeError as exc:
         raise UsageError(f"{path}:1: the header row is not valid UTF-8 (byte 0x{data[exc.start]:02x} at "
                          f"offset {exc.start}); save the file as UTF-8") from None
-    header = next(csv.reader([text]), None) if text.strip() else None
+    try:
+        header = next(csv.reader([text.rstrip("\r\n")]), None) if text.strip() else None
+    except csv.Error as exc:
+        raise UsageError(f"{path}:1: cannot read the header row ({exc})") from None
     if not header:
         raise UsageError(f"{path}: the file is empty; a CSV input starts with a header row of column names")
     dupes = sorted({h for h in header if header.count(h) > 1})
     if dupes:
         raise UsageError(f"{path}: column '{dupes[0]}' appears more than once in the header")
     return header, len(data)
+
+
+def _physical_lines(fh: Any, limit: int) -> Iterator[tuple[bytes | None, bytes]]:
+    """The non-empty lines of a file (ended by LF, CR or CRLF, as pyarrow reads rows without
+    newlines in values), read in bounded memory: a line longer than ``limit`` is (None, its
+    first KiB)."""
+    buf, skipping, prefix = b"", False, b""
+    while True:
+        data = fh.read(1 << 20)
+        buf += data
+        while True:
+            ends = [at for at in (buf.find(b"\n"), buf.find(b"\r")) if at >= 0]
+            if not ends:
+                break
+            at = min(ends)
+            line, buf = buf[:at], buf[at + 1:]
+            if skipping:
+                skipping = False
+                yield None, prefix
+            elif len(line) > limit:
+                yield None, line[:1024]
+            elif line:
+                yield line, b""
+        if len(buf) > limit and not skipping:
+            skipping, prefix = True, buf[:1024]
+        if skipping:
+            buf = b""
+        if not data:
+            if skipping:
+                yield None, prefix
+            elif buf:
+                yield buf, b""
+            return
+
+
+def _csv_cells(line: bytes | None, prefix: bytes, width: int, index: dict[str, int]) -> tuple[list[str | None], str | None]:
+    """One CSV row's cells (None where empty) and its problem, or None."""
+    if line is None:
+        cells: list[str | None] = [None] * width
+        first = prefix.split(b",", 1)[0]
+        if index.get("case_id") == 0 and b'"' not in first and len(first) < len(prefix):
+            cells[0] = first.decode("utf-8", errors="replace") or None
+        return cells, f"the row is longer than {CSV_BLOCK >> 20} MiB, the most a batch reads in one row; it is not read"
+    try:
+        text = line.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return [None] * width, f"the row is not valid UTF-8 (byte 0x{line[exc.start]:02x} at offset {exc.start}); save the file as UTF-8"
+    try:
+        row = next(csv.reader([text]), [])
+    except csv.Error as exc:
+        return [None] * width, f"cannot read the row ({exc})"
+    if len(row) != width:
+        return [None] * width, f"the row has {len(row)} fields but the header has {width}; quote values that contain a comma"
+    return [cell if cell != "" else None for cell in row], None
+
+
+def _python_chunk(names: list[str], values: list[list[str | None]], errors: dict[int, str], done: int) -> Chunk:
+    columns = {name: strings(column) for name, column in zip(names, values)}
+    return Chunk(columns, len(values[0]), dict(errors), text=True, done=done)
+
+
+def _row_end(data: bytes) -> int:
+    """Where the first CSV row of ``data`` ends, after its line end (``\n``, ``\r\n`` or a lone
+    ``\r``, as pyarrow reads them; a line end inside quotes is part of a value); ``len(data)`` + 1
+    when no row ends in it."""
+    quoted = False
+    for at, byte in enumerate(data):
+        if byte == 34:  # '"'; a doubled quote inside quotes flips twice
+            quoted = not quoted
+        elif not quoted and byte in (10, 13):
+            return at + 2 if data[at:at + 2] == b"\r\n" else at + 1
+    return len(data) + 1
 
 
 def _gathered(parts: list[tuple[dict[str, pa.Array], dict[int, str], int]], done: int) -> Chunk:
@@ -376,11 +488,11 @@ def _json_block(block: bytes, first_line: int, path: str, responses: Any = None)
     QuestionnaireResponse, else one line at a time (:func:`vcfgraph.batch.jsonl.parse_line`)."""
     import pyarrow.json as pjson
 
-    from vcfgraph.batch.jsonl import parse_line
+    from vcfgraph.batch.jsonl import arrow_safe, parse_line
 
     lines = [(number, line) for number, line in enumerate(block.split(b"\n"), first_line) if line.strip()]
-    if all(line.strip().startswith(b"{") and line.strip().endswith(b"}") for _n, line in lines):
-        try:  # pyarrow only ever sees objects: it crashes on a lone `null`
+    if all(arrow_safe(line) for _n, line in lines):
+        try:  # pyarrow only sees shallow objects: it crashes on a lone `null` or deep nesting
             table = pjson.read_json(io.BytesIO(block), read_options=pjson.ReadOptions(block_size=len(block) + 1))
             table = table.combine_chunks()
             table.validate(full=True)  # pyarrow's JSON reader lets invalid UTF-8 through; the slow path names the line
