@@ -52,7 +52,7 @@ def _env() -> dict[str, str]:
 
 def _run(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "vcfgraph", *args], cwd=cwd, env=_env(), capture_output=True,
-                          text=True, timeout=120)
+                          text=True, timeout=120, check=False)
 
 
 def _accepted(outcome: str, terminal: str | None) -> str:
