@@ -91,8 +91,8 @@ def _line_of(path: Path, text: str) -> int:
     (lambda qr: qr.pop("questionnaire"), '"resourceType"',
      "QuestionnaireResponse 'seed-incidental-t12' has no 'questionnaire' canonical"),
     (lambda qr: qr.update(questionnaire="http://example.org/Questionnaire/other"), '"questionnaire"',
-     "'questionnaire' of QuestionnaireResponse 'seed-incidental-t12' is http://example.org/Questionnaire/other; "
-     "it must be the pathway's Questionnaire"),
+     "the QuestionnaireResponse answers the Questionnaire http://example.org/Questionnaire/other, "
+     "not this pathway's (Questionnaire/vcf-management)"),
     (lambda qr: qr["item"][0]["answer"].append({"valueInteger": 70}), "70",
      "item 'age' of QuestionnaireResponse 'seed-incidental-t12' has 2 answers; a fact has one value"),
     (lambda qr: qr["item"].append({"linkId": "age", "answer": [{"valueInteger": 70}]}), '"age"',
@@ -143,7 +143,8 @@ def test_batch_reads_json_lines_of_responses(tmp_path: Path, bundled: Pathway, c
         route = trace(bundled, case)
         assert (row["case_id"], row["outcome"], row["terminal"]) == (case.id.replace("_", "-"), route.outcome, route.terminal)
     assert rows[-1]["outcome"] == "invalid"
-    assert rows[-1]["error"] == f"{tmp_path / 'in.jsonl'}:{len(lines)}: the QuestionnaireResponse has no 'questionnaire' canonical"
+    assert rows[-1]["error"].startswith(f"{tmp_path / 'in.jsonl'}:{len(lines)}: QuestionnaireResponse 'no-canonical' "
+                                        "has no 'questionnaire' canonical; give the url of the pathway's Questionnaire")
 
 
 def test_ask_writes_a_response_that_traces_the_same(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
@@ -172,3 +173,19 @@ def test_site_accepts_a_response_as_a_case(tmp_path: Path, bundled: Pathway, ren
     assert main(["site", "-o", str(tmp_path / "site"), "--cases", str(cases)]) == 0
     page = (tmp_path / "site" / "cases" / "seed-incidental-t12.html").read_text(encoding="utf-8")
     assert "V5" in page
+
+
+def test_answers_nested_under_an_answer_are_read(tmp_path: Path, bundled: Pathway, capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue 25, item 3: a child's age nested under another answer (``item.answer.item``) was
+    dropped without a word, and the child was routed as an adult."""
+    qr = {"resourceType": "QuestionnaireResponse", "questionnaire": "Questionnaire/vcf-management",
+          "item": [{"linkId": "high_energy_trauma", "answer": [{"valueBoolean": False, "item": [
+              {"linkId": "age", "answer": [{"valueInteger": 12}]}]}]},
+              {"linkId": "neurologic_deficit", "answer": [{"valueBoolean": False}]}]}
+    case = load_cases(bundled, _write(tmp_path, qr))[0]
+    assert case.facts["age"] == 12 and case.facts["high_energy_trauma"] is False
+    code, got = _trace_json(capsys, _write(tmp_path, qr))
+    assert code == 0 and got["terminal"] == "H_paediatric"
+    qr["item"][0]["answer"][0]["item"][0]["linkId"] = "agee"  # a nested answer is checked like any other
+    assert main(["trace", str(_write(tmp_path, qr))]) == 2
+    assert "unknown item linkId 'agee'" in capsys.readouterr().err

@@ -6,7 +6,12 @@ block falls back to Python as a whole. A line that does not fit the schema (a va
 type, a key the schema does not have, not JSON, not UTF-8) is read by Python alone: pyarrow
 names the row it stopped at, the rows before it are read by pyarrow again, that line by
 ``json.loads``, and reading goes on from the next line. Every line keeps its row, in order, and
-its own error with its line number.
+its own error with its line number. pyarrow only ever sees lines that start with ``{`` and end
+with ``}`` and hold few brackets (:func:`arrow_safe`: it crashes on a lone ``null``, reads
+``null`` as an empty row, and overflows its stack on deep nesting); any other line is read by
+Python alone, and one that is not an object or is nested too deeply becomes its row's error.
+A line that is a FHIR QuestionnaireResponse (by its ``resourceType``, decided per line) is
+handed to the ``responses`` callable, which makes it a row (:mod:`vcfgraph.batch.readers`).
 
 Writing (:func:`encode_lines`): the lines are built from Arrow columns by kernels.
 
@@ -25,6 +30,7 @@ import json
 import math
 import re
 from functools import lru_cache
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -33,7 +39,10 @@ import pyarrow.compute as pc
 
 from vcfgraph.batch.arrays import as_text, strings
 
-__all__ = ["encode_lines", "json_schema", "Block", "read_block"]
+__all__ = ["MAX_BRACKETS", "Block", "Responses", "arrow_safe", "encode_lines", "json_schema", "parse_line", "read_block"]
+
+#: makes a QuestionnaireResponse line (its bytes, its line number) a row and its error (or None)
+Responses = Callable[[bytes, int], tuple[dict[str, Any], "str | None"]]
 
 #: how ``json.dumps`` writes the control characters it escapes
 _CONTROLS = {chr(c): json.dumps(chr(c))[1:-1] for c in range(0x20)}
@@ -149,6 +158,8 @@ class Block:
     Args:
         verbatim: text columns that take any JSON value, as JSON text (``case_id``, the audit
             column); a value of another type in any other column goes to ``cells``.
+        responses: makes a QuestionnaireResponse line a row (None: such a line is an object like
+            any other).
 
     Attributes:
         table: one row per non-blank line, in order, with the schema's columns; a cell that did
@@ -160,11 +171,13 @@ class Block:
     #: lines parsed by pyarrow at once after a row that did not fit; doubled on each success
     WINDOW = 256
 
-    def __init__(self, block: bytes, first_line: int, path: str, schema: pa.Schema, verbatim: frozenset[str]) -> None:
+    def __init__(self, block: bytes, first_line: int, path: str, schema: pa.Schema, verbatim: frozenset[str],
+                 responses: Responses | None = None) -> None:
         self.block, self.first_line, self.path, self.schema = block, first_line, path, schema
         self.errors: dict[int, str] = {}
         self.cells: dict[str, dict[int, Any]] = {}
         self._verbatim = verbatim
+        self._responses = responses
         self._lines()
         segments = self._segments()
         self.table = pa.concat_tables(segments).combine_chunks() if segments else schema.empty_table()
@@ -185,6 +198,14 @@ class Block:
         self.numbers = np.flatnonzero(keep) + self.first_line
         self.starts, self.ends = starts[keep], ends[keep]
         self.broken: set[int] = set()
+        if len(self.starts):  # only objects, not deeply nested, go to pyarrow: a lone `null` or 100,000 `{` crash it
+            brackets = np.flatnonzero((data == _OPEN) | (data == _SQUARE))  # about one per line
+            odd = (data[self.starts] != _OPEN) | (data[self.ends - 1] != _CLOSE)
+            odd |= np.searchsorted(brackets, self.ends) - np.searchsorted(brackets, self.starts) > MAX_BRACKETS
+            for n in np.flatnonzero(odd).tolist():
+                line = self.block[int(self.starts[n]):int(self.ends[n])].strip()
+                if not arrow_safe(line):
+                    self.broken.add(n)
         if _utf8(self.block):  # checked by Arrow, without making a Python str of the block
             return
         at = 0
@@ -246,14 +267,9 @@ class Block:
         """One line read by Python: its fitted values as a one-row table; the rest in cells/errors."""
         line = self.block[int(self.starts[row]):int(self.ends[row])]
         number = int(self.numbers[row])
-        try:
-            value = json.loads(line)
-        except ValueError as exc:  # UnicodeDecodeError included
-            self.errors[row] = f"{self.path}:{number}: not a valid JSON line ({exc})"
-            value = {}
-        if not isinstance(value, dict):
-            self.errors.setdefault(row, f"{self.path}:{number}: a JSON line must be an object of fact names and values")
-            value = {}
+        value, error = parse_line(line, number, self.path, self._responses)
+        if error:
+            self.errors[row] = error
         fitted: dict[str, Any] = {}
         for key, raw in value.items():
             kind = self.schema.field(key).type if key in self.schema.names else None
@@ -266,6 +282,31 @@ class Block:
             else:
                 self.cells.setdefault(key, {})[row] = raw
         return _one_row(fitted, self.schema)
+
+
+def parse_line(line: bytes, number: int, path: str, responses: Responses | None) -> tuple[dict[str, Any], str | None]:
+    """One JSON line as a row (an object of column names and values) and its error, or None.
+
+    A line that is not JSON, not an object, or nested too deeply is an empty row with its error;
+    a QuestionnaireResponse goes to ``responses``.
+    """
+    try:
+        value = json.loads(line)
+    except RecursionError:
+        return {}, f"{path}:{number}: the JSON line is nested too deeply; a line is an object of fact names and values"
+    except ValueError as exc:  # UnicodeDecodeError included
+        return {}, f"{path}:{number}: not a valid JSON line ({short_reason(exc)})"
+    if not isinstance(value, dict):
+        return {}, f"{path}:{number}: a JSON line must be an object of fact names and values"
+    if responses is not None and value.get("resourceType") == "QuestionnaireResponse":
+        return responses(line, number)
+    return value, None
+
+
+def short_reason(exc: BaseException) -> str:
+    """An exception's text, at most 200 characters (a bad line is never quoted whole)."""
+    text = str(exc)
+    return text if len(text) <= 200 else text[:200] + "..."
 
 
 def _utf8(data: bytes) -> bool:
@@ -284,7 +325,7 @@ PART_BYTES = 1 << 20
 
 
 def read_block(block: bytes, first_line: int, path: str, schema: pa.Schema, verbatim: frozenset[str],
-               workers: int) -> tuple[pa.Table, dict[int, str], dict[str, dict[int, Any]]]:
+               workers: int, responses: Responses | None = None) -> tuple[pa.Table, dict[int, str], dict[str, dict[int, Any]]]:
     """Read a block of whole JSON lines as :class:`Block` does, in up to ``workers`` parts at once.
 
     The parts are cut at line ends, each is a :class:`Block` with its own line numbers (so every
@@ -306,12 +347,12 @@ def read_block(block: bytes, first_line: int, path: str, schema: pa.Schema, verb
     cuts.append(len(block))
     pieces = [(block[a:b], first_line + block.count(b"\n", 0, a)) for a, b in zip(cuts, cuts[1:]) if b > a]
     if len(pieces) == 1:
-        read = Block(pieces[0][0], pieces[0][1], path, schema, verbatim)
+        read = Block(pieces[0][0], pieces[0][1], path, schema, verbatim, responses)
         return read.table, read.errors, read.cells
     from concurrent.futures import ThreadPoolExecutor
 
     with ThreadPoolExecutor(max_workers=len(pieces), thread_name_prefix="vcfgraph-json") as pool:
-        blocks = list(pool.map(lambda piece: Block(piece[0], piece[1], path, schema, verbatim), pieces))
+        blocks = list(pool.map(lambda piece: Block(piece[0], piece[1], path, schema, verbatim, responses), pieces))
     errors: dict[int, str] = {}
     cells: dict[str, dict[int, Any]] = {}
     start = 0
@@ -325,6 +366,17 @@ def read_block(block: bytes, first_line: int, path: str, schema: pa.Schema, verb
 
 _ROW = re.compile(r" in row (\d+)$")
 _SPACE = np.array([9, 10, 13, 32], dtype=np.uint8)
+_OPEN, _CLOSE = ord("{"), ord("}")
+_SQUARE = ord("[")
+#: a line with more ``{`` and ``[`` than this is read by Python (pyarrow recurses without a limit)
+MAX_BRACKETS = 64
+
+
+def arrow_safe(line: bytes) -> bool:
+    """Whether pyarrow's JSON reader may be given ``line``: one object (it crashes on a lone
+    ``null``), with at most :data:`MAX_BRACKETS` brackets (it overflows the stack on deep nesting)."""
+    line = line.strip()
+    return line.startswith(b"{") and line.endswith(b"}") and line.count(b"{") + line.count(b"[") <= MAX_BRACKETS
 
 
 def _fits(value: Any, kind: pa.DataType) -> bool:

@@ -7,6 +7,11 @@ files or a glob (sorted by path), JSON Lines in blocks of whole lines (typed by 
 that mixes types in a column, or holds a line that is not JSON, is read line by line so that
 the bad line becomes a row with an error instead of stopping the batch).
 
+A JSON line that is a FHIR QuestionnaireResponse (decided per line, by its ``resourceType``) is
+read by :func:`vcfgraph.io.fhir.read_response`, the reader ``trace`` and the service use too, and
+becomes one row: its ``id`` and the facts it answers, or its ``id`` and the reader's reason as
+the row's error (a response to another Questionnaire included). A bad response is one bad row.
+
 Writing is :mod:`vcfgraph.batch.writer`'s.
 """
 
@@ -19,13 +24,14 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterator, assert_never
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from vcfgraph.batch.arrays import strings
 from vcfgraph.errors import UsageError
+from vcfgraph.model import Pathway
 
 __all__ = [
     "FORMATS",
@@ -112,12 +118,13 @@ class Input:
     """An input file: its columns, its rows in chunks, and how far reading has got."""
 
     def __init__(self, path: str | Path, rows: int, fields: dict[str, str] | None = None,
-                 verbatim: frozenset[str] = frozenset()) -> None:
+                 verbatim: frozenset[str] = frozenset(), pathway: Pathway | None = None) -> None:
         self.path = str(path)
         self.format = file_format(path)
         self.rows = rows
         self.fields = fields
         self.verbatim = verbatim
+        self.responses = ResponseRows(pathway, self.path) if pathway is not None else None
         self.columns: list[str] = []
         self.total = 0
         self.done = 0
@@ -140,6 +147,10 @@ class Input:
         except (OSError, pa.ArrowException) as exc:
             raise UsageError(f"{self._parts[0]}: cannot read it as Parquet ({exc})") from None
         self.columns = list(first.schema_arrow.names)
+        dupes = sorted({name for name in self.columns if self.columns.count(name) > 1})
+        if dupes:  # a second 'age' would be read as the first, or silently win
+            raise UsageError(f"{self._parts[0]}: column '{dupes[0]}' appears more than once; give every column "
+                             "one name")
         self.total = sum(pq.ParquetFile(p).metadata.num_rows for p in self._parts)
 
     def chunks(self) -> Iterator[Chunk]:
@@ -169,6 +180,7 @@ class Input:
             return "error"
 
         first_row = 1
+        pending: list[tuple[dict[str, pa.Array], dict[int, str], int]] = []
         with pa.OSFile(self.path) as raw:
             try:
                 reader = pcsv.open_csv(
@@ -179,7 +191,6 @@ class Input:
                         column_types={name: pa.binary() if name == "case_id" else raw_type for name in self.columns},
                         strings_can_be_null=True, quoted_strings_can_be_null=False, null_values=[""]),
                 )
-                pending: list[tuple[dict[str, pa.Array], dict[int, str], int]] = []
                 for batch in reader:  # small read blocks (bounded read-ahead), gathered into chunks of ~rows rows
                     columns, errors = _utf8_columns(batch, first_row, self.path)
                     pending.append((columns, errors, batch.num_rows))
@@ -191,9 +202,46 @@ class Input:
                 if pending:
                     self.done = raw.tell()
                     yield _gathered(pending, self.done)
+                    pending = []
             except pa.ArrowInvalid as exc:
-                raise UsageError(bad[0] if bad else f"{self.path}: cannot read the CSV file ({exc})") from None
+                if bad or "straddl" not in str(exc):
+                    raise UsageError(bad[0] if bad else f"{self.path}: cannot read the CSV file ({exc})") from None
+                straddled = True  # a row longer than a read block: the rest is read by Python, row by row
+            else:
+                straddled = False
+        if straddled:
+            if pending:
+                yield _gathered(pending, self.done)
+            yield from self._csv_rows(first_row - 1)
         self.done = self.total
+
+    def _csv_rows(self, skip: int) -> Iterator[Chunk]:
+        """The rows after the first ``skip``, read by Python, for a file with a row longer than
+        :data:`CSV_BLOCK` (which pyarrow cannot read): such a row is kept, with its error and
+        its ``case_id`` when that comes first, and reading goes on; memory stays bounded."""
+        width = len(self.columns)
+        index = {name: k for k, name in enumerate(self.columns)}
+        values: list[list[str | None]] = [[] for _ in self.columns]
+        errors: dict[int, str] = {}
+        number = 0
+        with open(self.path, "rb") as fh:
+            fh.seek(self._header_end)
+            for line, prefix in _physical_lines(fh, CSV_BLOCK):
+                number += 1
+                if number <= skip:
+                    continue
+                row = len(values[0])
+                cells, problem = _csv_cells(line, prefix, width, index)
+                if problem:
+                    errors[row] = f"{self.path}: row {number}: {problem}"
+                for k, cell in enumerate(cells):
+                    values[k].append(cell)
+                if row + 1 >= min(self.rows, 4096):
+                    self.done = fh.tell()
+                    yield _python_chunk(self.columns, values, errors, self.done)
+                    values, errors = [[] for _ in self.columns], {}
+        if values[0]:
+            yield _python_chunk(self.columns, values, errors, self.total)
 
     # ------------------------------------------------------------------ Parquet
 
@@ -241,14 +289,12 @@ class Input:
                     break
 
     def _json_chunk(self, block: bytes, first_line: int) -> Chunk:
-        # FHIR QuestionnaireResponse lines (main's fhir_case support) are rows of their answers,
-        # not of their keys: they keep the line-by-line reader, which flattens them
-        if self.fields is None or b'"QuestionnaireResponse"' in block:
-            return _json_block(block, first_line, self.path)
+        if self.fields is None:
+            return _json_block(block, first_line, self.path, self.responses)
         from vcfgraph.batch.jsonl import json_schema, read_block
 
         table, errors, cells = read_block(block, first_line, self.path, json_schema(self.fields), self.verbatim,
-                                          JSONL_WORKERS)
+                                          JSONL_WORKERS, self.responses)
         columns = {name: table.column(name).chunk(0) if table.column(name).num_chunks
                    else pa.nulls(0, table.schema.field(name).type) for name in table.column_names}
         return Chunk(columns, table.num_rows, errors, cells=cells)
@@ -270,7 +316,7 @@ class Input:
             if not head.strip():
                 raise UsageError(f"{self.path}: the file holds no JSON lines; write one JSON object per line")
             if head[:cut].strip():
-                self.columns = list(_json_block(head[:cut], 1, self.path).columns)
+                self.columns = list(_json_block(head[:cut], 1, self.path, self.responses).columns)
         return self.columns
 
 
@@ -287,14 +333,10 @@ def _csv_header(path: str) -> tuple[list[str], int]:
     """
     try:
         with open(path, "rb") as fh:
-            data = b""
-            while True:  # whole lines until the quotes balance (a quoted name may hold a newline)
-                line = fh.readline(HEADER_LIMIT + 1 - len(data))
-                data += line
-                if not line or data.count(b'"') % 2 == 0 or len(data) > HEADER_LIMIT:
-                    break
+            head = fh.read(HEADER_LIMIT + 1)
     except OSError as exc:
         raise UsageError(f"{path}: cannot read the CSV header ({exc.strerror or exc})") from None
+    data = head[:_row_end(head)]  # the header row and its line end (LF, CRLF or a lone CR)
     if len(data) > HEADER_LIMIT:
         raise UsageError(f"{path}:1: the header row is longer than {HEADER_LIMIT >> 10} KiB")
     try:
@@ -302,13 +344,88 @@ def _csv_header(path: str) -> tuple[list[str], int]:
     except UnicodeDecodeError as exc:
         raise UsageError(f"{path}:1: the header row is not valid UTF-8 (byte 0x{data[exc.start]:02x} at "
                          f"offset {exc.start}); save the file as UTF-8") from None
-    header = next(csv.reader([text]), None) if text.strip() else None
+    try:
+        header = next(csv.reader([text.rstrip("\r\n")]), None) if text.strip() else None
+    except csv.Error as exc:
+        raise UsageError(f"{path}:1: cannot read the header row ({exc})") from None
     if not header:
         raise UsageError(f"{path}: the file is empty; a CSV input starts with a header row of column names")
     dupes = sorted({h for h in header if header.count(h) > 1})
     if dupes:
         raise UsageError(f"{path}: column '{dupes[0]}' appears more than once in the header")
     return header, len(data)
+
+
+def _physical_lines(fh: Any, limit: int) -> Iterator[tuple[bytes | None, bytes]]:
+    """The non-empty lines of a file (ended by LF, CR or CRLF, as pyarrow reads rows without
+    newlines in values), read in bounded memory: a line longer than ``limit`` is (None, its
+    first KiB)."""
+    buf, skipping, prefix = b"", False, b""
+    while True:
+        data = fh.read(1 << 20)
+        buf += data
+        while True:
+            ends = [at for at in (buf.find(b"\n"), buf.find(b"\r")) if at >= 0]
+            if not ends:
+                break
+            at = min(ends)
+            line, buf = buf[:at], buf[at + 1:]
+            if skipping:
+                skipping = False
+                yield None, prefix
+            elif len(line) > limit:
+                yield None, line[:1024]
+            elif line:
+                yield line, b""
+        if len(buf) > limit and not skipping:
+            skipping, prefix = True, buf[:1024]
+        if skipping:
+            buf = b""
+        if not data:
+            if skipping:
+                yield None, prefix
+            elif buf:
+                yield buf, b""
+            return
+
+
+def _csv_cells(line: bytes | None, prefix: bytes, width: int, index: dict[str, int]) -> tuple[list[str | None], str | None]:
+    """One CSV row's cells (None where empty) and its problem, or None."""
+    if line is None:
+        cells: list[str | None] = [None] * width
+        first = prefix.split(b",", 1)[0]
+        if index.get("case_id") == 0 and b'"' not in first and len(first) < len(prefix):
+            cells[0] = first.decode("utf-8", errors="replace") or None
+        return cells, f"the row is longer than {CSV_BLOCK >> 20} MiB, the most a batch reads in one row; it is not read"
+    try:
+        text = line.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return [None] * width, f"the row is not valid UTF-8 (byte 0x{line[exc.start]:02x} at offset {exc.start}); save the file as UTF-8"
+    try:
+        row = next(csv.reader([text]), [])
+    except csv.Error as exc:
+        return [None] * width, f"cannot read the row ({exc})"
+    if len(row) != width:
+        return [None] * width, f"the row has {len(row)} fields but the header has {width}; quote values that contain a comma"
+    return [cell if cell != "" else None for cell in row], None
+
+
+def _python_chunk(names: list[str], values: list[list[str | None]], errors: dict[int, str], done: int) -> Chunk:
+    columns = {name: strings(column) for name, column in zip(names, values)}
+    return Chunk(columns, len(values[0]), dict(errors), text=True, done=done)
+
+
+def _row_end(data: bytes) -> int:
+    """Where the first CSV row of ``data`` ends, after its line end (``\n``, ``\r\n`` or a lone
+    ``\r``, as pyarrow reads them; a line end inside quotes is part of a value); ``len(data)`` + 1
+    when no row ends in it."""
+    quoted = False
+    for at, byte in enumerate(data):
+        if byte == 34:  # '"'; a doubled quote inside quotes flips twice
+            quoted = not quoted
+        elif not quoted and byte in (10, 13):
+            return at + 2 if data[at:at + 2] == b"\r\n" else at + 1
+    return len(data) + 1
 
 
 def _gathered(parts: list[tuple[dict[str, pa.Array], dict[int, str], int]], done: int) -> Chunk:
@@ -366,61 +483,83 @@ def _utf8_columns(batch: pa.RecordBatch, first_row: int, path: str) -> tuple[dic
     return columns, errors
 
 
-def _json_block(block: bytes, first_line: int, path: str) -> Chunk:
-    """Parse whole lines of JSON: typed by pyarrow when it can, else one line at a time. Lines
-    that are FHIR QuestionnaireResponses become rows of their answers (:func:`_rows`)."""
+def _json_block(block: bytes, first_line: int, path: str, responses: Any = None) -> Chunk:
+    """Parse whole lines of JSON: typed by pyarrow when every line is an object and none is a
+    QuestionnaireResponse, else one line at a time (:func:`vcfgraph.batch.jsonl.parse_line`)."""
     import pyarrow.json as pjson
 
-    responses = b'"QuestionnaireResponse"' in block
-    try:
-        if responses:
-            raise pa.ArrowInvalid("read as QuestionnaireResponses")
-        table = pjson.read_json(io.BytesIO(block), read_options=pjson.ReadOptions(block_size=len(block) + 1))
-        table = table.combine_chunks()
-        table.validate(full=True)  # pyarrow's JSON reader lets invalid UTF-8 through; the slow path names the line
-        return Chunk({name: table.column(name).chunk(0) if table.column(name).num_chunks else
-                      pa.nulls(0, table.column(name).type) for name in table.column_names}, table.num_rows)
-    except pa.ArrowInvalid:
-        pass
+    from vcfgraph.batch.jsonl import arrow_safe, parse_line
+
+    lines = [(number, line) for number, line in enumerate(block.split(b"\n"), first_line) if line.strip()]
+    if all(arrow_safe(line) for _n, line in lines):
+        try:  # pyarrow only sees shallow objects: it crashes on a lone `null` or deep nesting
+            table = pjson.read_json(io.BytesIO(block), read_options=pjson.ReadOptions(block_size=len(block) + 1))
+            table = table.combine_chunks()
+            table.validate(full=True)  # pyarrow's JSON reader lets invalid UTF-8 through; the slow path names the line
+            if table.num_rows == len(lines) and "resourceType" not in table.column_names:
+                return Chunk({name: table.column(name).chunk(0) if table.column(name).num_chunks else
+                              pa.nulls(0, table.column(name).type) for name in table.column_names}, table.num_rows)
+        except pa.ArrowInvalid:
+            pass
     rows: list[dict[str, Any]] = []
     errors: dict[int, str] = {}
-    for number, line in enumerate(block.split(b"\n"), first_line):
-        if not line.strip():
-            continue
-        try:
-            value = json.loads(line)
-        except ValueError as exc:
-            errors[len(rows)] = f"{path}:{number}: not a valid JSON line ({exc})"
-            value = {}
-        if not isinstance(value, dict):
-            errors.setdefault(len(rows), f"{path}:{number}: a JSON line must be an object of fact names and values")
-            value = {}
-        if responses and value:
-            value, problem = _response_row(value)
-            if problem:
-                errors[len(rows)] = f"{path}:{number}: {problem}"
+    for number, line in lines:
+        value, error = parse_line(line, number, path, responses)
+        if error:
+            errors[len(rows)] = error
         rows.append(value)
     names = list(dict.fromkeys(k for row in rows for k in row))
     return Chunk({name: [row.get(name) for row in rows] for name in names}, len(rows), errors)
 
 
-def _response_row(value: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
-    """A QuestionnaireResponse line as a row: ``case_id`` (its id) and its answers."""
-    from vcfgraph.io.fhir import flat_answers
+#: at most this many problems of one response are written in its row's error
+RESPONSE_PROBLEMS = 20
 
-    answers, problem = flat_answers(value)
-    case_id = value.get("id") if isinstance(value.get("id"), str) else None
-    return ({"case_id": case_id, **answers} if case_id is not None else answers), problem
 
+class ResponseRows:
+    """Makes a QuestionnaireResponse line one row, through :func:`vcfgraph.io.fhir.read_response`.
+
+    The row is ``case_id`` (the response's ``id``, or null) and the facts it answers; when the
+    reader refuses the response, or it answers another Questionnaire, the row keeps its
+    ``case_id`` and gets the reason as its error (``path:line: ...``). An item whose linkId is
+    ``case_id`` is an unknown linkId, never the row's id.
+    """
+
+    def __init__(self, pathway: Pathway, path: str) -> None:
+        self.pathway, self.path = pathway, path
+
+    def __call__(self, line: bytes, number: int) -> tuple[dict[str, Any], str | None]:
+        from vcfgraph.io.fhir import Accepted, DuplicateKey, NotOurs, Refused, read_response, unique_keys
+
+        where = f"{self.path}:{number}"
+        try:  # again, refusing a key given twice, as trace's reader does
+            data = json.loads(line, object_pairs_hook=unique_keys)
+        except DuplicateKey as exc:
+            return {"case_id": None}, f"{where}: {exc}"
+        case_id = data.get("id") if isinstance(data.get("id"), str) and data.get("id") else None
+        verdict = read_response(data, self.pathway, source=where, default_id=None)
+        match verdict:
+            case Accepted(case):
+                return {"case_id": case_id, **{k: v for k, v in case.facts.items() if v is not None}}, None
+            case Refused(problems):
+                shown = "; ".join(p.message for p in problems[:RESPONSE_PROBLEMS])
+                more = len(problems) - RESPONSE_PROBLEMS
+                return {"case_id": case_id}, f"{where}: {shown}" + (f"; ... and {more} more problems" if more > 0 else "")
+            case NotOurs(_, problem):
+                return {"case_id": case_id}, f"{where}: {problem.message}"
+            case _:
+                assert_never(verdict)
 
 
 def open_input(path: str | Path, rows: int = 131072, fields: dict[str, str] | None = None,
-               verbatim: frozenset[str] = frozenset()) -> Input:
+               verbatim: frozenset[str] = frozenset(), pathway: Pathway | None = None) -> Input:
     """Open an input file (or Parquet folder or glob) for reading in chunks of about ``rows`` rows.
 
     Args:
         fields: JSON Lines: read with this schema (column -> ``bool``, ``number`` or ``text``),
             see :mod:`vcfgraph.batch.jsonl`; None: types inferred per block.
         verbatim: JSON Lines: text columns that take any JSON value, written as JSON text.
+        pathway: JSON Lines: read QuestionnaireResponse lines as cases of this pathway (None:
+            such a line is an object like any other).
     """
-    return Input(path, rows, fields, verbatim)
+    return Input(path, rows, fields, verbatim, pathway)

@@ -265,7 +265,8 @@ def run_batch(
     """
     if Path(source).resolve() == Path(target).resolve():
         raise UsageError(f"{target}: the output would overwrite the input")
-    reader = open_input(source, rows, input_fields(pathway, audit), frozenset([CASE_ID] + ([audit] if audit else [])))
+    reader = open_input(source, rows, input_fields(pathway, audit), frozenset([CASE_ID] + ([audit] if audit else [])),
+                        pathway)
     check_columns(reader.first_columns(), pathway, audit, str(source))
     job = BatchJob(compile_pathway(pathway), audit, lists_as_text=file_format(target) == "csv",
                    dictionary=file_format(target) != "parquet")

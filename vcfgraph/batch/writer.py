@@ -7,18 +7,24 @@
 - Two runs writing one output at once would each produce a complete file and the last rename
   would silently win. So the output is locked for the run (``flock`` on a hidden ``.NAME.lock``
   next to it, removed at the end): the second run fails at once with a clear message and writes
-  nothing.
+  nothing. The lock file is opened with ``O_NOFOLLOW``: a symbolic link (or anything but a
+  regular file) planted under its name is refused, never followed.
 - A write that fails (a full disk, a file size limit, an I/O error) is a :class:`UsageError`
   naming the output, never a traceback.
 
-The formats: CSV through pyarrow's CSV writer (list columns joined by ``;``), Parquet through
-pyarrow's Parquet writer, JSON Lines through :func:`vcfgraph.batch.jsonl.encode_lines`.
+The formats: CSV through pyarrow's CSV writer (list columns joined by ``;``; text made safe for
+terminals and spreadsheets by :func:`csv_safe`), Parquet through pyarrow's Parquet writer, JSON
+Lines through :func:`vcfgraph.batch.jsonl.encode_lines` (which escapes control characters as
+JSON does).
 """
 
 from __future__ import annotations
 
+import errno
+import json
 import os
 import re
+import stat
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -30,7 +36,7 @@ from vcfgraph.batch.arrays import strings
 from vcfgraph.batch.readers import file_format
 from vcfgraph.errors import UsageError
 
-__all__ = ["Output", "open_output", "PARQUET_OPTIONS"]
+__all__ = ["FORMULA_PREFIXES", "PARQUET_OPTIONS", "Output", "csv_safe", "open_output"]
 
 #: Parquet writer options, chosen by measurement (docs/batch.md, "Parquet output")
 PARQUET_OPTIONS: dict[str, Any] = {"compression": "zstd", "use_dictionary": True}
@@ -57,10 +63,16 @@ class _Lock:
         except ImportError:  # no flock (Windows): concurrent runs are not detected
             return
         for _attempt in range(20):
-            try:
-                fd = os.open(self.file, os.O_RDWR | os.O_CREAT, 0o644)
+            try:  # never through a planted symbolic link, never blocking on a planted FIFO
+                fd = os.open(self.file, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, 0o644)
             except OSError as exc:
+                if exc.errno == errno.ELOOP:
+                    raise UsageError(f"{path}: the lock file {self.file} is a symbolic link; a batch never follows "
+                                     "one (remove it, or write to another folder)") from None
                 raise UsageError(f"{path}: cannot write in the folder {path.parent} ({_reason(exc)})") from None
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                os.close(fd)
+                raise UsageError(f"{path}: the lock file {self.file} is not a regular file; remove it")
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except OSError:
@@ -160,7 +172,8 @@ class Output:
         try:
             if self.format == "csv":
                 sep = strings([";"])[0]  # an Arrow scalar: a Python ";" would go through pa.scalar, which imports pandas
-                columns = [pc.binary_join(col, sep) if pa.types.is_list(col.type) else col for col in table.columns]
+                columns = [csv_safe(pc.binary_join(col, sep) if pa.types.is_list(col.type) else col)
+                           for col in table.columns]
                 self._writer.write_table(pa.table(columns, names=table.column_names))
             elif self.format == "parquet":
                 self._writer.write_table(table)
@@ -204,6 +217,36 @@ class Output:
         except OSError:
             pass
         self._lock.release()
+
+
+#: a CSV cell that starts with one of these is a formula to a spreadsheet
+FORMULA_PREFIXES = "=+-@"
+_UNSAFE = "^[=+\\-@]|[\\x{00}-\\x{1f}\\x{7f}-\\x{9f}]"
+#: how a control character is written in a CSV cell: as JSON writes it (``\n``, ``\u001b``)
+_CONTROL_TEXT = {chr(c): json.dumps(chr(c))[1:-1] for c in range(0x20)} | {
+    chr(c): f"\\u{c:04x}" for c in range(0x7F, 0xA0)}
+
+
+def csv_safe(column: Any) -> Any:
+    """A text column as a CSV output writes it: control characters (C0, DEL, C1) as the visible
+    escapes JSON uses (``\n``, ``\u001b``, ``\u009b``), and a cell that starts with ``=``, ``+``,
+    ``-`` or ``@`` (a formula to a spreadsheet) with a ``'`` before it. Other columns, and text
+    without such cells (the usual case, checked at C speed), are returned as they are.
+    """
+    if isinstance(column, pa.ChunkedArray):
+        column = column.combine_chunks()
+    if pa.types.is_dictionary(column.type):
+        values = csv_safe(column.dictionary)
+        return column if values is column.dictionary else pa.DictionaryArray.from_arrays(column.indices, values)
+    if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)) or len(column) == 0:
+        return column
+    if not pc.any(pc.match_substring_regex(column, _UNSAFE)).as_py():
+        return column
+    text = column
+    if pc.any(pc.match_substring_regex(text, "[\\x{00}-\\x{1f}\\x{7f}-\\x{9f}]")).as_py():
+        for char, shown in _CONTROL_TEXT.items():
+            text = pc.replace_substring(text, char, shown)
+    return pc.replace_substring_regex(text, "^([=+\\-@])", "'\\1")
 
 
 def open_output(path: str | Path, schema: pa.Schema) -> Output:

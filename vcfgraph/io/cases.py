@@ -15,11 +15,11 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, assert_never
 
 from vcfgraph.conditions import Value
 from vcfgraph.errors import CaseError, Location, PathwayError, did_you_mean
-from vcfgraph.io.fhir import case_from_response
+from vcfgraph.io.fhir import Accepted, NotOurs, Refused, is_response, read_response
 from vcfgraph.io.located import Reader
 from vcfgraph.io.source import read_tree
 from vcfgraph.model import OUTCOMES, Case, Expected, Pathway
@@ -65,8 +65,18 @@ def load_cases(pathway: Pathway, path: str | Path) -> list[Case]:
         items = r.sequence(data[key], r.at(data, key), f"'{key}'")
         stem = Path(name).stem
         cases = [case_from_data(item, pathway, r, r.at(items, i), f"{stem}-{i + 1}") for i, item in enumerate(items)]
-    elif isinstance(data, Mapping) and data.get("resourceType") == "QuestionnaireResponse":
-        cases = [case_from_response(data, pathway, r, Location(name, 1, 1), Path(name).stem)]
+    elif is_response(data):
+        verdict = read_response(data, pathway, source=name, default_id=Path(name).stem, reader=r)
+        match verdict:
+            case Accepted(case):
+                cases = [case]
+            case Refused():  # its problems are in r already
+                cases = []
+            case NotOurs(_, problem):  # handed to us as a case: refused with the reason
+                r.report(problem.loc, problem.message)
+                cases = []
+            case _:
+                assert_never(verdict)
     else:
         cases = [case_from_data(data, pathway, r, Location(name, 1, 1), Path(name).stem)]
     if r.problems:

@@ -5,19 +5,25 @@ The response answers the pathway's Questionnaire (``vcfgraph export --to questio
 follow). Each item's ``linkId`` names a fact; its one answer is ``valueBoolean`` (bool facts),
 ``valueInteger`` (int facts) or ``valueCoding`` whose ``code`` is the enum value (enum facts).
 An item that is absent, has no answer, or whose answer has no value (a ``data-absent-reason``
-extension) or is the "Not known" coding, is not known. Every problem is reported at once with
-file:line:col and the item's linkId, the same way YAML cases name the fact.
+extension) or is the "Not known" coding, is not known. Items nested under an answer
+(``item.answer.item``, FHIR's questions that follow from that answer) are read like any other
+item: no answer is ever dropped. Every problem is reported at once with file:line:col and the
+item's linkId, the same way YAML cases name the fact.
 
-:func:`flat_answers` gives the answers of one response without a pathway (the batch reader
-checks the values as it checks any row). This module reads no files: :mod:`vcfgraph.io.load` does.
+:func:`read_response` is the one reader every caller uses (``trace``, ``site`` and the other
+case-file commands through :mod:`vcfgraph.io.cases`, ``batch`` per JSON line, the service per
+request). It returns a verdict for the caller to map: :class:`Accepted` (the case),
+:class:`Refused` (every located problem) or :class:`NotOurs` (a response to another
+Questionnaire, which a caller may skip). This module reads no files: :mod:`vcfgraph.io.load` does.
 """
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Mapping
 
 from vcfgraph.conditions import Value, format_value
-from vcfgraph.errors import Location, did_you_mean
+from vcfgraph.errors import Location, Problem, did_you_mean
 from vcfgraph.io.located import Reader
 from vcfgraph.model import Case, Fact, Pathway
 
@@ -28,7 +34,13 @@ __all__ = [
     "questionnaire_id",
     "code_system_name",
     "case_from_response",
-    "flat_answers",
+    "Accepted",
+    "Refused",
+    "NotOurs",
+    "Verdict",
+    "read_response",
+    "DuplicateKey",
+    "unique_keys",
 ]
 
 RESOURCE_TYPE = "QuestionnaireResponse"
@@ -62,7 +74,8 @@ def code_system_name(pathway: Pathway, fact: Fact) -> str:
     return f"{_fhir_id(pathway.meta.id)}-{_fhir_id(fact.name)}"
 
 
-def case_from_response(data: Mapping[str, Any], pathway: Pathway, r: Reader, loc: Location, default_id: str) -> Case | None:
+def case_from_response(data: Mapping[str, Any], pathway: Pathway, r: Reader, loc: Location,
+                       default_id: str | None) -> Case | None:
     """Check a QuestionnaireResponse and build its case; problems go to ``r``.
 
     The case id is the response's ``id`` (else ``default_id``); facts the response does not
@@ -70,7 +83,7 @@ def case_from_response(data: Mapping[str, Any], pathway: Pathway, r: Reader, loc
     """
     r.mapping(data, loc, "the QuestionnaireResponse", optional=_KEYS)
     case_id = data.get("id") if isinstance(data.get("id"), str) and data.get("id") else default_id
-    what = f"QuestionnaireResponse '{case_id}'"
+    what = f"QuestionnaireResponse '{case_id}'" if case_id else "the QuestionnaireResponse"
     _check_questionnaire(data, pathway, r, loc, what)
     status = data.get("status")
     if status is not None and status not in _STATUSES:
@@ -95,7 +108,7 @@ def case_from_response(data: Mapping[str, Any], pathway: Pathway, r: Reader, loc
             continue
         seen.add(link)
         facts[link] = _answer(item, pathway, pathway.fact(link), r, what)
-    return Case(id=case_id, facts=facts, loc=loc)
+    return Case(id=case_id or "", facts=facts, loc=loc)
 
 
 def _check_questionnaire(data: Mapping[str, Any], pathway: Pathway, r: Reader, loc: Location, what: str) -> None:
@@ -115,20 +128,25 @@ def _items(data: Mapping[str, Any], r: Reader, what: str) -> list[tuple[Mapping[
     """Every item with answers, groups opened, in reading order."""
     out: list[tuple[Mapping[str, Any], Location]] = []
 
-    def walk(parent: Mapping[str, Any], key: str) -> None:
+    todo: list[tuple[Mapping[str, Any], str]] = [(data, "item")]
+    while todo:  # a list, not recursion: nesting depth costs no stack
+        parent, key = todo.pop()
         items = r.sequence(parent.get(key), r.at(parent, key), f"'{key}' of {what}")
+        found: list[tuple[Mapping[str, Any], str]] = []
         for i, item in enumerate(items):
             loc = r.at(items, i)
             m = r.mapping(item, loc, f"an item of {what}", optional=_ITEM_KEYS)
             if m is None:
                 continue
             if "item" in m:
-                walk(m, "item")
-                if "answer" not in m:
-                    continue
+                found.append((m, "item"))
+            answers = m.get("answer")
+            if isinstance(answers, list):  # questions nested under an answer are questions too
+                found += [(a, "item") for a in answers if isinstance(a, Mapping) and "item" in a]
+            if "item" in m and "answer" not in m:
+                continue
             out.append((m, loc))
-
-    walk(data, "item")
+        todo += reversed(found)
     return out
 
 
@@ -178,7 +196,11 @@ def _coding(answer: Mapping[str, Any], raw: Any, pathway: Pathway, fact: Fact, r
         r.report(r.at(raw, "system"), f"the code system of item '{fact.name}' in {what} is {format_value(system)}; "
                  f"it must be the fact's own (ending in CodeSystem/{name}) or {ABSENT_SYSTEM}")
         return None
-    return _checked(fact, raw.get("code"), r.at(raw, "code") if "code" in raw else loc, r, what)
+    if raw.get("code") is None:
+        r.report(loc, f"the Coding of item '{fact.name}' in {what} has no 'code'; give one of {fact.allowed()}, "
+                 f"or the {ABSENT_SYSTEM} coding for not known")
+        return None
+    return _checked(fact, raw.get("code"), r.at(raw, "code"), r, what)
 
 
 def _checked(fact: Fact, value: Any, loc: Location, r: Reader, what: str) -> Value:
@@ -190,40 +212,106 @@ def _checked(fact: Fact, value: Any, loc: Location, r: Reader, what: str) -> Val
     return None
 
 
-def flat_answers(data: Any) -> tuple[dict[str, Any], str | None]:
-    """The answers of one response as ``{linkId: value}`` (codes for Codings, None for not
-    known), and a problem with its shape (or None); values are not checked against a domain.
+@dataclass(frozen=True)
+class Accepted:
+    """The response is a valid answer to the pathway's Questionnaire: its case."""
+
+    case: Case
+
+
+@dataclass(frozen=True)
+class Refused:
+    """The response cannot be read as a case: every problem, located, sorted."""
+
+    problems: tuple[Problem, ...]
+
+    def message(self, limit: int = 20) -> str:
+        """The problems one per line: the first ``limit``, then how many more."""
+        lines = [str(p) for p in self.problems[:limit]]
+        if len(self.problems) > limit:
+            lines.append(f"... and {len(self.problems) - limit} more problems")
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class NotOurs:
+    """The response answers another Questionnaire (its ``questionnaire`` canonical): not this
+    pathway's case. A caller that reads responses for many forms skips it; one that was handed
+    this response as a case refuses it with :attr:`problem`."""
+
+    questionnaire: str
+    problem: Problem
+
+    def message(self, limit: int = 20) -> str:
+        """The reason, as :meth:`Refused.message` gives it."""
+        return str(self.problem)
+
+
+#: what :func:`read_response` finds
+Verdict = Accepted | Refused | NotOurs
+
+
+def read_response(data: Any, pathway: Pathway, *, source: str, loc: Location | None = None,
+                  default_id: str | None = None, reader: Reader | None = None) -> Verdict:
+    """Read one QuestionnaireResponse (a located tree or plain JSON data) as a case of ``pathway``.
+
+    Args:
+        data: the resource; anything that is not a QuestionnaireResponse is refused.
+        pathway: the pathway whose Questionnaire the response must answer.
+        source: the name problems are located in (a file name, ``questionnaireResponse``).
+        loc: where the resource starts (default: ``source`` line 1).
+        default_id: the case id when the response has no ``id`` (None: the case id is None).
+        reader: a :class:`Reader` of the caller's located tree (its ``file`` names the problems).
+
+    Returns:
+        :class:`Accepted`, :class:`Refused` or :class:`NotOurs`.
     """
+    r = reader if reader is not None else Reader(source)
+    where = loc if loc is not None else Location(source, 1, 1)
     if not is_response(data):
-        return {}, "a line must be a QuestionnaireResponse like the others"
-    if not isinstance(data.get("questionnaire"), str):
-        return {}, "the QuestionnaireResponse has no 'questionnaire' canonical"
-    out: dict[str, Any] = {}
-    todo: list[Any] = list(data.get("item") or ()) if isinstance(data.get("item"), Sequence) else []
-    while todo:
-        item = todo.pop(0)
-        if not isinstance(item, Mapping) or not isinstance(item.get("linkId"), str):
-            return {}, "an item has no 'linkId'"
-        if isinstance(item.get("item"), Sequence):
-            todo.extend(item["item"])
-        answers = item.get("answer")
-        if answers is None and "item" in item:
-            continue
-        if item["linkId"] in out:
-            return {}, f"item '{item['linkId']}' is answered twice"
-        if not isinstance(answers, Sequence) or len(answers) > 1:
-            return {}, f"item '{item['linkId']}' must have one answer"
-        out[item["linkId"]] = _flat_value(answers[0]) if answers else None
-    return out, None
+        kind = format_value(data.get("resourceType")) if isinstance(data, Mapping) else "not an object"
+        return Refused((Problem(where, f"not a FHIR QuestionnaireResponse (resourceType {kind})"),))
+    other = _other_questionnaire(data, pathway)
+    if other is not None:
+        wanted = f"Questionnaire/{questionnaire_id(pathway)}"
+        return NotOurs(other, Problem(r.at(data, "questionnaire"), f"the QuestionnaireResponse answers the "
+                                      f"Questionnaire {format_value(other)}, not this pathway's ({wanted})"))
+    start = len(r.problems)
+    case = case_from_response(data, pathway, r, where, default_id)
+    problems = r.problems[start:]
+    if problems or case is None:
+        return Refused(tuple(sorted(set(problems))))
+    return Accepted(case)
 
 
-def _flat_value(answer: Any) -> Any:
-    if not isinstance(answer, Mapping):
+def _other_questionnaire(data: Mapping[str, Any], pathway: Pathway) -> str | None:
+    """The canonical of another Questionnaire the response answers, or None (ours, or no
+    usable canonical: that is a problem of the response, not another form)."""
+    value = data.get("questionnaire")
+    if not isinstance(value, str) or not value:
         return None
-    for key in ("valueBoolean", "valueInteger", "valueString"):
-        if key in answer:
-            return answer[key]
-    coding = answer.get("valueCoding")
-    if isinstance(coding, Mapping) and coding.get("system") != ABSENT_SYSTEM:
-        return coding.get("code")
-    return None
+    url = value.split("|", 1)[0]
+    wanted = f"Questionnaire/{questionnaire_id(pathway)}"
+    if url == wanted or url.endswith("/" + wanted):
+        return None
+    return value[:200]
+
+
+class DuplicateKey(ValueError):
+    """A JSON object gives one key twice (raised by :func:`unique_keys`)."""
+
+
+def unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """``object_pairs_hook`` for :func:`json.loads` that refuses a key given twice, as the
+    located reader of case files does: a response read as plain JSON (a batch line, a request
+    body) gets the same verdict as the same text in a file.
+
+    Raises:
+        DuplicateKey: naming the key.
+    """
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise DuplicateKey(f"key '{key[:100]}' appears twice in one object; keep one")
+        out[key] = value
+    return out

@@ -37,6 +37,7 @@ from starlette.staticfiles import StaticFiles
 from vcfgraph.engine import check_expected, trace
 from vcfgraph.errors import CaseError, Location, RouteError
 from vcfgraph.io.cases import case_from_data
+from vcfgraph.io.fhir import unique_keys
 from vcfgraph.io.located import Reader
 from vcfgraph.model import Case, Pathway
 from vcfgraph.report import route_to_dict
@@ -316,7 +317,7 @@ async def _json_body(request: Request, limit: int) -> Any:
     except TimeoutError:
         raise _Problem(408, "Request timeout", f"the body did not arrive within {BODY_TIMEOUT:g} seconds") from None
     try:
-        data = json.loads(b"".join(chunks).decode("utf-8"), parse_constant=_no_constant)
+        data = json.loads(b"".join(chunks).decode("utf-8"), parse_constant=_no_constant, object_pairs_hook=unique_keys)
         json.dumps(data, ensure_ascii=False).encode("utf-8")  # a lone surrogate ("\ud800") is no text
     except UnicodeDecodeError:
         raise _Problem(400, "Invalid JSON", "the body is not UTF-8") from None
@@ -388,9 +389,13 @@ def _prefetched(prefetch: Mapping[str, Any] | None) -> dict[str, Any] | None:
 def _case_from_body(pathway: Pathway, data: Any) -> Case:
     if isinstance(data, Mapping) and data.get("resourceType") == "QuestionnaireResponse":
         try:
-            return case_from_questionnaire_response(pathway, data)
+            case = case_from_questionnaire_response(pathway, data)
         except CaseError as exc:
             raise _Problem(422, "Invalid facts", str(exc), **_fact_fields(exc)) from None
+        if case is None:
+            raise _Problem(422, "Not this pathway's questionnaire", "the QuestionnaireResponse answers the Questionnaire "
+                           f"{str(data.get('questionnaire'))[:200]}, not this pathway's")
+        return case
     if not isinstance(data, Mapping) or not isinstance(data.get("facts"), Mapping):
         raise _Problem(422, "Invalid case", "the body is a case ({\"id\": ..., \"facts\": {...}}) or a QuestionnaireResponse")
     try:

@@ -6,18 +6,18 @@ Two places, in this order:
    a JSON case file (documented in docs/serve.md);
 2. the prefetched QuestionnaireResponse (``prefetch.questionnaireResponse``): item linkIds are
    fact names, answers the facts' own values, as ``vcfgraph export --to questionnaire`` defines
-   them (read by :mod:`vcfgraph.io.fhir`, the same reader as QuestionnaireResponse case files).
+   them (read by :func:`vcfgraph.io.fhir.read_response`, the one reader of ``trace`` and
+   ``batch`` too); a response to another Questionnaire is skipped.
 
 With neither, every fact is unknown, and the response asks for them.
 """
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Any, Mapping, assert_never
 
 from vcfgraph.errors import CaseError, Location
-from vcfgraph.io.fhir import case_from_response, is_response
-from vcfgraph.io.located import Reader
+from vcfgraph.io.fhir import Accepted, NotOurs, Refused, read_response
 from vcfgraph.model import Case, Pathway
 from vcfgraph.validate import check_facts
 
@@ -47,26 +47,36 @@ def request_facts(pathway: Pathway, context: Mapping[str, Any], prefetch: Mappin
 
 def facts_from_questionnaire_response(pathway: Pathway, resource: Any) -> dict[str, Any]:
     """Facts from a QuestionnaireResponse (plain JSON data), read as a case file reads one
-    (:mod:`vcfgraph.io.fhir`: linkIds are fact names, every problem named by its linkId)."""
-    return case_from_questionnaire_response(pathway, resource).facts
+    (:mod:`vcfgraph.io.fhir`: linkIds are fact names, every problem named by its linkId); a
+    response to another Questionnaire is skipped: every fact is then unknown."""
+    case = case_from_questionnaire_response(pathway, resource)
+    return dict(case.facts) if case is not None else check_facts(pathway, {}, "request")
 
 
-def case_from_questionnaire_response(pathway: Pathway, resource: Any, default_id: str = "questionnaire-response") -> Case:
-    """A QuestionnaireResponse as a case.
+def case_from_questionnaire_response(pathway: Pathway, resource: Any, default_id: str = "questionnaire-response") -> Case | None:
+    """A QuestionnaireResponse as a case, through :func:`vcfgraph.io.fhir.read_response`, the
+    reader of ``trace`` and ``batch``.
+
+    Returns:
+        The case, or None when the response answers another Questionnaire (not this pathway's:
+        the caller skips it, or refuses it when it was sent as the case).
 
     Raises:
-        CaseError: it is not a QuestionnaireResponse of this pathway's Questionnaire, or an
-            answer is not a value of its fact (every problem, each naming the item's linkId).
+        CaseError: it is not a QuestionnaireResponse, or an answer is not a value of its fact
+            (every problem, each naming the item's linkId).
     """
-    if not is_response(resource):
-        raise CaseError("the questionnaireResponse is not a FHIR QuestionnaireResponse resource")
-    r = Reader("questionnaireResponse")
-    case = case_from_response(resource, pathway, r, Location("questionnaireResponse"), default_id)
-    if r.problems or case is None:
-        problems = sorted(set(r.problems))
-        fact = _linked_fact(pathway, problems[0].message) if problems else None
-        raise CaseError("\n".join(str(p) for p in problems[:20]), fact=fact)
-    return case
+    verdict = read_response(resource, pathway, source="questionnaireResponse", loc=Location("questionnaireResponse"),
+                            default_id=default_id)
+    match verdict:
+        case Accepted(case):
+            return case
+        case NotOurs():
+            return None
+        case Refused(problems):
+            fact = _linked_fact(pathway, problems[0].message) if problems else None
+            raise CaseError(verdict.message(), fact=fact)
+        case _:
+            assert_never(verdict)
 
 
 def _linked_fact(pathway: Pathway, message: str) -> str | None:
