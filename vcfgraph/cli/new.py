@@ -4,6 +4,7 @@ command lines that check it."""
 from __future__ import annotations
 
 import argparse
+import json
 import os
 from pathlib import Path
 from typing import Any
@@ -122,11 +123,13 @@ def run(args: argparse.Namespace) -> int:
     folder = Path(args.folder)
     if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
         raise UsageError(f"{folder}: already exists and is not an empty folder; choose a new DIR")
-    name = "".join(c if c.isalnum() else "-" for c in folder.resolve().name.lower()).strip("-") or "pathway"
+    name = "".join(c if c.isascii() and c.isalnum() else "-" for c in folder.resolve().name.lower()).strip("-") or "pathway"
     title = name.replace("-", " ").capitalize()
+    if any(not c.isprintable() for c in args.schema_path):
+        raise UsageError("--schema-path must be a folder or URL on one line, without control characters")
     schema = args.schema_path or _schema_folder(folder)
     files = {
-        folder / "pathway.yaml": PATHWAY.format(name=name, title=title, schema=schema),
+        folder / "pathway.yaml": PATHWAY.format(name=json.dumps(name), title=json.dumps(title), schema=schema),
         folder / "cases" / "sign-present.yaml": CASE.format(schema=_up(schema)),
         folder / "README.md": README.format(title=title, folder=args.folder.rstrip("/")),
     }
