@@ -3,11 +3,19 @@ kept, known keys in section order, lines wrapped at the width, located errors fo
 
 from __future__ import annotations
 
+import os
+import re
+import resource
+import signal
+import stat
+import subprocess
+import sys
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
+import vcfgraph.io.fmt as fmt_module
 from vcfgraph.cli import main
 from vcfgraph.errors import PathwayError, VcfgraphError
 from vcfgraph.io.fmt import DEFAULT_WIDTH, format_text
@@ -119,3 +127,82 @@ def test_fmt_rewrites_in_place_and_check_reports(tmp_path, capsys):
     assert main(["fmt", str(path)]) == 0
     assert main(["fmt", "--check", str(path)]) == 0
     assert "0 of 1 file(s) would reformat" in capsys.readouterr().out
+
+
+# ------------------------------------------------------------------------------ the careful write (issue 25, item 1)
+
+
+def _leftovers(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if p.name.startswith("."))
+
+
+def test_a_failed_write_leaves_the_original_intact(tmp_path):
+    """A file size limit (as a full disk would) stops the write: the original is whole, exit 2."""
+    path = tmp_path / "graph.yaml"
+    original = (ROOT / "tests" / "data" / "tiny.yaml").read_bytes()
+    path.write_bytes(original)
+    assert format_text(original.decode("utf-8")) != original.decode("utf-8")
+    limit = len(original) // 2
+
+    def limited() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONDONTWRITEBYTECODE": "1"}
+    done = subprocess.run([sys.executable, "-m", "vcfgraph", "fmt", str(path)], capture_output=True, text=True,
+                          env=env, preexec_fn=limited, timeout=120)
+    assert done.returncode == 2, done.stderr
+    assert f"{path}: cannot write the formatted file (File too large); the original is unchanged" in done.stderr
+    assert "Traceback" not in done.stderr + done.stdout
+    assert path.read_bytes() == original
+    assert _leftovers(tmp_path) == []
+
+
+def test_a_save_made_while_fmt_runs_is_kept(tmp_path, monkeypatch, capsys):
+    path = tmp_path / "graph.yaml"
+    path.write_text((ROOT / "tests" / "data" / "tiny.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    saved = "pathway: {id: saved, title: Saved meanwhile, entry: x}\n"
+    real = fmt_module.format_text
+
+    def slow_format(text: str, *args, **kwargs) -> str:
+        path.write_text(saved, encoding="utf-8")  # the editor saves while fmt works
+        return real(text, *args, **kwargs)
+
+    monkeypatch.setattr(fmt_module, "format_text", slow_format)
+    assert main(["fmt", str(path)]) == 2
+    assert "the file changed while fmt ran" in capsys.readouterr().err
+    assert path.read_text(encoding="utf-8") == saved
+    assert _leftovers(tmp_path) == []
+
+
+def test_fmt_keeps_the_mode_and_rewrites_a_link_at_its_target(tmp_path):
+    target = tmp_path / "real.yaml"
+    target.write_text((ROOT / "tests" / "data" / "tiny.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    target.chmod(0o640)
+    link = tmp_path / "link.yaml"
+    link.symlink_to(target)
+    assert main(["fmt", str(link)]) == 0
+    assert link.is_symlink() and os.readlink(link) == str(target)
+    assert stat.S_IMODE(target.stat().st_mode) == 0o640
+    assert main(["fmt", "--check", str(target)]) == 0
+    assert _leftovers(tmp_path) == []
+
+
+def test_fmt_refuses_to_write_what_does_not_read_back_the_same(tmp_path, monkeypatch, capsys):
+    path = tmp_path / "graph.yaml"
+    path.write_text("a:   {b: 1}\nc: [1,   2]\n", encoding="utf-8")
+    before = path.read_bytes()
+    monkeypatch.setattr(fmt_module._Emitter, "document", lambda self, doc: ["a: {b: 2}", "c: [1, 2]"])
+    assert main(["fmt", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert re.search(r"graph.yaml:1:10: fmt cannot lay this value out without changing what it means; the file is left "
+                     r"as it is", err), err
+    assert path.read_bytes() == before
+
+
+def test_fmt_stops_at_the_size_limit(tmp_path, capsys):
+    path = tmp_path / "huge.yaml"
+    with path.open("wb") as f:
+        f.truncate(85 * 1024 * 1024)  # sparse: 85 MB that cost no disk
+    assert main(["fmt", str(path)]) == 2
+    assert "huge.yaml: the file is larger than 64 MiB, the most vcfgraph reads" in capsys.readouterr().err

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import Any
 
 from vcfgraph.cli import output
@@ -36,26 +35,21 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from vcfgraph.io.fmt import format_text
+    from vcfgraph.io.fmt import format_text, read_original, replace_file
+    from vcfgraph.io.source import decode
 
     if args.width < 40:
         raise UsageError(f"--width {args.width} is too narrow; give 40 or more")
     changed = []
     for name in args.files:
-        path = Path(name)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise UsageError(f"{name}: cannot read ({getattr(exc, 'strerror', None) or exc})") from None
+        original = read_original(name)
+        text = decode(original.data, name)
         new = format_text(text, name, args.width)
         if new == text:
             continue
         changed.append(name)
         if not args.check:
-            try:
-                path.write_text(new, encoding="utf-8")
-            except OSError as exc:
-                raise UsageError(f"{name}: cannot write ({exc.strerror or exc})") from None
+            replace_file(original, new.encode("utf-8"))
     verb = "would reformat" if args.check else "reformatted"
     for name in changed:
         output.echo(f"vcfgraph fmt: {verb} {name}")

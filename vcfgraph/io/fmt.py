@@ -25,10 +25,10 @@ same folder, fsync, rename over the original only when the original is unchanged
 
 from __future__ import annotations
 
-import datetime
 import math
 import os
 import re
+import stat
 import tempfile
 from bisect import bisect_right
 from dataclasses import dataclass, field
@@ -36,12 +36,12 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from vcfgraph.errors import Location, PathwayError, Problem, UsageError
-from vcfgraph.io.source import MAX_BYTES
+from vcfgraph.io.source import MAX_BYTES, read_bytes
 from vcfgraph.io.spec import NODE_BY_KIND, NODE_COMMON, SECTIONS
 from vcfgraph.io.tree import Map, Seq
 from vcfgraph.io.yaml12 import parse_yaml
 
-__all__ = ["DEFAULT_WIDTH", "MAX_BYTES", "format_text", "replace_file"]
+__all__ = ["DEFAULT_WIDTH", "MAX_BYTES", "Original", "format_text", "read_original", "replace_file"]
 
 DEFAULT_WIDTH = 100
 _CORE = "tag:yaml.org,2002:"
@@ -625,3 +625,111 @@ def format_text(text: str, file: str = "<text>", width: int = DEFAULT_WIDTH) -> 
         if not changed:
             break
     raise PathwayError([problem])  # type: ignore[list-item]
+
+
+# ------------------------------------------------------------------------------ the careful write
+
+
+@dataclass(frozen=True)
+class Original:
+    """A file as fmt read it: where it really is, its bytes, and its size and times then."""
+
+    name: str
+    path: Path
+    data: bytes
+    stamp: tuple[int, int, int, int]  # device, inode, size, modification time (ns)
+
+
+def _stamp(st: os.stat_result) -> tuple[int, int, int, int]:
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+def read_original(path: str | Path) -> Original:
+    """Read a file for :func:`replace_file` (at most :data:`MAX_BYTES`; a symbolic link is read,
+    and later rewritten, at its target).
+
+    Raises:
+        UsageError: the file cannot be read, or it changed while it was read.
+        PathwayError: it is larger than the limit.
+    """
+    name = str(path)
+    real = Path(os.path.realpath(path))
+    try:
+        before = os.stat(real)
+    except OSError as exc:
+        raise UsageError(f"{name}: cannot read the file ({exc.strerror or exc})") from None
+    data = read_bytes(real)
+    try:
+        after = os.stat(real)
+    except OSError as exc:
+        raise UsageError(f"{name}: cannot read the file ({exc.strerror or exc})") from None
+    if stat.S_ISREG(after.st_mode) and _stamp(before) != _stamp(after):
+        raise UsageError(f"{name}: the file changed while fmt read it; run fmt again when it is saved")
+    return Original(name, real, data, _stamp(after))
+
+
+def replace_file(original: Original, new: bytes) -> None:
+    """Put ``new`` in place of ``original`` in one step, only if the file still holds what was read.
+
+    The new bytes go to a temporary file in the same folder (with the original's permissions),
+    are flushed to the disk, and the temporary file is renamed over the original. A full disk, a
+    file size limit or any other failed write leaves the original as it was.
+
+    Raises:
+        UsageError: the file is not a regular file, it changed since it was read (a save made
+            meanwhile is kept, nothing is written), or the new content could not be written.
+    """
+    name, path = original.name, original.path
+    try:
+        st = os.stat(path)
+    except OSError as exc:
+        raise UsageError(f"{name}: cannot write ({exc.strerror or exc}); nothing was changed") from None
+    if not stat.S_ISREG(st.st_mode):
+        raise UsageError(f"{name}: is not a regular file; fmt rewrites files only (use --check)")
+    tmp: str | None = None
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".fmt", dir=path.parent)
+        with os.fdopen(fd, "wb") as f:
+            os.fchmod(f.fileno(), stat.S_IMODE(st.st_mode))
+            f.write(new)
+            f.flush()
+            os.fsync(f.fileno())
+        if not _unchanged(original):
+            raise UsageError(f"{name}: the file changed while fmt ran (saved by another program?); "
+                             "it was not rewritten, so that save is kept; run fmt again")
+        os.replace(tmp, path)
+        tmp = None
+    except OSError as exc:
+        raise UsageError(f"{name}: cannot write the formatted file ({exc.strerror or exc}); "
+                         "the original is unchanged") from None
+    finally:
+        if tmp is not None:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+    _sync_folder(path.parent)
+
+
+def _unchanged(original: Original) -> bool:
+    try:
+        st = os.stat(original.path)
+        with open(original.path, "rb") as f:
+            now = f.read(len(original.data) + 1)
+    except OSError:
+        return False
+    return _stamp(st) == original.stamp and now == original.data
+
+
+def _sync_folder(folder: Path) -> None:
+    """Make the rename itself durable where the system allows it."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
