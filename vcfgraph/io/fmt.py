@@ -198,10 +198,24 @@ def _blank_before(text: str, index: int) -> bool:
 
 
 def _dash(text: str, index: int) -> int | None:
-    """The index of the ``-`` that begins the block list item whose value starts at ``index``."""
+    """The index of the ``-`` that begins the block list item whose value starts at ``index``
+    (on the value's line, or on an earlier line with only blank and comment lines between)."""
     line_start = text.rfind("\n", 0, index) + 1
     dash = text.rfind("-", line_start, index)
-    return dash if dash >= 0 else None
+    if dash >= 0:
+        return dash
+    pos = line_start
+    while pos > 0:
+        prev = text.rfind("\n", 0, pos - 1) + 1
+        line = text[prev:pos - 1]
+        stripped = line.lstrip()
+        if stripped.startswith("-"):  # "- - # note": the last dash before the comment
+            code = re.split(r"[ \t]#", line, maxsplit=1)[0]
+            return prev + code.rfind("-")
+        if stripped and not stripped.startswith("#"):
+            return None
+        pos = prev
+    return None
 
 
 def _block_indent(stack: list[tuple[_Node, list[_Node]]], text: str, index: int) -> int:
