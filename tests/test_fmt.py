@@ -152,7 +152,7 @@ def test_a_failed_write_leaves_the_original_intact(tmp_path):
 
     env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONDONTWRITEBYTECODE": "1"}
     done = subprocess.run([sys.executable, "-m", "vcfgraph", "fmt", str(path)], capture_output=True, text=True,
-                          env=env, preexec_fn=limited, timeout=120)
+                          env=env, preexec_fn=limited, timeout=120, check=False)
     assert done.returncode == 2, done.stderr
     assert f"{path}: cannot write the formatted file (File too large); the original is unchanged" in done.stderr
     assert "Traceback" not in done.stderr + done.stdout
@@ -340,8 +340,7 @@ class _Gen:
         if kind == "multi":
             pad = " " * (indent + 2)
             return f'"first line \\t\n{pad}second\n\n{pad}third"' if self.maybe(0.5) else f"plain start\n{pad}plain end"
-        word = self.draw(st.sampled_from(_PLAIN))
-        return word if not (flow and " " in word and word.startswith("very")) else word
+        return self.draw(st.sampled_from(_PLAIN))
 
     def block_scalar(self, indent: int) -> list[str]:
         style = self.draw(st.sampled_from(["|", ">"])) + self.draw(st.sampled_from(["", "-", "+"]))
@@ -435,6 +434,6 @@ def test_fmt_round_trips_generated_documents(doc):
     out = format_text(text, "in")
     assert _differ(data, parse_yaml(out, "out")) is None
     for c in comments:
-        assert re.search(re.escape(c) + r"$", out, re.M), (c, out)
-    assert sorted(re.findall(r"# c\d+$", out, re.M)) == sorted(comments)
+        assert re.search(re.escape(c) + r"$", out, re.MULTILINE), (c, out)
+    assert sorted(re.findall(r"# c\d+$", out, re.MULTILINE)) == sorted(comments)
     assert format_text(out, "out") == out

@@ -21,16 +21,18 @@ def register(sub: Any) -> None:
     p = add_command(
         sub, "fmt", "rewrite pathway and case files in canonical form, keeping comments",
         "Rewrite each FILE in canonical form: known keys in the order of the format's sections "
-        "(docs/pathway-format.md), two-space indentation, long lines wrapped at the width where "
-        "YAML can break them (a long word, URL or comment stays whole), no trailing spaces. Comments, quoting "
-        "and flow or block style are kept, and the file means exactly what it meant. Formatting a "
+        "(docs/pathway-format.md), two-space indentation, a flow mapping or list on one line when it fits "
+        "the width and holds no comment (block style otherwise). Scalars, anchors and comments are kept as "
+        "written. The result is read back first: unless it means exactly what the file meant, with the same "
+        "comments, the file is refused (exit 2) and left as it is. The file is replaced in one step (a "
+        "temporary file renamed over it), never while another program has just saved it. Formatting a "
         "formatted file changes nothing. With --check, nothing is written: the files that would "
         "change are listed and the exit code is 1.",
     )
     p.add_argument("files", nargs="+", metavar="FILE", help="pathway or case files")
     p.add_argument("--check", action="store_true", help="only report the files that are not in canonical form")
     p.add_argument("--width", type=int, default=DEFAULT_WIDTH, metavar="N",
-                   help=f"the line width to wrap at (default {DEFAULT_WIDTH})")
+                   help=f"the width a flow mapping or list must fit to stay on one line (default {DEFAULT_WIDTH})")
     p.set_defaults(func=run)
 
 

@@ -25,15 +25,17 @@ same folder, fsync, rename over the original only when the original is unchanged
 
 from __future__ import annotations
 
+import gc
 import math
 import os
 import re
 import stat
 import tempfile
 from bisect import bisect_right
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from vcfgraph.errors import Location, PathwayError, Problem, UsageError
 from vcfgraph.io.source import MAX_BYTES, read_bytes
@@ -54,13 +56,12 @@ _SECTION_OF = {"pathway": "pathway", "guideline": "guideline", "rating_scale": "
 _FIRST = {"answer": ("label", "to")}
 #: line breaks other than LF (and CRLF, which becomes LF): libyaml and Python count lines by other rules
 _ODD_BREAK = re.compile("[\r\x85\u2028\u2029]")
-_COMMENT = re.compile(r"(?:^|(?<=[ \t]))#[^\n]*", re.M)
 
 
 # ------------------------------------------------------------------------------ the syntax tree
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class _Comment:
     text: str
     index: int
@@ -71,7 +72,7 @@ class _Comment:
     gap: str = " "  # the spaces between the code and a comment after it
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class _Node:
     kind: str  # "scalar", "alias", "map" or "seq"
     start: int
@@ -85,17 +86,17 @@ class _Node:
     props: str = ""  # collections: "&anchor !!tag"
     anchor: str | None = None
     block_n: int = -1  # block scalars: the indentation of the block collection around them
-    items: list[_Item] = field(default_factory=list)
+    items: Any = ()  # collections: a list of _Item; () for scalars and aliases, which have none
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class _Item:
     key: _Node | None
     value: _Node
     line: int
     start: int
-    before: list[_Comment] = field(default_factory=list)
-    after: list[_Comment] = field(default_factory=list)
+    before: Any = ()  # a list of _Comment once there is one
+    after: Any = ()
     blank: bool = False
     depth: int = 0
 
@@ -116,7 +117,7 @@ class _Doc:
 
 def _events(text: str) -> Iterable[Any]:
     try:
-        from yaml._yaml import CParser
+        from yaml._yaml import CParser  # type: ignore[import-untyped]
     except ImportError:  # pragma: no cover - without libyaml
         from ruamel.yaml import YAML
 
@@ -150,12 +151,13 @@ def _build(text: str) -> tuple[_Doc, list[tuple[int, int]]]:
             value.end = e.index
         elif name in ("MappingStartEvent", "SequenceStartEvent"):
             node = _Node("map" if name[0] == "M" else "seq", s.index, e.index, s.line, s.column,
-                         flow=bool(ev.flow_style), props=_props(ev.anchor, ev.tag), anchor=ev.anchor)
+                         flow=bool(ev.flow_style), props=_props(ev.anchor, ev.tag), anchor=ev.anchor, items=[])
             stack.append((node, []))
             continue
         elif name == "ScalarEvent":
-            value = _Node("scalar", s.index, e.index, s.line, s.column, raw=text[s.index:e.index], value=ev.value,
-                          style=ev.style or "", anchor=ev.anchor)
+            is_key = bool(stack) and stack[-1][0].kind == "map" and not stack[-1][1]
+            value = _Node("scalar", s.index, e.index, s.line, s.column, raw=text[s.index:e.index],
+                          value=ev.value if is_key else None, style=ev.style or "", anchor=ev.anchor)
             if value.style in ("|", ">"):
                 value.block_n = _block_indent(stack, text, s.index)
             spans.append((s.index, e.index))
@@ -195,6 +197,12 @@ def _blank_before(text: str, index: int) -> bool:
         return False
     prev = text.rfind("\n", 0, line_start - 1) + 1
     return not text[prev:line_start - 1].strip()
+
+
+def _spans(text: str) -> list[tuple[int, int]]:
+    """Where the scalars and aliases of ``text`` are (without building its tree)."""
+    return [(ev.start_mark.index, ev.end_mark.index) for ev in _events(text)
+            if ev.__class__.__name__ in ("ScalarEvent", "AliasEvent")]
 
 
 def _dash(text: str, index: int) -> int | None:
@@ -256,9 +264,10 @@ def _scan(text: str, spans: list[tuple[int, int]], start: int = 0) -> list[_Comm
     """Every comment of ``text`` from ``start``: a ``#`` after a space or at a line start, outside
     the scalars."""
     starts = [a for a, _ in spans]
-    hash_ = re.compile(r"(?:^|(?<=[ \t]))#", re.M)
-    out = []
+    hash_ = re.compile(r"(?:^|(?<=[ \t]))#", re.MULTILINE)
+    out: list[_Comment] = []
     pos = start
+    line, counted = 0, 0  # the line number at index ``counted``
     while True:
         m = hash_.search(text, pos)
         if m is None:
@@ -271,7 +280,8 @@ def _scan(text: str, spans: list[tuple[int, int]], start: int = 0) -> list[_Comm
         eol = text.find("\n", p)
         eol = len(text) if eol < 0 else eol
         line_start = text.rfind("\n", 0, p) + 1
-        line = text.count("\n", 0, p)
+        line += text.count("\n", counted, p)
+        counted = p
         prev_start = text.rfind("\n", 0, max(line_start - 1, 0)) + 1
         blank = line_start > 0 and not text[prev_start:line_start - 1].strip()
         before = text[line_start:p]
@@ -290,7 +300,10 @@ def _attach(doc: _Doc, comments: list[_Comment]) -> None:
     for c in comments:
         if c.own_line:
             i = bisect_right(starts, c.index)
-            (items[i].before if i < len(items) else doc.tail).append(c)
+            if i < len(items):
+                _note(items[i], "before", c)
+            else:
+                doc.tail.append(c)
             continue
         line_start = c.index - c.col
         lo = bisect_right(starts, line_start - 1)
@@ -307,7 +320,15 @@ def _attach(doc: _Doc, comments: list[_Comment]) -> None:
                 doc.head.append(c)
                 continue
             target = by_end[j]
-        target.after.append(c)
+        _note(target, "after", c)
+
+
+def _note(item: _Item, where: str, c: _Comment) -> None:
+    found = getattr(item, where)
+    if not found:
+        found = []
+        setattr(item, where, found)
+    found.append(c)
 
 
 # ------------------------------------------------------------------------------ key order
@@ -363,7 +384,7 @@ class _Refuse(Exception):
 
 
 _PROPS = re.compile(r"(?:(?:&\S+|!<[^>]*>|!\S*)[ \t]+)*")
-_HEADER = re.compile(r"([|>])([1-9]?)([+-]?)([1-9]?)(.*)\Z", re.S)
+_HEADER = re.compile(r"([|>])([1-9]?)([+-]?)([1-9]?)(.*)\Z", re.DOTALL)
 
 
 class _Emitter:
@@ -562,25 +583,19 @@ def _key_of(m: Map, key: Any) -> Any:
     return next(k for k in m if k == key)
 
 
-def _check(source: str, data: Any, comments: list[str], out: str, file: str, where: list[int]) -> Problem | None:
+def _check(source: str, data: Any, comments: list[str], out: str, file: str) -> Problem | None:
     """Why ``out`` may not replace ``source``, or None: it must read as the same data with the same
     comments."""
-    def at(out_line: int) -> Location:
-        src = where[min(out_line, len(where) - 1)] if where else 0
-        return Location(file, src + 1, 1)
-
     try:
         again = parse_yaml(out, file)
     except PathwayError as exc:
-        line = exc.problems[0].loc.line if exc.problems else 1
-        return Problem(at(max(line - 1, 0)), f"fmt cannot lay this part out and read it back ({exc.problems[0].message}); "
-                                             "the file is left as it is")
+        return Problem(Location(file, 1, 1), f"fmt's layout of this file does not read back ({exc.problems[0].message}, "
+                                             f"at line {exc.problems[0].loc.line} of the result); the file is left as it is")
     pos = _differ(data, again)
     if pos is not None:
         return Problem(Location(file, pos[0] + 1, pos[1] + 1),
                        "fmt cannot lay this value out without changing what it means; the file is left as it is")
-    doc, spans = _build(out)
-    kept = sorted(c.text for c in _scan(out, spans))
+    kept = sorted(c.text for c in _scan(out, _spans(out)))
     if kept != comments:
         missing = sorted(set(comments) - set(kept)) or comments
         line = source[:source.find(missing[0])].count("\n") if missing and missing[0] in source else 0
@@ -617,15 +632,27 @@ def format_text(text: str, file: str = "<text>", width: int = DEFAULT_WIDTH) -> 
         raise PathwayError([Problem(Location(file, line + 1, odd.start() - text.rfind("\n", 0, odd.start())),
                                     f"U+{ord(odd.group()):04X} is a line break fmt does not keep; "
                                     "use plain line ends (LF or CRLF)")])
+    collecting = gc.isenabled()
+    gc.disable()  # the trees hold no cycles; collecting while they grow makes the work quadratic
+    try:
+        return _format(text, file, width)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _format(text: str, file: str, width: int) -> str:
     data = parse_yaml(text, file)
     if not isinstance(data, (Map, Seq)):
         return text
     doc, spans = _build(text)
-    comments = sorted(c.text for c in _scan(text, spans))
+    found = _scan(text, spans)
+    comments = sorted(c.text for c in found)
     problem = None
     for ordered in (True, False):
-        doc, spans = _build(text)
-        _attach(doc, _scan(text, spans, doc.content))
+        if not ordered:
+            doc, _ = _build(text)
+        _attach(doc, [c for c in found if c.index >= doc.content])
         changed = ordered and doc.root.kind == "map" and "nodes" in {_key(it) for it in doc.root.items} \
             and _order(doc.root, "root")
         emitter = _Emitter(width)
@@ -633,7 +660,8 @@ def format_text(text: str, file: str = "<text>", width: int = DEFAULT_WIDTH) -> 
             out = "\n".join(emitter.document(doc)) + "\n"
         except _Refuse as refuse:
             raise PathwayError([Problem(Location(file, refuse.line + 1, refuse.col + 1), refuse.message)]) from None
-        problem = _check(text, data, comments, out, file, [])
+        del emitter, doc  # the check reads the result again: keep one tree at a time
+        problem = _check(text, data, comments, out, file)
         if problem is None:
             return out
         if not changed:
