@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import Any
 
 from vcfgraph.cli import output
 from vcfgraph.cli.common import add_command
 from vcfgraph.errors import UsageError
-from vcfgraph.io.fmt import DEFAULT_WIDTH, format_text
+from vcfgraph.io import fmt
+from vcfgraph.io.fmt import DEFAULT_WIDTH
+from vcfgraph.io.source import decode
 
 __all__ = ["register", "run"]
 
@@ -18,16 +19,18 @@ def register(sub: Any) -> None:
     p = add_command(
         sub, "fmt",
         "Rewrite each FILE in canonical form: known keys in the order of the format's sections "
-        "(docs/pathway-format.md), two-space indentation, long lines wrapped at the width where "
-        "YAML can break them (a long word, URL or comment stays whole), no trailing spaces. Comments, quoting "
-        "and flow or block style are kept, and the file means exactly what it meant. Formatting a "
+        "(docs/pathway-format.md), two-space indentation, a flow mapping or list on one line when it fits "
+        "the width and holds no comment (block style otherwise). Scalars, anchors and comments are kept as "
+        "written. The result is read back first: unless it means exactly what the file meant, with the same "
+        "comments, the file is refused (exit 2) and left as it is. The file is replaced in one step (a "
+        "temporary file renamed over it), never while another program has just saved it. Formatting a "
         "formatted file changes nothing. With --check, nothing is written: the files that would "
         "change are listed and the exit code is 1.",
     )
     p.add_argument("files", nargs="+", metavar="FILE", help="pathway or case files")
     p.add_argument("--check", action="store_true", help="only report the files that are not in canonical form")
     p.add_argument("--width", type=int, default=DEFAULT_WIDTH, metavar="N",
-                   help=f"the line width to wrap at (default {DEFAULT_WIDTH})")
+                   help=f"the width a flow mapping or list must fit to stay on one line (default {DEFAULT_WIDTH})")
     p.set_defaults(func=run)
 
 
@@ -36,20 +39,14 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"--width {args.width} is too narrow; give 40 or more")
     changed = []
     for name in args.files:
-        path = Path(name)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise UsageError(f"{name}: cannot read ({getattr(exc, 'strerror', None) or exc})") from None
-        new = format_text(text, name, args.width)
+        original = fmt.read_original(name)
+        text = decode(original.data, name)
+        new = fmt.format_text(text, name, args.width)
         if new == text:
             continue
         changed.append(name)
         if not args.check:
-            try:
-                path.write_text(new, encoding="utf-8")
-            except OSError as exc:
-                raise UsageError(f"{name}: cannot write ({exc.strerror or exc})") from None
+            fmt.replace_file(original, new.encode("utf-8"))
     verb = "would reformat" if args.check else "reformatted"
     for name in changed:
         output.echo(f"vcfgraph fmt: {verb} {name}")
