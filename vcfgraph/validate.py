@@ -51,7 +51,8 @@ def check_facts(pathway: Pathway, facts: Mapping[str, Any], case: str | None = N
         vcfgraph.errors.CaseError: fact 'age' cannot be 400; allowed: a whole number from 0 to 120 years or null (not known)
     """
     if isinstance(facts, Pathway) and not isinstance(pathway, Pathway):  # the order before 0.1.1
-        warnings.warn("check_facts(facts, pathway) is deprecated: pass the pathway first",
+        # reached only by callers that break the annotations (so mypy calls it unreachable)
+        warnings.warn("check_facts(facts, pathway) is deprecated: pass the pathway first",  # type: ignore[unreachable]
                       DeprecationWarning, stacklevel=2)
         pathway, facts = facts, pathway
     out: dict[str, Value] = {f.name: None for f in pathway.facts}
