@@ -69,7 +69,8 @@ def case_from_response(data: Mapping[str, Any], pathway: Pathway, r: Reader, loc
     answer are not known.
     """
     r.mapping(data, loc, "the QuestionnaireResponse", optional=_KEYS)
-    case_id = data.get("id") if isinstance(data.get("id"), str) and data.get("id") else default_id
+    given = data.get("id")
+    case_id = given if isinstance(given, str) and given else default_id
     what = f"QuestionnaireResponse '{case_id}'"
     _check_questionnaire(data, pathway, r, loc, what)
     status = data.get("status")

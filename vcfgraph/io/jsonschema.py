@@ -132,7 +132,7 @@ def case_schema() -> dict[str, Any]:
     props: dict[str, Any] = {k: {} for k in _CASE_KEYS}
     props.update(id=_TEXT, description=_TEXT, vignette=_TEXT,
                  facts={"type": "object", "propertyNames": _ID, "additionalProperties": _SCALAR})
-    expected = {k: {} for k in _EXPECTED_KEYS}
+    expected: dict[str, Any] = {k: {} for k in _EXPECTED_KEYS}
     expected.update(outcome={"enum": ["variant", "handoff", "need_info"]}, terminal=_ID)
     for key in ("missing", "usually_appropriate", "may_be_appropriate", "usually_not_appropriate", "contraindicated"):
         expected[key] = _SHAPES["ids"]

@@ -90,7 +90,7 @@ def load_cases(pathway: Pathway | str | Path, path: str | Path | Pathway) -> lis
     """
     if isinstance(path, Pathway):
         pathway, path = path, pathway
-    if not isinstance(pathway, Pathway):
+    if not isinstance(pathway, Pathway) or isinstance(path, Pathway):
         raise TypeError("load_cases(pathway, path) needs a Pathway (from load_pathway) and a case file name")
     name = str(path)
     try:
