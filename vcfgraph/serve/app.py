@@ -29,8 +29,9 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
-from starlette.routing import Mount, Route
+from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
+from starlette.types import Message
 
 from vcfgraph.engine import check_expected, trace
 from vcfgraph.errors import CaseError, Location, RouteError
@@ -185,7 +186,7 @@ def create_app(pathway: Pathway, *, bindings: Bindings | None = None, trust: Tru
             except AuthError as exc:
                 raise _Problem(exc.status, "Not authorised", exc.detail) from None
 
-    routes = [
+    routes: list[BaseRoute] = [
         Route("/cds-services", discovery, methods=["GET"]),
         Route("/cds-services/{service}", hook, methods=["POST"]),
         Route("/trace", trace_case, methods=["POST"]),
@@ -202,7 +203,7 @@ def create_app(pathway: Pathway, *, bindings: Bindings | None = None, trust: Tru
                                      allow_methods=["GET", "POST", "OPTIONS"],
                                      allow_headers=["Authorization", "Content-Type"], max_age=600))
     handlers = {_Problem: _on_problem, HTTPException: _on_http, Exception: _on_crash}
-    return Starlette(routes=routes, middleware=middleware, exception_handlers=handlers)  # type: ignore[arg-type]
+    return Starlette(routes=routes, middleware=middleware, exception_handlers=handlers)
 
 
 def _title(pathway: Pathway) -> str:
@@ -352,7 +353,7 @@ class _Guard:
         start = time.perf_counter()
         status = {"code": 500}
 
-        async def sending(message: dict[str, Any]) -> None:
+        async def sending(message: Message) -> None:
             if message["type"] == "http.response.start":
                 status["code"] = message["status"]
             await send(message)
