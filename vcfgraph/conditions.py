@@ -24,7 +24,7 @@ against the pathway's facts and places errors in the file.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Iterator, Mapping, Sequence, Union
+from typing import Any, Iterator, Mapping, Sequence, Union, assert_never
 
 
 __all__ = [
@@ -201,25 +201,30 @@ def evaluate(cond: Condition, facts: Mapping[str, Value]) -> bool | None:
     Returns:
         True, False, or None when the answer depends on a fact that is not known.
     """
-    if isinstance(cond, Test):
-        return _test(cond, facts)
-    if isinstance(cond, Not):
-        inner = evaluate(cond.item, facts)
-        return None if inner is None else not inner
-    if isinstance(cond, Named):
-        return evaluate(cond.item, facts)
-    results = [evaluate(item, facts) for item in cond.items]
-    if isinstance(cond, AtLeast):
-        return _count(cond.n, results)
-    if isinstance(cond, Points):
-        return _score(cond, results)
-    if isinstance(cond, AllOf):
-        if False in results:
-            return False
-        return True if all(r is True for r in results) else None
-    if True in results:
-        return True
-    return False if all(r is False for r in results) else None
+    match cond:
+        case Test():
+            return _test(cond, facts)
+        case Not():
+            inner = evaluate(cond.item, facts)
+            return None if inner is None else not inner
+        case Named():
+            return evaluate(cond.item, facts)
+        case AtLeast():
+            return _count(cond.n, [evaluate(item, facts) for item in cond.items])
+        case Points():
+            return _score(cond, [evaluate(item, facts) for item in cond.items])
+        case AllOf():
+            results = [evaluate(item, facts) for item in cond.items]
+            if False in results:
+                return False
+            return True if all(r is True for r in results) else None
+        case AnyOf():
+            results = [evaluate(item, facts) for item in cond.items]
+            if True in results:
+                return True
+            return False if all(r is False for r in results) else None
+        case _:
+            assert_never(cond)
 
 
 def _count(n: int, results: Sequence[bool | None]) -> bool | None:
@@ -243,11 +248,15 @@ def _score(cond: Points, results: Sequence[bool | None]) -> bool | None:
 
 def children(cond: Condition) -> tuple[Condition, ...]:
     """The conditions directly inside ``cond`` (none for a test)."""
-    if isinstance(cond, Test):
-        return ()
-    if isinstance(cond, (Not, Named)):
-        return (cond.item,)
-    return cond.items
+    match cond:
+        case Test():
+            return ()
+        case Not() | Named():
+            return (cond.item,)
+        case AllOf() | AnyOf() | AtLeast() | Points():
+            return cond.items
+        case _:
+            assert_never(cond)
 
 
 def named(cond: Condition) -> Iterator[Named]:
@@ -263,14 +272,18 @@ def recorded_only(cond: Condition) -> Condition:
     not known again. Patient-level checks read recorded facts only."""
     from dataclasses import replace
 
-    if isinstance(cond, Test):
-        return replace(cond, assume=None, assume_word="") if cond.assume is not None else cond
-    if isinstance(cond, Not):
-        return Not(recorded_only(cond.item))
-    if isinstance(cond, Named):
-        return Named(cond.name, recorded_only(cond.item))
-    items = tuple(recorded_only(i) for i in cond.items)
-    return replace(cond, items=items)
+    match cond:
+        case Test():
+            return replace(cond, assume=None, assume_word="") if cond.assume is not None else cond
+        case Not():
+            return Not(recorded_only(cond.item))
+        case Named():
+            return Named(cond.name, recorded_only(cond.item))
+        case AllOf() | AnyOf() | AtLeast() | Points():
+            items = tuple(recorded_only(i) for i in cond.items)
+            return replace(cond, items=items)
+        case _:
+            assert_never(cond)
 
 
 def tests(cond: Condition, into_named: bool = True) -> Iterator[Test]:
@@ -350,53 +363,79 @@ def _describe_test(test: Test) -> str:
 
 def describe(cond: Condition) -> str:
     """The condition in words: ``neurologic_deficit is true or retropulsion is true``."""
-    if isinstance(cond, Test):
-        return _describe_test(cond)
-    if isinstance(cond, Not):
-        return f"not ({describe(cond.item)})"
-    if isinstance(cond, Named):
-        return f"{cond.name} holds"
-    parts = [describe(i) if isinstance(i, (Test, Not, Named)) else f"({describe(i)})" for i in cond.items]
-    if isinstance(cond, AtLeast):
-        return f"at least {cond.n} of: " + "; ".join(parts)
-    if isinstance(cond, Points):
-        rules = "; ".join(f"{add:+d} if {part}" for add, part in zip(cond.adds, parts))
-        return f"points ({rules}) total at least {cond.threshold}"
-    word = "and" if isinstance(cond, AllOf) else "or"
-    return f" {word} ".join(parts)
+    match cond:
+        case Test():
+            return _describe_test(cond)
+        case Not():
+            return f"not ({describe(cond.item)})"
+        case Named():
+            return f"{cond.name} holds"
+        case AtLeast():
+            return f"at least {cond.n} of: " + "; ".join(_describe_items(cond.items))
+        case Points():
+            rules = "; ".join(f"{add:+d} if {part}" for add, part in zip(cond.adds, _describe_items(cond.items)))
+            return f"points ({rules}) total at least {cond.threshold}"
+        case AllOf():
+            return " and ".join(_describe_items(cond.items))
+        case AnyOf():
+            return " or ".join(_describe_items(cond.items))
+        case _:
+            assert_never(cond)
+
+
+def _describe_items(items: Sequence[Condition]) -> list[str]:
+    """The words of each item, in brackets unless it is a test, a ``not`` or a named condition."""
+    return [describe(i) if isinstance(i, (Test, Not, Named)) else f"({describe(i)})" for i in items]
 
 
 def _deciding(cond: Condition, facts: Mapping[str, Value], result: bool | None, keep: bool = False) -> list[Any]:
     """The tests that settle ``cond`` at ``result``: the smallest honest reason. With ``keep``,
     a named condition stays whole (a :class:`Named`) instead of giving its own tests."""
-    if isinstance(cond, Test):
-        return [cond]
-    if isinstance(cond, Not):
-        return _deciding(cond.item, facts, None if result is None else not result, keep)
-    if isinstance(cond, Named):
-        return [cond] if keep else _deciding(cond.item, facts, result)
-    results = [evaluate(item, facts) for item in cond.items]
-    if isinstance(cond, (AtLeast, Points)):
-        return _deciding_count(cond, facts, result, results, keep)
-    decisive = False if isinstance(cond, AllOf) else True
+    match cond:
+        case Test():
+            return [cond]
+        case Not():
+            return _deciding(cond.item, facts, None if result is None else not result, keep)
+        case Named():
+            return [cond] if keep else _deciding(cond.item, facts, result)
+        case AtLeast() | Points():
+            results = [evaluate(item, facts) for item in cond.items]
+            return _deciding_count(cond, facts, result, results, keep)
+        case AllOf():
+            return _deciding_either(cond.items, False, facts, result, keep)
+        case AnyOf():
+            return _deciding_either(cond.items, True, facts, result, keep)
+        case _:
+            assert_never(cond)
+
+
+def _deciding_either(items: tuple[Condition, ...], decisive: bool, facts: Mapping[str, Value],
+                     result: bool | None, keep: bool) -> list[Any]:
+    """An ``and`` (``decisive`` false) or an ``or`` (``decisive`` true) is settled by its first
+    decisive item when it has one, else by every item that came out as it did."""
+    results = [evaluate(item, facts) for item in items]
     if result is decisive:
         first = results.index(decisive)
-        return _deciding(cond.items[first], facts, decisive, keep)
-    return [t for item, r in zip(cond.items, results) if r is result for t in _deciding(item, facts, r, keep)]
+        return _deciding(items[first], facts, decisive, keep)
+    return [t for item, r in zip(items, results) if r is result for t in _deciding(item, facts, r, keep)]
 
 
 def _deciding_count(cond: AtLeast | Points, facts: Mapping[str, Value], result: bool | None,
                     results: Sequence[bool | None], keep: bool) -> list[Any]:
     """A count is settled by its true items when it holds, by its false ones when it fails,
     and left open by its undecided ones."""
-    if isinstance(cond, AtLeast) and result is True:
-        chosen = [(i, r) for i, r in zip(cond.items, results) if r is True][:cond.n]
-    elif isinstance(cond, AtLeast):
-        chosen = [(i, r) for i, r in zip(cond.items, results) if r is result]
-    elif result is None:
-        chosen = [(i, r) for i, r in zip(cond.items, results) if r is None]
-    else:
-        chosen = [(i, r) for i, r in zip(cond.items, results) if r is not None]
+    pairs: list[tuple[Condition, bool | None]] = list(zip(cond.items, results))
+    match cond:
+        case AtLeast() if result is True:
+            chosen = [p for p in pairs if p[1] is True][:cond.n]
+        case AtLeast():
+            chosen = [p for p in pairs if p[1] is result]
+        case Points() if result is None:
+            chosen = [p for p in pairs if p[1] is None]
+        case Points():
+            chosen = [p for p in pairs if p[1] is not None]
+        case _:
+            assert_never(cond)
     return [t for item, r in chosen for t in _deciding(item, facts, r, keep)]
 
 

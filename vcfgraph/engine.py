@@ -127,6 +127,7 @@ def _decide(
     holding = [e for e in edges if results.get(e.id) is True]
     if len(holding) > 1:
         a, b = holding[0], holding[1]
+        assert a.condition is not None and b.condition is not None  # only answers with a condition hold
         raise RouteError(
             f"two answers of '{node.id}' both hold for this case: '{a.id}' ({cm.describe(a.condition)}) and "
             f"'{b.id}' ({cm.describe(b.condition)}); the pathway must make them exclusive",
@@ -278,7 +279,7 @@ def check_states(pathway: Pathway, variant: str, action: str, facts: Mapping[str
     ``state`` is ``satisfied``, ``not_established`` (``facts`` are the unknown ones that keep it
     open) or ``failed`` (``facts`` are the ones that decided it).
     """
-    out = []
+    out: list[tuple[Check, str, tuple[str, ...]]] = []
     for check in pathway.checks_for(variant, action):
         result = cm.evaluate(check.requires, facts)
         if result is True:

@@ -133,9 +133,10 @@ def questions_ranked(pathway: Pathway, facts: Mapping[str, Value]) -> list[Quest
             continue
         domain = fact.domain()
         lefts = [_left(_walk(pathway, {**facts, fact.name: value})) for value in domain]
-        if any(left is None for left in lefts):
+        known = [left for left in lefts if left is not None]
+        if len(known) < len(lefts):
             continue
-        total = sum(sum(1 for o in base.possible if o not in left) for left in lefts)  # type: ignore[operator]
+        total = sum(sum(1 for o in base.possible if o not in left) for left in known)
         if total > 0:
             scored.append((-(total / len(domain)), fact.source_rank, index, Question(fact.name, total / len(domain))))
     return [q for *_, q in sorted(scored, key=lambda s: s[:3])]

@@ -79,8 +79,8 @@ def check_regions(ex: Exploration, check: Check) -> CheckRegions:
             regions.setdefault(state, []).extend(boxes)
             owners.setdefault(state, []).extend([leaf.path] * len(boxes))
     examples, paths = {}, {}
-    for state, boxes in regions.items():
-        found = minimal_case_facts(boxes, ex.domains)
+    for state, region in regions.items():
+        found = minimal_case_facts(region, ex.domains)
         if found is not None:
             examples[state], paths[state] = found[0], owners[state][found[1]]
     return CheckRegions(check, regions, paths, examples)

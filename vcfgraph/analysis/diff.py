@@ -16,7 +16,7 @@ changed, compared by id.
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Mapping, get_args
 
 from vcfgraph import conditions as cm
 from vcfgraph.analysis.properties import offered_regions
@@ -190,9 +190,13 @@ def _differing(a: Any, b: Any, skip: Iterable[str] = ()) -> list[str]:
     return [n for n in names if _plain(getattr(a, n)) != _plain(getattr(b, n))]
 
 
+#: every condition kind, read from the :data:`~vcfgraph.conditions.Condition` union so a new kind is never missed
+_CONDITION_KINDS: tuple[type[cm.Condition], ...] = get_args(cm.Condition)
+
+
 def _plain(value: Any) -> Any:
     """Conditions compare by their words, so a moved test (another ``path``) is no change."""
-    if isinstance(value, (cm.Test, cm.AllOf, cm.AnyOf, cm.Not, cm.AtLeast, cm.Points, cm.Named)):
+    if isinstance(value, _CONDITION_KINDS):
         return cm.describe(value)
     return value
 

@@ -20,7 +20,7 @@ The check runs over the leaves of the symbolic walk, so it covers every case at 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 from vcfgraph.analysis.regions import Box, Domains, minimal_case_facts, split_condition, true_region
 from vcfgraph.analysis.walk import Exploration, Leaf
@@ -64,24 +64,25 @@ class PropertyResult:
         }
 
 
-def offered_regions(pathway: Pathway, variant: str, action: str, boxes: list[Box], domains: Domains
+def offered_regions(pathway: Pathway, variant: str, action: str, boxes: Sequence[Box], domains: Domains
                     ) -> tuple[list[Box], list[Box]]:
     """Split a region at a variant by whether ``action`` is set apart by a failed check.
 
     Returns:
         (boxes where it stays offered, boxes where a ``set_apart`` check fails).
     """
-    free, blocked = list(boxes), []
+    free: list[Box] = list(boxes)
+    blocked: list[Box] = []
     for check in pathway.checks_for(variant, action):
         if check.on_fail != "set_apart" or not free:
             continue
         parts = split_condition(free, check.requires, domains)
         blocked += parts.get(False, [])
-        free = parts.get(True, []) + parts.get(None, [])
+        free = [*parts.get(True, []), *parts.get(None, [])]
     return free, blocked
 
 
-def _violations(ex: Exploration, prop: Property, leaf: Leaf, boxes: list[Box]) -> list[tuple[Box, str]]:
+def _violations(ex: Exploration, prop: Property, leaf: Leaf, boxes: Sequence[Box]) -> list[tuple[Box, str]]:
     """The boxes of one leaf (already meeting ``given``) that violate the property, with why."""
     pathway, targets = ex.pathway, prop.targets
     ended = leaf.outcome in ("variant", "handoff")

@@ -15,7 +15,7 @@ This module knows nothing of questions or routes: :mod:`vcfgraph.analysis.walk` 
 from __future__ import annotations
 
 from itertools import product
-from typing import Callable, Hashable, Iterable, Mapping, Sequence
+from typing import Callable, Hashable, Iterable, Mapping, Sequence, TypeVar
 
 from vcfgraph.conditions import AllOf, Condition, Value, evaluate, facts_read
 from vcfgraph.model import Fact
@@ -76,10 +76,8 @@ def merge_facts(old: Sequence[Fact], new: Sequence[Fact]) -> list[Fact]:
             out.append(replace(f, values=tuple(v for v in f.values if v in g.values) or f.values))
         elif f.type == "int":
             low, high = max(f.min or 0, g.min or 0), min(f.max or 0, g.max or 0)
-            if low > high:
-                low, high = f.min, f.max
             cuts = tuple(sorted(set(f.cuts) | set(g.cuts)))
-            out.append(replace(f, min=low, max=high, cuts=cuts))
+            out.append(replace(f, min=low, max=high, cuts=cuts) if low <= high else replace(f, cuts=cuts))
         else:
             out.append(f)
     return [f for f in old if f.name in by_name] + out
@@ -127,9 +125,12 @@ def _with(box: Box, names: Sequence[str], sets: Sequence[frozenset], domains: Do
     return out
 
 
+K = TypeVar("K", bound=Hashable)
+
+
 def split(
-    box: Box, names: Sequence[str], classify: Callable[[tuple[Value, ...]], Hashable], domains: Domains
-) -> dict[Hashable, list[dict[str, frozenset]]]:
+    box: Box, names: Sequence[str], classify: Callable[[tuple[Value, ...]], K], domains: Domains
+) -> dict[K, list[dict[str, frozenset]]]:
     """Split ``box`` by a classifier of the facts ``names``.
 
     Args:
@@ -144,7 +145,7 @@ def split(
     """
     if not names:
         return {classify(()): [dict(box)]}
-    points: dict[Hashable, list[tuple[Value, ...]]] = {}
+    points: dict[K, list[tuple[Value, ...]]] = {}
     for combo in product(*(_values(box, n, domains) for n in names)):
         points.setdefault(classify(combo), []).append(combo)
     return {key: [_with(box, names, sets, domains) for sets in _to_boxes(pts, len(names))] for key, pts in points.items()}
@@ -169,7 +170,7 @@ def split_condition(
     out: dict[bool | None, list[dict[str, frozenset]]] = {}
     for box in boxes:
         for key, parts in split(box, names, classify, domains).items():
-            out.setdefault(key, []).extend(parts)  # type: ignore[arg-type]
+            out.setdefault(key, []).extend(parts)
     return out
 
 

@@ -16,7 +16,6 @@ an :class:`Infeasible` prefix. Findings, witnesses and reports are built elsewhe
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Hashable
 
 from vcfgraph import conditions as cm
 from vcfgraph.analysis.regions import Box, Domains, domains_of, split
@@ -88,11 +87,11 @@ class _Question:
         self.edges: tuple[Edge, ...] = pathway.out_edges(node.id)
         self.names = question_facts(pathway, node.id)
         self.otherwise = next((e for e in self.edges if e.condition is None), None)
-        self.memo: dict[tuple[Value, ...], Hashable] = {}
+        self.memo: dict[tuple[Value, ...], tuple[str, ...]] = {}
         self.missing: dict[tuple[Value, ...], tuple[str, ...]] = {}
         self.stopping: set[str] = set()
 
-    def classify(self, combo: tuple[Value, ...]) -> Hashable:
+    def classify(self, combo: tuple[Value, ...]) -> tuple[str, ...]:
         """The engine's decision for these values: ("edge", id), ("overlap", ids...),
         ("need_info",) or ("gap",)."""
         key = self.memo.get(combo)
@@ -119,16 +118,16 @@ class _Question:
         self.memo[combo] = key
         return key
 
-    def on_path(self, combo: tuple[Value, ...]) -> Hashable:
+    def on_path(self, combo: tuple[Value, ...]) -> tuple[str, ...]:
         """:meth:`classify` for points that really arrive: records the facts that stop them."""
         key = self.classify(combo)
         if key == ("need_info",):
             self.stopping.update(self.missing[combo])
         return key
 
-    def split(self, boxes: tuple[Box, ...], domains: Domains) -> dict[Hashable, list[Box]]:
+    def split(self, boxes: tuple[Box, ...], domains: Domains) -> dict[tuple[str, ...], list[Box]]:
         """The arriving region, grouped by the engine's decision (see :meth:`classify`)."""
-        groups: dict[Hashable, list[Box]] = {}
+        groups: dict[tuple[str, ...], list[Box]] = {}
         for box in boxes:
             for key, parts in split(box, self.names, self.on_path, domains).items():
                 groups.setdefault(key, []).extend(parts)

@@ -23,12 +23,13 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from typing import Mapping, Sequence
+from typing import Callable, Mapping, Sequence
 
 import numpy as np
 
 from vcfgraph.batch.masks import (
     NULL,
+    Env,
     MaskCond,
     TestMask,
     compile_condition,
@@ -118,7 +119,7 @@ class Evaluation:
     edges: Counter[str] = field(default_factory=Counter)
 
 
-def _env(codes: Mapping[str, np.ndarray], idx: np.ndarray):  # type: ignore[no-untyped-def]
+def _env(codes: Mapping[str, np.ndarray], idx: np.ndarray) -> Env:
     cache: dict[str, tuple[np.ndarray, np.ndarray]] = {}
 
     def env(name: str) -> tuple[np.ndarray, np.ndarray]:
@@ -285,7 +286,7 @@ class Evaluator:
             lookup[j] = self._terminal_id((node_id, key), lambda: variant_result(node, blocked))
         ev.ids[idx] = lookup[inverse]
 
-    def _terminal_id(self, key: tuple[str, object], make) -> int:  # type: ignore[no-untyped-def]
+    def _terminal_id(self, key: tuple[str, object], make: Callable[[], RowResult]) -> int:
         found = self._terminal.get(key)
         if found is None:
             found = self._terminal[key] = self.registry.id(make())

@@ -14,7 +14,7 @@ pathway with these masks.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any, Callable, Union
+from typing import Any, Callable, Union, assert_never
 
 import numpy as np
 
@@ -162,19 +162,23 @@ class MaskCond:
 
 def compile_condition(cond: Condition, facts: Callable[[str], Fact]) -> MaskCond:
     """Compile a parsed condition; ``facts`` gives the declared fact of a name."""
-    if isinstance(cond, Test):
-        return MaskCond("test", test=compile_test(cond, facts(cond.fact)))
-    if isinstance(cond, Not):
-        return MaskCond("not", (compile_condition(cond.item, facts),))
-    if isinstance(cond, Named):
-        return compile_condition(cond.item, facts)
-    if isinstance(cond, AtLeast):
-        return MaskCond("points", tuple(compile_condition(i, facts) for i in cond.items), adds=(1,) * len(cond.items), threshold=cond.n)
-    if isinstance(cond, Points):
-        return MaskCond("points", tuple(compile_condition(i, facts) for i in cond.items), adds=cond.adds, threshold=cond.threshold)
-    op = "and" if isinstance(cond, AllOf) else "or"
-    assert isinstance(cond, (AllOf, AnyOf))
-    return MaskCond(op, tuple(compile_condition(item, facts) for item in cond.items))
+    match cond:
+        case Test():
+            return MaskCond("test", test=compile_test(cond, facts(cond.fact)))
+        case Not():
+            return MaskCond("not", (compile_condition(cond.item, facts),))
+        case Named():
+            return compile_condition(cond.item, facts)
+        case AtLeast():
+            return MaskCond("points", tuple(compile_condition(i, facts) for i in cond.items), adds=(1,) * len(cond.items), threshold=cond.n)
+        case Points():
+            return MaskCond("points", tuple(compile_condition(i, facts) for i in cond.items), adds=cond.adds, threshold=cond.threshold)
+        case AllOf():
+            return MaskCond("and", tuple(compile_condition(item, facts) for item in cond.items))
+        case AnyOf():
+            return MaskCond("or", tuple(compile_condition(item, facts) for item in cond.items))
+        case _:
+            assert_never(cond)
 
 
 def evaluate_mask(cond: MaskCond, env: Env) -> tuple[np.ndarray, np.ndarray]:

@@ -434,7 +434,7 @@ def _gathered(parts: list[tuple[dict[str, pa.Array], dict[int, str], int]], done
     if len(parts) == 1:
         columns, errors, n = parts[0]
         return Chunk(columns, n, errors, text=True, done=done)
-    errors: dict[int, str] = {}
+    errors = {}
     start = 0
     for _columns, part_errors, n in parts:
         errors.update({start + row: message for row, message in part_errors.items()})

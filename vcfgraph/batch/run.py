@@ -183,8 +183,8 @@ class BatchJob:
                     column = [chunk.cells[name].get(row) for row in range(chunk.n)]
                 problems.append((name, self._unknown_key(name, column)))
         for name, bad in sorted(problems, key=lambda p: p[0]):
-            for row in np.flatnonzero(bad >= 0):
-                errors.setdefault(int(row), []).append(self.coder.messages[bad[row]])
+            for at in np.flatnonzero(bad >= 0):
+                errors.setdefault(int(at), []).append(self.coder.messages[bad[at]])
         return codes
 
     def _unknown_key(self, name: str, column: Any) -> np.ndarray:

@@ -15,6 +15,7 @@ from typing import Any, Callable
 from vcfgraph.cli import output
 from vcfgraph.cli.common import add_command, add_graph_option, load_graph, parse_fact_options
 from vcfgraph.cli.files import write_files
+from vcfgraph.conditions import Value
 from vcfgraph.engine import trace
 from vcfgraph.errors import CaseError
 from vcfgraph.export.common import DEFAULT_BASE, to_json
@@ -49,7 +50,7 @@ NOT_UTF8 = "  that answer is not valid UTF-8 text; type it again ('unknown' if n
 def run(args: argparse.Namespace) -> int:
     _decode_leniently()
     pathway = load_graph(args)
-    facts = {f.name: None for f in pathway.facts}
+    facts: dict[str, Value] = {f.name: None for f in pathway.facts}
     facts.update(parse_fact_options(pathway, args.fact))
     asked: list[str] = []
 

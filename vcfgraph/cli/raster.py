@@ -22,7 +22,7 @@ import base64
 import os
 import re
 from pathlib import Path
-from typing import Any, Mapping, NamedTuple
+from typing import Any, NamedTuple
 
 from vcfgraph.cli.reproducible import child_env
 from vcfgraph.errors import UsageError

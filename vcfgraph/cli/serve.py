@@ -98,7 +98,7 @@ def _pathway_pages(pathway: Any) -> dict[str, bytes] | None:
     except UsageError as exc:
         output.error(f"vcfgraph serve: warning: no explorer at /explore ({exc})")
         return None
-    return {name: body if isinstance(body, bytes) else body.encode("utf-8") for name, body in files.items()}
+    return {name: body.encode("utf-8") for name, body in files.items()}
 
 
 class _OutputHandler(logging.Handler):

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from itertools import combinations
 from math import comb
-from typing import Any
+from typing import Any, assert_never
 
 from vcfgraph.conditions import AllOf, AnyOf, AtLeast, Condition, Named, Not, Points, Test
 from vcfgraph.io.fhir import code_system_name
@@ -110,19 +110,23 @@ def condition(cond: Condition, base: str, pathway: Pathway) -> str:
     Raises:
         Unsupported: the condition names a fact the pathway does not declare.
     """
-    if isinstance(cond, Test):
-        return _test(cond, base, pathway)
-    if isinstance(cond, Not):
-        return f"({condition(cond.item, base, pathway)}).not()"
-    if isinstance(cond, Named):
-        return f"({condition(cond.item, base, pathway)})"
-    if isinstance(cond, AtLeast):
-        return _at_least(cond, base, pathway)
-    if isinstance(cond, Points):
-        return _points(cond, base, pathway)
-    word = " and " if isinstance(cond, AllOf) else " or "
-    assert isinstance(cond, (AllOf, AnyOf))
-    return "(" + word.join(condition(item, base, pathway) for item in cond.items) + ")"
+    match cond:
+        case Test():
+            return _test(cond, base, pathway)
+        case Not():
+            return f"({condition(cond.item, base, pathway)}).not()"
+        case Named():
+            return f"({condition(cond.item, base, pathway)})"
+        case AtLeast():
+            return _at_least(cond, base, pathway)
+        case Points():
+            return _points(cond, base, pathway)
+        case AllOf():
+            return "(" + " and ".join(condition(item, base, pathway) for item in cond.items) + ")"
+        case AnyOf():
+            return "(" + " or ".join(condition(item, base, pathway) for item in cond.items) + ")"
+        case _:
+            assert_never(cond)
 
 
 def _any_of_all(groups: list[list[str]]) -> str:

@@ -117,7 +117,7 @@ def _node_action(pathway: Pathway, node: Node, base: str) -> dict[str, Any]:
 
 def _answer(pathway: Pathway, edge: Edge, base: str) -> dict[str, Any]:
     answer: dict[str, Any] = {"id": fhir_id(edge.id.replace("->", "--"))}
-    extensions = []
+    extensions: list[dict[str, Any]] = []
     if edge.confidence:
         extensions.append({"url": extension_url(base, "evidence-confidence"), "valueCode": edge.confidence})
     if edge.condition is None:

@@ -28,7 +28,7 @@ def _folder(package: str, checkout_name: str) -> Path:
     except ModuleNotFoundError:
         return _CHECKOUT / checkout_name
     # a namespace package's files() is a MultiplexedPath; its first folder is the one installed
-    folder = Path(str(next(iter(root.iterdir())).parent)) if not isinstance(root, Path) else root
+    folder = Path(str(next(iter(root.iterdir())))).parent if not isinstance(root, Path) else root
     return folder
 
 

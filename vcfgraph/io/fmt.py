@@ -121,7 +121,7 @@ class _Doc:
 
 def _events(text: str) -> Iterable[Any]:
     try:
-        from yaml._yaml import CParser  # type: ignore[import-untyped]
+        from yaml._yaml import CParser
     except ImportError:  # pragma: no cover - without libyaml
         from ruamel.yaml import YAML
 

@@ -132,7 +132,7 @@ def case_schema() -> dict[str, Any]:
     props: dict[str, Any] = {k: {} for k in CASE_KEYS}
     props.update(id=_TEXT, description=_TEXT, vignette=_TEXT,
                  facts={"type": "object", "propertyNames": _ID, "additionalProperties": _SCALAR})
-    expected = {k: {} for k in EXPECTED_KEYS}
+    expected: dict[str, Any] = {k: {} for k in EXPECTED_KEYS}
     expected.update(outcome={"enum": ["variant", "handoff", "need_info"]}, terminal=_ID)
     for key in ("missing", *SLOT_LISTS.values(), "contraindicated"):
         expected[key] = _SHAPES["ids"]

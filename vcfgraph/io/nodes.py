@@ -16,6 +16,7 @@ from vcfgraph.errors import did_you_mean
 from vcfgraph.io.located import Reader
 from vcfgraph.io.spec import ENUMS, NODE_BY_KIND, NODE_COMMON, NODE_REQUIRED_BY_KIND, SECTIONS
 from vcfgraph.model import CONFIDENCES, NODE_KINDS, Downstream, Edge, Node, Rating, Titled
+from vcfgraph.scale import RatingScale
 
 __all__ = ["NodeSection", "STAGES", "MODALITIES", "URGENCIES", "DOWNSTREAM_KINDS"]
 
@@ -37,6 +38,8 @@ class NodeSection:
     nodes: dict[str, Node]
     node_raw: dict[str, Any]
     broken: set[str]
+    duplicates: list[tuple[str, int, int]]
+    scale: RatingScale
 
     def _source_keys(self, m: Mapping[str, Any], key: str, what: str) -> tuple[str, ...]:
         raise NotImplementedError  # the builder's
@@ -107,7 +110,7 @@ class NodeSection:
                           topic_id=r.integer(m, "topic_id", what, 1, None), downstream=self._downstream(m, node_id, what))
         return Node(**fields), edges
 
-    def _titled(self, m: Mapping[str, Any], key: str, what: str, keys: tuple[str, str]) -> tuple[Titled, ...]:
+    def _titled(self, m: Mapping[str, Any], key: str, what: str, keys: tuple[str, ...]) -> tuple[Titled, ...]:
         r = self.r
         items = r.sequence(m.get(key), r.at(m, key), f"'{key}' of {what}")
         out = []

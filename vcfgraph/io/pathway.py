@@ -115,7 +115,7 @@ class _Builder(NodeSection):
         what = "'pathway'"
         m = r.mapping(raw, r.at(self.root, "pathway"), what, required=SECTIONS["pathway"].required,
                       optional=SECTIONS["pathway"].optional) or {}
-        g = {}
+        g: Mapping[str, Any] = {}
         if m.get("guideline") is not None:
             g = r.mapping(m["guideline"], r.at(m, "guideline"), "'guideline' of 'pathway'",
                           optional=SECTIONS["guideline"].optional) or {}
@@ -169,7 +169,7 @@ class _Builder(NodeSection):
             f = r.mapping(spec, r.at(m, name), what, required=SECTIONS["fact"].required,
                           optional=SECTIONS["fact"].optional)
             fact = self._fact(name, f, what) if f is not None else None
-            if fact is not None:
+            if f is not None and fact is not None:
                 fact = unknown_policy(r, f, fact, what)
             if fact is not None and len(r.problems) == before:
                 self.facts[name] = fact
@@ -457,7 +457,7 @@ class _Builder(NodeSection):
         return out
 
     def _property_targets(self) -> list[tuple[str, tuple[str, ...], Location]]:
-        out = []
+        out: list[tuple[str, tuple[str, ...], Location]] = []
         for p in _items(self.root.get("properties")):
             e = p.get("expect") if isinstance(p, Mapping) else None
             if not isinstance(e, Mapping):

@@ -78,7 +78,7 @@ def _band(r: Reader, c: Mapping[str, Any], sub: str, low: int | None, high: int 
     if ok and (low is None or high is None):
         r.report(r.at(c, "band"), f"{sub} has a band, but the scale declares no 'score' range")
         return None
-    if not ok or not (low <= raw[0] and raw[1] <= high):  # type: ignore[operator]
+    if not ok or not (low <= raw[0] and raw[1] <= high):
         r.report(r.at(c, "band"), f"'band' of {sub} must be [low, high] within the score range {low}-{high}, got {format_value(raw)}")
         return None
     return (raw[0], raw[1])

@@ -17,7 +17,7 @@ This module writes no files and runs no browser.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, assert_never
 
 from vcfgraph.conditions import AllOf, AnyOf, AtLeast, Condition, Named, Not, Points, Test
 from vcfgraph.model import Check, Downstream, Edge, Fact, Node, Pathway
@@ -41,24 +41,29 @@ def condition_data(cond: Condition | None) -> Any:
     """
     if cond is None:
         return None
-    if isinstance(cond, Test):
-        value = list(cond.value) if isinstance(cond.value, tuple) else cond.value
-        out = {"fact": cond.fact, "op": cond.op, "value": value}
-        if cond.assume is not None:
-            out["assume"] = cond.assume
-            out["assume_word"] = cond.assume_word
-        return out
-    if isinstance(cond, Not):
-        return {"not": condition_data(cond.item)}
-    if isinstance(cond, Named):
-        return {"use": cond.name, "item": condition_data(cond.item)}
-    items = [condition_data(item) for item in cond.items]
-    if isinstance(cond, AtLeast):
-        return {"at_least": cond.n, "of": items}
-    if isinstance(cond, Points):
-        return {"points": items, "adds": list(cond.adds), "threshold": cond.threshold}
-    word = "and" if isinstance(cond, AllOf) else "or"
-    return {word: items}
+    match cond:
+        case Test():
+            value = list(cond.value) if isinstance(cond.value, tuple) else cond.value
+            out = {"fact": cond.fact, "op": cond.op, "value": value}
+            if cond.assume is not None:
+                out["assume"] = cond.assume
+                out["assume_word"] = cond.assume_word
+            return out
+        case Not():
+            return {"not": condition_data(cond.item)}
+        case Named():
+            return {"use": cond.name, "item": condition_data(cond.item)}
+        case AtLeast():
+            return {"at_least": cond.n, "of": [condition_data(item) for item in cond.items]}
+        case Points():
+            return {"points": [condition_data(item) for item in cond.items], "adds": list(cond.adds),
+                    "threshold": cond.threshold}
+        case AllOf():
+            return {"and": [condition_data(item) for item in cond.items]}
+        case AnyOf():
+            return {"or": [condition_data(item) for item in cond.items]}
+        case _:
+            assert_never(cond)
 
 
 def _fact(fact: Fact) -> dict[str, Any]:

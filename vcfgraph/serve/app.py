@@ -31,8 +31,9 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
-from starlette.routing import Mount, Route
+from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
+from starlette.types import Message
 
 from vcfgraph.engine import check_expected, trace
 from vcfgraph.errors import CaseError, Location, RouteError
@@ -272,7 +273,7 @@ def create_app(pathway: Pathway, *, bindings: Bindings | None = None, trust: Tru
         options.site_dir is not None and (options.site_dir / "imaging.html").is_file())
     service = _Service(pathway, bindings or load_bindings(pathway), trust or Trust(), options,
                        imaging=load_imaging(pathway), has_imaging_page=has_site)
-    routes = [
+    routes: list[BaseRoute] = [
         Route("/cds-services", discovery, methods=["GET"]),
         Route("/cds-services/{service}", hook, methods=["POST"]),
         Route("/trace", trace_case, methods=["POST"]),
@@ -290,7 +291,7 @@ def create_app(pathway: Pathway, *, bindings: Bindings | None = None, trust: Tru
                                      allow_methods=["GET", "POST", "OPTIONS"],
                                      allow_headers=["Authorization", "Content-Type"], max_age=600))
     handlers = {_Problem: _on_problem, HTTPException: _on_http}  # any other failure: _Guard
-    app = Starlette(routes=routes, middleware=middleware, exception_handlers=handlers)  # type: ignore[arg-type]
+    app = Starlette(routes=routes, middleware=middleware, exception_handlers=handlers)
     app.state.service = service
     return app
 
@@ -453,7 +454,7 @@ class _Guard:
         path = scope.get("path", "")
         status: dict[str, Any] = {"code": 500, "started": False}
 
-        async def sending(message: dict[str, Any]) -> None:
+        async def sending(message: Message) -> None:
             if message["type"] == "http.response.start":
                 status["code"], status["started"] = message["status"], True
                 if path.startswith("/site/") or path == "/site":

@@ -58,7 +58,8 @@ class Bindings:
         self.pathway = pathway
         self.bindings = bindings
         self.file = file
-        self._by_code = {(b.system, b.code): b for b in bindings}
+        # looked up with whatever (system, code) a request holds
+        self._by_code: dict[tuple[object, object], Binding] = {(b.system, b.code): b for b in bindings}
         self._terms = _action_terms(pathway)
 
     def code_for(self, action: str) -> Binding | None:

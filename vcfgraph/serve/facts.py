@@ -27,7 +27,7 @@ FACTS_EXTENSION = "org.vcfgraph.facts"
 PREFETCH_KEY = "questionnaireResponse"
 
 
-def request_facts(pathway: Pathway, context: Mapping[str, Any], prefetch: Mapping[str, Any] | None) -> dict[str, Any]:
+def request_facts(pathway: Pathway, context: Mapping[str, Any], prefetch: Mapping[str, Any] | None) -> Mapping[str, Any]:
     """The checked facts of one hook request (every fact present, unknown ones None).
 
     Raises:
@@ -45,7 +45,7 @@ def request_facts(pathway: Pathway, context: Mapping[str, Any], prefetch: Mappin
     return check_facts(pathway, {}, "request")
 
 
-def facts_from_questionnaire_response(pathway: Pathway, resource: Any) -> dict[str, Any]:
+def facts_from_questionnaire_response(pathway: Pathway, resource: Any) -> Mapping[str, Any]:
     """Facts from a QuestionnaireResponse (plain JSON data), read as a case file reads one
     (:mod:`vcfgraph.io.fhir`: linkIds are fact names, every problem named by its linkId); a
     response to another Questionnaire is skipped: every fact is then unknown."""

@@ -21,7 +21,7 @@ import json
 import re
 import uuid
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 from urllib.parse import quote
 
 from vcfgraph.engine import trace
@@ -67,7 +67,7 @@ def criteria_uri(pathway: Pathway) -> str:
     return f"urn:vcfgraph:pathway:{quote(pathway.meta.id, safe='')}:{quote(version, safe='')}"
 
 
-def rate_orders(pathway: Pathway, bindings: Bindings, orders: list[Mapping[str, Any]], facts: Mapping[str, Any],
+def rate_orders(pathway: Pathway, bindings: Bindings, orders: Sequence[Mapping[str, Any]], facts: Mapping[str, Any],
                 hook_instance: str, config: RatingConfig) -> dict[str, Any]:
     """The CDS Hooks response for these draft orders and facts (facts already checked)."""
     route = trace(pathway, Case("cds-hooks-request", dict(facts)), validate=False)
@@ -173,11 +173,12 @@ def _order_cards(pathway: Pathway, bindings: Bindings, route: Route, order: Mapp
                                f"{_md(c.reason)}\n\nThe guideline category ({_CATEGORY_NAMES.get(c.category, c.category)}) "
                                "is unchanged; this patient fails a check on the order.",
                                "critical", _source(pathway, c.sources)))
-    for c in route.cautions_of(action):
-        facts = f"\n\nNot known: {', '.join(_md(f) for f in c.facts)}." if c.state == "not_established" and c.facts else ""
-        inferred = "\n\nThis check is inferred, not confirmed by the source." if c.confidence == "inferred" else ""
-        cards.append(_card(hook, f"caution-{c.check}", order_id, f"{what}: caution", f"{_md(c.reason)}{facts}{inferred}",
-                           "warning", _source(pathway, c.sources)))
+    for caution in route.cautions_of(action):
+        facts = (f"\n\nNot known: {', '.join(_md(f) for f in caution.facts)}."
+                 if caution.state == "not_established" and caution.facts else "")
+        inferred = "\n\nThis check is inferred, not confirmed by the source." if caution.confidence == "inferred" else ""
+        cards.append(_card(hook, f"caution-{caution.check}", order_id, f"{what}: caution", f"{_md(caution.reason)}{facts}{inferred}",
+                           "warning", _source(pathway, caution.sources)))
     return cards
 
 
