@@ -96,3 +96,46 @@ def test_site_watch_rebuilds_after_a_case_is_saved(tmp_path):
         assert (tmp_path / "out" / "cases" / "two.html").is_file()
     finally:
         _stop(proc)
+
+
+def test_check_watch_follows_a_link_that_is_pointed_elsewhere(tmp_path):
+    """Re-pointing a watched symbolic link watches (and checks) its new target (issue 25, item 10)."""
+    first, second = tmp_path / "a" / "p.yaml", tmp_path / "b" / "p.yaml"
+    for f in (first, second):
+        f.parent.mkdir()
+        shutil.copy(TINY, f)
+    link = tmp_path / "current.yaml"
+    link.symlink_to(first)
+    proc = _watch(["check", "--watch", str(link)], tmp_path)
+    lines: list[str] = []
+    try:
+        _wait_for(proc, lines, "watching")
+        tmp = tmp_path / "next.yaml"
+        tmp.symlink_to(second)
+        os.replace(tmp, link)  # re-point the link in one step, as deploy tools do
+        _wait_for(proc, lines, "running again")
+        _wait_for(proc, lines, "vcfgraph check: exit code 0")
+        _wait_for(proc, lines, "/b; press Ctrl-C")  # now watching the new target's folder
+        # a save to the new target is seen, and its breakage reported
+        second.write_text(TINY.read_text(encoding="utf-8").replace("to: V_sore, otherwise", "to: V_sorer, otherwise"),
+                          encoding="utf-8")
+        _wait_for(proc, lines, "vcfgraph check: exit code 2")
+    finally:
+        _stop(proc)
+
+
+def test_check_watch_never_blocks_on_a_file_that_became_a_fifo(tmp_path):
+    graph = tmp_path / "p.yaml"
+    shutil.copy(TINY, graph)
+    proc = _watch(["check", "--watch", str(graph)], tmp_path)
+    lines: list[str] = []
+    try:
+        _wait_for(proc, lines, "watching")
+        graph.unlink()
+        os.mkfifo(graph)
+        _wait_for(proc, lines, "is not a regular file")
+        graph.unlink()
+        shutil.copy(TINY, graph)  # saved again: the watch goes on and checks it
+        _wait_for(proc, lines, "vcfgraph check: exit code 0")
+    finally:
+        _stop(proc)
