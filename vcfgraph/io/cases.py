@@ -26,7 +26,11 @@ from vcfgraph.model import OUTCOMES, Case, Expected, Pathway
 from vcfgraph.scale import SLOT_LISTS
 from vcfgraph.validate import fact_value_problem
 
-__all__ = ["CASE_KEYS", "EXPECTED_KEYS", "load_cases", "case_from_data"]
+__all__ = ["CASE_KEYS", "EXPECTED_KEYS", "MAX_CASE_BYTES", "load_cases", "case_from_data"]
+
+#: largest case file read: a located tree costs time and memory in proportion to the file (about
+#: 45 bytes of memory per byte read), and a file of thousands of cases is for ``vcfgraph batch``
+MAX_CASE_BYTES = 8 * 1024 * 1024
 
 #: the keys a case mapping may have
 CASE_KEYS = (
@@ -55,7 +59,7 @@ def load_cases(pathway: Pathway, path: str | Path) -> list[Case]:
         raise TypeError("load_cases(pathway, path) needs a Pathway (from load_pathway) and a case file name")
     name = str(path)
     try:
-        data = read_tree(path)
+        data = read_tree(path, limit=MAX_CASE_BYTES)
     except PathwayError as exc:
         raise CaseError(str(exc)) from None
     r = Reader(name)
@@ -117,7 +121,7 @@ def _case_facts(raw: Any, pathway: Pathway, r: Reader, loc: Location, what: str)
     for name, value in raw.items():
         if not isinstance(name, str) or not pathway.has_fact(name):
             names = [f.name for f in pathway.facts]
-            r.report(r.at(raw, name, of_key=True), f"unknown fact '{name}' in {what}{did_you_mean(str(name), names)}")
+            r.report(r.at(raw, name, of_key=True), f"unknown fact '{name}' in {what}{r.hint(str(name), names)}")
             continue
         message = fact_value_problem(pathway.fact(name), value)
         if message:

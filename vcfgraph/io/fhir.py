@@ -100,7 +100,7 @@ def case_from_response(data: Mapping[str, Any], pathway: Pathway, r: Reader, loc
             if link.endswith(".help") and pathway.has_fact(link[:-5]) and not item.get("answer"):
                 continue  # the help text of an item, echoed back by a form
             names = [f.name for f in pathway.facts]
-            r.report(r.at(item, "linkId"), f"unknown item linkId '{link}' in {what}{did_you_mean(link, names)}; "
+            r.report(r.at(item, "linkId"), f"unknown item linkId '{link}' in {what}{r.hint(link, names)}; "
                      "the linkIds are the fact names of the pathway")
             continue
         if link in seen:

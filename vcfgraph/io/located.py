@@ -78,6 +78,16 @@ class Reader:
             node = child
         return loc
 
+    @property
+    def full(self) -> bool:
+        """Whether the report holds all the problems it lists: a further problem is only counted."""
+        return bool(self.left_out) or len(self.problems) >= MAX_PROBLEMS
+
+    def hint(self, word: str, choices: Iterable[str]) -> str:
+        """``"; did you mean 'x'?"`` for a message about ``word``; nothing once the report is
+        :attr:`full` (the message would only be counted, and a close match costs time)."""
+        return "" if self.full else did_you_mean(word, choices)
+
     def report(self, loc: Location, message: str) -> None:
         """Keep a problem; a message is never longer than :data:`MAX_MESSAGE` characters, and
         past :data:`MAX_PROBLEMS` problems only their number is kept (one last problem, at the

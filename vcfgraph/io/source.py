@@ -21,8 +21,9 @@ __all__ = ["MAX_BYTES", "read_bytes", "decode", "read_tree"]
 MAX_BYTES = 64 * 1024 * 1024
 
 
-def read_bytes(path: str | Path) -> bytes:
-    """The whole content of a file (a pipe or ``/dev/stdin`` too), at most :data:`MAX_BYTES`.
+def read_bytes(path: str | Path, limit: int = MAX_BYTES) -> bytes:
+    """The whole content of a file (a pipe or ``/dev/stdin`` too), at most ``limit`` bytes
+    (:data:`MAX_BYTES` unless a reader of smaller files says less).
 
     Raises:
         UsageError: the file cannot be read.
@@ -31,15 +32,16 @@ def read_bytes(path: str | Path) -> bytes:
     name = str(path)
     try:
         with open(path, "rb") as f:
-            data = f.read(MAX_BYTES + 1)
+            data = f.read(limit + 1)
     except FileNotFoundError:
         raise UsageError(f"{name}: no such file") from None
     except IsADirectoryError:
         raise UsageError(f"{name}: is a folder, not a file") from None
     except OSError as exc:
         raise UsageError(f"{name}: cannot read the file ({exc.strerror or exc})") from None
-    if len(data) > MAX_BYTES:
-        raise PathwayError([Problem(Location(name), f"the file is larger than {MAX_BYTES // (1024 * 1024)} MiB, the most vcfgraph reads")])
+    if len(data) > limit:
+        what = "the most vcfgraph reads" if limit == MAX_BYTES else "the most vcfgraph reads for this kind of file"
+        raise PathwayError([Problem(Location(name), f"the file is larger than {limit // (1024 * 1024)} MiB, {what}")])
     return data
 
 
@@ -60,19 +62,20 @@ def decode(data: bytes, name: str) -> str:
     return text[1:] if text.startswith("\ufeff") else text
 
 
-def read_tree(path: str | Path, *, cache: bool = False) -> Any:
+def read_tree(path: str | Path, *, cache: bool = False, limit: int = MAX_BYTES) -> Any:
     """Read a YAML 1.2 or JSON file into a located tree.
 
     Args:
         path: the file.
         cache: look the tree up in (and store it into) the tree cache, keyed by the bytes read.
+        limit: the largest file read, in bytes.
 
     Raises:
         UsageError: the file cannot be read.
         PathwayError: the file is too large, not UTF-8 or not valid YAML (one located problem).
     """
     name = str(path)
-    data = read_bytes(path)
+    data = read_bytes(path, limit)
     store = cache_mod.TreeCache.open() if cache else None
     if store is not None:
         tree = store.get(data)
