@@ -199,6 +199,7 @@ def test_every_command_has_help_text():
         assert helps and helps[0], name
 
 
+@pytest.mark.subprocess
 @pytest.mark.parametrize(
     "argv",
     [
@@ -215,6 +216,7 @@ def test_bad_input_never_gives_a_traceback(argv):
     assert "Traceback" not in result.stderr and result.stderr.strip()
 
 
+@pytest.mark.subprocess
 def test_python_dash_m_and_console_script_agree():
     result = subprocess.run([sys.executable, "-m", "vcfgraph", "trace", "--json", str(SEED)], capture_output=True, text=True)
     assert result.returncode == 0 and json.loads(result.stdout)["terminal"] == "V5_tx_asymptomatic_osteoporotic_vcf"
