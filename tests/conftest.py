@@ -2,8 +2,8 @@
 
 Markers (registered in pyproject.toml): ``browser``, ``subprocess`` and ``slow`` are set by the
 test modules, and here from the fixtures a test uses: a test that needs Graphviz ``dot`` runs it as
-a process (``subprocess``), one that needs Chromium drives a browser (``browser``). ``make
-check-fast`` runs the tests that carry none of the three.
+a process (``subprocess``), one that needs Chromium drives a browser (``browser``).
+``make check-fast`` runs the tests that carry none of the three.
 """
 
 from __future__ import annotations
