@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test docs system-deps system-deps-test clean
+.PHONY: demo test check-fast docs system-deps system-deps-test clean
 
 # the API reference: the package, its modules and its subpackages, from the docstrings (pdoc);
 # a pdoc warning stops the build
@@ -18,7 +18,13 @@ demo: system-deps $(STAMP)
 	$(BIN)/vcfgraph site -o renders
 
 test: system-deps-test $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest --durations=25
+
+# the loop while developing: every test not marked browser, subprocess or slow (markers in
+# pyproject.toml), on every core; it needs neither Graphviz nor Chromium
+FAST_TESTS := not browser and not subprocess and not slow
+check-fast: $(STAMP)
+	$(BIN)/python -m pytest -m "$(FAST_TESTS)" -n auto -q
 
 docs: $(STAMP)
 	rm -rf $(DOCS_OUT)

@@ -1,4 +1,10 @@
-"""Shared test fixtures and options. Paths come from this file's folder, never the cwd."""
+"""Shared test fixtures and options. Paths come from this file's folder, never the cwd.
+
+Markers (registered in pyproject.toml): ``browser``, ``subprocess`` and ``slow`` are set by the
+test modules, and here from the fixtures a test uses: a test that needs Graphviz ``dot`` runs it as
+a process (``subprocess``), one that needs Chromium drives a browser (``browser``).
+``make check-fast`` runs the tests that carry none of the three.
+"""
 
 from __future__ import annotations
 
@@ -18,6 +24,16 @@ if "VCFGRAPH_CACHE" not in os.environ:
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
 REFERENCE = ROOT.parent / "shared" / "reference"
+
+
+#: fixtures whose users carry a marker: the fixture needs what the marker names
+MARKING_FIXTURES = {"render_need_dot": "subprocess", "render_need_chromium": "browser"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        for fixture in sorted(MARKING_FIXTURES.keys() & set(getattr(item, "fixturenames", ()))):
+            item.add_marker(MARKING_FIXTURES[fixture])
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -76,6 +76,7 @@ def _wait_for_partial(proc: subprocess.Popen[bytes], folder: Path) -> None:
         time.sleep(0.005)
 
 
+@pytest.mark.subprocess
 def test_two_concurrent_batches_leave_one_complete_run_and_the_other_fails_cleanly(
         tmp_path: Path, many_cases: Path) -> None:
     out = tmp_path / "out.jsonl"
@@ -98,6 +99,7 @@ def test_two_concurrent_batches_leave_one_complete_run_and_the_other_fails_clean
     assert hidden(tmp_path) == []
 
 
+@pytest.mark.subprocess
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP, signal.SIGINT])
 def test_a_signal_stops_cleanly_and_leaves_no_file(tmp_path: Path, many_cases: Path, signum: int) -> None:
     out = tmp_path / "out.csv"
@@ -133,6 +135,7 @@ def _limit_file_size() -> None:
     resource.setrlimit(resource.RLIMIT_FSIZE, (20_000, 20_000))
 
 
+@pytest.mark.subprocess
 @pytest.mark.parametrize("suffix", [".csv", ".jsonl", ".parquet"])
 def test_a_file_size_limit_is_an_exit_2_message(tmp_path: Path, many_cases: Path, suffix: str) -> None:
     out = tmp_path / f"out{suffix}"
@@ -155,6 +158,7 @@ def small_disk(tmp_path: Path) -> Any:
     subprocess.run(["umount", str(folder)], check=True)
 
 
+@pytest.mark.subprocess
 def test_a_full_disk_is_an_exit_2_message(small_disk: Path, many_cases: Path,
                                           capsys: pytest.CaptureFixture[str]) -> None:
     out = small_disk / "out.csv"
@@ -309,11 +313,13 @@ def _heavy_modules(*argv: str) -> list[Any]:
     return json.loads(proc.stdout.decode().splitlines()[-1])
 
 
+@pytest.mark.subprocess
 @pytest.mark.parametrize("argv", [("trace", "--fact", "age=70"), ("check",), ("lookup", "mri")])
 def test_trace_check_and_lookup_import_neither_pyarrow_nor_numpy(argv: tuple[str, ...]) -> None:
     assert _heavy_modules(*argv) == [_heavy_modules(*argv)[0], []]
 
 
+@pytest.mark.subprocess
 @pytest.mark.parametrize("suffix", [".csv", ".jsonl", ".parquet"])
 def test_a_local_batch_never_imports_pandas(tmp_path: Path, suffix: str, bundled: Any, batch_generator: Any) -> None:
     table, invalid = batch_generator.generate(bundled, 10, seed=3)

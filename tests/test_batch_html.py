@@ -12,6 +12,8 @@ import pytest
 from vcfgraph.cli import main
 from vcfgraph.model import Pathway
 
+pytestmark = pytest.mark.subprocess
+
 DATA = Path(__file__).resolve().parent / "data" / "batch"
 ROW = re.compile(r'<tr><td>(node|edge)</td><td><code>([^<]+)</code></td><td>[^<]*</td><td class="value">([^<]+)</td></tr>')
 

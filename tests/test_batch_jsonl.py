@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 import pyarrow as pa
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -18,6 +19,7 @@ TEXT = st.text(alphabet=st.sampled_from(list('aé"\\/\n\r\t\b\f\x00\x1f\x7f\x9b\
                max_size=8)
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.tuples(st.none() | TEXT, st.lists(TEXT, max_size=3), st.none() | TEXT), min_size=1, max_size=20),
        st.integers(0, 3))
@@ -71,6 +73,7 @@ def _rows(path: Any, pathway: Any, typed: bool, rows: int) -> list[dict[str, Any
     return [row for chunk in reader.chunks() for row in job.process(chunk)[0].to_pylist()]
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.sampled_from([k for k in range(len(LINES)) if k != TWO]), min_size=1, max_size=40),
        st.sampled_from([1, 7, 1000]))

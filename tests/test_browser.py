@@ -22,6 +22,8 @@ from vcfgraph.io.load import load_cases
 from vcfgraph.render import ids
 from vcfgraph.render.ids import case_slug
 
+pytestmark = pytest.mark.browser
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 CHROMIUM = Path("/usr/bin/chromium")

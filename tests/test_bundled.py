@@ -23,7 +23,7 @@ OTTAWA_CASES = ROOT / "graphs" / "examples" / "ottawa-cases"
 #: (pathway file, its case library)
 BUNDLED = [
     pytest.param(ROOT / "graphs" / "vcf-management.yaml", ROOT / "cases", id="vcf"),
-    pytest.param(OTTAWA, OTTAWA_CASES, id="ottawa"),
+    pytest.param(OTTAWA, OTTAWA_CASES, id="ottawa", marks=pytest.mark.slow),
 ]
 
 
@@ -64,6 +64,7 @@ def _walk(cond):
         yield from _walk(item)
 
 
+@pytest.mark.slow
 def test_ottawa_text_reports_never_say_acr(capsys):
     cases = [str(f) for f in sorted(OTTAWA_CASES.glob("*.yaml"))]
     assert main(["trace", *cases, "--graph", str(OTTAWA)]) == 0
@@ -75,6 +76,7 @@ def test_ottawa_text_reports_never_say_acr(capsys):
     assert "are not recorded; read as absent, a pathway assumption" in out
 
 
+@pytest.mark.subprocess
 def test_ottawa_site_builds_and_never_says_acr(tmp_path, capsys):
     out = tmp_path / "site"
     assert main(["site", "--graph", str(OTTAWA), "--cases", str(OTTAWA_CASES), "-o", str(out)]) == 0
@@ -160,6 +162,7 @@ def test_radiation_outside_the_acr_scale_is_rejected(tmp_path):
         _load(tmp_path, tiny.replace('label: MRI, radiation: "O"', 'label: MRI, radiation: "low"'))
 
 
+@pytest.mark.slow
 def test_batch_agrees_with_trace_over_the_ottawa_case_space():
     """The compiled masks (counting, named conditions, 'unknown: absent') give what trace gives
     at every region of the case space the checker walks, with random cases inside each."""

@@ -208,6 +208,7 @@ def test_every_command_module_is_listed_with_one_line_help():
         assert help.strip() and "\n" not in help and len(help) < 90, name
 
 
+@pytest.mark.subprocess
 def test_help_lists_every_command_without_importing_one():
     """Only the command that runs is imported: ``--help`` lists every command from COMMANDS."""
     assert build_parser([]).format_help() == build_parser().format_help()
@@ -222,6 +223,7 @@ def test_help_lists_every_command_without_importing_one():
         "['vcfgraph.cli.common', 'vcfgraph.cli.output', 'vcfgraph.cli.trace']"
 
 
+@pytest.mark.subprocess
 @pytest.mark.parametrize(
     "argv",
     [
@@ -238,6 +240,7 @@ def test_bad_input_never_gives_a_traceback(argv):
     assert "Traceback" not in result.stderr and result.stderr.strip()
 
 
+@pytest.mark.subprocess
 def test_python_dash_m_and_console_script_agree():
     result = subprocess.run([sys.executable, "-m", "vcfgraph", "trace", "--json", str(SEED)], capture_output=True, text=True)
     assert result.returncode == 0 and json.loads(result.stdout)["terminal"] == "V5_tx_asymptomatic_osteoporotic_vcf"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -42,6 +43,7 @@ def compiled(evaluator: Evaluator, rows: list[Facts]) -> list[RowResult | str]:
 # ------------------------------------------------------------------ the bundled case space
 
 
+@pytest.mark.slow
 def test_case_space_of_the_bundled_pathway(bundled: Pathway) -> None:
     points = region_points(bundled, draws=4)
     assert len(points) > 5000  # every region of the walk, split by the checks, five cases each
@@ -174,6 +176,7 @@ def _cases() -> st.SearchStrategy[Facts]:
     })
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(pathways(), st.lists(_cases(), min_size=1, max_size=25))
 def test_random_pathways_agree_with_trace(pathway: Pathway, cases: list[Facts]) -> None:

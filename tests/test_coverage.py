@@ -88,6 +88,7 @@ def test_bundled_case_library_covers_every_node_and_edge(bundled) -> None:
     assert cov.errors == [] and cov.mismatches == []
 
 
+@pytest.mark.slow
 def test_fail_under_fails_when_a_case_is_removed(tmp_path: Path, capsys) -> None:
     assert main(["coverage", str(CASES), "--fail-under", "100"]) == 0
     capsys.readouterr()
@@ -142,6 +143,7 @@ def test_cases_the_engine_rejects_are_listed_and_fail(capsys) -> None:
     assert "case 'painful-bleeding': the engine rejected it: two answers of 'q_pain' both hold" in out
 
 
+@pytest.mark.subprocess
 def test_html_heatmap_shows_the_same_counts(tmp_path: Path, capsys, tiny) -> None:
     """Runs whenever graphviz ``dot`` is installed; skipped only when it is truly absent."""
     if shutil.which("dot") is None:

@@ -26,6 +26,8 @@ from vcfgraph.whatif import questions_ranked
 
 from tests.test_browser import AXE, ROOT, WCAG_TAGS, Opened, _axe, _vnu, absent, browser  # noqa: F401 (fixture)
 
+pytestmark = pytest.mark.browser
+
 SEED = "seed-incidental-t12"
 
 CLASSES_JS = """() => Object.fromEntries([...document.querySelectorAll('.vg-mount svg g[id]')]

@@ -147,6 +147,7 @@ def test_export_is_byte_identical(tmp_path: Path, capsys: pytest.CaptureFixture[
 # ------------------------------------------------------------------ fhirpathpy agrees with trace
 
 
+@pytest.mark.slow
 def test_fhirpath_walk_agrees_with_trace_on_the_whole_case_space(bundled: Pathway) -> None:
     points = region_points(bundled, draws=0)
     assert len(points) == 2267  # every region of the case space, by its minimal case
@@ -155,7 +156,8 @@ def test_fhirpath_walk_agrees_with_trace_on_the_whole_case_space(bundled: Pathwa
     _agreement(bundled, points)
 
 
-@pytest.mark.parametrize("path", FIXTURES, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", [pytest.param(p, marks=pytest.mark.slow) if p.name == "ottawa-ankle.yaml" else p
+                                  for p in FIXTURES], ids=lambda p: p.name)
 def test_fhirpath_walk_agrees_with_trace_on_the_fixtures(path: Path) -> None:
     pathway = load_pathway(path)
     _agreement(pathway, region_points(pathway, draws=4))
@@ -189,8 +191,8 @@ def _route_facts(pathway: Pathway, facts: dict[str, Any]) -> Any:
             [(c.check, c.action, c.state) for c in route.checks])
 
 
-@pytest.mark.parametrize("path", [None, DATA / "tiny.yaml", DATA / "checks" / "checks.yaml"],
-                         ids=lambda p: p.name if p else "bundled")
+@pytest.mark.parametrize("path", [pytest.param(None, marks=pytest.mark.slow), DATA / "tiny.yaml",
+                                  DATA / "checks" / "checks.yaml"], ids=lambda p: p.name if p else "bundled")
 def test_enabled_items_are_exactly_what_the_route_needs(path: Path | None) -> None:
     """Dropping every answer the form would not ask leaves the route as it was, and every fact
     the route read was enabled."""
@@ -257,6 +259,7 @@ def _typed_tests() -> st.SearchStrategy[Test]:
                      on("i", numbers, True))
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(rich_pathways(), _rich_conditions(_typed_tests()), _cases())
 def test_fhirpath_of_counting_points_names_and_policies_is_three_valued_like_evaluate(pathway, cond, case) -> None:

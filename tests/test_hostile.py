@@ -152,6 +152,7 @@ def _require(spec: dict[str, Any]) -> None:
             pytest.skip(f"{tool} is not installed (`make test` installs it)")
 
 
+@pytest.mark.subprocess
 @pytest.mark.parametrize("fixture", fixtures(), ids=lambda p: p.stem)
 def test_hostile_input(fixture: Path, tmp_path: Path) -> None:
     spec = load(fixture)
@@ -182,6 +183,7 @@ def test_there_are_hostile_fixtures_and_a_readme() -> None:
     assert (HOSTILE / "README.md").exists()
 
 
+@pytest.mark.subprocess
 def test_the_runner_catches_a_traceback_and_a_wrong_exit_code(tmp_path: Path) -> None:
     """The checks above can fail: a child that raises is seen as a traceback with exit code 1."""
     work = tmp_path / "work"
@@ -193,6 +195,7 @@ def test_the_runner_catches_a_traceback_and_a_wrong_exit_code(tmp_path: Path) ->
         run_child([sys.executable, "-c", "import time; time.sleep(30)"], work, dict(os.environ), b"", None, 1.0)
 
 
+@pytest.mark.subprocess
 def test_peak_memory_is_measured_per_child(tmp_path: Path) -> None:
     work = tmp_path / "work"
     work.mkdir()

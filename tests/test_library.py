@@ -32,6 +32,7 @@ def pathway() -> vcfgraph.Pathway:
     return vcfgraph.load_pathway()
 
 
+@pytest.mark.subprocess
 def test_library_walkthrough_runs_as_a_doctest():
     result = doctest.testfile(str(DOCS / "library.md"), module_relative=False, globs={"DOCS": DOCS},
                               optionflags=doctest.ELLIPSIS, report=True)
@@ -108,6 +109,7 @@ def test_to_networkx_has_every_node_answer_and_rating(pathway):
     assert len(otherwise) == sum(1 for e in pathway.edges if e.otherwise)
 
 
+@pytest.mark.subprocess
 def test_notebook_html_shows_the_outcome_and_the_picture(pathway):
     route = pathway.trace({"high_energy_trauma": True}, case_id="fall<from>height")
     html = route._repr_html_()
@@ -118,6 +120,7 @@ def test_notebook_html_shows_the_outcome_and_the_picture(pathway):
     assert pathway._repr_svg_() == vcfgraph.render.pathway_svg(pathway)
 
 
+@pytest.mark.subprocess
 def test_without_dot_the_notebook_says_how_to_install_it(pathway, monkeypatch, tmp_path):
     monkeypatch.setenv("PATH", str(tmp_path))  # no dot on this PATH
     route = pathway.trace({"high_energy_trauma": True})
@@ -127,11 +130,13 @@ def test_without_dot_the_notebook_says_how_to_install_it(pathway, monkeypatch, t
         vcfgraph.render.pathway_svg(pathway)
 
 
+@pytest.mark.subprocess
 def test_pathway_svg_is_deterministic(pathway):
     route = pathway.trace({"high_energy_trauma": True})
     assert vcfgraph.render.pathway_svg(pathway, route) == vcfgraph.render.pathway_svg(pathway, route)
 
 
+@pytest.mark.subprocess
 @pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
 def test_make_docs_builds_the_api_reference_without_warnings(tmp_path):
     out = tmp_path / "api"
@@ -152,6 +157,7 @@ def test_load_cases_takes_the_pathway_first(pathway):
         vcfgraph.load_cases(SEED, str(SEED))
 
 
+@pytest.mark.subprocess
 def test_a_dot_failure_is_a_usage_error_with_dots_words():
     from vcfgraph.render.api import layout
 

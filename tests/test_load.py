@@ -254,6 +254,7 @@ def test_the_cache_stays_bounded(tmp_path, monkeypatch):
     assert load_pathway(tmp_path / "p5.yaml").meta.title == "Pathway 5"
 
 
+@pytest.mark.subprocess
 def test_a_pipe_is_read_once(tmp_path):
     """``--graph /dev/stdin`` and ``<(git show ...)``: the bytes are read once and parsed."""
     import subprocess
@@ -265,6 +266,7 @@ def test_a_pipe_is_read_once(tmp_path):
     assert (done.returncode, done.stdout, done.stderr) == (0, "Tiny test pathway\n", "")
 
 
+@pytest.mark.subprocess
 def test_a_warm_trace_does_not_import_ruamel(tmp_path):
     """The cache holds plain types, and libyaml reads case files: ruamel.yaml is imported only
     to word a syntax error (issue 16)."""

@@ -63,6 +63,8 @@ def _python(installed: tuple[Path, Path, dict[str, str]], code: str) -> str:
     return done.stdout.strip()
 
 
+@pytest.mark.subprocess
+@pytest.mark.slow
 def test_wheel_carries_the_bundled_data_templates_and_schemas(wheel: Path):
     names = set(zipfile.ZipFile(wheel).namelist())
     assert "vcfgraph/bundled_graphs/vcf-management.yaml" in names
@@ -75,6 +77,8 @@ def test_wheel_carries_the_bundled_data_templates_and_schemas(wheel: Path):
     assert schemas == {p.name for p in (ROOT / "vcfgraph/schemas").glob("*.json")}
 
 
+@pytest.mark.subprocess
+@pytest.mark.slow
 def test_wheel_metadata_has_an_spdx_license(wheel: Path):
     with zipfile.ZipFile(wheel) as z:
         (meta,) = [n for n in z.namelist() if n.endswith(".dist-info/METADATA")]
@@ -82,12 +86,16 @@ def test_wheel_metadata_has_an_spdx_license(wheel: Path):
     assert "License-Expression: MIT" in text.splitlines()
 
 
+@pytest.mark.subprocess
+@pytest.mark.slow
 def test_installed_package_is_the_wheel_not_the_checkout(installed):
     where = Path(_python(installed, "import vcfgraph, vcfgraph.io.bundled as b; print(b.pathway_file())"))
     assert installed[0].parent in where.parents
     assert ROOT not in where.parents
 
 
+@pytest.mark.subprocess
+@pytest.mark.slow
 def test_version_from_an_empty_folder(installed):
     done = _run(installed, "--version")
     assert done.returncode == 0, done.stderr
@@ -95,6 +103,8 @@ def test_version_from_an_empty_folder(installed):
                            "(Management of vertebral compression fractures)\n")
 
 
+@pytest.mark.subprocess
+@pytest.mark.slow
 def test_trace_the_bundled_seed_case(installed):
     seed = _python(installed, "from vcfgraph import bundled; print(bundled.case_file('seed-incidental-t12.yaml'))")
     done = _run(installed, "trace", seed, "--json")
@@ -105,6 +115,8 @@ def test_trace_the_bundled_seed_case(installed):
     assert route["expected"] == {"ok": True, "problems": []}
 
 
+@pytest.mark.subprocess
+@pytest.mark.slow
 def test_wheel_carries_the_example_pathways(wheel: Path):
     names = {n for n in zipfile.ZipFile(wheel).namelist() if n.startswith("vcfgraph/bundled_graphs/examples/")}
     want = {"vcfgraph/bundled_graphs/" + p.relative_to(ROOT / "graphs").as_posix()
@@ -112,6 +124,8 @@ def test_wheel_carries_the_example_pathways(wheel: Path):
     assert names == want and len(want) > 5
 
 
+@pytest.mark.subprocess
+@pytest.mark.slow
 def test_the_installed_ottawa_example_checks_and_builds_its_site(installed):
     examples = Path(_python(installed, "from vcfgraph.io.bundled import examples_folder; print(examples_folder())"))
     assert ROOT not in examples.parents
@@ -124,6 +138,8 @@ def test_the_installed_ottawa_example_checks_and_builds_its_site(installed):
     assert pages == sorted(p.stem + ".html" for p in (examples / "ottawa-cases").glob("*.yaml"))
 
 
+@pytest.mark.subprocess
+@pytest.mark.slow
 def test_check_the_bundled_pathway(installed):
     done = _run(installed, "check")
     assert done.returncode == 0, done.stderr
@@ -131,6 +147,8 @@ def test_check_the_bundled_pathway(installed):
     assert "Summary: 0 error(s)" in done.stdout
 
 
+@pytest.mark.subprocess
+@pytest.mark.slow
 def test_site_with_the_bundled_case_library(installed):
     done = _run(installed, "site", "-o", "out")
     assert done.returncode == 0, done.stderr
@@ -142,6 +160,8 @@ def test_site_with_the_bundled_case_library(installed):
         assert (out / name).read_bytes() == (ROOT / "renders" / name).read_bytes(), name
 
 
+@pytest.mark.subprocess
+@pytest.mark.slow
 def test_library_from_an_empty_folder(installed):
     code = ("import vcfgraph; p = vcfgraph.load_pathway(); "
             "r = p.trace({'symptomatic': False}); print(r.outcome, len(p.facts))")
@@ -149,6 +169,8 @@ def test_library_from_an_empty_folder(installed):
     assert outcome in ("variant", "need_info", "handoff") and int(facts) > 0
 
 
+@pytest.mark.subprocess
+@pytest.mark.slow
 def test_coverage_of_the_bundled_library_names_the_installed_pathway(installed):
     cases = _python(installed, "from vcfgraph import bundled; print(bundled.cases_folder())")
     done = _run(installed, "coverage", cases, "--lcov", "cov/suite.lcov", "--fail-under", "100")
@@ -157,6 +179,8 @@ def test_coverage_of_the_bundled_library_names_the_installed_pathway(installed):
     assert Path(sf).is_absolute() and Path(sf).is_file() and installed[0].parent in Path(sf).parents
 
 
+@pytest.mark.subprocess
+@pytest.mark.slow
 def test_schema_and_sarif_from_the_installed_package(installed):
     done = _run(installed, "schema", "--output", "check")
     assert done.returncode == 0 and json.loads(done.stdout)["title"] == "vcfgraph check --json"
@@ -164,6 +188,8 @@ def test_schema_and_sarif_from_the_installed_package(installed):
     assert done.returncode == 0 and json.loads(done.stdout)["version"] == "2.1.0"
 
 
+@pytest.mark.subprocess
+@pytest.mark.slow
 def test_export_from_the_installed_package_matches_the_checkout(installed):
     for target in ("bundle", "mermaid", "node-link"):
         done = _run(installed, "export", "--to", target, "-o", f"export.{target}")
@@ -219,6 +245,7 @@ def test_diff_new_defaults_to_graph(capsys):
     assert _main(capsys, "diff", str(ROOT / "graphs" / "vcf-management.yaml"))[0] == 0
 
 
+@pytest.mark.subprocess
 def test_site_with_another_graph_and_no_cases_builds_the_pathway_pages_only(capsys, tmp_path):
     code, out, err = _main(capsys, "site", "--graph", str(ROOT / "tests" / "data" / "tiny.yaml"), "-o", str(tmp_path))
     assert (code, err) == (0, "")

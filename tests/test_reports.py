@@ -154,6 +154,7 @@ def test_lcov_names_the_pathway_by_its_absolute_path(capsys, tmp_path):
     assert sf == [f"SF:{(ROOT / 'graphs' / 'vcf-management.yaml').as_posix()}"]
 
 
+@pytest.mark.subprocess
 @pytest.mark.skipif(shutil.which("genhtml") is None, reason="genhtml (Debian package lcov) is not installed")
 def test_genhtml_reads_the_lcov_from_another_folder(capsys, tmp_path):
     lcov, _ = _cover(capsys, tmp_path)
@@ -288,6 +289,7 @@ def test_located_problems_are_listed_in_the_error_object(capsys):
     assert all(p["file"].endswith("many-problems.yaml") and p["line"] > 0 for p in problems)
 
 
+@pytest.mark.subprocess
 def test_schema_command_as_a_process_prints_valid_json():
     done = subprocess.run([sys.executable, "-m", "vcfgraph", "schema", "--output", "trace"], capture_output=True,
                           text=True, cwd=ROOT)
@@ -311,6 +313,7 @@ def _workflow_commands() -> list[str]:
     return [c for c in commands if c.split()[0] in ("vcfgraph", "genhtml")]
 
 
+@pytest.mark.subprocess
 def test_the_ci_example_runs_and_writes_reports_the_readers_accept(tmp_path):
     commands = _workflow_commands()
     assert [c.split()[:2] for c in commands] == [["vcfgraph", "check"], ["vcfgraph", "check"], ["vcfgraph", "trace"],
@@ -331,6 +334,7 @@ def test_the_ci_example_runs_and_writes_reports_the_readers_accept(tmp_path):
     assert (tmp_path / "reports" / "coverage-html" / "graphs" / "vcf-management.yaml.gcov.html").is_file()
 
 
+@pytest.mark.subprocess
 def test_pre_commit_hooks_run_in_the_repository():
     hooks = _yaml((ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
     assert [h["id"] for h in hooks] == ["vcfgraph-check", "vcfgraph-coverage"]

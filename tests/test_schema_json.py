@@ -70,6 +70,7 @@ def test_committed_schemas_are_the_generated_ones(kind, capsys):
     assert capsys.readouterr().out == (SCHEMAS / f"{kind}.schema.json").read_text(encoding="utf-8")
 
 
+@pytest.mark.subprocess
 def test_check_jsonschema_accepts_every_bundled_and_valid_file():
     pathways, cases = _valid_files()
     assert ROOT / "graphs" / "examples" / "ottawa-ankle.yaml" in pathways and len(pathways) >= 25
@@ -79,12 +80,14 @@ def test_check_jsonschema_accepts_every_bundled_and_valid_file():
         assert done.returncode == 0, done.stdout + done.stderr
 
 
+@pytest.mark.subprocess
 @pytest.mark.parametrize("path", STRUCTURAL, ids=lambda p: p.stem)
 def test_check_jsonschema_rejects_structurally_broken_files(path):
     done = _run(SCHEMAS / "pathway.schema.json", [path])
     assert done.returncode == 1, done.stdout + done.stderr
 
 
+@pytest.mark.subprocess
 def test_a_key_the_validator_does_not_know_is_not_in_the_schema_either(tmp_path):
     """The schema follows the validator's table: add a key to a copy of tiny and both reject it."""
     tiny = (DATA / "tiny.yaml").read_text(encoding="utf-8")

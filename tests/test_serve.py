@@ -24,6 +24,8 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa  # noqa: E402
 from vcfgraph import load_pathway  # noqa: E402
 from vcfgraph.io.load import load_cases  # noqa: E402
 
+pytestmark = pytest.mark.subprocess
+
 ROOT = Path(__file__).resolve().parents[1]
 CPT = "http://www.ama-assn.org/go/cpt"
 PAMA = "http://fhir.org/argonaut/CodeSystem/pama-rating"

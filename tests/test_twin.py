@@ -90,6 +90,8 @@ def assert_agree(page, pathway: Pathway, points: list[dict[str, Any]]) -> list[d
     return want
 
 
+@pytest.mark.browser
+@pytest.mark.slow
 def test_twin_agrees_on_the_whole_bundled_case_space(page, bundled):
     points = region_points(bundled, draws=2)
     assert len(points) > 3000
@@ -106,6 +108,7 @@ FIXTURES = sorted(["tiny.yaml", "batch/overlap.yaml", "format/counting.yaml", "c
                   + [f"mutants/{p.name}" for p in (HERE / "data" / "mutants").glob("*.yaml")])
 
 
+@pytest.mark.browser
 @pytest.mark.parametrize("name", FIXTURES)
 def test_twin_agrees_on_the_fixture_pathways(page, name):
     pathway = load_pathway(HERE / "data" / name)
@@ -114,6 +117,8 @@ def test_twin_agrees_on_the_fixture_pathways(page, name):
     assert_agree(page, pathway, region_points(pathway, draws=8) + anywhere + [{}])
 
 
+@pytest.mark.browser
+@pytest.mark.slow
 def test_twin_agrees_on_the_whole_ottawa_case_space(page):
     pathway = load_pathway(HERE.parent / "graphs" / "examples" / "ottawa-ankle.yaml")
     points = region_points(pathway, draws=2) + [{}]
@@ -125,6 +130,7 @@ def test_twin_agrees_on_the_whole_ottawa_case_space(page):
     assert any("holds (" in s["explanation"] for w in want for s in w["steps"])  # a named condition
 
 
+@pytest.mark.browser
 def test_the_mutants_make_the_twin_meet_route_errors(page):
     errors = set()
     for name in FIXTURES:
@@ -145,6 +151,8 @@ def assert_agree_with_what_if(page, pathway: Pathway, cases: list[dict[str, Any]
     assert got == want
 
 
+@pytest.mark.browser
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(pathways(), st.lists(_cases(), min_size=1, max_size=25))
 def test_twin_agrees_on_random_pathways(page, pathway, cases):
@@ -184,6 +192,8 @@ def rich_pathways(draw: Any) -> Pathway:
     return Pathway(base.meta, facts, base.nodes, edges, checks)
 
 
+@pytest.mark.browser
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(rich_pathways(), st.lists(_cases(), min_size=1, max_size=25))
 def test_twin_agrees_on_random_pathways_with_counting_points_names_and_policies(page, pathway, cases):
@@ -198,6 +208,7 @@ def _change(c) -> dict[str, Any]:
     return {"fact": c.fact, "value": c.value, "outcome": c.outcome, "terminal": c.terminal, "ua": list(c.ua)}
 
 
+@pytest.mark.browser
 def test_twin_reports_route_errors_like_trace(page, tiny):
     # an overlap, reached by hypothesis often; here once by hand so the branch is always tried
     from vcfgraph.conditions import Test
@@ -213,6 +224,7 @@ def _sample(bundled: Pathway, every: int) -> list[dict[str, Any]]:
     return region_points(bundled, draws=0)[::every]
 
 
+@pytest.mark.browser
 def test_what_if_agrees_with_python(page, bundled):
     points = _sample(bundled, 7)
     page.evaluate("d => { window.P = new VcfgraphTwin.Pathway(d); }", pathway_data(bundled))
@@ -223,6 +235,7 @@ def test_what_if_agrees_with_python(page, bundled):
     assert sum(map(len, want)) > len(points)  # most points have several changes that matter
 
 
+@pytest.mark.browser
 def test_question_ranking_agrees_with_python(page, bundled):
     points = [p for p in _sample(bundled, 3) if trace(bundled, Case("c", p)).outcome == "need_info"]
     assert len(points) >= 10
@@ -265,6 +278,7 @@ def test_trace_what_if_prints_the_changes(capsys):
     assert "Best next questions (expected outcomes ruled out):\n" in out
 
 
+@pytest.mark.slow
 def test_ask_asks_the_best_question_first(bundled, capsys):
     from vcfgraph.cli.ask import interview
     reordered = 0

@@ -18,6 +18,7 @@ def _every_fact(pathway, facts):
         whatif._facts_that_matter = saved
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("which", ["bundled", "tiny"])
 def test_pruned_what_if_equals_trying_every_fact(which, request):
     pathway = request.getfixturevalue(which)
