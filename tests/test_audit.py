@@ -16,6 +16,7 @@ from vcfgraph.cli import main
 from vcfgraph.model import Pathway
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("suffix", [".csv", ".parquet"])
 def test_injected_inappropriate_care_is_found_exactly(tmp_path: Path, bundled: Pathway, batch_generator: Any,
                                                       suffix: str) -> None:

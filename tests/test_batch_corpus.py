@@ -26,6 +26,8 @@ from ruamel.yaml import YAML
 
 from tests.test_hostile import MEMORY_LIMIT_MB, materialise, run_child
 
+pytestmark = pytest.mark.subprocess
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 CORPUS = HERE / "data" / "batch-corpus"

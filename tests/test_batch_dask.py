@@ -15,6 +15,8 @@ from vcfgraph.cli import main
 from vcfgraph.errors import UsageError
 from vcfgraph.model import Pathway
 
+pytestmark = pytest.mark.slow
+
 distributed = pytest.importorskip("distributed")
 
 

@@ -89,10 +89,12 @@ def _trace_verdicts(tmp_path: Path) -> dict[str, str]:
     return out
 
 
+@pytest.mark.subprocess
 def test_trace_as_a_process(tmp_path: Path) -> None:
     assert _trace_verdicts(tmp_path) == EXPECTED
 
 
+@pytest.mark.subprocess
 def test_batch_as_a_process_keeps_every_row(tmp_path: Path) -> None:
     (tmp_path / "in.jsonl").write_text("".join(text + "\n" for _n, text in RESPONSES), encoding="utf-8")
     done = _run(["batch", "in.jsonl", "-o", "out.jsonl"], tmp_path)
