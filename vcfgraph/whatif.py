@@ -3,7 +3,8 @@
 :func:`what_if` lists every single-fact change that would change a case's outcome, terminal or
 usually-appropriate list. :func:`questions_ranked` ranks, in ``need_info``, the unknown facts by
 the expected number of still-possible outcomes an answer would rule out (the mean over the
-fact's domain), ties broken by the fact's ``source`` order, then file order.
+fact's domain), ties broken by the fact's ``source`` order, then file order; a red flag that no
+"not recorded" policy reads and whose answer can rule an outcome out comes before all of them.
 
 Both only call :func:`vcfgraph.engine.trace`; the browser twin (``render/static/twin.js``)
 computes the same lists and tests/test_twin.py holds the two to each other.
@@ -120,8 +121,9 @@ def questions_ranked(pathway: Pathway, facts: Mapping[str, Value]) -> list[Quest
         facts: the case's facts.
 
     Returns:
-        Facts whose answer rules out at least one still-possible outcome on average, by
-        expected number ruled out (highest first), then ``source`` order, then file order; empty
+        Facts whose answer rules out at least one still-possible outcome on average: red flags
+        that no "not recorded" policy reads first, then by expected number ruled out (highest
+        first), then ``source`` order, then file order; empty
         when the case is not in need_info. A fact with a value the pathway cannot decide is left out.
     """
     base = _walk(pathway, facts)
@@ -137,8 +139,9 @@ def questions_ranked(pathway: Pathway, facts: Mapping[str, Value]) -> list[Quest
             continue
         total = sum(sum(1 for o in base.possible if o not in left) for left in lefts)  # type: ignore[operator]
         if total > 0:
-            scored.append((-(total / len(domain)), fact.source_rank, index, Question(fact.name, total / len(domain))))
-    return [q for *_, q in sorted(scored, key=lambda s: s[:3])]
+            first = 0 if fact.asked_first(facts) else 1
+            scored.append((first, -(total / len(domain)), fact.source_rank, index, Question(fact.name, total / len(domain))))
+    return [q for *_, q in sorted(scored, key=lambda s: s[:4])]
 
 
 def json_fields(pathway: Pathway, facts: Mapping[str, Value]) -> dict[str, list[dict[str, object]]]:
