@@ -44,18 +44,21 @@ def test_seed_case_reaches_v5_with_its_ratings_and_workflow(bundled, seed):
 def test_every_step_records_facts_answer_and_reasons(bundled, seed):
     route = trace(bundled, seed)
     assert [s.node for s in route.steps] == [
-        "q_high_energy_trauma", "q_red_flags", "q_age", "q_stage", "q_tx_etiology", "q_tx_symptomatic",
+        "q_high_energy_trauma", "q_red_flags", "q_infection", "q_age", "q_stage", "q_tx_etiology", "q_tx_symptomatic",
         "q_benign_asym_acute",
     ]
     flags = route.steps[1]
-    assert flags.facts == (("neurologic_deficit", False), ("retropulsion", False))
-    assert flags.answer == "No red flag" and flags.edge == "q_red_flags->q_age"
+    assert flags.facts == (("neurologic_deficit", False), ("retropulsion", False), ("epidural_disease", None),
+                           ("suspected_instability", None))
+    assert flags.answer == "No red flag" and flags.edge == "q_red_flags->q_infection"
     assert flags.explanation == (
-        "Neurologic red flag? Answered 'No red flag' because neurologic_deficit is false and retropulsion is false."
+        "Neurologic or mechanical red flag? Answered 'No red flag' because neurologic_deficit is false, "
+        "retropulsion is false and epidural_disease and suspected_instability are not recorded; read as absent, "
+        "a pathway assumption."
     )
     (other,) = flags.not_taken
-    assert (other.label, other.result, other.reason) == (
-        "Deficit or canal compromise", False, "neurologic_deficit is false and retropulsion is false")
+    assert (other.label, other.result) == ("Deficit, canal compromise or instability", False)
+    assert route.assumed == ("epidural_disease", "suspected_instability", "suspected_infection")
 
 
 @pytest.mark.parametrize(
