@@ -276,7 +276,7 @@ def _finish(pathway: Pathway, case: Case, node: Node, steps: tuple[Step, ...]) -
             cautions += _cautions(rating, action, states, facts)
         elif blocked is not None:  # not offered anyway: it keeps its list, and says why it would not be
             check, names = blocked
-            cautions.append(Caution(rating.action, action.label, check.id, "Also contraindicated for this patient: "
+            cautions.append(Caution(rating.action, action.label, check.id, "Not an option for this patient either: "
                                     + _failed_text(check, facts), names, "failed", check.confidence, check.sources))
     apart = frozenset(c.action for c in contraindicated)
     downstream = tuple(d for d in node.downstream if d.shown(apart))

@@ -83,6 +83,9 @@ class Fact:
     loc: Location | None = field(default=None, compare=False)
     #: a short name for the finding (``new neurologic deficit``), used where a result names it
     label: str = ""
+    #: describes the past or the person (age, earlier surgery): a what-if on it, once recorded,
+    #: reads "if this were different", not as something a work-up can establish
+    fixed: bool = False
     #: the value read when the fact is not recorded (its ``unknown:`` policy), or None for none
     unknown: Value = None
     #: how the author wrote that value (``absent``), for explanations

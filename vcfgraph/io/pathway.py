@@ -205,13 +205,13 @@ class _Builder(NodeSection):
             unit=r.text(f, "unit", what), question=r.text(f, "question", what),
             help=r.text(f, "help", what), meaning=r.text(f, "meaning", what),
             source=r.choice(f, "source", what, FACT_SOURCES), loc=r.at(f),
-            red_flag=self._red_flag(f, what), label=r.text(f, "label", what),
+            red_flag=self._flag(f, "red_flag", what), label=r.text(f, "label", what), fixed=self._flag(f, "fixed", what),
         )
 
-    def _red_flag(self, f: Mapping[str, Any], what: str) -> bool:
-        value = f.get("red_flag", False)
+    def _flag(self, f: Mapping[str, Any], key: str, what: str) -> bool:
+        value = f.get(key, False)
         if not isinstance(value, bool):
-            self.r.report(self.r.at(f, "red_flag"), f"'red_flag' of {what} must be true or false, got {format_value(value)}")
+            self.r.report(self.r.at(f, key), f"'{key}' of {what} must be true or false, got {format_value(value)}")
             return False
         return value
 

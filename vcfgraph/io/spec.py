@@ -65,7 +65,7 @@ SECTIONS: dict[str, Section] = {
     "category": Section({"id": "id", "name": "text", "role": "enum:role", "band": "any"}, ("id", "name", "role")),
     "fact": Section({"type": "enum:fact_type", "values": "ids", "min": "int", "max": "int", "cuts": "any",
                      "unit": "text", "question": "text", "help": "text", "meaning": "text",
-                     "source": "enum:fact_source", "unknown": "any", "red_flag": "bool", "label": "text"}, ("type",)),
+                     "source": "enum:fact_source", "unknown": "any", "red_flag": "bool", "label": "text", "fixed": "bool"}, ("type",)),
     "node": Section({}, ("id", "kind", "label")),  # keys by kind: NODE_COMMON and NODE_BY_KIND
     "answer": Section({"to": "id", "label": "text", "when": "condition", "otherwise": "bool", "id": "id",
                        "text": "text", "confidence": "enum:confidence", "sources": "keys"}, ("to", "label")),

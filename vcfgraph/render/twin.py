@@ -67,7 +67,7 @@ def _fact(fact: Fact) -> dict[str, Any]:
             "domain": list(fact.domain()), "intervals": [list(i) for i in fact.intervals()],
             "unit": fact.unit, "question": fact.question, "help": fact.help, "source": fact.source,
             "source_rank": fact.source_rank, "allowed": fact.allowed(), "unknown": fact.unknown,
-            "unknown_word": fact.unknown_word, "red_flag": fact.red_flag,
+            "unknown_word": fact.unknown_word, "red_flag": fact.red_flag, "fixed": fact.fixed, "label": fact.label,
             "unknown_when": condition_data(fact.unknown_when)}
 
 

@@ -492,7 +492,7 @@
         });
       } else if (blocked !== null) {
         route.cautions.push({ action: rating.action, check: blocked[0].id, state: "failed",
-          reason: "Also contraindicated for this patient: " + failedText(blocked[0], facts), facts: blocked[2] });
+          reason: "Not an option for this patient either: " + failedText(blocked[0], facts), facts: blocked[2] });
       }
     });
     var apart = new Set(route.contraindicated.map(function (c) { return c.action; }));
@@ -565,8 +565,8 @@
 
   function sameList(a, b) { return a.length === b.length && a.every(function (x, i) { return x === b[i]; }); }
 
-  /** Every value a fact could be changed to: its domain's representatives, then null. */
-  function choices(fact) { return fact.domain.concat([null]); }
+  /** Every value a fact could be changed to: its domain's representatives ("not known" is never proposed). */
+  function choices(fact) { return fact.domain; }
 
   /** The value class of v for fact (an int stands for its interval). */
   function classOf(fact, v) {
@@ -579,7 +579,7 @@
 
   /**
    * Every single-fact change that changes the outcome, the terminal or the usually-appropriate
-   * list: [{fact, value, outcome, terminal, ua}] in fact order, then domain order, null last.
+   * list: [{fact, value, outcome, terminal, ua, hypothetical}] in fact order, then domain order.
    * Changes the pathway cannot decide are left out.
    */
   function whatIf(p, factsIn) {
@@ -592,7 +592,8 @@
         var r = trace(p, withFact(facts, fact.name, value));
         if (r.error !== undefined) { return; }
         if (r.outcome !== base.outcome || r.terminal !== base.terminal || !sameList(r.ua, base.ua)) {
-          out.push({ fact: fact.name, value: value, outcome: r.outcome, terminal: r.terminal, ua: r.ua });
+          out.push({ fact: fact.name, value: value, outcome: r.outcome, terminal: r.terminal, ua: r.ua,
+            hypothetical: fact.fixed === true && current !== null });
         }
       });
     });
