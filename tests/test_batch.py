@@ -208,7 +208,7 @@ def test_parquet_whole_floats_count_and_nan_is_not_known(tmp_path: Path) -> None
         "case_id": ["two", "nan"], "number_of_fractures": pa.array([2.0, float("nan")]),
         "neurologic_deficit": [False, False], "decision_stage": ["next_imaging"] * 2, "symptomatic": [True, True],
         "known_malignancy": [False, False], "prior_vertebral_augmentation": [False, False],
-        "prior_spine_surgery": [False, False],
+        "prior_spine_surgery": [False, False], "high_energy_trauma": [False, False],
     })
     pq.write_table(table, tmp_path / "t.parquet")
     assert run_cli(str(tmp_path / "t.parquet"), "-o", str(tmp_path / "out.jsonl")) == 0

@@ -79,7 +79,7 @@ def test_an_action_usually_not_appropriate_stays_in_its_list_and_notes_the_failu
     assert route.actions("UNA") == ("a_burn",)
     assert [c.action for c in route.contraindicated] == ["a_cement"]
     (note,) = route.cautions_of("a_burn")
-    assert note.state == "failed" and note.reason.startswith("Also contraindicated for this patient: Blocked")
+    assert note.state == "failed" and note.reason.startswith("Not an option for this patient either: Blocked")
     assert [d.label for d in route.downstream] == ["Other options", "Always"]
 
 
@@ -105,7 +105,7 @@ def test_reports_show_cautions_and_set_apart_actions_in_words(fixture) -> None:
     data = route_to_dict(route, fixture)
     assert data["contraindicated"][0]["check"] == "no_block" and data["contraindicated"][0]["facts"] == ["block"]
     assert data["cautions"] == [{"action": "a_burn", "check": "no_block", "facts": ["block"], "state": "failed",
-                                 "reason": "Also contraindicated for this patient: Blocked for this patient (block is bleeding)",
+                                 "reason": "Not an option for this patient either: Blocked for this patient (block is bleeding)",
                                  "confidence": "confirmed", "sources": ["S1"]}]
     open_route = walk(fixture, pain=True, block="none")
     assert "[!] CAUTION: Confirm it is unhealed (healed is not known) [check unhealed; inferred, not confirmed; S1]" in \
@@ -221,8 +221,24 @@ def test_a_healed_fracture_with_worsening_pain_has_cement_set_apart(bundled) -> 
     route = trace(bundled, case)
     assert route.terminal == "V8_tx_benign_vcf_worsening"
     (apart,) = route.contraindicated
-    assert apart.action == "percutaneous_vertebral_augmentation" and apart.check == "unhealed_before_augmentation"
+    assert apart.action == "percutaneous_vertebral_augmentation" and apart.check == "not_healed_on_mri_before_augmentation"
     assert "healed fracture" in apart.reason and "imaging_acute_features is false" in apart.reason
+
+
+def test_no_cleft_on_radiographs_is_a_caution_not_a_healed_fracture(bundled) -> None:
+    (case,) = load_cases(bundled, CASES / "own-worsening-no-cleft-on-radiograph.yaml")
+    route = trace(bundled, case)
+    assert "percutaneous_vertebral_augmentation" in route.actions("UA") and route.contraindicated == ()
+    (c,) = [c for c in route.cautions_of("percutaneous_vertebral_augmentation") if c.check == "unhealed_before_augmentation"]
+    assert c.state == "failed" and "only MRI" in c.reason
+
+
+def test_an_unrecorded_epidural_disease_is_a_caution_on_cement_and_ablation_in_a_pathologic_fracture(bundled) -> None:
+    (case,) = load_cases(bundled, CASES / "own-pathologic-canal-not-imaged.yaml")
+    route = trace(bundled, case)
+    for action in ("percutaneous_vertebral_augmentation", "percutaneous_ablation_spine"):
+        assert "canal_clear_of_epidural_disease" in {c.check for c in route.cautions_of(action)}
+    assert "epidural_disease" in route.assumed
 
 
 def test_retropulsion_not_recorded_gives_the_posterior_wall_caution(bundled) -> None:
@@ -280,12 +296,12 @@ def test_a_mild_long_standing_diffuse_ache_follows_the_painless_variant(bundled,
 
 def test_need_info_asks_for_the_cancer_history_before_the_cause(bundled) -> None:
     route = trace(bundled, Case("c", {f.name: None for f in bundled.facts} | {
-        "neurologic_deficit": False, "decision_stage": "initial_treatment"}))
+        "neurologic_deficit": False, "decision_stage": "initial_treatment", "age": 70}))
     assert route.outcome == "need_info" and route.missing_facts == ("known_malignancy",)
 
 
 def test_every_bundled_check_is_sourced_and_the_library_covers_every_state(bundled) -> None:
-    assert len(bundled.checks) == 9
+    assert len(bundled.checks) == 11
     for check in bundled.checks:
         assert check.sources and check.confidence in ("confirmed", "inferred")
     cov = coverage(bundled, [c for p in sorted(CASES.glob("*.yaml")) for c in load_cases(bundled, p)])
@@ -304,5 +320,6 @@ def test_lookup_lists_the_checks_on_an_action(capsys) -> None:
     assert main(["lookup", "--json", "kyphoplasty"]) == 0
     (hit, *_) = json.loads(capsys.readouterr().out)["hits"]
     assert hit["id"] == "percutaneous_vertebral_augmentation"
-    assert [c["check"] for c in hit["checks"]] == ["unhealed_before_augmentation", "posterior_wall_before_cement",
+    assert [c["check"] for c in hit["checks"]] == ["not_healed_on_mri_before_augmentation", "unhealed_before_augmentation",
+                                                  "posterior_wall_before_cement", "canal_clear_of_epidural_disease",
                                                   "no_contraindication_augmentation", "tumour_excluded_before_invasive"]

@@ -44,18 +44,21 @@ def test_seed_case_reaches_v5_with_its_ratings_and_workflow(bundled, seed):
 def test_every_step_records_facts_answer_and_reasons(bundled, seed):
     route = trace(bundled, seed)
     assert [s.node for s in route.steps] == [
-        "q_high_energy_trauma", "q_red_flags", "q_age", "q_stage", "q_tx_etiology", "q_tx_symptomatic",
+        "q_high_energy_trauma", "q_red_flags", "q_infection", "q_age", "q_stage", "q_tx_etiology", "q_tx_symptomatic",
         "q_benign_asym_acute",
     ]
     flags = route.steps[1]
-    assert flags.facts == (("neurologic_deficit", False), ("retropulsion", False))
-    assert flags.answer == "No red flag" and flags.edge == "q_red_flags->q_age"
+    assert flags.facts == (("neurologic_deficit", False), ("retropulsion", False), ("epidural_disease", None),
+                           ("suspected_instability", None))
+    assert flags.answer == "No red flag" and flags.edge == "q_red_flags->q_infection"
     assert flags.explanation == (
-        "Neurologic red flag? Answered 'No red flag' because neurologic_deficit is false and retropulsion is false."
+        "Neurologic or mechanical red flag? Answered 'No red flag' because neurologic_deficit is false, "
+        "retropulsion is false and epidural_disease and suspected_instability are not recorded; read as absent, "
+        "a pathway assumption."
     )
     (other,) = flags.not_taken
-    assert (other.label, other.result, other.reason) == (
-        "Deficit or canal compromise", False, "neurologic_deficit is false and retropulsion is false")
+    assert (other.label, other.result) == ("Deficit, canal compromise or instability", False)
+    assert route.assumed == ("epidural_disease", "suspected_instability", "suspected_infection")
 
 
 @pytest.mark.parametrize(
@@ -81,14 +84,14 @@ def test_need_info_names_the_fact_its_question_and_what_is_still_possible(bundle
     (need,) = route.missing
     assert need.question == "Does the fracture cause symptoms?"
     assert need.allowed == "true, false or null (not known)"
-    # painless: V5 (imaging shows a chronic fracture); painful: the healed-fracture hand-off
-    assert route.possible == (V5, "H_chronic_painful_fracture")
+    # painless: V5 (CT shows a chronic fracture); painful: no cleft on CT does not show it healed, so MRI first (V1)
+    assert route.possible == ("V1_img_new_symptomatic_vcf_no_malignancy", V5)
     assert route.steps[-1].answer is None and route.steps[-1].node == "q_tx_symptomatic"
 
 
 def test_need_info_reports_only_the_facts_that_settle_the_question(bundled):
     facts = {f.name: None for f in bundled.facts}
-    facts.update(decision_stage="next_imaging", symptomatic=True, neurologic_deficit=False)
+    facts.update(decision_stage="next_imaging", symptomatic=True, neurologic_deficit=False, high_energy_trauma=False)
     route = trace(bundled, Case("x", facts))
     # known_malignancy settles the question; fracture_etiology alone does not
     assert route.missing_facts == ("known_malignancy",)
@@ -182,3 +185,29 @@ def test_a_cycle_is_reported_not_looped():
     ])
     with pytest.raises(RouteError, match="came back to 'q'"):
         trace(pathway, case(a=True))
+
+
+def test_an_unrecorded_mechanism_is_presumed_low_energy_only_in_a_fragility_context(bundled):
+    facts = {f.name: None for f in bundled.facts} | {"decision_stage": "next_imaging", "neurologic_deficit": False}
+    young = trace(bundled, Case("x", facts | {"age": 29, "osteoporosis_known": False, "chronic_steroid_use": False,
+                                              "known_malignancy": False, "suspected_malignancy": False}))
+    assert young.outcome == "need_info" and young.missing_facts == ("high_energy_trauma",)
+    for context in ({"age": 50}, {"age": 29, "osteoporosis_known": True}, {"age": 29, "chronic_steroid_use": True},
+                    {"age": 29, "suspected_malignancy": True}):
+        route = trace(bundled, Case("x", facts | context))
+        assert route.steps[0].edge == "q_high_energy_trauma->q_red_flags", context
+        assert "high_energy_trauma" in route.assumed
+        assert "fragility_context holds" in route.steps[0].explanation
+
+
+def test_red_flags_are_asked_first_and_a_present_one_acts_without_the_mechanism(bundled):
+    from vcfgraph.whatif import questions_ranked
+    facts = {f.name: None for f in bundled.facts} | {"decision_stage": "initial_treatment", "age": 70}
+    route = trace(bundled, Case("x", facts))
+    assert route.missing_facts == ("neurologic_deficit",)
+    assert questions_ranked(bundled, facts)[0].fact == "neurologic_deficit"
+    route = trace(bundled, Case("x", {"age": 30, "neurologic_deficit": True}))
+    assert route.terminal == "H_urgent_spine" and route.red_flags() == ("neurologic_deficit",)
+    abscess = trace(bundled, Case("x", {"age": 60, "epidural_disease": True, "suspected_infection": True,
+                                        "neurologic_deficit": False}))
+    assert abscess.terminal == "H_urgent_spine" and abscess.red_flags() == ("epidural_disease", "suspected_infection")

@@ -79,7 +79,7 @@ def test_hand_offs_name_where_the_patient_goes(bundled):
     for node in bundled.of_kind("handoff"):
         assert node.topic and node.text and node.urgency in ("urgent", "routine"), node.id
     urgent = {n.id for n in bundled.of_kind("handoff") if n.urgency == "urgent"}
-    assert urgent == {"H_spine_trauma", "H_urgent_spine", "H_urgent_spine_oncology"}
+    assert urgent == {"H_spine_trauma", "H_urgent_spine", "H_urgent_spine_oncology", "H_spine_infection"}
 
 
 def test_the_case_library_has_one_file_per_public_vignette_and_the_seed():

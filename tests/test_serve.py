@@ -217,6 +217,59 @@ def test_cautions_and_contraindications_become_warning_cards(client: Any) -> Non
     assert "unchanged" in crit[0]["detail"]
 
 
+def test_cord_compression_without_a_fragment_leads_with_the_escalation_and_no_cement(client: Any) -> None:
+    body = client.post(SELECT, json=_request([_order("k", "22513")],
+                                             _facts("own-epidural-cord-compression-no-fragment.yaml"))).json()
+    assert _code(body, "k") != "appropriate"
+    first = body["cards"][0]
+    assert first["indicator"] == "critical"
+    assert first["summary"] == ("Urgent spine surgery and radiation oncology assessment: "
+                                "epidural disease narrowing the canal")
+    advice = [c for c in body["cards"] if c["summary"].startswith("Kyphoplasty") or "augmentation" in c["summary"]]
+    assert advice and "Not while the red flag stands" in advice[0]["summary"]
+    assert not any("no criteria apply" in c["summary"] for c in body["cards"])
+
+
+def test_an_epidural_abscess_card_names_both_red_flags(client: Any) -> None:
+    body = client.post(SELECT, json=_request([_order("m", "72158")], _facts("own-epidural-abscess.yaml"))).json()
+    assert body["cards"][0]["summary"] == ("Urgent spine surgery assessment: epidural disease narrowing the canal, "
+                                           "suspected spinal infection")
+
+
+def test_a_suspected_infection_never_cards_contrast_mri_as_the_thing_to_avoid(client: Any) -> None:
+    body = client.post(SELECT, json=_request([_order("m", "72158")], _facts("own-spinal-infection-collapse.yaml"))).json()
+    assert _code(body, "m") != "not-appropriate"
+    texts = " ".join(c["summary"] + " " + c["detail"] for c in body["cards"])
+    assert "study of choice" in texts and "not appropriate" not in texts.lower().replace("not appropriate to", "")
+
+
+def test_an_unrated_order_carries_the_pathways_advice(client: Any) -> None:
+    body = client.post(SELECT, json=_request([_order("m", "72148")], _facts("seed-incidental-t12.yaml"))).json()
+    (card,) = body["cards"]
+    assert card["summary"].endswith(": Generally not needed") and "chronic features" in card["detail"]
+    for case, words in (("own-painless-unhealed.yaml", "No role without pain"),
+                        ("own-painful-healed-fracture.yaml", "Not for a healed fracture")):
+        body = client.post(SELECT, json=_request([_order("k", "22514")], _facts(case))).json()
+        assert any(words in c["summary"] for c in body["cards"]), case
+
+
+def test_a_set_apart_order_is_never_coded_appropriate(client: Any) -> None:
+    body = client.post(SELECT, json=_request([_order("bx", "20225")], _facts("own-biopsy-on-anticoagulation.yaml"))).json()
+    assert _code(body, "bx") == "not-appropriate"
+    coding = _rating(body, "bx")
+    assert any(c["system"] == "urn:vcfgraph:rating-category" for c in coding)  # the category itself is kept
+    text = next(e for e in body["extension"]["systemActions"][0]["resource"]["extension"]
+                if e["url"].endswith("pama-rating"))["valueCodeableConcept"]["text"]
+    assert "set apart for this patient" in text
+    assert not any(" is may " in c["summary"] for c in body["cards"])
+
+
+def test_a_pregnancy_caution_on_ct_speaks_of_pregnancy(client: Any) -> None:
+    body = client.post(SELECT, json=_request([_order("ct", "72131")], _facts("own-pregnant-new-fracture-imaging.yaml"))).json()
+    (warn,) = [c for c in body["cards"] if "caution" in c["summary"]]
+    assert "pregnan" in warn["detail"].lower() and "contraindication" not in warn["detail"].lower()
+
+
 def test_missing_facts_give_no_rating_but_the_questions_and_an_explorer_link(client: Any, server: Server) -> None:
     facts = _facts("own-unknown-stage.yaml")
     body = client.post(SELECT, json=_request([_order("o1", "72148")], facts)).json()

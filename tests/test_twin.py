@@ -205,7 +205,8 @@ def test_twin_agrees_on_random_pathways_with_counting_points_names_and_policies(
 
 
 def _change(c) -> dict[str, Any]:
-    return {"fact": c.fact, "value": c.value, "outcome": c.outcome, "terminal": c.terminal, "ua": list(c.ua)}
+    return {"fact": c.fact, "value": c.value, "outcome": c.outcome, "terminal": c.terminal, "ua": list(c.ua),
+            "hypothetical": c.hypothetical}
 
 
 @pytest.mark.browser
@@ -229,8 +230,7 @@ def test_what_if_agrees_with_python(page, bundled):
     points = _sample(bundled, 7)
     page.evaluate("d => { window.P = new VcfgraphTwin.Pathway(d); }", pathway_data(bundled))
     got = page.evaluate("ps => ps.map(f => VcfgraphTwin.whatIf(window.P, f))", points)
-    want = [[{"fact": c.fact, "value": c.value, "outcome": c.outcome, "terminal": c.terminal, "ua": list(c.ua)}
-             for c in what_if(bundled, p)] for p in points]
+    want = [[_change(c) for c in what_if(bundled, p)] for p in points]
     assert got == want
     assert sum(map(len, want)) > len(points)  # most points have several changes that matter
 
@@ -262,19 +262,21 @@ def test_trace_json_carries_what_if_and_questions_ranked(capsys, bundled):
     assert main(["trace", "--json", "-f", "decision_stage=next_imaging"]) == 0
     data = json.loads(capsys.readouterr().out)
     facts = {f.name: None for f in bundled.facts} | {"decision_stage": "next_imaging"}
-    assert data["what_if"] == [{"fact": c.fact, "value": c.value, "outcome": c.outcome, "terminal": c.terminal,
-                                "ua": list(c.ua)} for c in what_if(bundled, facts)]
+    assert data["what_if"] == [_change(c) for c in what_if(bundled, facts)]
     assert {"fact": "neurologic_deficit", "value": True, "outcome": "handoff", "terminal": "H_urgent_spine",
-            "ua": []} in data["what_if"]
+            "ua": [], "hypothetical": False} in data["what_if"]
+    assert all(c["value"] is not None for c in data["what_if"])  # "not known" is never proposed
     ranked = [q["fact"] for q in data["questions_ranked"]]
-    assert ranked == [q.fact for q in questions_ranked(bundled, facts)] and "neurologic_deficit" in ranked[:3]
+    assert ranked == [q.fact for q in questions_ranked(bundled, facts)]
+    # red flags first: the mechanism (no fragility context known) and the neurologic examination
+    assert ranked[:2] == ["high_energy_trauma", "neurologic_deficit"]
 
 
 def test_trace_what_if_prints_the_changes(capsys):
     from vcfgraph.cli import main
     assert main(["trace", "--what-if", "-f", "decision_stage=next_imaging"]) == 0
     out = capsys.readouterr().out
-    assert "What if (one fact changed):\n  neurologic_deficit = true: handoff H_urgent_spine\n" in out
+    assert "What if (one fact changed):\n" in out and "  neurologic_deficit = true: handoff H_urgent_spine\n" in out
     assert "Best next questions (expected outcomes ruled out):\n" in out
 
 

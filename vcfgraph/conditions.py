@@ -90,6 +90,16 @@ class Test:
     assume: Value = None
     #: how the author wrote ``assume`` (``absent``), used in explanations
     assume_word: str = field(default="", compare=False, repr=False)
+    #: when the policy holds only under a condition (``unknown: {read_as: absent, when: ...}``):
+    #: that condition; ``assume`` is read only while it is true, else the fact stays not known
+    assume_when: "Condition | None" = None
+
+    def assumes(self, facts: Mapping[str, Value]) -> bool:
+        """Whether this test reads its fact's "not recorded" value for these facts: the fact is
+        not recorded, a policy exists, and its condition (if any) holds."""
+        if self.assume is None or self.op == "is_known" or facts.get(self.fact) is not None:
+            return False
+        return self.assume_when is None or evaluate(self.assume_when, facts) is True
 
 
 @dataclass(frozen=True)
@@ -156,7 +166,7 @@ def _test(test: Test, facts: Mapping[str, Value]) -> bool | None:
     op, value = test.op, test.value
     if op == "is_known":
         return (actual is not None) == value
-    if actual is None:
+    if actual is None and test.assume is not None and (test.assume_when is None or evaluate(test.assume_when, facts) is True):
         actual = test.assume
     if op == "eq":
         if value is None or actual is None:
@@ -274,7 +284,7 @@ def recorded_only(cond: Condition) -> Condition:
 
     match cond:
         case Test():
-            return replace(cond, assume=None, assume_word="") if cond.assume is not None else cond
+            return replace(cond, assume=None, assume_word="", assume_when=None) if cond.assume is not None else cond
         case Not():
             return Not(recorded_only(cond.item))
         case Named():
@@ -299,8 +309,14 @@ def tests(cond: Condition, into_named: bool = True) -> Iterator[Test]:
 
 
 def facts_read(cond: Condition) -> tuple[str, ...]:
-    """Names of the facts a condition reads, in reading order, without repeats."""
-    return tuple(dict.fromkeys(t.fact for t in tests(cond)))
+    """Names of the facts a condition reads, in reading order, without repeats; a test whose
+    "not recorded" policy holds under a condition reads that condition's facts too."""
+    out: dict[str, None] = {}
+    for t in tests(cond):
+        out[t.fact] = None
+        if t.assume_when is not None:
+            out.update(dict.fromkeys(facts_read(t.assume_when)))
+    return tuple(out)
 
 
 def missing_facts(cond: Condition, facts: Mapping[str, Value]) -> tuple[str, ...]:
@@ -453,8 +469,11 @@ def reason(cond: Condition, facts: Mapping[str, Value]) -> str:
             parts.append(_reason_named(item, facts))
             continue
         actual = facts.get(item.fact)
-        if actual is None and item.assume is not None and item.op != "is_known":
-            names = assumed.setdefault(item.assume_word or format_value(item.assume), [])
+        if item.assumes(facts):
+            word = item.assume_word or format_value(item.assume)
+            if item.assume_when is not None:
+                word += f" ({describe(item.assume_when)})"
+            names = assumed.setdefault(word, [])
             names += [item.fact] if item.fact not in names else []
             continue
         text = f"{item.fact} is {_word(actual)}"
@@ -477,5 +496,4 @@ def assumptions(cond: Condition, facts: Mapping[str, Value]) -> tuple[str, ...]:
     """Facts with a "not recorded" policy whose assumed value this case relies on (they are not
     recorded, and a test the result rests on reads them), in reading order."""
     result = evaluate(cond, facts)
-    return tuple(dict.fromkeys(t.fact for t in _deciding(cond, facts, result)
-                               if t.assume is not None and t.op != "is_known" and facts.get(t.fact) is None))
+    return tuple(dict.fromkeys(t.fact for t in _deciding(cond, facts, result) if t.assumes(facts)))

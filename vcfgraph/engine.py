@@ -35,7 +35,7 @@ from vcfgraph.route import (
     Step,
 )
 
-__all__ = ["trace", "possible_outcomes", "check_expected", "check_states", "OFFERED"]
+__all__ = ["trace", "possible_outcomes", "check_expected", "check_states", "needed_at", "OFFERED"]
 
 #: categories under which an action is offered; cautions are shown on these only
 OFFERED = OFFERED_SLOTS
@@ -168,15 +168,16 @@ def _taken_text(node: Node, taken: Edge, checks: tuple[BranchCheck, ...], facts:
 def _needed(pathway: Pathway, node: Node, facts: Mapping[str, Value], undecided: tuple[Edge, ...]) -> tuple[str, ...]:
     """The smallest set of unknown facts whose values, whatever they are, settle the question.
 
-    Candidates are tried cheapest first: by the facts' ``source`` (history, examination,
-    imaging, biopsy), then in reading order, so a question a clinician can answer now is asked
-    before one that needs a work-up. Falls back to every unknown fact the undecided answers read.
+    Candidates are tried red flags first (a ``red_flag`` fact that no "not recorded" policy
+    reads), then cheapest first: by the facts' ``source`` (history, examination, imaging,
+    biopsy), then in reading order, so a question a clinician can answer now is asked before one
+    that needs a work-up. Falls back to every unknown fact the undecided answers read.
     """
     unknown: dict[str, None] = {}
     for edge in undecided:
         if edge.condition is not None:
             unknown.update(dict.fromkeys(cm.missing_facts(edge.condition, facts)))
-    names = sorted(unknown, key=lambda n: pathway.fact(n).source_rank)
+    names = sorted(unknown, key=lambda n: (not pathway.fact(n).asked_first(facts), pathway.fact(n).source_rank))
     edges = pathway.out_edges(node.id)
     for size in range(1, min(len(names), 3) + 1):
         for subset in combinations(names, size):
@@ -184,6 +185,18 @@ def _needed(pathway: Pathway, node: Node, facts: Mapping[str, Value], undecided:
                    for values in product(*(pathway.fact(n).domain() for n in subset))):
                 return subset
     return tuple(names)
+
+
+def needed_at(pathway: Pathway, node_id: str, facts: Mapping[str, Value]) -> tuple[str, ...]:
+    """The facts ``need_info`` would ask for at question ``node_id`` for these facts, in the
+    order they are asked (red flags first); empty when an answer holds there.
+
+    Raises:
+        RouteError: two answers hold at once, or none does and there is no ``otherwise``.
+    """
+    node = pathway.node(node_id)
+    _checks, taken, undecided = _decide(pathway, node, facts)
+    return () if taken is not None else _needed(pathway, node, facts, undecided)
 
 
 def _settled(edges: tuple[Edge, ...], facts: Mapping[str, Value]) -> bool:
@@ -264,7 +277,7 @@ def _finish(pathway: Pathway, case: Case, node: Node, steps: tuple[Step, ...]) -
             cautions += _cautions(rating, action, states, facts)
         elif blocked is not None:  # not offered anyway: it keeps its list, and says why it would not be
             check, names = blocked
-            cautions.append(Caution(rating.action, action.label, check.id, "Also contraindicated for this patient: "
+            cautions.append(Caution(rating.action, action.label, check.id, "Not an option for this patient either: "
                                     + _failed_text(check, facts), names, "failed", check.confidence, check.sources))
     apart = frozenset(c.action for c in contraindicated)
     downstream = tuple(d for d in node.downstream if d.shown(apart))

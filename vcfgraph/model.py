@@ -27,6 +27,7 @@ __all__ = [
     "Edge",
     "Rating",
     "Downstream",
+    "Advice",
     "Titled",
     "Node",
     "Check",
@@ -74,10 +75,33 @@ class Fact:
     meaning: str = ""
     source: str = ""
     loc: Location | None = field(default=None, compare=False)
+    #: a short name for the finding (``new neurologic deficit``), used where a result names it
+    label: str = ""
+    #: describes the past or the person (age, earlier surgery): a what-if on it, once recorded,
+    #: reads "if this were different", not as something a work-up can establish
+    fixed: bool = False
     #: the value read when the fact is not recorded (its ``unknown:`` policy), or None for none
     unknown: Value = None
     #: how the author wrote that value (``absent``), for explanations
     unknown_word: str = ""
+    #: the condition under which the ``unknown:`` policy holds (``unknown: {read_as: absent,
+    #: when: ...}``), or None when it always does; outside it the fact stays not known
+    unknown_when: Any = None
+    #: a red flag (``red_flag: true``): when it is not known and could change the outcome, it is
+    #: asked before any other fact
+    red_flag: bool = False
+
+    def policy_holds(self, facts: Mapping[str, Value]) -> bool:
+        """Whether this fact's "not recorded" policy gives it a value for these facts (it has
+        one, and its condition, if any, is true)."""
+        from vcfgraph.conditions import evaluate
+
+        return self.unknown is not None and (self.unknown_when is None or evaluate(self.unknown_when, facts) is True)
+
+    def asked_first(self, facts: Mapping[str, Value]) -> bool:
+        """A red flag that is not known and that no "not recorded" policy reads: it is asked
+        before any other fact (when it could change the outcome)."""
+        return self.red_flag and facts.get(self.name) is None and not self.policy_holds(facts)
 
     @property
     def source_rank(self) -> int:
@@ -206,6 +230,18 @@ class Downstream:
 
 
 @dataclass(frozen=True)
+class Advice:
+    """What a variant or hand-off says about actions it does not rate ("MRI is generally not
+    needed here"; "cement has no role without pain"), so that a service asked about such an
+    order can give the pathway's own words instead of none."""
+
+    actions: tuple[str, ...]
+    text: str
+    sources: tuple[str, ...] = ()
+    loc: Location | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
 class Titled:
     """A titled paragraph (clinical implication) or a question with its answer (FAQ)."""
 
@@ -244,10 +280,16 @@ class Node:
     topic: str = ""
     topic_id: int | None = None
     loc: Location | None = field(default=None, compare=False)
+    #: variant / hand-off: advice on actions the node does not rate
+    advice: tuple[Advice, ...] = ()
 
     @property
     def terminal(self) -> bool:
         return self.kind in TERMINAL_KINDS
+
+    def advice_on(self, action: str) -> Advice | None:
+        """This node's advice about ``action`` (an action it does not rate), or None."""
+        return next((a for a in self.advice if action in a.actions), None)
 
     def rating(self, action: str) -> Rating | None:
         """This variant's rating of ``action``, or None."""
@@ -292,8 +334,10 @@ class Property:
 
     ``expect`` is one of ``reaches`` (the terminal is one of ``targets``), ``never_reaches``,
     ``recommends`` (every target action is usually appropriate or may be appropriate and not
-    set apart), ``never_recommends`` (no target action is) and ``sets_apart`` (every target
-    action the reached variant rates is set apart for the patient).
+    set apart), ``never_recommends`` (no target action is), ``sets_apart`` (every target
+    action the reached variant rates is set apart for the patient), ``never_discourages`` (the
+    reached variant rates no target action in the usually-not-appropriate role) and
+    ``asks_first`` (a case that stops with need_info asks first for one of the target facts).
     """
 
     id: str
@@ -305,7 +349,10 @@ class Property:
     loc: Location | None = field(default=None, compare=False)
 
 
-PROPERTY_EXPECTATIONS = ("reaches", "never_reaches", "recommends", "never_recommends", "sets_apart")
+PROPERTY_EXPECTATIONS = ("reaches", "never_reaches", "recommends", "never_recommends", "sets_apart",
+                         "never_discourages", "asks_first")
+#: the expectations whose targets are actions (``asks_first`` names facts, the rest nodes)
+ACTION_EXPECTATIONS = ("recommends", "never_recommends", "sets_apart", "never_discourages")
 
 
 @dataclass(frozen=True)

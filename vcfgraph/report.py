@@ -106,6 +106,11 @@ def route_to_dict(route: Route, pathway: Pathway, problems: list[str] | None = N
     }
     if route.assumed:  # only for pathways with "not recorded" policies: other outputs keep their shape
         out["assumed"] = [{"fact": n, "read_as": pathway.fact(n).unknown} for n in route.assumed]
+    flags = route.red_flags()
+    if flags:  # only when a red flag is present: other outputs keep their shape
+        out["red_flags"] = [{"fact": n, "label": pathway.fact(n).label or n} for n in flags]
+    if terminal is not None and terminal.advice:
+        out["advice"] = [{"actions": list(a.actions), "text": a.text, "sources": list(a.sources)} for a in terminal.advice]
     if problems is not None:
         out["expected"] = {"ok": not problems, "problems": problems}
     if route.facts is not None:
@@ -167,11 +172,13 @@ def _outcome_lines(route: Route, pathway: Pathway) -> list[str]:
     node = pathway.node(route.terminal or "")
     if route.outcome == "handoff":
         urgency = f", {node.urgency}" if node.urgency else ""
-        lines = [f"Outcome: {node.id} (hand-off{urgency})", f"  {node.label}"]
+        flags = [pathway.fact(n).label or n for n in route.red_flags()]
+        lines = [f"Outcome: {node.id} (hand-off{urgency})", f"  {node.label}" + (f": {', '.join(flags)}" if flags else "")]
         if node.topic:
             lines.append(f"  Continue with: {node.topic}" + (f" (ACR topic {node.topic_id})" if node.topic_id else ""))
         if node.text:
             lines.append(f"  {node.text}")
+        lines += _advice_lines(node, pathway)
         return lines + _downstream_lines(route)
     lines = [f"Outcome: {node.id} (variant)", f"  {node.label}"]
     scale = pathway.scale
@@ -183,7 +190,7 @@ def _outcome_lines(route: Route, pathway: Pathway) -> list[str]:
             score = f", score {r.score}" if r.score is not None else ""
             flag = "" if r.confidence == "confirmed" else f" - {r.confidence.upper()}, not confirmed"
             lines.append(f"    {f'[{cat.id}]':<{width}} {r.label} [{r.action}] ({r.confidence}{score}; {', '.join(r.sources)}){flag}")
-            lines += [_caution_line(c) for c in route.cautions_of(r.action)]
+            lines += [_caution_line(c, pathway) for c in route.cautions_of(r.action)]
         if not rated:
             lines.append("    (none)")
     if route.contraindicated:
@@ -192,6 +199,7 @@ def _outcome_lines(route: Route, pathway: Pathway) -> list[str]:
         for c in route.contraindicated:
             check = f" [check {c.check}]" if c.check else ""
             lines.append(f"    [NO]  {c.label} [{c.action}] (rated {c.category}): {c.reason}{check}")
+    lines += _advice_lines(node, pathway)
     levels = route.radiation()
     favoured = scale.of_slot("UA")
     if scale.is_acr or favoured is None:
@@ -205,9 +213,23 @@ def _outcome_lines(route: Route, pathway: Pathway) -> list[str]:
     return lines + _downstream_lines(route)
 
 
-def _caution_line(c: Caution) -> str:
+def _caution_line(c: Caution, pathway: Pathway) -> str:
     mark = "" if c.confidence == "confirmed" else f"; {c.confidence}, not confirmed"
-    return f"          [!] CAUTION: {c.reason} [check {c.check}{mark}; {', '.join(c.sources)}]"
+    check = next((k for k in pathway.checks if k.id == c.check), None)
+    # an action not offered anyway whose check fails: said once, as a set-apart, not as a caution
+    head = "[NO]" if c.state == "failed" and check is not None and check.on_fail == "set_apart" else "[!] CAUTION:"
+    return f"          {head} {c.reason} [check {c.check}{mark}; {', '.join(c.sources)}]"
+
+
+def _advice_lines(node: Any, pathway: Pathway) -> list[str]:
+    """What the reached node says about actions it does not rate."""
+    if not node.advice:
+        return []
+    lines = ["  Advice on orders not rated here"]
+    for a in node.advice:
+        names = ", ".join(pathway.node(x).label for x in a.actions)
+        lines.append(f"    {names}: {a.text}" + (f" ({', '.join(a.sources)})" if a.sources else ""))
+    return lines
 
 
 def _downstream_lines(route: Route) -> list[str]:
@@ -216,7 +238,7 @@ def _downstream_lines(route: Route) -> list[str]:
     lines = ["", "Next steps"]
     for d in route.downstream:
         if d.kind == "reenter":
-            lines.append(f"  - {d.label} -> go to {d.target}")
+            lines.append(f"  - {d.label} -> go to {d.target}" + (f": {d.text}" if d.text else ""))
         else:
             lines.append(f"  - {d.label}" + (f": {d.text}" if d.text else ""))
     return lines

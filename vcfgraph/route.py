@@ -172,6 +172,13 @@ class Route:
         """{usually_appropriate: [...], may_be_appropriate: [...], usually_not_appropriate: [...]}"""
         return {name: self.actions(slot) for slot, name in SLOT_LISTS.items()}
 
+    def red_flags(self) -> tuple[str, ...]:
+        """The red-flag facts (``red_flag: true``) recorded as present for this case, in the
+        pathway's fact order; empty when the route does not know its pathway."""
+        if self.pathway is None or self.facts is None:
+            return ()
+        return tuple(f.name for f in self.pathway.facts if f.red_flag and self.facts.get(f.name) is True)
+
     def cautions_of(self, action: str) -> tuple[Caution, ...]:
         """The cautions this route attaches to ``action``."""
         return tuple(c for c in self.cautions if c.action == action)

@@ -305,11 +305,17 @@
         "not recorded (read as " + (fact.unknown_word || T.formatValue(fact.unknown)) + ")" : "unknown";
     }
     if (fact.type === "int") {
+      var unit = fact.unit ? " " + fact.unit : "";
       for (var i = 0; i < fact.intervals.length; i++) {
         var iv = fact.intervals[i];
-        if (iv[0] === v) { return (iv[0] === iv[1] ? String(iv[0]) : iv[0] + " to " + iv[1]) + (fact.unit ? " " + fact.unit : ""); }
+        if (iv[0] === v) {  /* the range in words, as whatif.value_words */
+          if (iv[0] === iv[1]) { return iv[0] + unit; }
+          if (iv[0] === fact.min) { return "under " + (iv[1] + 1) + unit; }
+          if (iv[1] === fact.max) { return iv[0] + unit + " or over"; }
+          return iv[0] + " to " + iv[1] + unit;
+        }
       }
-      return String(v) + (fact.unit ? " " + fact.unit : "");
+      return String(v) + unit;
     }
     return T.formatValue(v);
   }
@@ -486,21 +492,33 @@
     out.appendChild(el("h3", {}, "What if one fact were different?"));
     if (!changes.length) { out.appendChild(el("p", {}, "No change of a single fact changes the outcome or the " + FAVOURED + " list.")); }
     var ul = el("ul", { "class": "vg-whatif" });
+    var past = el("ul", { "class": "vg-whatif vg-whatif-past" });
+    function uaWords(c) {  /* an inferred rating keeps its mark */
+      var node = P.node.get(c.terminal);
+      return c.ua.map(function (a) {
+        var r = (node && node.ratings || []).filter(function (x) { return x.action === a; })[0];
+        return label(a) + (r && r.confidence !== "confirmed" ? " (" + r.confidence + ")" : "");
+      }).join("; ") || "none";
+    }
     changes.forEach(function (c) {
       var f = new Map(self.facts);
       if (c.value === null) { f.delete(c.fact); } else { f.set(c.fact, c.value); }
       var fact = P.fact.get(c.fact);
       var words = c.fact + " = " + valueWords(fact, c.value) + ": " + (c.outcome === "need_info" ? "more information needed" : label(c.terminal)) +
-        (c.outcome === "variant" ? " (" + FAVOURED + ": " + (c.ua.map(label).join("; ") || "none") + ")" : "");
+        (c.outcome === "variant" ? " (" + FAVOURED + ": " + uaWords(c) + ")" : "");
       var a = el("a", { href: "#" + encodeFacts(f), "data-fact": c.fact }, words);
       var alt = T.trace(P, f);
       function on() { if (self.svg) { showAlt(self.svg, alt); } }
       function off() { if (self.svg) { showAlt(self.svg, null); } }
       a.addEventListener("mouseenter", on); a.addEventListener("focus", on);
       a.addEventListener("mouseleave", off); a.addEventListener("blur", off);
-      var li = el("li"); li.appendChild(a); ul.appendChild(li);
+      var li = el("li"); li.appendChild(a); (c.hypothetical ? past : ul).appendChild(li);
     });
     out.appendChild(ul);
+    if (past.childNodes.length) {
+      out.appendChild(el("h4", {}, "If this were different (the past or the person, not something to find out)"));
+      out.appendChild(past);
+    }
   };
 
 

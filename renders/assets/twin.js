@@ -45,7 +45,7 @@
   function testOne(t, facts) {
     var actual = get(facts, t.fact), op = t.op, value = t.value, i;
     if (op === "is_known") { return (actual !== null) === value; }
-    if (actual === null && t.assume !== undefined) { actual = t.assume; }
+    if (actual === null && assumes(t, facts)) { actual = t.assume; }
     if (op === "eq" || op === "ne") {
       if (value === null || actual === null) {
         if (value !== null) { return null; }
@@ -65,6 +65,13 @@
     if (op === "gt") { return actual > value; }
     if (op === "ge") { return actual >= value; }
     return value[0] <= actual && actual <= value[1];
+  }
+
+  /** Whether a test reads its fact's "not recorded" value (Test.assumes): a policy exists, the
+   * fact is not recorded, and the policy's condition (if any) holds. */
+  function assumes(t, facts) {
+    if (t.assume === undefined || t.op === "is_known" || get(facts, t.fact) !== null) { return false; }
+    return t.assume_when === undefined || evaluate(t.assume_when, facts) === true;
   }
 
   function itemsOf(c) { return c.and || c.or || c.of || c.points; }
@@ -155,9 +162,19 @@
   }
 
   /** Names of the facts a condition reads, in reading order, without repeats (conditions.facts_read). */
-  function factsRead(c) { return c === null || c === undefined ? [] : factsOf(testsOf(c)); }
+  function factsRead(c) { return c === null || c === undefined ? [] : factsReadOf(testsOf(c)); }
 
   function factsOf(testsList) { return unique(testsList.map(function (t) { return t.fact; })); }
+
+  /** factsOf, plus the facts a conditional policy's condition reads (conditions.facts_read). */
+  function factsReadOf(testsList) {
+    var out = [];
+    testsList.forEach(function (t) {
+      out.push(t.fact);
+      if (t.assume_when !== undefined) { out = out.concat(factsRead(t.assume_when)); }
+    });
+    return unique(out);
+  }
 
   function missingFacts(c, facts) {
     if (evaluate(c, facts) !== null) { return []; }
@@ -221,8 +238,9 @@
         return;
       }
       var actual = get(facts, t.fact);
-      if (actual === null && t.assume !== undefined && t.op !== "is_known") {
-        var key = t.assume_word || formatValue(t.assume);
+      if (assumes(t, facts)) {
+        var key = (t.assume_word || formatValue(t.assume)) +
+          (t.assume_when !== undefined ? " (" + describe(t.assume_when) + ")" : "");
         if (!assumed.has(key)) { assumed.set(key, []); }
         if (assumed.get(key).indexOf(t.fact) < 0) { assumed.get(key).push(t.fact); }
         return;
@@ -243,9 +261,7 @@
   /** Facts with a "not recorded" policy that this case relies on (see conditions.assumptions). */
   function assumptions(c, facts) {
     var result = evaluate(c, facts);
-    return factsOf(deciding(c, facts, result, false).filter(function (t) {
-      return t.assume !== undefined && t.op !== "is_known" && get(facts, t.fact) === null;
-    }));
+    return factsOf(deciding(c, facts, result, false).filter(function (t) { return assumes(t, facts); }));
   }
 
   /* ------------------------------------------------------------------ the pathway */
@@ -373,11 +389,19 @@
     return out;
   }
 
+  /** Fact.asked_first: a red flag not known that no "not recorded" policy reads. */
+  function askedFirst(fact, facts) {
+    if (!fact.red_flag || get(facts, fact.name) !== null) { return false; }
+    var holds = fact.unknown !== null && fact.unknown !== undefined &&
+      (fact.unknown_when === null || fact.unknown_when === undefined || evaluate(fact.unknown_when, facts) === true);
+    return !holds;
+  }
+
   function needed(p, node, facts, undecided) {
     var unknown = [];
     undecided.forEach(function (e) { if (e.condition !== null) { unknown = unknown.concat(missingFacts(e.condition, facts)); } });
-    var names = unique(unknown).map(function (n, i) { return [p.fact.get(n).source_rank, i, n]; })
-      .sort(function (a, b) { return a[0] - b[0] || a[1] - b[1]; }).map(function (x) { return x[2]; });
+    var names = unique(unknown).map(function (n, i) { return [askedFirst(p.fact.get(n), facts) ? 0 : 1, p.fact.get(n).source_rank, i, n]; })
+      .sort(function (a, b) { return a[0] - b[0] || a[1] - b[1] || a[2] - b[2]; }).map(function (x) { return x[3]; });
     var edges = p.outEdges(node.id);
     for (var size = 1; size <= Math.min(names.length, 3); size++) {
       var subsets = combinations(names, size);
@@ -479,7 +503,7 @@
         });
       } else if (blocked !== null) {
         route.cautions.push({ action: rating.action, check: blocked[0].id, state: "failed",
-          reason: "Also contraindicated for this patient: " + failedText(blocked[0], facts), facts: blocked[2] });
+          reason: "Not an option for this patient either: " + failedText(blocked[0], facts), facts: blocked[2] });
       }
     });
     var apart = new Set(route.contraindicated.map(function (c) { return c.action; }));
@@ -552,8 +576,8 @@
 
   function sameList(a, b) { return a.length === b.length && a.every(function (x, i) { return x === b[i]; }); }
 
-  /** Every value a fact could be changed to: its domain's representatives, then null. */
-  function choices(fact) { return fact.domain.concat([null]); }
+  /** Every value a fact could be changed to: its domain's representatives ("not known" is never proposed). */
+  function choices(fact) { return fact.domain; }
 
   /** The value class of v for fact (an int stands for its interval). */
   function classOf(fact, v) {
@@ -566,7 +590,7 @@
 
   /**
    * Every single-fact change that changes the outcome, the terminal or the usually-appropriate
-   * list: [{fact, value, outcome, terminal, ua}] in fact order, then domain order, null last.
+   * list: [{fact, value, outcome, terminal, ua, hypothetical}] in fact order, then domain order.
    * Changes the pathway cannot decide are left out.
    */
   function whatIf(p, factsIn) {
@@ -579,7 +603,8 @@
         var r = trace(p, withFact(facts, fact.name, value));
         if (r.error !== undefined) { return; }
         if (r.outcome !== base.outcome || r.terminal !== base.terminal || !sameList(r.ua, base.ua)) {
-          out.push({ fact: fact.name, value: value, outcome: r.outcome, terminal: r.terminal, ua: r.ua });
+          out.push({ fact: fact.name, value: value, outcome: r.outcome, terminal: r.terminal, ua: r.ua,
+            hypothetical: fact.fixed === true && current !== null });
         }
       });
     });
@@ -593,8 +618,9 @@
 
   /**
    * In need_info, the unknown facts ranked by the expected number of still-possible outcomes
-   * an answer rules out (mean over the fact's domain): [{fact, expected}], best first, ties by
-   * the fact's source order then file order; facts that rule nothing out are left out.
+   * an answer rules out (mean over the fact's domain): [{fact, expected}], best first (a red flag
+   * that no "not recorded" policy reads before all), ties by the fact's source order then file
+   * order; facts that rule nothing out are left out.
    */
   function questionsRanked(p, factsIn) {
     var facts = factMap(factsIn), base = trace(p, facts), ranked = [];
@@ -607,9 +633,12 @@
         if (left === null) { ok = false; return; }
         total += base.possible.filter(function (x) { return left.indexOf(x) < 0; }).length;
       });
-      if (ok && total > 0) { ranked.push({ fact: fact.name, expected: total / fact.domain.length, rank: fact.source_rank, index: fact.index }); }
+      if (ok && total > 0) {
+        ranked.push({ fact: fact.name, first: askedFirst(fact, facts) ? 0 : 1, expected: total / fact.domain.length,
+          rank: fact.source_rank, index: fact.index });
+      }
     });
-    ranked.sort(function (a, b) { return b.expected - a.expected || a.rank - b.rank || a.index - b.index; });
+    ranked.sort(function (a, b) { return a.first - b.first || b.expected - a.expected || a.rank - b.rank || a.index - b.index; });
     return ranked.map(function (r) { return { fact: r.fact, expected: r.expected }; });
   }
 

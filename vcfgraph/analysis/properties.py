@@ -10,7 +10,11 @@ True; an undecided ``given`` does not count) must
   set apart for the case;
 - ``never_recommends``: not be offered any target as usually or may be appropriate;
 - ``sets_apart``: have every target the reached variant offers (usually or may be appropriate)
-  set apart for the patient (one rated usually not appropriate is not offered either way).
+  set apart for the patient (one rated usually not appropriate is not offered either way);
+- ``never_discourages``: not end at a variant that rates any target (an action) in the
+  usually-not-appropriate role (a rating-category property);
+- ``asks_first``: when the case stops with need_info, ask first for one of the targets (facts):
+  a first-question property, decided by the engine's own ordering of the missing facts.
 
 Patient-level checks apply as in the engine: an action whose ``set_apart`` check fails is not
 offered; a check that cannot be settled (a fact unknown) leaves it offered, with a caution.
@@ -22,9 +26,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
-from vcfgraph.analysis.regions import Box, Domains, minimal_case_facts, split_condition, true_region
-from vcfgraph.analysis.walk import Exploration, Leaf
+from vcfgraph.analysis.regions import Box, Domains, minimal_case_facts, split, split_condition, true_region
+from vcfgraph.analysis.walk import Exploration, Leaf, question_facts
 from vcfgraph.conditions import Value
+from vcfgraph.engine import needed_at
 from vcfgraph.model import Pathway, Property
 from vcfgraph.scale import OFFERED_SLOTS
 
@@ -91,9 +96,15 @@ def _violations(ex: Exploration, prop: Property, leaf: Leaf, boxes: Sequence[Box
         return [] if ok else [(b, f"does not reach {' or '.join(targets)}") for b in boxes]
     if prop.expect == "never_reaches":
         return [(b, f"reaches {leaf.node}") for b in boxes] if ended and leaf.node in targets else []
+    if prop.expect == "asks_first":
+        return _first_questions(ex, prop, leaf, boxes)
     if leaf.outcome != "variant":
         return [(b, "gets no recommendation") for b in boxes] if prop.expect == "recommends" else []
     node = pathway.node(leaf.node)
+    if prop.expect == "never_discourages":
+        slots = [(a, node.rating(a)) for a in targets]
+        bad = [f"{leaf.node} rates {a} {r.category}" for a, r in slots if r is not None and r.slot == "UNA"]
+        return [(b, "; ".join(bad)) for b in boxes] if bad else []
     out: list[tuple[Box, str]] = []
     for action in targets:
         rating = node.rating(action)
@@ -110,6 +121,24 @@ def _violations(ex: Exploration, prop: Property, leaf: Leaf, boxes: Sequence[Box
                 out += [(b, why) for b in boxes]
             else:
                 out += [(b, f"{action} is set apart for the case") for b in blocked]
+    return out
+
+
+def _first_questions(ex: Exploration, prop: Property, leaf: Leaf, boxes: Sequence[Box]) -> list[tuple[Box, str]]:
+    """The boxes of a need_info leaf whose first missing fact is not one of the targets."""
+    if leaf.outcome != "need_info":
+        return []
+    names = question_facts(ex.pathway, leaf.node)
+
+    def first(combo: tuple[Value, ...]) -> str:
+        needed = needed_at(ex.pathway, leaf.node, dict(zip(names, combo)))
+        return needed[0] if needed else ""
+
+    out: list[tuple[Box, str]] = []
+    for box in boxes:
+        for asked, parts in split(box, names, first, ex.domains).items():
+            if asked not in prop.targets:
+                out += [(b, f"asks first for {asked or 'nothing'} at {leaf.node}") for b in parts]
     return out
 
 

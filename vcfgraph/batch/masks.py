@@ -126,8 +126,8 @@ def compile_test(test: Test, fact: Fact) -> TestMask:
         return TestMask(test.fact, 0 if value else 1, "const", const=bool(value))
     if test.assume is not None:
         # a "not recorded" policy: an unknown row reads as the assumed value
-        plain = compile_test(replace(test, assume=None), fact)
-        at_assumed = evaluate(replace(test, assume=None), {test.fact: test.assume})
+        plain = compile_test(replace(test, assume=None, assume_when=None), fact)
+        at_assumed = evaluate(replace(test, assume=None, assume_when=None), {test.fact: test.assume})
         return replace(plain, null={True: 1, False: 0, None: -1}[at_assumed])
     if op in ("eq", "ne") and value is None:
         return TestMask(test.fact, 1 if op == "eq" else 0, "const", const=op == "ne")
@@ -150,8 +150,9 @@ def compile_test(test: Test, fact: Fact) -> TestMask:
 
 @dataclass(frozen=True)
 class MaskCond:
-    """A compiled condition: ``op`` is ``test`` (with ``test``), ``and``, ``or``, ``not`` or
-    ``points`` (``adds`` per item, true from ``threshold``; ``at_least`` is points of 1 each)."""
+    """A compiled condition: ``op`` is ``test`` (with ``test``), ``and``, ``or``, ``not``,
+    ``istrue`` (true where its item is true, false elsewhere: two-valued) or ``points`` (``adds``
+    per item, true from ``threshold``; ``at_least`` is points of 1 each)."""
 
     op: str
     items: tuple["MaskCond", ...] = ()
@@ -163,6 +164,8 @@ class MaskCond:
 def compile_condition(cond: Condition, facts: Callable[[str], Fact]) -> MaskCond:
     """Compile a parsed condition; ``facts`` gives the declared fact of a name."""
     match cond:
+        case Test() if cond.assume is not None and cond.assume_when is not None:
+            return _conditional_policy(cond, facts)
         case Test():
             return MaskCond("test", test=compile_test(cond, facts(cond.fact)))
         case Not():
@@ -181,11 +184,33 @@ def compile_condition(cond: Condition, facts: Callable[[str], Fact]) -> MaskCond
             assert_never(cond)
 
 
+def _conditional_policy(test: Test, facts: Callable[[str], Fact]) -> MaskCond:
+    """A test whose "not recorded" policy holds only under a condition W: the known rows read
+    the plain test; an unknown row reads the assumed value where W is true and stays unknown
+    (the plain test on null) elsewhere. ``istrue`` makes W two-valued:
+    (known and plain) or (unknown and istrue(W) and assumed) or (unknown and not istrue(W) and plain)."""
+    fact = facts(test.fact)
+    plain = MaskCond("test", test=compile_test(replace(test, assume=None, assume_when=None), fact))
+    assumed = MaskCond("test", test=compile_test(replace(test, assume_when=None), fact))
+    known = MaskCond("test", test=TestMask(test.fact, 0, "const", const=True))
+    unknown = MaskCond("not", (known,))
+    assert test.assume_when is not None
+    holds = MaskCond("istrue", (compile_condition(test.assume_when, facts),))
+    return MaskCond("or", (
+        MaskCond("and", (known, plain)),
+        MaskCond("and", (unknown, holds, assumed)),
+        MaskCond("and", (unknown, MaskCond("not", (holds,)), plain)),
+    ))
+
+
 def evaluate_mask(cond: MaskCond, env: Env) -> tuple[np.ndarray, np.ndarray]:
     """Evaluate a compiled condition: ``(true, false)`` masks; undecided rows are in neither."""
     if cond.op == "test":
         assert cond.test is not None
         return cond.test.masks(*env(cond.test.fact))
+    if cond.op == "istrue":
+        t, _f = evaluate_mask(cond.items[0], env)
+        return t, ~t
     if cond.op == "not":
         t, f = evaluate_mask(cond.items[0], env)
         return f, t

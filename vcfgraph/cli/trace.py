@@ -15,7 +15,6 @@ from vcfgraph.cli.common import (
     load_graph,
     parse_fact_options,
 )
-from vcfgraph.conditions import format_value
 from vcfgraph.engine import check_expected, trace
 from vcfgraph.errors import CaseError, RouteError, UsageError
 from vcfgraph.imaging.report import route_imaging_lines
@@ -29,28 +28,37 @@ from vcfgraph.schemas import SCHEMA_VERSION, error_object
 JSON_INDENT = None
 
 
-def _range(pathway: Any, c: whatif.Change) -> str:
-    """For a whole-number fact, the values the changed value stands for: `` (0 to 17)``."""
-    fact = pathway.fact(c.fact)
-    span = next(((low, high) for low, high in fact.intervals() if low == c.value), None)
-    return f" ({span[0]} to {span[1]})" if span and span[0] != span[1] else ""
-
-
 def _what_if_text(pathway: Any, case: Case) -> str:
-    """The what-if changes and the ranked questions, as text for the terminal."""
+    """The what-if changes and the ranked questions, as text for the terminal: changes a work-up
+    can still establish first, then "if this were different" for the past and the person."""
     lines = ["", "What if (one fact changed):"]
     changes = whatif.what_if(pathway, case.facts)
-    for c in changes:
-        ua = ", ".join(c.ua) or "none"
-        lines.append(f"  {c.fact} = {format_value(c.value)}{_range(pathway, c)}: {c.outcome} {c.terminal or ''}".rstrip()
-                     + (f" (usually appropriate: {ua})" if c.outcome == "variant" else ""))
+    for hypothetical in (False, True):
+        rows = [c for c in changes if c.hypothetical is hypothetical]
+        if rows and hypothetical:
+            lines.append("If this were different (the past or the person, not something to find out):")
+        for c in rows:
+            words = whatif.value_words(pathway.fact(c.fact), c.value)
+            line = f"  {c.fact} = {words}: {c.outcome} {c.terminal or ''}".rstrip()
+            if c.outcome == "variant":
+                line += f" (usually appropriate: {_ua_words(pathway, c)})"
+            lines.append(line)
     if not changes:
         lines.append("  no single change of one fact changes the outcome or the usually-appropriate list")
     ranked = whatif.questions_ranked(pathway, case.facts)
     if ranked:
-        lines.append("Best next questions (expected outcomes ruled out):")
+        lines.append("Best next questions (red flags first, then expected outcomes ruled out):")
         lines += [f"  {q.fact}: {q.expected:.2f}" for q in ranked]
     return "\n".join(lines) + "\n"
+
+
+def _ua_words(pathway: Any, c: Any) -> str:
+    """The usually-appropriate actions of a what-if row, an inferred rating marked as such."""
+    if not c.ua:
+        return "none"
+    variant = pathway.node(c.terminal)
+    marks = {a: " (inferred)" for a in c.ua if (r := variant.rating(a)) is not None and r.confidence != "confirmed"}
+    return ", ".join(a + marks.get(a, "") for a in c.ua)
 
 
 def register(sub: Any) -> None:

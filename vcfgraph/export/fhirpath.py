@@ -10,7 +10,8 @@ comparison with ``{}`` is ``{}``. So every generated expression evaluates to ``t
 or ``{}`` (unknown) exactly where the condition is true, false or unknown.
 
 The rest of the format is written out in the same logic: a fact's "not recorded" policy reads
-its declared value when the answer is empty (``iif(v.exists(), v, value)``); a named condition
+its declared value when the answer is empty (``iif(v.exists(), v, value)``; a conditional policy
+only where its condition is true: ``iif(v.exists(), v, (value).where(condition))``); a named condition
 is its definition in brackets; ``at_least`` is the disjunction of the conjunctions of every
 ``n`` of its items; a points rule is the disjunction of the smallest sets of items whose points
 reach the threshold (an item with negative points counts by its negation). Kleene logic over
@@ -84,7 +85,10 @@ def _test(test: Test, base: str, pathway: Pathway) -> str:
     op, value = test.op, test.value
     if op == "is_known":
         return f"{v}.exists()" if value else f"{v}.empty()"
-    if test.assume is not None:  # the fact's "not recorded" policy: an empty answer reads the declared value
+    if test.assume is not None and test.assume_when is not None:
+        # a conditional policy: an empty answer reads the declared value only where its condition is true
+        v = f"iif({v}.exists(), {v}, ({literal(test.assume)}).where({condition(test.assume_when, base, pathway)}))"
+    elif test.assume is not None:  # the fact's "not recorded" policy: an empty answer reads the declared value
         v = f"iif({v}.exists(), {v}, {literal(test.assume)})"
     if op in ("eq", "ne") and value is None:
         return f"{v}.empty()" if op == "eq" else f"{v}.exists()"

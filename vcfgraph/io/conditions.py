@@ -25,13 +25,12 @@ from vcfgraph.conditions import (
     Not,
     Points,
     Test,
-    Value,
     format_value,
     is_number,
 )
 from vcfgraph.errors import did_you_mean
 
-__all__ = ["Resolver", "ConditionSyntaxError", "parse"]
+__all__ = ["Resolver", "Policies", "ConditionSyntaxError", "parse"]
 
 Path = tuple[Union[str, int], ...]
 _EXAMPLE = "{fact: symptomatic, eq: true}"
@@ -53,15 +52,20 @@ def _is_scalar(value: Any) -> bool:
     return value is None or isinstance(value, (bool, int, str)) and not isinstance(value, float)
 
 
+#: fact name -> (the value read when it is not recorded, the author's word, the condition under
+#: which the policy holds or None when it always does)
+Policies = Mapping[str, tuple[Any, ...]]
+
+
 @dataclass(frozen=True)
 class _Context:
     resolve: Resolver | None
-    assume: Mapping[str, tuple[Value, str]]
+    assume: Policies
 
 
 def parse(
     data: Any, path: Path = (), resolve: Resolver | None = None,
-    assume: Mapping[str, tuple[Value, str]] | None = None,
+    assume: Policies | None = None,
 ) -> tuple[Condition | None, list[ConditionSyntaxError]]:
     """Turn raw condition data into a :data:`Condition`.
 
@@ -70,7 +74,8 @@ def parse(
         path: where ``data`` sits, prefixed to the path of every error.
         resolve: gives the condition a ``{use: name}`` stands for; without it ``use`` is an error.
         assume: fact name -> (the value read when that fact is not recorded, how the author
-            wrote it): the fact's "not recorded" policy.
+            wrote it[, the condition under which the policy holds]): the fact's "not recorded"
+            policy.
 
     Returns:
         The condition (None when it is unusable) and every syntax error found.
@@ -115,8 +120,8 @@ def _parse(data: Any, path: Path, errors: list[ConditionSyntaxError], ctx: _Cont
         return None
     op = ops[0]
     value = _parse_operand(op, data[op], path + (op,), errors)
-    assumed, word = ctx.assume.get(fact, (None, ""))
-    return Test(fact, op, value, path, assumed, word) if value is not _BAD else None
+    assumed, word, *when = ctx.assume.get(fact, (None, ""))
+    return Test(fact, op, value, path, assumed, word, when[0] if when else None) if value is not _BAD else None
 
 
 _BAD = object()

@@ -6,7 +6,9 @@ is parsed the first time it is needed, so definitions may use each other in any 
 between them is reported at the ``use`` that closes it, with the whole loop.
 
 A fact's ``unknown:`` policy (``unknown: absent`` on a bool fact, or ``unknown: <value>``) is the
-value every test on that fact reads when the fact is not recorded.
+value every test on that fact reads when the fact is not recorded. A conditional policy
+(``unknown: {read_as: absent, when: <condition>}``) holds only while its condition is true; the
+condition may not read a fact that has a conditional policy itself.
 
 This module knows nothing of nodes: :mod:`vcfgraph.io.pathway` calls :class:`Definitions` while it
 builds the pathway and checks each definition's tests against the facts.
@@ -16,13 +18,13 @@ from __future__ import annotations
 
 from typing import Any, Callable, Mapping
 
-from vcfgraph.conditions import Condition, Value, format_value
+from vcfgraph.conditions import Condition, Value, facts_read, format_value
 from vcfgraph.errors import did_you_mean
 from vcfgraph.io.located import IDENTIFIER, Reader
 from vcfgraph.model import Definition, Fact
 from vcfgraph.io.conditions import parse as parse_condition
 
-__all__ = ["Definitions", "unknown_policy", "policies"]
+__all__ = ["Definitions", "unknown_policy", "policies", "conditional_policies"]
 
 #: words an author may write for a bool fact's "not recorded" policy
 _BOOL_WORDS: dict[str, bool] = {"absent": False, "present": True}
@@ -36,6 +38,12 @@ def unknown_policy(r: Reader, f: Mapping[str, Any], fact: Fact, what: str) -> Fa
     if "unknown" not in f:
         return fact
     raw = f["unknown"]
+    if isinstance(raw, Mapping):
+        if set(map(str, raw)) != {"read_as", "when"}:
+            r.report(r.at(f, "unknown"), f"a conditional 'unknown' of {what} needs exactly 'read_as' (the value) "
+                                         "and 'when' (the condition under which it holds)")
+            return fact
+        raw = raw["read_as"]
     value: Value = raw
     if fact.type == "bool" and isinstance(raw, str) and raw in _BOOL_WORDS:
         value = _BOOL_WORDS[raw]
@@ -48,9 +56,42 @@ def unknown_policy(r: Reader, f: Mapping[str, Any], fact: Fact, what: str) -> Fa
     return replace(fact, unknown=value, unknown_word=word)
 
 
-def policies(facts: Mapping[str, Fact]) -> dict[str, tuple[Value, str]]:
-    """fact name -> (assumed value, the author's word) for every fact with a policy."""
-    return {name: (f.unknown, f.unknown_word) for name, f in facts.items() if f.unknown is not None}
+def policies(facts: Mapping[str, Fact]) -> dict[str, tuple[Any, ...]]:
+    """fact name -> (assumed value, the author's word[, its condition]) for every fact with a
+    policy; a conditional policy whose condition is not parsed yet is left out."""
+    out: dict[str, tuple[Any, ...]] = {}
+    for name, f in facts.items():
+        if f.unknown is not None and f.unknown_when is not None:
+            out[name] = (f.unknown, f.unknown_word, f.unknown_when)
+        elif f.unknown is not None:
+            out[name] = (f.unknown, f.unknown_word)
+    return out
+
+
+def conditional_policies(r: Reader, raw_facts: Any, facts: dict[str, Fact], defs: "Definitions") -> None:
+    """Parse the ``when`` of every conditional ``unknown:`` policy and set it on its fact (in
+    ``facts``, in place); a fact whose condition is unusable loses its policy (reported)."""
+    from dataclasses import replace
+
+    if not isinstance(raw_facts, Mapping):
+        return
+    conditional = [n for n, f in raw_facts.items() if n in facts and isinstance(f, Mapping)
+                   and isinstance(f.get("unknown"), Mapping) and "when" in f["unknown"]]
+    for name in conditional:
+        spec = raw_facts[name]["unknown"]
+        what = f"the 'unknown' policy of fact '{name}'"
+        cond, errors = parse_condition(spec["when"], (), defs.resolve, defs.assume)
+        for e in errors:
+            r.report(r.at_path(spec["when"], e.path) if e.path else r.at(spec, "when"), f"{e.message} (in {what})")
+        if cond is not None:
+            defs.check_tests(cond, spec["when"], what)
+            loop = [n for n in facts_read(cond) if n in conditional]
+            if loop:
+                r.report(r.at(spec, "when"), f"the condition of {what} reads {', '.join(loop)}, whose own policy is "
+                                             "conditional; it may read only facts whose value does not depend on a condition")
+                cond = None
+        facts[name] = replace(facts[name], unknown_when=cond) if cond is not None else replace(
+            facts[name], unknown=None, unknown_word="")
 
 
 class Definitions:
@@ -64,7 +105,7 @@ class Definitions:
             itself contains against the declared facts.
     """
 
-    def __init__(self, r: Reader, root: Mapping[str, Any], assume: Mapping[str, tuple[Value, str]],
+    def __init__(self, r: Reader, root: Mapping[str, Any], assume: dict[str, tuple[Any, ...]],
                  check_tests: Callable[[Condition, Any, str], None]) -> None:
         self.r = r
         self.assume = assume

@@ -15,7 +15,7 @@ from vcfgraph.conditions import Condition
 from vcfgraph.errors import did_you_mean
 from vcfgraph.io.located import Reader
 from vcfgraph.io.spec import ENUMS, NODE_BY_KIND, NODE_COMMON, NODE_REQUIRED_BY_KIND, SECTIONS
-from vcfgraph.model import CONFIDENCES, NODE_KINDS, Downstream, Edge, Node, Rating, Titled
+from vcfgraph.model import CONFIDENCES, NODE_KINDS, Advice, Downstream, Edge, Node, Rating, Titled
 from vcfgraph.scale import RatingScale
 
 __all__ = ["NodeSection", "STAGES", "MODALITIES", "URGENCIES", "DOWNSTREAM_KINDS"]
@@ -45,6 +45,9 @@ class NodeSection:
         raise NotImplementedError  # the builder's
 
     def _condition(self, container: Mapping[str, Any], key: str, what: str) -> Condition:
+        raise NotImplementedError  # the builder's
+
+    def _ids(self, m: Mapping[str, Any], key: str, what: str) -> tuple[str, ...]:
         raise NotImplementedError  # the builder's
 
     def _nodes(self, raw: Any) -> list[Edge]:
@@ -100,15 +103,29 @@ class NodeSection:
         elif kind == "variant":
             fields.update(number=r.integer(m, "number", what, 1, None), stage=r.choice(m, "stage", what, STAGES),
                           acr_wording=r.text(m, "acr_wording", what), ratings=self._ratings(m, what),
-                          downstream=self._downstream(m, node_id, what))
+                          downstream=self._downstream(m, node_id, what), advice=self._advice(m, what))
         elif kind == "action":
             self._radiation(m, what)
             fields.update(modality=r.choice(m, "modality", what, MODALITIES), radiation=r.text(m, "radiation", what),
                           aliases=r.texts(m, "aliases", what))
         else:
             fields.update(urgency=r.choice(m, "urgency", what, URGENCIES, "routine"), topic=r.text(m, "topic", what),
-                          topic_id=r.integer(m, "topic_id", what, 1, None), downstream=self._downstream(m, node_id, what))
+                          topic_id=r.integer(m, "topic_id", what, 1, None), downstream=self._downstream(m, node_id, what),
+                          advice=self._advice(m, what))
         return Node(**fields), edges
+
+    def _advice(self, m: Mapping[str, Any], what: str) -> tuple[Advice, ...]:
+        r = self.r
+        items = r.sequence(m.get("advice"), r.at(m, "advice"), f"'advice' of {what}")
+        out = []
+        for i, item in enumerate(items):
+            sub = f"advice {i + 1} of {what}"
+            a = r.mapping(item, r.at(items, i), sub, required=SECTIONS["advice"].required,
+                          optional=SECTIONS["advice"].optional)
+            if a is not None:
+                out.append(Advice(self._ids(a, "actions", sub), r.text(a, "text", sub),
+                                  self._source_keys(a, "sources", sub), r.at(a)))
+        return tuple(out)
 
     def _titled(self, m: Mapping[str, Any], key: str, what: str, keys: tuple[str, ...]) -> tuple[Titled, ...]:
         r = self.r

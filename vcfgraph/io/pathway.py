@@ -15,7 +15,7 @@ from typing import Any
 from vcfgraph import conditions as cond_mod
 from vcfgraph.conditions import Condition, format_value
 from vcfgraph.errors import Location, PathwayError, did_you_mean
-from vcfgraph.io.definitions import Definitions, policies, unknown_policy
+from vcfgraph.io.definitions import Definitions, conditional_policies, policies, unknown_policy
 from vcfgraph.io.located import IDENTIFIER, Reader, condition_size_problem, url_problem
 from vcfgraph.io.scale import read_scale
 from vcfgraph.io.spec import SECTIONS
@@ -26,6 +26,7 @@ from vcfgraph.model import (
     CONFIDENCES,
     FACT_SOURCES,
     FACT_TYPES,
+    ACTION_EXPECTATIONS,
     PROPERTY_EXPECTATIONS,
     Check,
     Edge,
@@ -88,6 +89,9 @@ class _Builder(NodeSection):
         self._facts(self.root.get("facts"))
         self.assume = policies(self.facts)
         self.defs = Definitions(self.r, self.root, self.assume, self._check_tests)
+        conditional_policies(self.r, self.root.get("facts"), self.facts, self.defs)
+        self.assume.clear()
+        self.assume.update(policies(self.facts))  # the same mapping the definitions read
         definitions = self.defs.build()
         meta = self._meta(self.root.get("pathway"))
         edges = self._nodes(self.root.get("nodes"))
@@ -202,7 +206,15 @@ class _Builder(NodeSection):
             unit=r.text(f, "unit", what), question=r.text(f, "question", what),
             help=r.text(f, "help", what), meaning=r.text(f, "meaning", what),
             source=r.choice(f, "source", what, FACT_SOURCES), loc=r.at(f),
+            red_flag=self._flag(f, "red_flag", what), label=r.text(f, "label", what), fixed=self._flag(f, "fixed", what),
         )
+
+    def _flag(self, f: Mapping[str, Any], key: str, what: str) -> bool:
+        value = f.get(key, False)
+        if not isinstance(value, bool):
+            self.r.report(self.r.at(f, key), f"'{key}' of {what} must be true or false, got {format_value(value)}")
+            return False
+        return value
 
     def _enum_values(self, f: Mapping[str, Any], what: str) -> tuple[str, ...]:
         r = self.r
@@ -368,6 +380,11 @@ class _Builder(NodeSection):
                 r.report(r.at(p, "expect"), f"'expect' of {sub} needs exactly one of {', '.join(PROPERTY_EXPECTATIONS)}")
                 continue
             targets = r.texts(e, kinds[0], f"'expect' of {sub}")
+            if kinds[0] == "asks_first":
+                for j, name in enumerate(targets):
+                    if name not in self.facts and name not in self.broken:
+                        r.report(r.at_path(e[kinds[0]], (j,)) if not isinstance(e[kinds[0]], str) else r.at(e, kinds[0]),
+                                 f"'asks_first' of {sub} names '{name}', which is not a declared fact{did_you_mean(name, self.facts)}")
             out.append(Property(r.identifier(p, "id", sub), r.text(p, "text", sub), self._condition(p, "given", sub),
                                 kinds[0], targets, self._source_keys(p, "sources", sub), r.at(e, kinds[0])))
         return out
@@ -407,6 +424,13 @@ class _Builder(NodeSection):
                     ref = getattr(step, key)
                     if ref:
                         self._check_ref(ref, "action", r.at(raw["downstream"][i], key))
+            for i, advice in enumerate(node.advice):
+                for j, action in enumerate(advice.actions):
+                    where = raw["advice"][i]["actions"]
+                    self._check_ref(action, "action", r.at(where, j) if not isinstance(where, str) else r.at(raw["advice"][i], "actions"))
+                    if node.rating(action) is not None:
+                        r.report(r.at(raw["advice"][i], "actions"), f"advice of '{node.id}' names '{action}', which "
+                                 "it rates; advice is for actions a node does not rate (the rating says the rest)")
         for ref, kinds, loc in self._check_targets():
             self._check_ref(ref, kinds, loc)
         for target, kinds, loc in self._property_targets():
@@ -464,9 +488,9 @@ class _Builder(NodeSection):
                 continue
             for kind in PROPERTY_EXPECTATIONS:
                 targets = e.get(kind)
-                if not isinstance(targets, Sequence) or isinstance(targets, str):
-                    continue
-                kinds = ("action",) if kind.endswith("recommends") or kind == "sets_apart" else ("variant", "handoff")
+                if kind == "asks_first" or not isinstance(targets, Sequence) or isinstance(targets, str):
+                    continue  # asks_first names facts, checked with the property
+                kinds = ("action",) if kind in ACTION_EXPECTATIONS else ("variant", "handoff")
                 for i, t in enumerate(targets):
                     if isinstance(t, str):
                         out.append((t, kinds, self.r.at(targets, i)))

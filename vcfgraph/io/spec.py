@@ -65,7 +65,7 @@ SECTIONS: dict[str, Section] = {
     "category": Section({"id": "id", "name": "text", "role": "enum:role", "band": "any"}, ("id", "name", "role")),
     "fact": Section({"type": "enum:fact_type", "values": "ids", "min": "int", "max": "int", "cuts": "any",
                      "unit": "text", "question": "text", "help": "text", "meaning": "text",
-                     "source": "enum:fact_source", "unknown": "any"}, ("type",)),
+                     "source": "enum:fact_source", "unknown": "any", "red_flag": "bool", "label": "text", "fixed": "bool"}, ("type",)),
     "node": Section({}, ("id", "kind", "label")),  # keys by kind: NODE_COMMON and NODE_BY_KIND
     "answer": Section({"to": "id", "label": "text", "when": "condition", "otherwise": "bool", "id": "id",
                        "text": "text", "confidence": "enum:confidence", "sources": "keys"}, ("to", "label")),
@@ -74,6 +74,7 @@ SECTIONS: dict[str, Section] = {
     "downstream": Section({"kind": "enum:downstream_kind", "label": "text", "id": "id", "text": "text", "to": "id",
                            "sources": "keys", "if_offered": "id", "if_set_apart": "id"}, ("kind", "label")),
     "faq": Section({"question": "text", "answer": "text"}, ("question", "answer")),
+    "advice": Section({"actions": "ids", "text": "text", "sources": "keys"}, ("actions", "text")),
     "implication": Section({"title": "text", "text": "text"}, ("title", "text")),
     "check": Section({"id": "id", "actions": "ids", "requires": "condition", "reason": "text",
                       "confidence": "enum:confidence", "sources": "keys", "caution": "text",
@@ -94,8 +95,9 @@ NODE_COMMON: dict[str, str] = {
 NODE_BY_KIND: dict[str, dict[str, str]] = {
     "question": {"help": "text", "answers": "list:answer"},
     "variant": {"number": "int", "stage": "enum:stage", "acr_wording": "text", "ratings": "list:rating",
-                "downstream": "list:downstream"},
+                "downstream": "list:downstream", "advice": "list:advice"},
     "action": {"modality": "enum:modality", "radiation": "text", "aliases": "texts"},
-    "handoff": {"urgency": "enum:urgency", "topic": "text", "topic_id": "int", "downstream": "list:downstream"},
+    "handoff": {"urgency": "enum:urgency", "topic": "text", "topic_id": "int", "downstream": "list:downstream",
+                "advice": "list:advice"},
 }
 NODE_REQUIRED_BY_KIND: dict[str, tuple[str, ...]] = {"question": ("answers",), "variant": ("ratings",)}

@@ -34,7 +34,7 @@ def condition_data(cond: Condition | None) -> Any:
     """A condition as operator data the twin runs.
 
     ``{fact, op, value}`` (plus ``assume`` and ``assume_word`` when the fact has a "not
-    recorded" policy), ``{and: [...]}``, ``{or: [...]}``, ``{not: c}``, ``{at_least: n, of: [...]}``,
+    recorded" policy, and ``assume_when`` when that policy holds under a condition), ``{and: [...]}``, ``{or: [...]}``, ``{not: c}``, ``{at_least: n, of: [...]}``,
     ``{points: [...], adds: [...], threshold: t}`` and ``{use: name, item: c}``. A named
     condition is written out where it is used, exactly as the engine holds it (a check reads
     recorded facts only, so its copy carries no assumptions).
@@ -48,6 +48,8 @@ def condition_data(cond: Condition | None) -> Any:
             if cond.assume is not None:
                 out["assume"] = cond.assume
                 out["assume_word"] = cond.assume_word
+                if cond.assume_when is not None:
+                    out["assume_when"] = condition_data(cond.assume_when)
             return out
         case Not():
             return {"not": condition_data(cond.item)}
@@ -71,7 +73,8 @@ def _fact(fact: Fact) -> dict[str, Any]:
             "domain": list(fact.domain()), "intervals": [list(i) for i in fact.intervals()],
             "unit": fact.unit, "question": fact.question, "help": fact.help, "source": fact.source,
             "source_rank": fact.source_rank, "allowed": fact.allowed(), "unknown": fact.unknown,
-            "unknown_word": fact.unknown_word}
+            "unknown_word": fact.unknown_word, "red_flag": fact.red_flag, "fixed": fact.fixed, "label": fact.label,
+            "unknown_when": condition_data(fact.unknown_when)}
 
 
 def _downstream(step: Downstream) -> dict[str, Any]:

@@ -8,7 +8,14 @@ patient's facts, and answer with
   category, score and confidence, and the pathway applied;
 - a suggestion card with the usually-appropriate alternatives when the order is not usually
   appropriate;
-- warning cards for the patient-level cautions and contraindications on the order;
+- warning cards for the patient-level cautions and critical cards for the checks that set the
+  order apart for this patient: such an order is coded ``not-appropriate`` whatever the
+  guideline category (which stays in the translation coding), because an EHR that reads only
+  the code must not go ahead with an order the pathway sets apart for this patient;
+- when the case leaves for an urgent hand-off: a leading critical card naming the escalation
+  and every red flag recorded as present;
+- for an order the reached node does not rate: the node's own advice about it (pathway data,
+  ``advice:``), when it has some;
 - when facts are missing: no rating at all, an information card naming the missing facts (the
   best next question first) and a link card to the explorer filled in with the known facts.
 
@@ -57,6 +64,9 @@ class RatingConfig:
 
     mapping: Mapping[str, str] = field(default_factory=lambda: {"UA": "appropriate", "MBA": "appropriate",
                                                                 "UNA": "not-appropriate"})
+    #: the code of an order a patient-level check sets apart for this patient, whatever its
+    #: category: an EHR that reads only the code must treat it as not to be done
+    set_apart: str = "not-appropriate"
     base_url: str = "http://127.0.0.1:8000"
     qcdsm_id: str = ""
 
@@ -76,6 +86,7 @@ def rate_orders(pathway: Pathway, bindings: Bindings, orders: Sequence[Mapping[s
     if route.outcome == "need_info":
         cards += _missing_cards(pathway, route, facts, hook_instance, config, len(orders))
         return {"cards": cards}
+    cards += _escalation_cards(pathway, route, hook_instance)
     for order in orders:
         match = bindings.match(order)
         rated = _rate_one(pathway, route, match, config)
@@ -108,8 +119,28 @@ def _rate_one(pathway: Pathway, route: Route, match: Match, config: RatingConfig
     rating = variant.rating(match.action)
     if rating is None:
         return _Rated("no-criteria-apply", why=f"{variant.label} does not rate {label}.")
+    name = _CATEGORY_NAMES.get(rating.category, rating.category)
+    apart = next((c for c in route.contraindicated if c.action == match.action), None)
+    if apart is not None:
+        return _Rated(config.set_apart, rating.category, rating.score, rating.confidence,
+                      f"{variant.label} rates {label} as {name}, but it is set apart for this patient: {apart.reason}.")
     return _Rated(config.mapping.get(rating.category, "no-criteria-apply"), rating.category, rating.score, rating.confidence,
-                  f"{variant.label} rates {label} as {_CATEGORY_NAMES.get(rating.category, rating.category)}.")
+                  f"{variant.label} rates {label} as {name}.")
+
+
+def _escalation_cards(pathway: Pathway, route: Route, hook: str) -> list[dict[str, Any]]:
+    """A leading critical card for an urgent hand-off: the escalation and every red flag present."""
+    if route.outcome != "handoff" or not route.terminal:
+        return []
+    node = pathway.node(route.terminal)
+    if node.urgency not in ("urgent", "emergency", "immediate"):
+        return []
+    flags = [pathway.fact(n).label or n for n in route.red_flags()]
+    summary = f"{node.label}: {', '.join(flags)}" if flags else node.label
+    detail = _md(node.text)
+    if node.topic:
+        detail += f"\n\nContinue with: {_md(node.topic)}."
+    return [_card(hook, "escalation", "", summary, detail, "critical", _source(pathway, node.sources))]
 
 
 def _system_action(pathway: Pathway, order: Mapping[str, Any], rated: _Rated, consult: str,
@@ -145,11 +176,19 @@ def _order_cards(pathway: Pathway, bindings: Bindings, route: Route, order: Mapp
     cards: list[dict[str, Any]] = []
     source = _source(pathway, ())
     if rated.code == "no-criteria-apply" and not rated.category:
-        indicator = "info"
-        if route.outcome == "handoff" and route.terminal:
-            node = pathway.node(route.terminal)
-            indicator = "critical" if node.urgency in ("urgent", "emergency", "immediate") else "info"
-        cards.append(_card(hook, "unrated", order_id, f"{what}: no criteria apply", rated.why, indicator, source))
+        node = pathway.node(route.terminal) if route.terminal else None
+        urgent = node is not None and node.urgency in ("urgent", "emergency", "immediate")
+        advice = node.advice_on(match.action) if node is not None and match.action else None
+        if advice is not None:
+            cards.append(_card(hook, "advice", order_id, f"{what}: {_first_clause(advice.text)}",
+                               f"{_md(advice.text)}\n\n{_md(rated.why)}", "warning" if urgent else "info",
+                               _source(pathway, advice.sources)))
+        elif urgent:
+            assert node is not None
+            cards.append(_card(hook, "unrated", order_id, f"{what}: not rated; {node.label.lower()} comes first",
+                               rated.why, "warning", source))
+        else:
+            cards.append(_card(hook, "unrated", order_id, f"{what}: no criteria apply", rated.why, "info", source))
         return cards
     action = match.action or ""
     ratings = {r.action: r for r in route.ratings}
@@ -162,7 +201,7 @@ def _order_cards(pathway: Pathway, bindings: Bindings, route: Route, order: Mapp
                      for a in alternatives]
             detail = f"{_md(rated.why)}\n\nUsually appropriate for this patient instead:\n" + "\n".join(lines)
             card = _card(hook, "suggest", order_id,
-                         f"{what} is {_CATEGORY_NAMES.get(rated.category, rated.category).lower()} here; consider an alternative",
+                         f"{what} is rated '{_CATEGORY_NAMES.get(rated.category, rated.category).lower()}' here; consider an alternative",
                          detail, "warning" if rated.category == "UNA" else "info", src)
             card["selectionBehavior"] = "at-most-one"
             card["suggestions"] = [_suggestion(pathway, bindings, order, a, hook) for a in alternatives]
@@ -176,10 +215,18 @@ def _order_cards(pathway: Pathway, bindings: Bindings, route: Route, order: Mapp
     for caution in route.cautions_of(action):
         facts = (f"\n\nNot known: {', '.join(_md(f) for f in caution.facts)}."
                  if caution.state == "not_established" and caution.facts else "")
+        # a failed check speaks in its own words (pregnancy, not the fact that records it)
+        text = (next((k.reason for k in pathway.checks if k.id == caution.check), caution.reason)
+                if caution.state == "failed" else caution.reason)
         inferred = "\n\nThis check is inferred, not confirmed by the source." if caution.confidence == "inferred" else ""
-        cards.append(_card(hook, f"caution-{caution.check}", order_id, f"{what}: caution", f"{_md(caution.reason)}{facts}{inferred}",
+        cards.append(_card(hook, f"caution-{caution.check}", order_id, f"{what}: caution", f"{_md(text)}{facts}{inferred}",
                            "warning", _source(pathway, caution.sources)))
     return cards
+
+
+def _first_clause(text: str) -> str:
+    """The advice up to its first colon or semicolon: a card summary."""
+    return re.split(r"[:;]", text, maxsplit=1)[0].strip()
 
 
 def _alternatives(pathway: Pathway, route: Route, action: str) -> list[str]:
