@@ -40,6 +40,9 @@ def register(sub: Any) -> None:
     p.add_argument("--map", action="append", metavar="CATEGORY=CODE", default=[],
                    help="PAMA code of a category, e.g. MBA=not-appropriate (default UA=appropriate, "
                         "MBA=appropriate, UNA=not-appropriate)")
+    p.add_argument("--system-actions", choices=("both", "top"), default="both",
+                   help="where the ratings travel: 'top' = CDS Hooks 2.0's top-level systemActions only; 'both' "
+                        "(default) = also in extension.systemActions, the Argonaut PAMA pattern of older clients")
     p.add_argument("--qcdsm-id", default="", metavar="GCODE", help="the qualified CDS mechanism id to report, if you have one")
     p.add_argument("--max-body", type=int, default=1024 * 1024, metavar="BYTES", help="request body limit (default 1 MiB)")
     p.add_argument("--head-timeout", type=float, default=10.0, metavar="SECONDS",
@@ -80,7 +83,8 @@ def run(args: argparse.Namespace) -> int:
     host = f"[{args.host}]" if ":" in args.host else args.host
     base = (args.public_url or f"http://{host}:{args.port}").rstrip("/")
     options = ServiceOptions(base_url=base, cors_origins=tuple(args.cors), max_body=args.max_body, site_dir=site, site_files=pages,
-                             rating=RatingConfig(mapping=mapping, base_url=base, qcdsm_id=args.qcdsm_id))
+                             rating=RatingConfig(mapping=mapping, base_url=base, qcdsm_id=args.qcdsm_id,
+                                                 argonaut=args.system_actions == "both"))
     app = create_app(pathway, bindings=bindings, trust=trust, options=options)
     handler = _OutputHandler()
     logging.getLogger("vcfgraph.serve").addHandler(handler)

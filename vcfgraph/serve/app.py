@@ -16,12 +16,15 @@ one line of JSON is logged per request, without patient facts unless the log lev
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
+import os
 import logging
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
+from urllib.parse import quote
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.applications import Starlette
@@ -46,7 +49,11 @@ from vcfgraph.serve.auth import AuthError, Trust, is_loopback
 from vcfgraph.serve.bindings import Bindings, load_bindings
 from vcfgraph.serve.imaging_cards import PREFETCH_KEY as PRIOR_IMAGING, PREFETCH_QUERY as PRIOR_QUERY, imaging_cards
 from vcfgraph.io.imaging import load_imaging
-from vcfgraph.serve.facts import PREFETCH_KEY, case_from_questionnaire_response, request_facts
+from vcfgraph.serve.facts import (PATIENT_KEY, PREFETCH_KEY, RequestFacts, case_from_questionnaire_response,
+                                   request_facts_from)
+from vcfgraph.export.common import DEFAULT_BASE, canonical
+from vcfgraph.io.fhir import NotOurs, read_response
+from vcfgraph.serve.rating import _card, _md, _source
 from vcfgraph.validate import check_facts
 from vcfgraph.serve.rating import RatingConfig, rate_orders
 
@@ -79,6 +86,16 @@ class ServiceOptions:
     site_dir: Path | None = None
     site_files: Mapping[str, bytes] | None = None
     rating: RatingConfig = RatingConfig()
+    #: the canonical of the pathway's Questionnaire in the EHR (the prefetch's ``questionnaire=``);
+    #: default: the url ``vcfgraph export --to questionnaire`` gives it
+    questionnaire_url: str = ""
+    #: the day of a request (ages are counted to it); default: today, or ``VCFGRAPH_TODAY`` (YYYY-MM-DD)
+    today: Callable[[], dt.date] | None = None
+
+
+def _today() -> dt.date:
+    fixed = os.environ.get("VCFGRAPH_TODAY")
+    return dt.date.fromisoformat(fixed) if fixed else dt.date.today()
 
 
 class _Strict(BaseModel):
@@ -153,15 +170,23 @@ async def discovery(request: Request) -> Response:
     """``GET /cds-services``: one service per hook, with the prefetch template."""
     service = _service(request)
     pathway = service.pathway
-    query = "QuestionnaireResponse?subject={{context.patientId}}&status=completed&_sort=-authored&_count=1"
+    query = prefetch_query(pathway, service.options.questionnaire_url)
     services = [
         {"hook": hook, "id": sid, "title": f"{_title(pathway)}: appropriateness of imaging orders ({hook})",
          "description": "Rates each draft imaging order against the pathway, suggests usually-appropriate "
                         "alternatives, and names the facts still needed.",
-         "prefetch": {PREFETCH_KEY: query, **({PRIOR_IMAGING: PRIOR_QUERY} if service.imaging else {})}}
+         "prefetch": {PREFETCH_KEY: query, PATIENT_KEY: "Patient/{{context.patientId}}",
+                      **({PRIOR_IMAGING: PRIOR_QUERY} if service.imaging else {})}}
         for sid, hook in SERVICES.items()
     ]
     return JSONResponse({"services": services})
+
+
+def prefetch_query(pathway: Pathway, questionnaire_url: str = "") -> str:
+    """The search for the patient's latest completed response to this pathway's Questionnaire."""
+    url = questionnaire_url or canonical(DEFAULT_BASE, "Questionnaire", pathway)
+    return ("QuestionnaireResponse?patient={{context.patientId}}&questionnaire=" + quote(url, safe=":/|")
+            + "&status=completed&_sort=-authored&_count=1")
 
 
 async def hook(request: Request) -> Response:
@@ -181,22 +206,43 @@ async def hook(request: Request) -> Response:
     if req.hook == "order-select" and req.context.selections is None:
         raise _Problem(400, "Invalid CDS Hooks request", "an order-select call names its context.selections")
     orders = _draft_orders(req.context.draftOrders, req.context.selections if req.hook == "order-select" else None)
+    prefetch, skipped = _prefetched(service.pathway, req.prefetch)
     try:
-        facts = request_facts(service.pathway, req.context.model_dump(), _prefetched(req.prefetch))
+        facts = request_facts_from(service.pathway, req.context.model_dump(), prefetch,
+                                   (service.options.today or _today)())
     except CaseError as exc:
         raise _Problem(422, "Invalid facts", str(exc), **_fact_fields(exc)) from None
+    for note in (*skipped, *facts.notes):
+        log.info(json.dumps({"event": "prefetch-skipped", "hookInstance": req.hookInstance[:128], "note": note[:300]}))
     request.state.orders = len(orders)
     # off the event loop: a heavy call never stalls other clients (/healthz included)
     body = await _off_the_loop(_rate, service, orders, facts, req.hookInstance, req.prefetch)
     return JSONResponse(body)
 
 
-def _rate(service: _Service, orders: list[dict[str, Any]], facts: Any, instance: str,
+def _rate(service: _Service, orders: list[dict[str, Any]], given: RequestFacts, instance: str,
           prefetch: dict[str, Any] | None) -> dict[str, Any]:
-    body = rate_orders(service.pathway, service.bindings, orders, facts, instance, service.options.rating)
+    body = rate_orders(service.pathway, service.bindings, orders, given.facts, instance, service.options.rating)
+    body["cards"] += _fact_origin_cards(service.pathway, given, instance)
     body["cards"] += imaging_cards(service.pathway, service.imaging, service.bindings, orders, prefetch, instance,
                                    f"{service.base}/site/imaging.html" if service.has_imaging_page else "")
     return body
+
+
+def _fact_origin_cards(pathway: Pathway, given: RequestFacts, instance: str) -> list[dict[str, Any]]:
+    """One info card saying which facts came from the Patient, and naming each conflict
+    between the request's answers and the Patient (the request's answer is the one used)."""
+    from_patient = sorted(k for k, v in given.origin.items() if v == "Patient")
+    if not from_patient and not given.conflicts:
+        return []
+    lines = [f"- `{_md(k)}` = {_md(json.dumps(given.facts[k]))}: from the Patient resource" for k in from_patient]
+    lines += [f"- `{_md(k)}`: the answers give {_md(json.dumps(a))}, the Patient resource {_md(json.dumps(b))}; "
+              "the answer is used" for k, a, b in given.conflicts]
+    summary = (f"Patient record and answers disagree on {', '.join(k for k, _, _ in given.conflicts)}"
+               if given.conflicts else "Some facts were read from the Patient record")
+    card = _card(instance, "fact-origin", "", summary, "Where the facts came from:\n\n" + "\n".join(lines),
+                 "warning" if given.conflicts else "info", _source(pathway, ()))
+    return [card]
 
 
 async def trace_case(request: Request) -> Response:
@@ -375,16 +421,28 @@ def _check_service_request(resource: Mapping[str, Any], i: int) -> None:
         raise _Problem(400, "Invalid ServiceRequest", f"{where}.code.text must be a string")
 
 
-def _prefetched(prefetch: Mapping[str, Any] | None) -> dict[str, Any] | None:
-    """The prefetched QuestionnaireResponse, taken out of a search Bundle when it is one."""
-    if not prefetch or prefetch.get(PREFETCH_KEY) is None:
-        return None
-    value = prefetch[PREFETCH_KEY]
+def _prefetched(pathway: Pathway, prefetch: Mapping[str, Any] | None) -> tuple[dict[str, Any], list[str]]:
+    """The prefetch with its QuestionnaireResponse taken out of a search Bundle: the first
+    response to this pathway's Questionnaire. A response to another Questionnaire (a PHQ-9 in a
+    real chart) is skipped, with a note for the log; it never fails the call."""
+    out = dict(prefetch or {})
+    value = out.pop(PREFETCH_KEY, None)
+    if value is None:
+        return out, []
     if isinstance(value, Mapping) and value.get("resourceType") == "Bundle":
         entries = [e.get("resource") for e in value.get("entry") or [] if isinstance(e, Mapping)]
-        found = [r for r in entries if isinstance(r, Mapping) and r.get("resourceType") == "QuestionnaireResponse"]
-        return {PREFETCH_KEY: found[0]} if found else None
-    return {PREFETCH_KEY: value}
+        candidates = [r for r in entries if isinstance(r, Mapping) and r.get("resourceType") == "QuestionnaireResponse"]
+    else:
+        candidates = [value]
+    notes = []
+    for resource in candidates:
+        if isinstance(resource, Mapping) and resource.get("resourceType") == "QuestionnaireResponse" and isinstance(
+                read_response(resource, pathway, source=PREFETCH_KEY), NotOurs):
+            notes.append(f"a QuestionnaireResponse to {str(resource.get('questionnaire'))[:200]} is not this pathway's: skipped")
+            continue
+        out[PREFETCH_KEY] = resource
+        break
+    return out, notes
 
 
 def _case_from_body(pathway: Pathway, data: Any) -> Case:

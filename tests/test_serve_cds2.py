@@ -1,0 +1,114 @@
+"""Issue 26: what a CDS Hooks 2.0 EHR uses of `vcfgraph serve`, through a real server process:
+top-level systemActions, a prefetch that tolerates a real chart (a PHQ-9 among the responses),
+and the Patient read (birthDate -> age, gender -> sex)."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any, Iterator
+
+import pytest
+
+httpx = pytest.importorskip("httpx")
+
+from tests.test_serve import SELECT, Server, _code, _facts, _order, _request  # noqa: E402
+
+QUESTIONNAIRE = "http://vcfgraph.invalid/fhir/Questionnaire/vcf-management"
+PHQ9 = {"resourceType": "QuestionnaireResponse", "id": "phq", "status": "completed",
+        "questionnaire": "http://loinc.org/q/44249-1", "subject": {"reference": "Patient/p1"},
+        "item": [{"linkId": "/44250-9", "answer": [{"valueCoding": {"system": "http://loinc.org", "code": "LA6568-5"}}]}]}
+
+
+def _qr(facts: dict[str, Any]) -> dict[str, Any]:
+    items = []
+    for name, value in facts.items():
+        answer = {"valueBoolean": value} if isinstance(value, bool) else (
+            {"valueInteger": value} if isinstance(value, int) else {"valueCoding": {"code": value}})
+        items.append({"linkId": name, "answer": [answer]})
+    return {"resourceType": "QuestionnaireResponse", "id": "ours", "status": "completed", "item": items,
+            "questionnaire": QUESTIONNAIRE}
+
+
+def _bundle(*resources: dict[str, Any]) -> dict[str, Any]:
+    return {"resourceType": "Bundle", "type": "searchset", "entry": [{"resource": r} for r in resources]}
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[Server]:
+    s = Server(env={"VCFGRAPH_TODAY": "2026-12-07"})
+    yield s
+    s.stop()
+
+
+@pytest.fixture(scope="module")
+def client(server: Server) -> Iterator[Any]:
+    with httpx.Client(base_url=server.url, timeout=10) as c:
+        yield c
+
+
+def test_a_phq9_in_prefetch_gives_the_same_cards_as_no_response(client: Any, server: Server) -> None:
+    req = _request([_order("o1", "72148")])
+    none = client.post(SELECT, json=req)
+    for prefetch in ({"questionnaireResponse": PHQ9}, {"questionnaireResponse": _bundle(PHQ9)}):
+        r = client.post(SELECT, json={**copy.deepcopy(req), "prefetch": prefetch})
+        assert r.status_code == 200, r.text
+        assert r.json() == none.json()
+
+
+def test_a_bundle_mixing_a_phq9_and_ours_reads_ours(client: Any) -> None:
+    prefetch = {"questionnaireResponse": _bundle(PHQ9, _qr(_facts("vcf-001.yaml")))}
+    body = client.post(SELECT, json=_request([_order("o1", "72148")], prefetch=prefetch)).json()
+    assert _code(body, "o1") == "appropriate"
+
+
+def test_skipped_responses_are_noted_in_the_log_without_patient_values() -> None:
+    s = Server()
+    try:
+        httpx.post(f"{s.url}{SELECT}", json=_request([_order("o1", "72148")], prefetch={"questionnaireResponse": PHQ9}))
+    finally:
+        log = s.stop()
+    assert "prefetch-skipped" in log and "44249-1" in log and "LA6568-5" not in log
+
+
+def test_a_patient_with_a_birthdate_fills_age_and_gender_fills_sex(client: Any) -> None:
+    facts = _facts("vcf-001.yaml")
+    age, sex = facts.pop("age", None), facts.pop("sex", None)
+    assert age is not None
+    patient = {"resourceType": "Patient", "id": "p1", "birthDate": f"{2026 - age}-01-15", "gender": sex or "female"}
+    without = client.post(SELECT, json=_request([_order("o1", "72148")], facts)).json()
+    with_patient = client.post(SELECT, json=_request([_order("o1", "72148")], facts, prefetch={"patient": patient})).json()
+    assert not any(c["summary"].startswith("Not rated") and "age" in c["detail"] for c in with_patient["cards"])
+    assert _code(with_patient, "o1") == "appropriate"
+    origin = next(c for c in with_patient["cards"] if c["summary"] == "Some facts were read from the Patient record")
+    assert "`age` = " + str(age) in origin["detail"] and "from the Patient resource" in origin["detail"]
+    assert without != with_patient
+
+
+def test_the_answer_wins_over_the_patient_and_the_conflict_is_named(client: Any) -> None:
+    facts = _facts("vcf-001.yaml")
+    facts["age"] = 70
+    patient = {"resourceType": "Patient", "birthDate": "1950-01-01", "gender": "male"}  # 76 on 2026-12-07
+    body = client.post(SELECT, json=_request([_order("o1", "72148")], facts, prefetch={"patient": patient})).json()
+    card = next(c for c in body["cards"] if c["summary"].startswith("Patient record and answers disagree"))
+    assert "age" in card["summary"] and card["indicator"] == "warning"
+    assert "70" in card["detail"] and "76" in card["detail"]
+
+
+@pytest.mark.parametrize("birth, age", [("1950-12-07", 76), ("1950-12-08", 75), ("1950-11", 76), ("1950-12", None),
+                                        ("1950", None), ("2027-01-01", None), ("1950-02-30", None), ("junk", None)])
+def test_age_from_birthdate_is_counted_to_the_day_and_partial_dates_only_when_unambiguous(birth: str, age: int | None) -> None:
+    import datetime as dt
+
+    from vcfgraph.serve.facts import age_on
+
+    assert age_on(birth, dt.date(2026, 12, 7)) == age
+
+
+def test_system_actions_top_sends_only_the_2_0_place() -> None:
+    s = Server("--system-actions", "top")
+    try:
+        body = httpx.post(f"{s.url}{SELECT}", json=_request([_order("o1", "72148")], _facts("vcf-001.yaml"))).json()
+    finally:
+        s.stop()
+    assert "extension" not in body and body["systemActions"][0]["type"] == "update"
+    assert _code(body, "o1") == "appropriate"
