@@ -43,6 +43,9 @@ def register(sub: Any) -> None:
     p.add_argument("--system-actions", choices=("both", "top"), default="both",
                    help="where the ratings travel: 'top' = CDS Hooks 2.0's top-level systemActions only; 'both' "
                         "(default) = also in extension.systemActions, the Argonaut PAMA pattern of older clients")
+    p.add_argument("--feedback-db", metavar="FILE_OR_URL", default="",
+                   help="keep CDS Hooks feedback and the cards issued in this database: a SQLite file, or "
+                        "postgresql://USER@HOST:PORT/DB for several instances (default: in memory, lost at exit)")
     p.add_argument("--qcdsm-id", default="", metavar="GCODE", help="the qualified CDS mechanism id to report, if you have one")
     p.add_argument("--max-body", type=int, default=1024 * 1024, metavar="BYTES", help="request body limit (default 1 MiB)")
     p.add_argument("--head-timeout", type=float, default=10.0, metavar="SECONDS",
@@ -85,13 +88,25 @@ def run(args: argparse.Namespace) -> int:
     options = ServiceOptions(base_url=base, cors_origins=tuple(args.cors), max_body=args.max_body, site_dir=site, site_files=pages,
                              rating=RatingConfig(mapping=mapping, base_url=base, qcdsm_id=args.qcdsm_id,
                                                  argonaut=args.system_actions == "both"))
-    app = create_app(pathway, bindings=bindings, trust=trust, options=options)
+    try:
+        from vcfgraph.io.feedback import open_store
+
+        store = open_store(args.feedback_db or "sqlite://")
+    except ImportError as exc:
+        raise UsageError(f"--feedback-db needs {exc.name}: pip install 'vcfgraph[serve]' (PostgreSQL: 'vcfgraph[postgres]')") from None
+    except Exception as exc:  # noqa: BLE001 - SQLAlchemy's errors: the database cannot be opened
+        raise UsageError(f"--feedback-db: cannot open the feedback store ({type(exc).__name__}: {str(exc).splitlines()[0][:300]})") from None
+    app = create_app(pathway, bindings=bindings, trust=trust, options=options, feedback_store=store)
     handler = _OutputHandler()
     logging.getLogger("vcfgraph.serve").addHandler(handler)
     logging.getLogger("vcfgraph.serve").setLevel(args.log_level.upper())
     output.error(f"vcfgraph serve: {pathway.meta.id} {pathway.meta.version} on http://{host}:{args.port} "
                  f"({'tokens from ' + ', '.join(sorted(trust.keys)) if trust.enabled else 'loopback clients only'})")
-    serve(app, args.host, args.port, head_timeout=args.head_timeout, max_connections=args.max_connections)
+    try:
+        serve(app, args.host, args.port, head_timeout=args.head_timeout, max_connections=args.max_connections)
+    finally:
+        app.state.service.issued.close()   # the last batch of issued cards
+        store.close()
     return 0
 
 

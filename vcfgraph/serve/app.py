@@ -4,6 +4,8 @@ Routes:
 
 - ``GET /cds-services``: discovery (one service for ``order-select``, one for ``order-sign``);
 - ``POST /cds-services/{id}``: a CDS Hooks 2.0 call with ``context.draftOrders``;
+- ``POST /cds-services/{id}/feedback``: what the clinician did with the cards (CDS Hooks 2.0
+  feedback), kept in the feedback store (:mod:`vcfgraph.io.feedback`) with every card issued;
 - ``POST /trace``: one case (``{"id": ..., "facts": {...}}``) or a QuestionnaireResponse; the
   answer is what ``vcfgraph trace --json`` prints for it;
 - ``GET /healthz``; ``/explore`` and ``/site/...``: the pathway's teaching site (built in memory
@@ -25,6 +27,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Mapping
 from urllib.parse import quote
+
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.applications import Starlette
@@ -53,6 +57,7 @@ from vcfgraph.serve.facts import (PATIENT_KEY, PREFETCH_KEY, RequestFacts, case_
                                    request_facts_from)
 from vcfgraph.export.common import DEFAULT_BASE, canonical
 from vcfgraph.io.fhir import NotOurs, read_response
+from vcfgraph.io.feedback import FeedbackEntry, FeedbackStore, IssuedCard, IssuedCardWriter
 from vcfgraph.serve.rating import _card, _md, _source
 from vcfgraph.validate import check_facts
 from vcfgraph.serve.rating import RatingConfig, rate_orders
@@ -122,6 +127,47 @@ class _HookRequest(_Strict):
     extension: dict[str, Any] | None = None
 
 
+class _Coding(BaseModel):
+    model_config = ConfigDict(extra="allow", strict=True)
+    system: str | None = Field(default=None, max_length=512)
+    code: str | None = Field(default=None, max_length=256)
+    display: str | None = Field(default=None, max_length=512)
+
+
+class _OverrideReason(BaseModel):
+    model_config = ConfigDict(extra="allow", strict=True)
+    reason: _Coding | None = None
+    userComment: str | None = Field(default=None, max_length=4000)
+
+
+class _AcceptedSuggestion(BaseModel):
+    model_config = ConfigDict(extra="allow", strict=True)
+    id: str = Field(min_length=1, max_length=128)
+
+
+class _Feedback(BaseModel):
+    model_config = ConfigDict(extra="allow", strict=True)
+    card: str = Field(pattern=r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+    outcome: Literal["accepted", "overridden"]
+    acceptedSuggestions: list[_AcceptedSuggestion] | None = Field(default=None, max_length=50)
+    overrideReason: _OverrideReason | None = None
+    outcomeTimestamp: str = Field(min_length=10, max_length=40)
+    extension: dict[str, Any] | None = None
+
+
+class _FeedbackBody(_Strict):
+    feedback: list[_Feedback] = Field(min_length=1, max_length=200)
+    extension: dict[str, Any] | None = None
+
+
+#: the override reasons every actionable card offers (``card.overrideReasons``, CDS Hooks 2.0)
+OVERRIDE_SYSTEM = "urn:vcfgraph:override-reason"
+OVERRIDE_REASONS = ({"system": OVERRIDE_SYSTEM, "code": "patient-declined", "display": "Patient declined"},
+                    {"system": OVERRIDE_SYSTEM, "code": "done-elsewhere", "display": "Already done elsewhere"},
+                    {"system": OVERRIDE_SYSTEM, "code": "clinical-judgement", "display": "Clinical judgement"},
+                    {"system": OVERRIDE_SYSTEM, "code": "documented-exception", "display": "Documented exception"})
+
+
 class _Problem(Exception):
     def __init__(self, status: int, title: str, detail: str, **extra: Any) -> None:
         super().__init__(detail)
@@ -147,6 +193,9 @@ class _Service:
     imaging: Any = None
     #: the served site has the imaging page the cards link to
     has_imaging_page: bool = False
+    #: the feedback store and the batched writer of the cards issued
+    feedback: FeedbackStore | None = None
+    issued: IssuedCardWriter | None = None
 
     @property
     def base(self) -> str:
@@ -217,13 +266,66 @@ async def hook(request: Request) -> Response:
     request.state.orders = len(orders)
     # off the event loop: a heavy call never stalls other clients (/healthz included)
     body = await _off_the_loop(_rate, service, orders, facts, req.hookInstance, req.prefetch)
+    if service.issued is not None:
+        now = dt.datetime.now(dt.timezone.utc)
+        service.issued.put(IssuedCard(c["uuid"], sid, _card_kind(c), c["indicator"], c["summary"], now)
+                           for c in body["cards"])
     return JSONResponse(body)
+
+
+def _card_kind(card: Mapping[str, Any]) -> str:
+    return "suggestion" if card.get("suggestions") else "link" if card.get("links") else str(card.get("indicator"))
+
+
+async def feedback(request: Request) -> Response:
+    """``POST /cds-services/{id}/feedback``: the clinician's outcome for each card, stored."""
+    service = _service(request)
+    sid = request.path_params["service"]
+    if sid not in SERVICES:
+        raise _Problem(404, "Unknown service", f"no CDS service '{sid[:80]}'; GET /cds-services lists them")
+    service.authorise(request, f"{service.base}/cds-services/{sid}/feedback")
+    data = await _json_body(request, service.options.max_body)
+    try:
+        body = _FeedbackBody.model_validate(data)
+    except ValidationError as exc:
+        raise _Problem(400, "Invalid feedback", _validation_text(exc)) from None
+    now = dt.datetime.now(dt.timezone.utc)
+    entries = []
+    for i, item in enumerate(body.feedback):
+        if item.outcome == "accepted" and item.overrideReason is not None:
+            raise _Problem(400, "Invalid feedback", f"feedback[{i}]: an accepted card has no overrideReason")
+        if item.outcome == "overridden" and item.acceptedSuggestions:
+            raise _Problem(400, "Invalid feedback", f"feedback[{i}]: an overridden card has no acceptedSuggestions")
+        try:
+            when = dt.datetime.fromisoformat(item.outcomeTimestamp.replace("Z", "+00:00"))
+        except ValueError:
+            raise _Problem(400, "Invalid feedback", f"feedback[{i}].outcomeTimestamp is not an ISO 8601 instant") from None
+        if when.tzinfo is None:
+            raise _Problem(400, "Invalid feedback", f"feedback[{i}].outcomeTimestamp needs a time zone (Z or +hh:mm)")
+        reason = item.overrideReason.reason if item.overrideReason else None
+        entries.append(FeedbackEntry(item.card.lower(), sid, item.outcome,
+                                     tuple(s.id for s in item.acceptedSuggestions or ()),
+                                     reason.system if reason else None, reason.code if reason else None,
+                                     reason.display if reason else None,
+                                     item.overrideReason.userComment if item.overrideReason else None, when, now))
+    if service.feedback is None:
+        raise _Problem(503, "No feedback store", "this service keeps no feedback")
+    try:
+        await anyio.to_thread.run_sync(service.feedback.add_feedback, entries)
+    except Exception as exc:  # noqa: BLE001 - the database's message may quote the request
+        log.error(json.dumps({"event": "feedback-store-error", "error": type(exc).__name__}))
+        raise _Problem(503, "Feedback not stored", "the feedback store did not answer; send the feedback again later") from None
+    request.state.orders = len(entries)
+    return Response(status_code=200)
 
 
 def _rate(service: _Service, orders: list[dict[str, Any]], given: RequestFacts, instance: str,
           prefetch: dict[str, Any] | None) -> dict[str, Any]:
     body = rate_orders(service.pathway, service.bindings, orders, given.facts, instance, service.options.rating)
     body["cards"] += _fact_origin_cards(service.pathway, given, instance)
+    for card in body["cards"]:
+        if card.get("suggestions") or card.get("indicator") in ("warning", "critical"):
+            card["overrideReasons"] = [dict(r) for r in OVERRIDE_REASONS]
     body["cards"] += imaging_cards(service.pathway, service.imaging, service.bindings, orders, prefetch, instance,
                                    f"{service.base}/site/imaging.html" if service.has_imaging_page else "")
     return body
@@ -306,7 +408,7 @@ async def site_file(request: Request) -> Response:
 
 
 def create_app(pathway: Pathway, *, bindings: Bindings | None = None, trust: Trust | None = None,
-               options: ServiceOptions = ServiceOptions()) -> Starlette:
+               options: ServiceOptions = ServiceOptions(), feedback_store: FeedbackStore | None = None) -> Starlette:
     """The service for one pathway.
 
     Args:
@@ -314,14 +416,21 @@ def create_app(pathway: Pathway, *, bindings: Bindings | None = None, trust: Tru
         bindings: order-code bindings (default: the example file shipped with the package).
         trust: trusted token issuers; without any, only loopback clients are served.
         options: base URL (the ``aud`` of tokens and the explorer links), CORS origins, body limit.
+        feedback_store: where feedback and issued cards go (default: an in-memory SQLite store).
+            Call ``app.state.service.issued.close()`` at shutdown to write the last batch.
     """
+    from vcfgraph.io.feedback import open_store
+
+    store = feedback_store if feedback_store is not None else open_store("sqlite://")
     has_site = options.site_files is not None and "imaging.html" in options.site_files or (
         options.site_dir is not None and (options.site_dir / "imaging.html").is_file())
     service = _Service(pathway, bindings or load_bindings(pathway), trust or Trust(), options,
-                       imaging=load_imaging(pathway), has_imaging_page=has_site)
+                       imaging=load_imaging(pathway), has_imaging_page=has_site,
+                       feedback=store, issued=IssuedCardWriter(store))
     routes: list[BaseRoute] = [
         Route("/cds-services", discovery, methods=["GET"]),
         Route("/cds-services/{service}", hook, methods=["POST"]),
+        Route("/cds-services/{service}/feedback", feedback, methods=["POST"]),
         Route("/trace", trace_case, methods=["POST"]),
         Route("/healthz", healthz, methods=["GET"]),
         Route("/explore", explore, methods=["GET"]),

@@ -1,0 +1,150 @@
+"""Issue 26: the feedback endpoint (CDS Hooks 2.0) and its store, through a real server process
+and a real database: a SQLite file and a throw-away PostgreSQL server (tests/conftest.py). The
+service is restarted between posting and reporting: nothing is lost."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+httpx = pytest.importorskip("httpx")
+pytest.importorskip("sqlalchemy")
+
+from tests.test_serve import ROOT, SELECT, SIGN, Server, _facts, _order, _request  # noqa: E402
+
+FEEDBACK = SELECT + "/feedback"
+
+
+def _feedback(card: str, outcome: str, **extra: Any) -> dict[str, Any]:
+    return {"card": card, "outcome": outcome, "outcomeTimestamp": "2026-12-07T10:00:00Z", **extra}
+
+
+def _report(db: str, *extra: str) -> dict[str, Any]:
+    done = subprocess.run([sys.executable, "-m", "vcfgraph", "feedback", "report", "--feedback-db", db,
+                           "--format", "json", *extra], capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def _round_trip(db: str) -> None:
+    s = Server("--feedback-db", db)
+    try:
+        with httpx.Client(base_url=s.url, timeout=10) as c:
+            una = c.post(SELECT, json=_request([_order("o1", "22511")], _facts("seed-incidental-t12.yaml"))).json()
+            card = next(k for k in una["cards"] if k.get("suggestions"))
+            codes = [r["code"] for r in card["overrideReasons"]]
+            assert codes == ["patient-declined", "done-elsewhere", "clinical-judgement", "documented-exception"]
+            missing = c.post(SELECT, json=_request([_order("o2", "72148")])).json()
+            assert missing["cards"]
+            reason = {"reason": card["overrideReasons"][2], "userComment": "discussed with the patient"}
+            r = c.post(FEEDBACK, json={"feedback": [_feedback(card["uuid"], "overridden", overrideReason=reason)]})
+            assert r.status_code == 200, r.text
+            suggestion = card["suggestions"][0]["uuid"]
+            r = c.post(FEEDBACK, json={"feedback": [_feedback(card["uuid"], "accepted",
+                                                              acceptedSuggestions=[{"id": suggestion}])]})
+            assert r.status_code == 200, r.text
+    finally:
+        s.stop()   # the last batch of issued cards is written at shutdown
+    # a new service on the same store, then the report: nothing lost
+    s = Server("--feedback-db", db)
+    s.stop()
+    rows = _report(db)["rows"]
+    row = next(r for r in rows if r["kind"] == "suggestion")
+    assert row["service"] == "vcfgraph-order-select" and row["shown"] == 1
+    assert row["accepted"] == 1 and row["overridden"] == 1 and row["override_reasons"] == {"clinical-judgement": 1}
+    assert {r["kind"] for r in rows} >= {"suggestion", "info", "link"}
+    assert sum(r["shown"] for r in rows) == len(una["cards"]) + len(missing["cards"])
+    assert _report(db, "--since", "2999-01-01")["rows"] == []
+    assert _report(db, "--until", (dt.date.today() + dt.timedelta(days=1)).isoformat())["rows"] == rows
+
+
+def test_feedback_is_stored_in_a_sqlite_file_across_a_restart(tmp_path: Path) -> None:
+    _round_trip(str(tmp_path / "feedback.sqlite"))
+
+
+def test_feedback_is_stored_in_postgresql_across_a_restart(postgres_db: str) -> None:
+    _round_trip(postgres_db)
+
+
+def test_no_patient_identifier_is_stored(tmp_path: Path) -> None:
+    import sqlite3
+
+    db = tmp_path / "f.sqlite"
+    s = Server("--feedback-db", str(db))
+    try:
+        req = _request([_order("o1", "22511")], _facts("seed-incidental-t12.yaml"))
+        req["context"]["patientId"] = "PATIENT-SECRET-77"
+        req["context"]["encounterId"] = "ENC-SECRET-88"
+        httpx.post(f"{s.url}{SELECT}", json=req)
+    finally:
+        s.stop()
+    dump = "\n".join(sqlite3.connect(db).iterdump())
+    assert "issued_card" in dump and "SECRET" not in dump
+
+
+def _bad_bodies() -> list[tuple[str, Any]]:
+    card = "6b5a3c2e-1f0d-4c8b-9a7e-0123456789ab"
+    return [
+        ("not an object", []),
+        ("no feedback", {}),
+        ("empty feedback", {"feedback": []}),
+        ("unknown top-level field", {"feedback": [_feedback(card, "accepted")], "extra": 1}),
+        ("card not a uuid", {"feedback": [_feedback("not-a-uuid", "accepted")]}),
+        ("bad outcome", {"feedback": [_feedback(card, "ignored")]}),
+        ("no timestamp", {"feedback": [{"card": card, "outcome": "accepted"}]}),
+        ("timestamp not a date", {"feedback": [_feedback(card, "accepted", outcomeTimestamp="yesterday-ish")]}),
+        ("timestamp without zone", {"feedback": [_feedback(card, "accepted", outcomeTimestamp="2026-12-07T10:00:00")]}),
+        ("accepted with a reason", {"feedback": [_feedback(card, "accepted", overrideReason={"userComment": "x"})]}),
+        ("overridden with suggestions", {"feedback": [_feedback(card, "overridden", acceptedSuggestions=[{"id": "a"}])]}),
+        ("suggestion without id", {"feedback": [_feedback(card, "accepted", acceptedSuggestions=[{}])]}),
+        ("coding code not a string", {"feedback": [_feedback(card, "overridden", overrideReason={"reason": {"code": 5}})]}),
+    ]
+
+
+@pytest.mark.parametrize("name, body", _bad_bodies(), ids=[n for n, _ in _bad_bodies()])
+def test_bad_feedback_bodies_are_4xx_problems(feedback_client: Any, name: str, body: Any) -> None:
+    r = feedback_client.post(FEEDBACK, json=body)
+    assert r.status_code == 400, (name, r.text)
+    assert r.headers["content-type"] == "application/problem+json"
+
+
+def test_feedback_to_an_unknown_service_is_404_and_get_is_405(feedback_client: Any) -> None:
+    r = feedback_client.post("/cds-services/nope/feedback", json={"feedback": [_feedback(
+        "6b5a3c2e-1f0d-4c8b-9a7e-0123456789ab", "accepted")]})
+    assert r.status_code == 404
+    assert feedback_client.get(FEEDBACK).status_code == 405
+
+
+def test_feedback_without_a_store_option_is_still_answered(feedback_client: Any) -> None:
+    body = {"feedback": [_feedback("6b5a3c2e-1f0d-4c8b-9a7e-0123456789ab", "accepted")]}
+    assert feedback_client.post(SIGN + "/feedback", json=body).status_code == 200
+
+
+@pytest.fixture(scope="module")
+def feedback_client() -> Any:
+    s = Server()
+    with httpx.Client(base_url=s.url, timeout=10) as c:
+        yield c
+    s.stop()
+
+
+def test_migrations_are_recorded_and_reopening_does_not_repeat_them(tmp_path: Path) -> None:
+    from vcfgraph.io.feedback import MIGRATIONS, open_store
+
+    db = str(tmp_path / "m.sqlite")
+    first = open_store(db)
+    assert first.schema_version() == MIGRATIONS[-1][0]
+    first.close()
+    again = open_store(db)
+    assert again.schema_version() == MIGRATIONS[-1][0]
+    import sqlalchemy as sa
+
+    with again.engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM vcfgraph_schema")).scalar() == len(MIGRATIONS)
+    again.close()
