@@ -263,10 +263,10 @@ def report_rows(store: FeedbackStore, since: dt.datetime | None = None,
         row["shown"] += 1
         owner[r["card_uuid"]] = key
     for f in feedback:
-        key = owner.get(f["card_uuid"])
-        if key is None:
+        owned = owner.get(f["card_uuid"])
+        if owned is None:
             continue
-        row = groups[key]
+        row = groups[owned]
         row[f["outcome"]] += 1
         if f["outcome"] == "overridden":
             reason = f["override_code"] or "(no reason)"
