@@ -112,3 +112,20 @@ def test_system_actions_top_sends_only_the_2_0_place() -> None:
         s.stop()
     assert "extension" not in body and body["systemActions"][0]["type"] == "update"
     assert _code(body, "o1") == "appropriate"
+
+
+def test_source_attributes_are_served_from_the_pathway_and_linked_from_every_card(client: Any, server: Server) -> None:
+    attrs = client.get("/source-attributes").json()
+    assert attrs["developer"].startswith("the vcfgraph project") and attrs["fundingSource"].startswith("none")
+    assert attrs["releaseDate"] and attrs["revisionDate"] and attrs["demographicsUsed"] == ["age", "sex"]
+    assert "ACR" in attrs["bibliographicCitation"]["guideline"] and attrs["bibliographicCitation"]["sources"]
+    for service in client.get("/cds-services").json()["services"]:
+        given = service["extension"]["org.vcfgraph.source-attributes"]
+        assert given["url"] == f"{server.url}/source-attributes" and given["developer"] == attrs["developer"]
+    for req in (_request([_order("o1", "22511")], _facts("seed-incidental-t12.yaml")), _request([_order("o1", "72148")])):
+        cards = client.post(SELECT, json=req).json()["cards"]
+        assert cards
+        for card in cards:
+            assert card["source"]["url"] == f"{server.url}/source-attributes"
+            assert {"label": "Source attributes of this decision support", "url": f"{server.url}/source-attributes",
+                    "type": "absolute"} in card["links"]

@@ -8,6 +8,8 @@ Routes:
   feedback), kept in the feedback store (:mod:`vcfgraph.io.feedback`) with every card issued;
 - ``POST /trace``: one case (``{"id": ..., "facts": {...}}``) or a QuestionnaireResponse; the
   answer is what ``vcfgraph trace --json`` prints for it;
+- ``GET /source-attributes``: the source attributes of this decision support intervention
+  (citation, developer, funding, release and revision dates, demographics used), from the pathway;
 - ``GET /healthz``; ``/explore`` and ``/site/...``: the pathway's teaching site (built in memory
   at start-up by ``vcfgraph serve``, or a folder given with ``--site``).
 
@@ -23,7 +25,7 @@ import json
 import os
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping
 from urllib.parse import quote
@@ -196,6 +198,8 @@ class _Service:
     #: the feedback store and the batched writer of the cards issued
     feedback: FeedbackStore | None = None
     issued: IssuedCardWriter | None = None
+    #: :func:`source_attributes` of the pathway
+    source_attributes: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def base(self) -> str:
@@ -225,10 +229,42 @@ async def discovery(request: Request) -> Response:
          "description": "Rates each draft imaging order against the pathway, suggests usually-appropriate "
                         "alternatives, and names the facts still needed.",
          "prefetch": {PREFETCH_KEY: query, PATIENT_KEY: "Patient/{{context.patientId}}",
-                      **({PRIOR_IMAGING: PRIOR_QUERY} if service.imaging else {})}}
+                      **({PRIOR_IMAGING: PRIOR_QUERY} if service.imaging else {})},
+         "extension": {SOURCE_ATTRIBUTES_KEY: {**service.source_attributes,
+                                               "url": f"{service.base}/source-attributes"}}}
         for sid, hook in SERVICES.items()
     ]
     return JSONResponse({"services": services})
+
+
+#: the facts that are patient demographics, when a pathway has them (source attributes name them)
+DEMOGRAPHICS = ("age", "sex", "gender_identity", "sexual_orientation", "race", "ethnicity", "language",
+                "date_of_birth")
+SOURCE_ATTRIBUTES_KEY = "org.vcfgraph.source-attributes"
+
+
+def source_attributes(pathway: Pathway) -> dict[str, Any]:
+    """What a certified EHR shows for an evidence-based decision support intervention, from the
+    pathway file: its citation (the guideline and every source), developer, funding source,
+    release and revision dates, and the patient demographics it reads."""
+    m = pathway.meta
+    guideline = ", ".join(p for p in (m.publisher, m.topic or m.title, f"revision {m.revision}" if m.revision else "") if p)
+    return {
+        "name": m.title, "pathway": m.id, "version": m.version,
+        "bibliographicCitation": {"guideline": guideline, "topicId": m.topic_id,
+                                  "sources": [{"key": s.key, "title": s.title, **({"url": s.url} if s.url else {})}
+                                              for s in pathway.sources]},
+        "developer": m.developer or "not declared in the pathway file",
+        "fundingSource": m.funding or "not declared in the pathway file",
+        "releaseDate": m.released or None,
+        "revisionDate": m.reviewed or None,
+        "demographicsUsed": [f.name for f in pathway.facts if f.name in DEMOGRAPHICS],
+    }
+
+
+async def source_attributes_page(request: Request) -> Response:
+    """``GET /source-attributes``: :func:`source_attributes` as JSON."""
+    return JSONResponse(_service(request).source_attributes)
 
 
 def prefetch_query(pathway: Pathway, questionnaire_url: str = "") -> str:
@@ -328,6 +364,11 @@ def _rate(service: _Service, orders: list[dict[str, Any]], given: RequestFacts, 
             card["overrideReasons"] = [dict(r) for r in OVERRIDE_REASONS]
     body["cards"] += imaging_cards(service.pathway, service.imaging, service.bindings, orders, prefetch, instance,
                                    f"{service.base}/site/imaging.html" if service.has_imaging_page else "")
+    attributes = f"{service.base}/source-attributes"
+    for card in body["cards"]:   # every card leads to the source attributes a certified EHR must show
+        card["source"] = {**card["source"], "url": attributes}
+        card["links"] = [*card.get("links", []), {"label": "Source attributes of this decision support",
+                                                  "url": attributes, "type": "absolute"}]
     return body
 
 
@@ -426,13 +467,14 @@ def create_app(pathway: Pathway, *, bindings: Bindings | None = None, trust: Tru
         options.site_dir is not None and (options.site_dir / "imaging.html").is_file())
     service = _Service(pathway, bindings or load_bindings(pathway), trust or Trust(), options,
                        imaging=load_imaging(pathway), has_imaging_page=has_site,
-                       feedback=store, issued=IssuedCardWriter(store))
+                       feedback=store, issued=IssuedCardWriter(store), source_attributes=source_attributes(pathway))
     routes: list[BaseRoute] = [
         Route("/cds-services", discovery, methods=["GET"]),
         Route("/cds-services/{service}", hook, methods=["POST"]),
         Route("/cds-services/{service}/feedback", feedback, methods=["POST"]),
         Route("/trace", trace_case, methods=["POST"]),
         Route("/healthz", healthz, methods=["GET"]),
+        Route("/source-attributes", source_attributes_page, methods=["GET"]),
         Route("/explore", explore, methods=["GET"]),
         Route("/favicon.ico", no_icon, methods=["GET"]),
     ]
