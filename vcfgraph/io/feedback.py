@@ -124,6 +124,11 @@ class FeedbackStore:
     def dialect(self) -> str:
         return self.engine.dialect.name
 
+    @property
+    def writers(self) -> int:
+        """How many writes may run at once: one for SQLite (one writer at a time anyway)."""
+        return 1 if self.dialect == "sqlite" else 4
+
     def add_issued(self, cards: Sequence[IssuedCard]) -> None:
         if not cards:
             return
@@ -170,8 +175,20 @@ def open_store(url: str) -> FeedbackStore:
                                   connect_args={"check_same_thread": False})
     else:
         engine = sa.create_engine(full, pool_pre_ping=True)
+        if engine.dialect.name == "sqlite":
+            sa.event.listen(engine, "connect", _sqlite_pragmas)
     _migrate(engine)
     return FeedbackStore(engine)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, record: Any) -> None:
+    """A SQLite file in WAL mode: readers (a report) never block the service's writes, and a
+    commit needs no fsync of the whole database."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
 
 
 def _migrate(engine: sa.Engine) -> None:

@@ -309,8 +309,16 @@ async def hook(request: Request) -> Response:
     return JSONResponse(body)
 
 
+_ATTRIBUTES_LINK = "Source attributes of this decision support"
+
+
 def _card_kind(card: Mapping[str, Any]) -> str:
-    return "suggestion" if card.get("suggestions") else "link" if card.get("links") else str(card.get("indicator"))
+    """suggestion, link (an app link besides the source attributes every card has), or the indicator."""
+    if card.get("suggestions"):
+        return "suggestion"
+    if any(link.get("label") != _ATTRIBUTES_LINK for link in card.get("links", [])):
+        return "link"
+    return str(card.get("indicator"))
 
 
 async def feedback(request: Request) -> Response:
@@ -347,7 +355,7 @@ async def feedback(request: Request) -> Response:
     if service.feedback is None:
         raise _Problem(503, "No feedback store", "this service keeps no feedback")
     try:
-        await anyio.to_thread.run_sync(service.feedback.add_feedback, entries)
+        await anyio.to_thread.run_sync(service.feedback.add_feedback, entries, limiter=_feedback_writers(service.feedback))
     except Exception as exc:  # noqa: BLE001 - the database's message may quote the request
         log.error(json.dumps({"event": "feedback-store-error", "error": type(exc).__name__}))
         raise _Problem(503, "Feedback not stored", "the feedback store did not answer; send the feedback again later") from None
@@ -367,7 +375,7 @@ def _rate(service: _Service, orders: list[dict[str, Any]], given: RequestFacts, 
     attributes = f"{service.base}/source-attributes"
     for card in body["cards"]:   # every card leads to the source attributes a certified EHR must show
         card["source"] = {**card["source"], "url": attributes}
-        card["links"] = [*card.get("links", []), {"label": "Source attributes of this decision support",
+        card["links"] = [*card.get("links", []), {"label": _ATTRIBUTES_LINK,
                                                   "url": attributes, "type": "absolute"}]
     return body
 
@@ -405,6 +413,14 @@ async def _off_the_loop(work: Any, *args: Any) -> Any:
 
 
 _WORKERS = anyio.CapacityLimiter(1)
+_WRITERS: dict[int, anyio.CapacityLimiter] = {}
+
+
+def _feedback_writers(store: FeedbackStore) -> anyio.CapacityLimiter:
+    """The threads that write feedback to ``store`` (created on first use, in the event loop)."""
+    if id(store) not in _WRITERS:
+        _WRITERS[id(store)] = anyio.CapacityLimiter(store.writers)
+    return _WRITERS[id(store)]
 
 
 def _trace_answer(pathway: Pathway, data: Any, imaging: Any) -> dict[str, Any]:
