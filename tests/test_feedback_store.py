@@ -25,6 +25,17 @@ def _feedback(card: str, outcome: str, **extra: Any) -> dict[str, Any]:
     return {"card": card, "outcome": outcome, "outcomeTimestamp": "2026-12-07T10:00:00Z", **extra}
 
 
+def _mba_imaging_code() -> str:
+    """A bound imaging order that V1 rates MBA: its card suggests coded UA imaging."""
+    from vcfgraph import load_pathway
+    from vcfgraph.serve.bindings import load_bindings
+
+    pathway = load_pathway()
+    v1 = pathway.node("V1_img_new_symptomatic_vcf_no_malignancy")
+    mba = [r.action for r in v1.ratings if r.category == "MBA" and pathway.node(r.action).modality == "imaging"]
+    return next(b.code for b in load_bindings(pathway).bindings if b.action in mba)
+
+
 def _report(db: str, *extra: str) -> dict[str, Any]:
     done = subprocess.run([sys.executable, "-m", "vcfgraph", "feedback", "report", "--feedback-db", db,
                            "--format", "json", *extra], capture_output=True, text=True, cwd=ROOT, timeout=60)
@@ -36,7 +47,7 @@ def _round_trip(db: str) -> None:
     s = Server("--feedback-db", db)
     try:
         with httpx.Client(base_url=s.url, timeout=10) as c:
-            una = c.post(SELECT, json=_request([_order("o1", "22511")], _facts("seed-incidental-t12.yaml"))).json()
+            una = c.post(SELECT, json=_request([_order("o1", _mba_imaging_code())], _facts("vcf-001.yaml"))).json()
             card = next(k for k in una["cards"] if k.get("suggestions"))
             codes = [r["code"] for r in card["overrideReasons"]]
             assert codes == ["patient-declined", "done-elsewhere", "clinical-judgement", "documented-exception"]

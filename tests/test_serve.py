@@ -171,13 +171,10 @@ def test_usually_not_appropriate_order_gets_not_appropriate_and_a_suggestion(cli
     rating = pathway.node("V5_tx_asymptomatic_osteoporotic_vcf").rating("percutaneous_vertebral_augmentation")
     scores = [c["code"] for c in _rating(body, "o1") if c["system"] == "urn:vcfgraph:rating-score"]
     assert scores == ([str(rating.score)] if rating.score is not None else [])
-    card = next(c for c in body["cards"] if "suggestions" in c)
-    assert card["indicator"] == "warning" and card["selectionBehavior"] == "at-most-one"
-    labels = [s["label"] for s in card["suggestions"]]
-    assert labels == ["Order Medical management only instead"]
-    actions = card["suggestions"][0]["actions"]
-    assert actions[0] == {"type": "delete", "description": "Remove the draft order", "resourceId": "ServiceRequest/o1"}
-    assert actions[1]["type"] == "create" and actions[1]["resource"]["resourceType"] == "ServiceRequest"
+    # medical management has no orderable code: the alternative is the card's text, not a create action
+    card = next(c for c in body["cards"] if "consider an alternative" in c["summary"])
+    assert card["indicator"] == "warning" and "suggestions" not in card and "selectionBehavior" not in card
+    assert "Medical management only" in card["detail"]
     assert "2022" in card["source"]["label"] and "S" in card["source"]["label"]
 
 
@@ -194,6 +191,10 @@ def test_may_be_appropriate_order_is_mapped_by_configuration_and_suggests_ua_ima
     assert card["indicator"] == "info"
     ua_imaging = [r.action for r in v1.ratings if r.category == "UA" and pathway.node(r.action).modality == "imaging"]
     assert [s["label"] for s in card["suggestions"]] == [f"Order {pathway.node(a).label} instead" for a in ua_imaging]
+    for suggestion in card["suggestions"]:   # each creates a coded, orderable ServiceRequest
+        delete, create = suggestion["actions"]
+        assert delete == {"type": "delete", "description": "Remove the draft order", "resourceId": "ServiceRequest/o1"}
+        assert create["type"] == "create" and create["resource"]["code"]["coding"][0]["code"]
 
 
 def test_unknown_and_ambiguous_orders_are_no_criteria_apply_with_the_reason(client: Any) -> None:
@@ -306,7 +307,8 @@ def test_the_documented_example_request_gets_the_documented_answer(client: Any) 
     req = json.loads((ROOT / "docs" / "examples" / "order-select.json").read_text())
     body = client.post(SELECT, json=req).json()
     assert _code(body, "o1") == "not-appropriate"
-    assert [s["label"] for c in body["cards"] for s in c.get("suggestions", [])] == ["Order Medical management only instead"]
+    card = next(c for c in body["cards"] if "consider an alternative" in c["summary"])
+    assert "Medical management only" in card["detail"] and "suggestions" not in card
 
 
 # ----------------------------------------------------------------------------- /trace

@@ -366,6 +366,7 @@ async def feedback(request: Request) -> Response:
 def _rate(service: _Service, orders: list[dict[str, Any]], given: RequestFacts, instance: str,
           prefetch: dict[str, Any] | None) -> dict[str, Any]:
     body = rate_orders(service.pathway, service.bindings, orders, given.facts, instance, service.options.rating)
+    _orderable_suggestions_only(body["cards"])
     body["cards"] += _fact_origin_cards(service.pathway, given, instance)
     for card in body["cards"]:
         if card.get("suggestions") or card.get("indicator") in ("warning", "critical"):
@@ -378,6 +379,23 @@ def _rate(service: _Service, orders: list[dict[str, Any]], given: RequestFacts, 
         card["links"] = [*card.get("links", []), {"label": _ATTRIBUTES_LINK,
                                                   "url": attributes, "type": "absolute"}]
     return body
+
+
+def _orderable_suggestions_only(cards: list[dict[str, Any]]) -> None:
+    """A suggestion creates an order only when the alternative has an orderable code (a coding
+    from the bindings file): an EHR cannot order ``code.text`` alone. An alternative without one
+    (medical management) stays in the card's text, which lists every alternative."""
+    for card in cards:
+        if not card.get("suggestions"):
+            continue
+        kept = [s for s in card["suggestions"]
+                if all(a.get("type") != "create" or (a.get("resource", {}).get("code") or {}).get("coding")
+                       for a in s.get("actions", []))]
+        if kept:
+            card["suggestions"] = kept
+        else:
+            del card["suggestions"]
+            card.pop("selectionBehavior", None)
 
 
 def _fact_origin_cards(pathway: Pathway, given: RequestFacts, instance: str) -> list[dict[str, Any]]:
