@@ -129,3 +129,44 @@ def test_source_attributes_are_served_from_the_pathway_and_linked_from_every_car
             assert card["source"]["url"] == f"{server.url}/source-attributes"
             assert {"label": "Source attributes of this decision support", "url": f"{server.url}/source-attributes",
                     "type": "absolute"} in card["links"]
+
+
+def test_answers_given_in_the_explorer_reach_the_ehr_as_a_questionnaire_response(
+        client: Any, server: Server, render_need_chromium: str) -> None:
+    """Round trip: the need-info card's explorer link, opened in real Chromium, the remaining
+    answers given there, then the QuestionnaireResponse it offers sent back as prefetch: the same
+    rating as the facts themselves."""
+    import json
+    from urllib.parse import quote
+
+    from playwright.sync_api import sync_playwright
+
+    full = _facts("vcf-001.yaml")
+    partial = {k: v for k, v in full.items() if k not in ("symptomatic", "decision_stage")}
+    body = client.post(SELECT, json=_request([_order("o1", "72148")], partial)).json()
+    link = next(li["url"] for c in body["cards"] for li in c.get("links", []) if "/explore#facts=" in li["url"])
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=render_need_chromium, headless=True, args=["--no-sandbox"])
+        try:
+            page = browser.new_page()
+            errors: list[str] = []
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.goto(link)
+            page.wait_for_selector("#vg-qr", state="attached")
+            assert "symptomatic" not in page.locator("#vg-qr").input_value()
+            # the clinician answers the rest (the explorer's state is its #facts= fragment)
+            page.goto(link.split("#", 1)[0] + "#facts=" + quote(json.dumps(full), safe=""))
+            page.reload()
+            page.wait_for_function("document.querySelector('#vg-qr') && document.querySelector('#vg-qr').value.includes('symptomatic')")
+            qr = json.loads(page.locator("#vg-qr").input_value())
+            href = page.locator("#vg-qr-download").get_attribute("href")
+            assert href.startswith("data:application/fhir+json") and page.locator("#vg-qr-copy").is_visible()
+            assert not errors
+        finally:
+            browser.close()
+    assert qr["resourceType"] == "QuestionnaireResponse" and qr["questionnaire"] == QUESTIONNAIRE
+    by_facts = client.post(SELECT, json={**_request([_order("o1", "72148")], full), "hookInstance": "h1"}).json()
+    by_qr = client.post(SELECT, json={**_request([_order("o1", "72148")], prefetch={"questionnaireResponse": qr}),
+                                      "hookInstance": "h1"}).json()
+    assert _code(by_qr, "o1") == _code(by_facts, "o1") == "appropriate"
+    assert by_qr["systemActions"] == by_facts["systemActions"]

@@ -20,6 +20,7 @@ from vcfgraph.conditions import Value
 from vcfgraph.model import Case, Pathway
 from vcfgraph.route import Route
 from vcfgraph.imaging import Imaging
+from vcfgraph.io.fhir import code_system_name, questionnaire_id
 from vcfgraph.render import html, ids, imaging_page, svg
 from vcfgraph.render.states import route_states
 from vcfgraph.render.style import CAUTION_BADGE, SET_APART_BADGE, overlay_css
@@ -160,11 +161,25 @@ def dom_ids(pathway: Pathway) -> dict[str, dict[str, str]]:
     }
 
 
+#: the canonical base of the exported FHIR resources (``vcfgraph export``'s default base)
+FHIR_BASE = "http://vcfgraph.invalid/fhir"
+
+
+def fhir_data(pathway: Pathway, base: str = FHIR_BASE) -> dict[str, object]:
+    """What the explorer needs to write its answers as a QuestionnaireResponse to the pathway's
+    Questionnaire (the one ``vcfgraph export --to questionnaire`` writes, that ``trace`` and the
+    CDS service read): the Questionnaire's canonical and each enum fact's code system."""
+    return {"questionnaire": f"{base}/Questionnaire/{questionnaire_id(pathway)}",
+            "codeSystems": {f.name: f"{base}/CodeSystem/{code_system_name(pathway, f)}"
+                            for f in pathway.facts if f.type == "enum"}}
+
+
 def data_script(pathway: Pathway, layout_svg: str | bytes) -> str:
     """``assets/pathway.js``: the diagram (once, for every page) and the pathway for the twin."""
     diagram = svg.inline(svg.restyle(layout_svg, pathway), label=f"Decision graph: {pathway.meta.title}")
     return twin.script_text({"pathway": twin.pathway_data(pathway), "svg": diagram, "dom": dom_ids(pathway),
-                             "badges": {"caution": CAUTION_BADGE, "set_apart": SET_APART_BADGE}})
+                             "badges": {"caution": CAUTION_BADGE, "set_apart": SET_APART_BADGE},
+                             "fhir": fhir_data(pathway)})
 
 
 def assets(pathway: Pathway, layout_svg: str | bytes) -> dict[str, str]:
