@@ -170,3 +170,15 @@ def test_answers_given_in_the_explorer_reach_the_ehr_as_a_questionnaire_response
                                       "hookInstance": "h1"}).json()
     assert _code(by_qr, "o1") == _code(by_facts, "o1") == "appropriate"
     assert by_qr["systemActions"] == by_facts["systemActions"]
+
+
+def test_the_explorer_names_the_questionnaire_and_code_systems_as_the_reader_expects() -> None:
+    from vcfgraph import load_pathway
+    from vcfgraph.export.common import DEFAULT_BASE, canonical
+    from vcfgraph.export.fhirpath import code_system
+    from vcfgraph.render.site import FHIR_BASE, fhir_data
+
+    pathway = load_pathway()
+    data = fhir_data(pathway)
+    assert FHIR_BASE == DEFAULT_BASE and data["questionnaire"] == canonical(DEFAULT_BASE, "Questionnaire", pathway)
+    assert data["codeSystems"] == {f.name: code_system(DEFAULT_BASE, pathway, f) for f in pathway.facts if f.type == "enum"}

@@ -20,7 +20,6 @@ from vcfgraph.conditions import Value
 from vcfgraph.model import Case, Pathway
 from vcfgraph.route import Route
 from vcfgraph.imaging import Imaging
-from vcfgraph.io.fhir import code_system_name, questionnaire_id
 from vcfgraph.render import html, ids, imaging_page, svg
 from vcfgraph.render.states import route_states
 from vcfgraph.render.style import CAUTION_BADGE, SET_APART_BADGE, overlay_css
@@ -168,9 +167,12 @@ FHIR_BASE = "http://vcfgraph.invalid/fhir"
 def fhir_data(pathway: Pathway, base: str = FHIR_BASE) -> dict[str, object]:
     """What the explorer needs to write its answers as a QuestionnaireResponse to the pathway's
     Questionnaire (the one ``vcfgraph export --to questionnaire`` writes, that ``trace`` and the
-    CDS service read): the Questionnaire's canonical and each enum fact's code system."""
-    return {"questionnaire": f"{base}/Questionnaire/{questionnaire_id(pathway)}",
-            "codeSystems": {f.name: f"{base}/CodeSystem/{code_system_name(pathway, f)}"
+    CDS service read): the Questionnaire's canonical and each enum fact's code system. The ids
+    follow :mod:`vcfgraph.io.fhir` (``_`` becomes ``-``; a renderer reads only the plain model,
+    and tests/test_serve_cds2.py proves the reader takes what the explorer writes)."""
+    pid = pathway.meta.id.replace("_", "-")
+    return {"questionnaire": f"{base}/Questionnaire/{pid}",
+            "codeSystems": {f.name: f"{base}/CodeSystem/{pid}-{f.name.replace('_', '-')}"
                             for f in pathway.facts if f.type == "enum"}}
 
 
