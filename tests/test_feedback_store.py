@@ -159,3 +159,32 @@ def test_migrations_are_recorded_and_reopening_does_not_repeat_them(tmp_path: Pa
     with again.engine.connect() as conn:
         assert conn.execute(sa.text("SELECT count(*) FROM vcfgraph_schema")).scalar() == len(MIGRATIONS)
     again.close()
+
+
+def test_the_batch_audit_html_report_includes_the_feedback(tmp_path: Path) -> None:
+    """The store lives below batch too: `batch --html DIR --feedback-db` writes feedback.html."""
+    import shutil
+
+    from vcfgraph.cli import main
+    from vcfgraph.io.feedback import FeedbackEntry, IssuedCard, open_store
+
+    if shutil.which("dot") is None:
+        pytest.skip("Graphviz dot is not installed")
+    db = str(tmp_path / "f.sqlite")
+    store = open_store(db)
+    now = dt.datetime(2026, 12, 7, 10, tzinfo=dt.timezone.utc)
+    uuids = ["6b5a3c2e-1f0d-4c8b-9a7e-00000000000" + str(i) for i in range(3)]
+    store.add_issued([IssuedCard(u, "vcfgraph-order-sign", "warning", "warning",
+                                 "Vertebral augmentation is usually not appropriate here; consider an alternative", now)
+                      for u in uuids])
+    store.add_feedback([FeedbackEntry(uuids[0], "vcfgraph-order-sign", "overridden", (), "urn:vcfgraph:override-reason",
+                                      "patient-declined", "Patient declined", None, now, now)])
+    store.close()
+    data = Path(__file__).resolve().parent / "data" / "batch" / "cases.csv"
+    assert main(["batch", str(data), "-o", str(tmp_path / "r.csv"), "--audit", "action_taken", "--html",
+                 str(tmp_path / "h"), "--feedback-db", db, "--quiet"]) == 0
+    page = (tmp_path / "h" / "feedback.html").read_text(encoding="utf-8")
+    assert "Vertebral augmentation is usually not appropriate here" in page
+    assert '<td class="value">3</td><td class="value">0</td><td class="value">1</td><td class="value">33</td>' in page
+    assert "patient-declined: 1" in page
+    assert main(["batch", str(data), "-o", str(tmp_path / "r.csv"), "--feedback-db", db, "--quiet"]) == 2
