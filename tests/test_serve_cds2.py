@@ -182,3 +182,14 @@ def test_the_explorer_names_the_questionnaire_and_code_systems_as_the_reader_exp
     data = fhir_data(pathway)
     assert FHIR_BASE == DEFAULT_BASE and data["questionnaire"] == canonical(DEFAULT_BASE, "Questionnaire", pathway)
     assert data["codeSystems"] == {f.name: code_system(DEFAULT_BASE, pathway, f) for f in pathway.facts if f.type == "enum"}
+
+
+def test_the_questionnaire_url_of_the_prefetch_is_configurable() -> None:
+    s = Server("--questionnaire-url", "https://ehr.example.org/fhir/Questionnaire/vcf-management|1.0.0")
+    try:
+        services = httpx.get(f"{s.url}/cds-services").json()["services"]
+    finally:
+        s.stop()
+    for service in services:
+        assert "&questionnaire=https://ehr.example.org/fhir/Questionnaire/vcf-management|1.0.0&" in \
+            service["prefetch"]["questionnaireResponse"]

@@ -43,6 +43,9 @@ def register(sub: Any) -> None:
     p.add_argument("--system-actions", choices=("both", "top"), default="both",
                    help="where the ratings travel: 'top' = CDS Hooks 2.0's top-level systemActions only; 'both' "
                         "(default) = also in extension.systemActions, the Argonaut PAMA pattern of older clients")
+    p.add_argument("--questionnaire-url", metavar="URL", default="",
+                   help="the canonical under which the EHR keeps the pathway's Questionnaire (the prefetch's "
+                        "questionnaire= filter; default: the url vcfgraph export gives it)")
     p.add_argument("--feedback-db", metavar="FILE_OR_URL", default="",
                    help="keep CDS Hooks feedback and the cards issued in this database: a SQLite file, or "
                         "postgresql://USER@HOST:PORT/DB for several instances (default: in memory, lost at exit)")
@@ -86,6 +89,7 @@ def run(args: argparse.Namespace) -> int:
     host = f"[{args.host}]" if ":" in args.host else args.host
     base = (args.public_url or f"http://{host}:{args.port}").rstrip("/")
     options = ServiceOptions(base_url=base, cors_origins=tuple(args.cors), max_body=args.max_body, site_dir=site, site_files=pages,
+                             questionnaire_url=args.questionnaire_url,
                              rating=RatingConfig(mapping=mapping, base_url=base, qcdsm_id=args.qcdsm_id,
                                                  argonaut=args.system_actions == "both"))
     try:
