@@ -103,3 +103,40 @@ def test_every_response_keeps_the_response_model(client: Any, name: str, path: s
         assert action["type"] == "update" and action["resource"]["resourceType"] == "ServiceRequest"
     uuids = [c["uuid"] for c in data["cards"]]
     assert len(uuids) == len(set(uuids)), "card uuids are unique within a response"
+
+
+#: the CDSHooksFeedback logical model (cds-fb-1: acceptedSuggestions only when accepted; cds-fb-2:
+#: overrideReason only when overridden)
+FEEDBACK = {"$schema": "https://json-schema.org/draft/2020-12/schema", "type": "object", "required": ["feedback"],
+            "additionalProperties": False,
+            "properties": {"extension": EXTENSION, "feedback": {"type": "array", "minItems": 1, "items": {
+                "type": "object", "required": ["card", "outcome", "outcomeTimestamp"], "additionalProperties": False,
+                "properties": {"card": UUID, "outcome": {"enum": ["accepted", "overridden"]},
+                               "acceptedSuggestions": {"type": "array", "items": {
+                                   "type": "object", "required": ["id"], "properties": {"id": {"type": "string"}}}},
+                               "overrideReason": {"type": "object", "additionalProperties": False, "properties": {
+                                   "reason": CODING, "userComment": {"type": "string"}}},
+                               "outcomeTimestamp": {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$"},
+                               "extension": EXTENSION},
+                "allOf": [{"if": {"properties": {"outcome": {"const": "overridden"}}},
+                           "then": {"not": {"required": ["acceptedSuggestions"]}}},
+                          {"if": {"properties": {"outcome": {"const": "accepted"}}},
+                           "then": {"not": {"required": ["overrideReason"]}}}]}}}}
+
+
+def test_the_service_takes_the_feedback_the_model_allows_and_refuses_what_it_does_not(client: Any) -> None:
+    from tests.test_feedback_store import _bad_bodies
+
+    body = client.post(SELECT, json=_request([_order("o1", "22511")], _facts("seed-incidental-t12.yaml"))).json()
+    card = next(c for c in body["cards"] if c.get("overrideReasons"))
+    good = [{"feedback": [{"card": card["uuid"], "outcome": "overridden", "outcomeTimestamp": "2026-12-07T10:00:00Z",
+                           "overrideReason": {"reason": card["overrideReasons"][0], "userComment": "declined"}}]},
+            {"feedback": [{"card": card["uuid"], "outcome": "accepted", "outcomeTimestamp": "2026-12-07T10:00:00.5+01:00",
+                           "acceptedSuggestions": [{"id": "6b5a3c2e-1f0d-4c8b-9a7e-0123456789ab"}]}]}]
+    for item in good:
+        jsonschema.validate(item, FEEDBACK)
+        assert client.post(SELECT + "/feedback", json=item).status_code == 200
+    for name, bad in _bad_bodies():   # every bad body of the endpoint's tests breaks the model too
+        with pytest.raises(jsonschema.ValidationError):
+            jsonschema.validate(bad, FEEDBACK)
+        assert client.post(SELECT + "/feedback", json=bad).status_code == 400, name
