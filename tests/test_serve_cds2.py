@@ -193,3 +193,23 @@ def test_the_questionnaire_url_of_the_prefetch_is_configurable() -> None:
     for service in services:
         assert "&questionnaire=https://ehr.example.org/fhir/Questionnaire/vcf-management|1.0.0&" in \
             service["prefetch"]["questionnaireResponse"]
+
+
+def test_the_documented_answer_uses_top_level_system_actions_as_the_service_does(client: Any) -> None:
+    import json
+    import re
+
+    from tests.test_serve import ROOT
+
+    text = (ROOT / "docs" / "serve.md").read_text(encoding="utf-8")
+    shown = json.loads(re.search(r"```json\n(\{\n  \"cards\".*?)\n```", text, re.S).group(1))
+    req = json.loads((ROOT / "docs" / "examples" / "order-select.json").read_text(encoding="utf-8"))
+    real = client.post(SELECT, json=req).json()
+    assert set(shown) == {"cards", "systemActions"} and "systemActions" in real
+    assert [(c["uuid"], c["summary"], c["indicator"]) for c in shown["cards"]] == \
+        [(c["uuid"], c["summary"], c["indicator"]) for c in real["cards"]]
+    assert shown["cards"][0]["source"]["label"] == real["cards"][0]["source"]["label"]
+    mine, theirs = shown["systemActions"][0], real["systemActions"][0]
+    assert (mine["type"], mine["description"], mine["resource"]["id"]) == \
+        (theirs["type"], theirs["description"], theirs["resource"]["id"])
+    assert _code({"systemActions": [mine]}, "o1") == _code(real, "o1")
