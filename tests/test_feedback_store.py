@@ -188,3 +188,35 @@ def test_the_batch_audit_html_report_includes_the_feedback(tmp_path: Path) -> No
     assert '<td class="value">3</td><td class="value">0</td><td class="value">1</td><td class="value">33</td>' in page
     assert "patient-declined: 1" in page
     assert main(["batch", str(data), "-o", str(tmp_path / "r.csv"), "--feedback-db", db, "--quiet"]) == 2
+
+
+def test_two_service_instances_share_one_postgresql_store(postgres_db: str) -> None:
+    """Several instances (started together: the schema is migrated once) write to one store."""
+    import concurrent.futures
+
+    with concurrent.futures.ThreadPoolExecutor(2) as pool:
+        servers = list(pool.map(lambda _: Server("--feedback-db", postgres_db), range(2)))
+    try:
+        for i, s in enumerate(servers):
+            with httpx.Client(base_url=s.url, timeout=10) as c:
+                body = c.post(SELECT, json=_request([_order("o1", "22511")], _facts("seed-incidental-t12.yaml"))).json()
+                card = next(k for k in body["cards"] if k.get("overrideReasons"))
+                reason = {"reason": card["overrideReasons"][i]}
+                assert c.post(FEEDBACK, json={"feedback": [_feedback(card["uuid"], "overridden",
+                                                                     overrideReason=reason)]}).status_code == 200
+    finally:
+        for s in servers:
+            s.stop()
+    row = next(r for r in _report(postgres_db)["rows"] if r["overridden"])
+    assert row["shown"] == 2 and row["overridden"] == 2   # one card of this summary from each instance
+    assert row["override_reasons"] == {"patient-declined": 1, "done-elsewhere": 1}
+    from vcfgraph.io.feedback import MIGRATIONS, open_store
+
+    store = open_store(postgres_db)
+    try:
+        import sqlalchemy as sa
+
+        with store.engine.connect() as conn:
+            assert conn.execute(sa.text("SELECT count(*) FROM vcfgraph_schema")).scalar() == len(MIGRATIONS)
+    finally:
+        store.close()
