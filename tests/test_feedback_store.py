@@ -220,3 +220,31 @@ def test_two_service_instances_share_one_postgresql_store(postgres_db: str) -> N
             assert conn.execute(sa.text("SELECT count(*) FROM vcfgraph_schema")).scalar() == len(MIGRATIONS)
     finally:
         store.close()
+
+
+def test_the_report_as_csv_and_its_bad_options(tmp_path: Path) -> None:
+    import csv
+    import io
+
+    from vcfgraph.io.feedback import FeedbackEntry, IssuedCard, open_store
+
+    db = str(tmp_path / "c.sqlite")
+    store = open_store(db)
+    now = dt.datetime(2026, 12, 7, 10, tzinfo=dt.timezone.utc)
+    card = "6b5a3c2e-1f0d-4c8b-9a7e-0123456789ab"
+    store.add_issued([IssuedCard(card, "vcfgraph-order-select", "suggestion", "info", "MRI, with a comma", now)])
+    store.add_feedback([FeedbackEntry(card, "vcfgraph-order-select", "overridden", (), None, "clinical-judgement", None,
+                                      "a comment", now, now)])
+    store.close()
+    done = subprocess.run([sys.executable, "-m", "vcfgraph", "feedback", "report", "--feedback-db", db],
+                          capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert done.returncode == 0, done.stderr
+    rows = list(csv.DictReader(io.StringIO(done.stdout)))
+    assert rows == [{"service": "vcfgraph-order-select", "kind": "suggestion", "indicator": "info",
+                     "summary": "MRI, with a comma", "shown": "1", "accepted": "0", "overridden": "1",
+                     "override_reasons": "clinical-judgement: 1"}]
+    for bad in (["--since", "last week"], ["--feedback-db", "postgresql://nobody@127.0.0.1:1/none"]):
+        args = ["--feedback-db", db, *bad] if bad[0] == "--since" else bad
+        done = subprocess.run([sys.executable, "-m", "vcfgraph", "feedback", "report", *args],
+                              capture_output=True, text=True, cwd=ROOT, timeout=60)
+        assert done.returncode == 2 and "Traceback" not in done.stderr and done.stderr.strip(), done.stderr
