@@ -248,3 +248,11 @@ def test_the_report_as_csv_and_its_bad_options(tmp_path: Path) -> None:
         done = subprocess.run([sys.executable, "-m", "vcfgraph", "feedback", "report", *args],
                               capture_output=True, text=True, cwd=ROOT, timeout=60)
         assert done.returncode == 2 and "Traceback" not in done.stderr and done.stderr.strip(), done.stderr
+
+
+def test_a_feedback_store_that_cannot_be_opened_stops_the_service_at_start_up(tmp_path: Path) -> None:
+    for db in ("postgresql://nobody@127.0.0.1:1/none", str(tmp_path / "no-such-folder" / "f.sqlite")):
+        done = subprocess.run([sys.executable, "-m", "vcfgraph", "serve", "--port", "0", "--feedback-db", db],
+                              capture_output=True, text=True, cwd=ROOT, timeout=60)
+        assert done.returncode == 2 and "--feedback-db: cannot open the feedback store" in done.stderr, done.stderr
+        assert "Traceback" not in done.stderr
