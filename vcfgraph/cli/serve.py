@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 from pathlib import Path
 from typing import Any
@@ -109,8 +110,12 @@ def run(args: argparse.Namespace) -> int:
     try:
         serve(app, args.host, args.port, head_timeout=args.head_timeout, max_connections=args.max_connections)
     finally:
-        app.state.service.issued.close()   # the last batch of issued cards
+        writer = app.state.service.issued
+        writer.close()   # the last batch of issued cards
         store.close()
+        if writer.dropped or writer.failed:
+            logging.getLogger("vcfgraph.serve").error(json.dumps(
+                {"event": "issued-cards-not-stored", "queue_full": writer.dropped, "store_failed": writer.failed}))
     return 0
 
 
