@@ -256,3 +256,40 @@ def test_a_feedback_store_that_cannot_be_opened_stops_the_service_at_start_up(tm
                               capture_output=True, text=True, cwd=ROOT, timeout=60)
         assert done.returncode == 2 and "--feedback-db: cannot open the feedback store" in done.stderr, done.stderr
         assert "Traceback" not in done.stderr
+
+
+def test_issued_cards_are_written_in_batches_off_the_request_path(tmp_path: Path) -> None:
+    """put() never waits on the database: a store that takes 0.3 s a write still takes 500 cards
+    at once, written in a few batches; close() writes what is left; a failing store is counted."""
+    import time
+
+    from vcfgraph.io.feedback import IssuedCard, IssuedCardWriter, open_store
+
+    store = open_store(str(tmp_path / "b.sqlite"))
+    writes: list[int] = []
+    real = store.add_issued
+
+    def slow(cards: Any) -> None:
+        time.sleep(0.3)
+        writes.append(len(cards))
+        real(cards)
+
+    store.add_issued = slow  # type: ignore[method-assign]
+    writer = IssuedCardWriter(store, every=0.05)
+    now = dt.datetime.now(dt.timezone.utc)
+    t0 = time.perf_counter()
+    for i in range(500):
+        writer.put([IssuedCard(f"{i:08d}-0000-4000-8000-000000000000", "s", "info", "info", "x", now)])
+    assert time.perf_counter() - t0 < 0.2
+    writer.close()
+    assert sum(writes) == 500 and len(writes) < 20 and len(store.issued()) == 500
+
+    def broken(cards: Any) -> None:
+        raise OSError("down")
+
+    store.add_issued = broken  # type: ignore[method-assign]
+    failing = IssuedCardWriter(store, every=0.05)
+    failing.put([IssuedCard("00000000-0000-4000-8000-000000000000", "s", "info", "info", "x", now)])
+    failing.close()
+    assert failing.failed == 1
+    store.close()
