@@ -526,6 +526,7 @@
   Explorer.prototype.renderResponse = function (out) {
     if (!G.fhir) { return; }
     var text = JSON.stringify(responseOf(this.facts), null, 2);
+    out = out.appendChild(el("div", { "class": "vg-qr-block no-print" }));   // for the screen: a handout prints without it
     out.appendChild(el("h3", { id: "vg-qr-h" }, "These answers for the EHR"));
     out.appendChild(el("p", {}, "The known facts as a FHIR QuestionnaireResponse to this pathway\u2019s Questionnaire. " +
       "Saved in the patient\u2019s chart, the decision support service reads it at the next order, so it asks no question answered here."));
