@@ -2,9 +2,11 @@
 
 Starts a real server process, then sends REQUESTS requests with at most CONCURRENCY in flight
 (a bounded async client) to /trace and to the order-select hook, and prints them beside the
-in-process cost of `trace` on the same case, so that the HTTP overhead is visible.
+in-process cost of `trace` on the same case, so that the HTTP overhead is visible. The feedback
+store is on (a SQLite file in a temporary folder, or ``--feedback-db URL``): the hook's issued
+cards are written in batches meanwhile, and a last line loads the feedback endpoint.
 
-    .venv/bin/python benchmarks/serve.py [--requests 2000] [--concurrency 16]
+    .venv/bin/python benchmarks/serve.py [--requests 2000] [--concurrency 16] [--feedback-db URL]
 
 With ``--mixed``, the service is loaded as a hostile crowd would load it, at 16, 64 and 256
 concurrent clients in turn: most clients post /trace, one in eight posts the heaviest order-select
@@ -24,6 +26,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -179,6 +182,8 @@ def main() -> None:
     ap.add_argument("--concurrency", type=int, default=16)
     ap.add_argument("--mixed", action="store_true", help="the hostile crowd at 16, 64 and 256 clients")
     ap.add_argument("--seconds", type=float, default=10.0, help="how long each crowd runs (--mixed)")
+    ap.add_argument("--feedback-db", default="", metavar="URL",
+                    help="the service's feedback store (default: a SQLite file in a temporary folder)")
     ap.add_argument("--probe", nargs=2, metavar=("URL", "SECONDS"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.probe:
@@ -201,7 +206,10 @@ def main() -> None:
     with_json = (time.perf_counter() - t0) / 200 * 1000
 
     port = _free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "vcfgraph", "serve", "--port", str(port), "--log-level", "warning"],
+    folder = tempfile.TemporaryDirectory(prefix="vcfgraph-bench-")
+    store = args.feedback_db or str(Path(folder.name) / "feedback.sqlite")
+    proc = subprocess.Popen([sys.executable, "-m", "vcfgraph", "serve", "--port", str(port), "--log-level", "warning",
+                             "--feedback-db", store],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -228,9 +236,20 @@ def main() -> None:
         _report("POST /trace", wall, lat)
         wall, lat = asyncio.run(_load(f"{base}/cds-services/vcfgraph-order-select", hook, args.requests, args.concurrency))
         _report("POST order-select", wall, lat)
+        card = httpx.post(f"{base}/cds-services/vcfgraph-order-select", json=hook(0)).json()["cards"][0]
+
+        def feedback(i: int) -> dict:
+            outcome = {"outcome": "accepted"} if i % 2 else {
+                "outcome": "overridden", "overrideReason": {"reason": card["overrideReasons"][i % 4], "userComment": "bench"}}
+            return {"feedback": [{"card": card["uuid"], "outcomeTimestamp": "2026-12-07T10:00:00Z", **outcome}]}
+
+        wall, lat = asyncio.run(_load(f"{base}/cds-services/vcfgraph-order-select/feedback", feedback,
+                                      args.requests, args.concurrency))
+        _report("POST feedback", wall, lat)
     finally:
         proc.terminate()
         proc.wait()
+        folder.cleanup()
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -137,3 +138,80 @@ def batch_generator():
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+# ---------------------------------------------------------------- PostgreSQL (issue 26: the feedback store)
+
+
+def _postgres_bin() -> Path | None:
+    """Debian keeps the server's binaries under /usr/lib/postgresql/<version>/bin (newest wins)."""
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"), key=lambda p: int(p.parts[-3]) if p.parts[-3].isdigit() else 0)
+    if found:
+        return found[-1].parent
+    initdb = shutil.which("initdb")
+    return Path(initdb).resolve().parent if initdb else None
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Any:
+    """One throw-away PostgreSQL server for the whole session, on a free loopback port, its cluster
+    in a temporary folder (``VCFGRAPH_TEST_POSTGRES=postgresql://...`` reuses a running one instead).
+    Yields the server's URL (user ``postgres``, database ``postgres``). The server refuses to run as
+    root, so as root it runs as the ``postgres`` user that Debian's package creates."""
+    import socket
+    import subprocess
+
+    given = os.environ.get("VCFGRAPH_TEST_POSTGRES")
+    if given:
+        yield given
+        return
+    bindir = _postgres_bin()
+    if bindir is None:
+        if os.environ.get("CI"):
+            pytest.fail("PostgreSQL is missing in CI; `.ci/install-system-deps --test` installs it")
+        pytest.skip("PostgreSQL is not installed (apt-get install postgresql, or .ci/install-system-deps --test)")
+    user: str | None = None
+    if os.geteuid() == 0:
+        import pwd
+
+        try:
+            pwd.getpwnam("postgres")
+        except KeyError:
+            pytest.fail("running as root, the test server needs the 'postgres' user (Debian's postgresql package makes it)")
+        user = "postgres"
+    folder = Path(tempfile.mkdtemp(prefix="vcfgraph-pg-"))
+    data = folder / "data"
+    if user:
+        shutil.chown(folder, user)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+
+    def run(*cmd: str) -> None:
+        done = subprocess.run(cmd, user=user, capture_output=True, text=True, timeout=120, cwd=folder)
+        if done.returncode != 0:
+            raise AssertionError(f"{' '.join(cmd)} failed: {done.stdout}{done.stderr}")
+
+    run(str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", "--no-sync", "-E", "UTF8")
+    options = f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off"
+    run(str(bindir / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(folder / "server.log"), "-w", "start")
+    try:
+        yield f"postgresql://postgres@127.0.0.1:{port}/postgres"
+    finally:
+        subprocess.run([str(bindir / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"], user=user,
+                       capture_output=True, timeout=60, cwd=folder)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture
+def postgres_db(postgres_server: str) -> Any:
+    """A fresh database on the session's PostgreSQL server, dropped after the test; yields its URL."""
+    import uuid
+
+    psycopg = pytest.importorskip("psycopg")
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(postgres_server, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    yield postgres_server.rsplit("/", 1)[0] + "/" + name
+    with psycopg.connect(postgres_server, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -117,7 +117,7 @@ def _request(orders: list[dict[str, Any]], facts: dict[str, Any] | None = None, 
 
 
 def _rating(body: dict[str, Any], oid: str) -> list[dict[str, Any]]:
-    for action in body.get("extension", {}).get("systemActions", []):
+    for action in body.get("systemActions", []):
         if action["resource"]["id"] == oid:
             ext = next(e for e in action["resource"]["extension"] if e["url"].endswith("/pama-rating"))
             return ext["valueCodeableConcept"]["coding"]
@@ -138,7 +138,10 @@ def test_discovery_lists_one_service_per_order_hook(client: Any) -> None:
     assert set(services) == {"order-select", "order-sign"}
     for s in services.values():
         assert s["id"] and s["title"] and s["description"]
-        assert "{{context.patientId}}" in s["prefetch"]["questionnaireResponse"]
+        query = s["prefetch"]["questionnaireResponse"]
+        assert query.startswith("QuestionnaireResponse?patient={{context.patientId}}&questionnaire=")
+        assert "Questionnaire/vcf-management&" in query and "subject=" not in query
+        assert s["prefetch"]["patient"] == "Patient/{{context.patientId}}"
 
 
 def test_healthz_names_the_pathway(client: Any) -> None:
@@ -155,11 +158,12 @@ def test_argonaut_shaped_order_select_rates_an_mri_appropriate(client: Any) -> N
     assert coding[0] == {"system": PAMA, "code": "appropriate"}
     cat = next(c for c in coding if c["system"] == "urn:vcfgraph:rating-category")
     assert cat["code"] == "UA" and cat["version"] == "urn:vcfgraph:pathway:vcf-management:1.0.0"
-    ext = body["extension"]["systemActions"][0]["resource"]["extension"]
+    assert body["systemActions"] == body["extension"]["systemActions"]  # 2.0's place, and the Argonaut copy
+    ext = body["systemActions"][0]["resource"]["extension"]
     urls = {e["url"] for e in ext}
     assert "http://fhir.org/argonaut/Extension/pama-rating-consult-id" in urls
     assert "http://fhir.org/argonaut/Extension/pama-rating-auc-applied" in urls
-    assert body["extension"]["systemActions"][0]["type"] == "update"
+    assert body["systemActions"][0]["type"] == "update"
     assert not [c for c in body["cards"] if "suggestions" in c]
 
 
@@ -169,13 +173,10 @@ def test_usually_not_appropriate_order_gets_not_appropriate_and_a_suggestion(cli
     rating = pathway.node("V5_tx_asymptomatic_osteoporotic_vcf").rating("percutaneous_vertebral_augmentation")
     scores = [c["code"] for c in _rating(body, "o1") if c["system"] == "urn:vcfgraph:rating-score"]
     assert scores == ([str(rating.score)] if rating.score is not None else [])
-    card = next(c for c in body["cards"] if "suggestions" in c)
-    assert card["indicator"] == "warning" and card["selectionBehavior"] == "at-most-one"
-    labels = [s["label"] for s in card["suggestions"]]
-    assert labels == ["Order Medical management only instead"]
-    actions = card["suggestions"][0]["actions"]
-    assert actions[0] == {"type": "delete", "description": "Remove the draft order", "resourceId": ["ServiceRequest/o1"]}
-    assert actions[1]["type"] == "create" and actions[1]["resource"]["resourceType"] == "ServiceRequest"
+    # medical management has no orderable code: the alternative is the card's text, not a create action
+    card = next(c for c in body["cards"] if "consider an alternative" in c["summary"])
+    assert card["indicator"] == "warning" and "suggestions" not in card and "selectionBehavior" not in card
+    assert "Medical management only" in card["detail"]
     assert "2022" in card["source"]["label"] and "S" in card["source"]["label"]
 
 
@@ -192,6 +193,10 @@ def test_may_be_appropriate_order_is_mapped_by_configuration_and_suggests_ua_ima
     assert card["indicator"] == "info"
     ua_imaging = [r.action for r in v1.ratings if r.category == "UA" and pathway.node(r.action).modality == "imaging"]
     assert [s["label"] for s in card["suggestions"]] == [f"Order {pathway.node(a).label} instead" for a in ua_imaging]
+    for suggestion in card["suggestions"]:   # each creates a coded, orderable ServiceRequest
+        delete, create = suggestion["actions"]
+        assert delete == {"type": "delete", "description": "Remove the draft order", "resourceId": "ServiceRequest/o1"}
+        assert create["type"] == "create" and create["resource"]["code"]["coding"][0]["code"]
 
 
 def test_unknown_and_ambiguous_orders_are_no_criteria_apply_with_the_reason(client: Any) -> None:
@@ -324,7 +329,7 @@ def test_the_explorer_link_opens_the_explorer_in_a_browser_with_the_known_facts(
 
 def test_no_facts_at_all_is_the_missing_data_path(client: Any) -> None:
     body = client.post(SELECT, json=_request([_order("o1", "72148")])).json()
-    assert "extension" not in body and body["cards"][0]["summary"].startswith("Not rated:")
+    assert "extension" not in body and "systemActions" not in body and body["cards"][0]["summary"].startswith("Not rated:")
 
 
 def test_facts_from_a_prefetched_questionnaire_response_bundle(client: Any) -> None:
@@ -345,7 +350,7 @@ def test_order_select_rates_only_the_selected_orders(client: Any) -> None:
     req = _request([_order("a", "72148"), _order("b", "22511")], _facts("vcf-001.yaml"))
     req["context"]["selections"] = ["ServiceRequest/a"]
     body = client.post(SELECT, json=req).json()
-    assert [a["resource"]["id"] for a in body["extension"]["systemActions"]] == ["a"]
+    assert [a["resource"]["id"] for a in body["systemActions"]] == ["a"]
 
 
 def test_the_same_request_gets_the_same_response(client: Any) -> None:
@@ -357,7 +362,8 @@ def test_the_documented_example_request_gets_the_documented_answer(client: Any) 
     req = json.loads((ROOT / "docs" / "examples" / "order-select.json").read_text())
     body = client.post(SELECT, json=req).json()
     assert _code(body, "o1") == "not-appropriate"
-    assert [s["label"] for c in body["cards"] for s in c.get("suggestions", [])] == ["Order Medical management only instead"]
+    card = next(c for c in body["cards"] if "consider an alternative" in c["summary"])
+    assert "Medical management only" in card["detail"] and "suggestions" not in card
 
 
 # ----------------------------------------------------------------------------- /trace

@@ -387,6 +387,10 @@ class Meta:
     version: str = ""
     reviewed: str = ""
     summary: str = ""
+    #: source attributes of a decision support intervention: release date, developer, funding source
+    released: str = ""
+    developer: str = ""
+    funding: str = ""
 
 
 @dataclass(frozen=True)

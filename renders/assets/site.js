@@ -305,17 +305,11 @@
         "not recorded (read as " + (fact.unknown_word || T.formatValue(fact.unknown)) + ")" : "unknown";
     }
     if (fact.type === "int") {
-      var unit = fact.unit ? " " + fact.unit : "";
       for (var i = 0; i < fact.intervals.length; i++) {
         var iv = fact.intervals[i];
-        if (iv[0] === v) {  /* the range in words, as whatif.value_words */
-          if (iv[0] === iv[1]) { return iv[0] + unit; }
-          if (iv[0] === fact.min) { return "under " + (iv[1] + 1) + unit; }
-          if (iv[1] === fact.max) { return iv[0] + unit + " or over"; }
-          return iv[0] + " to " + iv[1] + unit;
-        }
+        if (iv[0] === v) { return (iv[0] === iv[1] ? String(iv[0]) : iv[0] + " to " + iv[1]) + (fact.unit ? " " + fact.unit : ""); }
       }
-      return String(v) + unit;
+      return String(v) + (fact.unit ? " " + fact.unit : "");
     }
     return T.formatValue(v);
   }
@@ -492,33 +486,65 @@
     out.appendChild(el("h3", {}, "What if one fact were different?"));
     if (!changes.length) { out.appendChild(el("p", {}, "No change of a single fact changes the outcome or the " + FAVOURED + " list.")); }
     var ul = el("ul", { "class": "vg-whatif" });
-    var past = el("ul", { "class": "vg-whatif vg-whatif-past" });
-    function uaWords(c) {  /* an inferred rating keeps its mark */
-      var node = P.node.get(c.terminal);
-      return c.ua.map(function (a) {
-        var r = (node && node.ratings || []).filter(function (x) { return x.action === a; })[0];
-        return label(a) + (r && r.confidence !== "confirmed" ? " (" + r.confidence + ")" : "");
-      }).join("; ") || "none";
-    }
     changes.forEach(function (c) {
       var f = new Map(self.facts);
       if (c.value === null) { f.delete(c.fact); } else { f.set(c.fact, c.value); }
       var fact = P.fact.get(c.fact);
       var words = c.fact + " = " + valueWords(fact, c.value) + ": " + (c.outcome === "need_info" ? "more information needed" : label(c.terminal)) +
-        (c.outcome === "variant" ? " (" + FAVOURED + ": " + uaWords(c) + ")" : "");
+        (c.outcome === "variant" ? " (" + FAVOURED + ": " + (c.ua.map(label).join("; ") || "none") + ")" : "");
       var a = el("a", { href: "#" + encodeFacts(f), "data-fact": c.fact }, words);
       var alt = T.trace(P, f);
       function on() { if (self.svg) { showAlt(self.svg, alt); } }
       function off() { if (self.svg) { showAlt(self.svg, null); } }
       a.addEventListener("mouseenter", on); a.addEventListener("focus", on);
       a.addEventListener("mouseleave", off); a.addEventListener("blur", off);
-      var li = el("li"); li.appendChild(a); (c.hypothetical ? past : ul).appendChild(li);
+      var li = el("li"); li.appendChild(a); ul.appendChild(li);
     });
     out.appendChild(ul);
-    if (past.childNodes.length) {
-      out.appendChild(el("h4", {}, "If this were different (the past or the person, not something to find out)"));
-      out.appendChild(past);
-    }
+    this.renderResponse(out);
+  };
+
+  /** The known facts as a FHIR QuestionnaireResponse to the pathway's Questionnaire: linkIds are
+   *  fact names, answers valueBoolean, valueInteger or valueCoding (the fact's code system), as
+   *  `vcfgraph export` writes them and `trace` and the CDS service read them. */
+  function responseOf(facts) {
+    var F = G.fhir, items = [];
+    P.facts.forEach(function (f) {
+      var v = facts.get(f.name), answer;
+      if (v === undefined || v === null) { return; }
+      if (f.type === "bool") { answer = { valueBoolean: v }; }
+      else if (f.type === "int") { answer = { valueInteger: v }; }
+      else { answer = { valueCoding: { system: F.codeSystems[f.name], code: v } }; }
+      items.push({ linkId: f.name, answer: [answer] });
+    });
+    var qr = { resourceType: "QuestionnaireResponse", questionnaire: F.questionnaire, status: "completed",
+               authored: new Date().toISOString() };
+    if (items.length) { qr.item = items; }
+    return qr;
+  }
+
+  Explorer.prototype.renderResponse = function (out) {
+    if (!G.fhir) { return; }
+    var text = JSON.stringify(responseOf(this.facts), null, 2);
+    out = out.appendChild(el("div", { "class": "vg-qr-block no-print" }));   // for the screen: a handout prints without it
+    out.appendChild(el("h3", { id: "vg-qr-h" }, "These answers for the EHR"));
+    out.appendChild(el("p", {}, "The known facts as a FHIR QuestionnaireResponse to this pathway\u2019s Questionnaire. " +
+      "Saved in the patient\u2019s chart, the decision support service reads it at the next order, so it asks no question answered here."));
+    var box = el("textarea", { id: "vg-qr", "class": "vg-qr", readonly: "readonly", rows: "8", "aria-labelledby": "vg-qr-h" });
+    box.value = text;
+    out.appendChild(box);
+    var bar = el("p", { "class": "vg-qr-actions" });
+    var copy = el("button", { type: "button", id: "vg-qr-copy" }, "Copy");
+    copy.addEventListener("click", function () {
+      box.select();
+      var done = function () { copy.textContent = "Copied"; };
+      if (navigator.clipboard && navigator.clipboard.writeText) { navigator.clipboard.writeText(box.value).then(done, function () {}); }
+      else { try { document.execCommand("copy"); done(); } catch (e) { /* the text stays selected */ } }
+    });
+    var download = el("a", { id: "vg-qr-download", download: "questionnaire-response.json",
+      href: "data:application/fhir+json;charset=utf-8," + encodeURIComponent(text) }, "Download");
+    bar.appendChild(copy); bar.appendChild(document.createTextNode(" ")); bar.appendChild(download);
+    out.appendChild(bar);
   };
 
 

@@ -52,6 +52,7 @@ COMMANDS: dict[str, str] = {
     "batch": "trace a file of cases in bulk (CSV, JSON Lines, Parquet) and audit the care given",
     "export": "write the pathway as FHIR, Mermaid or node-link JSON",
     "serve": "run the CDS Hooks service that rates imaging orders",
+    "feedback": "report what clinicians did with the service's cards (shown, accepted, overridden, why)",
     "schema": "print the JSON Schema of a --json output, or of pathway or case files",
     "new": "scaffold a new pathway folder with one case and a README",
     "fmt": "rewrite pathway and case files in canonical form, keeping comments",

@@ -60,6 +60,9 @@ def register(sub: Any) -> None:
                         "recommendations and report the rate of inappropriate care per variant")
     p.add_argument("--html", metavar="DIR", default=None,
                    help="write the pathway heat-mapped by traffic (and, with --audit, by inappropriate-care rate) here")
+    p.add_argument("--feedback-db", metavar="FILE_OR_URL", default=None,
+                   help="with --html, also write feedback.html: what clinicians did with the CDS service's cards, "
+                        "from the store of `vcfgraph serve --feedback-db` (a SQLite file or postgresql://...)")
     p.add_argument("--engine", choices=("local", "dask"), default="local",
                    help="local: stream the file in this process (default); dask: one task per Parquet partition")
     p.add_argument("--scheduler", metavar="ADDRESS", default=None,
@@ -79,6 +82,8 @@ def run(args: argparse.Namespace) -> int:
     Raises:
         VcfgraphError: a usage or input error (the CLI prints it and exits 2).
     """
+    if args.feedback_db and not args.html:
+        raise UsageError("--feedback-db adds feedback.html to the --html report: give --html DIR too")
     if args.chunk_rows < 1:
         raise UsageError("--chunk-rows must be at least 1")
     if args.engine == "local" and (args.scheduler or args.workers):
@@ -95,6 +100,8 @@ def run(args: argparse.Namespace) -> int:
         _write_summary(Path(args.summary_json), json.dumps(data, indent=1) + "\n")
     if args.html:
         _write_heatmaps(pathway, tally, args.audit, Path(args.html))
+        if args.feedback_db:
+            _write_feedback(args.feedback_db, Path(args.html))
     if not args.quiet:
         output.write(summary_text(tally, pathway, args.audit))
     return 1 if tally.outcomes.get("route_error", 0) else 0
@@ -174,6 +181,26 @@ class _progress:
     def __exit__(self, *exc: object) -> None:
         if self._bar is not None:
             self._bar.stop()
+
+
+def _write_feedback(db: str, folder: Path) -> None:
+    """``feedback.html``: the feedback report of the service's store (``vcfgraph feedback report``)."""
+    from vcfgraph.render.feedback_page import feedback_page
+
+    try:
+        from vcfgraph.io.feedback import open_store, report_rows
+
+        store = open_store(db)
+    except ImportError as exc:
+        raise UsageError(f"--feedback-db needs {exc.name}: pip install 'vcfgraph[serve]'") from None
+    except Exception as exc:  # noqa: BLE001 - SQLAlchemy's errors: the database cannot be opened
+        raise UsageError(f"--feedback-db: cannot open the feedback store ({type(exc).__name__})") from None
+    try:
+        rows = report_rows(store)
+    finally:
+        store.close()
+    write_files(folder, {"feedback.html": feedback_page(rows)})
+    output.echo(f"wrote {folder / 'feedback.html'}", err=True)
 
 
 def _write_heatmaps(pathway: Any, tally: Any, audit: str | None, folder: Path) -> None:

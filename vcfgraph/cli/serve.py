@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 from pathlib import Path
 from typing import Any
@@ -40,6 +41,15 @@ def register(sub: Any) -> None:
     p.add_argument("--map", action="append", metavar="CATEGORY=CODE", default=[],
                    help="PAMA code of a category, e.g. MBA=not-appropriate (default UA=appropriate, "
                         "MBA=appropriate, UNA=not-appropriate)")
+    p.add_argument("--system-actions", choices=("both", "top"), default="both",
+                   help="where the ratings travel: 'top' = CDS Hooks 2.0's top-level systemActions only; 'both' "
+                        "(default) = also in extension.systemActions, the Argonaut PAMA pattern of older clients")
+    p.add_argument("--questionnaire-url", metavar="URL", default="",
+                   help="the canonical under which the EHR keeps the pathway's Questionnaire (the prefetch's "
+                        "questionnaire= filter; default: the url vcfgraph export gives it)")
+    p.add_argument("--feedback-db", metavar="FILE_OR_URL", default="",
+                   help="keep CDS Hooks feedback and the cards issued in this database: a SQLite file, or "
+                        "postgresql://USER@HOST:PORT/DB for several instances (default: in memory, lost at exit)")
     p.add_argument("--qcdsm-id", default="", metavar="GCODE", help="the qualified CDS mechanism id to report, if you have one")
     p.add_argument("--max-body", type=int, default=1024 * 1024, metavar="BYTES", help="request body limit (default 1 MiB)")
     p.add_argument("--head-timeout", type=float, default=10.0, metavar="SECONDS",
@@ -80,14 +90,32 @@ def run(args: argparse.Namespace) -> int:
     host = f"[{args.host}]" if ":" in args.host else args.host
     base = (args.public_url or f"http://{host}:{args.port}").rstrip("/")
     options = ServiceOptions(base_url=base, cors_origins=tuple(args.cors), max_body=args.max_body, site_dir=site, site_files=pages,
-                             rating=RatingConfig(mapping=mapping, base_url=base, qcdsm_id=args.qcdsm_id))
-    app = create_app(pathway, bindings=bindings, trust=trust, options=options)
+                             questionnaire_url=args.questionnaire_url,
+                             rating=RatingConfig(mapping=mapping, base_url=base, qcdsm_id=args.qcdsm_id,
+                                                 argonaut=args.system_actions == "both"))
+    try:
+        from vcfgraph.io.feedback import open_store
+
+        store = open_store(args.feedback_db or "sqlite://")
+    except ImportError as exc:
+        raise UsageError(f"--feedback-db needs {exc.name}: pip install 'vcfgraph[serve]' (PostgreSQL: 'vcfgraph[postgres]')") from None
+    except Exception as exc:  # noqa: BLE001 - SQLAlchemy's errors: the database cannot be opened
+        raise UsageError(f"--feedback-db: cannot open the feedback store ({type(exc).__name__}: {str(exc).splitlines()[0][:300]})") from None
+    app = create_app(pathway, bindings=bindings, trust=trust, options=options, feedback_store=store)
     handler = _OutputHandler()
     logging.getLogger("vcfgraph.serve").addHandler(handler)
     logging.getLogger("vcfgraph.serve").setLevel(args.log_level.upper())
     output.error(f"vcfgraph serve: {pathway.meta.id} {pathway.meta.version} on http://{host}:{args.port} "
                  f"({'tokens from ' + ', '.join(sorted(trust.keys)) if trust.enabled else 'loopback clients only'})")
-    serve(app, args.host, args.port, head_timeout=args.head_timeout, max_connections=args.max_connections)
+    try:
+        serve(app, args.host, args.port, head_timeout=args.head_timeout, max_connections=args.max_connections)
+    finally:
+        writer = app.state.service.issued
+        writer.close()   # the last batch of issued cards
+        store.close()
+        if writer.dropped or writer.failed:
+            logging.getLogger("vcfgraph.serve").error(json.dumps(
+                {"event": "issued-cards-not-stored", "queue_full": writer.dropped, "store_failed": writer.failed}))
     return 0
 
 

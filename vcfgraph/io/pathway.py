@@ -134,6 +134,9 @@ class _Builder(NodeSection):
             version=r.text(m, "version", what),
             reviewed=r.text(m, "reviewed", what),
             summary=r.text(m, "summary", what),
+            released=r.text(m, "released", what),
+            developer=r.text(m, "developer", what),
+            funding=r.text(m, "funding", what),
         )
 
     def _sources(self, raw: Any) -> tuple[Source, ...]:

@@ -160,11 +160,28 @@ def dom_ids(pathway: Pathway) -> dict[str, dict[str, str]]:
     }
 
 
+#: the canonical base of the exported FHIR resources (``vcfgraph export``'s default base)
+FHIR_BASE = "http://vcfgraph.invalid/fhir"
+
+
+def fhir_data(pathway: Pathway, base: str = FHIR_BASE) -> dict[str, object]:
+    """What the explorer needs to write its answers as a QuestionnaireResponse to the pathway's
+    Questionnaire (the one ``vcfgraph export --to questionnaire`` writes, that ``trace`` and the
+    CDS service read): the Questionnaire's canonical and each enum fact's code system. The ids
+    follow :mod:`vcfgraph.io.fhir` (``_`` becomes ``-``; a renderer reads only the plain model,
+    and tests/test_serve_cds2.py proves the reader takes what the explorer writes)."""
+    pid = pathway.meta.id.replace("_", "-")
+    return {"questionnaire": f"{base}/Questionnaire/{pid}",
+            "codeSystems": {f.name: f"{base}/CodeSystem/{pid}-{f.name.replace('_', '-')}"
+                            for f in pathway.facts if f.type == "enum"}}
+
+
 def data_script(pathway: Pathway, layout_svg: str | bytes) -> str:
     """``assets/pathway.js``: the diagram (once, for every page) and the pathway for the twin."""
     diagram = svg.inline(svg.restyle(layout_svg, pathway), label=f"Decision graph: {pathway.meta.title}")
     return twin.script_text({"pathway": twin.pathway_data(pathway), "svg": diagram, "dom": dom_ids(pathway),
-                             "badges": {"caution": CAUTION_BADGE, "set_apart": SET_APART_BADGE}})
+                             "badges": {"caution": CAUTION_BADGE, "set_apart": SET_APART_BADGE},
+                             "fhir": fhir_data(pathway)})
 
 
 def assets(pathway: Pathway, layout_svg: str | bytes) -> dict[str, str]:

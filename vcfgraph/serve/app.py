@@ -4,8 +4,12 @@ Routes:
 
 - ``GET /cds-services``: discovery (one service for ``order-select``, one for ``order-sign``);
 - ``POST /cds-services/{id}``: a CDS Hooks 2.0 call with ``context.draftOrders``;
+- ``POST /cds-services/{id}/feedback``: what the clinician did with the cards (CDS Hooks 2.0
+  feedback), kept in the feedback store (:mod:`vcfgraph.io.feedback`) with every card issued;
 - ``POST /trace``: one case (``{"id": ..., "facts": {...}}``) or a QuestionnaireResponse; the
   answer is what ``vcfgraph trace --json`` prints for it;
+- ``GET /source-attributes``: the source attributes of this decision support intervention
+  (citation, developer, funding, release and revision dates, demographics used), from the pathway;
 - ``GET /healthz``; ``/explore`` and ``/site/...``: the pathway's teaching site (built in memory
   at start-up by ``vcfgraph serve``, or a folder given with ``--site``).
 
@@ -16,12 +20,17 @@ one line of JSON is logged per request, without patient facts unless the log lev
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
+import os
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
+from urllib.parse import quote
+
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.applications import Starlette
@@ -46,7 +55,12 @@ from vcfgraph.serve.auth import AuthError, Trust, is_loopback
 from vcfgraph.serve.bindings import Bindings, load_bindings
 from vcfgraph.serve.imaging_cards import PREFETCH_KEY as PRIOR_IMAGING, PREFETCH_QUERY as PRIOR_QUERY, imaging_cards
 from vcfgraph.io.imaging import load_imaging
-from vcfgraph.serve.facts import PREFETCH_KEY, case_from_questionnaire_response, request_facts
+from vcfgraph.serve.facts import (PATIENT_KEY, PREFETCH_KEY, RequestFacts, case_from_questionnaire_response,
+                                   request_facts_from)
+from vcfgraph.export.common import DEFAULT_BASE, canonical
+from vcfgraph.io.fhir import NotOurs, read_response
+from vcfgraph.io.feedback import FeedbackEntry, FeedbackStore, IssuedCard, IssuedCardWriter
+from vcfgraph.serve.rating import _card, _md, _source
 from vcfgraph.validate import check_facts
 from vcfgraph.serve.rating import RatingConfig, rate_orders
 
@@ -79,6 +93,16 @@ class ServiceOptions:
     site_dir: Path | None = None
     site_files: Mapping[str, bytes] | None = None
     rating: RatingConfig = RatingConfig()
+    #: the canonical of the pathway's Questionnaire in the EHR (the prefetch's ``questionnaire=``);
+    #: default: the url ``vcfgraph export --to questionnaire`` gives it
+    questionnaire_url: str = ""
+    #: the day of a request (ages are counted to it); default: today, or ``VCFGRAPH_TODAY`` (YYYY-MM-DD)
+    today: Callable[[], dt.date] | None = None
+
+
+def _today() -> dt.date:
+    fixed = os.environ.get("VCFGRAPH_TODAY")
+    return dt.date.fromisoformat(fixed) if fixed else dt.date.today()
 
 
 class _Strict(BaseModel):
@@ -103,6 +127,47 @@ class _HookRequest(_Strict):
     context: _Context
     prefetch: dict[str, Any] | None = None
     extension: dict[str, Any] | None = None
+
+
+class _Coding(BaseModel):
+    model_config = ConfigDict(extra="allow", strict=True)
+    system: str | None = Field(default=None, max_length=512)
+    code: str | None = Field(default=None, max_length=256)
+    display: str | None = Field(default=None, max_length=512)
+
+
+class _OverrideReason(BaseModel):
+    model_config = ConfigDict(extra="allow", strict=True)
+    reason: _Coding | None = None
+    userComment: str | None = Field(default=None, max_length=4000)
+
+
+class _AcceptedSuggestion(BaseModel):
+    model_config = ConfigDict(extra="allow", strict=True)
+    id: str = Field(min_length=1, max_length=128)
+
+
+class _Feedback(BaseModel):
+    model_config = ConfigDict(extra="allow", strict=True)
+    card: str = Field(pattern=r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+    outcome: Literal["accepted", "overridden"]
+    acceptedSuggestions: list[_AcceptedSuggestion] | None = Field(default=None, max_length=50)
+    overrideReason: _OverrideReason | None = None
+    outcomeTimestamp: str = Field(min_length=10, max_length=40)
+    extension: dict[str, Any] | None = None
+
+
+class _FeedbackBody(_Strict):
+    feedback: list[_Feedback] = Field(min_length=1, max_length=200)
+    extension: dict[str, Any] | None = None
+
+
+#: the override reasons every actionable card offers (``card.overrideReasons``, CDS Hooks 2.0)
+OVERRIDE_SYSTEM = "urn:vcfgraph:override-reason"
+OVERRIDE_REASONS = ({"system": OVERRIDE_SYSTEM, "code": "patient-declined", "display": "Patient declined"},
+                    {"system": OVERRIDE_SYSTEM, "code": "done-elsewhere", "display": "Already done elsewhere"},
+                    {"system": OVERRIDE_SYSTEM, "code": "clinical-judgement", "display": "Clinical judgement"},
+                    {"system": OVERRIDE_SYSTEM, "code": "documented-exception", "display": "Documented exception"})
 
 
 class _Problem(Exception):
@@ -130,6 +195,11 @@ class _Service:
     imaging: Any = None
     #: the served site has the imaging page the cards link to
     has_imaging_page: bool = False
+    #: the feedback store and the batched writer of the cards issued
+    feedback: FeedbackStore | None = None
+    issued: IssuedCardWriter | None = None
+    #: :func:`source_attributes` of the pathway
+    source_attributes: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def base(self) -> str:
@@ -153,15 +223,55 @@ async def discovery(request: Request) -> Response:
     """``GET /cds-services``: one service per hook, with the prefetch template."""
     service = _service(request)
     pathway = service.pathway
-    query = "QuestionnaireResponse?subject={{context.patientId}}&status=completed&_sort=-authored&_count=1"
+    query = prefetch_query(pathway, service.options.questionnaire_url)
     services = [
         {"hook": hook, "id": sid, "title": f"{_title(pathway)}: appropriateness of imaging orders ({hook})",
          "description": "Rates each draft imaging order against the pathway, suggests usually-appropriate "
                         "alternatives, and names the facts still needed.",
-         "prefetch": {PREFETCH_KEY: query, **({PRIOR_IMAGING: PRIOR_QUERY} if service.imaging else {})}}
+         "prefetch": {PREFETCH_KEY: query, PATIENT_KEY: "Patient/{{context.patientId}}",
+                      **({PRIOR_IMAGING: PRIOR_QUERY} if service.imaging else {})},
+         "extension": {SOURCE_ATTRIBUTES_KEY: {**service.source_attributes,
+                                               "url": f"{service.base}/source-attributes"}}}
         for sid, hook in SERVICES.items()
     ]
     return JSONResponse({"services": services})
+
+
+#: the facts that are patient demographics, when a pathway has them (source attributes name them)
+DEMOGRAPHICS = ("age", "sex", "gender_identity", "sexual_orientation", "race", "ethnicity", "language",
+                "date_of_birth")
+SOURCE_ATTRIBUTES_KEY = "org.vcfgraph.source-attributes"
+
+
+def source_attributes(pathway: Pathway) -> dict[str, Any]:
+    """What a certified EHR shows for an evidence-based decision support intervention, from the
+    pathway file: its citation (the guideline and every source), developer, funding source,
+    release and revision dates, and the patient demographics it reads."""
+    m = pathway.meta
+    guideline = ", ".join(p for p in (m.publisher, m.topic or m.title, f"revision {m.revision}" if m.revision else "") if p)
+    return {
+        "name": m.title, "pathway": m.id, "version": m.version,
+        "bibliographicCitation": {"guideline": guideline, "topicId": m.topic_id,
+                                  "sources": [{"key": s.key, "title": s.title, **({"url": s.url} if s.url else {})}
+                                              for s in pathway.sources]},
+        "developer": m.developer or "not declared in the pathway file",
+        "fundingSource": m.funding or "not declared in the pathway file",
+        "releaseDate": m.released or None,
+        "revisionDate": m.reviewed or None,
+        "demographicsUsed": [f.name for f in pathway.facts if f.name in DEMOGRAPHICS],
+    }
+
+
+async def source_attributes_page(request: Request) -> Response:
+    """``GET /source-attributes``: :func:`source_attributes` as JSON."""
+    return JSONResponse(_service(request).source_attributes)
+
+
+def prefetch_query(pathway: Pathway, questionnaire_url: str = "") -> str:
+    """The search for the patient's latest completed response to this pathway's Questionnaire."""
+    url = questionnaire_url or canonical(DEFAULT_BASE, "Questionnaire", pathway)
+    return ("QuestionnaireResponse?patient={{context.patientId}}&questionnaire=" + quote(url, safe=":/|")
+            + "&status=completed&_sort=-authored&_count=1")
 
 
 async def hook(request: Request) -> Response:
@@ -181,22 +291,127 @@ async def hook(request: Request) -> Response:
     if req.hook == "order-select" and req.context.selections is None:
         raise _Problem(400, "Invalid CDS Hooks request", "an order-select call names its context.selections")
     orders = _draft_orders(req.context.draftOrders, req.context.selections if req.hook == "order-select" else None)
+    prefetch, skipped = _prefetched(service.pathway, req.prefetch)
     try:
-        facts = request_facts(service.pathway, req.context.model_dump(), _prefetched(req.prefetch))
+        facts = request_facts_from(service.pathway, req.context.model_dump(), prefetch,
+                                   (service.options.today or _today)())
     except CaseError as exc:
         raise _Problem(422, "Invalid facts", str(exc), **_fact_fields(exc)) from None
+    for note in (*skipped, *facts.notes):
+        log.info(json.dumps({"event": "prefetch-skipped", "hookInstance": req.hookInstance[:128], "note": note[:300]}))
     request.state.orders = len(orders)
     # off the event loop: a heavy call never stalls other clients (/healthz included)
     body = await _off_the_loop(_rate, service, orders, facts, req.hookInstance, req.prefetch)
+    if service.issued is not None:
+        now = dt.datetime.now(dt.timezone.utc)
+        service.issued.put(IssuedCard(c["uuid"], sid, _card_kind(c), c["indicator"], c["summary"], now)
+                           for c in body["cards"])
     return JSONResponse(body)
 
 
-def _rate(service: _Service, orders: list[dict[str, Any]], facts: Any, instance: str,
+_ATTRIBUTES_LINK = "Source attributes of this decision support"
+
+
+def _card_kind(card: Mapping[str, Any]) -> str:
+    """suggestion, link (an app link besides the source attributes every card has), or the indicator."""
+    if card.get("suggestions"):
+        return "suggestion"
+    if any(link.get("label") != _ATTRIBUTES_LINK for link in card.get("links", [])):
+        return "link"
+    return str(card.get("indicator"))
+
+
+async def feedback(request: Request) -> Response:
+    """``POST /cds-services/{id}/feedback``: the clinician's outcome for each card, stored."""
+    service = _service(request)
+    sid = request.path_params["service"]
+    if sid not in SERVICES:
+        raise _Problem(404, "Unknown service", f"no CDS service '{sid[:80]}'; GET /cds-services lists them")
+    service.authorise(request, f"{service.base}/cds-services/{sid}/feedback")
+    data = await _json_body(request, service.options.max_body)
+    try:
+        body = _FeedbackBody.model_validate(data)
+    except ValidationError as exc:
+        raise _Problem(400, "Invalid feedback", _validation_text(exc)) from None
+    now = dt.datetime.now(dt.timezone.utc)
+    entries = []
+    for i, item in enumerate(body.feedback):
+        if item.outcome == "accepted" and item.overrideReason is not None:
+            raise _Problem(400, "Invalid feedback", f"feedback[{i}]: an accepted card has no overrideReason")
+        if item.outcome == "overridden" and item.acceptedSuggestions:
+            raise _Problem(400, "Invalid feedback", f"feedback[{i}]: an overridden card has no acceptedSuggestions")
+        try:
+            when = dt.datetime.fromisoformat(item.outcomeTimestamp.replace("Z", "+00:00"))
+        except ValueError:
+            raise _Problem(400, "Invalid feedback", f"feedback[{i}].outcomeTimestamp is not an ISO 8601 instant") from None
+        if when.tzinfo is None:
+            raise _Problem(400, "Invalid feedback", f"feedback[{i}].outcomeTimestamp needs a time zone (Z or +hh:mm)")
+        reason = item.overrideReason.reason if item.overrideReason else None
+        entries.append(FeedbackEntry(item.card.lower(), sid, item.outcome,
+                                     tuple(s.id for s in item.acceptedSuggestions or ()),
+                                     reason.system if reason else None, reason.code if reason else None,
+                                     reason.display if reason else None,
+                                     item.overrideReason.userComment if item.overrideReason else None, when, now))
+    if service.feedback is None:
+        raise _Problem(503, "No feedback store", "this service keeps no feedback")
+    try:
+        await anyio.to_thread.run_sync(service.feedback.add_feedback, entries, limiter=_feedback_writers(service.feedback))
+    except Exception as exc:  # noqa: BLE001 - the database's message may quote the request
+        log.error(json.dumps({"event": "feedback-store-error", "error": type(exc).__name__}))
+        raise _Problem(503, "Feedback not stored", "the feedback store did not answer; send the feedback again later") from None
+    request.state.orders = len(entries)
+    return Response(status_code=200)
+
+
+def _rate(service: _Service, orders: list[dict[str, Any]], given: RequestFacts, instance: str,
           prefetch: dict[str, Any] | None) -> dict[str, Any]:
-    body = rate_orders(service.pathway, service.bindings, orders, facts, instance, service.options.rating)
+    body = rate_orders(service.pathway, service.bindings, orders, given.facts, instance, service.options.rating)
+    _orderable_suggestions_only(body["cards"])
+    body["cards"] += _fact_origin_cards(service.pathway, given, instance)
+    for card in body["cards"]:
+        if card.get("suggestions") or card.get("indicator") in ("warning", "critical"):
+            card["overrideReasons"] = [dict(r) for r in OVERRIDE_REASONS]
     body["cards"] += imaging_cards(service.pathway, service.imaging, service.bindings, orders, prefetch, instance,
                                    f"{service.base}/site/imaging.html" if service.has_imaging_page else "")
+    attributes = f"{service.base}/source-attributes"
+    for card in body["cards"]:   # every card leads to the source attributes a certified EHR must show
+        card["source"] = {**card["source"], "url": attributes}
+        card["links"] = [*card.get("links", []), {"label": _ATTRIBUTES_LINK,
+                                                  "url": attributes, "type": "absolute"}]
     return body
+
+
+def _orderable_suggestions_only(cards: list[dict[str, Any]]) -> None:
+    """A suggestion creates an order only when the alternative has an orderable code (a coding
+    from the bindings file): an EHR cannot order ``code.text`` alone. An alternative without one
+    (medical management) stays in the card's text, which lists every alternative."""
+    for card in cards:
+        if not card.get("suggestions"):
+            continue
+        kept = [s for s in card["suggestions"]
+                if all(a.get("type") != "create" or (a.get("resource", {}).get("code") or {}).get("coding")
+                       for a in s.get("actions", []))]
+        if kept:
+            card["suggestions"] = kept
+        else:
+            del card["suggestions"]
+            card.pop("selectionBehavior", None)
+
+
+def _fact_origin_cards(pathway: Pathway, given: RequestFacts, instance: str) -> list[dict[str, Any]]:
+    """One info card saying which facts came from the Patient, and naming each conflict
+    between the request's answers and the Patient (the request's answer is the one used)."""
+    from_patient = sorted(k for k, v in given.origin.items() if v == "Patient")
+    if not from_patient and not given.conflicts:
+        return []
+    lines = [f"- `{_md(k)}` = {_md(json.dumps(given.facts[k]))}: from the Patient resource" for k in from_patient]
+    lines += [f"- `{_md(k)}`: the answers give {_md(json.dumps(a))}, the Patient resource {_md(json.dumps(b))}; "
+              "the answer is used" for k, a, b in given.conflicts]
+    summary = (f"Patient record and answers disagree on {', '.join(k for k, _, _ in given.conflicts)}"
+               if given.conflicts else "Some facts were read from the Patient record")
+    card = _card(instance, "fact-origin", "", summary, "Where the facts came from:\n\n" + "\n".join(lines),
+                 "warning" if given.conflicts else "info", _source(pathway, ()))
+    return [card]
 
 
 async def trace_case(request: Request) -> Response:
@@ -216,6 +431,14 @@ async def _off_the_loop(work: Any, *args: Any) -> Any:
 
 
 _WORKERS = anyio.CapacityLimiter(1)
+_WRITERS: dict[int, anyio.CapacityLimiter] = {}
+
+
+def _feedback_writers(store: FeedbackStore) -> anyio.CapacityLimiter:
+    """The threads that write feedback to ``store`` (created on first use, in the event loop)."""
+    if id(store) not in _WRITERS:
+        _WRITERS[id(store)] = anyio.CapacityLimiter(store.writers)
+    return _WRITERS[id(store)]
 
 
 def _trace_answer(pathway: Pathway, data: Any, imaging: Any) -> dict[str, Any]:
@@ -260,7 +483,7 @@ async def site_file(request: Request) -> Response:
 
 
 def create_app(pathway: Pathway, *, bindings: Bindings | None = None, trust: Trust | None = None,
-               options: ServiceOptions = ServiceOptions()) -> Starlette:
+               options: ServiceOptions = ServiceOptions(), feedback_store: FeedbackStore | None = None) -> Starlette:
     """The service for one pathway.
 
     Args:
@@ -268,16 +491,24 @@ def create_app(pathway: Pathway, *, bindings: Bindings | None = None, trust: Tru
         bindings: order-code bindings (default: the example file shipped with the package).
         trust: trusted token issuers; without any, only loopback clients are served.
         options: base URL (the ``aud`` of tokens and the explorer links), CORS origins, body limit.
+        feedback_store: where feedback and issued cards go (default: an in-memory SQLite store).
+            Call ``app.state.service.issued.close()`` at shutdown to write the last batch.
     """
+    from vcfgraph.io.feedback import open_store
+
+    store = feedback_store if feedback_store is not None else open_store("sqlite://")
     has_site = options.site_files is not None and "imaging.html" in options.site_files or (
         options.site_dir is not None and (options.site_dir / "imaging.html").is_file())
     service = _Service(pathway, bindings or load_bindings(pathway), trust or Trust(), options,
-                       imaging=load_imaging(pathway), has_imaging_page=has_site)
+                       imaging=load_imaging(pathway), has_imaging_page=has_site,
+                       feedback=store, issued=IssuedCardWriter(store), source_attributes=source_attributes(pathway))
     routes: list[BaseRoute] = [
         Route("/cds-services", discovery, methods=["GET"]),
         Route("/cds-services/{service}", hook, methods=["POST"]),
+        Route("/cds-services/{service}/feedback", feedback, methods=["POST"]),
         Route("/trace", trace_case, methods=["POST"]),
         Route("/healthz", healthz, methods=["GET"]),
+        Route("/source-attributes", source_attributes_page, methods=["GET"]),
         Route("/explore", explore, methods=["GET"]),
         Route("/favicon.ico", no_icon, methods=["GET"]),
     ]
@@ -375,16 +606,28 @@ def _check_service_request(resource: Mapping[str, Any], i: int) -> None:
         raise _Problem(400, "Invalid ServiceRequest", f"{where}.code.text must be a string")
 
 
-def _prefetched(prefetch: Mapping[str, Any] | None) -> dict[str, Any] | None:
-    """The prefetched QuestionnaireResponse, taken out of a search Bundle when it is one."""
-    if not prefetch or prefetch.get(PREFETCH_KEY) is None:
-        return None
-    value = prefetch[PREFETCH_KEY]
+def _prefetched(pathway: Pathway, prefetch: Mapping[str, Any] | None) -> tuple[dict[str, Any], list[str]]:
+    """The prefetch with its QuestionnaireResponse taken out of a search Bundle: the first
+    response to this pathway's Questionnaire. A response to another Questionnaire (a PHQ-9 in a
+    real chart) is skipped, with a note for the log; it never fails the call."""
+    out = dict(prefetch or {})
+    value = out.pop(PREFETCH_KEY, None)
+    if value is None:
+        return out, []
     if isinstance(value, Mapping) and value.get("resourceType") == "Bundle":
         entries = [e.get("resource") for e in value.get("entry") or [] if isinstance(e, Mapping)]
-        found = [r for r in entries if isinstance(r, Mapping) and r.get("resourceType") == "QuestionnaireResponse"]
-        return {PREFETCH_KEY: found[0]} if found else None
-    return {PREFETCH_KEY: value}
+        candidates = [r for r in entries if isinstance(r, Mapping) and r.get("resourceType") == "QuestionnaireResponse"]
+    else:
+        candidates = [value]
+    notes = []
+    for resource in candidates:
+        if isinstance(resource, Mapping) and resource.get("resourceType") == "QuestionnaireResponse" and isinstance(
+                read_response(resource, pathway, source=PREFETCH_KEY), NotOurs):
+            notes.append(f"a QuestionnaireResponse to {str(resource.get('questionnaire'))[:200]} is not this pathway's: skipped")
+            continue
+        out[PREFETCH_KEY] = resource
+        break
+    return out, notes
 
 
 def _case_from_body(pathway: Pathway, data: Any) -> Case:

@@ -10,10 +10,19 @@ Two places, in this order:
    ``batch`` too); a response to another Questionnaire is skipped.
 
 With neither, every fact is unknown, and the response asks for them.
+
+Then, beneath both, the prefetched ``patient`` (a FHIR Patient): ``age`` from ``birthDate`` at
+the day of the request (a partial date gives an age only when every day it may stand for gives
+the same one) and ``sex`` from ``gender`` (``unknown`` gives nothing). A fact the request gives
+wins over one derived from the Patient; when they differ, :func:`request_facts` names the conflict.
 """
 
 from __future__ import annotations
 
+import calendar
+import datetime as dt
+import re
+from dataclasses import dataclass, field
 from typing import Any, Mapping, assert_never
 
 from vcfgraph.errors import CaseError, Location
@@ -21,10 +30,106 @@ from vcfgraph.io.fhir import Accepted, NotOurs, Refused, read_response
 from vcfgraph.model import Case, Pathway
 from vcfgraph.validate import check_facts
 
-__all__ = ["FACTS_EXTENSION", "PREFETCH_KEY", "request_facts", "facts_from_questionnaire_response"]
+__all__ = ["FACTS_EXTENSION", "PREFETCH_KEY", "PATIENT_KEY", "RequestFacts", "request_facts", "patient_facts",
+           "facts_from_questionnaire_response"]
 
 FACTS_EXTENSION = "org.vcfgraph.facts"
 PREFETCH_KEY = "questionnaireResponse"
+PATIENT_KEY = "patient"
+_GENDER = {"male": "male", "female": "female", "other": "other"}
+_BIRTH = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+
+
+@dataclass(frozen=True)
+class RequestFacts:
+    """The facts of one request, where each came from, and what disagreed."""
+
+    facts: dict[str, Any]
+    #: fact -> "request" (context extension or QuestionnaireResponse) or "Patient"
+    origin: dict[str, str] = field(default_factory=dict)
+    #: (fact, value given by the request, value derived from the Patient)
+    conflicts: tuple[tuple[str, Any, Any], ...] = ()
+    #: what was skipped, for the service log (never a patient value)
+    notes: tuple[str, ...] = ()
+
+
+def request_facts_from(pathway: Pathway, context: Mapping[str, Any], prefetch: Mapping[str, Any] | None,
+                       today: dt.date) -> RequestFacts:
+    """:func:`request_facts`, with the prefetched Patient beneath and the origin of each fact.
+
+    Raises:
+        CaseError: a fact or answer is not in the pathway's vocabulary or domain.
+    """
+    given = request_facts(pathway, context, prefetch)
+    derived, notes = patient_facts(pathway, (prefetch or {}).get(PATIENT_KEY), today)
+    facts = dict(given)
+    origin = {k: "request" for k, v in given.items() if v is not None}
+    conflicts = []
+    for name, value in derived.items():
+        if facts.get(name) is None:
+            facts[name] = value
+            origin[name] = "Patient"
+        elif facts[name] != value:
+            conflicts.append((name, facts[name], value))
+    return RequestFacts(facts, origin, tuple(conflicts), tuple(notes))
+
+
+def patient_facts(pathway: Pathway, patient: Any, today: dt.date) -> tuple[dict[str, Any], list[str]]:
+    """``age`` and ``sex`` from a FHIR Patient, where the pathway has those facts and the values
+    fit their domains; with notes on what could not be used."""
+    if patient is None:
+        return {}, []
+    if isinstance(patient, Mapping) and patient.get("resourceType") == "Bundle":
+        found = [e.get("resource") for e in patient.get("entry") or [] if isinstance(e, Mapping)]
+        patient = next((r for r in found if isinstance(r, Mapping) and r.get("resourceType") == "Patient"), None)
+        if patient is None:
+            return {}, ["prefetch.patient holds no Patient: skipped"]
+    if not isinstance(patient, Mapping) or patient.get("resourceType") != "Patient":
+        return {}, ["prefetch.patient is not a FHIR Patient: skipped"]
+    known = {f.name: f for f in pathway.facts}
+    out: dict[str, Any] = {}
+    notes: list[str] = []
+    age_fact = known.get("age")
+    if age_fact is not None and age_fact.type == "int" and "birthDate" in patient:
+        age = age_on(patient["birthDate"], today)
+        if age is None:
+            notes.append("Patient.birthDate gives no single age: skipped")
+        elif (age_fact.min is not None and age < age_fact.min) or (age_fact.max is not None and age > age_fact.max):
+            notes.append("Patient.birthDate gives an age outside the fact's domain: skipped")
+        else:
+            out["age"] = age
+    sex_fact = known.get("sex")
+    gender = patient.get("gender")
+    if sex_fact is not None and isinstance(gender, str) and _GENDER.get(gender) in sex_fact.values:
+        out["sex"] = _GENDER[gender]
+    return out, notes
+
+
+def age_on(birth: Any, today: dt.date) -> int | None:
+    """Whole years from a FHIR ``date`` (YYYY, YYYY-MM or YYYY-MM-DD) to ``today``; None when
+    the date is not one, lies ahead, or its precision leaves the age open."""
+    m = _BIRTH.match(birth) if isinstance(birth, str) else None
+    if m is None:
+        return None
+    year = int(m.group(1))
+    try:
+        if m.group(3):
+            first = last = dt.date(year, int(m.group(2)), int(m.group(3)))
+        elif m.group(2):
+            month = int(m.group(2))
+            first, last = dt.date(year, month, 1), dt.date(year, month, calendar.monthrange(year, month)[1])
+        else:
+            first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
+    except ValueError:
+        return None
+    if first > today:
+        return None
+    oldest, youngest = _years(first, today), _years(last, today)
+    return oldest if oldest == youngest else None
+
+
+def _years(born: dt.date, today: dt.date) -> int:
+    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
 
 
 def request_facts(pathway: Pathway, context: Mapping[str, Any], prefetch: Mapping[str, Any] | None) -> Mapping[str, Any]:

@@ -3,7 +3,8 @@
 For each draft ServiceRequest: find its action (:mod:`vcfgraph.serve.bindings`), trace the
 patient's facts, and answer with
 
-- a rating extension on the order (``extension.systemActions``): ``appropriate``,
+- a rating extension on the order (an ``update`` in the top-level ``systemActions`` of CDS Hooks
+  2.0, and in ``extension.systemActions`` too unless configured off): ``appropriate``,
   ``not-appropriate`` or ``no-criteria-apply``, with translation codings for the guideline's own
   category, score and confidence, and the pathway applied;
 - a suggestion card with the usually-appropriate alternatives when the order is not usually
@@ -69,6 +70,9 @@ class RatingConfig:
     set_apart: str = "not-appropriate"
     base_url: str = "http://127.0.0.1:8000"
     qcdsm_id: str = ""
+    #: also send the ratings in ``extension.systemActions`` (the Argonaut PAMA guide's place,
+    #: written before CDS Hooks 2.0 had a top-level ``systemActions``); ``--system-actions top`` turns it off
+    argonaut: bool = True
 
 
 def criteria_uri(pathway: Pathway) -> str:
@@ -95,7 +99,9 @@ def rate_orders(pathway: Pathway, bindings: Bindings, orders: Sequence[Mapping[s
         cards += _order_cards(pathway, bindings, route, order, match, rated, hook_instance, config)
     out: dict[str, Any] = {"cards": cards}
     if system_actions:
-        out["extension"] = {"systemActions": system_actions}
+        out["systemActions"] = system_actions            # CDS Hooks 2.0: where a 2.0 client looks
+        if config.argonaut:                               # the 2019 Argonaut PAMA pattern, for older clients
+            out["extension"] = {"systemActions": system_actions}
     return out
 
 
@@ -249,7 +255,7 @@ def _suggestion(pathway: Pathway, bindings: Bindings, order: Mapping[str, Any], 
     actions = [{"type": "create", "description": f"Order {node.label}", "resource": new}]
     if order.get("id"):
         actions.insert(0, {"type": "delete", "description": "Remove the draft order",
-                           "resourceId": [f"ServiceRequest/{order['id']}"]})
+                           "resourceId": f"ServiceRequest/{order['id']}"})
     return {"label": f"Order {node.label} instead", "uuid": _uuid(hook, "suggestion", str(order.get("id", "")), action),
             "isRecommended": True, "actions": actions}
 

@@ -519,6 +519,50 @@
       out.appendChild(el("h4", {}, "If this were different (the past or the person, not something to find out)"));
       out.appendChild(past);
     }
+    this.renderResponse(out);
+  };
+
+  /** The known facts as a FHIR QuestionnaireResponse to the pathway's Questionnaire: linkIds are
+   *  fact names, answers valueBoolean, valueInteger or valueCoding (the fact's code system), as
+   *  `vcfgraph export` writes them and `trace` and the CDS service read them. */
+  function responseOf(facts) {
+    var F = G.fhir, items = [];
+    P.facts.forEach(function (f) {
+      var v = facts.get(f.name), answer;
+      if (v === undefined || v === null) { return; }
+      if (f.type === "bool") { answer = { valueBoolean: v }; }
+      else if (f.type === "int") { answer = { valueInteger: v }; }
+      else { answer = { valueCoding: { system: F.codeSystems[f.name], code: v } }; }
+      items.push({ linkId: f.name, answer: [answer] });
+    });
+    var qr = { resourceType: "QuestionnaireResponse", questionnaire: F.questionnaire, status: "completed",
+               authored: new Date().toISOString() };
+    if (items.length) { qr.item = items; }
+    return qr;
+  }
+
+  Explorer.prototype.renderResponse = function (out) {
+    if (!G.fhir) { return; }
+    var text = JSON.stringify(responseOf(this.facts), null, 2);
+    out = out.appendChild(el("div", { "class": "vg-qr-block no-print" }));   // for the screen: a handout prints without it
+    out.appendChild(el("h3", { id: "vg-qr-h" }, "These answers for the EHR"));
+    out.appendChild(el("p", {}, "The known facts as a FHIR QuestionnaireResponse to this pathway\u2019s Questionnaire. " +
+      "Saved in the patient\u2019s chart, the decision support service reads it at the next order, so it asks no question answered here."));
+    var box = el("textarea", { id: "vg-qr", "class": "vg-qr", readonly: "readonly", rows: "8", "aria-labelledby": "vg-qr-h" });
+    box.value = text;
+    out.appendChild(box);
+    var bar = el("p", { "class": "vg-qr-actions" });
+    var copy = el("button", { type: "button", id: "vg-qr-copy" }, "Copy");
+    copy.addEventListener("click", function () {
+      box.select();
+      var done = function () { copy.textContent = "Copied"; };
+      if (navigator.clipboard && navigator.clipboard.writeText) { navigator.clipboard.writeText(box.value).then(done, function () {}); }
+      else { try { document.execCommand("copy"); done(); } catch (e) { /* the text stays selected */ } }
+    });
+    var download = el("a", { id: "vg-qr-download", download: "questionnaire-response.json",
+      href: "data:application/fhir+json;charset=utf-8," + encodeURIComponent(text) }, "Download");
+    bar.appendChild(copy); bar.appendChild(document.createTextNode(" ")); bar.appendChild(download);
+    out.appendChild(bar);
   };
 
 
