@@ -33,6 +33,7 @@ class Bar:
     rate: float | None
     low: float | None
     high: float | None
+    rows: int = 0
 
 
 def percent(x: float | None) -> str:
@@ -41,7 +42,9 @@ def percent(x: float | None) -> str:
 
 
 def _scale_top(bars: Sequence[Bar]) -> float:
-    top = max([b.high for b in bars if b.high is not None] + [0.0])
+    """The axis end: a round number at least twice the highest rate (a wide interval of a small
+    group runs off the end, marked with an arrow, rather than squashing every bar)."""
+    top = max([2 * b.rate for b in bars if b.rate is not None] + [0.05])
     return next((s for s in _STEPS if top <= s), 1.0)
 
 
@@ -72,7 +75,7 @@ def rate_chart(bars: Sequence[Bar], *, title: str, description: str) -> str:
     _el(root, "desc", description)
 
     def x(v: float) -> float:
-        return _LABEL_W + _BAR_W * v / top
+        return _LABEL_W + _BAR_W * min(v, top) / top
 
     for k in range(5):
         tick = top * k / 4
@@ -85,10 +88,10 @@ def rate_chart(bars: Sequence[Bar], *, title: str, description: str) -> str:
         row = _el(root, "g", **{"class": "vg-bar"})
         _el(row, "title", f"{bar.label}: {bar.count} of {bar.rated} rated rows, {percent(bar.rate)} "
                           f"(95% CI {percent(bar.low)} to {percent(bar.high)})" if bar.rate is not None
-            else f"{bar.label}: no rated rows")
+            else f"{bar.label}: {bar.rows} rows, none rated")
         _el(row, "text", _short(bar.label), x=str(_LABEL_W - 8), y=str(y + 16), text_anchor="end", fill="#1f2328")
         if bar.rate is None:
-            _el(row, "text", "nothing rated", x=str(_LABEL_W + 4), y=str(y + 16), fill="#57606a", font_style="italic")
+            _el(row, "text", "no rows" if not bar.rows else "nothing rated", x=str(_LABEL_W + 4), y=str(y + 16), fill="#57606a", font_style="italic")
             continue
         _el(row, "rect", x=str(_LABEL_W), y=str(y + 5), width=f"{max(0.0, x(bar.rate) - _LABEL_W):.1f}",
             height=str(_ROW_H - 10), fill="#2b6cb0")
@@ -96,7 +99,12 @@ def rate_chart(bars: Sequence[Bar], *, title: str, description: str) -> str:
             mid = y + _ROW_H / 2
             _el(row, "line", x1=f"{x(bar.low):.1f}", x2=f"{x(bar.high):.1f}", y1=f"{mid:.1f}", y2=f"{mid:.1f}",
                 stroke="#1a202c", stroke_width="1.5")
+            if bar.high > top:
+                _el(row, "path", d=f"M{x(top) - 6:.1f},{y + 7} L{x(top):.1f},{mid:.1f} L{x(top) - 6:.1f},{y + _ROW_H - 7}",
+                    fill="none", stroke="#1a202c", stroke_width="1.5")
             for end in (bar.low, bar.high):
+                if end > top:
+                    continue
                 _el(row, "line", x1=f"{x(end):.1f}", x2=f"{x(end):.1f}", y1=str(y + 6), y2=str(y + _ROW_H - 6),
                     stroke="#1a202c", stroke_width="1.5")
         _el(row, "text", f"{percent(bar.rate)} ({bar.count}/{bar.rated}) [{percent(bar.low)}\u2013{percent(bar.high)}]",

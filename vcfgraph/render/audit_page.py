@@ -21,17 +21,18 @@ __all__ = ["audit_files", "REPORT_PAGE", "WORKBOOK"]
 
 REPORT_PAGE = "index.html"
 WORKBOOK = "audit.xlsx"
+_APART_SHORT = ["Not rated", "Need info", "Invalid", "No action"]
 _SHORT = {"usually_appropriate": "UA", "may_be_appropriate": "MBA", "usually_not_appropriate": "UNA",
           "contraindicated": "Contra"}
 
 
 def _bar(label: str, numbers: dict[str, Any]) -> Bar:
     r = numbers["rates"]["inappropriate"]
-    return Bar(label, r["count"], numbers["rated"], r["rate"], r["low"], r["high"])
+    return Bar(label, r["count"], numbers["rated"], r["rate"], r["low"], r["high"], numbers["rows"])
 
 
 def _interval(r: dict[str, Any]) -> str:
-    return "-" if r["rate"] is None else f"{percent(r['low'])} to {percent(r['high'])}"
+    return "-" if r["rate"] is None else f"{percent(r['low'])[:-1]}\u2013{percent(r['high'])}"
 
 
 def _row(key: str, label: str, kind: str, numbers: dict[str, Any], drill: str | None) -> dict[str, Any]:
@@ -90,7 +91,7 @@ def audit_files(report: dict[str, Any], run: dict[str, Any], *, title: str,
         "audit.html.j2", root="", standalone=True, site_title=title, title=f"Audit of care: {title}", run=run,
         overall=_row("all", "All rows", "all", report["overall"], None), overall_ci=report["overall"],
         groups=groups, charts=charts, breakdowns=breakdowns, drills=drills, cap=report["drill"]["cap"],
-        short=_SHORT, apart_words=list(APART_WORDS.values()), category_words=CATEGORY_WORDS,
+        short=_SHORT, apart_words=list(APART_WORDS.values()), apart_short=_APART_SHORT, category_words=CATEGORY_WORDS,
         downloads=[(t.title, f"{t.name}.csv") for t in tables], workbook=WORKBOOK,
         script=Markup(html.static_text("audit.js")),
     )

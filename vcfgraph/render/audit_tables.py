@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Sequence
 
-__all__ = ["Table", "audit_tables", "csv_text", "xlsx_bytes", "CATEGORY_WORDS", "neutral"]
+__all__ = ["Table", "audit_tables", "csv_text", "xlsx_bytes", "CATEGORY_WORDS", "neutral", "visible"]
 
 #: the categories of a rate, in words (column headings, legends)
 CATEGORY_WORDS = {
@@ -28,6 +29,7 @@ CATEGORY_WORDS = {
 APART_WORDS = {"not_rated": "Not rated", "undetermined": "Undetermined (need_info)", "invalid": "Invalid",
                "not_recorded": "No action recorded"}
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
 Cell = str | int | float | None
 
 
@@ -42,8 +44,18 @@ class Table:
     rates: frozenset[int] = frozenset()
 
 
+def visible(value: str) -> str:
+    """Control characters (C0, DEL, C1: terminal escapes) as the escapes JSON writes (``\\u001b``),
+    as the batch's CSV output shows them."""
+    if not _CONTROL.search(value):
+        return value
+    return _CONTROL.sub(lambda m: f"\\u{ord(m.group()):04x}", value)
+
+
 def neutral(value: str) -> str:
-    """Text a spreadsheet shows as text: a leading ``'`` before a formula's first character."""
+    """Text a spreadsheet shows as text, and a terminal prints without obeying: control characters
+    made visible, a leading ``'`` before a formula's first character."""
+    value = visible(value)
     return "'" + value if value.startswith(_FORMULA) else value
 
 
@@ -121,7 +133,7 @@ def xlsx_bytes(tables: Sequence[Table], title: str, created: datetime = datetime
                 if cell is None:
                     continue
                 if isinstance(cell, str):
-                    sheet.write_string(r, c, cell)
+                    sheet.write_string(r, c, visible(cell))
                 else:
                     sheet.write_number(r, c, cell, percent if c in table.rates else None)
         sheet.freeze_panes(1, 0)
