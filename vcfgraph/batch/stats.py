@@ -82,17 +82,18 @@ def audit_report(tally: Tally, pathway: Pathway, breakdown: Breakdown = Breakdow
     """
     from vcfgraph.batch.summary import audit_groups
 
-    per_group = {g: {c: tally.audit.get((g, c), 0) for c in CLASSES} for g in audit_groups(pathway)}
+    per_group: dict[str, dict[str, int]] = {g: {c: tally.audit.get((g, c), 0) for c in CLASSES}
+                                            for g in audit_groups(pathway)}
     total = {c: sum(counts[c] for counts in per_group.values()) for c in CLASSES}
     groups = [{"id": g, "label": _label(pathway, g), "kind": _kind(pathway, g), **numbers(counts)}
-              for g, counts in per_group.items() if g != "route_error" or sum(counts.values())]
+              for g, counts in per_group.items() if g != "route_error" or any(counts.values())]
     report: dict[str, Any] = {"overall": numbers(total), "groups": groups, "by": {}, "drill": {"cap": breakdown.cap}}
     for k, name in enumerate(breakdown.by):
-        counts: dict[str | None, dict[str, int]] = {}
+        per_value: dict[str | None, dict[str, int]] = {}
         for (values, _group, cls), n in tally.groups.items():
-            counts.setdefault(values[k], dict.fromkeys(CLASSES, 0))[cls] += n
-        ordered = sorted(counts, key=lambda v: (v is None, v or ""))
-        report["by"][name] = [{"value": v, **numbers(counts[v])} for v in ordered]
+            per_value.setdefault(values[k], dict.fromkeys(CLASSES, 0))[cls] += n
+        ordered = sorted(per_value, key=lambda v: (v is None, v or ""))
+        report["by"][name] = [{"value": v, **numbers(per_value[v])} for v in ordered]
     totals = {("", g["id"]): g["rates"]["inappropriate"]["count"] for g in groups}
     totals |= {(name, v["value"]): v["rates"]["inappropriate"]["count"] for name, values in report["by"].items()
                for v in values}
