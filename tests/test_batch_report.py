@@ -275,6 +275,8 @@ def test_the_report_in_a_browser(run: dict[str, Any], browser: Any) -> None:
     assert f"{100 * bad['rate']:.1f}%" in headline
     assert f"95% CI {100 * bad['low']:.1f}\u2013{100 * bad['high']:.1f}%" in headline
     assert "teaching aid" not in page.locator("footer").inner_text()
+    for other in sorted((run["tmp"] / "report").glob("*.html")):
+        assert "teaching aid" not in other.read_text(encoding="utf-8"), other.name
     # the by-site table: counts, rated rows, rate and interval per site, hostile values as text
     rows = page.eval_on_selector_all("#t-by-1 tbody tr", "rows => rows.map(r => Array.from(r.cells, c => c.innerText))")
     table = {r[0]: r for r in rows}

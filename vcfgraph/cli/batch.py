@@ -207,6 +207,10 @@ class _progress:
             self._bar.stop()
 
 
+_FOOTER = ("Made by vcfgraph batch from the batch's rows and the pathway file. Counts of a batch against the "
+           "pathway: they do not replace the published guideline, clinical judgement, or a review of the records.")
+
+
 def _breakdown(args: argparse.Namespace) -> Breakdown:
     return Breakdown(by=tuple(args.by), period=args.period_column, cap=args.drill_cases if args.html or args.by else 0)
 
@@ -242,7 +246,7 @@ def _write_heatmaps(pathway: Any, tally: Any, audit: str | None, folder: Path) -
     pages = {"traffic.html": heatmap_page(
         pathway, svg, title="Batch traffic",
         caption=f"Rows of the batch ({tally.rows} in all) that reached each node and took each answer{taken}.",
-        node_values=nodes, edge_values=edges, value_label="cases")}
+        node_values=nodes, edge_values=edges, value_label="cases", footer=_FOOTER)}
     if audit:
         nodes, edges = inappropriate_values(tally, pathway)
         pages["inappropriate-care.html"] = heatmap_page(
@@ -250,7 +254,7 @@ def _write_heatmaps(pathway: Any, tally: Any, audit: str | None, folder: Path) -
             caption=f"Per variant, the percentage of rows whose action taken ('{audit}') was usually not appropriate "
                     "or contraindicated, among rows with a recorded action of the pathway; on each rating, the "
                     "percentage of the variant's rows that took that action inappropriately.",
-            node_values=nodes, edge_values=edges, value_label="% inappropriate")
+            node_values=nodes, edge_values=edges, value_label="% inappropriate", footer=_FOOTER)
     write_files(folder, pages)
     for name in sorted(pages):
         output.echo(f"wrote {folder / name}", err=True)
