@@ -30,8 +30,8 @@ __all__ = ["MONTH", "Breakdown", "text_column", "kept_arrays", "group_arrays", "
 MONTH = "month"
 #: a drill-down case: case id, variant, class, and its value of every ``by`` group
 Case = tuple[str | None, str, str, tuple[str | None, ...]]
-#: (values of the ``by`` groups, audit group, class)
-GroupKey = tuple[tuple[str | None, ...], str, str]
+#: (group name, its value, class)
+GroupKey = tuple[str, str | None, str]
 #: a drill-down list: ("", variant id) or (group name, group value)
 DrillKey = tuple[str, str | None]
 _BAD = np.array([CLASSES.index(c) for c in INAPPROPRIATE], dtype=np.int64)
@@ -101,19 +101,22 @@ def group_arrays(kept: dict[str, pa.Array], period: pa.Array | None, breakdown: 
     return [_month(period) if name == MONTH and period is not None else kept[name] for name in breakdown.by]
 
 
-def count_groups(groups: Sequence[pa.Array], classes: np.ndarray, ids: np.ndarray,
-                 registry: Registry) -> Counter[GroupKey]:
-    """(group values, audit group, class) -> rows, for one chunk, by one hash aggregation."""
-    names = [f"g{k}" for k in range(len(groups))]
-    table = pa.table([*groups, pa.array(ids.astype(np.int64) * len(CLASSES) + classes)], names=[*names, "key"])
-    counted = table.group_by([*names, "key"], use_threads=False).aggregate([([], "count_all")])
-    keys = counted.column("key").to_numpy()
-    values = [counted.column(name).to_pylist() for name in names]
-    rows = counted.column("count_all").to_pylist()
+def count_groups(names: Sequence[str], groups: Sequence[pa.Array], classes: np.ndarray) -> Counter[GroupKey]:
+    """(group name, value, class) -> rows, for one chunk: each group counted on its own (a
+    site's rate, a clinician's rate), so the work grows with the distinct values, not with
+    their combinations. Python steps once per distinct value; the rows are counted by numpy."""
     out: Counter[GroupKey] = Counter()
-    for i, key in enumerate(keys.tolist()):
-        result, cls = divmod(key, len(CLASSES))
-        out[(tuple(v[i] for v in values), group_of(registry.items[result]), CLASSES[cls])] += rows[i]
+    kinds = len(CLASSES)
+    for name, column in zip(names, groups):
+        encoded = pc.dictionary_encode(column)
+        words = encoded.dictionary.to_pylist() + [None]
+        indices = encoded.indices.to_numpy(zero_copy_only=False)
+        if encoded.null_count:
+            indices = np.where(encoded.is_valid().to_numpy(zero_copy_only=False), indices, len(words) - 1)
+        flat = np.bincount(indices.astype(np.int64) * kinds + classes, minlength=len(words) * kinds)
+        for k in np.flatnonzero(flat).tolist():
+            value, cls = divmod(k, kinds)
+            out[(name, words[value], CLASSES[cls])] += int(flat[k])
     return out
 
 

@@ -190,7 +190,7 @@ class BatchJob:
         period = by_name.get(breakdown.period) if breakdown.period else None
         groups = group_arrays(by_name, period, breakdown)
         if breakdown.grouped:
-            tally.groups = count_groups(groups, classes, ids, registry)
+            tally.groups = count_groups(breakdown.by, groups, classes)
         tally.cap = breakdown.cap
         if breakdown.cap:
             collect_cases(case_ids, groups, classes, ids, registry, breakdown, tally.cases)

@@ -88,10 +88,11 @@ def audit_report(tally: Tally, pathway: Pathway, breakdown: Breakdown = Breakdow
     groups = [{"id": g, "label": _label(pathway, g), "kind": _kind(pathway, g), **numbers(counts)}
               for g, counts in per_group.items() if g != "route_error" or any(counts.values())]
     report: dict[str, Any] = {"overall": numbers(total), "groups": groups, "by": {}, "drill": {"cap": breakdown.cap}}
-    for k, name in enumerate(breakdown.by):
+    for name in breakdown.by:
         per_value: dict[str | None, dict[str, int]] = {}
-        for (values, _group, cls), n in tally.groups.items():
-            per_value.setdefault(values[k], dict.fromkeys(CLASSES, 0))[cls] += n
+        for (group, value, cls), n in tally.groups.items():
+            if group == name:
+                per_value.setdefault(value, dict.fromkeys(CLASSES, 0))[cls] += n
         ordered = sorted(per_value, key=lambda v: (v is None, v or ""))
         report["by"][name] = [{"value": v, **numbers(per_value[v])} for v in ordered]
     totals = {("", g["id"]): g["rates"]["inappropriate"]["count"] for g in groups}
