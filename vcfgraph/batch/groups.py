@@ -23,7 +23,7 @@ from vcfgraph.batch.arrays import as_text, strings
 from vcfgraph.batch.audit import CLASSES, INAPPROPRIATE, group_of
 from vcfgraph.batch.results import Registry
 
-__all__ = ["MONTH", "Breakdown", "text_column", "kept_arrays", "group_arrays", "count_groups", "collect_cases",
+__all__ = ["MONTH", "Breakdown", "Coded", "text_column", "kept_arrays", "group_codes", "count_groups", "collect_cases",
            "GroupKey", "DrillKey", "Case"]
 
 #: the group made of the period column: its year and month, ``YYYY-MM``
@@ -96,45 +96,92 @@ def _month(column: pa.Array) -> pa.Array:
     return pc.if_else(ok, head, pa.nulls(len(column), pa.string()))
 
 
-def group_arrays(kept: dict[str, pa.Array], period: pa.Array | None, breakdown: Breakdown) -> list[pa.Array]:
-    """The value of every ``by`` group per row, as text (null: no value)."""
-    return [_month(period) if name == MONTH and period is not None else kept[name] for name in breakdown.by]
+@dataclass(frozen=True)
+class Coded:
+    """A group's values in one chunk: a code per row into ``words`` (its last entry is None: no value)."""
+
+    codes: np.ndarray
+    words: list[str | None]
 
 
-def count_groups(names: Sequence[str], groups: Sequence[pa.Array], classes: np.ndarray) -> Counter[GroupKey]:
+def _coded(column: Any, n: int, month: bool = False) -> Coded:
+    """Code a column by its distinct values, reusing the dictionary a reader already made (the
+    month of a date is taken from the distinct dates, not from every row)."""
+    if isinstance(column, pa.ChunkedArray):
+        column = column.combine_chunks()
+    if not (isinstance(column, pa.DictionaryArray) and pa.types.is_string(column.type.value_type)):
+        column = pc.dictionary_encode(text_column(column, n))
+    dictionary = _month(column.dictionary) if month else column.dictionary
+    words = dictionary.to_pylist() + [None]
+    codes = column.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    if column.null_count:
+        codes = np.where(column.is_valid().to_numpy(zero_copy_only=False), codes, len(words) - 1)
+    return Coded(codes, words)
+
+
+def group_codes(columns: dict[str, Any], cells: dict[str, dict[int, Any]], breakdown: Breakdown,
+                n: int) -> list[Coded]:
+    """Every ``by`` group of a chunk, coded (the month from the period column)."""
+    out = []
+    for name in breakdown.by:
+        source = breakdown.period if name == MONTH and breakdown.period else name
+        column = columns.get(source)
+        if column is None and source in cells:
+            column = [cells[source].get(row) for row in range(n)]
+        out.append(_coded(column, n, month=source != name))
+    return out
+
+
+def count_groups(names: Sequence[str], groups: Sequence[Coded], classes: np.ndarray) -> Counter[GroupKey]:
     """(group name, value, class) -> rows, for one chunk: each group counted on its own (a
     site's rate, a clinician's rate), so the work grows with the distinct values, not with
     their combinations. Python steps once per distinct value; the rows are counted by numpy."""
     out: Counter[GroupKey] = Counter()
     kinds = len(CLASSES)
-    for name, column in zip(names, groups):
-        encoded = pc.dictionary_encode(column)
-        words = encoded.dictionary.to_pylist() + [None]
-        indices = encoded.indices.to_numpy(zero_copy_only=False)
-        if encoded.null_count:
-            indices = np.where(encoded.is_valid().to_numpy(zero_copy_only=False), indices, len(words) - 1)
-        flat = np.bincount(indices.astype(np.int64) * kinds + classes, minlength=len(words) * kinds)
+    for name, group in zip(names, groups):
+        flat = np.bincount(group.codes * kinds + classes, minlength=len(group.words) * kinds)
         for k in np.flatnonzero(flat).tolist():
             value, cls = divmod(k, kinds)
-            out[(name, words[value], CLASSES[cls])] += int(flat[k])
+            out[(name, group.words[value], CLASSES[cls])] += int(flat[k])
     return out
 
 
-def collect_cases(case_ids: pa.Array, groups: Sequence[pa.Array], classes: np.ndarray, ids: np.ndarray,
+def _first(codes: np.ndarray, room: np.ndarray) -> np.ndarray:
+    """A mask of the rows that are among the first ``room[code]`` rows of their code."""
+    order = np.argsort(codes, kind="stable")
+    ranked = codes[order]
+    starts = np.flatnonzero(np.r_[True, ranked[1:] != ranked[:-1]])
+    rank = np.empty(len(codes), dtype=np.int64)
+    rank[order] = np.arange(len(codes)) - np.repeat(starts, np.diff(np.r_[starts, len(codes)]))
+    return rank < room[codes]
+
+
+def collect_cases(case_ids: pa.Array, groups: Sequence[Coded], classes: np.ndarray, ids: np.ndarray,
                   registry: Registry, breakdown: Breakdown, held: dict[DrillKey, list[Case]]) -> None:
     """Add a chunk's inappropriate cases to ``held``: under ``("", variant)`` and ``(group name,
-    value)`` of every group, the first :attr:`Breakdown.cap` of each, in input order."""
+    value)`` of every group, the first :attr:`Breakdown.cap` of each, in input order. Python
+    steps only over the rows that still fit a list."""
     rows = np.flatnonzero(np.isin(classes, _BAD))
     if not len(rows):
         return
-    picked = pa.array(rows)
-    names = case_ids.take(picked).to_pylist()
-    values = [g.take(picked).to_pylist() for g in groups]
-    for i, row in enumerate(rows.tolist()):
-        variant = group_of(registry.items[int(ids[row])])
-        case: Case = (names[i], variant, CLASSES[int(classes[row])], tuple(v[i] for v in values))
-        keys = [("", variant)] + [(name, v[i]) for name, v in zip(breakdown.by, values)]
-        for key in keys:
+    results, variant_codes = np.unique(ids[rows], return_inverse=True)
+    variants = [group_of(registry.items[int(r)]) for r in results.tolist()]
+    families = [("", variant_codes.reshape(-1), variants)] + [
+        (name, g.codes[rows], g.words) for name, g in zip(breakdown.by, groups)]
+    wanted = np.zeros(len(rows), dtype=bool)
+    for name, codes, words in families:
+        room = np.array([breakdown.cap - len(held.get((name, w), ())) for w in words], dtype=np.int64)
+        wanted |= _first(codes, room)
+    picked = np.flatnonzero(wanted)
+    if not len(picked):
+        return
+    at = pa.array(rows[picked])
+    names = case_ids.take(at).to_pylist()
+    for i, j in enumerate(picked.tolist()):
+        variant = variants[int(variant_codes[j])]
+        values = tuple(g.words[int(g.codes[rows[j]])] for g in groups)
+        case: Case = (names[i], variant, CLASSES[int(classes[rows[j]])], values)
+        for key in [("", variant)] + list(zip(breakdown.by, values)):
             bucket = held.setdefault(key, [])
             if len(bucket) < breakdown.cap:
                 bucket.append(case)

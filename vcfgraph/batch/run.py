@@ -24,7 +24,7 @@ from vcfgraph.batch.arrays import as_text, encoded, ints, sparse_strings, string
 from vcfgraph.batch.audit import CLASSES, Auditor, count_classes, count_taken
 from vcfgraph.batch.columns import ColumnCoder
 from vcfgraph.batch.compile import CompiledPathway, Evaluator, compile_pathway
-from vcfgraph.batch.groups import Breakdown, Case, DrillKey, GroupKey, collect_cases, count_groups, group_arrays, \
+from vcfgraph.batch.groups import Breakdown, Case, DrillKey, GroupKey, collect_cases, count_groups, group_codes, \
     kept_arrays
 from vcfgraph.batch.readers import Chunk, file_format, open_input
 from vcfgraph.batch.masks import NULL
@@ -169,7 +169,7 @@ class BatchJob:
             tally.audit = count_classes(classes, ev.ids, registry)
             tally.taken = count_taken(classes, self.auditor.last_actions, ev.ids, registry, self.auditor.actions)
             if self.breakdown.grouped or self.breakdown.cap:
-                self._count_groups(chunk, kept, case_ids, classes, ev.ids, tally)
+                self._count_groups(chunk, case_ids, classes, ev.ids, tally)
         columns.append(_errors(errors, n))
         counts = np.bincount(ev.ids, minlength=len(registry))
         for k in np.flatnonzero(counts):
@@ -183,12 +183,10 @@ class BatchJob:
             return pa.Table.from_arrays(columns + extra, names=self.schema.names), tally
         return pa.Table.from_arrays(columns + extra, schema=self.schema), tally
 
-    def _count_groups(self, chunk: Chunk, kept: list[pa.Array], case_ids: pa.Array, classes: np.ndarray,
-                      ids: np.ndarray, tally: Tally) -> None:
+    def _count_groups(self, chunk: Chunk, case_ids: pa.Array, classes: np.ndarray, ids: np.ndarray,
+                      tally: Tally) -> None:
         breakdown, registry = self.breakdown, self.evaluator.registry
-        by_name = dict(zip(breakdown.keep, kept))
-        period = by_name.get(breakdown.period) if breakdown.period else None
-        groups = group_arrays(by_name, period, breakdown)
+        groups = group_codes(chunk.columns, chunk.cells, breakdown, chunk.n)
         if breakdown.grouped:
             tally.groups = count_groups(breakdown.by, groups, classes)
         tally.cap = breakdown.cap

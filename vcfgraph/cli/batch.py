@@ -81,9 +81,9 @@ def register(sub: Any) -> None:
                         "--period-column; repeat for several groups (--by site --by clinician --by month)")
     p.add_argument("--period-column", metavar="COLUMN", default=None,
                    help="the date column (YYYY-MM-DD...) that --by month is taken from")
-    p.add_argument("--drill-cases", type=int, default=100, metavar="N",
+    p.add_argument("--drill-cases", type=int, default=20, metavar="N",
                    help="with --by or --html: inappropriate case ids listed per variant and per group value "
-                        "in the report (default: 100; the output file holds them all)")
+                        "in the report (default: 20; the output file holds them all)")
     p.add_argument("--report-date", metavar="TEXT", default=None,
                    help="the date printed on the HTML report (none by default, so the same run gives the same bytes)")
     p.add_argument("--summary-json", metavar="FILE", default=None, help="also write the summary as JSON here")

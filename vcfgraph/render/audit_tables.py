@@ -88,10 +88,12 @@ def audit_tables(report: dict[str, Any]) -> list[Table]:
         rows = [_numbers_row((v["value"],), v) for v in values]
         tables.append(Table(f"by-{_slug(name)}", f"By {name}", _numbers_header((name,)), tuple(rows), _rate_columns(1)))
     by = list(report["by"])
-    cases = [(d["group"], d["value"], c["case_id"], c["variant"], c["class"], *(c.get(b) for b in by))
-             for d in report["drill"]["lists"] for c in d["cases"]]
-    tables.append(Table("cases", "Inappropriate cases (drill-down)",
-                        ("List", "List value", "Case id", "Variant", "Class", *by), tuple(cases)))
+    seen: dict[tuple[Cell, ...], None] = {}  # a case is in several lists (its variant, site, ...): listed once
+    for d in report["drill"]["lists"]:
+        for c in d["cases"]:
+            seen.setdefault((c["case_id"], c["variant"], c["class"], *(c.get(b) for b in by)), None)
+    tables.append(Table("cases", "Inappropriate cases (drill-down)", ("Case id", "Variant", "Class", *by),
+                        tuple(seen)))
     return tables
 
 
