@@ -23,8 +23,8 @@ from vcfgraph.batch.arrays import as_text, strings
 from vcfgraph.batch.audit import CLASSES, INAPPROPRIATE, group_of
 from vcfgraph.batch.results import Registry
 
-__all__ = ["MONTH", "Breakdown", "Coded", "text_column", "kept_arrays", "group_codes", "count_groups", "collect_cases",
-           "GroupKey", "DrillKey", "Case"]
+__all__ = ["MONTH", "PLAIN", "Breakdown", "Coded", "text_column", "kept_arrays", "group_codes", "count_groups",
+           "collect_cases", "GroupKey", "DrillKey", "Case"]
 
 #: the group made of the period column: its year and month, ``YYYY-MM``
 MONTH = "month"
@@ -57,6 +57,10 @@ class Breakdown:
     def grouped(self) -> bool:
         """Whether the audit is counted per group."""
         return bool(self.by)
+
+
+#: no columns kept, no groups, no drill-down: a batch as it always was
+PLAIN = Breakdown()
 
 
 def text_column(column: Any, n: int) -> pa.Array:

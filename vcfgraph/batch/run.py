@@ -24,7 +24,7 @@ from vcfgraph.batch.arrays import as_text, encoded, ints, sparse_strings, string
 from vcfgraph.batch.audit import CLASSES, Auditor, count_classes, count_taken
 from vcfgraph.batch.columns import ColumnCoder
 from vcfgraph.batch.compile import CompiledPathway, Evaluator, compile_pathway
-from vcfgraph.batch.groups import Breakdown, Case, DrillKey, GroupKey, collect_cases, count_groups, group_codes, \
+from vcfgraph.batch.groups import PLAIN, Breakdown, Case, DrillKey, GroupKey, collect_cases, count_groups, group_codes, \
     kept_arrays
 from vcfgraph.batch.readers import Chunk, file_format, open_input
 from vcfgraph.batch.masks import NULL
@@ -115,7 +115,7 @@ class BatchJob:
     """Everything one run needs to turn chunks into result tables. One per thread or task."""
 
     def __init__(self, compiled: CompiledPathway, audit: str | None = None, lists_as_text: bool = False,
-                 dictionary: bool = False, breakdown: Breakdown = Breakdown()) -> None:
+                 dictionary: bool = False, breakdown: Breakdown = PLAIN) -> None:
         """``lists_as_text``: give the list columns as ``;``-joined text (for CSV), joined once per
         distinct result rather than once per row. ``dictionary``: give the result columns
         (``outcome`` to ``contraindicated``) dictionary-encoded, rows pointing into the small

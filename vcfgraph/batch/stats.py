@@ -20,7 +20,7 @@ import math
 from typing import Any, Mapping
 
 from vcfgraph.batch.audit import CLASSES, INAPPROPRIATE
-from vcfgraph.batch.groups import Breakdown
+from vcfgraph.batch.groups import PLAIN, Breakdown
 from vcfgraph.batch.run import Tally
 from vcfgraph.model import Pathway
 
@@ -74,7 +74,7 @@ def _kind(pathway: Pathway, group: str) -> str:
     return pathway.node(group).kind if pathway.has_node(group) else "other"
 
 
-def audit_report(tally: Tally, pathway: Pathway, breakdown: Breakdown = Breakdown()) -> dict[str, Any]:
+def audit_report(tally: Tally, pathway: Pathway, breakdown: Breakdown = PLAIN) -> dict[str, Any]:
     """The audit as plain data: overall, per audit group, per value of each ``by`` group, the trend
     by month, and the drill-down case lists (the first ``cap`` of each, with how many there are).
 

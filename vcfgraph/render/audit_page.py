@@ -47,6 +47,11 @@ def _row(key: str, label: str, kind: str, numbers: dict[str, Any], drill: str | 
     }
 
 
+def label(value: str | None) -> str:
+    """A group value as shown: "(no value)" for none."""
+    return "(no value)" if value is None else value
+
+
 def _drill(report: dict[str, Any]) -> tuple[list[dict[str, Any]], dict[tuple[str, Any], str]]:
     lists, anchors = [], {}
     for i, d in enumerate(report["drill"]["lists"], start=1):
@@ -79,7 +84,6 @@ def audit_files(report: dict[str, Any], run: dict[str, Any], *, title: str,
                                             "contraindicated, per variant, with its 95% Wilson interval."))]
     breakdowns = []
     for name, values in report["by"].items():
-        label = lambda v: "(no value)" if v is None else str(v)  # noqa: E731
         chart = rate_chart([_bar(label(v["value"]), v) for v in values], title=f"Inappropriate-care rate by {name}",
                            description=f"Share of rated rows with inappropriate care, per {name}, with its 95% "
                                        "Wilson interval.")

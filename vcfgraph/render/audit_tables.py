@@ -61,7 +61,7 @@ def neutral(value: str) -> str:
 
 def _numbers_header(first: Sequence[str]) -> tuple[str, ...]:
     cols = [*first, "Rows", "Rated rows"]
-    for name, words in CATEGORY_WORDS.items():
+    for words in CATEGORY_WORDS.values():
         cols += [f"{words}: count", f"{words}: rate", f"{words}: 95% CI low", f"{words}: 95% CI high"]
     return (*cols, *APART_WORDS.values())
 
