@@ -16,6 +16,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import shlex
+
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -301,11 +303,20 @@ def test_the_report_in_a_browser(run: dict[str, Any], browser: Any) -> None:
     anchor = link.get_attribute("href")
     link.click()
     cases = page.locator(f"{anchor}")
-    cases.locator("summary").click()
+    cases.locator("> summary").click()
     ids = cases.locator("tbody tr td:first-child").all_inner_texts()
     north = [c for i, c in enumerate(run["table"].column("case_id").to_pylist())
              if c in run["truth"] and SITES[i % len(SITES)] == "North"]
-    assert ids == north[:5] and f"5 of {len(north)} cases" in cases.locator("summary").inner_text()
+    assert ids == north[:5] and f"5 of {len(north)} cases" in cases.locator("> summary").inner_text()
+    # a case's explanation: the trace `vcfgraph trace` prints for the facts its row held
+    why = cases.locator("details.why").first
+    why.locator("summary").click()
+    shown = why.locator("pre").inner_text()
+    command = why.locator("code").inner_text()
+    traced = vcfgraph(*shlex.split(command)[1:])
+    lines = shown.strip().splitlines()  # the same route; the command line adds its notes on the studies
+    assert traced.returncode == 0 and lines[0].startswith("Case case-") and len(lines) > 5
+    assert traced.stdout.splitlines()[1:len(lines)] == lines[1:]
     page.pdf(path=str(run["tmp"] / "report.pdf"), format="A4")
     assert (run["tmp"] / "report.pdf").read_bytes().startswith(b"%PDF")
     page.close()

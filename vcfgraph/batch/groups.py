@@ -28,8 +28,9 @@ __all__ = ["MONTH", "PLAIN", "Breakdown", "Coded", "text_column", "kept_arrays",
 
 #: the group made of the period column: its year and month, ``YYYY-MM``
 MONTH = "month"
-#: a drill-down case: case id, variant, class, and its value of every ``by`` group
-Case = tuple[str | None, str, str, tuple[str | None, ...]]
+#: a drill-down case: case id, variant, class, its value of every ``by`` group, and its facts as
+#: the input held them (name, text), for its explanation
+Case = tuple[str | None, str, str, tuple[str | None, ...], tuple[tuple[str, str], ...]]
 #: (group name, its value, class)
 GroupKey = tuple[str, str | None, str]
 #: a drill-down list: ("", variant id) or (group name, group value)
@@ -160,8 +161,25 @@ def _first(codes: np.ndarray, room: np.ndarray) -> np.ndarray:
     return rank < room[codes]
 
 
+def _facts(columns: dict[str, Any], names: Sequence[str], rows: np.ndarray) -> list[tuple[tuple[str, str], ...]]:
+    """The facts of some rows as the input held them, as text (absent and null cells left out)."""
+    at = pa.array(rows)
+    texts: list[list[str | None]] = []
+    for name in names:
+        column = columns.get(name)
+        if column is None:
+            texts.append([None] * len(rows))
+        elif isinstance(column, list):
+            texts.append(text_column([column[int(r)] for r in rows], len(rows)).to_pylist())
+        else:
+            texts.append(text_column(column.take(at), len(rows)).to_pylist())
+    return [tuple((name, value) for name, t in zip(names, texts) if (value := t[i]) is not None)
+            for i in range(len(rows))]
+
+
 def collect_cases(case_ids: pa.Array, groups: Sequence[Coded], classes: np.ndarray, ids: np.ndarray,
-                  registry: Registry, breakdown: Breakdown, held: dict[DrillKey, list[Case]]) -> None:
+                  registry: Registry, breakdown: Breakdown, held: dict[DrillKey, list[Case]],
+                  columns: dict[str, Any] | None = None, facts: Sequence[str] = ()) -> None:
     """Add a chunk's inappropriate cases to ``held``: under ``("", variant)`` and ``(group name,
     value)`` of every group, the first :attr:`Breakdown.cap` of each, in input order. Python
     steps only over the rows that still fit a list."""
@@ -181,10 +199,11 @@ def collect_cases(case_ids: pa.Array, groups: Sequence[Coded], classes: np.ndarr
         return
     at = pa.array(rows[picked])
     names = case_ids.take(at).to_pylist()
+    known = _facts(columns or {}, facts, rows[picked])
     for i, j in enumerate(picked.tolist()):
         variant = variants[int(variant_codes[j])]
         values = tuple(g.words[int(g.codes[rows[j]])] for g in groups)
-        case: Case = (names[i], variant, CLASSES[int(classes[rows[j]])], values)
+        case: Case = (names[i], variant, CLASSES[int(classes[rows[j]])], values, known[i])
         for key in [("", variant)] + list(zip(breakdown.by, values)):
             bucket = held.setdefault(key, [])
             if len(bucket) < breakdown.cap:

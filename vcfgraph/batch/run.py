@@ -191,7 +191,8 @@ class BatchJob:
             tally.groups = count_groups(breakdown.by, groups, classes)
         tally.cap = breakdown.cap
         if breakdown.cap:
-            collect_cases(case_ids, groups, classes, ids, registry, breakdown, tally.cases)
+            collect_cases(case_ids, groups, classes, ids, registry, breakdown, tally.cases, chunk.columns,
+                          [f.name for f in self.pathway.facts])
 
     def _codes(self, chunk: Chunk, errors: dict[int, list[str]]) -> dict[str, np.ndarray]:
         codes: dict[str, np.ndarray] = {}

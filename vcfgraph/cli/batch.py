@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
 import signal
 import threading
 from pathlib import Path
@@ -24,7 +25,11 @@ from vcfgraph.cli import output
 from vcfgraph.cli.common import add_command, add_graph_option, load_graph
 from vcfgraph.cli.files import write_files
 from vcfgraph.cli.graphviz_run import run_dot
-from vcfgraph.errors import UsageError
+from vcfgraph.engine import trace
+from vcfgraph.errors import UsageError, VcfgraphError
+from vcfgraph.model import Case
+from vcfgraph.report import route_text
+from vcfgraph.validate import parse_fact_value
 from vcfgraph.render.dot import pathway_dot
 from vcfgraph.render.audit_page import REPORT_PAGE, audit_files
 from vcfgraph.render.heatmap import heatmap_page
@@ -228,12 +233,33 @@ def run_details(pathway: Any, tally: Any, args: argparse.Namespace) -> dict[str,
     }
 
 
+def explanations(pathway: Any, tally: Any) -> dict[str, dict[str, str]]:
+    """Case id -> the trace of that case (as ``vcfgraph trace`` prints it) and the command that
+    prints it, for the cases listed under their variant in the drill-down. Made of the facts the
+    input held for the row, nothing more."""
+    out: dict[str, dict[str, str]] = {}
+    for (name, _value), cases in sorted(tally.cases.items(), key=lambda kv: (kv[0][0], kv[0][1] or "")):
+        if name:
+            continue
+        for case_id, _variant, _cls, _values, facts in cases:
+            if case_id is None or case_id in out:
+                continue
+            try:
+                case = Case(str(case_id), {n: parse_fact_value(pathway.fact(n), t) for n, t in facts})
+                text = route_text(trace(pathway, case, validate=False), pathway, case)
+            except VcfgraphError:
+                continue
+            command = " ".join(["vcfgraph", "trace", *(shlex.quote(f"--fact={n}={t}") for n, t in facts)])
+            out[case_id] = {"text": text, "command": command}
+    return out
+
+
 def _write_report(pathway: Any, tally: Any, report: dict[str, Any], args: argparse.Namespace,
                   pages: list[tuple[str, str]]) -> None:
     """Write the audit report (its page, CSVs and workbook) beside the heat maps."""
     folder = Path(args.html)
     run = run_details(pathway, tally, args) | {"pages": pages}
-    files = audit_files(report, run, title=pathway.meta.title)
+    files = audit_files(report, run, title=pathway.meta.title, explanations=explanations(pathway, tally))
     write_files(folder, files)
     output.echo(f"wrote {folder / REPORT_PAGE} (and {len(files) - 1} downloads)", err=True)
 

@@ -62,7 +62,8 @@ def _drill(report: dict[str, Any]) -> tuple[list[dict[str, Any]], dict[tuple[str
 
 
 def audit_files(report: dict[str, Any], run: dict[str, Any], *, title: str,
-                created: datetime = datetime(2000, 1, 1)) -> dict[str, str | bytes]:
+                created: datetime = datetime(2000, 1, 1),
+                explanations: dict[str, dict[str, str]] | None = None) -> dict[str, str | bytes]:
     """The report page, a CSV per table and one workbook, by file name.
 
     Args:
@@ -71,6 +72,7 @@ def audit_files(report: dict[str, Any], run: dict[str, Any], *, title: str,
             invalid_rows, route_errors, audit_column, by, period_column, report_date (or None),
             output, and the heat-map pages written beside the report (``pages``).
         title: the pathway's title.
+        explanations: case id -> ``text`` (its trace) and ``command`` (the ``vcfgraph trace`` that prints it).
         created: the date written into the workbook's properties.
     """
     tables = audit_tables(report)
@@ -97,6 +99,6 @@ def audit_files(report: dict[str, Any], run: dict[str, Any], *, title: str,
         groups=groups, charts=charts, breakdowns=breakdowns, drills=drills, cap=report["drill"]["cap"],
         short=_SHORT, apart_words=list(APART_WORDS.values()), apart_short=_APART_SHORT, category_words=CATEGORY_WORDS,
         downloads=[(t.title, f"{t.name}.csv") for t in tables], workbook=WORKBOOK,
-        script=Markup(html.static_text("audit.js")),
+        script=Markup(html.static_text("audit.js")), explanations=explanations or {},
     )
     return files
