@@ -28,8 +28,8 @@ __all__ = ["MONTH", "PLAIN", "Breakdown", "Coded", "text_column", "kept_arrays",
 
 #: the group made of the period column: its year and month, ``YYYY-MM``
 MONTH = "month"
-#: a drill-down case: case id, variant, class, its value of every ``by`` group, and its facts as
-#: the input held them (name, text), for its explanation
+#: a drill-down case: case id, variant, class, its value of every ``by`` group, and (when it is in
+#: its variant's list) its facts as the input held them (name, text), for its explanation
 Case = tuple[str | None, str, str, tuple[str | None, ...], tuple[tuple[str, str], ...]]
 #: (group name, its value, class)
 GroupKey = tuple[str, str | None, str]
@@ -191,15 +191,25 @@ def collect_cases(case_ids: pa.Array, groups: Sequence[Coded], classes: np.ndarr
     families = [("", variant_codes.reshape(-1), variants)] + [
         (name, g.codes[rows], g.words) for name, g in zip(breakdown.by, groups)]
     wanted = np.zeros(len(rows), dtype=bool)
+    explained = wanted
     for name, codes, words in families:
-        room = np.array([breakdown.cap - len(held.get((name, w), ())) for w in words], dtype=np.int64)
-        wanted |= _first(codes, room)
+        distinct = list(dict.fromkeys(words))  # several codes may be one word (the dates of one month)
+        index = {w: k for k, w in enumerate(distinct)}
+        to_word = np.array([index[w] for w in words], dtype=np.int64)
+        room = np.array([breakdown.cap - len(held.get((name, w), ())) for w in distinct], dtype=np.int64)
+        first = _first(to_word[codes], room)
+        if not name:
+            explained = first  # the facts are kept for the cases of the variant lists (their explanations)
+        wanted |= first
     picked = np.flatnonzero(wanted)
     if not len(picked):
         return
     at = pa.array(rows[picked])
     names = case_ids.take(at).to_pylist()
-    known = _facts(columns or {}, facts, rows[picked])
+    told = np.flatnonzero(explained[picked])
+    known: list[tuple[tuple[str, str], ...]] = [()] * len(picked)
+    for i, row_facts in zip(told.tolist(), _facts(columns or {}, facts, rows[picked][told])):
+        known[i] = row_facts
     for i, j in enumerate(picked.tolist()):
         variant = variants[int(variant_codes[j])]
         values = tuple(g.words[int(g.codes[rows[j]])] for g in groups)
