@@ -29,8 +29,9 @@ __all__ = ["MONTH", "PLAIN", "Breakdown", "Coded", "text_column", "kept_arrays",
 #: the group made of the period column: its year and month, ``YYYY-MM``
 MONTH = "month"
 #: a drill-down case: case id, variant, class, its value of every ``by`` group, and (when it is in
-#: its variant's list) its facts as the input held them (name, text), for its explanation
-Case = tuple[str | None, str, str, tuple[str | None, ...], tuple[tuple[str, str], ...]]
+#: its variant's list) its facts as the input held them (name, text), for its explanation; and the
+#: action taken, as the row named it
+Case = tuple[str | None, str, str, tuple[str | None, ...], tuple[tuple[str, str], ...], str | None]
 #: (group name, its value, class)
 GroupKey = tuple[str, str | None, str]
 #: a drill-down list: ("", variant id) or (group name, group value)
@@ -179,7 +180,8 @@ def _facts(columns: dict[str, Any], names: Sequence[str], rows: np.ndarray) -> l
 
 def collect_cases(case_ids: pa.Array, groups: Sequence[Coded], classes: np.ndarray, ids: np.ndarray,
                   registry: Registry, breakdown: Breakdown, held: dict[DrillKey, list[Case]],
-                  columns: dict[str, Any] | None = None, facts: Sequence[str] = ()) -> None:
+                  columns: dict[str, Any] | None = None, facts: Sequence[str] = (),
+                  actions: pa.Array | None = None) -> None:
     """Add a chunk's inappropriate cases to ``held``: under ``("", variant)`` and ``(group name,
     value)`` of every group, the first :attr:`Breakdown.cap` of each, in input order. Python
     steps only over the rows that still fit a list."""
@@ -206,6 +208,7 @@ def collect_cases(case_ids: pa.Array, groups: Sequence[Coded], classes: np.ndarr
         return
     at = pa.array(rows[picked])
     names = case_ids.take(at).to_pylist()
+    taken = actions.take(at).to_pylist() if actions is not None else [None] * len(picked)
     told = np.flatnonzero(explained[picked])
     known: list[tuple[tuple[str, str], ...]] = [()] * len(picked)
     for i, row_facts in zip(told.tolist(), _facts(columns or {}, facts, rows[picked][told])):
@@ -213,7 +216,7 @@ def collect_cases(case_ids: pa.Array, groups: Sequence[Coded], classes: np.ndarr
     for i, j in enumerate(picked.tolist()):
         variant = variants[int(variant_codes[j])]
         values = tuple(g.words[int(g.codes[rows[j]])] for g in groups)
-        case: Case = (names[i], variant, CLASSES[int(classes[rows[j]])], values, known[i])
+        case: Case = (names[i], variant, CLASSES[int(classes[rows[j]])], values, known[i], taken[i])
         for key in [("", variant)] + list(zip(breakdown.by, values)):
             bucket = held.setdefault(key, [])
             if len(bucket) < breakdown.cap:

@@ -169,7 +169,7 @@ class BatchJob:
             tally.audit = count_classes(classes, ev.ids, registry)
             tally.taken = count_taken(classes, self.auditor.last_actions, ev.ids, registry, self.auditor.actions)
             if self.breakdown.grouped or self.breakdown.cap:
-                self._count_groups(chunk, case_ids, classes, ev.ids, tally)
+                self._count_groups(chunk, case_ids, classes, ev.ids, tally, text)
         columns.append(_errors(errors, n))
         counts = np.bincount(ev.ids, minlength=len(registry))
         for k in np.flatnonzero(counts):
@@ -184,7 +184,7 @@ class BatchJob:
         return pa.Table.from_arrays(columns + extra, schema=self.schema), tally
 
     def _count_groups(self, chunk: Chunk, case_ids: pa.Array, classes: np.ndarray, ids: np.ndarray,
-                      tally: Tally) -> None:
+                      tally: Tally, actions: pa.Array) -> None:
         breakdown, registry = self.breakdown, self.evaluator.registry
         groups = group_codes(chunk.columns, chunk.cells, breakdown, chunk.n)
         if breakdown.grouped:
@@ -192,7 +192,7 @@ class BatchJob:
         tally.cap = breakdown.cap
         if breakdown.cap:
             collect_cases(case_ids, groups, classes, ids, registry, breakdown, tally.cases, chunk.columns,
-                          [f.name for f in self.pathway.facts])
+                          [f.name for f in self.pathway.facts], actions)
 
     def _codes(self, chunk: Chunk, errors: dict[int, list[str]]) -> dict[str, np.ndarray]:
         codes: dict[str, np.ndarray] = {}

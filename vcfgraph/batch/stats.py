@@ -100,7 +100,8 @@ def audit_report(tally: Tally, pathway: Pathway, breakdown: Breakdown = PLAIN) -
                for v in values}
     drill = []
     for (name, value), cases in sorted(tally.cases.items(), key=lambda kv: (kv[0][0], kv[0][1] is None, kv[0][1] or "")):
-        rows = [{"case_id": c[0], "variant": c[1], "class": c[2], **dict(zip(breakdown.by, c[3]))} for c in cases]
+        rows = [{"case_id": c[0], "variant": c[1], "class": c[2], "action": c[5], **dict(zip(breakdown.by, c[3]))}
+                for c in cases]
         drill.append({"group": name or "variant", "value": value, "total": totals.get((name, value), len(rows)),
                       "cases": rows})
     report["drill"]["lists"] = drill

@@ -241,7 +241,7 @@ def explanations(pathway: Any, tally: Any) -> dict[str, dict[str, str]]:
     for (name, _value), cases in sorted(tally.cases.items(), key=lambda kv: (kv[0][0], kv[0][1] or "")):
         if name:
             continue
-        for case_id, _variant, _cls, _values, facts in cases:
+        for case_id, _variant, _cls, _values, facts, _action in cases:
             if case_id is None or case_id in out:
                 continue
             try:

@@ -91,8 +91,9 @@ def audit_tables(report: dict[str, Any]) -> list[Table]:
     seen: dict[tuple[Cell, ...], None] = {}  # a case is in several lists (its variant, site, ...): listed once
     for d in report["drill"]["lists"]:
         for c in d["cases"]:
-            seen.setdefault((c["case_id"], c["variant"], c["class"], *(c.get(b) for b in by)), None)
-    tables.append(Table("cases", "Inappropriate cases (drill-down)", ("Case id", "Variant", "Class", *by),
+            seen.setdefault((c["case_id"], c["variant"], c["action"], c["class"], *(c.get(b) for b in by)), None)
+    tables.append(Table("cases", "Inappropriate cases (drill-down)", ("Case id", "Variant", "Action taken", "Class",
+                                                                       *by),
                         tuple(seen)))
     return tables
 
