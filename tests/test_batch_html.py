@@ -31,7 +31,8 @@ def test_heat_maps_show_the_batch_counts(tmp_path: Path, bundled: Pathway) -> No
     code = main(["batch", str(DATA / "cases.csv"), "-o", str(tmp_path / "r.parquet"), "--audit", "action_taken",
                  "--html", str(tmp_path / "html"), "--summary-json", str(summary), "--quiet"])
     assert code == 0
-    assert sorted(p.name for p in (tmp_path / "html").iterdir()) == ["inappropriate-care.html", "traffic.html"]
+    assert sorted(p.name for p in (tmp_path / "html").iterdir()) == [
+        "audit.xlsx", "by-variant.csv", "cases.csv", "inappropriate-care.html", "index.html", "traffic.html"]
     data = json.loads(summary.read_text(encoding="utf-8"))
     traffic = table(tmp_path / "html" / "traffic.html")
     for node, count in data["node_traffic"].items():

@@ -35,6 +35,7 @@ from vcfgraph.model import Pathway
 
 __all__ = [
     "FORMATS",
+    "input_sha256",
     "Chunk",
     "Input",
     "file_format",
@@ -563,3 +564,30 @@ def open_input(path: str | Path, rows: int = 131072, fields: dict[str, str] | No
             such a line is an object like any other).
     """
     return Input(path, rows, fields, verbatim, pathway)
+
+
+def input_sha256(path: str | Path) -> str:
+    """The SHA-256 of an input file (hex); of a folder or glob of Parquet files, the SHA-256 of
+    the lines ``<sha256>  <name>`` of its parts, in path order (as ``sha256sum`` prints them).
+
+    Raises:
+        UsageError: a file cannot be read.
+    """
+    import hashlib
+
+    def digest(file: Path) -> str:
+        h = hashlib.sha256()
+        try:
+            with open(file, "rb") as fh:
+                for block in iter(lambda: fh.read(1 << 20), b""):
+                    h.update(block)
+        except OSError as exc:
+            raise UsageError(f"{file}: cannot read it to take its SHA-256 ({exc.strerror or exc})") from None
+        return h.hexdigest()
+
+    if file_format(path) != "parquet" or Path(str(path)).is_file():
+        return digest(Path(str(path)))
+    base = Path(str(path)) if Path(str(path)).is_dir() else Path(".")
+    lines = "".join(f"{digest(p)}  {p.relative_to(base) if p.is_relative_to(base) else p.name}\n"
+                    for p in parquet_parts(path))
+    return hashlib.sha256(lines.encode("utf-8")).hexdigest()

@@ -24,6 +24,8 @@ from vcfgraph.batch.arrays import as_text, encoded, ints, sparse_strings, string
 from vcfgraph.batch.audit import CLASSES, Auditor, count_classes, count_taken
 from vcfgraph.batch.columns import ColumnCoder
 from vcfgraph.batch.compile import CompiledPathway, Evaluator, compile_pathway
+from vcfgraph.batch.groups import PLAIN, Breakdown, Case, DrillKey, GroupKey, collect_cases, count_groups, group_codes, \
+    kept_arrays
 from vcfgraph.batch.readers import Chunk, file_format, open_input
 from vcfgraph.batch.masks import NULL
 from vcfgraph.batch.results import LIST_FIELDS, Registry
@@ -37,8 +39,9 @@ __all__ = ["CASE_ID", "BatchJob", "Tally", "output_schema", "input_fields", "che
 CASE_ID = "case_id"
 
 
-def output_schema(audit: str | None = None, lists_as_text: bool = False) -> pa.Schema:
-    """The columns of a batch output (lists become ``;``-joined text in CSV, ``lists_as_text``)."""
+def output_schema(audit: str | None = None, lists_as_text: bool = False, keep: Sequence[str] = ()) -> pa.Schema:
+    """The columns of a batch output (lists become ``;``-joined text in CSV, ``lists_as_text``),
+    then the kept input columns as text, in input order."""
     text = pa.string()
     words = text if lists_as_text else pa.list_(pa.string())
     fields = [pa.field(CASE_ID, text), pa.field("outcome", text), pa.field("terminal", text)]
@@ -46,13 +49,16 @@ def output_schema(audit: str | None = None, lists_as_text: bool = False) -> pa.S
     fields.append(pa.field("error", text))
     if audit:
         fields += [pa.field(audit, text), pa.field("audit", text)]
+    fields += [pa.field(name, text) for name in keep]
     return pa.schema(fields)
 
 
 @dataclass
 class Tally:
     """Running counts of a batch: rows, outcomes, terminals, errors, traffic per node and answer
-    edge, audit classes per group, and (group, action taken, class) for rows naming a known action."""
+    edge, audit classes per group, and (group, action taken, class) for rows naming a known action;
+    with a :class:`~vcfgraph.batch.groups.Breakdown`, also the audit classes per value of its groups
+    and the first inappropriate cases per variant and per group value (``cap`` of each)."""
 
     rows: int = 0
     errors: int = 0
@@ -62,33 +68,42 @@ class Tally:
     edges: Counter[str] = field(default_factory=Counter)
     audit: Counter[tuple[str, str]] = field(default_factory=Counter)
     taken: Counter[tuple[str, str, str]] = field(default_factory=Counter)
+    groups: Counter[GroupKey] = field(default_factory=Counter)
+    cases: dict[DrillKey, list[Case]] = field(default_factory=dict)
+    cap: int = 0
 
     def add(self, other: "Tally") -> None:
-        """Add another tally's counts to this one."""
+        """Add another tally's counts to this one (its cases after this one's, up to the cap)."""
         self.rows += other.rows
         self.errors += other.errors
-        for name in ("outcomes", "terminals", "nodes", "edges", "audit", "taken"):
+        for name in ("outcomes", "terminals", "nodes", "edges", "audit", "taken", "groups"):
             getattr(self, name).update(getattr(other, name))
+        self.cap = max(self.cap, other.cap)
+        for key, more in other.cases.items():
+            held = self.cases.setdefault(key, [])
+            held.extend(more[:max(0, self.cap - len(held))])
 
 
-def input_fields(pathway: Pathway, audit: str | None = None) -> dict[str, str]:
-    """The typed input columns (for JSON Lines): ``case_id``, every fact, the audit column."""
+def input_fields(pathway: Pathway, audit: str | None = None, keep: Sequence[str] = ()) -> dict[str, str]:
+    """The typed input columns (for JSON Lines): ``case_id``, every fact, the audit column, the kept columns."""
     kinds = {"bool": "bool", "int": "number", "enum": "text"}
     fields = {CASE_ID: "text"} | {f.name: kinds[f.type] for f in pathway.facts}
-    return fields | ({audit: "text"} if audit else {})
+    return fields | ({audit: "text"} if audit else {}) | {name: "text" for name in keep}
 
 
-def check_columns(columns: Sequence[str], pathway: Pathway, audit: str | None, where: str) -> None:
-    """Check an input's columns: fact names, ``case_id`` and the audit column, nothing else.
+def check_columns(columns: Sequence[str], pathway: Pathway, audit: str | None, where: str,
+                  keep: Sequence[str] = ()) -> None:
+    """Check an input's columns: fact names, ``case_id``, the audit column and the kept columns, nothing else.
 
     Raises:
         UsageError: naming every unknown column with a suggestion, or the missing ones.
     """
-    allowed = [f.name for f in pathway.facts] + [CASE_ID] + ([audit] if audit else [])
+    allowed = [f.name for f in pathway.facts] + [CASE_ID] + ([audit] if audit else []) + list(keep)
     problems = [f"unknown column '{c}'{did_you_mean(c, allowed)}" for c in columns if c not in allowed]
     if problems:
         problems.append(f"columns must be '{CASE_ID}', the audit column (--audit COLUMN) or facts of the pathway: "
-                        + ", ".join(sorted(f.name for f in pathway.facts)))
+                        + ", ".join(sorted(f.name for f in pathway.facts))
+                        + "; to pass other columns through to the output, give --keep-columns")
         raise UsageError(f"{where}: " + "; ".join(problems))
     if CASE_ID not in columns:
         raise UsageError(f"{where}: there is no '{CASE_ID}' column; give every row an id in a '{CASE_ID}' column")
@@ -100,21 +115,24 @@ class BatchJob:
     """Everything one run needs to turn chunks into result tables. One per thread or task."""
 
     def __init__(self, compiled: CompiledPathway, audit: str | None = None, lists_as_text: bool = False,
-                 dictionary: bool = False) -> None:
+                 dictionary: bool = False, breakdown: Breakdown = PLAIN) -> None:
         """``lists_as_text``: give the list columns as ``;``-joined text (for CSV), joined once per
         distinct result rather than once per row. ``dictionary``: give the result columns
         (``outcome`` to ``contraindicated``) dictionary-encoded, rows pointing into the small
         table of distinct results, so nothing is copied per row before the writer
         (:mod:`vcfgraph.batch.writer` takes such tables; the schema then differs from
-        :attr:`schema` in those columns' types only)."""
+        :attr:`schema` in those columns' types only). ``breakdown``: the extra columns to pass
+        through and the groups to count the audit by."""
         self.pathway = compiled.pathway
         self._lists_as_text = lists_as_text
         self._dictionary = dictionary
         self.evaluator = Evaluator(compiled)
         self.coder = ColumnCoder(compiled.pathway)
         self.auditor = Auditor(compiled.pathway, audit) if audit else None
-        self.schema = output_schema(audit, lists_as_text)
-        self._allowed = {f.name for f in self.pathway.facts} | {CASE_ID} | ({audit} if audit else set())
+        self.breakdown = breakdown
+        self.schema = output_schema(audit, lists_as_text, breakdown.keep)
+        self._allowed = {f.name for f in self.pathway.facts} | {CASE_ID} | ({audit} if audit else set()) | set(
+            breakdown.keep)
         self._table: pa.Table | None = None
         self._classes = strings(CLASSES)
 
@@ -139,8 +157,10 @@ class BatchJob:
             table_columns = [encoded(ev.ids, column.chunk(0)) for column in results.columns]
         else:
             table_columns = results.take(ints(ev.ids)).columns
-        columns = [_case_ids(chunk.columns.get(CASE_ID), n)] + table_columns
+        case_ids = _case_ids(chunk.columns.get(CASE_ID), n)
+        columns = [case_ids] + table_columns
         extra: list[pa.Array] = []
+        kept = kept_arrays(chunk.columns, chunk.cells, self.breakdown, n)
         if self.auditor is not None:
             classes, text, audit_errors = self.auditor.classify(_column(chunk, self.auditor.column), ev.ids, registry)
             for row, message in audit_errors.items():
@@ -148,6 +168,8 @@ class BatchJob:
             extra = [text, self._classes.take(ints(classes))]
             tally.audit = count_classes(classes, ev.ids, registry)
             tally.taken = count_taken(classes, self.auditor.last_actions, ev.ids, registry, self.auditor.actions)
+            if self.breakdown.grouped or self.breakdown.cap:
+                self._count_groups(chunk, case_ids, classes, ev.ids, tally, text)
         columns.append(_errors(errors, n))
         counts = np.bincount(ev.ids, minlength=len(registry))
         for k in np.flatnonzero(counts):
@@ -156,9 +178,21 @@ class BatchJob:
             if result.terminal:
                 tally.terminals[result.terminal] += int(counts[k])
         tally.errors = len(errors)
+        extra += kept
         if self._dictionary:
             return pa.Table.from_arrays(columns + extra, names=self.schema.names), tally
         return pa.Table.from_arrays(columns + extra, schema=self.schema), tally
+
+    def _count_groups(self, chunk: Chunk, case_ids: pa.Array, classes: np.ndarray, ids: np.ndarray,
+                      tally: Tally, actions: pa.Array) -> None:
+        breakdown, registry = self.breakdown, self.evaluator.registry
+        groups = group_codes(chunk.columns, chunk.cells, breakdown, chunk.n)
+        if breakdown.grouped:
+            tally.groups = count_groups(breakdown.by, groups, classes)
+        tally.cap = breakdown.cap
+        if breakdown.cap:
+            collect_cases(case_ids, groups, classes, ids, registry, breakdown, tally.cases, chunk.columns,
+                          [f.name for f in self.pathway.facts], actions)
 
     def _codes(self, chunk: Chunk, errors: dict[int, list[str]]) -> dict[str, np.ndarray]:
         codes: dict[str, np.ndarray] = {}
@@ -236,6 +270,43 @@ def _errors(errors: dict[int, list[str]], n: int) -> pa.Array:
     return sparse_strings(n, np.array(rows, dtype=np.int64), ["; ".join(errors[row]) for row in rows])
 
 
+def plan_breakdown(columns: Sequence[str], pathway: Pathway, audit: str | None, keep_columns: bool,
+                   by: Sequence[str], period_column: str | None, cap: int, where: str) -> Breakdown:
+    """The columns to keep and the groups to count by, checked against the input's columns.
+
+    Raises:
+        UsageError: a ``by`` or period column the input lacks, ``month`` without a period column,
+            groups without an audit, a group named twice, a kept column that clashes with an output column.
+    """
+    from vcfgraph.batch.groups import MONTH
+
+    if (by or period_column) and not audit:
+        raise UsageError("--by and --period-column group the audit; give --audit COLUMN too")
+    if len(set(by)) != len(by):
+        raise UsageError(f"--by names '{next(b for b in by if list(by).count(b) > 1)}' twice; name each group once")
+    if MONTH in by and not period_column and MONTH not in columns:
+        raise UsageError(f"--by {MONTH} needs --period-column COLUMN, the date column the month is taken from")
+    if cap < 0:
+        raise UsageError("--drill-cases must be 0 or more")
+    wanted = [b for b in by if not (b == MONTH and period_column)] + ([period_column] if period_column else [])
+    for name in wanted:
+        if name not in columns:
+            raise UsageError(f"{where}: there is no column '{name}' to group by{did_you_mean(name, list(columns))}")
+    facts = {f.name for f in pathway.facts} | {CASE_ID} | ({audit} if audit else set())
+    for name in wanted:
+        if name in facts:
+            raise UsageError(f"'{name}' is a fact, the case id or the audit column; group by another column "
+                             "(a site, a clinician, a date)")
+    extra = [c for c in columns if c not in facts]
+    keep = tuple(extra if keep_columns else [c for c in extra if c in wanted])
+    taken = set(output_schema(audit).names) & set(keep)
+    if taken:
+        raise UsageError(f"{where}: the input column '{sorted(taken)[0]}' has the name of an output column; "
+                         "rename it to keep it")
+    return Breakdown(keep=keep, by=tuple(by), period=period_column if MONTH in by and period_column else None,
+                     cap=cap)
+
+
 def run_batch(
     pathway: Pathway,
     source: str | Path,
@@ -245,6 +316,10 @@ def run_batch(
     rows: int = 131072,
     progress: Callable[[int, int], None] | None = None,
     overlap: bool = True,
+    keep_columns: bool = False,
+    by: Sequence[str] = (),
+    period_column: str | None = None,
+    cap: int = 0,
 ) -> Tally:
     """Trace every row of ``source`` and write one result row per input row to ``target``.
 
@@ -256,6 +331,11 @@ def run_batch(
         rows: about how many rows to hold in memory at once.
         progress: called with (done, total) after each chunk, in bytes or rows.
         overlap: read the next chunk and write the last one in helper threads while evaluating.
+        keep_columns: pass every extra input column through to the output (as text); without
+            it an extra column is an error, save those ``by`` and ``period_column`` name.
+        by: count the audit per value of these columns (or ``month`` of ``period_column``).
+        period_column: the date column ``month`` is taken from.
+        cap: inappropriate cases held per variant and per group value, for the drill-down (none by default).
 
     Returns:
         The counts of the whole run.
@@ -267,9 +347,14 @@ def run_batch(
         raise UsageError(f"{target}: the output would overwrite the input")
     reader = open_input(source, rows, input_fields(pathway, audit), frozenset([CASE_ID] + ([audit] if audit else [])),
                         pathway)
-    check_columns(reader.first_columns(), pathway, audit, str(source))
+    breakdown = plan_breakdown(reader.first_columns(), pathway, audit, keep_columns, by, period_column, cap,
+                               str(source))
+    if breakdown.keep:
+        reader.fields = input_fields(pathway, audit, breakdown.keep)
+        reader.verbatim = reader.verbatim | frozenset(breakdown.keep)
+    check_columns(reader.first_columns(), pathway, audit, str(source), breakdown.keep)
     job = BatchJob(compile_pathway(pathway), audit, lists_as_text=file_format(target) == "csv",
-                   dictionary=file_format(target) != "parquet")
+                   dictionary=file_format(target) != "parquet", breakdown=breakdown)
     writer = open_output(target, job.schema)
     behind: WriteBehind | None = None
     total = Tally()

@@ -14,7 +14,7 @@ from vcfgraph.batch.run import Tally
 from vcfgraph.model import Pathway
 from vcfgraph.scale import SLOT_LISTS
 
-__all__ = ["OUTCOME_ORDER", "summary_data", "summary_text", "audit_groups"]
+__all__ = ["OUTCOME_ORDER", "summary_data", "summary_text", "audit_groups", "table_lines"]
 
 OUTCOME_ORDER = ("variant", "handoff", "need_info", "invalid", "route_error")
 _SHORT = {
@@ -61,6 +61,11 @@ def _percent(part: int | float | None, whole: int = 1) -> str:
     if part is None or not whole:
         return "-"
     return f"{100.0 * part / whole:.1f}%"
+
+
+def table_lines(header: list[str], rows: list[list[str]]) -> list[str]:
+    """A plain-text table: the first column left-aligned, the others right-aligned."""
+    return _table(header, rows)
 
 
 def _table(header: list[str], rows: list[list[str]]) -> list[str]:

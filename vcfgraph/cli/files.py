@@ -12,7 +12,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import tempfile
 from pathlib import Path, PurePosixPath
 from typing import Iterable, Mapping
 
@@ -48,13 +51,27 @@ def _write_one(target: Path, data: str | bytes) -> None:
         target.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise UsageError(f"cannot create the folder {target.parent}: {exc.strerror or exc}") from None
-    try:
-        if isinstance(data, str):
-            target.write_text(data, encoding="utf-8", newline="\n")
-        else:
-            target.write_bytes(data)
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    temp = None
+    try:  # to a temporary file beside it, then renamed over it: a reader sees the old file or the new one
+        fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(raw)
+        os.chmod(temp, 0o666 & ~_umask())
+        os.replace(temp, target)
+        temp = None
     except OSError as exc:
         raise UsageError(f"cannot write {target}: {exc.strerror or exc}") from None
+    finally:
+        if temp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(temp)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def write_files(out_dir: Path, files: Mapping[str, str | bytes]) -> None:

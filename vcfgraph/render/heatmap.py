@@ -168,6 +168,7 @@ def heatmap_page(
     node_values: Mapping[str, float],
     edge_values: Mapping[str, float],
     value_label: str,
+    footer: str | None = None,
 ) -> str:
     """A complete offline HTML page: the pathway diagram shaded by value, with a legend and table.
 
@@ -182,6 +183,7 @@ def heatmap_page(
         node_values: node id -> value (nodes without a value are drawn faded).
         edge_values: answer-edge id, rating-edge id (``variant->action``) or re-entry id -> value.
         value_label: the value's name in the legend and tooltips ("cases", "inappropriate rate").
+        footer: the page's own footer text (default: the teaching site's).
 
     Returns:
         HTML text; identical inputs give identical bytes.
@@ -208,5 +210,5 @@ def heatmap_page(
     return html.render(
         "heatmap.html.j2", root="", standalone=True, site_title=pathway.meta.title, title=title, caption=caption,
         value_label=value_label, diagram=Markup(diagram), heat_css=Markup(heat_css()), bins=bins,
-        rows=_rows(pathway, node_values, edge_values), top=format_number(top),
+        rows=_rows(pathway, node_values, edge_values), top=format_number(top), footer=footer,
     )
