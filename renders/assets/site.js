@@ -1,3 +1,106 @@
+/* vcfgraph teaching site: the compact route-only drawing "zoom to the route" shows when the route,
+ * framed whole on the full diagram, would leave its labels under 12 px. The route's own nodes are
+ * copied from the full diagram (same looks, same route classes, ids dropped so none repeats) and laid
+ * out row after row, each arrow carrying the answer taken. No markup is parsed: clones and text only.
+ */
+(function () {
+  "use strict";
+  var SVGNS = "http://www.w3.org/2000/svg";
+  /** diagram units between nodes, between rows, around the drawing; the width of a character of an answer */
+  var GAP = 70, ROW_GAP = 60, PAD = 16, ANSWER_EM = 8;
+
+  function make(tag, attrs, text) {
+    var e = document.createElementNS(SVGNS, tag);
+    Object.keys(attrs).forEach(function (k) { e.setAttribute(k, attrs[k]); });
+    if (text !== undefined) { e.textContent = text; }
+    return e;
+  }
+
+  function strip(g) {
+    g.removeAttribute("id");
+    g.querySelectorAll("[id]").forEach(function (x) { x.removeAttribute("id"); });
+    g.querySelectorAll("a").forEach(function (a) {  // a copy is a picture, not a second set of links
+      var keep = make("g", {});
+      while (a.firstChild) { keep.appendChild(a.firstChild); }
+      a.parentNode.replaceChild(keep, a);
+    });
+    g.querySelectorAll("title").forEach(function (t) { t.remove(); });
+    return g;
+  }
+
+  /** Rows of boxes no wider than width (diagram units); each box {w, h}. */
+  function rows(boxes, width) {
+    var out = [[]], x = 0;
+    boxes.forEach(function (b) {
+      var row = out[out.length - 1];
+      var gap = row.length ? row[row.length - 1].gap : 0;
+      if (row.length && x + gap + b.w > width) { out.push([b]); x = b.w; }
+      else { x += gap + b.w; row.push(b); }
+    });
+    return out;
+  }
+
+  /**
+   * Draw the route alone.
+   * @param {SVGSVGElement} full the full diagram, with the route's classes on it
+   * @param {Array} stops the route's nodes in order: {g: the node group, answer: words on the arrow out or ""}
+   * @param {number} width, height the frame (CSS px)
+   * @returns {{svg: SVGSVGElement, scale: number}} the drawing and its screen px per diagram unit
+   */
+  function draw(full, stops, width, height) {
+    var boxes = stops.map(function (s) { var b = s.g.getBBox(); return { g: s.g, answer: s.answer, x: b.x, y: b.y, w: b.width, h: b.height,
+      gap: Math.max(GAP, Array.from(s.answer).length * ANSWER_EM + 24) }; });
+    var best = null;
+    // try widths from one node a row to all in a row; keep the layout drawn the largest in the frame
+    for (var cols = boxes.length; cols >= 1; cols--) {
+      var widest = 0;
+      for (var i = 0; i < boxes.length; i += cols) {
+        var w = boxes.slice(i, i + cols).reduce(function (a, b, j, all) { return a + b.w + (j < all.length - 1 ? b.gap : 0); }, 0);
+        widest = Math.max(widest, w);
+      }
+      var layout = rows(boxes, widest + 0.5);
+      var tall = layout.reduce(function (a, r) { return a + Math.max.apply(null, r.map(function (b) { return b.h; })); }, 0) + ROW_GAP * (layout.length - 1);
+      var scale = Math.min(1.25, (width - 2 * PAD) / widest, (height - 2 * PAD) / tall);
+      if (!best || scale > best.scale + 1e-9) { best = { scale: scale, layout: layout, width: widest, height: tall }; }
+    }
+    var svg = make("svg", { "class": "vg-compact-svg", role: "img", viewBox: [-PAD, -PAD, best.width + 2 * PAD, best.height + 2 * PAD].join(" ") });
+    svg.appendChild(make("title", {}, "The route alone, row after row"));
+    var defs = make("defs", {}), marker = make("marker", { id: "vg-compact-head", viewBox: "0 0 10 10", refX: "9", refY: "5", markerWidth: "7", markerHeight: "7", orient: "auto-start-reverse" });
+    marker.appendChild(make("path", { d: "M0,0 L10,5 L0,10 z", "class": "vg-compact-head" }));
+    defs.appendChild(marker); svg.appendChild(defs);
+    var y = 0, placed = [];
+    best.layout.forEach(function (row) {
+      var rowH = Math.max.apply(null, row.map(function (b) { return b.h; })), x = 0;
+      row.forEach(function (b) {
+        var top = y + (rowH - b.h) / 2;
+        var wrap = make("g", { transform: "translate(" + (x - b.x).toFixed(2) + " " + (top - b.y).toFixed(2) + ")" });
+        wrap.appendChild(strip(b.g.cloneNode(true)));
+        svg.appendChild(wrap);
+        placed.push({ x: x, y: top, w: b.w, h: b.h, answer: b.answer, rowTop: y, rowH: rowH });
+        x += b.w + b.gap;
+      });
+      y += rowH + ROW_GAP;
+    });
+    for (var k = 0; k + 1 < placed.length; k++) {
+      var a = placed[k], b = placed[k + 1], d, tx, ty;
+      if (b.rowTop === a.rowTop) {
+        d = "M" + (a.x + a.w) + "," + (a.y + a.h / 2) + " L" + b.x + "," + (b.y + b.h / 2);
+        tx = (a.x + a.w + b.x) / 2; ty = a.y + a.h / 2 - 6;
+      } else {
+        var mid = a.rowTop + a.rowH + ROW_GAP / 2;
+        d = "M" + (a.x + a.w / 2) + "," + (a.y + a.h) + " L" + (a.x + a.w / 2) + "," + mid + " L" + (b.x + b.w / 2) + "," + mid + " L" + (b.x + b.w / 2) + "," + b.y;
+        tx = (a.x + a.w / 2 + b.x + b.w / 2) / 2; ty = mid - 6;
+      }
+      svg.appendChild(make("path", { d: d, "class": "vg-compact-line", "marker-end": "url(#vg-compact-head)" }));
+      if (a.answer) { svg.appendChild(make("text", { x: tx.toFixed(2), y: ty.toFixed(2), "class": "vg-compact-answer", "text-anchor": "middle" }, a.answer)); }
+    }
+    svg.style.width = ((best.width + 2 * PAD) * best.scale).toFixed(1) + "px";
+    svg.style.height = ((best.height + 2 * PAD) * best.scale).toFixed(1) + "px";
+    return { svg: svg, scale: best.scale };
+  }
+
+  window.VcfgraphCompact = { draw: draw };
+})();
 /* vcfgraph teaching site: the diagram from the shared script, live route highlight, explorer,
  * what-if, best next question, zoom and pan (quiz mode is quiz.js, on the helpers exposed here). Progressive enhancement: every page shows its
  * static content without this file. Pathway text only ever reaches the page as textContent or
@@ -12,8 +115,8 @@
   if (!G || !T || !G.pathway) { return; }
   var P = new T.Pathway(G.pathway);
   var SVGNS = "http://www.w3.org/2000/svg";
-  /** screen pixels per diagram unit "zoom to the route" keeps at least: labels stay 12 px and up */
-  var MIN_SCALE = 1;
+  /** the smallest label height (CSS px) "zoom to the route" accepts before it draws the route alone */
+  var READABLE_PX = 12;
   var ROUTE_CLASSES = /^vg-(on|off|end|stop|base|alt|contra|caution|cat-\w+)$/;
   /** slot (UA, MBA, UNA) -> the pathway's own category: its code and name */
   var SCALE = new Map();
@@ -200,7 +303,7 @@
     var self = this;
     tools.hidden = false;
     tools.querySelectorAll("button[data-vg-zoom]").forEach(function (b) {
-      b.addEventListener("click", function () { self.act(b.getAttribute("data-vg-zoom")); });
+      b.addEventListener("click", function () { self.act(b.getAttribute("data-vg-zoom")); self.reveal(); });
     });
     document.querySelectorAll("input.zoom").forEach(function (box) {
       box.addEventListener("change", function () { self.act(box.checked ? "full" : "fit"); });
@@ -229,7 +332,14 @@
     frame.scrollLeft = 0; frame.scrollTop = 0;
     var ratio = v[3] / v[2], width = this.mount.clientWidth || 800;
     this.svg.style.width = "100%";
-    this.svg.style.height = Math.min(width * ratio, window.innerHeight * 0.8) + "px";
+    this.svg.style.height = Math.min(width * ratio, this.frameHeight()) + "px";
+  };
+
+  /** The height the diagram may take: most of the window, less where the frame is sticky beside the questions. */
+  Viewer.prototype.frameHeight = function () {
+    var frame = this.mount.closest(".diagram") || this.mount;
+    var room = parseFloat(frame.getAttribute("data-room") || "0.8");
+    return Math.max(200, window.innerHeight * room - (frame.offsetHeight - frame.clientHeight));
   };
 
   Viewer.prototype.zoom = function (f) {
@@ -242,16 +352,25 @@
     this.view[0] += dx * this.view[2]; this.view[1] += dy * this.view[3]; this.apply();
   };
 
-  /** Fit a box (user units), keeping the page aspect and a readable scale. */
+  /** Fit a box (user units) with a margin into the frame, whole: the page aspect kept, the box centred. */
   Viewer.prototype.fit = function (box) {
-    var pad = 24, width = this.mount.clientWidth || 800, height = window.innerHeight * 0.8;
+    var pad = 24, width = this.mount.clientWidth || 800, height = this.frameHeight();
     var w = box.width + 2 * pad, h = box.height + 2 * pad;
     var aspect = height / width;
     if (h / w < aspect) { h = w * aspect; } else { w = h / aspect; }
-    var maxW = width / MIN_SCALE; // never so small that labels fall under the readable size
-    if (w > maxW) { w = maxW; h = w * aspect; }
-    var cx = box.x + box.width / 2, cy = box.height + 2 * pad > h ? box.y - pad + h / 2 : box.y + box.height / 2;
+    var cx = box.x + box.width / 2, cy = box.y + box.height / 2;
     this.view = [cx - w / 2, cy - h / 2, w, h]; this.apply();
+  };
+
+  /** Screen pixels per diagram unit in the current view. */
+  Viewer.prototype.scale = function () {
+    return (this.mount.clientWidth || 800) / this.view[2];
+  };
+
+  /** Bring the diagram's frame into the browser window (after a button asked for a view). */
+  Viewer.prototype.reveal = function () {
+    var frame = this.compactShown ? this.compact : (this.mount.closest(".diagram") || this.mount), r = frame.getBoundingClientRect();
+    if (r.top < 0 || r.bottom > window.innerHeight) { frame.scrollIntoView({ block: "end" }); }
   };
 
   /** The box (user units) of the route's questions and its end: what "zoom to the route" fits. */
@@ -285,11 +404,54 @@
     return { x: box.x1, y: box.y1, width: box.x2 - box.x1, height: box.y2 - box.y1 };
   };
 
+  /** Smallest height (CSS px) of a label of the route's nodes as drawn now. */
+  Viewer.prototype.routeLabelPx = function () {
+    var hs = [];
+    this.svg.querySelectorAll("g.node.vg-kind-question.vg-on text, g.node.vg-stop text, g.node.vg-end text").forEach(function (t) {
+      var h = t.getBoundingClientRect().height; if (h > 0) { hs.push(h); }
+    });
+    return hs.length ? Math.min.apply(null, hs) : Infinity;
+  };
+
+  /** Frame the whole route; where its labels would fall under 12 px and the page allows it
+   *  (case pages), show the compact route-only drawing instead. */
+  Viewer.prototype.toRoute = function () {
+    this.showCompact(false);
+    var b = this.routeBox();
+    if (!b) { return; }
+    this.fit(b);
+    if (!this.allowCompact || !this.route || !window.VcfgraphCompact || this.routeLabelPx() >= READABLE_PX) { return; }
+    var svg = this.svg, stops = this.route.steps.map(function (s) {
+      return { g: svg.querySelector('[id="' + own(G.dom.nodes, s.node) + '"]'), answer: s.edge ? s.answer : "" };
+    });
+    if (this.route.terminal) { stops.push({ g: svg.querySelector('[id="' + own(G.dom.nodes, this.route.terminal) + '"]'), answer: "" }); }
+    stops = stops.filter(function (s) { return s.g; });
+    var frame = this.mount.closest(".diagram") || this.mount;
+    // the compact drawing may take nearly the whole window: "reveal" scrolls the tools above it out of view
+    var drawn = window.VcfgraphCompact.draw(svg, stops, frame.clientWidth || 800, window.innerHeight - 12);
+    this.compact.textContent = "";
+    this.compact.appendChild(drawn.svg);
+    this.compact.setAttribute("data-scale", drawn.scale.toFixed(3));
+    this.showCompact(true);
+  };
+
+  Viewer.prototype.showCompact = function (on) {
+    if (!this.compact) {
+      this.compact = el("div", { "class": "vg-compact diagram", role: "region", "aria-label": "The route alone, row after row", tabindex: "0" });
+      this.compact.hidden = true;
+      this.mount.parentNode.insertBefore(this.compact, this.mount.nextSibling);
+    }
+    this.compact.hidden = !on;
+    this.mount.hidden = on;
+    this.compactShown = on;
+  };
+
   Viewer.prototype.act = function (what) {
+    if (what !== "route" && this.compactShown) { this.showCompact(false); }
     if (what === "in") { this.zoom(0.8); }
     else if (what === "out") { this.zoom(1.25); }
     else if (what === "fit") { this.view = this.full.slice(); this.apply(); }
-    else if (what === "route") { var b = this.routeBox(); if (b) { this.fit(b); } }
+    else if (what === "route") { this.toRoute(); return; }
     else if (what === "full") { this.actual(); }
     else if (what === "left") { this.pan(-0.2, 0); }
     else if (what === "right") { this.pan(0.2, 0); }
@@ -403,6 +565,7 @@
     this.renderResult(route);
     this.renderOutput(route, ranked);
     if (this.svg) { showRoute(this.svg, route); }
+    if (this.viewer) { this.viewer.route = route; if (this.viewer.compactShown) { this.viewer.toRoute(); } }
   };
 
   Explorer.prototype.renderQuestions = function (route, ranked) {
@@ -519,7 +682,7 @@
     }
     var panel = document.getElementById("vg-explorer");
     var explorer = panel ? new Explorer(panel, svg, viewer) : null;
-    if (viewer && explorer) { viewer.act("route"); }
+    if (viewer && explorer) { viewer.allowCompact = !!panel.getAttribute("data-case"); viewer.route = explorer.route; viewer.act("route"); }
     else if (viewer) {  // the pathway alone: open at full size, readable on a projector, on the entry question
       document.querySelectorAll('button[data-vg-zoom="route"]').forEach(function (b) { b.hidden = true; });
       document.querySelectorAll("input.zoom").forEach(function (b) { b.checked = true; });

@@ -12,8 +12,8 @@
   if (!G || !T || !G.pathway) { return; }
   var P = new T.Pathway(G.pathway);
   var SVGNS = "http://www.w3.org/2000/svg";
-  /** screen pixels per diagram unit "zoom to the route" keeps at least: labels stay 12 px and up */
-  var MIN_SCALE = 1;
+  /** the smallest label height (CSS px) "zoom to the route" accepts before it draws the route alone */
+  var READABLE_PX = 12;
   var ROUTE_CLASSES = /^vg-(on|off|end|stop|base|alt|contra|caution|cat-\w+)$/;
   /** slot (UA, MBA, UNA) -> the pathway's own category: its code and name */
   var SCALE = new Map();
@@ -200,7 +200,7 @@
     var self = this;
     tools.hidden = false;
     tools.querySelectorAll("button[data-vg-zoom]").forEach(function (b) {
-      b.addEventListener("click", function () { self.act(b.getAttribute("data-vg-zoom")); });
+      b.addEventListener("click", function () { self.act(b.getAttribute("data-vg-zoom")); self.reveal(); });
     });
     document.querySelectorAll("input.zoom").forEach(function (box) {
       box.addEventListener("change", function () { self.act(box.checked ? "full" : "fit"); });
@@ -229,7 +229,14 @@
     frame.scrollLeft = 0; frame.scrollTop = 0;
     var ratio = v[3] / v[2], width = this.mount.clientWidth || 800;
     this.svg.style.width = "100%";
-    this.svg.style.height = Math.min(width * ratio, window.innerHeight * 0.8) + "px";
+    this.svg.style.height = Math.min(width * ratio, this.frameHeight()) + "px";
+  };
+
+  /** The height the diagram may take: most of the window, less where the frame is sticky beside the questions. */
+  Viewer.prototype.frameHeight = function () {
+    var frame = this.mount.closest(".diagram") || this.mount;
+    var room = parseFloat(frame.getAttribute("data-room") || "0.8");
+    return Math.max(200, window.innerHeight * room - (frame.offsetHeight - frame.clientHeight));
   };
 
   Viewer.prototype.zoom = function (f) {
@@ -242,16 +249,25 @@
     this.view[0] += dx * this.view[2]; this.view[1] += dy * this.view[3]; this.apply();
   };
 
-  /** Fit a box (user units), keeping the page aspect and a readable scale. */
+  /** Fit a box (user units) with a margin into the frame, whole: the page aspect kept, the box centred. */
   Viewer.prototype.fit = function (box) {
-    var pad = 24, width = this.mount.clientWidth || 800, height = window.innerHeight * 0.8;
+    var pad = 24, width = this.mount.clientWidth || 800, height = this.frameHeight();
     var w = box.width + 2 * pad, h = box.height + 2 * pad;
     var aspect = height / width;
     if (h / w < aspect) { h = w * aspect; } else { w = h / aspect; }
-    var maxW = width / MIN_SCALE; // never so small that labels fall under the readable size
-    if (w > maxW) { w = maxW; h = w * aspect; }
-    var cx = box.x + box.width / 2, cy = box.height + 2 * pad > h ? box.y - pad + h / 2 : box.y + box.height / 2;
+    var cx = box.x + box.width / 2, cy = box.y + box.height / 2;
     this.view = [cx - w / 2, cy - h / 2, w, h]; this.apply();
+  };
+
+  /** Screen pixels per diagram unit in the current view. */
+  Viewer.prototype.scale = function () {
+    return (this.mount.clientWidth || 800) / this.view[2];
+  };
+
+  /** Bring the diagram's frame into the browser window (after a button asked for a view). */
+  Viewer.prototype.reveal = function () {
+    var frame = this.compactShown ? this.compact : (this.mount.closest(".diagram") || this.mount), r = frame.getBoundingClientRect();
+    if (r.top < 0 || r.bottom > window.innerHeight) { frame.scrollIntoView({ block: "end" }); }
   };
 
   /** The box (user units) of the route's questions and its end: what "zoom to the route" fits. */
@@ -285,11 +301,54 @@
     return { x: box.x1, y: box.y1, width: box.x2 - box.x1, height: box.y2 - box.y1 };
   };
 
+  /** Smallest height (CSS px) of a label of the route's nodes as drawn now. */
+  Viewer.prototype.routeLabelPx = function () {
+    var hs = [];
+    this.svg.querySelectorAll("g.node.vg-kind-question.vg-on text, g.node.vg-stop text, g.node.vg-end text").forEach(function (t) {
+      var h = t.getBoundingClientRect().height; if (h > 0) { hs.push(h); }
+    });
+    return hs.length ? Math.min.apply(null, hs) : Infinity;
+  };
+
+  /** Frame the whole route; where its labels would fall under 12 px and the page allows it
+   *  (case pages), show the compact route-only drawing instead. */
+  Viewer.prototype.toRoute = function () {
+    this.showCompact(false);
+    var b = this.routeBox();
+    if (!b) { return; }
+    this.fit(b);
+    if (!this.allowCompact || !this.route || !window.VcfgraphCompact || this.routeLabelPx() >= READABLE_PX) { return; }
+    var svg = this.svg, stops = this.route.steps.map(function (s) {
+      return { g: svg.querySelector('[id="' + own(G.dom.nodes, s.node) + '"]'), answer: s.edge ? s.answer : "" };
+    });
+    if (this.route.terminal) { stops.push({ g: svg.querySelector('[id="' + own(G.dom.nodes, this.route.terminal) + '"]'), answer: "" }); }
+    stops = stops.filter(function (s) { return s.g; });
+    var frame = this.mount.closest(".diagram") || this.mount;
+    // the compact drawing may take nearly the whole window: "reveal" scrolls the tools above it out of view
+    var drawn = window.VcfgraphCompact.draw(svg, stops, frame.clientWidth || 800, window.innerHeight - 12);
+    this.compact.textContent = "";
+    this.compact.appendChild(drawn.svg);
+    this.compact.setAttribute("data-scale", drawn.scale.toFixed(3));
+    this.showCompact(true);
+  };
+
+  Viewer.prototype.showCompact = function (on) {
+    if (!this.compact) {
+      this.compact = el("div", { "class": "vg-compact diagram", role: "region", "aria-label": "The route alone, row after row", tabindex: "0" });
+      this.compact.hidden = true;
+      this.mount.parentNode.insertBefore(this.compact, this.mount.nextSibling);
+    }
+    this.compact.hidden = !on;
+    this.mount.hidden = on;
+    this.compactShown = on;
+  };
+
   Viewer.prototype.act = function (what) {
+    if (what !== "route" && this.compactShown) { this.showCompact(false); }
     if (what === "in") { this.zoom(0.8); }
     else if (what === "out") { this.zoom(1.25); }
     else if (what === "fit") { this.view = this.full.slice(); this.apply(); }
-    else if (what === "route") { var b = this.routeBox(); if (b) { this.fit(b); } }
+    else if (what === "route") { this.toRoute(); return; }
     else if (what === "full") { this.actual(); }
     else if (what === "left") { this.pan(-0.2, 0); }
     else if (what === "right") { this.pan(0.2, 0); }
@@ -403,6 +462,7 @@
     this.renderResult(route);
     this.renderOutput(route, ranked);
     if (this.svg) { showRoute(this.svg, route); }
+    if (this.viewer) { this.viewer.route = route; if (this.viewer.compactShown) { this.viewer.toRoute(); } }
   };
 
   Explorer.prototype.renderQuestions = function (route, ranked) {
@@ -519,7 +579,7 @@
     }
     var panel = document.getElementById("vg-explorer");
     var explorer = panel ? new Explorer(panel, svg, viewer) : null;
-    if (viewer && explorer) { viewer.act("route"); }
+    if (viewer && explorer) { viewer.allowCompact = !!panel.getAttribute("data-case"); viewer.route = explorer.route; viewer.act("route"); }
     else if (viewer) {  // the pathway alone: open at full size, readable on a projector, on the entry question
       document.querySelectorAll('button[data-vg-zoom="route"]').forEach(function (b) { b.hidden = true; });
       document.querySelectorAll("input.zoom").forEach(function (b) { b.checked = true; });

@@ -1,0 +1,87 @@
+"""Teaching in the room (issue 24), in real Chromium from file:// pages: "zoom to the route" frames the
+whole route on screen on every case page, with readable labels or the compact route-only drawing.
+
+Set VCFGRAPH_SCREENSHOTS=DIR to keep screenshots for review.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from tests.test_browser import Opened, browser  # noqa: F401 (fixture)
+
+#: the route's nodes in the drawing on show (the compact route-only drawing, or the full diagram),
+#: how many lie inside its frame and inside the window, the smallest label height, and which drawing
+FRAMED_JS = """() => {
+  const c = document.querySelector('.vg-compact:not([hidden])');
+  const frame = c || document.querySelector('.vg-mount');
+  const sel = c ? '.vg-compact' : '.vg-mount';
+  const f = frame.getBoundingClientRect();
+  const gs = [...document.querySelectorAll(`${sel} svg g.node.vg-kind-question.vg-on, ${sel} svg g.node.vg-stop, ${sel} svg g.node.vg-end`)];
+  let inFrame = 0, inWindow = 0, smallest = Infinity;
+  for (const g of gs) {
+    const r = g.getBoundingClientRect();
+    if (r.left >= f.left - 1 && r.right <= f.right + 1 && r.top >= f.top - 1 && r.bottom <= f.bottom + 1) inFrame++;
+    if (r.left >= -1 && r.right <= innerWidth + 1 && r.top >= -1 && r.bottom <= innerHeight + 1) inWindow++;
+    for (const t of g.querySelectorAll('text')) { const h = t.getBoundingClientRect().height; if (h > 0) smallest = Math.min(smallest, h); }
+  }
+  return {nodes: gs.length, inFrame, inWindow, smallest, compact: !!c};
+}"""
+
+
+def case_pages(site: Path) -> list[Path]:
+    return sorted((site / "cases").glob("*.html"))
+
+
+@pytest.mark.parametrize("size", [(1024, 768), (1280, 720)])
+def test_zoom_to_the_route_frames_the_whole_route_on_screen(browser, render_bundled_site, size):
+    width, height = size
+    pages, compact, smallest = case_pages(render_bundled_site), 0, []
+    assert len(pages) >= 52
+    for path in pages:
+        opened = Opened(browser, path, width=width, height=height)
+        page = opened.page
+        page.click('button[data-vg-zoom="route"]')
+        got = page.evaluate(FRAMED_JS)
+        assert got["nodes"] >= 2 and got["inFrame"] == got["nodes"] == got["inWindow"], (path.name, got)
+        assert got["smallest"] >= 11.99, (path.name, got)  # 12 px, to a rounding
+        compact += got["compact"]
+        smallest.append(got["smallest"])
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= width, path.name
+        assert opened.errors == [], (path.name, opened.errors)
+        opened.close()
+    print(f"{width}x{height}: whole route on screen on {len(pages)} of {len(pages)} case pages; compact route "
+          f"drawing on {compact}; smallest route label {min(smallest):.1f} px")
+
+
+def test_case_pages_open_framed_on_the_route_and_whole_pathway_leaves_the_compact_drawing(browser, render_bundled_site):
+    opened = Opened(browser, render_bundled_site / "cases" / "seed-incidental-t12.html", width=1024, height=768)
+    page = opened.page
+    page.locator(".vg-compact").scroll_into_view_if_needed()
+    got = page.evaluate(FRAMED_JS)
+    assert got["compact"] and got["inFrame"] == got["nodes"] and got["smallest"] >= 12, got
+    assert page.locator(".vg-compact svg g[id], .vg-compact svg g [id]").count() == 0  # the copies repeat no id
+    page.click('button[data-vg-zoom="fit"]')
+    assert page.locator(".vg-compact").is_hidden() and page.locator(".vg-mount").is_visible()
+    keep = os.environ.get("VCFGRAPH_SCREENSHOTS")
+    if keep:
+        page.click('button[data-vg-zoom="route"]')
+        page.screenshot(path=str(Path(keep) / "zoomed-route-1024x768.png"))
+    assert opened.errors == []
+    opened.close()
+
+
+@pytest.mark.parametrize("width", [1024, 1280])
+def test_no_page_scrolls_sideways_and_the_checks_table_fits(browser, render_bundled_site, width):
+    for name in ("index.html", "pathway.html", "explore.html", "quiz.html", "cases/seed-incidental-t12.html"):
+        opened = Opened(browser, render_bundled_site / name, width=width, height=768)
+        page = opened.page
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= width, name
+        if name == "pathway.html":
+            got = page.evaluate("""() => { const t = document.querySelector('table.checks');
+                return [t.getBoundingClientRect().right, t.scrollWidth, t.clientWidth]; }""")
+            assert got[0] <= width and got[1] <= got[2] + 1, got
+        opened.close()
