@@ -112,7 +112,7 @@ def test_answering_moves_the_highlight_and_the_result(browser, render_bundled_si
 def test_the_permalink_restores_the_state(browser, render_bundled_site, bundled):
     opened = Opened(browser, render_bundled_site / "cases" / f"{SEED}.html")
     page = opened.page
-    page.select_option("#vg-f-symptomatic", label="true")
+    page.select_option("#vg-f-symptomatic", label="yes")
     page.select_option("#vg-f-neurologic_deficit", label="unknown")
     href = page.get_attribute("#vg-permalink", "href")
     state = page.evaluate(RESULT_JS)
@@ -135,7 +135,7 @@ def test_reset_to_this_case(browser, render_bundled_site, bundled):
     case = load_cases(bundled, ROOT / "cases" / f"{SEED}.yaml")[0]
     opened = Opened(browser, render_bundled_site / "cases" / f"{SEED}.html")
     page = opened.page
-    page.select_option("#vg-f-high_energy_trauma", label="true")
+    page.select_option("#vg-f-high_energy_trauma", label="yes")
     assert page.evaluate(RESULT_JS) != result_of(trace(bundled, case))
     page.click("#vg-reset")
     assert page.evaluate(RESULT_JS) == result_of(trace(bundled, case))

@@ -85,3 +85,39 @@ def test_no_page_scrolls_sideways_and_the_checks_table_fits(browser, render_bund
                 return [t.getBoundingClientRect().right, t.scrollWidth, t.clientWidth]; }""")
             assert got[0] <= width and got[1] <= got[2] + 1, got
         opened.close()
+
+
+def test_explorer_shows_the_first_question_beside_the_diagram_and_follows_the_route(browser, render_bundled_site):
+    opened = Opened(browser, render_bundled_site / "explore.html", width=1024, height=768)
+    page = opened.page
+    first = page.locator(".vg-steps select").first.bounding_box()
+    frame = page.locator(".vg-mount").bounding_box()
+    assert first["y"] + first["height"] <= 768 and frame["y"] < 768 and frame["x"] > first["x"] + first["width"], (first, frame)
+    before = page.evaluate("() => document.querySelector('.vg-mount svg').getAttribute('viewBox')")
+    page.select_option("#vg-f-neurologic_deficit", label="no")
+    page.wait_for_function("() => document.getElementById('vg-f-neurologic_deficit') !== null")
+    assert page.evaluate("() => document.querySelector('.vg-mount svg').getAttribute('viewBox')") != before
+    got = page.evaluate(FRAMED_JS)
+    assert not got["compact"] and got["nodes"] >= 3 and got["inFrame"] == got["nodes"], got
+    assert opened.errors == []
+    opened.close()
+
+
+def test_menus_and_the_best_next_question_speak_in_words(browser, render_bundled_site):
+    opened = Opened(browser, render_bundled_site / "explore.html")
+    page = opened.page
+    page.goto((render_bundled_site / "explore.html").as_uri() + "#facts=%7B%22decision_stage%22%3A%22next_imaging%22%7D")
+    page.reload()
+    options = page.evaluate("() => [...document.querySelectorAll('.vg-explorer select option')].map(o => o.textContent)")
+    assert options and not [o for o in options if o in ("true", "false") or "_" in o], options
+    ranked = page.locator(".vg-ranked li button")
+    assert ranked.count() >= 2 and all(t.startswith("Ask: ") and "_" not in t for t in ranked.all_inner_texts())
+    fact = page.locator(".vg-ranked li").nth(1).get_attribute("data-fact")
+    ranked.nth(1).click()
+    assert page.evaluate("() => document.activeElement.id") == f"vg-f-{fact}"
+    page.goto((render_bundled_site / "explore.html").as_uri() + '#facts=%7B%22high_energy_trauma%22%3Afalse%2C%22neurologic_deficit%22%3Afalse%7D')
+    page.reload()
+    ages = page.evaluate("() => [...document.querySelectorAll('#vg-f-age option')].map(o => o.textContent)")
+    assert "under 18 years" in ages and any(a.endswith("or over") for a in ages), ages
+    assert opened.errors == []
+    opened.close()

@@ -235,8 +235,12 @@
   /** The height the diagram may take: most of the window, less where the frame is sticky beside the questions. */
   Viewer.prototype.frameHeight = function () {
     var frame = this.mount.closest(".diagram") || this.mount;
-    var room = parseFloat(frame.getAttribute("data-room") || "0.8");
-    return Math.max(200, window.innerHeight * room - (frame.offsetHeight - frame.clientHeight));
+    var side = frame.closest(".vg-side-diagram"), border = frame.offsetHeight - frame.clientHeight;
+    if (side && getComputedStyle(side).position === "sticky") {  // beside the questions: what the window shows below the tools
+      var tools = frame.getBoundingClientRect().top - side.getBoundingClientRect().top;
+      return Math.max(240, window.innerHeight - Math.max(frame.getBoundingClientRect().top, tools) - border - 8);
+    }
+    return Math.max(200, window.innerHeight * 0.8 - border);
   };
 
   Viewer.prototype.zoom = function (f) {
@@ -358,17 +362,28 @@
 
   /* ------------------------------------------------------------ the explorer */
 
+  /** A value in words: yes / no, an enum value with its underscores spaced (short codes such as
+   *  ct or mri in capitals), a whole number as the range of the pathway's cuts it falls in. */
   function valueWords(fact, v) {
     if (v === null) {
       return fact.unknown !== null && fact.unknown !== undefined ?
-        "not recorded (read as " + (fact.unknown_word || T.formatValue(fact.unknown)) + ")" : "unknown";
+        "not recorded (read as " + (fact.unknown_word || valueWords(fact, fact.unknown)) + ")" : "unknown";
     }
+    if (fact.type === "bool") { return v ? "yes" : "no"; }
     if (fact.type === "int") {
-      for (var i = 0; i < fact.intervals.length; i++) {
-        var iv = fact.intervals[i];
-        if (iv[0] === v) { return (iv[0] === iv[1] ? String(iv[0]) : iv[0] + " to " + iv[1]) + (fact.unit ? " " + fact.unit : ""); }
+      var unit = fact.unit ? " " + fact.unit : "", ivs = fact.intervals;
+      for (var i = 0; i < ivs.length; i++) {
+        var iv = ivs[i];
+        if (v < iv[0] || v > iv[1]) { continue; }
+        if (iv[0] === iv[1]) { return String(iv[0]) + unit; }
+        if (ivs.length > 1 && i === 0) { return "under " + (iv[1] + 1) + unit; }
+        if (ivs.length > 1 && i === ivs.length - 1) { return iv[0] + unit + " or over"; }
+        return iv[0] + " to " + iv[1] + unit;
       }
-      return String(v) + (fact.unit ? " " + fact.unit : "");
+      return String(v) + unit;
+    }
+    if (typeof v === "string") {
+      return v.split("_").map(function (w) { return /^[a-z]{2,3}$/.test(w) && !/^(and|or|not|no|of|to|in)$/.test(w) ? w.toUpperCase() : w; }).join(" ");
     }
     return T.formatValue(v);
   }
@@ -405,6 +420,12 @@
     panel.appendChild(bar);
     this.result = el("p", { id: "vg-result", "aria-live": "polite" });
     panel.appendChild(this.result);
+    this.possible = el("details", { "class": "vg-possible" });
+    this.possibleSummary = el("summary", {}, "Still possible");
+    this.possibleList = el("ul");
+    this.possible.appendChild(this.possibleSummary);
+    this.possible.appendChild(this.possibleList);
+    panel.appendChild(this.possible);
     var grid = el("div", { "class": "vg-grid" });
     this.questions = el("div", { "class": "vg-questions" });
     this.output = el("div", { "class": "vg-output" });
@@ -462,7 +483,7 @@
     this.renderResult(route);
     this.renderOutput(route, ranked);
     if (this.svg) { showRoute(this.svg, route); }
-    if (this.viewer) { this.viewer.route = route; if (this.viewer.compactShown) { this.viewer.toRoute(); } }
+    if (this.viewer) { this.viewer.route = route; if (this.viewer.follow || this.viewer.compactShown) { this.viewer.toRoute(); } }
   };
 
   Explorer.prototype.renderQuestions = function (route, ranked) {
@@ -493,9 +514,18 @@
     r.setAttribute("data-outcome", route.outcome);
     r.setAttribute("data-terminal", route.terminal || "");
     r.setAttribute("data-ua", route.ua.join(" "));
+    this.possibleList.textContent = "";
+    this.possible.hidden = true;
     if (route.outcome === "need_info") {
-      r.textContent = "Outcome: more information is needed (" + route.missing.join(", ") + "). Still possible: " +
-        route.possible.map(label).join("; ") + ".";
+      r.textContent = "Outcome: more information is needed. Next: " + route.missing.map(function (n) {
+        var f = P.fact.get(n); return f && f.question ? f.question : n;
+      }).join(" ");
+      if (route.possible.length) {  // the outcomes still open, folded: a headline, not a paragraph
+        this.possible.hidden = false;
+        this.possibleSummary.textContent = "Still possible: " + route.possible.length + " outcomes";
+        var ul = this.possibleList;
+        route.possible.forEach(function (p) { ul.appendChild(el("li", {}, label(p))); });
+      }
     } else {
       r.textContent = "Outcome: " + label(route.terminal);
     }
@@ -508,6 +538,19 @@
     items.forEach(function (it) { ul.appendChild(typeof it === "string" ? el("li", {}, it) : it); });
     parent.appendChild(ul);
   }
+
+  /** Focus a fact's menu, putting it among the questions when the route has not reached it yet. */
+  Explorer.prototype.ask = function (name) {
+    var sel = document.getElementById("vg-f-" + name);
+    if (!sel) {
+      var box = this.questions.querySelector(".vg-asked") || el("div", { "class": "vg-asked" });
+      if (!box.parentNode) { box.appendChild(el("h3", {}, "Asked ahead of the route")); this.questions.appendChild(box); }
+      box.appendChild(this.select(P.fact.get(name), ""));
+      sel = document.getElementById("vg-f-" + name);
+    }
+    sel.scrollIntoView({ block: "center" });
+    sel.focus();
+  };
 
   Explorer.prototype.renderOutput = function (route, ranked) {
     var out = this.output, self = this;
@@ -533,12 +576,16 @@
     }
     if (ranked.length) {
       out.appendChild(el("h3", {}, "Best next question"));
-      out.appendChild(el("p", {}, "Every unknown fact whose answer would rule out some of the outcomes still possible, best first (ties: history before examination, imaging and biopsy)."));
+      out.appendChild(el("p", {}, "The unknown facts whose answer would settle some of the outcomes still open, the most useful first (ties: history before examination, imaging and biopsy)."));
       var ol = el("ol", { "class": "vg-ranked" });
-      var n = route.possible.length;
-      ranked.forEach(function (q) {
-        ol.appendChild(el("li", { "data-fact": q.fact }, q.fact + (route.missing.indexOf(q.fact) >= 0 ? " (asked now)" : "") +
-          ": rules out " + q.expected.toFixed(2) + " of the " + n + " outcomes still possible, on average over its answers"));
+      ranked.forEach(function (q, i) {
+        var fact = P.fact.get(q.fact), li = el("li", { "data-fact": q.fact });
+        var ask = el("button", { type: "button", "class": "vg-ask" }, "Ask: " + (fact.question || q.fact));
+        ask.addEventListener("click", function () { self.ask(q.fact); });
+        li.appendChild(ask);
+        li.appendChild(document.createTextNode(i === 0 ? " It settles the most." :
+          q.expected >= ranked[0].expected - 1e-9 ? " It settles as much." : ""));
+        ol.appendChild(li);
       });
       out.appendChild(ol);
     }
@@ -550,7 +597,7 @@
       var f = new Map(self.facts);
       if (c.value === null) { f.delete(c.fact); } else { f.set(c.fact, c.value); }
       var fact = P.fact.get(c.fact);
-      var words = c.fact + " = " + valueWords(fact, c.value) + ": " + (c.outcome === "need_info" ? "more information needed" : label(c.terminal)) +
+      var words = (fact.question || c.fact) + " \u2192 " + valueWords(fact, c.value) + ": " + (c.outcome === "need_info" ? "more information needed" : label(c.terminal)) +
         (c.outcome === "variant" ? " (" + FAVOURED + ": " + (c.ua.map(label).join("; ") || "none") + ")" : "");
       var a = el("a", { href: "#" + encodeFacts(f), "data-fact": c.fact }, words);
       var alt = T.trace(P, f);
@@ -579,7 +626,11 @@
     }
     var panel = document.getElementById("vg-explorer");
     var explorer = panel ? new Explorer(panel, svg, viewer) : null;
-    if (viewer && explorer) { viewer.allowCompact = !!panel.getAttribute("data-case"); viewer.route = explorer.route; viewer.act("route"); }
+    if (viewer && explorer) {
+      viewer.allowCompact = !!panel.getAttribute("data-case");
+      viewer.follow = !viewer.allowCompact;  // the explorer frames the route again after every answer
+      viewer.route = explorer.route; viewer.act("route");
+    }
     else if (viewer) {  // the pathway alone: open at full size, readable on a projector, on the entry question
       document.querySelectorAll('button[data-vg-zoom="route"]').forEach(function (b) { b.hidden = true; });
       document.querySelectorAll("input.zoom").forEach(function (b) { b.checked = true; });
