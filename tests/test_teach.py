@@ -121,3 +121,69 @@ def test_menus_and_the_best_next_question_speak_in_words(browser, render_bundled
     assert "under 18 years" in ages and any(a.endswith("or over") for a in ages), ages
     assert opened.errors == []
     opened.close()
+
+
+#: the smallest text height (CSS px) in the presenter, its drawing of the route (the dots) aside
+PRESENT_TEXT_JS = """() => {
+  const root = document.getElementById('vg-present');
+  const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+  let smallest = Infinity;
+  for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+    if (!n.textContent.trim() || n.parentElement.closest('svg')) continue;
+    smallest = Math.min(smallest, parseFloat(getComputedStyle(n.parentElement).fontSize));
+  }
+  return smallest;
+}"""
+
+
+@pytest.mark.parametrize("size", [(1024, 768), (1280, 720)])
+def test_presenter_steps_through_every_case_to_its_outcome_in_large_type(browser, render_bundled_site, size):
+    width, height = size
+    smallest, steps = float("inf"), 0
+    for path in case_pages(render_bundled_site):
+        opened = Opened(browser, path, width=width, height=height)
+        page = opened.page
+        want = page.evaluate("() => { const r = document.getElementById('vg-result'); return [r.dataset.outcome, r.dataset.terminal]; }")
+        page.click("button[data-vg-present]")
+        root = page.locator("#vg-present")
+        assert root.get_attribute("data-step") == "1" and page.evaluate("() => location.hash") == "#present=1"
+        last = None
+        while last != root.get_attribute("data-step"):
+            last = root.get_attribute("data-step")
+            smallest = min(smallest, page.evaluate(PRESENT_TEXT_JS))
+            page.keyboard.press("ArrowRight")
+        steps += int(last)
+        assert [root.get_attribute("data-outcome"), root.get_attribute("data-terminal")] == want, path.name
+        page.keyboard.press("Home")
+        assert root.get_attribute("data-step") == "1" and root.get_attribute("data-outcome") is None
+        page.keyboard.press("End")
+        assert root.get_attribute("data-step") == last
+        page.keyboard.press("Escape")
+        assert page.locator("#vg-present").count() == 0 and page.evaluate("() => location.hash") == ""
+        assert opened.errors == [], (path.name, opened.errors)
+        opened.close()
+    print(f"presenter at {width}x{height}: {steps} screens over the case pages, smallest text {smallest} px")
+    assert smallest >= 28
+
+
+def test_presenter_opens_from_its_url_on_the_step_and_passes_axe(browser, render_bundled_site):
+    from tests.test_browser import AXE, _axe
+
+    path = render_bundled_site / "cases" / "seed-incidental-t12.html"
+    opened = Opened(browser, path, width=1024, height=768)
+    page = opened.page
+    page.goto(path.as_uri() + "#present=3")
+    page.reload()
+    root = page.locator("#vg-present")
+    assert root.get_attribute("data-step") == "3"
+    page.keyboard.press("ArrowLeft")
+    assert root.get_attribute("data-step") == "2" and page.evaluate("() => location.hash") == "#present=2"
+    keep = os.environ.get("VCFGRAPH_SCREENSHOTS")
+    if keep:
+        page.screenshot(path=str(Path(keep) / "presenter-step-1024x768.png"))
+        page.keyboard.press("End")
+        page.screenshot(path=str(Path(keep) / "presenter-last-1024x768.png"))
+    assert opened.errors == []
+    if AXE.exists():  # after the console check: axe itself reads the style sheets, which file:// refuses
+        assert _axe(page) == []
+    opened.close()
