@@ -187,3 +187,35 @@ def test_presenter_opens_from_its_url_on_the_step_and_passes_axe(browser, render
     if AXE.exists():  # after the console check: axe itself reads the style sheets, which file:// refuses
         assert _axe(page) == []
     opened.close()
+
+
+def test_quiz_folds_the_findings_marks_the_pick_and_keeps_the_score_on_top(browser, render_bundled_site):
+    path = render_bundled_site / "cases" / "seed-incidental-t12.html"
+    opened = Opened(browser, path, width=1024, height=768)
+    page = opened.page
+    page.goto(path.as_uri() + "#quiz")
+    page.reload()
+    assert page.locator(".vg-quiz-hint").first.evaluate("d => d.open") is False
+    hint = page.locator(".vg-quiz-hint li").first.text_content()
+    assert "_" not in hint and " = " not in hint, hint
+    running = page.locator("#vg-quiz-running")
+    assert running.inner_text().startswith("Score so far: 0 of 0")
+    choices = page.locator("button.vg-choice")
+    choices.nth(0).click()
+    picked, correct = page.locator("button.vg-choice.vg-picked"), page.locator("button.vg-choice.vg-correct")
+    assert picked.count() == 1 and correct.count() == 1
+    right = picked.get_attribute("class") == correct.get_attribute("class")
+    assert running.inner_text().startswith(f"Score so far: {int(right)} of 1")
+    assert running.bounding_box()["y"] < page.locator(".vg-choices").bounding_box()["y"]  # the score above the answers
+    if os.environ.get("VCFGRAPH_SCREENSHOTS"):
+        page.screenshot(path=str(Path(os.environ["VCFGRAPH_SCREENSHOTS"]) / "quiz-feedback-1024x768.png"))
+    while page.locator("#vg-quiz-score").count() == 0:
+        page.click("#vg-quiz-next")
+        if page.locator("#vg-quiz-score").count():
+            break
+        page.locator("button.vg-choice").first.click()
+    score = page.locator("#vg-quiz-score").bounding_box()
+    assert 0 <= score["y"] < 768, score  # the score is on screen when the quiz ends
+    assert page.locator(".vg-quiz-review li").count() == 7
+    assert opened.errors == []
+    opened.close()
