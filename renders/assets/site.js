@@ -117,6 +117,8 @@
   var SVGNS = "http://www.w3.org/2000/svg";
   /** the smallest label height (CSS px) "zoom to the route" accepts before it draws the route alone */
   var READABLE_PX = 12;
+  /** screen pixels per diagram unit "zoom to the route" never goes beyond */
+  var MAX_SCALE = 1.5;
   var ROUTE_CLASSES = /^vg-(on|off|end|stop|base|alt|contra|caution|cat-\w+)$/;
   /** slot (UA, MBA, UNA) -> the pathway's own category: its code and name */
   var SCALE = new Map();
@@ -362,6 +364,7 @@
     var w = box.width + 2 * pad, h = box.height + 2 * pad;
     var aspect = height / width;
     if (h / w < aspect) { h = w * aspect; } else { w = h / aspect; }
+    if (w < width / MAX_SCALE) { w = width / MAX_SCALE; h = w * aspect; }  // a short route is not blown up
     var cx = box.x + box.width / 2, cy = box.y + box.height / 2;
     this.view = [cx - w / 2, cy - h / 2, w, h]; this.apply();
   };
