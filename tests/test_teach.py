@@ -181,7 +181,9 @@ def test_presenter_opens_from_its_url_on_the_step_and_passes_axe(browser, render
     keep = os.environ.get("VCFGRAPH_SCREENSHOTS")
     if keep:
         page.screenshot(path=str(Path(keep) / "presenter-step-1024x768.png"))
-        page.keyboard.press("End")
+    page.keyboard.press("End")  # the longest step: it scrolls, by keyboard too
+    assert page.evaluate("() => document.activeElement.classList.contains('vg-present-body')")
+    if keep:
         page.screenshot(path=str(Path(keep) / "presenter-last-1024x768.png"))
     assert opened.errors == []
     if AXE.exists():  # after the console check: axe itself reads the style sheets, which file:// refuses

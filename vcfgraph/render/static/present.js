@@ -82,7 +82,7 @@
     var self = this;
     this.back = document.activeElement;
     this.root = el("div", { id: "vg-present", role: "dialog", "aria-modal": "true", "aria-labelledby": "vg-present-h", tabindex: "-1" });
-    this.body = el("div", { "class": "vg-present-body" });
+    this.body = el("div", { "class": "vg-present-body", tabindex: "0", role: "region", "aria-label": "The step" });  // scrolls by keyboard
     var bar = el("div", { "class": "vg-present-bar" });
     this.prev = el("button", { type: "button", "class": "vg-present-prev" }, "\u2190 Back");
     this.next = el("button", { type: "button", "class": "vg-present-next" }, "Next \u2192");
@@ -98,11 +98,11 @@
     this.main.setAttribute("inert", "");
     document.body.classList.add("vg-presenting");
     this.go(at || 0);
-    this.root.focus();
+    this.body.focus();
   };
 
   Presenter.prototype.key = function (e) {
-    var moves = { ArrowRight: 1, ArrowDown: 1, PageDown: 1, " ": 1, Enter: 0, ArrowLeft: -1, ArrowUp: -1, PageUp: -1 };
+    var moves = { ArrowRight: 1, PageDown: 1, " ": 1, Enter: 0, ArrowLeft: -1, PageUp: -1 };  // up and down scroll a long step
     if (e.key === "Escape") { this.close(); e.preventDefault(); return; }
     if (e.key === "Home") { this.go(0); e.preventDefault(); return; }
     if (e.key === "End") { this.go(this.screens.length - 1); e.preventDefault(); return; }
