@@ -177,7 +177,7 @@ def test_screenshots_of_the_pathway_and_the_seed_case(browser, render_bundled_si
                        ("seed-case", render_bundled_site / "cases" / f"{SEED}.html")):
         opened = Opened(browser, path, width=1600, height=900)
         target = tmp_path / f"{name}.png"
-        opened.page.locator(".diagram").scroll_into_view_if_needed()
+        opened.page.locator(".diagram:visible").scroll_into_view_if_needed()  # the diagram, or the compact route drawing
         opened.page.screenshot(path=str(target))
         full = tmp_path / f"{name}-full.png"
         opened.page.screenshot(path=str(full), full_page=True)

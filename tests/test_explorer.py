@@ -114,7 +114,7 @@ def test_answering_moves_the_highlight_and_the_result(browser, render_bundled_si
 def test_the_permalink_restores_the_state(browser, render_bundled_site, bundled):
     opened = Opened(browser, render_bundled_site / "cases" / f"{SEED}.html")
     page = opened.page
-    page.select_option("#vg-f-symptomatic", label="true")
+    page.select_option("#vg-f-symptomatic", label="yes")
     page.select_option("#vg-f-neurologic_deficit", label="unknown")
     href = page.get_attribute("#vg-permalink", "href")
     state = page.evaluate(RESULT_JS)
@@ -137,7 +137,7 @@ def test_reset_to_this_case(browser, render_bundled_site, bundled):
     case = load_cases(bundled, ROOT / "cases" / f"{SEED}.yaml")[0]
     opened = Opened(browser, render_bundled_site / "cases" / f"{SEED}.html")
     page = opened.page
-    page.select_option("#vg-f-high_energy_trauma", label="true")
+    page.select_option("#vg-f-high_energy_trauma", label="yes")
     assert page.evaluate(RESULT_JS) != result_of(trace(bundled, case))
     page.click("#vg-reset")
     assert page.evaluate(RESULT_JS) == result_of(trace(bundled, case))
@@ -197,11 +197,12 @@ def test_route_labels_are_readable_on_a_projector_and_pages_fit_a_phone(browser,
             opened = Opened(browser, render_bundled_site / name, width=width, height=height)
             page = opened.page
             assert page.evaluate("() => document.documentElement.scrollWidth") <= width, (name, width)
-            if name.startswith("cases/") and width == 1366:
-                page.locator(".vg-mount").scroll_into_view_if_needed()
+            if name.startswith("cases/") and width == 1366:  # the route framed: full diagram or compact drawing
+                page.locator(".vg-mount, .vg-compact").locator("visible=true").scroll_into_view_if_needed()
                 heights[name] = page.evaluate("""() => Math.min(...[...document.querySelectorAll(
-                    '.vg-mount svg g.node.vg-on text, .vg-mount svg g.node.vg-end text, .vg-mount svg g.edge.vg-on text')]
-                    .map(t => t.getBoundingClientRect().height))""")
+                    '.vg-mount svg g.node.vg-on text, .vg-mount svg g.node.vg-end text, .vg-mount svg g.edge.vg-on text, '
+                    + '.vg-compact svg g.node.vg-on text, .vg-compact svg g.node.vg-end text, .vg-compact-answer')]
+                    .map(t => t.getBoundingClientRect().height).filter(h => h > 0))""")
             if name == "pathway.html" and width == 1366:  # the pathway alone opens at full size
                 page.locator(".vg-mount").scroll_into_view_if_needed()
                 heights[name] = page.evaluate("""() => Math.min(...[...document.querySelectorAll('.vg-mount svg g.node text')]
@@ -222,6 +223,7 @@ def test_zoom_controls_work_from_the_keyboard(browser, render_bundled_site):
     opened = Opened(browser, render_bundled_site / "cases" / f"{SEED}.html")
     page = opened.page
     box = page.evaluate("() => document.querySelector('.vg-mount svg').getAttribute('viewBox')")
+    page.click("button[data-vg-zoom=fit]")  # leaves the compact route drawing for the diagram
     page.focus(".vg-mount")
     page.keyboard.press("0")
     whole = page.evaluate("() => document.querySelector('.vg-mount svg').getAttribute('viewBox')")

@@ -1,3 +1,106 @@
+/* vcfgraph teaching site: the compact route-only drawing "zoom to the route" shows when the route,
+ * framed whole on the full diagram, would leave its labels under 12 px. The route's own nodes are
+ * copied from the full diagram (same looks, same route classes, ids dropped so none repeats) and laid
+ * out row after row, each arrow carrying the answer taken. No markup is parsed: clones and text only.
+ */
+(function () {
+  "use strict";
+  var SVGNS = "http://www.w3.org/2000/svg";
+  /** diagram units between nodes, between rows, around the drawing; the width of a character of an answer */
+  var GAP = 70, ROW_GAP = 60, PAD = 16, ANSWER_EM = 8;
+
+  function make(tag, attrs, text) {
+    var e = document.createElementNS(SVGNS, tag);
+    Object.keys(attrs).forEach(function (k) { e.setAttribute(k, attrs[k]); });
+    if (text !== undefined) { e.textContent = text; }
+    return e;
+  }
+
+  function strip(g) {
+    g.removeAttribute("id");
+    g.querySelectorAll("[id]").forEach(function (x) { x.removeAttribute("id"); });
+    g.querySelectorAll("a").forEach(function (a) {  // a copy is a picture, not a second set of links
+      var keep = make("g", {});
+      while (a.firstChild) { keep.appendChild(a.firstChild); }
+      a.parentNode.replaceChild(keep, a);
+    });
+    g.querySelectorAll("title").forEach(function (t) { t.remove(); });
+    return g;
+  }
+
+  /** Rows of boxes no wider than width (diagram units); each box {w, h}. */
+  function rows(boxes, width) {
+    var out = [[]], x = 0;
+    boxes.forEach(function (b) {
+      var row = out[out.length - 1];
+      var gap = row.length ? row[row.length - 1].gap : 0;
+      if (row.length && x + gap + b.w > width) { out.push([b]); x = b.w; }
+      else { x += gap + b.w; row.push(b); }
+    });
+    return out;
+  }
+
+  /**
+   * Draw the route alone.
+   * @param {SVGSVGElement} full the full diagram, with the route's classes on it
+   * @param {Array} stops the route's nodes in order: {g: the node group, answer: words on the arrow out or ""}
+   * @param {number} width, height the frame (CSS px)
+   * @returns {{svg: SVGSVGElement, scale: number}} the drawing and its screen px per diagram unit
+   */
+  function draw(full, stops, width, height) {
+    var boxes = stops.map(function (s) { var b = s.g.getBBox(); return { g: s.g, answer: s.answer, x: b.x, y: b.y, w: b.width, h: b.height,
+      gap: Math.max(GAP, Array.from(s.answer).length * ANSWER_EM + 24) }; });
+    var best = null;
+    // try widths from one node a row to all in a row; keep the layout drawn the largest in the frame
+    for (var cols = boxes.length; cols >= 1; cols--) {
+      var widest = 0;
+      for (var i = 0; i < boxes.length; i += cols) {
+        var w = boxes.slice(i, i + cols).reduce(function (a, b, j, all) { return a + b.w + (j < all.length - 1 ? b.gap : 0); }, 0);
+        widest = Math.max(widest, w);
+      }
+      var layout = rows(boxes, widest + 0.5);
+      var tall = layout.reduce(function (a, r) { return a + Math.max.apply(null, r.map(function (b) { return b.h; })); }, 0) + ROW_GAP * (layout.length - 1);
+      var scale = Math.min(1.25, (width - 2 * PAD) / widest, (height - 2 * PAD) / tall);
+      if (!best || scale > best.scale + 1e-9) { best = { scale: scale, layout: layout, width: widest, height: tall }; }
+    }
+    var svg = make("svg", { "class": "vg-compact-svg", role: "img", viewBox: [-PAD, -PAD, best.width + 2 * PAD, best.height + 2 * PAD].join(" ") });
+    svg.appendChild(make("title", {}, "The route alone, row after row"));
+    var defs = make("defs", {}), marker = make("marker", { id: "vg-compact-head", viewBox: "0 0 10 10", refX: "9", refY: "5", markerWidth: "7", markerHeight: "7", orient: "auto-start-reverse" });
+    marker.appendChild(make("path", { d: "M0,0 L10,5 L0,10 z", "class": "vg-compact-head" }));
+    defs.appendChild(marker); svg.appendChild(defs);
+    var y = 0, placed = [];
+    best.layout.forEach(function (row) {
+      var rowH = Math.max.apply(null, row.map(function (b) { return b.h; })), x = 0;
+      row.forEach(function (b) {
+        var top = y + (rowH - b.h) / 2;
+        var wrap = make("g", { transform: "translate(" + (x - b.x).toFixed(2) + " " + (top - b.y).toFixed(2) + ")" });
+        wrap.appendChild(strip(b.g.cloneNode(true)));
+        svg.appendChild(wrap);
+        placed.push({ x: x, y: top, w: b.w, h: b.h, answer: b.answer, rowTop: y, rowH: rowH });
+        x += b.w + b.gap;
+      });
+      y += rowH + ROW_GAP;
+    });
+    for (var k = 0; k + 1 < placed.length; k++) {
+      var a = placed[k], b = placed[k + 1], d, tx, ty;
+      if (b.rowTop === a.rowTop) {
+        d = "M" + (a.x + a.w) + "," + (a.y + a.h / 2) + " L" + b.x + "," + (b.y + b.h / 2);
+        tx = (a.x + a.w + b.x) / 2; ty = a.y + a.h / 2 - 6;
+      } else {
+        var mid = a.rowTop + a.rowH + ROW_GAP / 2;
+        d = "M" + (a.x + a.w / 2) + "," + (a.y + a.h) + " L" + (a.x + a.w / 2) + "," + mid + " L" + (b.x + b.w / 2) + "," + mid + " L" + (b.x + b.w / 2) + "," + b.y;
+        tx = (a.x + a.w / 2 + b.x + b.w / 2) / 2; ty = mid - 6;
+      }
+      svg.appendChild(make("path", { d: d, "class": "vg-compact-line", "marker-end": "url(#vg-compact-head)" }));
+      if (a.answer) { svg.appendChild(make("text", { x: tx.toFixed(2), y: ty.toFixed(2), "class": "vg-compact-answer", "text-anchor": "middle" }, a.answer)); }
+    }
+    svg.style.width = ((best.width + 2 * PAD) * best.scale).toFixed(1) + "px";
+    svg.style.height = ((best.height + 2 * PAD) * best.scale).toFixed(1) + "px";
+    return { svg: svg, scale: best.scale };
+  }
+
+  window.VcfgraphCompact = { draw: draw };
+})();
 /* vcfgraph teaching site: the diagram from the shared script, live route highlight, explorer,
  * what-if, best next question, zoom and pan (quiz mode is quiz.js, on the helpers exposed here). Progressive enhancement: every page shows its
  * static content without this file. Pathway text only ever reaches the page as textContent or
@@ -12,8 +115,10 @@
   if (!G || !T || !G.pathway) { return; }
   var P = new T.Pathway(G.pathway);
   var SVGNS = "http://www.w3.org/2000/svg";
-  /** screen pixels per diagram unit "zoom to the route" keeps at least: labels stay 12 px and up */
-  var MIN_SCALE = 1;
+  /** the smallest label height (CSS px) "zoom to the route" accepts before it draws the route alone */
+  var READABLE_PX = 12;
+  /** screen pixels per diagram unit "zoom to the route" never goes beyond */
+  var MAX_SCALE = 1.5;
   var ROUTE_CLASSES = /^vg-(on|off|end|stop|base|alt|contra|caution|cat-\w+)$/;
   /** slot (UA, MBA, UNA) -> the pathway's own category: its code and name */
   var SCALE = new Map();
@@ -200,7 +305,7 @@
     var self = this;
     tools.hidden = false;
     tools.querySelectorAll("button[data-vg-zoom]").forEach(function (b) {
-      b.addEventListener("click", function () { self.act(b.getAttribute("data-vg-zoom")); });
+      b.addEventListener("click", function () { self.act(b.getAttribute("data-vg-zoom")); self.reveal(); });
     });
     document.querySelectorAll("input.zoom").forEach(function (box) {
       box.addEventListener("change", function () { self.act(box.checked ? "full" : "fit"); });
@@ -229,7 +334,18 @@
     frame.scrollLeft = 0; frame.scrollTop = 0;
     var ratio = v[3] / v[2], width = this.mount.clientWidth || 800;
     this.svg.style.width = "100%";
-    this.svg.style.height = Math.min(width * ratio, window.innerHeight * 0.8) + "px";
+    this.svg.style.height = Math.min(width * ratio, this.frameHeight()) + "px";
+  };
+
+  /** The height the diagram may take: most of the window, less where the frame is sticky beside the questions. */
+  Viewer.prototype.frameHeight = function () {
+    var frame = this.mount.closest(".diagram") || this.mount;
+    var side = frame.closest(".vg-side-diagram"), border = frame.offsetHeight - frame.clientHeight;
+    if (side && getComputedStyle(side).position === "sticky") {  // beside the questions: what the window shows below the tools
+      var tools = frame.getBoundingClientRect().top - side.getBoundingClientRect().top;
+      return Math.max(240, window.innerHeight - Math.max(frame.getBoundingClientRect().top, tools) - border - 8);
+    }
+    return Math.max(200, window.innerHeight * 0.8 - border);
   };
 
   Viewer.prototype.zoom = function (f) {
@@ -242,16 +358,26 @@
     this.view[0] += dx * this.view[2]; this.view[1] += dy * this.view[3]; this.apply();
   };
 
-  /** Fit a box (user units), keeping the page aspect and a readable scale. */
+  /** Fit a box (user units) with a margin into the frame, whole: the page aspect kept, the box centred. */
   Viewer.prototype.fit = function (box) {
-    var pad = 24, width = this.mount.clientWidth || 800, height = window.innerHeight * 0.8;
+    var pad = 24, width = this.mount.clientWidth || 800, height = this.frameHeight();
     var w = box.width + 2 * pad, h = box.height + 2 * pad;
     var aspect = height / width;
     if (h / w < aspect) { h = w * aspect; } else { w = h / aspect; }
-    var maxW = width / MIN_SCALE; // never so small that labels fall under the readable size
-    if (w > maxW) { w = maxW; h = w * aspect; }
-    var cx = box.x + box.width / 2, cy = box.height + 2 * pad > h ? box.y - pad + h / 2 : box.y + box.height / 2;
+    if (w < width / MAX_SCALE) { w = width / MAX_SCALE; h = w * aspect; }  // a short route is not blown up
+    var cx = box.x + box.width / 2, cy = box.y + box.height / 2;
     this.view = [cx - w / 2, cy - h / 2, w, h]; this.apply();
+  };
+
+  /** Screen pixels per diagram unit in the current view. */
+  Viewer.prototype.scale = function () {
+    return (this.mount.clientWidth || 800) / this.view[2];
+  };
+
+  /** Bring the diagram's frame into the browser window (after a button asked for a view). */
+  Viewer.prototype.reveal = function () {
+    var frame = this.compactShown ? this.compact : (this.mount.closest(".diagram") || this.mount), r = frame.getBoundingClientRect();
+    if (r.top < 0 || r.bottom > window.innerHeight) { frame.scrollIntoView({ block: "end" }); }
   };
 
   /** The box (user units) of the route's questions and its end: what "zoom to the route" fits. */
@@ -285,11 +411,54 @@
     return { x: box.x1, y: box.y1, width: box.x2 - box.x1, height: box.y2 - box.y1 };
   };
 
+  /** Smallest height (CSS px) of a label of the route's nodes as drawn now. */
+  Viewer.prototype.routeLabelPx = function () {
+    var hs = [];
+    this.svg.querySelectorAll("g.node.vg-kind-question.vg-on text, g.node.vg-stop text, g.node.vg-end text").forEach(function (t) {
+      var h = t.getBoundingClientRect().height; if (h > 0) { hs.push(h); }
+    });
+    return hs.length ? Math.min.apply(null, hs) : Infinity;
+  };
+
+  /** Frame the whole route; where its labels would fall under 12 px and the page allows it
+   *  (case pages), show the compact route-only drawing instead. */
+  Viewer.prototype.toRoute = function () {
+    this.showCompact(false);
+    var b = this.routeBox();
+    if (!b) { return; }
+    this.fit(b);
+    if (!this.allowCompact || !this.route || !window.VcfgraphCompact || this.routeLabelPx() >= READABLE_PX) { return; }
+    var svg = this.svg, stops = this.route.steps.map(function (s) {
+      return { g: svg.querySelector('[id="' + own(G.dom.nodes, s.node) + '"]'), answer: s.edge ? s.answer : "" };
+    });
+    if (this.route.terminal) { stops.push({ g: svg.querySelector('[id="' + own(G.dom.nodes, this.route.terminal) + '"]'), answer: "" }); }
+    stops = stops.filter(function (s) { return s.g; });
+    var frame = this.mount.closest(".diagram") || this.mount;
+    // the compact drawing may take nearly the whole window: "reveal" scrolls the tools above it out of view
+    var drawn = window.VcfgraphCompact.draw(svg, stops, frame.clientWidth || 800, window.innerHeight - 12);
+    this.compact.textContent = "";
+    this.compact.appendChild(drawn.svg);
+    this.compact.setAttribute("data-scale", drawn.scale.toFixed(3));
+    this.showCompact(true);
+  };
+
+  Viewer.prototype.showCompact = function (on) {
+    if (!this.compact) {
+      this.compact = el("div", { "class": "vg-compact diagram", role: "region", "aria-label": "The route alone, row after row", tabindex: "0" });
+      this.compact.hidden = true;
+      this.mount.parentNode.insertBefore(this.compact, this.mount.nextSibling);
+    }
+    this.compact.hidden = !on;
+    this.mount.hidden = on;
+    this.compactShown = on;
+  };
+
   Viewer.prototype.act = function (what) {
+    if (what !== "route" && this.compactShown) { this.showCompact(false); }
     if (what === "in") { this.zoom(0.8); }
     else if (what === "out") { this.zoom(1.25); }
     else if (what === "fit") { this.view = this.full.slice(); this.apply(); }
-    else if (what === "route") { var b = this.routeBox(); if (b) { this.fit(b); } }
+    else if (what === "route") { this.toRoute(); return; }
     else if (what === "full") { this.actual(); }
     else if (what === "left") { this.pan(-0.2, 0); }
     else if (what === "right") { this.pan(0.2, 0); }
@@ -299,17 +468,28 @@
 
   /* ------------------------------------------------------------ the explorer */
 
+  /** A value in words: yes / no, an enum value with its underscores spaced (short codes such as
+   *  ct or mri in capitals), a whole number as the range of the pathway's cuts it falls in. */
   function valueWords(fact, v) {
     if (v === null) {
       return fact.unknown !== null && fact.unknown !== undefined ?
-        "not recorded (read as " + (fact.unknown_word || T.formatValue(fact.unknown)) + ")" : "unknown";
+        "not recorded (read as " + (fact.unknown_word || valueWords(fact, fact.unknown)) + ")" : "unknown";
     }
+    if (fact.type === "bool") { return v ? "yes" : "no"; }
     if (fact.type === "int") {
-      for (var i = 0; i < fact.intervals.length; i++) {
-        var iv = fact.intervals[i];
-        if (iv[0] === v) { return (iv[0] === iv[1] ? String(iv[0]) : iv[0] + " to " + iv[1]) + (fact.unit ? " " + fact.unit : ""); }
+      var unit = fact.unit ? " " + fact.unit : "", ivs = fact.intervals;
+      for (var i = 0; i < ivs.length; i++) {
+        var iv = ivs[i];
+        if (v < iv[0] || v > iv[1]) { continue; }
+        if (iv[0] === iv[1]) { return String(iv[0]) + unit; }
+        if (ivs.length > 1 && i === 0) { return "under " + (iv[1] + 1) + unit; }
+        if (ivs.length > 1 && i === ivs.length - 1) { return iv[0] + unit + " or over"; }
+        return iv[0] + " to " + iv[1] + unit;
       }
-      return String(v) + (fact.unit ? " " + fact.unit : "");
+      return String(v) + unit;
+    }
+    if (typeof v === "string") {
+      return v.split("_").map(function (w) { return /^[a-z]{2,3}$/.test(w) && !/^(and|or|not|no|of|to|in)$/.test(w) ? w.toUpperCase() : w; }).join(" ");
     }
     return T.formatValue(v);
   }
@@ -346,6 +526,12 @@
     panel.appendChild(bar);
     this.result = el("p", { id: "vg-result", "aria-live": "polite" });
     panel.appendChild(this.result);
+    this.possible = el("details", { "class": "vg-possible" });
+    this.possibleSummary = el("summary", {}, "Still possible");
+    this.possibleList = el("ul");
+    this.possible.appendChild(this.possibleSummary);
+    this.possible.appendChild(this.possibleList);
+    panel.appendChild(this.possible);
     var grid = el("div", { "class": "vg-grid" });
     this.questions = el("div", { "class": "vg-questions" });
     this.output = el("div", { "class": "vg-output" });
@@ -403,6 +589,7 @@
     this.renderResult(route);
     this.renderOutput(route, ranked);
     if (this.svg) { showRoute(this.svg, route); }
+    if (this.viewer) { this.viewer.route = route; if (this.viewer.follow || this.viewer.compactShown) { this.viewer.toRoute(); } }
   };
 
   Explorer.prototype.renderQuestions = function (route, ranked) {
@@ -433,9 +620,18 @@
     r.setAttribute("data-outcome", route.outcome);
     r.setAttribute("data-terminal", route.terminal || "");
     r.setAttribute("data-ua", route.ua.join(" "));
+    this.possibleList.textContent = "";
+    this.possible.hidden = true;
     if (route.outcome === "need_info") {
-      r.textContent = "Outcome: more information is needed (" + route.missing.join(", ") + "). Still possible: " +
-        route.possible.map(label).join("; ") + ".";
+      r.textContent = "Outcome: more information is needed. Next: " + route.missing.map(function (n) {
+        var f = P.fact.get(n); return f && f.question ? f.question : n;
+      }).join(" ");
+      if (route.possible.length) {  // the outcomes still open, folded: a headline, not a paragraph
+        this.possible.hidden = false;
+        this.possibleSummary.textContent = "Still possible: " + route.possible.length + " outcomes";
+        var ul = this.possibleList;
+        route.possible.forEach(function (p) { ul.appendChild(el("li", {}, label(p))); });
+      }
     } else {
       r.textContent = "Outcome: " + label(route.terminal);
     }
@@ -448,6 +644,19 @@
     items.forEach(function (it) { ul.appendChild(typeof it === "string" ? el("li", {}, it) : it); });
     parent.appendChild(ul);
   }
+
+  /** Focus a fact's menu, putting it among the questions when the route has not reached it yet. */
+  Explorer.prototype.ask = function (name) {
+    var sel = document.getElementById("vg-f-" + name);
+    if (!sel) {
+      var box = this.questions.querySelector(".vg-asked") || el("div", { "class": "vg-asked" });
+      if (!box.parentNode) { box.appendChild(el("h3", {}, "Asked ahead of the route")); this.questions.appendChild(box); }
+      box.appendChild(this.select(P.fact.get(name), ""));
+      sel = document.getElementById("vg-f-" + name);
+    }
+    sel.scrollIntoView({ block: "center" });
+    sel.focus();
+  };
 
   Explorer.prototype.renderOutput = function (route, ranked) {
     var out = this.output, self = this;
@@ -473,12 +682,16 @@
     }
     if (ranked.length) {
       out.appendChild(el("h3", {}, "Best next question"));
-      out.appendChild(el("p", {}, "Every unknown fact whose answer would rule out some of the outcomes still possible, best first (ties: history before examination, imaging and biopsy)."));
+      out.appendChild(el("p", {}, "The unknown facts whose answer would settle some of the outcomes still open, the most useful first (ties: history before examination, imaging and biopsy)."));
       var ol = el("ol", { "class": "vg-ranked" });
-      var n = route.possible.length;
-      ranked.forEach(function (q) {
-        ol.appendChild(el("li", { "data-fact": q.fact }, q.fact + (route.missing.indexOf(q.fact) >= 0 ? " (asked now)" : "") +
-          ": rules out " + q.expected.toFixed(2) + " of the " + n + " outcomes still possible, on average over its answers"));
+      ranked.forEach(function (q, i) {
+        var fact = P.fact.get(q.fact), li = el("li", { "data-fact": q.fact });
+        var ask = el("button", { type: "button", "class": "vg-ask" }, "Ask: " + (fact.question || q.fact));
+        ask.addEventListener("click", function () { self.ask(q.fact); });
+        li.appendChild(ask);
+        li.appendChild(document.createTextNode(i === 0 ? " It settles the most." :
+          q.expected >= ranked[0].expected - 1e-9 ? " It settles as much." : ""));
+        ol.appendChild(li);
       });
       out.appendChild(ol);
     }
@@ -490,7 +703,7 @@
       var f = new Map(self.facts);
       if (c.value === null) { f.delete(c.fact); } else { f.set(c.fact, c.value); }
       var fact = P.fact.get(c.fact);
-      var words = c.fact + " = " + valueWords(fact, c.value) + ": " + (c.outcome === "need_info" ? "more information needed" : label(c.terminal)) +
+      var words = (fact.question || c.fact) + " \u2192 " + valueWords(fact, c.value) + ": " + (c.outcome === "need_info" ? "more information needed" : label(c.terminal)) +
         (c.outcome === "variant" ? " (" + FAVOURED + ": " + (c.ua.map(label).join("; ") || "none") + ")" : "");
       var a = el("a", { href: "#" + encodeFacts(f), "data-fact": c.fact }, words);
       var alt = T.trace(P, f);
@@ -563,7 +776,11 @@
     }
     var panel = document.getElementById("vg-explorer");
     var explorer = panel ? new Explorer(panel, svg, viewer) : null;
-    if (viewer && explorer) { viewer.act("route"); }
+    if (viewer && explorer) {
+      viewer.allowCompact = !!panel.getAttribute("data-case");
+      viewer.follow = !viewer.allowCompact;  // the explorer frames the route again after every answer
+      viewer.route = explorer.route; viewer.act("route");
+    }
     else if (viewer) {  // the pathway alone: open at full size, readable on a projector, on the entry question
       document.querySelectorAll('button[data-vg-zoom="route"]').forEach(function (b) { b.hidden = true; });
       document.querySelectorAll("input.zoom").forEach(function (b) { b.checked = true; });
@@ -580,6 +797,169 @@
     }
     if (Q) { Q.index(); }
     window.vcfgraphSite = { explorer: explorer, viewer: viewer, quiz: quiz };
+  }
+
+  if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", start); } else { start(); }
+})();
+/* vcfgraph teaching site: presenter mode on a case page (the button, or the fragment #present).
+ *
+ * The case told one screen at a time in large type, for a room: the vignette; then each question
+ * with the facts it reads, and on the next screen the answer taken and why (so a teacher can stop
+ * at a question and let the room answer); last the outcome. Right / Left / Space / Page keys /
+ * Home / End move, Esc leaves; the step is in the URL (#present=N). A row of dots (a drawing, no
+ * text) shows where the step is on the route. Runs on the helpers site.js exposes; text only.
+ */
+(function () {
+  "use strict";
+  var S = window.VcfgraphSite, T = window.VcfgraphTwin, G = window.VCFGRAPH;
+  if (!S || !T || !G) { return; }
+  var P = S.P, el = S.el, label = S.label, valueWords = S.valueWords, readBy = S.readBy;
+  var SVGNS = "http://www.w3.org/2000/svg";
+
+  function factLine(name, facts) {
+    var f = P.fact.get(name);
+    return (f.question || name) + " " + (facts.has(name) ? valueWords(f, facts.get(name)) : "not known");
+  }
+
+  /** The screens of a route: {kind, title, lines, dot} with dot the route position (-1: none). */
+  function screens(route, facts, intro) {
+    var out = [{ kind: "intro", title: intro.title, lines: intro.lines, dot: -1 }];
+    route.steps.forEach(function (s, i) {
+      var names = s.edge ? readBy(s.node).filter(function (n) { return facts.has(n) || P.fact.get(n).unknown !== null; }) : route.missing;
+      var facts_ = names.map(function (n) { return factLine(n, facts); });
+      out.push({ kind: "question", title: label(s.node), lead: facts_.length ? "The facts of the case:" : "", lines: facts_, dot: i });
+      if (s.edge) {
+        out.push({ kind: "answer", title: label(s.node), answer: "\u2192 " + s.answer,
+          lines: [s.explanation.slice(label(s.node).length).trim()], dot: i });
+      }
+    });
+    var end = { kind: "outcome", dot: route.steps.length, lines: [] };
+    if (route.outcome === "need_info") {
+      end.title = "More information is needed";
+      end.lines = route.missing.map(function (n) { var f = P.fact.get(n); return "Ask: " + (f.question || n); });
+    } else {
+      end.title = label(route.terminal);
+      P.categories.forEach(function (c) {
+        var acts = T.listOf(route, c.slot);
+        if (acts.length) { end.lines.push(c.name + " (" + c.id + "): " + acts.map(label).join("; ")); }
+      });
+      route.cautions.forEach(function (c) { end.lines.push("\u26a0 Caution, " + label(c.action) + ": " + c.reason); });
+      route.contraindicated.forEach(function (c) { end.lines.push("\u2298 Set apart, " + label(c.action) + ": " + c.reason); });
+      var term = P.node.get(route.terminal);
+      (term && term.downstream ? term.downstream : []).filter(function (d) { return route.downstream.indexOf(d.id) >= 0; })
+        .forEach(function (d) { end.lines.push("Next: " + d.label + (d.text ? ": " + d.text : "")); });
+    }
+    out.push(end);
+    return out;
+  }
+
+  function dots(n, at) {
+    var svg = document.createElementNS(SVGNS, "svg"), w = Math.max(1, n) * 28;
+    svg.setAttribute("viewBox", "0 0 " + w + " 24");
+    svg.setAttribute("class", "vg-present-map");
+    svg.setAttribute("role", "img");
+    svg.setAttribute("aria-label", at < 0 ? "Before the route" : "Step " + (at + 1) + " of " + n + " on the route");
+    for (var i = 0; i < n; i++) {
+      var c = document.createElementNS(SVGNS, "circle");
+      c.setAttribute("cx", String(14 + 28 * i)); c.setAttribute("cy", "12"); c.setAttribute("r", i === at ? "10" : "6");
+      c.setAttribute("class", i < at ? "vg-dot-done" : i === at ? "vg-dot-now" : "vg-dot-later");
+      svg.appendChild(c);
+    }
+    return svg;
+  }
+
+  function Presenter(panel, main) {
+    var facts = S.factsFrom(JSON.parse(panel.getAttribute("data-facts") || "{}"), []);
+    this.route = T.trace(P, facts);
+    var h1 = main.querySelector("h1"), vignette = main.querySelector(".vignette"), lede = main.querySelector(".lede");
+    var intro = { title: h1 ? h1.textContent : "The case", lines: [] };
+    if (lede) { intro.lines.push(lede.textContent); }
+    if (vignette) { intro.lines.push(vignette.textContent); }
+    this.screens = this.route.error !== undefined ? [] : screens(this.route, facts, intro);
+    this.main = main;
+    this.root = null;
+  }
+
+  Presenter.prototype.open = function (at) {
+    if (!this.screens.length) { return; }
+    var self = this;
+    this.back = document.activeElement;
+    this.root = el("div", { id: "vg-present", role: "dialog", "aria-modal": "true", "aria-labelledby": "vg-present-h", tabindex: "-1" });
+    this.body = el("div", { "class": "vg-present-body", tabindex: "0", role: "region", "aria-label": "The step" });  // scrolls by keyboard
+    var bar = el("div", { "class": "vg-present-bar" });
+    this.prev = el("button", { type: "button", "class": "vg-present-prev" }, "\u2190 Back");
+    this.next = el("button", { type: "button", "class": "vg-present-next" }, "Next \u2192");
+    var close = el("button", { type: "button", "class": "vg-present-close" }, "Leave (Esc)");
+    this.count = el("span", { "class": "vg-present-count" });
+    this.prev.addEventListener("click", function () { self.go(self.at - 1); });
+    this.next.addEventListener("click", function () { self.go(self.at + 1); });
+    close.addEventListener("click", function () { self.close(); });
+    bar.appendChild(this.prev); bar.appendChild(this.count); bar.appendChild(this.next); bar.appendChild(close);
+    this.root.appendChild(this.body); this.root.appendChild(bar);
+    this.root.addEventListener("keydown", function (e) { self.key(e); });
+    document.body.appendChild(this.root);
+    this.main.setAttribute("inert", "");
+    document.body.classList.add("vg-presenting");
+    this.go(at || 0);
+    this.body.focus();
+  };
+
+  Presenter.prototype.key = function (e) {
+    var moves = { ArrowRight: 1, PageDown: 1, " ": 1, Enter: 0, ArrowLeft: -1, PageUp: -1 };  // up and down scroll a long step
+    if (e.key === "Escape") { this.close(); e.preventDefault(); return; }
+    if (e.key === "Home") { this.go(0); e.preventDefault(); return; }
+    if (e.key === "End") { this.go(this.screens.length - 1); e.preventDefault(); return; }
+    if (e.key === "Enter" || !(e.key in moves)) { return; }
+    if (e.target.tagName === "BUTTON" && e.key === " ") { return; }
+    this.go(this.at + moves[e.key]); e.preventDefault();
+  };
+
+  Presenter.prototype.go = function (at) {
+    at = Math.max(0, Math.min(this.screens.length - 1, at));
+    this.at = at;
+    var s = this.screens[at], last = at === this.screens.length - 1, r = this.root;
+    r.setAttribute("data-step", String(at + 1));
+    r.setAttribute("data-kind", s.kind);
+    if (last) { r.setAttribute("data-outcome", this.route.outcome); r.setAttribute("data-terminal", this.route.terminal || ""); }
+    else { r.removeAttribute("data-outcome"); r.removeAttribute("data-terminal"); }
+    this.body.textContent = "";
+    this.body.appendChild(dots(this.route.steps.length + 1, s.dot));
+    var kinds = { intro: "The case", question: "Question " + (s.dot + 1), answer: "Question " + (s.dot + 1) + ": the answer", outcome: "Outcome" };
+    this.body.appendChild(el("p", { "class": "vg-present-kind" }, kinds[s.kind]));
+    this.body.appendChild(el("h2", { id: "vg-present-h" }, s.title));
+    if (s.answer) { this.body.appendChild(el("p", { "class": "vg-present-answer" }, s.answer)); }
+    if (s.lead) { this.body.appendChild(el("p", { "class": "vg-present-lead" }, s.lead)); }
+    var list = el("ul", { "class": "vg-present-lines" });
+    s.lines.forEach(function (line) { if (line) { list.appendChild(el("li", {}, line)); } });
+    if (list.children.length) { this.body.appendChild(list); }
+    if (s.kind === "question") { this.body.appendChild(el("p", { "class": "vg-present-hint" }, "What is the answer? Next shows it.")); }
+    this.count.textContent = (at + 1) + " / " + this.screens.length;
+    this.prev.disabled = at === 0; this.next.disabled = last;
+    history.replaceState(null, "", "#present=" + (at + 1));
+  };
+
+  Presenter.prototype.close = function () {
+    if (!this.root) { return; }
+    this.root.remove(); this.root = null;
+    this.main.removeAttribute("inert");
+    document.body.classList.remove("vg-presenting");
+    history.replaceState(null, "", location.pathname + location.search);
+    if (this.back && this.back.focus) { this.back.focus(); }
+  };
+
+  function start() {
+    var panel = document.getElementById("vg-explorer"), main = document.getElementById("main");
+    if (!panel || !panel.getAttribute("data-case") || !main) { return; }
+    var presenter = new Presenter(panel, main);
+    if (!presenter.screens.length) { return; }
+    var p = el("p", { "class": "vg-present-link print-hide" });
+    var b = el("button", { type: "button", "data-vg-present": "" }, "Present this case to a room (one step a screen, large type; \u2192 and \u2190 move, Esc leaves)");
+    b.addEventListener("click", function () { presenter.open(0); });
+    p.appendChild(b);
+    main.insertBefore(p, main.children[1] || null);
+    var m = /^#present(?:=(\d+))?$/.exec(location.hash);
+    if (m) { presenter.open(m[1] ? parseInt(m[1], 10) - 1 : 0); }
+    window.vcfgraphPresenter = presenter;
   }
 
   if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", start); } else { start(); }

@@ -190,7 +190,7 @@ def assets(pathway: Pathway, layout_svg: str | bytes) -> dict[str, str]:
         "assets/pathway.js": data_script(pathway, layout_svg),
         "assets/print.css": html.static_text("print.css"),
         "assets/quiz.js": html.static_text("quiz.js"),
-        "assets/site.js": html.static_text("site.js"),
+        "assets/site.js": html.static_text("compact.js") + html.static_text("site.js") + html.static_text("present.js"),
         "assets/twin.js": html.static_text("twin.js"),
         "assets/vcfgraph.css": html.static_text("site.css") + overlay_css(),
     }

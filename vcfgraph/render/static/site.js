@@ -12,8 +12,10 @@
   if (!G || !T || !G.pathway) { return; }
   var P = new T.Pathway(G.pathway);
   var SVGNS = "http://www.w3.org/2000/svg";
-  /** screen pixels per diagram unit "zoom to the route" keeps at least: labels stay 12 px and up */
-  var MIN_SCALE = 1;
+  /** the smallest label height (CSS px) "zoom to the route" accepts before it draws the route alone */
+  var READABLE_PX = 12;
+  /** screen pixels per diagram unit "zoom to the route" never goes beyond */
+  var MAX_SCALE = 1.5;
   var ROUTE_CLASSES = /^vg-(on|off|end|stop|base|alt|contra|caution|cat-\w+)$/;
   /** slot (UA, MBA, UNA) -> the pathway's own category: its code and name */
   var SCALE = new Map();
@@ -200,7 +202,7 @@
     var self = this;
     tools.hidden = false;
     tools.querySelectorAll("button[data-vg-zoom]").forEach(function (b) {
-      b.addEventListener("click", function () { self.act(b.getAttribute("data-vg-zoom")); });
+      b.addEventListener("click", function () { self.act(b.getAttribute("data-vg-zoom")); self.reveal(); });
     });
     document.querySelectorAll("input.zoom").forEach(function (box) {
       box.addEventListener("change", function () { self.act(box.checked ? "full" : "fit"); });
@@ -229,7 +231,18 @@
     frame.scrollLeft = 0; frame.scrollTop = 0;
     var ratio = v[3] / v[2], width = this.mount.clientWidth || 800;
     this.svg.style.width = "100%";
-    this.svg.style.height = Math.min(width * ratio, window.innerHeight * 0.8) + "px";
+    this.svg.style.height = Math.min(width * ratio, this.frameHeight()) + "px";
+  };
+
+  /** The height the diagram may take: most of the window, less where the frame is sticky beside the questions. */
+  Viewer.prototype.frameHeight = function () {
+    var frame = this.mount.closest(".diagram") || this.mount;
+    var side = frame.closest(".vg-side-diagram"), border = frame.offsetHeight - frame.clientHeight;
+    if (side && getComputedStyle(side).position === "sticky") {  // beside the questions: what the window shows below the tools
+      var tools = frame.getBoundingClientRect().top - side.getBoundingClientRect().top;
+      return Math.max(240, window.innerHeight - Math.max(frame.getBoundingClientRect().top, tools) - border - 8);
+    }
+    return Math.max(200, window.innerHeight * 0.8 - border);
   };
 
   Viewer.prototype.zoom = function (f) {
@@ -242,16 +255,26 @@
     this.view[0] += dx * this.view[2]; this.view[1] += dy * this.view[3]; this.apply();
   };
 
-  /** Fit a box (user units), keeping the page aspect and a readable scale. */
+  /** Fit a box (user units) with a margin into the frame, whole: the page aspect kept, the box centred. */
   Viewer.prototype.fit = function (box) {
-    var pad = 24, width = this.mount.clientWidth || 800, height = window.innerHeight * 0.8;
+    var pad = 24, width = this.mount.clientWidth || 800, height = this.frameHeight();
     var w = box.width + 2 * pad, h = box.height + 2 * pad;
     var aspect = height / width;
     if (h / w < aspect) { h = w * aspect; } else { w = h / aspect; }
-    var maxW = width / MIN_SCALE; // never so small that labels fall under the readable size
-    if (w > maxW) { w = maxW; h = w * aspect; }
-    var cx = box.x + box.width / 2, cy = box.height + 2 * pad > h ? box.y - pad + h / 2 : box.y + box.height / 2;
+    if (w < width / MAX_SCALE) { w = width / MAX_SCALE; h = w * aspect; }  // a short route is not blown up
+    var cx = box.x + box.width / 2, cy = box.y + box.height / 2;
     this.view = [cx - w / 2, cy - h / 2, w, h]; this.apply();
+  };
+
+  /** Screen pixels per diagram unit in the current view. */
+  Viewer.prototype.scale = function () {
+    return (this.mount.clientWidth || 800) / this.view[2];
+  };
+
+  /** Bring the diagram's frame into the browser window (after a button asked for a view). */
+  Viewer.prototype.reveal = function () {
+    var frame = this.compactShown ? this.compact : (this.mount.closest(".diagram") || this.mount), r = frame.getBoundingClientRect();
+    if (r.top < 0 || r.bottom > window.innerHeight) { frame.scrollIntoView({ block: "end" }); }
   };
 
   /** The box (user units) of the route's questions and its end: what "zoom to the route" fits. */
@@ -285,11 +308,54 @@
     return { x: box.x1, y: box.y1, width: box.x2 - box.x1, height: box.y2 - box.y1 };
   };
 
+  /** Smallest height (CSS px) of a label of the route's nodes as drawn now. */
+  Viewer.prototype.routeLabelPx = function () {
+    var hs = [];
+    this.svg.querySelectorAll("g.node.vg-kind-question.vg-on text, g.node.vg-stop text, g.node.vg-end text").forEach(function (t) {
+      var h = t.getBoundingClientRect().height; if (h > 0) { hs.push(h); }
+    });
+    return hs.length ? Math.min.apply(null, hs) : Infinity;
+  };
+
+  /** Frame the whole route; where its labels would fall under 12 px and the page allows it
+   *  (case pages), show the compact route-only drawing instead. */
+  Viewer.prototype.toRoute = function () {
+    this.showCompact(false);
+    var b = this.routeBox();
+    if (!b) { return; }
+    this.fit(b);
+    if (!this.allowCompact || !this.route || !window.VcfgraphCompact || this.routeLabelPx() >= READABLE_PX) { return; }
+    var svg = this.svg, stops = this.route.steps.map(function (s) {
+      return { g: svg.querySelector('[id="' + own(G.dom.nodes, s.node) + '"]'), answer: s.edge ? s.answer : "" };
+    });
+    if (this.route.terminal) { stops.push({ g: svg.querySelector('[id="' + own(G.dom.nodes, this.route.terminal) + '"]'), answer: "" }); }
+    stops = stops.filter(function (s) { return s.g; });
+    var frame = this.mount.closest(".diagram") || this.mount;
+    // the compact drawing may take nearly the whole window: "reveal" scrolls the tools above it out of view
+    var drawn = window.VcfgraphCompact.draw(svg, stops, frame.clientWidth || 800, window.innerHeight - 12);
+    this.compact.textContent = "";
+    this.compact.appendChild(drawn.svg);
+    this.compact.setAttribute("data-scale", drawn.scale.toFixed(3));
+    this.showCompact(true);
+  };
+
+  Viewer.prototype.showCompact = function (on) {
+    if (!this.compact) {
+      this.compact = el("div", { "class": "vg-compact diagram", role: "region", "aria-label": "The route alone, row after row", tabindex: "0" });
+      this.compact.hidden = true;
+      this.mount.parentNode.insertBefore(this.compact, this.mount.nextSibling);
+    }
+    this.compact.hidden = !on;
+    this.mount.hidden = on;
+    this.compactShown = on;
+  };
+
   Viewer.prototype.act = function (what) {
+    if (what !== "route" && this.compactShown) { this.showCompact(false); }
     if (what === "in") { this.zoom(0.8); }
     else if (what === "out") { this.zoom(1.25); }
     else if (what === "fit") { this.view = this.full.slice(); this.apply(); }
-    else if (what === "route") { var b = this.routeBox(); if (b) { this.fit(b); } }
+    else if (what === "route") { this.toRoute(); return; }
     else if (what === "full") { this.actual(); }
     else if (what === "left") { this.pan(-0.2, 0); }
     else if (what === "right") { this.pan(0.2, 0); }
@@ -299,23 +365,28 @@
 
   /* ------------------------------------------------------------ the explorer */
 
+  /** A value in words: yes / no, an enum value with its underscores spaced (short codes such as
+   *  ct or mri in capitals), a whole number as the range of the pathway's cuts it falls in. */
   function valueWords(fact, v) {
     if (v === null) {
       return fact.unknown !== null && fact.unknown !== undefined ?
-        "not recorded (read as " + (fact.unknown_word || T.formatValue(fact.unknown)) + ")" : "unknown";
+        "not recorded (read as " + (fact.unknown_word || valueWords(fact, fact.unknown)) + ")" : "unknown";
     }
+    if (fact.type === "bool") { return v ? "yes" : "no"; }
     if (fact.type === "int") {
-      var unit = fact.unit ? " " + fact.unit : "";
-      for (var i = 0; i < fact.intervals.length; i++) {
-        var iv = fact.intervals[i];
-        if (iv[0] === v) {  /* the range in words, as whatif.value_words */
-          if (iv[0] === iv[1]) { return iv[0] + unit; }
-          if (iv[0] === fact.min) { return "under " + (iv[1] + 1) + unit; }
-          if (iv[1] === fact.max) { return iv[0] + unit + " or over"; }
-          return iv[0] + " to " + iv[1] + unit;
-        }
+      var unit = fact.unit ? " " + fact.unit : "", ivs = fact.intervals;
+      for (var i = 0; i < ivs.length; i++) {
+        var iv = ivs[i];
+        if (v < iv[0] || v > iv[1]) { continue; }
+        if (iv[0] === iv[1]) { return String(iv[0]) + unit; }
+        if (ivs.length > 1 && i === 0) { return "under " + (iv[1] + 1) + unit; }
+        if (ivs.length > 1 && i === ivs.length - 1) { return iv[0] + unit + " or over"; }
+        return iv[0] + " to " + iv[1] + unit;
       }
       return String(v) + unit;
+    }
+    if (typeof v === "string") {
+      return v.split("_").map(function (w) { return /^[a-z]{2,3}$/.test(w) && !/^(and|or|not|no|of|to|in)$/.test(w) ? w.toUpperCase() : w; }).join(" ");
     }
     return T.formatValue(v);
   }
@@ -352,6 +423,12 @@
     panel.appendChild(bar);
     this.result = el("p", { id: "vg-result", "aria-live": "polite" });
     panel.appendChild(this.result);
+    this.possible = el("details", { "class": "vg-possible" });
+    this.possibleSummary = el("summary", {}, "Still possible");
+    this.possibleList = el("ul");
+    this.possible.appendChild(this.possibleSummary);
+    this.possible.appendChild(this.possibleList);
+    panel.appendChild(this.possible);
     var grid = el("div", { "class": "vg-grid" });
     this.questions = el("div", { "class": "vg-questions" });
     this.output = el("div", { "class": "vg-output" });
@@ -409,6 +486,7 @@
     this.renderResult(route);
     this.renderOutput(route, ranked);
     if (this.svg) { showRoute(this.svg, route); }
+    if (this.viewer) { this.viewer.route = route; if (this.viewer.follow || this.viewer.compactShown) { this.viewer.toRoute(); } }
   };
 
   Explorer.prototype.renderQuestions = function (route, ranked) {
@@ -439,9 +517,18 @@
     r.setAttribute("data-outcome", route.outcome);
     r.setAttribute("data-terminal", route.terminal || "");
     r.setAttribute("data-ua", route.ua.join(" "));
+    this.possibleList.textContent = "";
+    this.possible.hidden = true;
     if (route.outcome === "need_info") {
-      r.textContent = "Outcome: more information is needed (" + route.missing.join(", ") + "). Still possible: " +
-        route.possible.map(label).join("; ") + ".";
+      r.textContent = "Outcome: more information is needed. Next: " + route.missing.map(function (n) {
+        var f = P.fact.get(n); return f && f.question ? f.question : n;
+      }).join(" ");
+      if (route.possible.length) {  // the outcomes still open, folded: a headline, not a paragraph
+        this.possible.hidden = false;
+        this.possibleSummary.textContent = "Still possible: " + route.possible.length + " outcomes";
+        var ul = this.possibleList;
+        route.possible.forEach(function (p) { ul.appendChild(el("li", {}, label(p))); });
+      }
     } else {
       r.textContent = "Outcome: " + label(route.terminal);
     }
@@ -454,6 +541,19 @@
     items.forEach(function (it) { ul.appendChild(typeof it === "string" ? el("li", {}, it) : it); });
     parent.appendChild(ul);
   }
+
+  /** Focus a fact's menu, putting it among the questions when the route has not reached it yet. */
+  Explorer.prototype.ask = function (name) {
+    var sel = document.getElementById("vg-f-" + name);
+    if (!sel) {
+      var box = this.questions.querySelector(".vg-asked") || el("div", { "class": "vg-asked" });
+      if (!box.parentNode) { box.appendChild(el("h3", {}, "Asked ahead of the route")); this.questions.appendChild(box); }
+      box.appendChild(this.select(P.fact.get(name), ""));
+      sel = document.getElementById("vg-f-" + name);
+    }
+    sel.scrollIntoView({ block: "center" });
+    sel.focus();
+  };
 
   Explorer.prototype.renderOutput = function (route, ranked) {
     var out = this.output, self = this;
@@ -479,12 +579,16 @@
     }
     if (ranked.length) {
       out.appendChild(el("h3", {}, "Best next question"));
-      out.appendChild(el("p", {}, "Every unknown fact whose answer would rule out some of the outcomes still possible, best first (ties: history before examination, imaging and biopsy)."));
+      out.appendChild(el("p", {}, "The unknown facts whose answer would settle some of the outcomes still open, the most useful first (ties: history before examination, imaging and biopsy)."));
       var ol = el("ol", { "class": "vg-ranked" });
-      var n = route.possible.length;
-      ranked.forEach(function (q) {
-        ol.appendChild(el("li", { "data-fact": q.fact }, q.fact + (route.missing.indexOf(q.fact) >= 0 ? " (asked now)" : "") +
-          ": rules out " + q.expected.toFixed(2) + " of the " + n + " outcomes still possible, on average over its answers"));
+      ranked.forEach(function (q, i) {
+        var fact = P.fact.get(q.fact), li = el("li", { "data-fact": q.fact });
+        var ask = el("button", { type: "button", "class": "vg-ask" }, "Ask: " + (fact.question || q.fact));
+        ask.addEventListener("click", function () { self.ask(q.fact); });
+        li.appendChild(ask);
+        li.appendChild(document.createTextNode(i === 0 ? " It settles the most." :
+          q.expected >= ranked[0].expected - 1e-9 ? " It settles as much." : ""));
+        ol.appendChild(li);
       });
       out.appendChild(ol);
     }
@@ -504,7 +608,7 @@
       var f = new Map(self.facts);
       if (c.value === null) { f.delete(c.fact); } else { f.set(c.fact, c.value); }
       var fact = P.fact.get(c.fact);
-      var words = c.fact + " = " + valueWords(fact, c.value) + ": " + (c.outcome === "need_info" ? "more information needed" : label(c.terminal)) +
+      var words = (fact.question || c.fact) + " \u2192 " + valueWords(fact, c.value) + ": " + (c.outcome === "need_info" ? "more information needed" : label(c.terminal)) +
         (c.outcome === "variant" ? " (" + FAVOURED + ": " + uaWords(c) + ")" : "");
       var a = el("a", { href: "#" + encodeFacts(f), "data-fact": c.fact }, words);
       var alt = T.trace(P, f);
@@ -581,7 +685,11 @@
     }
     var panel = document.getElementById("vg-explorer");
     var explorer = panel ? new Explorer(panel, svg, viewer) : null;
-    if (viewer && explorer) { viewer.act("route"); }
+    if (viewer && explorer) {
+      viewer.allowCompact = !!panel.getAttribute("data-case");
+      viewer.follow = !viewer.allowCompact;  // the explorer frames the route again after every answer
+      viewer.route = explorer.route; viewer.act("route");
+    }
     else if (viewer) {  // the pathway alone: open at full size, readable on a projector, on the entry question
       document.querySelectorAll('button[data-vg-zoom="route"]').forEach(function (b) { b.hidden = true; });
       document.querySelectorAll("input.zoom").forEach(function (b) { b.checked = true; });
