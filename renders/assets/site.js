@@ -699,21 +699,33 @@
     out.appendChild(el("h3", {}, "What if one fact were different?"));
     if (!changes.length) { out.appendChild(el("p", {}, "No change of a single fact changes the outcome or the " + FAVOURED + " list.")); }
     var ul = el("ul", { "class": "vg-whatif" });
+    var past = el("ul", { "class": "vg-whatif vg-whatif-past" });
+    function uaWords(c) {  /* an inferred rating keeps its mark */
+      var node = P.node.get(c.terminal);
+      return c.ua.map(function (a) {
+        var r = (node && node.ratings || []).filter(function (x) { return x.action === a; })[0];
+        return label(a) + (r && r.confidence !== "confirmed" ? " (" + r.confidence + ")" : "");
+      }).join("; ") || "none";
+    }
     changes.forEach(function (c) {
       var f = new Map(self.facts);
       if (c.value === null) { f.delete(c.fact); } else { f.set(c.fact, c.value); }
       var fact = P.fact.get(c.fact);
       var words = (fact.question || c.fact) + " \u2192 " + valueWords(fact, c.value) + ": " + (c.outcome === "need_info" ? "more information needed" : label(c.terminal)) +
-        (c.outcome === "variant" ? " (" + FAVOURED + ": " + (c.ua.map(label).join("; ") || "none") + ")" : "");
+        (c.outcome === "variant" ? " (" + FAVOURED + ": " + uaWords(c) + ")" : "");
       var a = el("a", { href: "#" + encodeFacts(f), "data-fact": c.fact }, words);
       var alt = T.trace(P, f);
       function on() { if (self.svg) { showAlt(self.svg, alt); } }
       function off() { if (self.svg) { showAlt(self.svg, null); } }
       a.addEventListener("mouseenter", on); a.addEventListener("focus", on);
       a.addEventListener("mouseleave", off); a.addEventListener("blur", off);
-      var li = el("li"); li.appendChild(a); ul.appendChild(li);
+      var li = el("li"); li.appendChild(a); (c.hypothetical ? past : ul).appendChild(li);
     });
     out.appendChild(ul);
+    if (past.childNodes.length) {
+      out.appendChild(el("h4", {}, "If this were different (the past or the person, not something to find out)"));
+      out.appendChild(past);
+    }
     this.renderResponse(out);
   };
 
