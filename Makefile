@@ -18,7 +18,7 @@ demo: system-deps $(STAMP)
 	$(BIN)/vcfgraph site -o renders
 
 test: system-deps-test $(STAMP)
-	$(BIN)/python -m pytest --durations=25
+	$(BIN)/python -m pytest -n auto --durations=25
 
 # the loop while developing: every test not marked browser, subprocess or slow (markers in
 # pyproject.toml), on every core; it needs neither Graphviz nor Chromium

@@ -36,8 +36,9 @@ from vcfgraph.errors import RouteError
 from vcfgraph.io.load import load_pathway
 from vcfgraph.model import Case, Fact, Pathway
 
-#: P(true) of rare facts of the bundled pathway
-RARE = {"high_energy_trauma": 0.03, "neurologic_deficit": 0.03, "retropulsion": 0.03}
+#: P(true) of rare facts of the bundled pathway: red flags are rare in real records (other booleans: one half)
+RARE = {"high_energy_trauma": 0.03, "neurologic_deficit": 0.03, "retropulsion": 0.03, "epidural_disease": 0.03,
+        "suspected_infection": 0.03, "suspected_instability": 0.03}
 
 
 def _draw(fact: Fact, n: int, rng: np.random.Generator) -> np.ndarray:

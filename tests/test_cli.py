@@ -54,13 +54,24 @@ def test_trace_json_has_the_documented_keys(capsys):
         "usually_not_appropriate": ["percutaneous_vertebral_augmentation", "surgical_consultation",
                                     "radiation_oncology_consultation", "percutaneous_ablation_spine"],
     }
+    # the mechanism is read as low-energy when not recorded only in a fragility context: the step
+    # reads the facts of that context and of the red flags that would send an unrecorded one on
     assert first["route"][0] == {
-        "node": "q_high_energy_trauma", "answer": "No or not recorded", "edge": "q_high_energy_trauma->q_red_flags",
-        "target": "q_red_flags", "facts": {"high_energy_trauma": False},
-        "explanation": "High-energy injury? Answered 'No or not recorded' because high_energy_trauma is false.",
+        "node": "q_high_energy_trauma", "answer": "No, or not recorded in a fragility context",
+        "edge": "q_high_energy_trauma->q_red_flags", "target": "q_red_flags",
+        "facts": {"high_energy_trauma": False, "age": 78, "osteoporosis_known": True, "chronic_steroid_use": None,
+                  "known_malignancy": False, "suspected_malignancy": None, "neurologic_deficit": False,
+                  "retropulsion": False, "epidural_disease": None, "suspected_instability": None,
+                  "suspected_infection": None},
+        "explanation": "High-energy injury? Answered 'No, or not recorded in a fragility context' because "
+                       "high_energy_trauma is false.",
         "note": None, "confidence": None, "sources": [],
         "not_taken": [{"edge": "q_high_energy_trauma->H_spine_trauma", "label": "Yes", "result": False,
-                       "reason": "high_energy_trauma is false"}],
+                       "reason": "high_energy_trauma is false"},
+                      {"edge": "a_trauma_unknown_red_flag", "label": "Not recorded, but a neurologic or mechanical red flag is present",
+                       "result": False, "reason": "high_energy_trauma is false"},
+                      {"edge": "a_trauma_unknown_infection", "label": "Not recorded, but a spinal infection is suspected",
+                       "result": False, "reason": "high_energy_trauma is false"}],
     }
     assert [d["id"] for d in first["downstream"]][:2] == ["v5_osteoporosis_therapy", "v5_dxa"]
     assert first["expected"] == {"ok": True, "problems": []}
@@ -95,7 +106,8 @@ def test_trace_the_shared_vignettes_file(capsys):
 def test_fact_option_overrides_and_stands_alone(capsys):
     code, out, _ = run(capsys, "trace", "--json", str(SEED), "--fact", "symptomatic=unknown")
     assert code == 0 and json.loads(out)["missing"] == ["symptomatic"]
-    code, out, _ = run(capsys, "trace", "--json", "--fact", "decision_stage=next_imaging", "-f", "neurologic_deficit=no")
+    code, out, _ = run(capsys, "trace", "--json", "--fact", "decision_stage=next_imaging", "-f", "neurologic_deficit=no",
+                       "-f", "age=78")  # in a fragility context, an unrecorded mechanism is read as low-energy
     row = json.loads(out)
     assert (row["outcome"], row["missing"]) == ("need_info", ["symptomatic"])
 
@@ -160,12 +172,14 @@ def scripted(monkeypatch, answers: list[str]) -> list[str]:
 
 
 def test_ask_walks_only_the_needed_questions(monkeypatch, capsys):
-    asked = scripted(monkeypatch, ["false", "initial_treatment", "false", "maybe", "false"])
+    asked = scripted(monkeypatch, ["false", "false", "initial_treatment", "false", "maybe", "false"])
     assert main(["ask"]) == 0
     out = capsys.readouterr().out
-    # trauma, retropulsion and age may stay unknown; the cancer history (history) is asked before
-    # the established cause (imaging); imaging features are not needed for a painless fracture
-    assert asked == ["neurologic_deficit", "decision_stage", "known_malignancy", "symptomatic", "symptomatic"]
+    # the red flags first (the mechanism: no age says whether a fragility context holds), then
+    # retropulsion and age may stay unknown; the cancer history (history) is asked before the
+    # established cause (imaging); imaging features are not needed for a painless fracture
+    assert asked == ["high_energy_trauma", "neurologic_deficit", "decision_stage", "known_malignancy", "symptomatic",
+                     "symptomatic"]
     assert "Is there a new neurologic deficit (weakness, a sensory level, bowel or bladder dysfunction)?" in out
     assert "fact 'symptomatic' cannot be 'maybe'" in out
     assert "Outcome: V5_tx_asymptomatic_osteoporotic_vcf (variant)" in out
@@ -175,8 +189,8 @@ def test_ask_ends_with_need_info_when_the_answer_is_unknown(monkeypatch, capsys)
     asked = scripted(monkeypatch, ["unknown"])
     assert main(["ask"]) == 0
     out = capsys.readouterr().out
-    assert asked == ["neurologic_deficit"]
-    assert "Outcome: need_info" in out and "Missing fact: neurologic_deficit" in out
+    assert asked == ["high_energy_trauma"]  # a red flag first
+    assert "Outcome: need_info" in out and "Missing fact: high_energy_trauma" in out
 
 
 def test_ask_stops_cleanly_at_end_of_input(monkeypatch, capsys):
@@ -184,7 +198,7 @@ def test_ask_stops_cleanly_at_end_of_input(monkeypatch, capsys):
         raise EOFError
 
     monkeypatch.setattr("builtins.input", eof)
-    assert main(["ask", "--fact", "neurologic_deficit=false"]) == 0
+    assert main(["ask", "--fact", "neurologic_deficit=false", "--fact", "high_energy_trauma=false"]) == 0
     assert "Missing fact: decision_stage" in capsys.readouterr().out
 
 
