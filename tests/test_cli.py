@@ -54,14 +54,18 @@ def test_trace_json_has_the_documented_keys(capsys):
         "usually_not_appropriate": ["percutaneous_vertebral_augmentation", "surgical_consultation",
                                     "radiation_oncology_consultation", "percutaneous_ablation_spine"],
     }
-    assert first["route"][0] == {
-        "node": "q_high_energy_trauma", "answer": "No or not recorded", "edge": "q_high_energy_trauma->q_red_flags",
-        "target": "q_red_flags", "facts": {"high_energy_trauma": False},
-        "explanation": "High-energy injury? Answered 'No or not recorded' because high_energy_trauma is false.",
-        "note": None, "confidence": None, "sources": [],
-        "not_taken": [{"edge": "q_high_energy_trauma->H_spine_trauma", "label": "Yes", "result": False,
-                       "reason": "high_energy_trauma is false"}],
-    }
+    step = first["route"][0]
+    assert (step["node"], step["answer"], step["edge"], step["target"]) == (
+        "q_high_energy_trauma", "No, or not recorded in a fragility context", "q_high_energy_trauma->q_red_flags",
+        "q_red_flags")
+    assert step["facts"]["high_energy_trauma"] is False and step["facts"]["age"] == 78  # the fragility context is read
+    assert step["explanation"] == ("High-energy injury? Answered 'No, or not recorded in a fragility context' "
+                                   "because high_energy_trauma is false.")
+    assert (step["note"], step["confidence"], step["sources"]) == (None, None, [])
+    assert [(b["edge"], b["result"]) for b in step["not_taken"]] == [
+        ("q_high_energy_trauma->H_spine_trauma", False), ("a_trauma_unknown_red_flag", False),
+        ("a_trauma_unknown_infection", False)]
+    assert [f["fact"] for f in first["assumed"]] == ["epidural_disease", "suspected_instability", "suspected_infection"]
     assert [d["id"] for d in first["downstream"]][:2] == ["v5_osteoporosis_therapy", "v5_dxa"]
     assert first["expected"] == {"ok": True, "problems": []}
     assert "percutaneous_vertebral_augmentation" not in second["recommendations"]["usually_appropriate"]
