@@ -277,7 +277,7 @@ def test_trace_what_if_prints_the_changes(capsys):
     assert main(["trace", "--what-if", "-f", "decision_stage=next_imaging"]) == 0
     out = capsys.readouterr().out
     assert "What if (one fact changed):\n" in out and "  neurologic_deficit = true: handoff H_urgent_spine\n" in out
-    assert "Best next questions (expected outcomes ruled out):\n" in out
+    assert "Best next questions (red flags first, then expected outcomes ruled out):\n" in out
 
 
 @pytest.mark.slow
