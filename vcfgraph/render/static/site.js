@@ -490,7 +490,8 @@
   };
 
   Explorer.prototype.renderQuestions = function (route, ranked) {
-    var self = this, shown = new Set();
+    // a fact still needed is asked at the step that waits for it, even if an answered step read it too
+    var self = this, shown = new Set(), needed = new Set(route.missing);
     this.questions.appendChild(el("h3", {}, "The questions on the route"));
     var list = el("ol", { "class": "vg-steps" });
     route.steps.forEach(function (s) {
@@ -502,7 +503,7 @@
         return (ra < 0 ? 1e9 : ra) - (rb < 0 ? 1e9 : rb) || route.missing.indexOf(a) - route.missing.indexOf(b);
       });
       names.forEach(function (n) {
-        if (shown.has(n)) { return; }
+        if (shown.has(n) || (s.edge && needed.has(n))) { return; }
         shown.add(n);
         li.appendChild(self.select(P.fact.get(n), !s.edge ? "(needed now)" : ""));
       });
