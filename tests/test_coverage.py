@@ -84,7 +84,7 @@ def test_offered_witnesses_cover_what_they_are_offered_for(bundled) -> None:
 def test_bundled_case_library_covers_every_node_and_edge(bundled) -> None:
     cov = coverage(bundled, _load(bundled, CASES))
     assert (cov.uncovered("nodes"), cov.uncovered("edges"), cov.uncovered("ratings"), cov.uncovered("checks")) == ([], [], [], [])
-    assert len(cov.checks) == 26  # every state some case can be in, of the 9 checks
+    assert len(cov.checks) == 31  # every state some case can be in, of the checks (more since the second clinical review)
     assert cov.errors == [] and cov.mismatches == []
 
 

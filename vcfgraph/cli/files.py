@@ -52,6 +52,13 @@ def _write_one(target: Path, data: str | bytes) -> None:
     except OSError as exc:
         raise UsageError(f"cannot create the folder {target.parent}: {exc.strerror or exc}") from None
     raw = data.encode("utf-8") if isinstance(data, str) else data
+    if target.is_symlink():  # a link the user made is written through, as before, not replaced
+        try:
+            with open(target, "wb") as handle:
+                handle.write(raw)
+        except OSError as exc:
+            raise UsageError(f"cannot write {target}: {exc.strerror or exc}") from None
+        return
     temp = None
     try:  # to a temporary file beside it, then renamed over it: a reader sees the old file or the new one
         fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
