@@ -274,14 +274,20 @@ def prefetch_query(pathway: Pathway, questionnaire_url: str = "") -> str:
             + "&status=completed&_sort=-authored&_count=1")
 
 
-async def hook(request: Request) -> Response:
-    """``POST /cds-services/{id}``: rate the draft orders of one CDS Hooks call."""
+async def _service_call(request: Request, suffix: str) -> tuple[_Service, str, Any]:
+    """The service, the CDS service id and the JSON body of a call to ``/cds-services/{id}{suffix}``:
+    an unknown id is a 404, a caller without a valid token is refused, the body is bounded."""
     service = _service(request)
     sid = request.path_params["service"]
     if sid not in SERVICES:
         raise _Problem(404, "Unknown service", f"no CDS service '{sid[:80]}'; GET /cds-services lists them")
-    service.authorise(request, f"{service.base}/cds-services/{sid}")
-    data = await _json_body(request, service.options.max_body)
+    service.authorise(request, f"{service.base}/cds-services/{sid}{suffix}")
+    return service, sid, await _json_body(request, service.options.max_body)
+
+
+async def hook(request: Request) -> Response:
+    """``POST /cds-services/{id}``: rate the draft orders of one CDS Hooks call."""
+    service, sid, data = await _service_call(request, "")
     try:
         req = _HookRequest.model_validate(data)
     except ValidationError as exc:
@@ -323,12 +329,7 @@ def _card_kind(card: Mapping[str, Any]) -> str:
 
 async def feedback(request: Request) -> Response:
     """``POST /cds-services/{id}/feedback``: the clinician's outcome for each card, stored."""
-    service = _service(request)
-    sid = request.path_params["service"]
-    if sid not in SERVICES:
-        raise _Problem(404, "Unknown service", f"no CDS service '{sid[:80]}'; GET /cds-services lists them")
-    service.authorise(request, f"{service.base}/cds-services/{sid}/feedback")
-    data = await _json_body(request, service.options.max_body)
+    service, sid, data = await _service_call(request, "/feedback")
     try:
         body = _FeedbackBody.model_validate(data)
     except ValidationError as exc:
