@@ -155,6 +155,9 @@ def test_what_if_links_change_the_route_and_draw_it_dashed(browser, render_bundl
     link.focus()
     assert page.evaluate("() => document.querySelectorAll('.vg-mount svg .vg-alt').length") > 0
     link.click()
+    # the link changes the URL fragment; the page redraws on the hashchange event, which comes after the click
+    shown = json.dumps(json.dumps(before, separators=(",", ":")))
+    page.wait_for_function(f"() => JSON.stringify(({RESULT_JS})()) !== {shown}")
     facts = facts_of(page)
     after = page.evaluate(RESULT_JS)
     assert after != before and after == result_of(trace(bundled, Case("c", facts)))
