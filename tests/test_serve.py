@@ -267,6 +267,11 @@ def test_a_set_apart_order_is_never_coded_appropriate(client: Any) -> None:
                 if e["url"].endswith("pama-rating"))["valueCodeableConcept"]["text"]
     assert "set apart for this patient" in text
     assert not any(" is may " in c["summary"] for c in body["cards"])
+    # the set-apart card leads and carries the alternatives; no card speaks only of the category
+    assert not any("consider an alternative" in c["summary"] for c in body["cards"])
+    apart = [c for c in body["cards"] if c["summary"].endswith("set apart for this patient")]
+    assert len(apart) == 1 and apart[0]["indicator"] == "critical"
+    assert "Usually appropriate for this patient instead:" in apart[0]["detail"]
 
 
 def test_a_pregnancy_caution_on_ct_speaks_of_pregnancy(client: Any) -> None:

@@ -198,26 +198,32 @@ def _order_cards(pathway: Pathway, bindings: Bindings, route: Route, order: Mapp
         return cards
     action = match.action or ""
     ratings = {r.action: r for r in route.ratings}
-    if rated.category != "UA":
-        alternatives = _alternatives(pathway, route, action)
+    apart = [c for c in route.contraindicated if c.action == action]
+    alternatives = _alternatives(pathway, route, action) if apart or rated.category != "UA" else []
+
+    def offer(card: dict[str, Any]) -> dict[str, Any]:
         if alternatives:
-            src = _source(pathway, tuple(s for a in alternatives for s in ratings[a].sources))
-            lines = [f"- {_md(ratings[a].label)}: {_CATEGORY_NAMES['UA']}"
-                     f"{_score_text(ratings[a].score)}{' (inferred)' if ratings[a].confidence == 'inferred' else ''}"
-                     for a in alternatives]
-            detail = f"{_md(rated.why)}\n\nUsually appropriate for this patient instead:\n" + "\n".join(lines)
-            card = _card(hook, "suggest", order_id,
-                         f"{what} is rated '{_CATEGORY_NAMES.get(rated.category, rated.category).lower()}' here; consider an alternative",
-                         detail, "warning" if rated.category == "UNA" else "info", src)
+            card["detail"] += "\n\nUsually appropriate for this patient instead:\n" + "\n".join(
+                f"- {_md(ratings[a].label)}: {_CATEGORY_NAMES['UA']}{_score_text(ratings[a].score)}"
+                f"{' (inferred)' if ratings[a].confidence == 'inferred' else ''}" for a in alternatives)
             card["selectionBehavior"] = "at-most-one"
             card["suggestions"] = [_suggestion(pathway, bindings, order, a, hook) for a in alternatives]
-            cards.append(card)
-    for c in route.contraindicated:
-        if c.action == action:
-            cards.append(_card(hook, f"set-apart-{c.check}", order_id, f"{what}: set apart for this patient",
-                               f"{_md(c.reason)}\n\nThe guideline category ({_CATEGORY_NAMES.get(c.category, c.category)}) "
-                               "is unchanged; this patient fails a check on the order.",
-                               "critical", _source(pathway, c.sources)))
+        return card
+
+    if apart:
+        # a set-apart order leads with why it is set apart; its alternatives ride on that card, never on
+        # a card that speaks only of the guideline category
+        for i, c in enumerate(apart):
+            src = _source(pathway, tuple(c.sources) + (tuple(s for a in alternatives for s in ratings[a].sources) if i == 0 else ()))
+            card = _card(hook, f"set-apart-{c.check}", order_id, f"{what}: set apart for this patient",
+                         f"{_md(c.reason)}\n\nThe guideline category ({_CATEGORY_NAMES.get(c.category, c.category)}) "
+                         "is unchanged; this patient fails a check on the order.", "critical", src)
+            cards.append(offer(card) if i == 0 else card)
+    elif alternatives:
+        src = _source(pathway, tuple(s for a in alternatives for s in ratings[a].sources))
+        cards.append(offer(_card(hook, "suggest", order_id,
+                                 f"{what} is rated '{_CATEGORY_NAMES.get(rated.category, rated.category).lower()}' here; consider an alternative",
+                                 _md(rated.why), "warning" if rated.category == "UNA" else "info", src)))
     for caution in route.cautions_of(action):
         facts = (f"\n\nNot known: {', '.join(_md(f) for f in caution.facts)}."
                  if caution.state == "not_established" and caution.facts else "")
