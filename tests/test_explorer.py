@@ -145,6 +145,24 @@ def test_reset_to_this_case(browser, render_bundled_site, bundled):
     opened.close()
 
 
+def test_the_explorer_shows_what_the_outcome_says_about_actions_it_does_not_rate(browser, render_bundled_site, bundled):
+    """The seed's variant does not rate MRI but says it is generally not needed: the explorer says so too."""
+    case = load_cases(bundled, ROOT / "cases" / f"{SEED}.yaml")[0]
+    advice = bundled.node(trace(bundled, case).terminal).advice
+    assert advice, "the seed's variant carries advice on actions it does not rate"
+    opened = Opened(browser, render_bundled_site / "explore.html")
+    facts = {k: v for k, v in case.facts.items() if v is not None}
+    opened.page.goto((render_bundled_site / "explore.html").as_uri() + "#facts=" + quote(json.dumps(facts)))
+    opened.page.reload()
+    text = " ".join(opened.page.inner_text("main").split())
+    assert "Not rated here" in text
+    for a in advice:
+        words = ", ".join(bundled.node(x).label for x in a.actions) + ": " + " ".join(a.text.split())
+        assert words in text
+    assert opened.errors == []
+    opened.close()
+
+
 def test_what_if_links_change_the_route_and_draw_it_dashed(browser, render_bundled_site, bundled):
     opened = Opened(browser, render_bundled_site / "cases" / f"{SEED}.html")
     page = opened.page
@@ -379,7 +397,9 @@ def test_the_ottawa_site_runs_named_conditions_counting_and_assumptions(browser,
     assert page.evaluate(RESULT_JS) == result_of(route)
     text = page.inner_text("main")
     assert "Pathway assumptions this result relies on" in text
-    assert all(f"{n} is not recorded; read as absent" in text for n in route.assumed)
+    for n in route.assumed:  # the fact in words, as the pathway names it
+        fact = pathway.fact(n)
+        assert f"{fact.label or fact.question or n}: not recorded; read as absent" in text
     assert "ACR" not in text and "sually appropriate" not in text
     assert opened.errors == []
     opened.close()

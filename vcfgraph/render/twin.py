@@ -90,6 +90,7 @@ def _node(node: Node) -> dict[str, Any]:
                           for r in node.ratings]
     if node.kind in ("variant", "handoff"):
         out["downstream"] = [_downstream(d) for d in node.downstream]
+        out["advice"] = [{"actions": list(a.actions), "text": a.text} for a in node.advice]
     if node.kind == "action":
         out["radiation"] = node.radiation
         out["modality"] = node.modality

@@ -570,13 +570,18 @@
     if (route.assumed.length) {
       section(out, "Pathway assumptions this result relies on", route.assumed.map(function (n) {
         var f = P.fact.get(n);
-        return n + " is not recorded; read as " + (f.unknown_word || T.formatValue(f.unknown)) + ", as the pathway declares";
+        return (f.label || f.question || n) + ": not recorded; read as " + (f.unknown_word || T.formatValue(f.unknown)) + ", as the pathway declares";
       }));
     }
     var term = route.terminal ? P.node.get(route.terminal) : null;
     if (term && term.downstream) {
       section(out, "What happens next", term.downstream.filter(function (d) { return route.downstream.indexOf(d.id) >= 0; })
         .map(function (d) { return d.label + (d.text ? ": " + d.text : "") + (d.target ? " \u2192 " + label(d.target) : ""); }));
+    }
+    if (term && term.advice && term.advice.length) {  /* what the outcome says about actions it does not rate */
+      section(out, "Not rated here", term.advice.map(function (a) {
+        return a.actions.map(label).join(", ") + ": " + a.text;
+      }));
     }
     if (ranked.length) {
       out.appendChild(el("h3", {}, "Best next question"));
