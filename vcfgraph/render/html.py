@@ -23,6 +23,7 @@ from vcfgraph.conditions import format_value
 from vcfgraph.model import Case, Check, Node, Pathway, Rating
 from vcfgraph.route import Route
 from vcfgraph.render import ids
+from vcfgraph.render.overview import overview
 from vcfgraph.render.style import CATEGORIES, CONFIDENCES, category_styles, overlay_css, scale_words
 from vcfgraph.scale import OFFERED_SLOTS, SLOT_ORDER, SLOTS
 
@@ -199,6 +200,7 @@ def pathway_context(pathway: Pathway, diagram: str, cases: Sequence[CaseLink]) -
         "assumptions": [{"fact": f.name, "question": f.question, "word": f.unknown_word or cm.format_value(f.unknown)}
                         for f in pathway.facts if f.unknown is not None],
         "properties": [{"id": p.id, "text": p.text} for p in pathway.properties],
+        "overview": overview(pathway),
         "sources": [{"key": s.key, "title": s.title, "url": s.url} for s in pathway.sources],
         "cases": list(cases),
     }

@@ -16,6 +16,7 @@
   var READABLE_PX = 12;
   /** screen pixels per diagram unit "zoom to the route" never goes beyond */
   var MAX_SCALE = 1.5;
+  var FOCUS_SCALE = 0.9;  /* a part is framed whole only where its labels stay near full size */
   var ROUTE_CLASSES = /^vg-(on|off|end|stop|base|alt|contra|caution|cat-\w+)$/;
   /** slot (UA, MBA, UNA) -> the pathway's own category: its code and name */
   var SCALE = new Map();
@@ -337,6 +338,33 @@
     this.compact.appendChild(drawn.svg);
     this.compact.setAttribute("data-scale", drawn.scale.toFixed(3));
     this.showCompact(true);
+  };
+
+  /** Show a part of the pathway (node ids, as the overview lists them, its question first): the
+   *  whole part framed where its labels stay readable, else full size from its question down. */
+  Viewer.prototype.focus = function (nodes) {
+    var svg = this.svg, gs = nodes.map(function (n) { return svg.querySelector('[id="' + own(G.dom.nodes, n) + '"]'); })
+      .filter(function (g) { return g; });
+    if (!gs.length) { return; }
+    this.showCompact(false);
+    svg.querySelectorAll("g.node.vg-focused").forEach(function (g) { g.classList.remove("vg-focused"); });
+    gs.forEach(function (g) { g.classList.add("vg-focused"); });
+    var frame = this.mount.closest(".diagram") || this.mount;
+    frame.scrollIntoView({ block: "start" });
+    this.view = this.full.slice(); this.apply();
+    var box = this.boxOf(gs), pad = 48, width = this.mount.clientWidth || 800;
+    var fitted = Math.min(width / (box.width + pad), this.frameHeight() / (box.height + pad));
+    var readable = fitted >= FOCUS_SCALE;
+    document.querySelectorAll("input.zoom").forEach(function (b) { b.checked = !readable; });
+    if (readable) { this.fit(box); }
+    else {
+      this.view = this.full.slice(); this.apply(true);
+      var r = gs[0].getBoundingClientRect(), f = frame.getBoundingClientRect();
+      var tools = frame.querySelector(".vg-tools"), top = tools && !tools.hidden ? Math.max(f.top, tools.getBoundingClientRect().bottom) : f.top;
+      frame.scrollLeft += r.left - f.left - (f.width - r.width) / 2;
+      frame.scrollTop += r.top - top - 24;
+    }
+    frame.focus({ preventScroll: true });
   };
 
   Viewer.prototype.showCompact = function (on) {
@@ -700,6 +728,10 @@
       document.querySelectorAll('button[data-vg-zoom="route"]').forEach(function (b) { b.hidden = true; });
       document.querySelectorAll("input.zoom").forEach(function (b) { b.checked = true; });
       viewer.act("full");
+      document.querySelectorAll("button[data-vg-focus]").forEach(function (b) {  // the overview's parts
+        b.hidden = false;
+        b.addEventListener("click", function () { viewer.focus(b.getAttribute("data-vg-focus").split(" ")); });
+      });
     }
     var main = document.getElementById("main"), quiz = null, Q = window.VcfgraphQuiz;
     if (Q && panel && panel.getAttribute("data-case") && main) {
