@@ -119,6 +119,7 @@
   var READABLE_PX = 12;
   /** screen pixels per diagram unit "zoom to the route" never goes beyond */
   var MAX_SCALE = 1.5;
+  var FOCUS_SCALE = 0.9;  /* a part is framed whole only where its labels stay near full size */
   var ROUTE_CLASSES = /^vg-(on|off|end|stop|base|alt|contra|caution|cat-\w+)$/;
   /** slot (UA, MBA, UNA) -> the pathway's own category: its code and name */
   var SCALE = new Map();
@@ -442,6 +443,33 @@
     this.showCompact(true);
   };
 
+  /** Show a part of the pathway (node ids, as the overview lists them, its question first): the
+   *  whole part framed where its labels stay readable, else full size from its question down. */
+  Viewer.prototype.focus = function (nodes) {
+    var svg = this.svg, gs = nodes.map(function (n) { return svg.querySelector('[id="' + own(G.dom.nodes, n) + '"]'); })
+      .filter(function (g) { return g; });
+    if (!gs.length) { return; }
+    this.showCompact(false);
+    svg.querySelectorAll("g.node.vg-focused").forEach(function (g) { g.classList.remove("vg-focused"); });
+    gs.forEach(function (g) { g.classList.add("vg-focused"); });
+    var frame = this.mount.closest(".diagram") || this.mount;
+    frame.scrollIntoView({ block: "start" });
+    this.view = this.full.slice(); this.apply();
+    var box = this.boxOf(gs), pad = 48, width = this.mount.clientWidth || 800;
+    var fitted = Math.min(width / (box.width + pad), this.frameHeight() / (box.height + pad));
+    var readable = fitted >= FOCUS_SCALE;
+    document.querySelectorAll("input.zoom").forEach(function (b) { b.checked = !readable; });
+    if (readable) { this.fit(box); }
+    else {
+      this.view = this.full.slice(); this.apply(true);
+      var r = gs[0].getBoundingClientRect(), f = frame.getBoundingClientRect();
+      var tools = frame.querySelector(".vg-tools"), top = tools && !tools.hidden ? Math.max(f.top, tools.getBoundingClientRect().bottom) : f.top;
+      frame.scrollLeft += r.left - f.left - (f.width - r.width) / 2;
+      frame.scrollTop += r.top - top - 24;
+    }
+    frame.focus({ preventScroll: true });
+  };
+
   Viewer.prototype.showCompact = function (on) {
     if (!this.compact) {
       this.compact = el("div", { "class": "vg-compact diagram", role: "region", "aria-label": "The route alone, row after row", tabindex: "0" });
@@ -673,13 +701,18 @@
     if (route.assumed.length) {
       section(out, "Pathway assumptions this result relies on", route.assumed.map(function (n) {
         var f = P.fact.get(n);
-        return n + " is not recorded; read as " + (f.unknown_word || T.formatValue(f.unknown)) + ", as the pathway declares";
+        return (f.label || f.question || n) + ": not recorded; read as " + (f.unknown_word || T.formatValue(f.unknown)) + ", as the pathway declares";
       }));
     }
     var term = route.terminal ? P.node.get(route.terminal) : null;
     if (term && term.downstream) {
       section(out, "What happens next", term.downstream.filter(function (d) { return route.downstream.indexOf(d.id) >= 0; })
         .map(function (d) { return d.label + (d.text ? ": " + d.text : "") + (d.target ? " \u2192 " + label(d.target) : ""); }));
+    }
+    if (term && term.advice && term.advice.length) {  /* what the outcome says about actions it does not rate */
+      section(out, "Not rated here", term.advice.map(function (a) {
+        return a.actions.map(label).join(", ") + ": " + a.text;
+      }));
     }
     if (ranked.length) {
       out.appendChild(el("h3", {}, "Best next question"));
@@ -798,6 +831,10 @@
       document.querySelectorAll('button[data-vg-zoom="route"]').forEach(function (b) { b.hidden = true; });
       document.querySelectorAll("input.zoom").forEach(function (b) { b.checked = true; });
       viewer.act("full");
+      document.querySelectorAll("button[data-vg-focus]").forEach(function (b) {  // the overview's parts
+        b.hidden = false;
+        b.addEventListener("click", function () { viewer.focus(b.getAttribute("data-vg-focus").split(" ")); });
+      });
     }
     var main = document.getElementById("main"), quiz = null, Q = window.VcfgraphQuiz;
     if (Q && panel && panel.getAttribute("data-case") && main) {
