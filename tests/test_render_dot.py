@@ -150,3 +150,13 @@ def test_dots_run_at_once_give_the_same_bytes_in_order(render_need_dot, tiny, ti
     assert len(set(together)) == len(texts)  # every graph its own picture, none swapped
     with pytest.raises(UsageError, match="dot failed"):
         run_dots([texts[0], "digraph { a -> }", texts[1]], "svg")
+
+
+def test_a_pathways_own_scale_is_shown_by_its_names_not_its_ids():
+    """ACR's UA / MBA / UNA are abbreviations readers know; another scale's ids are not."""
+    ottawa = load_pathway(Path(__file__).resolve().parent.parent / "graphs" / "examples" / "ottawa-ankle.yaml")
+    dot = pathway_dot(ottawa)
+    assert "<B>\u2714 Radiographs indicated</B>" in dot and "<B>\u2718 Radiographs not needed</B>" in dot
+    assert not re.search(r"<B>\S+ (indicated|not_needed)</B>", dot)
+    acr = pathway_dot(load_pathway())
+    assert re.search(r"<B>\S+ UA</B>", acr) and "Usually appropriate</B>" not in acr

@@ -137,7 +137,7 @@ def _rating_row(variant: Node, rating: Rating, label: str, dim: bool, cats: dict
     row_id = ids.row_id(f"{variant.id}->{rating.action}")
     inner = (
         f'<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1"><TR>'
-        f'<TD ALIGN="LEFT" WIDTH="62"><FONT COLOR="{text}"><B>{esc(cat.icon)} {cat.code}</B></FONT></TD>'
+        f'<TD ALIGN="LEFT" WIDTH="62"><FONT COLOR="{text}"><B>{esc(cat.icon)} {esc(cat.shown)}</B></FONT></TD>'
         f'<TD ALIGN="LEFT" BALIGN="LEFT" WIDTH="196"><FONT COLOR="{text}">{wrap(label, 25, align="LEFT")}</FONT></TD>'
         f'<TD ALIGN="RIGHT" WIDTH="22"><FONT COLOR="{text}">{esc(score)}</FONT></TD>'
         f'<TD ALIGN="CENTER" WIDTH="18"><FONT COLOR="{text}">{esc(conf.mark)}</FONT></TD>'
@@ -242,8 +242,8 @@ def _legend_label(scale: RatingScale) -> str:
     small = FONT_SIZE["small"]
     words = scale_words(scale)
     cats = "".join(
-        f'<TR><TD BGCOLOR="{c.fill}" COLOR="{c.stroke}" BORDER="1" ALIGN="LEFT"><B>{esc(c.icon)} {c.code}</B></TD>'
-        f'<TD ALIGN="LEFT">{esc(c.name)}</TD></TR>'
+        f'<TR><TD BGCOLOR="{c.fill}" COLOR="{c.stroke}" BORDER="1" ALIGN="LEFT"><B>{esc(c.icon)} {esc(c.shown)}</B></TD>'
+        f'<TD ALIGN="LEFT">{esc(c.name) if c.shown != c.name else ""}</TD></TR>'
         for c in category_styles(scale).values()
     )
     confs = "".join(

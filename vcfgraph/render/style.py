@@ -82,6 +82,13 @@ class CategoryStyle:
     icon: str
     fill: str
     stroke: str
+    #: what a badge prints: the code where it is the scale's own abbreviation (ACR's UA, MBA, UNA),
+    #: else the category's name (a pathway's own scale has ids, not abbreviations a reader knows)
+    badge: str = ""
+
+    @property
+    def shown(self) -> str:
+        return self.badge or self.code
 
 
 @dataclass(frozen=True)
@@ -168,7 +175,8 @@ def category_styles(scale: RatingScale = ACR_SCALE) -> dict[str, CategoryStyle]:
     scale's own, so a pathway with its own scale never shows ACR's words. Slots the scale does
     not use are left out.
     """
-    return {c.slot: CategoryStyle(c.id, c.name, *ROLE_MARKS[c.role]) for c in scale.categories}
+    return {c.slot: CategoryStyle(c.id, c.name, *ROLE_MARKS[c.role], badge=c.id if scale.is_acr else c.name)
+            for c in scale.categories}
 
 
 #: rating category -> colour, icon and words, for the ACR scale (usually / may be / usually not appropriate)

@@ -38,7 +38,7 @@
       end.title = label(route.terminal);
       P.categories.forEach(function (c) {
         var acts = T.listOf(route, c.slot);
-        if (acts.length) { end.lines.push(c.name + " (" + c.id + "): " + acts.map(label).join("; ")); }
+        if (acts.length) { end.lines.push(c.name + (G.pathway.scale.acr ? " (" + c.id + ")" : "") + ": " + acts.map(label).join("; ")); }
       });
       route.cautions.forEach(function (c) { end.lines.push("\u26a0 Caution, " + label(c.action) + ": " + c.reason); });
       route.contraindicated.forEach(function (c) { end.lines.push("\u2298 Set apart, " + label(c.action) + ": " + c.reason); });

@@ -588,7 +588,7 @@
     var out = this.output, self = this;
     if (route.outcome === "variant") {
       P.categories.forEach(function (cat) {
-        section(out, cat.name + " (" + cat.id + ")", T.listOf(route, cat.slot).map(function (a) {
+        section(out, cat.name + (G.pathway.scale.acr ? " (" + cat.id + ")" : ""), T.listOf(route, cat.slot).map(function (a) {
           var cautions = route.cautions.filter(function (c) { return c.action === a; }).map(function (c) { return c.reason; });
           return label(a) + (cautions.length ? " \u2014 \u26a0 caution: " + cautions.join("; ") : "");
         }));
