@@ -22,10 +22,12 @@ FRAMED_JS = """() => {
   const f = frame.getBoundingClientRect();
   const gs = [...document.querySelectorAll(`${sel} svg g.node.vg-kind-question.vg-on, ${sel} svg g.node.vg-stop, ${sel} svg g.node.vg-end`)];
   let inFrame = 0, inWindow = 0, smallest = Infinity;
+  const tools = document.querySelector('.vg-tools');  // sticky: a node under it is not on screen
+  const under = tools && !tools.hidden ? tools.getBoundingClientRect().bottom : 0;
   for (const g of gs) {
     const r = g.getBoundingClientRect();
     if (r.left >= f.left - 1 && r.right <= f.right + 1 && r.top >= f.top - 1 && r.bottom <= f.bottom + 1) inFrame++;
-    if (r.left >= -1 && r.right <= innerWidth + 1 && r.top >= -1 && r.bottom <= innerHeight + 1) inWindow++;
+    if (r.left >= -1 && r.right <= innerWidth + 1 && r.top >= Math.max(-1, under - 1) && r.bottom <= innerHeight + 1) inWindow++;
     for (const t of g.querySelectorAll('text')) { const h = t.getBoundingClientRect().height; if (h > 0) smallest = Math.min(smallest, h); }
   }
   return {nodes: gs.length, inFrame, inWindow, smallest, compact: !!c};
@@ -47,7 +49,9 @@ def test_zoom_to_the_route_frames_the_whole_route_on_screen(browser, render_bund
         page.click('button[data-vg-zoom="route"]')
         got = page.evaluate(FRAMED_JS)
         assert got["nodes"] >= 1 and got["inFrame"] == got["nodes"] == got["inWindow"], (path.name, got)
-        assert got["smallest"] >= 10.99, (path.name, got)  # 11 px, to a rounding: a 14-node route (own-painful-no-cleft-on-ct) draws at 11 px even alone
+        # 12 px, or the compact drawing (counted); the 15-node route of own-painful-no-cleft-on-ct draws at 11 px
+        # even alone at 1024x768, below the sticky tools
+        assert got["smallest"] >= 11.99 or (got["compact"] and got["smallest"] >= 10.99), (path.name, got)
         compact += got["compact"]
         smallest.append(got["smallest"])
         assert page.evaluate("() => document.documentElement.scrollWidth") <= width, path.name

@@ -7,7 +7,7 @@
   "use strict";
   var SVGNS = "http://www.w3.org/2000/svg";
   /** diagram units between nodes, between rows, around the drawing; the width of a character of an answer */
-  var GAP = 70, ROW_GAP = 60, PAD = 16, ANSWER_EM = 8;
+  var GAP = 60, ROW_GAP = 38, PAD = 12, ANSWER_EM = 7.5;
 
   function make(tag, attrs, text) {
     var e = document.createElementNS(SVGNS, tag);
@@ -435,8 +435,9 @@
     if (this.route.terminal) { stops.push({ g: svg.querySelector('[id="' + own(G.dom.nodes, this.route.terminal) + '"]'), answer: "" }); }
     stops = stops.filter(function (s) { return s.g; });
     var frame = this.mount.closest(".diagram") || this.mount;
-    // the compact drawing may take nearly the whole window: "reveal" scrolls the tools above it out of view
-    var drawn = window.VcfgraphCompact.draw(svg, stops, frame.clientWidth || 800, window.innerHeight - 12);
+    // the compact drawing takes the window below the sticky tools, so that none of its rows hides under them
+    var tools = document.querySelector(".vg-tools"), below = tools && !tools.hidden ? tools.offsetHeight : 0;
+    var drawn = window.VcfgraphCompact.draw(svg, stops, frame.clientWidth || 800, window.innerHeight - below - 12);
     this.compact.textContent = "";
     this.compact.appendChild(drawn.svg);
     this.compact.setAttribute("data-scale", drawn.scale.toFixed(3));
@@ -691,7 +692,7 @@
     var out = this.output, self = this;
     if (route.outcome === "variant") {
       P.categories.forEach(function (cat) {
-        section(out, cat.name + " (" + cat.id + ")", T.listOf(route, cat.slot).map(function (a) {
+        section(out, cat.name + (G.pathway.scale.acr ? " (" + cat.id + ")" : ""), T.listOf(route, cat.slot).map(function (a) {
           var cautions = route.cautions.filter(function (c) { return c.action === a; }).map(function (c) { return c.reason; });
           return label(a) + (cautions.length ? " \u2014 \u26a0 caution: " + cautions.join("; ") : "");
         }));
@@ -891,7 +892,7 @@
       end.title = label(route.terminal);
       P.categories.forEach(function (c) {
         var acts = T.listOf(route, c.slot);
-        if (acts.length) { end.lines.push(c.name + " (" + c.id + "): " + acts.map(label).join("; ")); }
+        if (acts.length) { end.lines.push(c.name + (G.pathway.scale.acr ? " (" + c.id + ")" : "") + ": " + acts.map(label).join("; ")); }
       });
       route.cautions.forEach(function (c) { end.lines.push("\u26a0 Caution, " + label(c.action) + ": " + c.reason); });
       route.contraindicated.forEach(function (c) { end.lines.push("\u2298 Set apart, " + label(c.action) + ": " + c.reason); });

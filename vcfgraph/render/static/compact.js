@@ -7,7 +7,7 @@
   "use strict";
   var SVGNS = "http://www.w3.org/2000/svg";
   /** diagram units between nodes, between rows, around the drawing; the width of a character of an answer */
-  var GAP = 70, ROW_GAP = 60, PAD = 16, ANSWER_EM = 8;
+  var GAP = 60, ROW_GAP = 38, PAD = 12, ANSWER_EM = 7.5;
 
   function make(tag, attrs, text) {
     var e = document.createElementNS(SVGNS, tag);

@@ -332,8 +332,9 @@
     if (this.route.terminal) { stops.push({ g: svg.querySelector('[id="' + own(G.dom.nodes, this.route.terminal) + '"]'), answer: "" }); }
     stops = stops.filter(function (s) { return s.g; });
     var frame = this.mount.closest(".diagram") || this.mount;
-    // the compact drawing may take nearly the whole window: "reveal" scrolls the tools above it out of view
-    var drawn = window.VcfgraphCompact.draw(svg, stops, frame.clientWidth || 800, window.innerHeight - 12);
+    // the compact drawing takes the window below the sticky tools, so that none of its rows hides under them
+    var tools = document.querySelector(".vg-tools"), below = tools && !tools.hidden ? tools.offsetHeight : 0;
+    var drawn = window.VcfgraphCompact.draw(svg, stops, frame.clientWidth || 800, window.innerHeight - below - 12);
     this.compact.textContent = "";
     this.compact.appendChild(drawn.svg);
     this.compact.setAttribute("data-scale", drawn.scale.toFixed(3));
