@@ -398,8 +398,10 @@
    *  ct or mri in capitals), a whole number as the range of the pathway's cuts it falls in. */
   function valueWords(fact, v) {
     if (v === null) {
-      return fact.unknown !== null && fact.unknown !== undefined ?
-        "not recorded (read as " + (fact.unknown_word || valueWords(fact, fact.unknown)) + ")" : "unknown";
+      if (fact.unknown === null || fact.unknown === undefined) { return "unknown"; }
+      var when = fact.unknown_when;  /* a conditional policy names its condition: "in a fragility context" */
+      var where = !when ? "" : when.use ? " in a " + when.use.replace(/_/g, " ") : " under the pathway's condition";
+      return "not recorded (read as " + (fact.unknown_word || valueWords(fact, fact.unknown)) + where + ")";
     }
     if (fact.type === "bool") { return v ? "yes" : "no"; }
     if (fact.type === "int") {
