@@ -225,3 +225,22 @@ def test_quiz_folds_the_findings_marks_the_pick_and_keeps_the_score_on_top(brows
     assert page.locator(".vg-quiz-review li").count() == 8  # one per question of the route (red flags asked first)
     assert opened.errors == []
     opened.close()
+
+
+def test_the_presenter_ends_on_how_the_recommended_imaging_is_done(browser, render_bundled_site):
+    """After the outcome, one screen gives the case page's notes on its recommended imaging and the dose line."""
+    opened = Opened(browser, render_bundled_site / "cases" / "vcf-001.html", width=1024, height=768)
+    page = opened.page
+    studies = page.evaluate("() => Array.from(document.querySelectorAll('#imaging-how ~ ul.imaging-briefs > li > strong')).map(s => s.textContent)")
+    assert studies, "vcf-001 recommends imaging"
+    page.click("button[data-vg-present]")
+    page.keyboard.press("End")
+    root = page.locator("#vg-present")
+    assert root.get_attribute("data-kind") == "imaging" and root.get_attribute("data-outcome") == "variant"
+    text = root.inner_text()
+    assert all(s in text for s in studies) and "natural background" in text and "Full protocol note" not in text
+    assert page.evaluate(PRESENT_TEXT_JS) >= 28
+    page.keyboard.press("ArrowLeft")
+    assert root.get_attribute("data-kind") == "outcome"
+    assert opened.errors == []
+    opened.close()

@@ -906,6 +906,21 @@
     return out;
   }
 
+  /** After the outcome, a "how it is done" screen: the case page's notes on its recommended imaging
+   *  (each line with its confidence and sources, the links left out) and the dose line; null without them. */
+  function imagingScreen(main, dot) {
+    var list = main.querySelector("#imaging-how ~ ul.imaging-briefs");
+    if (!list) { return null; }
+    var lines = Array.from(list.children).map(function (li) {
+      var copy = li.cloneNode(true);
+      copy.querySelectorAll("a.print-hide").forEach(function (a) { a.remove(); });
+      return copy.textContent.replace(/\s+/g, " ").trim();
+    });
+    var dose = main.querySelector("#imaging-how ~ .dose-line");
+    if (dose) { lines.push(dose.textContent.replace(/\s+/g, " ").trim()); }
+    return lines.length ? { kind: "imaging", title: "How the recommended imaging is done", lines: lines, dot: dot } : null;
+  }
+
   function dots(n, at) {
     var svg = document.createElementNS(SVGNS, "svg"), w = Math.max(1, n) * 28;
     svg.setAttribute("viewBox", "0 0 " + w + " 24");
@@ -929,6 +944,8 @@
     if (lede) { intro.lines.push(lede.textContent); }
     if (vignette) { intro.lines.push(vignette.textContent); }
     this.screens = this.route.error !== undefined ? [] : screens(this.route, facts, intro);
+    var how = this.screens.length ? imagingScreen(main, this.route.steps.length) : null;
+    if (how) { this.screens.push(how); }
     this.main = main;
     this.root = null;
   }
@@ -977,7 +994,8 @@
     else { r.removeAttribute("data-outcome"); r.removeAttribute("data-terminal"); }
     this.body.textContent = "";
     this.body.appendChild(dots(this.route.steps.length + 1, s.dot));
-    var kinds = { intro: "The case", question: "Question " + (s.dot + 1), answer: "Question " + (s.dot + 1) + ": the answer", outcome: "Outcome" };
+    var kinds = { intro: "The case", question: "Question " + (s.dot + 1), answer: "Question " + (s.dot + 1) + ": the answer", outcome: "Outcome",
+      imaging: "Outcome: how it is done" };
     this.body.appendChild(el("p", { "class": "vg-present-kind" }, kinds[s.kind]));
     this.body.appendChild(el("h2", { id: "vg-present-h" }, s.title));
     if (s.answer) { this.body.appendChild(el("p", { "class": "vg-present-answer" }, s.answer)); }
