@@ -46,3 +46,25 @@ def test_without_prior_imaging_or_with_a_broken_prefetch_nothing_changes(client:
         done = client.post(SELECT, json=_request([_order("o1", "72131")], _facts("vcf-001.yaml"), prefetch=broken))
         assert done.status_code == 200
         assert [c for c in done.json()["cards"] if "cumulative" not in c["summary"]] == plain["cards"]
+
+
+def test_cards_about_an_imaging_order_link_to_its_protocol_note(client: Any) -> None:
+    from vcfgraph.io.load import load_pathway
+    from vcfgraph.serve.bindings import load_bindings
+
+    pathway = load_pathway()
+    v1 = pathway.node("V1_img_new_symptomatic_vcf_no_malignancy")
+    una = {r.action for r in v1.ratings if r.category == "UNA"}
+    binding = next(b for b in load_bindings(pathway).bindings if b.action in una and b.code)
+    body = client.post(SELECT, json=_request([_order("o1", binding.code)], _facts("vcf-001.yaml"))).json()
+    about = [c for c in body["cards"] if "consider an alternative" in c["summary"]]
+    assert about, body["cards"]
+    for card in about:
+        links = [link for link in card["links"] if "protocol note" in link["label"]]
+        assert len(links) == 1 and links[0]["type"] == "absolute"
+        assert links[0]["url"].endswith(f"/site/imaging.html#study-{binding.action}")
+        page = client.get("/site/" + links[0]["url"].split("/site/", 1)[1].split("#")[0])
+        assert page.status_code == 200 and f'id="study-{binding.action}"' in page.text
+    # a card about an order that is not a study carries no such link (cement for the seed patient)
+    plain = client.post(SELECT, json=_request([_order("k", "22511")], _facts("seed-incidental-t12.yaml"))).json()
+    assert plain["cards"] and not any("protocol note" in link["label"] for c in plain["cards"] for link in c.get("links", []))

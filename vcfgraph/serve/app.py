@@ -366,7 +366,9 @@ async def feedback(request: Request) -> Response:
 
 def _rate(service: _Service, orders: list[dict[str, Any]], given: RequestFacts, instance: str,
           prefetch: dict[str, Any] | None) -> dict[str, Any]:
-    body = rate_orders(service.pathway, service.bindings, orders, given.facts, instance, service.options.rating)
+    notes = ({s.id: f"{service.base}/site/imaging.html#study-{s.id}" for s in service.imaging.studies}
+             if service.imaging is not None and service.has_imaging_page else None)
+    body = rate_orders(service.pathway, service.bindings, orders, given.facts, instance, service.options.rating, notes)
     _orderable_suggestions_only(body["cards"])
     body["cards"] += _fact_origin_cards(service.pathway, given, instance)
     for card in body["cards"]:

@@ -82,8 +82,11 @@ def criteria_uri(pathway: Pathway) -> str:
 
 
 def rate_orders(pathway: Pathway, bindings: Bindings, orders: Sequence[Mapping[str, Any]], facts: Mapping[str, Any],
-                hook_instance: str, config: RatingConfig) -> dict[str, Any]:
-    """The CDS Hooks response for these draft orders and facts (facts already checked)."""
+                hook_instance: str, config: RatingConfig, notes: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """The CDS Hooks response for these draft orders and facts (facts already checked).
+
+    ``notes`` maps an action to the absolute URL of its protocol note: every card about an order of
+    that action links to how the study is done."""
     route = trace(pathway, Case("cds-hooks-request", dict(facts)), validate=False)
     cards: list[dict[str, Any]] = []
     system_actions: list[dict[str, Any]] = []
@@ -96,7 +99,13 @@ def rate_orders(pathway: Pathway, bindings: Bindings, orders: Sequence[Mapping[s
         rated = _rate_one(pathway, route, match, config)
         consult = _uuid(hook_instance, "consult", str(order.get("id", "")))
         system_actions.append(_system_action(pathway, order, rated, consult, config))
-        cards += _order_cards(pathway, bindings, route, order, match, rated, hook_instance, config)
+        mine = _order_cards(pathway, bindings, route, order, match, rated, hook_instance, config)
+        if notes and match.action in notes:
+            link = {"label": f"How {pathway.node(match.action).label} is done (protocol note)",
+                    "url": notes[match.action], "type": "absolute"}
+            for card in mine:
+                card["links"] = [*card.get("links", []), dict(link)]
+        cards += mine
     out: dict[str, Any] = {"cards": cards}
     if system_actions:
         out["systemActions"] = system_actions            # CDS Hooks 2.0: where a 2.0 client looks
