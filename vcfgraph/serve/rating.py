@@ -100,7 +100,7 @@ def rate_orders(pathway: Pathway, bindings: Bindings, orders: Sequence[Mapping[s
         consult = _uuid(hook_instance, "consult", str(order.get("id", "")))
         system_actions.append(_system_action(pathway, order, rated, consult, config))
         mine = _order_cards(pathway, bindings, route, order, match, rated, hook_instance, config)
-        if notes and match.action in notes:
+        if notes and match.action is not None and match.action in notes:
             link = {"label": f"How {pathway.node(match.action).label} is done (protocol note)",
                     "url": notes[match.action], "type": "absolute"}
             for card in mine:
