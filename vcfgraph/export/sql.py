@@ -30,7 +30,7 @@ import re
 
 from vcfgraph.conditions import Condition, describe
 from vcfgraph.export.sqlneed import need_table
-from vcfgraph.export.sqltext import DIALECTS, SqlUnsupported, condition, ident, literal, lowered, read_fact, space, strip
+from vcfgraph.export.sqltext import DIALECTS, SqlUnsupported, condition, ident, literal, read_fact, space
 from vcfgraph.model import Fact, Pathway
 from vcfgraph.scale import OFFERED_SLOTS, SLOT_LISTS, SLOT_ORDER
 
@@ -85,6 +85,9 @@ class _Query:
         self.code = {n.id: i for i, n in enumerate(pathway.nodes)}
         self.n = len(pathway.nodes)
         self.cols: Columns = {f.name: (f, f"f{i}") for i, f in enumerate(pathway.facts)}
+        #: PostgreSQL folds a CTE used once into the query that uses it, copying each expression
+        #: into every place that names its column: each step would double the one before
+        self.fence = " MATERIALIZED" if dialect == "postgres" else ""
 
     def cond(self, c: Condition | None) -> str:
         assert c is not None  # only answers with a condition are written out
@@ -98,12 +101,11 @@ class _Query:
     # ---------------------------------------------------------------- reading the cells
 
     def cells(self) -> list[str]:
-        reads = [f"CAST(t.{ident(CASE_ID)} AS TEXT) AS case_id"]
-        reads += [f"{strip(f'CAST(t.{ident(f.name)} AS TEXT)', 'sp.chars', self.d)} AS w{i}" for i, f in enumerate(self.p.facts)]
-        lows = ["case_id"] + [f"w{i}, {lowered(f'w{i}')} AS l{i}" for i in range(len(self.p.facts))]
-        facts, bads = ["case_id"], []
+        reads = [f"CAST(t.{ident(CASE_ID)} AS TEXT) AS case_id", "sp.chars AS chars"]
+        reads += [f"CAST(t.{ident(f.name)} AS TEXT) AS r{i}" for i, f in enumerate(self.p.facts)]
+        facts = ["case_id"]
         for i, f in enumerate(self.p.facts):
-            value, bad = read_fact(f, f"w{i}", f"l{i}", self.d)
+            value, bad = read_fact(f, f"r{i}", "chars", self.d)
             facts += [f"{value} AS f{i}", f"{bad} AS b{i}"]
         order = sorted(range(len(self.p.facts)), key=lambda i: self.p.facts[i].name)
         bads = [f"b{i}" for i in order]
@@ -112,9 +114,8 @@ class _Query:
         return [
             f"vcfgraph_space AS (\n  SELECT {space()} AS chars\n)",
             f"vcfgraph_cells AS (\n  SELECT {_lines(reads)}\n  FROM {self.table} AS t CROSS JOIN vcfgraph_space AS sp\n)",
-            f"vcfgraph_words AS (\n  SELECT {_lines(lows)}\n  FROM vcfgraph_cells\n)",
-            f"vcfgraph_facts AS (\n  SELECT {_lines(facts)}\n  FROM vcfgraph_words\n)",
-            f"vcfgraph_checked AS (\n  SELECT {checked}\n  FROM vcfgraph_facts\n)",
+            f"vcfgraph_facts AS (\n  SELECT {_lines(facts)}\n  FROM vcfgraph_cells\n)",
+            f"vcfgraph_checked AS{self.fence} (\n  SELECT {checked}\n  FROM vcfgraph_facts\n)",
         ]
 
     # ---------------------------------------------------------------- the walk
@@ -156,7 +157,7 @@ class _Query:
             else:
                 whens = "\n    ".join(f"WHEN {self.code[q]} THEN {self.decide(q)}" for q in layer)
                 expr = f"CASE n{k - 1}\n    {whens}\n    ELSE n{k - 1} END"
-            ctes.append(f"vcfgraph_step{k} AS (\n  SELECT *, {expr} AS n{k}\n  FROM {source}\n)")
+            ctes.append(f"vcfgraph_step{k} AS{self.fence} (\n  SELECT *, {expr} AS n{k}\n  FROM {source}\n)")
             source = f"vcfgraph_step{k}"
         return ctes, f"n{len(layers)}"
 
@@ -173,7 +174,7 @@ class _Query:
         key = f"CASE {node}\n    " + "\n    ".join(keys) + "\n    END" if keys else "CAST(NULL AS BIGINT)"
         values = ("VALUES\n  " + ",\n  ".join(rows) if rows else
                   "SELECT CAST(NULL AS BIGINT), CAST(NULL AS BIGINT), CAST(NULL AS TEXT) WHERE FALSE")
-        return [f"vcfgraph_keyed AS (\n  SELECT *, {key} AS need_key\n  FROM {last}\n)",
+        return [f"vcfgraph_keyed AS{self.fence} (\n  SELECT *, {key} AS need_key\n  FROM {last}\n)",
                 f"vcfgraph_need(q, k, missing) AS (\n  {values}\n)"]
 
     # ---------------------------------------------------------------- the result

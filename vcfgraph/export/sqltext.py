@@ -24,13 +24,12 @@ from vcfgraph import conditions as cm
 from vcfgraph.model import Fact
 
 __all__ = ["DIALECTS", "Dialect", "SqlUnsupported", "MAX_CONDITION_TEXT", "literal", "ident", "value_literal",
-           "condition", "read_fact", "strip", "space", "lowered", "WHITESPACE"]
+           "condition", "read_fact", "space", "WHITESPACE"]
 
 #: the most text one condition may take once written out (a count nested in a count doubles it)
 MAX_CONDITION_TEXT = 2_000_000
 #: every character Python's ``str.strip()`` removes (the batch reader strips cells so)
 WHITESPACE = tuple(c for c in range(0x3001) if chr(c).isspace())
-_UPPER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 _NULL_WORDS = ("null", "unknown", "?", "")
 _QUOTE = "''''"  # the SQL literal of one quote
 _TRUE = ("true", "yes", "y")
@@ -53,6 +52,8 @@ class Dialect:
     whole: str
     #: the exact numeric type wide enough for 30 digits, and a cast that may fail (``{s}``)
     wide_cast: str
+    #: ``{s}``: true when the text is one to nine digits (a fast path to BIGINT)
+    digits: str
 
     def __str__(self) -> str:
         return self.name
@@ -61,8 +62,9 @@ class Dialect:
 _WHOLE = "[+-]?[0-9]{1,30}([.]0*)?"  # no backslash: a literal means the same on every server
 DIALECTS = {
     "duckdb": Dialect("duckdb", "trim({s}, {chars})", f"regexp_full_match({{s}}, '{_WHOLE}')",
-                      "TRY_CAST({s} AS DECIMAL(38, 0))"),
-    "postgres": Dialect("postgres", "btrim({s}, {chars})", f"({{s}} ~ '^{_WHOLE}$')", "CAST({s} AS NUMERIC)"),
+                      "TRY_CAST({s} AS DECIMAL(38, 0))", "regexp_full_match({s}, '[0-9]{1,9}')"),
+    "postgres": Dialect("postgres", "btrim({s}, {chars})", f"({{s}} ~ '^{_WHOLE}$')", "CAST({s} AS NUMERIC)",
+                        "({s} ~ '^[0-9]{1,9}$')"),
 }
 
 
@@ -211,34 +213,50 @@ def condition(c: cm.Condition, columns: dict[str, tuple[Fact, str]]) -> str:
     return _Writer(columns).cond(c)
 
 
-def read_fact(fact: Fact, word: str, low: str, dialect: Dialect) -> tuple[str, str]:
+def read_fact(fact: Fact, raw: str, chars: str, dialect: Dialect) -> tuple[str, str]:
     """How one cell of ``fact`` is read: (its value, its error message or NULL), as SQL.
 
-    ``word`` is the cell as text with white space stripped, ``low`` the same in lower case
-    (ASCII letters, and the Kelvin sign as Python lowers it). The value is NULL when not known.
+    ``raw`` is the cell as text, ``chars`` the white space to strip (:func:`space`). The value
+    is NULL when not known. A cell written as the batch writes values (``true``, ``70``, an enum
+    word) takes a fast path; any other goes through stripping and lower-casing as
+    :func:`vcfgraph.validate.parse_fact_value` does.
     """
+    word = dialect.trim.replace("{chars}", chars).replace("{s}", raw)
+    low = f"lower(replace({word}, chr(8490), 'k'))"  # Python lowers the Kelvin sign to k, as in unknown
     blank = f"({word} IS NULL OR {low} IN ({', '.join(literal(w) for w in _NULL_WORDS)}))"
     head = literal(f"fact '{fact.name}' cannot be ")
     tail = literal(f"; allowed: {fact.allowed()}")
     if fact.type == "bool":
-        value = (f"CASE WHEN {low} IN ({', '.join(map(literal, _TRUE))}) THEN TRUE "
-                 f"WHEN {low} IN ({', '.join(map(literal, _FALSE))}) THEN FALSE END")
-        bad = f"CASE WHEN NOT {blank} AND ({value}) IS NULL THEN {head} || {_QUOTE} || {word} || {_QUOTE} || {tail} END"
-        return f"(CASE WHEN {blank} THEN NULL ELSE {value} END)", f"({bad})"
+        slow = (f"CASE WHEN {low} IN ({', '.join(map(literal, _TRUE))}) THEN TRUE "
+                f"WHEN {low} IN ({', '.join(map(literal, _FALSE))}) THEN FALSE END")
+        value = f"(CASE WHEN {raw} IS NULL THEN NULL WHEN {raw} = 'true' THEN TRUE WHEN {raw} = 'false' THEN FALSE " \
+                f"WHEN {blank} THEN NULL ELSE {slow} END)"
+        bad = (f"(CASE WHEN {raw} IS NULL OR {raw} IN ('true', 'false') OR {blank} OR ({slow}) IS NOT NULL THEN NULL "
+               f"ELSE {head} || {_QUOTE} || {word} || {_QUOTE} || {tail} END)")
+        return value, bad
     if fact.type == "enum":
         listed = ", ".join(literal(v) for v in fact.values) or "NULL"
         shown = f"CASE WHEN length({word}) <= 60 THEN {word} ELSE left({word}, 60) || '...' END"
-        return (f"(CASE WHEN {blank} THEN NULL WHEN {word} IN ({listed}) THEN {word} END)",
-                f"(CASE WHEN NOT {blank} AND {word} NOT IN ({listed}) THEN {head} || {_QUOTE} || ({shown}) || {_QUOTE} || {tail} END)")
+        value = f"(CASE WHEN {raw} IS NULL THEN NULL WHEN {raw} IN ({listed}) THEN {raw} " \
+                f"WHEN {blank} THEN NULL WHEN {word} IN ({listed}) THEN {word} END)"
+        bad = (f"(CASE WHEN {raw} IS NULL OR {raw} IN ({listed}) OR {blank} OR {word} IN ({listed}) THEN NULL "
+               f"ELSE {head} || {_QUOTE} || ({shown}) || {_QUOTE} || {tail} END)")
+        return value, bad
     if fact.type == "int":
         assert fact.min is not None and fact.max is not None
+        digits = dialect.digits.replace("{s}", raw)
+        fast = f"CAST({raw} AS BIGINT)"
+        fast_in = f"{fast} BETWEEN {fact.min} AND {fact.max}"
         number = dialect.wide_cast.replace("{s}", f"split_part({word}, '.', 1)")
         whole = dialect.whole.replace("{s}", word)
         inside = f"{number} BETWEEN {fact.min} AND {fact.max}"
         shown = f"CASE WHEN length({word}) <= 40 THEN {word} ELSE left({word}, 40) || '...' END"
-        # CASE keeps the order of its branches (AND need not): the number is read only from a whole number
-        value = f"(CASE WHEN {blank} THEN NULL WHEN NOT {whole} THEN NULL WHEN {inside} THEN CAST({number} AS BIGINT) END)"
-        bad = (f"(CASE WHEN {blank} THEN NULL WHEN NOT {whole} THEN {head} || {_QUOTE} || ({shown}) || {_QUOTE} || {tail} "
+        # CASE keeps the order of its branches (AND need not): a number is read only from digits
+        value = (f"(CASE WHEN {raw} IS NULL THEN NULL WHEN {digits} THEN (CASE WHEN {fast_in} THEN {fast} END) "
+                 f"WHEN {blank} THEN NULL WHEN NOT {whole} THEN NULL WHEN {inside} THEN CAST({number} AS BIGINT) END)")
+        bad = (f"(CASE WHEN {raw} IS NULL THEN NULL "
+               f"WHEN {digits} THEN (CASE WHEN {fast_in} THEN NULL ELSE {head} || CAST({fast} AS TEXT) || {tail} END) "
+               f"WHEN {blank} THEN NULL WHEN NOT {whole} THEN {head} || {_QUOTE} || ({shown}) || {_QUOTE} || {tail} "
                f"WHEN NOT ({inside}) THEN {head} || CAST({number} AS TEXT) || {tail} END)")
         return value, bad
     raise SqlUnsupported(f"the fact '{fact.name}' has the type '{fact.type}', which has no SQL form")
@@ -247,13 +265,3 @@ def read_fact(fact: Fact, word: str, low: str, dialect: Dialect) -> tuple[str, s
 def space() -> str:
     """The characters ``str.strip()`` removes, as one SQL text."""
     return " || ".join(f"chr({c})" for c in WHITESPACE)
-
-
-def strip(raw: str, chars: str, dialect: Dialect) -> str:
-    """The cell as text with the characters of ``chars`` (:func:`space`) stripped from both ends."""
-    return dialect.trim.replace("{chars}", chars).replace("{s}", raw)
-
-
-def lowered(word: str) -> str:
-    """The stripped cell lowered as Python lowers it, for the ASCII words it is compared with."""
-    return f"translate({word}, '{_UPPER}' || chr(8490), '{_UPPER.lower()}k')"
