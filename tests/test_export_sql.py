@@ -353,3 +353,16 @@ def test_bad_arguments_exit_2_with_a_message(args: list[str], words: str, capsys
 def test_an_unknown_dialect_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["export", "--to", "sql", "--dialect", "oracle"]) == 2
     assert "invalid choice: 'oracle'" in capsys.readouterr().err
+
+
+def test_a_question_with_too_many_combinations_is_refused(bundled: Pathway, monkeypatch: pytest.MonkeyPatch,
+                                                          tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import vcfgraph.export.sqlneed
+
+    monkeypatch.setattr(vcfgraph.export.sqlneed, "MAX_COMBINATIONS", 50)
+    with pytest.raises(SqlUnsupported, match="combinations"):
+        to_sql(bundled)
+    source = (DATA / "tiny.yaml").read_text(encoding="utf-8").replace("to: V_sore, otherwise: true", "to: q_pain, otherwise: true")
+    (tmp_path / "cycle.yaml").write_text(source, encoding="utf-8")
+    assert main(["export", "--to", "sql", "-g", str(tmp_path / "cycle.yaml")]) == 2
+    assert "cannot export tiny as sql: the pathway has a cycle" in capsys.readouterr().err

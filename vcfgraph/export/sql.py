@@ -196,14 +196,15 @@ class _Query:
     def errors(self, node: str) -> str:
         whens = []
         for q in self.p.of_kind("question"):
-            i, edges = self.code[q.id], [e for e in self.p.out_edges(q.id) if e.condition is not None]
+            i = self.code[q.id]
+            edges = [(e.id, e.condition) for e in self.p.out_edges(q.id) if e.condition is not None]
             pairs = [(a, b) for x, a in enumerate(edges) for b in edges[x + 1:]]
-            if pairs:
+            if pairs:  # trace names the first two answers that hold, in file order
                 inner = " ".join(
-                    f"WHEN {self.cond(a.condition)} AND {self.cond(b.condition)} THEN " + literal(
-                        f"two answers of '{q.id}' both hold for this case: '{a.id}' ({describe(a.condition)}) and "
-                        f"'{b.id}' ({describe(b.condition)}); the pathway must make them exclusive")
-                    for a, b in pairs)
+                    f"WHEN {self.cond(ca)} AND {self.cond(cb)} THEN " + literal(
+                        f"two answers of '{q.id}' both hold for this case: '{a}' ({describe(ca)}) and "
+                        f"'{b}' ({describe(cb)}); the pathway must make them exclusive")
+                    for (a, ca), (b, cb) in pairs)
                 whens.append(f"WHEN {2 * self.n + i} THEN (CASE {inner} END)")
             if not any(e.condition is None for e in self.p.out_edges(q.id)):
                 whens.append(f"WHEN {3 * self.n + i} THEN " + literal(
