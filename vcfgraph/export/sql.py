@@ -101,21 +101,21 @@ class _Query:
     # ---------------------------------------------------------------- reading the cells
 
     def cells(self) -> list[str]:
+        n = len(self.p.facts)
         reads = [f"CAST(t.{ident(CASE_ID)} AS TEXT) AS case_id", "sp.chars AS chars"]
         reads += [f"CAST(t.{ident(f.name)} AS TEXT) AS r{i}" for i, f in enumerate(self.p.facts)]
-        facts = ["case_id"]
-        for i, f in enumerate(self.p.facts):
-            value, bad = read_fact(f, f"r{i}", "chars", self.d)
-            facts += [f"{value} AS f{i}", f"{bad} AS b{i}"]
-        order = sorted(range(len(self.p.facts)), key=lambda i: self.p.facts[i].name)
-        bads = [f"b{i}" for i in order]
-        checked = ", ".join(["case_id"] + [f"f{i}" for i in range(len(self.p.facts))])
-        checked += f", NULLIF(concat_ws('; ', {', '.join(bads)}), '') AS bad" if bads else ", CAST(NULL AS TEXT) AS bad"
+        read = [read_fact(f, f"r{i}", "chars", self.d) for i, f in enumerate(self.p.facts)]
+        facts = ["case_id", "chars"] + [f"r{i}" for i in range(n)] + [f"{value} AS f{i}" for i, (value, _b) in enumerate(read)]
+        # a cell is wrong where it holds something and its value is NULL; its message is built only there
+        bads = [f"CASE WHEN f{i} IS NOT NULL OR r{i} IS NULL THEN NULL ELSE {read[i][1]} END"
+                for i in sorted(range(n), key=lambda i: self.p.facts[i].name)]
+        checked = ["case_id"] + [f"f{i}" for i in range(n)]
+        checked.append(f"NULLIF(concat_ws('; ', {', '.join(bads)}), '') AS bad" if bads else "CAST(NULL AS TEXT) AS bad")
         return [
             f"vcfgraph_space AS (\n  SELECT {space()} AS chars\n)",
             f"vcfgraph_cells AS (\n  SELECT {_lines(reads)}\n  FROM {self.table} AS t CROSS JOIN vcfgraph_space AS sp\n)",
             f"vcfgraph_facts AS (\n  SELECT {_lines(facts)}\n  FROM vcfgraph_cells\n)",
-            f"vcfgraph_checked AS{self.fence} (\n  SELECT {checked}\n  FROM vcfgraph_facts\n)",
+            f"vcfgraph_checked AS{self.fence} (\n  SELECT {_lines(checked)}\n  FROM vcfgraph_facts\n)",
         ]
 
     # ---------------------------------------------------------------- the walk

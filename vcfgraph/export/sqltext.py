@@ -213,51 +213,52 @@ def condition(c: cm.Condition, columns: dict[str, tuple[Fact, str]]) -> str:
     return _Writer(columns).cond(c)
 
 
-def read_fact(fact: Fact, raw: str, chars: str, dialect: Dialect) -> tuple[str, str]:
-    """How one cell of ``fact`` is read: (its value, its error message or NULL), as SQL.
+def _one_of(x: str, literals: list[str]) -> str:
+    """True when ``x`` (not NULL) is one of the literals. Written as a CASE, not IN: DuckDB turns
+    an IN list inside an expression into a join that computes ``x`` for every row."""
+    if not literals:
+        return "FALSE"
+    return f"(CASE {x} " + " ".join(f"WHEN {v} THEN TRUE" for v in literals) + " ELSE FALSE END)"
 
-    ``raw`` is the cell as text, ``chars`` the white space to strip (:func:`space`). The value
-    is NULL when not known. A cell written as the batch writes values (``true``, ``70``, an enum
-    word) takes a fast path; any other goes through stripping and lower-casing as
-    :func:`vcfgraph.validate.parse_fact_value` does.
+
+def read_fact(fact: Fact, raw: str, chars: str, dialect: Dialect) -> tuple[str, str]:
+    """How one cell of ``fact`` is read, as SQL: its value (NULL when not known or invalid), and
+    its error message, to be used only where the cell is not NULL and its value is.
+
+    ``raw`` is the cell as text, ``chars`` the white space to strip (:func:`space`). A cell
+    written as the batch writes values (``true``, ``70``, an enum word) takes a fast path; any
+    other is stripped and lower-cased as :func:`vcfgraph.validate.parse_fact_value` does.
     """
     word = dialect.trim.replace("{chars}", chars).replace("{s}", raw)
     low = f"lower(replace({word}, chr(8490), 'k'))"  # Python lowers the Kelvin sign to k, as in unknown
-    blank = f"({word} IS NULL OR {low} IN ({', '.join(literal(w) for w in _NULL_WORDS)}))"
+    blank = _one_of(low, [literal(w) for w in _NULL_WORDS])
     head = literal(f"fact '{fact.name}' cannot be ")
     tail = literal(f"; allowed: {fact.allowed()}")
     if fact.type == "bool":
-        slow = (f"CASE WHEN {low} IN ({', '.join(map(literal, _TRUE))}) THEN TRUE "
-                f"WHEN {low} IN ({', '.join(map(literal, _FALSE))}) THEN FALSE END")
-        value = f"(CASE WHEN {raw} IS NULL THEN NULL WHEN {raw} = 'true' THEN TRUE WHEN {raw} = 'false' THEN FALSE " \
-                f"WHEN {blank} THEN NULL ELSE {slow} END)"
-        bad = (f"(CASE WHEN {raw} IS NULL OR {raw} IN ('true', 'false') OR {blank} OR ({slow}) IS NOT NULL THEN NULL "
-               f"ELSE {head} || {_QUOTE} || {word} || {_QUOTE} || {tail} END)")
-        return value, bad
+        value = (f"(CASE WHEN {raw} IS NULL THEN NULL WHEN {raw} = 'true' THEN TRUE WHEN {raw} = 'false' THEN FALSE "
+                 f"WHEN {_one_of(low, [literal(w) for w in _TRUE])} THEN TRUE "
+                 f"WHEN {_one_of(low, [literal(w) for w in _FALSE])} THEN FALSE END)")
+        return value, f"(CASE WHEN {blank} THEN NULL ELSE {head} || {_QUOTE} || {word} || {_QUOTE} || {tail} END)"
     if fact.type == "enum":
-        listed = ", ".join(literal(v) for v in fact.values) or "NULL"
+        listed = [literal(v) for v in fact.values]
         shown = f"CASE WHEN length({word}) <= 60 THEN {word} ELSE left({word}, 60) || '...' END"
-        value = f"(CASE WHEN {raw} IS NULL THEN NULL WHEN {raw} IN ({listed}) THEN {raw} " \
-                f"WHEN {blank} THEN NULL WHEN {word} IN ({listed}) THEN {word} END)"
-        bad = (f"(CASE WHEN {raw} IS NULL OR {raw} IN ({listed}) OR {blank} OR {word} IN ({listed}) THEN NULL "
-               f"ELSE {head} || {_QUOTE} || ({shown}) || {_QUOTE} || {tail} END)")
-        return value, bad
+        value = (f"(CASE WHEN {raw} IS NULL THEN NULL WHEN {_one_of(raw, listed)} THEN {raw} "
+                 f"WHEN {_one_of(word, listed)} AND NOT {blank} THEN {word} END)")
+        return value, f"(CASE WHEN {blank} THEN NULL ELSE {head} || {_QUOTE} || ({shown}) || {_QUOTE} || {tail} END)"
     if fact.type == "int":
         assert fact.min is not None and fact.max is not None
         digits = dialect.digits.replace("{s}", raw)
         fast = f"CAST({raw} AS BIGINT)"
-        fast_in = f"{fast} BETWEEN {fact.min} AND {fact.max}"
         number = dialect.wide_cast.replace("{s}", f"split_part({word}, '.', 1)")
         whole = dialect.whole.replace("{s}", word)
-        inside = f"{number} BETWEEN {fact.min} AND {fact.max}"
         shown = f"CASE WHEN length({word}) <= 40 THEN {word} ELSE left({word}, 40) || '...' END"
         # CASE keeps the order of its branches (AND need not): a number is read only from digits
-        value = (f"(CASE WHEN {raw} IS NULL THEN NULL WHEN {digits} THEN (CASE WHEN {fast_in} THEN {fast} END) "
-                 f"WHEN {blank} THEN NULL WHEN NOT {whole} THEN NULL WHEN {inside} THEN CAST({number} AS BIGINT) END)")
-        bad = (f"(CASE WHEN {raw} IS NULL THEN NULL "
-               f"WHEN {digits} THEN (CASE WHEN {fast_in} THEN NULL ELSE {head} || CAST({fast} AS TEXT) || {tail} END) "
-               f"WHEN {blank} THEN NULL WHEN NOT {whole} THEN {head} || {_QUOTE} || ({shown}) || {_QUOTE} || {tail} "
-               f"WHEN NOT ({inside}) THEN {head} || CAST({number} AS TEXT) || {tail} END)")
+        value = (f"(CASE WHEN {raw} IS NULL THEN NULL "
+                 f"WHEN {digits} THEN (CASE WHEN {fast} BETWEEN {fact.min} AND {fact.max} THEN {fast} END) "
+                 f"WHEN {blank} THEN NULL WHEN NOT {whole} THEN NULL "
+                 f"WHEN {number} BETWEEN {fact.min} AND {fact.max} THEN CAST({number} AS BIGINT) END)")
+        bad = (f"(CASE WHEN {blank} THEN NULL WHEN NOT {whole} THEN {head} || {_QUOTE} || ({shown}) || {_QUOTE} || {tail} "
+               f"ELSE {head} || CAST({number} AS TEXT) || {tail} END)")
         return value, bad
     raise SqlUnsupported(f"the fact '{fact.name}' has the type '{fact.type}', which has no SQL form")
 
