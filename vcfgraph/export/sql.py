@@ -110,7 +110,9 @@ class _Query:
         bads = [f"CASE WHEN f{i} IS NOT NULL OR r{i} IS NULL THEN NULL ELSE {read[i][1]} END"
                 for i in sorted(range(n), key=lambda i: self.p.facts[i].name)]
         checked = ["case_id"] + [f"f{i}" for i in range(n)]
-        checked.append(f"NULLIF(concat_ws('; ', {', '.join(bads)}), '') AS bad" if bads else "CAST(NULL AS TEXT) AS bad")
+        gate = " OR ".join(f"(f{i} IS NULL AND r{i} IS NOT NULL)" for i in range(n))
+        checked.append(f"CASE WHEN {gate} THEN NULLIF(concat_ws('; ', {', '.join(bads)}), '') END AS bad"
+                       if bads else "CAST(NULL AS TEXT) AS bad")
         return [
             f"vcfgraph_space AS (\n  SELECT {space()} AS chars\n)",
             f"vcfgraph_cells AS (\n  SELECT {_lines(reads)}\n  FROM {self.table} AS t CROSS JOIN vcfgraph_space AS sp\n)",
