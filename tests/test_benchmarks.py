@@ -30,4 +30,4 @@ def test_sql_benchmark_compares_every_row_with_the_batch(tmp_path):
                            "--keep", str(tmp_path)], capture_output=True, text=True, timeout=300, check=False)
     assert done.returncode == 0, done.stderr
     assert "rows compared: 300; unmatched: 0; 0 rows differ" in done.stdout
-    assert "SQL / batch wall time:" in done.stdout and "load average before" in done.stdout
+    assert "SQL / batch wall time:" in done.stdout and "CPU time:" in done.stdout and "load average before" in done.stdout

@@ -75,14 +75,21 @@ def _check_names(pathway: Pathway, dialect: str) -> None:
 
 
 class _Query:
-    """The parts of one query; node codes: node i is i, need_info at question i is N + i, two
-    answers holding there 2N + i, none holding (no ``otherwise``) 3N + i."""
+    """The parts of one query. Node codes: the variants, then the hand-offs, the questions and the
+    other nodes, each in file order, from 0 (so an outcome is a range of codes); need_info at the
+    question of code i is N + i, two answers holding there 2N + i, none holding (no
+    ``otherwise``) 3N + i."""
 
     def __init__(self, pathway: Pathway, dialect: str, table: str) -> None:
         self.p = pathway
         self.d = DIALECTS[dialect]
         self.table = table
-        self.code = {n.id: i for i, n in enumerate(pathway.nodes)}
+        kinds = ("variant", "handoff", "question")
+        order = [n for kind in kinds for n in pathway.nodes if n.kind == kind]
+        order += [n for n in pathway.nodes if n.kind not in kinds]
+        self.code = {n.id: i for i, n in enumerate(order)}
+        self.variants = [n for n in order if n.kind == "variant"]
+        self.handoffs = [n for n in order if n.kind == "handoff"]
         self.n = len(pathway.nodes)
         self.cols: Columns = {f.name: (f, f"f{i}") for i, f in enumerate(pathway.facts)}
         #: PostgreSQL folds a CTE used once into the query that uses it, copying each expression
@@ -218,24 +225,23 @@ class _Query:
         return f"CASE {node} " + " ".join(whens) + " END" if whens else "CAST(NULL AS TEXT)"
 
     def result(self, node: str) -> str:
-        variants = [n for n in self.p.nodes if n.kind == "variant"]
-        handoffs = [n for n in self.p.nodes if n.kind == "handoff"]
-        kinds = [f"WHEN s.{node} IN ({', '.join(str(self.code[n.id]) for n in group)}) THEN '{kind}'"
-                 for kind, group in (("variant", variants), ("handoff", handoffs)) if group]
-        outcome = ("CASE WHEN s.bad IS NOT NULL THEN 'invalid' " + " ".join(kinds) +
-                   f" WHEN s.{node} >= {self.n} AND s.{node} < {2 * self.n} THEN 'need_info' ELSE 'route_error' END")
-        ends = " ".join(f"WHEN {self.code[n.id]} THEN {literal(n.id)}" for n in variants + handoffs)
-        terminal = f"CASE WHEN s.bad IS NOT NULL THEN NULL ELSE CASE s.{node} {ends} END END" if ends else "CAST(NULL AS TEXT)"
-        missing = f"CASE WHEN s.bad IS NULL AND s.{node} >= {self.n} AND s.{node} < {2 * self.n} THEN COALESCE(m.missing, '') ELSE '' END"
-        lists = {v.id: self.lists(v.id) for v in variants}
+        n, v, e = f"s.{node}", len(self.variants), len(self.variants) + len(self.handoffs)
+        need = f"{n} >= {self.n} AND {n} < {2 * self.n}"
+        outcome = (f"CASE WHEN s.bad IS NOT NULL THEN 'invalid' WHEN {n} < {v} THEN 'variant' WHEN {n} < {e} THEN 'handoff' "
+                   f"WHEN {need} THEN 'need_info' ELSE 'route_error' END")
+        ends = " ".join(f"WHEN {self.code[x.id]} THEN {literal(x.id)}" for x in self.variants + self.handoffs)
+        terminal = f"CASE WHEN s.bad IS NULL AND {n} < {e} THEN CASE {n} {ends} END END" if ends else "CAST(NULL AS TEXT)"
+        missing = f"CASE WHEN s.bad IS NULL AND {need} THEN COALESCE(m.missing, '') ELSE '' END"
+        lists = {x.id: self.lists(x.id) for x in self.variants}
         cols = [f"s.case_id AS {CASE_ID}", f"{outcome} AS outcome", f"{terminal} AS terminal", f"{missing} AS missing"]
         for name in (*SLOT_LISTS.values(), "contraindicated"):
-            branches = " ".join(f"WHEN {self.code[v]} THEN {ls[name]}" for v, ls in lists.items() if ls[name] != "''")
-            body = f"CASE s.{node} {branches} ELSE '' END" if branches else "''"
-            cols.append(f"CASE WHEN s.bad IS NOT NULL THEN '' ELSE {body} END AS {name}")
-        cols.append(f"CASE WHEN s.bad IS NOT NULL THEN s.bad ELSE {self.errors('s.' + node)} END AS error")
+            branches = " ".join(f"WHEN {self.code[x]} THEN {ls[name]}" for x, ls in lists.items() if ls[name] != "''")
+            body = f"CASE WHEN s.bad IS NULL AND {n} < {v} THEN CASE {n} {branches} ELSE '' END ELSE '' END" if branches else "''"
+            cols.append(f"{body} AS {name}")
+        cols.append(f"CASE WHEN s.bad IS NOT NULL THEN s.bad WHEN {n} < {e} OR ({need}) THEN NULL "
+                    f"ELSE {self.errors(n)} END AS error")
         return (f"SELECT\n  {_lines(cols)}\nFROM vcfgraph_keyed AS s\n"
-                f"LEFT JOIN vcfgraph_need AS m ON m.q = s.{node} AND m.k = s.need_key")
+                f"LEFT JOIN vcfgraph_need AS m ON m.q = {n} AND m.k = s.need_key")
 
 
 def _lines(parts: list[str]) -> str:
