@@ -366,3 +366,16 @@ def test_a_question_with_too_many_combinations_is_refused(bundled: Pathway, monk
     (tmp_path / "cycle.yaml").write_text(source, encoding="utf-8")
     assert main(["export", "--to", "sql", "-g", str(tmp_path / "cycle.yaml")]) == 2
     assert "cannot export tiny as sql: the pathway has a cycle" in capsys.readouterr().err
+
+
+def test_counts_nested_too_deep_are_refused_not_written_out(tiny: Pathway) -> None:
+    """Each count writes its items twice: 30 nested counts would be a gigabyte of SQL."""
+    from vcfgraph import conditions as cm
+    from vcfgraph.export.sqltext import condition
+
+    cond: cm.Condition = cm.Test("pain", "eq", True)
+    for _ in range(30):
+        cond = cm.AtLeast(1, (cond, cm.Test("levels", "ge", 2)))
+    columns = {f.name: (f, f"f{i}") for i, f in enumerate(tiny.facts)}
+    with pytest.raises(SqlUnsupported, match="characters of SQL"):
+        condition(cond, columns)

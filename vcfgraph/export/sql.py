@@ -34,13 +34,15 @@ from vcfgraph.export.sqltext import DIALECTS, SqlUnsupported, condition, ident, 
 from vcfgraph.model import Fact, Pathway
 from vcfgraph.scale import OFFERED_SLOTS, SLOT_LISTS, SLOT_ORDER
 
-__all__ = ["DIALECTS", "DEFAULT_TABLE", "OUTPUT_COLUMNS", "SqlUnsupported", "table_name", "to_sql"]
+__all__ = ["DIALECTS", "DEFAULT_TABLE", "MAX_QUERY_TEXT", "OUTPUT_COLUMNS", "SqlUnsupported", "table_name", "to_sql"]
 
 DEFAULT_TABLE = "cases"
 CASE_ID = "case_id"
 #: the result's columns, as ``vcfgraph batch`` names them
 OUTPUT_COLUMNS = (CASE_ID, "outcome", "terminal", "missing", *SLOT_LISTS.values(), "contraindicated", "error")
 _PG_NAME_BYTES = 63
+#: the longest query the export writes (the bundled pathway's is under 100 kB)
+MAX_QUERY_TEXT = 20_000_000
 Columns = dict[str, tuple[Fact, str]]
 
 
@@ -262,7 +264,8 @@ def to_sql(pathway: Pathway, dialect: str = "duckdb", table: str = DEFAULT_TABLE
     Raises:
         SqlUnsupported: an unknown dialect, a bad table name, or a pathway the export cannot
             write faithfully (a cycle, names the database would confuse, a question with more
-            combinations of facts than :data:`vcfgraph.export.sqlneed.MAX_COMBINATIONS`).
+            combinations of facts than :data:`vcfgraph.export.sqlneed.MAX_COMBINATIONS`, a
+            query longer than :data:`MAX_QUERY_TEXT`).
     """
     if dialect not in DIALECTS:
         raise SqlUnsupported(f"unknown dialect '{dialect}' (choose from {', '.join(DIALECTS)})")
@@ -276,4 +279,7 @@ def to_sql(pathway: Pathway, dialect: str = "duckdb", table: str = DEFAULT_TABLE
         f"-- over the table {_comment(table)}: case_id and one column per fact ({len(pathway.facts)} facts).",
         f"-- Result columns: {', '.join(OUTPUT_COLUMNS)} (lists joined by ';').",
     ]
-    return "\n".join(head) + "\nWITH\n" + ",\n".join(ctes) + "\n" + q.result(node) + ";\n"
+    text = "\n".join(head) + "\nWITH\n" + ",\n".join(ctes) + "\n" + q.result(node) + ";\n"
+    if len(text) > MAX_QUERY_TEXT:
+        raise SqlUnsupported(f"the query would take {len(text):,} characters (at most {MAX_QUERY_TEXT:,})")
+    return text
