@@ -22,3 +22,12 @@ def test_batch_stages_prints_every_stage_of_every_format(tmp_path):
     for kind in ("csv", "parquet", "jsonl"):
         assert f"{kind} -> {kind}, 300 rows" in done.stdout
     assert "a 10-row batch" in done.stdout and "Traceback" not in done.stderr
+
+
+def test_sql_benchmark_compares_every_row_with_the_batch(tmp_path):
+    pytest.importorskip("duckdb")
+    done = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "sql.py"), "--n", "300", "--format", "csv",
+                           "--keep", str(tmp_path)], capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stderr
+    assert "rows compared: 300; unmatched: 0; 0 rows differ" in done.stdout
+    assert "SQL / batch wall time:" in done.stdout and "CPU time:" in done.stdout and "load average before" in done.stdout
