@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 
 import pytest
 
@@ -56,3 +58,15 @@ def test_values_are_listed_as_text_and_escaped(page):
     assert '<td>edge</td><td><code>q_pain-&gt;q_levels</code></td><td>Yes</td><td class="value">6</td>' in page
     assert '<td>node</td><td><code>H_refer</code></td><td>Refer</td><td class="value">2.5</td>' in page
     assert "<script" not in page and "http" not in page.split("<svg", 1)[0].replace("http://www.w3.org", "")
+
+
+def test_a_variants_heat_never_colours_its_rows_and_dark_fills_get_light_text():
+    from vcfgraph.render.heatmap import heat_css
+    from vcfgraph.render.style import HEAT_BINS
+
+    css = heat_css()
+    # a node's fill applies to its own shape only; a row's fill comes from the row's own value
+    assert re.search(r"(?<![\w>])\.vg-heat-\d \.vg-(fill|shape)", css) is None
+    for k, (fill, ink) in enumerate(HEAT_BINS):
+        assert f".node.vg-heat-{k}>.vg-shape,.vg-row.vg-heat-{k} .vg-fill{{fill:{fill}" in css
+        assert f".vg-row.vg-heat-{k} text:not(.vg-value),.node.vg-heat-{k}:not(.vg-kind-variant) text:not(.vg-value){{fill:{ink}}}" in css

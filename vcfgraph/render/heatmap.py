@@ -57,11 +57,16 @@ def bin_ranges(top: float) -> list[tuple[int, str]]:
 
 
 def heat_css() -> str:
-    """CSS of the bins: node fills, rating-row fills, edge strokes; zero is dotted."""
+    """CSS of the bins: node fills, rating-row fills (each from its own value), their text's ink,
+    edge strokes; zero is dotted."""
     rules = []
-    for k, (fill, _ink) in enumerate(HEAT_BINS):
+    for k, (fill, ink) in enumerate(HEAT_BINS):
         dash = ";stroke-dasharray:3 3" if k == 0 else ""
-        rules.append(f".vg-heat-{k} .vg-shape,.vg-heat-{k} .vg-fill{{fill:{fill}{dash}}}")
+        # a node's own shape and a row's own fill: a variant's heat never bleeds into its rows
+        rules.append(f".node.vg-heat-{k}>.vg-shape,.vg-row.vg-heat-{k} .vg-fill{{fill:{fill}{dash}}}")
+        # text on a dark fill turns light (a variant's title sits on its own band, not on the shape)
+        rules.append(f".vg-row.vg-heat-{k} text:not(.vg-value),"
+                     f".node.vg-heat-{k}:not(.vg-kind-variant) text:not(.vg-value){{fill:{ink}}}")
         width = 1.5 + k * 1.2
         rules.append(f".edge.vg-heat-{k} .vg-line{{stroke:{fill if k else '#9a9a9a'};stroke-width:{width:g}px{dash}}}")
         rules.append(f".edge.vg-heat-{k} .vg-head{{fill:{fill if k else '#9a9a9a'};stroke:{fill if k else '#9a9a9a'}}}")
