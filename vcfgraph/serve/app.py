@@ -730,6 +730,7 @@ class _Guard:
                 if not status["started"]:
                     await _problem(500, "Internal error", "the service failed on this request; it is logged")(
                         scope, receive, sending)
-        log.info(json.dumps({"event": "request", "method": scope.get("method"), "path": path[:200],
-                             "status": status["code"], "ms": round((time.perf_counter() - start) * 1000, 2)},
-                            sort_keys=True))
+        if log.isEnabledFor(logging.INFO):  # the line is built only when it is written
+            log.info(json.dumps({"event": "request", "method": scope.get("method"), "path": path[:200],
+                                 "status": status["code"], "ms": round((time.perf_counter() - start) * 1000, 2)},
+                                sort_keys=True))
