@@ -170,6 +170,18 @@ def test_the_question_memo_stays_bounded_and_right(bundled):
             assert end.possible == route.possible
             assert end.questions == tuple(s.node for s in route.steps)
     assert all(len(q.memo) <= 8 for q in index.questions.values())
+    assert sum(len(q.memo) for q in index.questions.values()) == index.kept > 8
+
+
+def test_the_memo_of_all_questions_has_one_budget(bundled):
+    index = lightwalk.Index(bundled)
+    index.budget = 20
+    rng = random.Random(12)
+    for _ in range(100):
+        facts = {f.name: any_value(f, rng) for f in bundled.facts}
+        end, route = lightwalk.walk(index, facts), _walk(bundled, facts)
+        assert (end and end.key) == (route and (route.outcome, route.terminal, route.actions("UA")))
+    assert sum(len(q.memo) for q in index.questions.values()) == index.kept == 20
 
 
 def test_a_whole_number_counts_by_its_interval_in_the_memo(bundled):

@@ -31,6 +31,9 @@ __all__ = ["End", "Index", "index", "walk", "changed"]
 #: target (a str), waits on answers (a tuple of edges) or cannot go on (None: a route error)
 Decision = tuple[str | tuple[Edge, ...] | None, tuple[str, ...]]
 
+#: at most this many decisions are remembered per pathway, over all its questions
+BUDGET = 1 << 18
+
 
 @dataclass(frozen=True)
 class End:
@@ -135,6 +138,9 @@ class Index:
     def __init__(self, pathway: Pathway, memo: int = 4096) -> None:
         self.pathway = pathway
         self.memo = memo
+        #: decisions remembered over all questions, and at most how many (memory stays bounded
+        #: however large the pathway and however varied the cases)
+        self.kept, self.budget = 0, BUDGET
         self.questions: dict[str, _Question] = {}
         for node in pathway.nodes:
             if node.kind == "question":
@@ -167,8 +173,9 @@ class Index:
         found = question.memo.get(key)
         if found is None:
             found = _decide(question, [evaluate(c, facts) for c in question.conditions])
-            if len(question.memo) < self.memo:
+            if len(question.memo) < self.memo and self.kept < self.budget:
                 question.memo[key] = found
+                self.kept += 1
         return found
 
     def below(self, node_id: str) -> frozenset[str]:
