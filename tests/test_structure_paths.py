@@ -65,3 +65,19 @@ def test_a_generated_pathway_agrees_with_networkx() -> None:
     pathway = _generated(1000)
     assert count_paths(pathway) == _paths_by_networkx(pathway) > 1000
     assert cycle_components(pathway) == [] == _cycles_by_networkx(pathway)
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.stem)
+def test_the_answers_possible_at_a_question_are_those_the_full_split_finds(path: Path) -> None:
+    """explore's ``locally_possible`` classifies combinations without building regions and stops
+    once every answer is seen; the full split of the question's case space must agree."""
+    from vcfgraph.analysis.regions import domains_of, split
+    from vcfgraph.analysis.walk import Exploration, _Question, explore
+
+    pathway = load_pathway(path)
+    ex = explore(pathway)
+    domains = domains_of(pathway.facts)
+    for node_id, possible in ex.locally_possible.items():
+        q = _Question(pathway, pathway.node(node_id), Exploration(pathway, domains))
+        keys = split({}, q.names, q.classify, domains)
+        assert possible == frozenset(k[1] for k in keys if k[0] == "edge"), node_id
