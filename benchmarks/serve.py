@@ -1,12 +1,16 @@
-"""Load on `vcfgraph serve`: requests per second and p50 / p99 latency over loopback.
+"""Load on `vcfgraph serve`: requests per second and p50 / p99 latency over loopback, measured by
+wrk in a process of its own.
 
-Starts a real server process, then sends REQUESTS requests with at most CONCURRENCY in flight
-(a bounded async client) to /trace and to the order-select hook, and prints them beside the
-in-process cost of `trace` on the same case, so that the HTTP overhead is visible. The feedback
-store is on (a SQLite file in a temporary folder, or ``--feedback-db URL``): the hook's issued
-cards are written in batches meanwhile, and a last line loads the feedback endpoint.
+Starts a real server process, then runs wrk (Debian's package: ``apt-get install wrk``; a Lua
+script gives it the POST bodies) for SECONDS on each of /trace (what-if off, the default),
+/trace?what_if=true, the order-select hook (a new hookInstance per request) and the feedback
+endpoint, and prints requests per second and wrk's latency percentiles beside the in-process cost
+of `trace` on the same case, with the load average before each run, so that a busy machine is
+visible. The issue's goals are printed beside the figures, never asserted. The feedback store is on
+(a SQLite file in a temporary folder, or ``--feedback-db URL``): the hook's issued cards are
+written in batches meanwhile.
 
-    .venv/bin/python benchmarks/serve.py [--requests 2000] [--concurrency 16] [--feedback-db URL]
+    .venv/bin/python benchmarks/serve.py [--seconds 10] [--threads 2] [--connections 16] [--feedback-db URL]
 
 With ``--mixed``, the service is loaded as a hostile crowd would load it, at 16, 64 and 256
 concurrent clients in turn: most clients post /trace, one in eight posts the heaviest order-select
@@ -22,6 +26,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
+import os
+import re
+import shutil
 import socket
 import statistics
 import subprocess
@@ -43,28 +51,6 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-async def _load(url: str, make_body, n: int, concurrency: int) -> tuple[float, list[float]]:
-    limit = asyncio.Semaphore(concurrency)
-    latencies: list[float] = []
-    async with httpx.AsyncClient(timeout=30, limits=httpx.Limits(max_connections=concurrency)) as client:
-        async def one(i: int) -> None:
-            async with limit:
-                t0 = time.perf_counter()
-                r = await client.post(url, json=make_body(i))
-                latencies.append(time.perf_counter() - t0)
-                r.raise_for_status()
-        start = time.perf_counter()
-        await asyncio.gather(*(one(i) for i in range(n)))
-        return time.perf_counter() - start, latencies
-
-
-def _report(name: str, wall: float, latencies: list[float]) -> None:
-    lat = sorted(latencies)
-    p50 = statistics.median(lat) * 1000
-    p99 = lat[min(len(lat) - 1, int(len(lat) * 0.99))] * 1000
-    print(f"{name:<22} {len(lat) / wall:>9.0f} req/s   p50 {p50:6.2f} ms   p99 {p99:6.2f} ms")
 
 
 def _start(*extra: str) -> tuple[subprocess.Popen, str]:
@@ -176,12 +162,95 @@ def mixed(seconds: float) -> None:
               f"{row['answered']:>9} {row['heavy']:>6} {row['unanswered']:>11}")
 
 
+#: what the issue asks of each endpoint, in requests per second (printed, never asserted)
+GOALS = {"POST /trace": 1000, "POST order-select": 1500}
+
+#: wrk's Lua script: POST ``body``, with a new hookInstance per request where it says HOOK_INSTANCE
+LUA = """
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+local before, after = %s, %s
+local counter = 0
+local next_thread = 0
+function setup(thread)
+  next_thread = next_thread + 1
+  thread:set("thread_id", next_thread)
+end
+function request()
+  if after == nil then return wrk.format(nil, nil, nil, before) end
+  counter = counter + 1
+  local id = string.format("%%08d-0000-4000-8000-%%012d", thread_id or 0, counter)
+  return wrk.format(nil, nil, nil, before .. id .. after)
+end
+"""
+
+
+def _lua_string(text: str | None) -> str:
+    """A Lua string literal (JSON text escaped as Lua reads it), or nil."""
+    if text is None:
+        return "nil"
+    return '"' + "".join(c if c.isalnum() or c in " {}[]:,.-_/+" else f"\\{ord(c):03d}" for c in text) + '"'
+
+
+def _wrk(url: str, body: str, folder: Path, seconds: float, threads: int, connections: int) -> dict[str, object]:
+    """Run wrk on ``url`` posting ``body``; its requests per second, latency percentiles and errors."""
+    before, _, after = body.partition("HOOK_INSTANCE")
+    script = folder / f"post-{abs(hash(url)) % 10**8}.lua"
+    script.write_text(LUA % (_lua_string(before), _lua_string(after if _ else None)), encoding="utf-8")
+    load = os.getloadavg()[0]
+    done = subprocess.run(["wrk", "--latency", "-t", str(threads), "-c", str(connections), "-d", f"{seconds:g}s",
+                           "-s", str(script), url], capture_output=True, text=True, timeout=seconds + 60)
+    if done.returncode != 0:
+        raise SystemExit(f"wrk failed on {url}: {done.stderr.strip() or done.stdout.strip()}")
+    out = done.stdout
+    rate = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    errors = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    socket_errors = re.search(r"Socket errors: (.*)", out)
+    lat = dict(re.findall(r"^\s+(50|99)%\s+([\d.]+\w+)", out, re.M))
+    return {"rate": float(rate.group(1)) if rate else 0.0, "p50": lat.get("50", "?"), "p99": lat.get("99", "?"),
+            "errors": int(errors.group(1)) if errors else 0, "socket": socket_errors.group(1) if socket_errors else "",
+            "load": load}
+
+
+def _row(name: str, row: dict[str, object]) -> None:
+    goal = GOALS.get(name)
+    rate = float(row["rate"])  # type: ignore[arg-type]
+    verdict = f"goal >= {goal}: {'met' if rate >= goal else 'missed'}" if goal else ""
+    trouble = f"  {row['errors']} non-2xx!" if row["errors"] else ""
+    trouble += f"  socket errors: {row['socket']}" if row["socket"] else ""
+    print(f"{name:<46} {rate:>9.0f} req/s   p50 {row['p50']:>8}   p99 {row['p99']:>8}   load {row['load']:5.2f}   "
+          f"{verdict}{trouble}")
+
+
+def _in_process(pathway, case) -> dict[str, float]:
+    """Milliseconds per case in this process: the walk, the walk with its JSON (what-if off, then
+    on), and the what-if alone without the cache of fact sets."""
+    from vcfgraph import lightwalk, whatif
+    from vcfgraph.report import route_to_dict
+
+    index = lightwalk.index(pathway)
+    works = {
+        "trace": lambda: trace(pathway, case),
+        "trace + JSON, what-if off": lambda: json.dumps(route_to_dict(trace(pathway, case), pathway, what_if=False)),
+        "trace + JSON, what-if on": lambda: json.dumps(route_to_dict(trace(pathway, case), pathway)),
+        "what-if without the fact-set cache": lambda: whatif._compute(index, case.facts),
+    }
+    out = {}
+    for name, work in works.items():
+        work()
+        t0 = time.perf_counter()
+        for _ in range(500):
+            work()
+        out[name] = (time.perf_counter() - t0) / 500 * 1000
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--requests", type=int, default=2000)
-    ap.add_argument("--concurrency", type=int, default=16)
+    ap.add_argument("--seconds", type=float, default=10.0, help="how long wrk loads each endpoint (and each crowd, --mixed)")
+    ap.add_argument("--threads", type=int, default=2, help="wrk's threads")
+    ap.add_argument("--connections", type=int, default=16, help="wrk's open connections")
     ap.add_argument("--mixed", action="store_true", help="the hostile crowd at 16, 64 and 256 clients")
-    ap.add_argument("--seconds", type=float, default=10.0, help="how long each crowd runs (--mixed)")
     ap.add_argument("--feedback-db", default="", metavar="URL",
                     help="the service's feedback store (default: a SQLite file in a temporary folder)")
     ap.add_argument("--probe", nargs=2, metavar=("URL", "SECONDS"), help=argparse.SUPPRESS)
@@ -192,60 +261,46 @@ def main() -> None:
     if args.mixed:
         mixed(args.seconds)
         return
+    if shutil.which("wrk") is None:
+        raise SystemExit("benchmarks/serve.py needs wrk as its load generator: apt-get install wrk")
     pathway = load_pathway()
     case = load_cases(pathway, ROOT / "cases" / "seed-incidental-t12.yaml")[0]
     facts = {k: v for k, v in case.facts.items() if v is not None}
-    t0 = time.perf_counter()
-    rounds = 2000
-    for _ in range(rounds):
-        trace(pathway, case)
-    in_process = (time.perf_counter() - t0) / rounds * 1000
-    t0 = time.perf_counter()
-    for _ in range(200):
-        trace(pathway, case).to_dict()
-    with_json = (time.perf_counter() - t0) / 200 * 1000
+    costs = _in_process(pathway, case)
 
-    port = _free_port()
     folder = tempfile.TemporaryDirectory(prefix="vcfgraph-bench-")
     store = args.feedback_db or str(Path(folder.name) / "feedback.sqlite")
-    proc = subprocess.Popen([sys.executable, "-m", "vcfgraph", "serve", "--port", str(port), "--log-level", "warning",
-                             "--feedback-db", store],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
-    base = f"http://127.0.0.1:{port}"
+    proc, base = _start("--feedback-db", store)
     try:
-        for _ in range(300):
-            try:
-                if httpx.get(f"{base}/healthz").status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.1)
         order = {"resourceType": "ServiceRequest", "id": "o1", "status": "draft", "intent": "plan",
                  "code": {"coding": [{"system": "http://www.ama-assn.org/go/cpt", "code": "22511"}]}}
+        hook = {"hook": "order-select", "hookInstance": "HOOK_INSTANCE",
+                "context": {"userId": "Practitioner/1", "patientId": "p1", "selections": ["ServiceRequest/o1"],
+                            "draftOrders": {"resourceType": "Bundle", "entry": [{"resource": order}]},
+                            "extension": {"org.vcfgraph.facts": facts}}}
+        trace_body = json.dumps({"id": "c", "facts": facts})
+        hook_body = json.dumps(hook)
+        first = httpx.post(f"{base}/cds-services/vcfgraph-order-select", content=hook_body.replace(
+            "HOOK_INSTANCE", str(uuid.uuid4())), headers={"content-type": "application/json"})
+        first.raise_for_status()
+        card = first.json()["cards"][0]
+        feedback_body = json.dumps({"feedback": [{"card": card["uuid"], "outcomeTimestamp": "2026-12-07T10:00:00Z",
+                                                  "outcome": "accepted"}]})
+        for query, has in (("", False), ("?what_if=true", True)):
+            answer = httpx.post(f"{base}/trace{query}", content=trace_body, headers={"content-type": "application/json"})
+            answer.raise_for_status()
+            assert ("what_if" in answer.json()) == has, f"/trace{query} answered the wrong shape"
 
-        def hook(i: int) -> dict:
-            return {"hook": "order-select", "hookInstance": str(uuid.UUID(int=i)),
-                    "context": {"userId": "Practitioner/1", "patientId": "p1", "selections": ["ServiceRequest/o1"],
-                                "draftOrders": {"resourceType": "Bundle", "entry": [{"resource": order}]},
-                                "extension": {"org.vcfgraph.facts": facts}}}
-
-        asyncio.run(_load(f"{base}/trace", lambda i: {"id": "warm", "facts": facts}, 200, args.concurrency))
-        print(f"{args.requests} requests, at most {args.concurrency} in flight, loopback, one server process")
-        print(f"{'in-process trace':<22} {1000 / in_process:>9.0f} /s       {in_process:.3f} ms per case")
-        print(f"{'  + to_dict (what-if)':<22} {1000 / with_json:>9.0f} /s       {with_json:.3f} ms per case")
-        wall, lat = asyncio.run(_load(f"{base}/trace", lambda i: {"id": f"c{i}", "facts": facts}, args.requests, args.concurrency))
-        _report("POST /trace", wall, lat)
-        wall, lat = asyncio.run(_load(f"{base}/cds-services/vcfgraph-order-select", hook, args.requests, args.concurrency))
-        _report("POST order-select", wall, lat)
-        card = httpx.post(f"{base}/cds-services/vcfgraph-order-select", json=hook(0)).json()["cards"][0]
-
-        def feedback(i: int) -> dict:
-            outcome = {"outcome": "accepted"} if i % 2 else {
-                "outcome": "overridden", "overrideReason": {"reason": card["overrideReasons"][i % 4], "userComment": "bench"}}
-            return {"feedback": [{"card": card["uuid"], "outcomeTimestamp": "2026-12-07T10:00:00Z", **outcome}]}
-
-        wall, lat = asyncio.run(_load(f"{base}/cds-services/vcfgraph-order-select/feedback", feedback,
-                                      args.requests, args.concurrency))
-        _report("POST feedback", wall, lat)
+        print(f"wrk, {args.threads} threads, {args.connections} connections, {args.seconds:g} s per endpoint, loopback, "
+              f"one server process; {os.cpu_count()} cores")
+        for name, ms in costs.items():
+            print(f"{'in-process ' + name:<46} {1000 / ms:>9.0f} /s   {ms:.3f} ms per case")
+        with tempfile.TemporaryDirectory(prefix="vcfgraph-wrk-") as scripts:
+            for name, path, body in (("POST /trace", "/trace", trace_body),
+                                     ("POST /trace?what_if=true", "/trace?what_if=true", trace_body),
+                                     ("POST order-select", "/cds-services/vcfgraph-order-select", hook_body),
+                                     ("POST feedback", "/cds-services/vcfgraph-order-select/feedback", feedback_body)):
+                _row(name, _wrk(base + path, body, Path(scripts), args.seconds, args.threads, args.connections))
     finally:
         proc.terminate()
         proc.wait()

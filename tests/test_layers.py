@@ -1,6 +1,6 @@
 """The layer contract: imports flow one way, computed from the code itself.
 
-    kernel          errors scale conditions model route validate engine whatif lookup report (+ schemas),
+    kernel          errors scale conditions model route validate engine lightwalk whatif lookup report (+ schemas),
                     imaging/ (the imaging companion: protocol notes, the dose rule)
     io              every file format <-> the model
     views           analysis, batch, render, export (never each other)
@@ -24,7 +24,7 @@ import networkx as nx
 PACKAGE = Path(__file__).resolve().parent.parent / "vcfgraph"
 
 #: the kernel, lowest first: a kernel module imports only the modules before it
-KERNEL = ("errors", "schemas", "scale", "conditions", "model", "route", "validate", "engine", "whatif",
+KERNEL = ("errors", "schemas", "scale", "conditions", "model", "route", "validate", "engine", "lightwalk", "whatif",
           "lookup", "imaging", "report")
 
 #: layer number -> (its name, the top-level names of vcfgraph it holds)

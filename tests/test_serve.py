@@ -384,7 +384,7 @@ def _case_json(name: str) -> dict[str, Any]:
 def test_trace_answers_what_the_cli_prints(client: Any, name: str) -> None:
     cli = subprocess.run([sys.executable, "-m", "vcfgraph", "trace", "--json", str(ROOT / "cases" / name)],
                          capture_output=True, text=True, cwd=ROOT)
-    r = client.post("/trace", json=_case_json(name))
+    r = client.post("/trace?what_if=true", json=_case_json(name))
     assert r.status_code == 200, r.text
     assert r.json() == json.loads(cli.stdout.splitlines()[0])
 
@@ -397,7 +397,7 @@ def test_trace_reads_a_questionnaire_response_like_a_case_file(client: Any, tmp_
     qr = json.loads(qr_file.read_text())
     cli = subprocess.run([sys.executable, "-m", "vcfgraph", "trace", "--json", str(qr_file)], capture_output=True,
                          text=True, cwd=ROOT)
-    r = client.post("/trace", json=qr)
+    r = client.post("/trace?what_if=true", json=qr)
     assert r.status_code == 200, r.text
     assert r.json() == json.loads(cli.stdout.splitlines()[0])
     qr["item"][0]["linkId"] = "not_a_fact"

@@ -1,45 +1,25 @@
-"""what_if looks only at the facts that can move a route; it must find exactly what trying every
-fact finds."""
+"""what_if looks only at the facts that can move a route (tests/test_whatif_fast.py holds it to
+trying every fact); a fact only a check at the variant reads is one of them."""
 
 from __future__ import annotations
 
-import pytest
-
-from tests.casespace import region_points
-from vcfgraph import whatif
-
-
-def _every_fact(pathway, facts):
-    saved = whatif._facts_that_matter
-    whatif._facts_that_matter = lambda pw, route: {f.name for f in pw.facts}
-    try:
-        return whatif.what_if(pathway, facts)
-    finally:
-        whatif._facts_that_matter = saved
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("which", ["bundled", "tiny"])
-def test_pruned_what_if_equals_trying_every_fact(which, request):
-    pathway = request.getfixturevalue(which)
-    points = region_points(pathway, 1)
-    sample = points[::70] if len(points) > 3000 else points  # the bundled case space has ~46,000 regions
-    assert sample
-    for facts in sample:
-        assert whatif.what_if(pathway, facts) == _every_fact(pathway, facts), facts
+from vcfgraph import lightwalk, whatif
+from vcfgraph.io import bundled as bundled_data
+from vcfgraph.io.load import load_cases
 
 
 def test_a_check_fact_can_change_the_ua_list(bundled):
     """A fact no question on the route reads, but a check at its variant does, is offered."""
-    case = {f.name: None for f in bundled.facts}
-    route = None
-    for facts in region_points(bundled, 1):
-        route = whatif._walk(bundled, facts)
-        if route and route.outcome == "variant" and any(bundled.checks_for(route.terminal, r.action)
-                                                        for r in bundled.node(route.terminal).ratings):
-            case = facts
+    index = lightwalk.index(bundled)
+    for path in sorted(bundled_data.cases_folder().glob("*.yaml")):
+        facts = load_cases(bundled, path)[0].facts
+        end = lightwalk.walk(index, facts)
+        read = frozenset().union(*(index.reads[q] for q in end.questions)) if end else frozenset()
+        extra = whatif._facts_that_matter(index, end) - read if end else frozenset()
+        moved = [c for c in whatif.what_if(bundled, facts) if c.fact in extra]
+        if moved:
             break
-    read = {n for s in route.steps for n, _ in s.facts}
-    extra = whatif._facts_that_matter(bundled, route) - read
-    assert extra, "the checks at the variant read facts the questions do not"
-    assert case
+    else:
+        raise AssertionError("no bundled case has a what-if on a fact only a check reads")
+    assert end.outcome == "variant"
+    assert all(c.terminal == end.terminal and c.ua != end.ua for c in moved)

@@ -45,7 +45,7 @@ def _caution(c: Caution) -> dict[str, Any]:
 
 
 def route_to_dict(route: Route, pathway: Pathway, problems: list[str] | None = None,
-                  imaging: Imaging | None = None) -> dict[str, Any]:
+                  imaging: Imaging | None = None, what_if: bool = True) -> dict[str, Any]:
     """The route as plain data, in a stable key order: the ``trace --json`` format, which the
     service's ``/trace`` answers too (:meth:`Route.to_dict <vcfgraph.route.Route.to_dict>` hands
     over to this function).
@@ -56,10 +56,12 @@ def route_to_dict(route: Route, pathway: Pathway, problems: list[str] | None = N
         problems: differences from the case file's expectations, when it has any.
         imaging: the pathway's imaging companion (:func:`vcfgraph.io.imaging.load_imaging`), when
             it has one: its protocol notes and dose line for the route go under ``imaging``.
+        what_if: give ``what_if`` and ``questions_ranked``; the service's ``/trace`` leaves them
+            out unless asked (``?what_if=true``).
 
     Returns:
-        The route's fields; with the case's facts known (a route made by ``trace``), also
-        ``what_if`` and ``questions_ranked`` (:func:`vcfgraph.whatif.json_fields`).
+        The route's fields; with ``what_if`` and the case's facts known (a route made by
+        ``trace``), also ``what_if`` and ``questions_ranked`` (:func:`vcfgraph.whatif.json_fields`).
     """
     terminal = pathway.node(route.terminal) if route.terminal else None
     out: dict[str, Any] = {
@@ -113,7 +115,7 @@ def route_to_dict(route: Route, pathway: Pathway, problems: list[str] | None = N
         out["advice"] = [{"actions": list(a.actions), "text": a.text, "sources": list(a.sources)} for a in terminal.advice]
     if problems is not None:
         out["expected"] = {"ok": not problems, "problems": problems}
-    if route.facts is not None:
+    if what_if and route.facts is not None:
         out.update(json_fields(pathway, route.facts))
     if imaging is not None:
         out["imaging"] = route_imaging_dict(imaging, route)

@@ -8,20 +8,24 @@ the expected number of still-possible outcomes an answer would rule out (the mea
 fact's domain), ties broken by the fact's ``source`` order, then file order; a red flag that no
 "not recorded" policy reads and whose answer can rule an outcome out comes before all of them.
 
-Both only call :func:`vcfgraph.engine.trace`; the browser twin (``render/static/twin.js``)
-computes the same lists and tests/test_twin.py holds the two to each other.
+Each single-fact change is walked by :mod:`vcfgraph.lightwalk` (the engine's walk without its
+explanations, resumed at the first question that reads the changed fact), and the results are
+kept per fact set, so that ``trace --json`` costs about what a trace costs; tests/test_whatif_fast.py
+holds them to a plain walk of :func:`vcfgraph.engine.trace` per change. The browser twin
+(``render/static/twin.js``) computes the same lists and tests/test_twin.py holds the two to each other.
 """
 
 from __future__ import annotations
 
+import weakref
+from collections import OrderedDict
 from dataclasses import dataclass
+from threading import Lock
 from typing import Mapping
 
-from vcfgraph.conditions import Value, facts_read
-from vcfgraph.engine import trace
-from vcfgraph.errors import RouteError
-from vcfgraph.model import Case, Fact, Pathway
-from vcfgraph.route import Route
+from vcfgraph.conditions import Value, is_number
+from vcfgraph.lightwalk import End, Index, changed, index, walk
+from vcfgraph.model import Fact, Pathway
 
 __all__ = ["Change", "Question", "what_if", "questions_ranked", "value_class", "value_words", "json_fields"]
 
@@ -49,10 +53,12 @@ class Question:
 
 
 def value_class(fact: Fact, value: Value) -> Value:
-    """The representative of ``value``'s class: an int stands for the start of its interval."""
-    if value is None or fact.type != "int":
+    """The representative of ``value``'s class: an int stands for the start of its interval (a
+    value that is not a whole number, in an unchecked case, stands for itself)."""
+    if value is None or fact.type != "int" or not is_number(value):
         return value
-    return next((low for low, high in fact.intervals() if low <= value <= high), value)  # type: ignore[operator]
+    assert isinstance(value, int)
+    return next((low for low, high in fact.intervals() if low <= value <= high), value)
 
 
 def value_words(fact: Fact, value: Value) -> str:
@@ -78,11 +84,55 @@ def _same(a: Value, b: Value) -> bool:
     return type(a) is type(b) and a == b
 
 
-def _walk(pathway: Pathway, facts: Mapping[str, Value]) -> Route | None:
-    try:
-        return trace(pathway, Case("what-if", dict(facts)), validate=False)
-    except RouteError:
-        return None
+Results = tuple[tuple["Change", ...], tuple["Question", ...]]
+
+
+class _Cache:
+    """The last results per fact set, for one pathway (a service asked the same case again)."""
+
+    SIZE = 4096
+
+    def __init__(self) -> None:
+        self.results: OrderedDict[tuple[object, ...], Results] = OrderedDict()
+        self.lock = Lock()
+
+    def get(self, key: tuple[object, ...]) -> Results | None:
+        with self.lock:
+            found = self.results.get(key)
+            if found is not None:
+                self.results.move_to_end(key)
+            return found
+
+    def keep(self, key: tuple[object, ...], result: Results) -> None:
+        with self.lock:
+            self.results[key] = result
+            while len(self.results) > self.SIZE:
+                self.results.popitem(last=False)
+
+
+_CACHES: weakref.WeakKeyDictionary[Index, _Cache] = weakref.WeakKeyDictionary()
+
+
+def _results(pathway: Pathway, facts: Mapping[str, Value]) -> Results:
+    """The what-if changes and the ranked questions, from the cache when these facts were seen."""
+    clean = all(v is None or (pathway.has_fact(n) and pathway.fact(n).accepts(v)) for n, v in facts.items())
+    idx = index(pathway, memo=clean)
+    if not clean:
+        return _compute(idx, facts)
+    cache = _CACHES.get(idx)
+    if cache is None:
+        cache = _CACHES.setdefault(idx, _Cache())
+    key = tuple(sorted((n, v) for n, v in facts.items() if v is not None))
+    found = cache.get(key)
+    if found is None:
+        found = _compute(idx, facts)
+        cache.keep(key, found)
+    return found
+
+
+def _compute(idx: Index, facts: Mapping[str, Value]) -> Results:
+    base = walk(idx, facts)
+    return (_what_if(idx, base, facts), _ranked(idx, base, facts)) if base is not None else ((), ())
 
 
 def what_if(pathway: Pathway, facts: Mapping[str, Value]) -> list[Change]:
@@ -97,45 +147,40 @@ def what_if(pathway: Pathway, facts: Mapping[str, Value]) -> list[Change]:
         change the pathway cannot decide (a route error) is left out, and so is everything
         when the case itself cannot be decided.
     """
-    base = _walk(pathway, facts)
-    if base is None:
-        return []
-    relevant = _facts_that_matter(pathway, base)
+    return list(_results(pathway, facts)[0])
+
+
+def _what_if(idx: Index, base: End, facts: Mapping[str, Value]) -> tuple[Change, ...]:
+    relevant = _facts_that_matter(idx, base)
     out = []
-    for fact in pathway.facts:
+    for fact in idx.pathway.facts:
         if fact.name not in relevant:
             continue  # no question on the route and no check at its end reads it: nothing can move
         current = value_class(fact, facts.get(fact.name))
         for value in fact.domain():
             if _same(value, current):
                 continue
-            route = _walk(pathway, {**facts, fact.name: value})
-            if route is None:
-                continue
-            if (route.outcome, route.terminal, route.actions("UA")) != (base.outcome, base.terminal, base.actions("UA")):
-                out.append(Change(fact.name, value, route.outcome, route.terminal, route.actions("UA"),
-                                  fact.fixed and current is not None))
-    return out
+            end = changed(idx, base, {**facts, fact.name: value}, fact.name)
+            if end is not None and end.key != base.key:
+                out.append(Change(fact.name, value, end.outcome, end.terminal, end.ua, fact.fixed and current is not None))
+    return tuple(out)
 
 
-def _facts_that_matter(pathway: Pathway, route: Route) -> set[str]:
+def _facts_that_matter(idx: Index, base: End) -> frozenset[str]:
     """The facts whose change can change the route's outcome, terminal or UA list: those read by
     a question on the route (the walk up to the first differing question is the same), and those
     read by the patient-level checks on the actions the reached variant rates (a failed check
     sets an action apart, which moves it out of the UA list)."""
-    names = {name for step in route.steps for name, _ in step.facts}
-    if route.outcome == "variant" and route.terminal:
-        variant = pathway.node(route.terminal)
-        for rating in variant.ratings:
-            for check in pathway.checks_for(variant.id, rating.action):
-                names.update(facts_read(check.requires))
+    names = frozenset().union(*(idx.reads[q] for q in base.questions))
+    if base.outcome == "variant" and base.terminal:
+        names |= idx.check_reads.get(base.terminal, frozenset())
     return names
 
 
-def _left(route: Route | None) -> tuple[str, ...] | None:
-    if route is None:
+def _left(end: End | None) -> tuple[str, ...] | None:
+    if end is None:
         return None
-    return route.possible if route.outcome == "need_info" else (route.terminal or "",)
+    return end.possible if end.outcome == "need_info" else (end.terminal or "",)
 
 
 def questions_ranked(pathway: Pathway, facts: Mapping[str, Value]) -> list[Question]:
@@ -151,30 +196,37 @@ def questions_ranked(pathway: Pathway, facts: Mapping[str, Value]) -> list[Quest
         first), then ``source`` order, then file order; empty
         when the case is not in need_info. A fact with a value the pathway cannot decide is left out.
     """
-    base = _walk(pathway, facts)
-    if base is None or base.outcome != "need_info":
-        return []
+    return list(_results(pathway, facts)[1])
+
+
+def _ranked(idx: Index, base: End, facts: Mapping[str, Value]) -> tuple[Question, ...]:
+    if base.outcome != "need_info":
+        return ()
+    # a fact read by no question on the route nor below the answers it waits on leaves the
+    # still-possible outcomes as they are: it rules nothing out
+    relevant = _facts_that_matter(idx, base).union(*(idx.below(e.target) for e in base.waiting))
     scored = []
-    for index, fact in enumerate(pathway.facts):
-        if facts.get(fact.name) is not None:
+    for position, fact in enumerate(idx.pathway.facts):
+        if facts.get(fact.name) is not None or fact.name not in relevant:
             continue
         domain = fact.domain()
-        lefts = [_left(_walk(pathway, {**facts, fact.name: value})) for value in domain]
+        lefts = [_left(changed(idx, base, {**facts, fact.name: value}, fact.name)) for value in domain]
         known = [left for left in lefts if left is not None]
         if len(known) < len(lefts):
             continue
         total = sum(sum(1 for o in base.possible if o not in left) for left in known)
         if total > 0:
             first = 0 if fact.asked_first(facts) else 1
-            scored.append((first, -(total / len(domain)), fact.source_rank, index, Question(fact.name, total / len(domain))))
-    return [q for *_, q in sorted(scored, key=lambda s: s[:4])]
+            scored.append((first, -(total / len(domain)), fact.source_rank, position, Question(fact.name, total / len(domain))))
+    return tuple(q for *_, q in sorted(scored, key=lambda s: s[:4]))
 
 
 def json_fields(pathway: Pathway, facts: Mapping[str, Value]) -> dict[str, list[dict[str, object]]]:
     """``what_if`` and ``questions_ranked`` as they appear in ``vcfgraph trace --json``."""
+    changes, questions = _results(pathway, facts)
     return {
         "what_if": [{"fact": c.fact, "value": c.value, "outcome": c.outcome, "terminal": c.terminal, "ua": list(c.ua),
                      "hypothetical": c.hypothetical}
-                    for c in what_if(pathway, facts)],
-        "questions_ranked": [{"fact": q.fact, "expected": q.expected} for q in questions_ranked(pathway, facts)],
+                    for c in changes],
+        "questions_ranked": [{"fact": q.fact, "expected": q.expected} for q in questions],
     }

@@ -28,15 +28,43 @@ def count_paths(pathway: Pathway, g: nx.DiGraph | None = None) -> int | None:
     """How many answer paths lead from the entry to a variant or hand-off (parallel answers
     counted apart), or None when the reachable graph has a cycle."""
     g = answer_graph(pathway) if g is None else g
-    reach = nx.descendants(g, pathway.entry) | {pathway.entry}
-    sub = g.subgraph(reach)
-    if not nx.is_directed_acyclic_graph(sub):
+    order = _finish_order(g, [pathway.entry])
+    if order is None:
         return None
     counts: dict[str, int] = {}
-    for node_id in reversed(list(nx.topological_sort(sub))):
+    for node_id in order:  # every node after all it leads to
         node = pathway.node(node_id)
         counts[node_id] = 1 if node.terminal else sum(counts[e.target] for e in pathway.out_edges(node_id))
     return counts[pathway.entry]
+
+
+def _finish_order(g: nx.DiGraph, starts: list[str]) -> list[str] | None:
+    """The nodes reachable from ``starts``, each after every node it leads to (a depth-first
+    walk's finishing order), or None when they hold a cycle. Plain Python over the adjacency:
+    networkx's subgraph views cost more than the walk on large pathways."""
+    succ = g.succ
+    state: dict[str, bool] = {}  # False: on the walk's stack, True: finished
+    order: list[str] = []
+    for start in starts:
+        if start in state:
+            continue
+        state[start] = False
+        stack = [(start, iter(succ[start]))]
+        while stack:
+            node, rest = stack[-1]
+            for nxt in rest:
+                seen = state.get(nxt)
+                if seen is None:
+                    state[nxt] = False
+                    stack.append((nxt, iter(succ[nxt])))
+                    break
+                if seen is False:
+                    return None  # back to a node on the stack: a cycle
+            else:
+                stack.pop()
+                state[node] = True
+                order.append(node)
+    return order
 
 
 def structural_findings(pathway: Pathway, file: str, g: nx.DiGraph | None = None) -> list[Finding]:
@@ -98,6 +126,8 @@ def cycle_components(pathway: Pathway, g: nx.DiGraph | None = None) -> list[list
     """The groups of questions that lead back to themselves, each in file order, sorted by
     their first member's place in the file."""
     g = answer_graph(pathway) if g is None else g
+    if _finish_order(g, list(g)) is not None:
+        return []  # no cycle at all: the usual case, without the components
     order = {n.id: i for i, n in enumerate(pathway.nodes)}
     comps = [sorted(c, key=order.__getitem__) for c in nx.strongly_connected_components(g)
              if len(c) > 1 or any(g.has_edge(n, n) for n in c)]

@@ -16,6 +16,7 @@ an :class:`Infeasible` prefix. Findings, witnesses and reports are built elsewhe
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import product
 
 from vcfgraph import conditions as cm
 from vcfgraph.analysis.regions import Box, Domains, domains_of, split
@@ -187,5 +188,16 @@ def explore(pathway: Pathway, domains: Domains | None = None, start: tuple[Box, 
 
 
 def _locally_possible(q: _Question, domains: Domains) -> frozenset[str]:
-    groups = split({}, q.names, q.classify, domains)
-    return frozenset(key[1] for key in groups if key[0] == "edge")
+    """The answers that hold as the only one for some values of the facts the question reads.
+
+    Only the classes matter here, not the regions: the combinations are classified one by one
+    (no boxes are built), and the search stops once every answer has been seen to hold."""
+    every = {e.id for e in q.edges}
+    found: set[str] = set()
+    for combo in product(*(domains[n] for n in q.names)):
+        key = q.classify(combo)
+        if key[0] == "edge" and key[1] not in found:
+            found.add(key[1])
+            if found == every:
+                break
+    return frozenset(found)

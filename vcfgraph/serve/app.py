@@ -7,7 +7,8 @@ Routes:
 - ``POST /cds-services/{id}/feedback``: what the clinician did with the cards (CDS Hooks 2.0
   feedback), kept in the feedback store (:mod:`vcfgraph.io.feedback`) with every card issued;
 - ``POST /trace``: one case (``{"id": ..., "facts": {...}}``) or a QuestionnaireResponse; the
-  answer is what ``vcfgraph trace --json`` prints for it;
+  answer is what ``vcfgraph trace --json`` prints for it, without ``what_if`` and
+  ``questions_ranked`` unless ``?what_if=true`` asks for them;
 - ``GET /source-attributes``: the source attributes of this decision support intervention
   (citation, developer, funding, release and revision dates, demographics used), from the pathway;
 - ``GET /healthz``; ``/explore`` and ``/site/...``: the pathway's teaching site (built in memory
@@ -418,12 +419,24 @@ def _fact_origin_cards(pathway: Pathway, given: RequestFacts, instance: str) -> 
 
 
 async def trace_case(request: Request) -> Response:
-    """``POST /trace``: one case, answered as ``vcfgraph trace --json`` prints it."""
+    """``POST /trace``: one case, answered as ``vcfgraph trace --json`` prints it; ``what_if``
+    and ``questions_ranked`` only with ``?what_if=true`` (they cost more than the trace)."""
     service = _service(request)
     service.authorise(request, f"{service.base}/trace")
+    what_if = _what_if_asked(request)
     data = await _json_body(request, service.options.max_body)
-    answer = await _off_the_loop(_trace_answer, service.pathway, data, service.imaging)
+    answer = await _off_the_loop(_trace_answer, service.pathway, data, service.imaging, what_if)
     return JSONResponse(answer)
+
+
+def _what_if_asked(request: Request) -> bool:
+    """The ``what_if`` query parameter: ``true`` or ``false`` (the default), given once."""
+    given = request.query_params.getlist("what_if")
+    if not given:
+        return False
+    if len(given) > 1 or given[0] not in ("true", "false"):
+        raise _Problem(400, "Bad query parameter", "what_if must be given once, as true or false")
+    return given[0] == "true"
 
 
 async def _off_the_loop(work: Any, *args: Any) -> Any:
@@ -444,14 +457,14 @@ def _feedback_writers(store: FeedbackStore) -> anyio.CapacityLimiter:
     return _WRITERS[id(store)]
 
 
-def _trace_answer(pathway: Pathway, data: Any, imaging: Any) -> dict[str, Any]:
+def _trace_answer(pathway: Pathway, data: Any, imaging: Any, what_if: bool = False) -> dict[str, Any]:
     case = _case_from_body(pathway, data)
     try:
         route = trace(pathway, case, validate=False)  # checked by _case_from_body
     except RouteError as exc:
         raise _Problem(409, "The pathway cannot decide this case", str(exc), node=exc.node, edges=list(exc.edges)) from None
     problems = check_expected(route, case) if case.expected else None
-    return route_to_dict(route, pathway, problems, imaging)
+    return route_to_dict(route, pathway, problems, imaging, what_if)
 
 
 async def healthz(request: Request) -> Response:
@@ -719,6 +732,7 @@ class _Guard:
                 if not status["started"]:
                     await _problem(500, "Internal error", "the service failed on this request; it is logged")(
                         scope, receive, sending)
-        log.info(json.dumps({"event": "request", "method": scope.get("method"), "path": path[:200],
-                             "status": status["code"], "ms": round((time.perf_counter() - start) * 1000, 2)},
-                            sort_keys=True))
+        if log.isEnabledFor(logging.INFO):  # the line is built only when it is written
+            log.info(json.dumps({"event": "request", "method": scope.get("method"), "path": path[:200],
+                                 "status": status["code"], "ms": round((time.perf_counter() - start) * 1000, 2)},
+                                sort_keys=True))
