@@ -17,7 +17,7 @@ def test_new_scaffolds_a_clean_pathway_with_a_matching_case(tmp_path, capsys):
     folder = tmp_path / "my-rule"
     assert main(["new", str(folder)]) == 0
     assert sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()) == [
-        "README.md", "cases/sign-present.yaml", "pathway.yaml"]
+        "README.md", "case.schema.json", "cases/sign-present.yaml", "pathway.schema.json", "pathway.yaml"]
     pathway = load_pathway(folder / "pathway.yaml")
     assert pathway.meta.id == "my-rule" and [d.name for d in pathway.definitions] == ["sign_without_exclusion"]
     report = verify(pathway)
@@ -33,13 +33,21 @@ def test_new_scaffolds_a_clean_pathway_with_a_matching_case(tmp_path, capsys):
     assert main(["coverage", str(folder / "cases"), "--graph", str(folder / "pathway.yaml")]) == 0
 
 
-def test_the_editor_line_points_at_the_schemas(tmp_path):
+def test_the_editor_line_points_at_the_schemas_written_beside_the_pathway(tmp_path):
     folder = tmp_path / "p"
     assert main(["new", str(folder)]) == 0
     for path, name in ((folder / "pathway.yaml", "pathway"), (folder / "cases" / "sign-present.yaml", "case")):
         first = path.read_text(encoding="utf-8").splitlines()[0]
         target = (path.parent / first.split("$schema=", 1)[1]).resolve()
-        assert target == ROOT / "schemas" / f"{name}.schema.json"
+        assert target == folder.resolve() / f"{name}.schema.json" and target.is_file()
+
+
+def test_schema_path_points_elsewhere_and_writes_no_schema(tmp_path):
+    folder = tmp_path / "p"
+    assert main(["new", str(folder), "--schema-path", "https://example.org/s/"]) == 0
+    assert not (folder / "pathway.schema.json").exists() and not (folder / "case.schema.json").exists()
+    assert (folder / "cases" / "sign-present.yaml").read_text(encoding="utf-8").splitlines()[0] == (
+        "# yaml-language-server: $schema=https://example.org/s/case.schema.json")
 
 
 def test_new_is_deterministic_and_refuses_a_folder_in_use(tmp_path, capsys):

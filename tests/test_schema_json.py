@@ -111,3 +111,26 @@ def test_bundled_files_name_their_schema():
         assert first.startswith("# yaml-language-server: $schema="), f
         target = (f.parent / first.split("=", 1)[1]).resolve()
         assert target.parent == SCHEMAS and target.exists(), f
+
+
+def test_every_key_of_the_spec_has_hover_text_and_no_word_is_left_over():
+    from vcfgraph.io.cases import CASE_KEYS, EXPECTED_KEYS
+    from vcfgraph.io.spec_help import HELP
+
+    want = {name: set(section.keys) for name, section in SECTIONS.items() if name != "node"}
+    want["node"] = set(NODE_COMMON)
+    want.update({f"node.{kind}": set(keys) for kind, keys in NODE_BY_KIND.items()})
+    want["case"], want["expected"] = set(CASE_KEYS), set(EXPECTED_KEYS)
+    assert {name: set(words) for name, words in HELP.items()} == want
+    assert all(words.strip() for section in HELP.values() for words in section.values())
+
+
+def test_every_property_of_the_pathway_schema_has_a_description():
+    schema = pathway_schema()
+    objects = {"root": schema, **{name: d for name, d in schema["$defs"].items() if name != "condition"}}
+    objects.update({f"node.{rule['if']['properties']['kind']['const']}": rule["then"]
+                    for rule in schema["$defs"]["node"]["allOf"]})
+    bare = [f"{name}.{key}" for name, obj in objects.items() for key, shape in obj["properties"].items()
+            if not shape.get("description")]
+    assert bare == [] and len(objects) == len(SECTIONS) + len(NODE_BY_KIND)
+    assert schema["$defs"]["fact"]["properties"]["red_flag"]["description"] == "true: a red flag, asked before any other fact."

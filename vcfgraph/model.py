@@ -514,7 +514,14 @@ class Pathway:
 
 @dataclass(frozen=True)
 class Expected:
-    """What a case file says the route must give. Empty fields are not checked."""
+    """What a case file says the route must give.
+
+    The three rating lists hold the actions of the favoured, neutral and disfavoured category
+    (whatever the scale calls them). A list is checked as a subset of the route's (each listed
+    item must be there), or, with ``exactly``, as the whole list: then every list named in
+    ``given`` must equal the route's, and an empty one means "none". Fields not written are not
+    checked.
+    """
 
     outcome: str | None = None
     terminal: str | None = None
@@ -524,6 +531,9 @@ class Expected:
     usually_not_appropriate: tuple[str, ...] = ()
     contraindicated: tuple[str, ...] = ()
     cautions: tuple[str, ...] = ()
+    exactly: bool = False
+    #: the list fields the case file wrote (an empty list written under ``exactly`` means none)
+    given: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
