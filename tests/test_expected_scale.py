@@ -180,3 +180,12 @@ def test_schema_command_writes_the_case_schema_of_a_pathway(capsys):
         "type": ["integer", "null"], "minimum": 0, "maximum": 120}
     assert main(["schema", "--file", "pathway", "--graph", str(OTTAWA)]) == 2
     assert capsys.readouterr().err == "vcfgraph: error: --graph goes with --file case (the case files of that pathway)\n"
+
+
+def test_witness_files_of_another_scale_use_its_keys_and_match(tmp_path, ottawa, capsys):
+    assert main(["check", str(OTTAWA), "--witness-dir", str(tmp_path)]) == 0
+    text = (tmp_path / "path-006-V2_ankle_only.yaml").read_text(encoding="utf-8")
+    assert "  indicated: [a_ankle_series]\n  not_needed: [a_foot_series]\n" in text
+    for path in sorted(tmp_path.glob("*.yaml")):
+        for case in load_cases(ottawa, path):
+            assert check_expected(trace(ottawa, case), case) == [], path.name
