@@ -60,3 +60,29 @@ def test_new_is_deterministic_and_refuses_a_folder_in_use(tmp_path, capsys):
     assert main(["new", str(a)]) == 2
     err = capsys.readouterr().err
     assert "already exists and is not an empty folder; choose a new DIR" in err and "Traceback" not in err
+
+
+def test_acr_fields_are_optional_and_nothing_prints_them_empty(tmp_path, capsys):
+    """number, stage and acr_wording are ACR's: the scaffold's variants have none, and the trace,
+    the PlanDefinition and Mermaid exports print no empty "Variant None" or stage for them."""
+    import json
+
+    from vcfgraph.export.mermaid import mermaid
+    from vcfgraph.export.plandefinition import plandefinition
+
+    folder = tmp_path / "rule"
+    assert main(["new", str(folder)]) == 0
+    text = (folder / "pathway.yaml").read_text(encoding="utf-8")
+    assert "number:" not in text and "stage:" not in text and "acr_wording" not in text
+    pathway = load_pathway(folder / "pathway.yaml")
+    variant = pathway.node("V1_sign")
+    assert (variant.number, variant.stage, variant.acr_wording) == (None, "", "")
+    (action,) = [a for a in plandefinition(pathway, "https://example.org")["action"] if a["id"] == "V1-sign"]
+    assert "prefix" not in action and [e["valueCode"] for e in action["extension"]] == ["variant"]
+    assert '  n_V1_sign["V1: sign present<br/>Recommended: The test"]' in mermaid(pathway).splitlines()
+    capsys.readouterr()
+    assert main(["trace", str(folder / "cases" / "sign-present.yaml"), "--graph", str(folder / "pathway.yaml")]) == 0
+    out = capsys.readouterr().out
+    assert "None" not in out and "Variant" not in out and "stage" not in out
+    assert main(["trace", "--json", str(folder / "cases" / "sign-present.yaml"), "--graph", str(folder / "pathway.yaml")]) == 0
+    assert "None" not in json.dumps(json.loads(capsys.readouterr().out))
