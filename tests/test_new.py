@@ -86,3 +86,16 @@ def test_acr_fields_are_optional_and_nothing_prints_them_empty(tmp_path, capsys)
     assert "None" not in out and "Variant" not in out and "stage" not in out
     assert main(["trace", "--json", str(folder / "cases" / "sign-present.yaml"), "--graph", str(folder / "pathway.yaml")]) == 0
     assert "None" not in json.dumps(json.loads(capsys.readouterr().out))
+
+
+def test_the_scaffold_is_in_canonical_form_and_acknowledges_its_need_info_stop(tmp_path, capsys):
+    folder = tmp_path / "rule"
+    assert main(["new", str(folder)]) == 0
+    capsys.readouterr()
+    assert main(["fmt", "--check", str(folder / "pathway.yaml"), str(folder / "cases" / "sign-present.yaml")]) == 0
+    capsys.readouterr()
+    assert main(["check", str(folder / "pathway.yaml")]) == 0
+    out = capsys.readouterr().out
+    assert ("info VCF301 need-info-stop [q_sign] (acknowledged: The walk is meant to stop here and ask whether the "
+            "sign is present.): ") in out
+    assert out.splitlines()[-1] == "Summary: 0 error(s), 0 warning(s), 1 info (1 acknowledged in the pathway file)"

@@ -25,6 +25,7 @@ HELP: dict[str, dict[str, str]] = {
         "checks": "Patient-level checks: what must hold before an action is offered to this patient.",
         "contraindications": "Shorthand checks: an action set apart when a condition holds.",
         "properties": "Safety properties 'vcfgraph check' proves over the whole case space.",
+        "acknowledged": "Findings of 'vcfgraph check' marked intended, each with a reason; reports still show them.",
     },
     "pathway": {
         "id": "The pathway's id, shown in reports.",
@@ -149,6 +150,11 @@ HELP: dict[str, dict[str, str]] = {
         "sets_apart": "Action ids: each one the reached variant offers is set apart.",
         "never_discourages": "Action ids: no reached variant rates any in the disfavoured role.",
         "asks_first": "Fact names: a case stopping with need_info asks for one of these first.",
+    },
+    "acknowledgement": {
+        "code": "The finding's code (VCF301); a warning or info, never an error.",
+        "node": "What the finding is about, as reports show it in brackets: a node id ([q_pain]), an answer or a fact.",
+        "reason": "Why the finding is intended; reports show it beside the finding.",
     },
     "node": {
         "id": "The node's id: a letter, then letters, digits or _.",
