@@ -13,7 +13,7 @@ from dataclasses import replace
 
 from vcfgraph.analysis.findings import CODES, Finding, finding, relocate, sort_findings
 from vcfgraph.errors import did_you_mean
-from vcfgraph.model import Pathway
+from vcfgraph.model import Acknowledgement, Pathway
 
 __all__ = ["acknowledge"]
 
@@ -28,15 +28,15 @@ def acknowledge(findings: list[Finding], pathway: Pathway, file: str) -> list[Fi
     """
     if not pathway.acknowledged:
         return findings
-    entries = {}
+    entries: dict[tuple[str, str], Acknowledgement] = {}
     for entry in pathway.acknowledged:
         entries.setdefault((entry.code, entry.subject), entry)
     used = set()
     out = []
     for f in findings:
-        entry = entries.get((f.code, f.subject))
-        if entry is not None and f.severity != "error":
-            f = replace(f, acknowledged=entry.reason)
+        meant = entries.get((f.code, f.subject))
+        if meant is not None and f.severity != "error":
+            f = replace(f, acknowledged=meant.reason)
             used.add((f.code, f.subject))
         out.append(f)
     for entry in pathway.acknowledged:

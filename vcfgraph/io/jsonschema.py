@@ -156,7 +156,7 @@ def case_schema(pathway: Pathway | None = None) -> dict[str, Any]:
     props: dict[str, Any] = {k: _described({}, words[k]) for k in CASE_KEYS}
     for key in ("id", "title", "description", "vignette"):
         props[key] = _described(_TEXT, words[key])
-    facts = {"type": "object", "propertyNames": _ID, "additionalProperties": _SCALAR}
+    facts: dict[str, Any] = {"type": "object", "propertyNames": _ID, "additionalProperties": _SCALAR}
     if pathway is not None:
         facts = {"type": "object", "properties": {f.name: _fact(f) for f in pathway.facts}, "additionalProperties": False}
     props["facts"] = _described(facts, words["facts"])
@@ -195,7 +195,8 @@ def _expected(pathway: Pathway | None) -> dict[str, Any]:
     words = HELP["expected"]
     ids = _SHAPES["ids"]
     scale: RatingScale = pathway.scale if pathway is not None else ACR_SCALE
-    terminal, action, fact, check = _ID, _ID, _ID, _ID
+    terminal: dict[str, Any] = _ID
+    action, fact, check = terminal, terminal, terminal
     if pathway is not None:
         terminal = {"enum": sorted(n.id for n in pathway.nodes if n.terminal)}
         action = {"enum": sorted(n.id for n in pathway.of_kind("action"))}
