@@ -110,21 +110,26 @@ def _node() -> dict[str, Any]:
 
 def _condition() -> dict[str, Any]:
     """A condition: a test on one fact, or one connective, exactly as :func:`conditions.parse` reads it."""
+    words = HELP["condition"]
     cond = {"$ref": "#/$defs/condition"}
     conds = {"type": "array", "items": cond, "minItems": 1}
-    tests = [{"type": "object", "properties": {"fact": _ID, op: _OPERANDS[kind]}, "required": ["fact", op],
-              "additionalProperties": False} for op, (kind, _words) in OPERATORS.items()]
+
+    def said(key: str, shape: dict[str, Any]) -> dict[str, Any]:
+        return _described(shape, words[key])
+
+    tests = [{"type": "object", "properties": {"fact": said("fact", _ID), op: said(op, _OPERANDS[kind])},
+              "required": ["fact", op], "additionalProperties": False} for op, (kind, _words) in OPERATORS.items()]
     connectives: dict[str, dict[str, Any]] = {
         "and": conds, "or": conds, "not": cond, "use": _ID,
-        "at_least": {"type": "object", "properties": {"n": {"type": "integer", "minimum": 1}, "of": conds},
+        "at_least": {"type": "object", "properties": {"n": said("n", {"type": "integer", "minimum": 1}), "of": said("of", conds)},
                      "required": ["n", "of"], "additionalProperties": False},
     }
-    alone = [{"type": "object", "properties": {word: connectives[word]}, "required": [word], "additionalProperties": False}
-             for word in CONNECTIVES if word != "points"]
-    rule = {"type": "object", "properties": {"when": cond, "add": {"type": "integer"}}, "required": ["when", "add"],
-            "additionalProperties": False}
-    points = {"type": "object", "properties": {"points": {"type": "array", "items": rule, "minItems": 1},
-                                               "threshold": {"type": "integer"}},
+    alone = [{"type": "object", "properties": {word: said(word, connectives[word])}, "required": [word],
+              "additionalProperties": False} for word in CONNECTIVES if word != "points"]
+    rule = {"type": "object", "properties": {"when": said("when", cond), "add": said("add", {"type": "integer"})},
+            "required": ["when", "add"], "additionalProperties": False}
+    points = {"type": "object", "properties": {"points": said("points", {"type": "array", "items": rule, "minItems": 1}),
+                                               "threshold": said("threshold", {"type": "integer"})},
               "required": ["points", "threshold"], "additionalProperties": False}
     return {"description": "A condition (docs/pathway-format.md, Conditions).", "anyOf": tests + alone + [points]}
 
