@@ -122,3 +122,15 @@ def test_the_hints_reach_the_command_line_with_exit_2(tmp_path, capsys):
     err = capsys.readouterr().err
     assert err == (f"vcfgraph: error: {path}:2:12: the text of 'reason' holds ': ', which YAML reads as the start of "
                    "a key; put the text in double quotes: reason: \"a: b\"\n")
+
+
+def test_a_missing_comma_in_a_flow_sequence_shows_a_sequence():
+    assert explain("a: [b: c: d]\n", 1, 9, "while parsing a flow sequence expected ',' or ']', but got ':'", (1, 4)) == (
+        1, 9, "': ' at column 9 follows a value of the '[...]' opened at column 4 with no ',' before it: separate "
+              "the entries with ', ' ([a, b]), or put a text that holds ': ' in quotes")
+
+
+def test_on_a_long_list_the_hint_names_the_item_above(tmp_path):
+    # 20,000 list items, then a key on the column of their dashes: the hint walks up once
+    text = "k:\n" + "  - a: 1\n" * 20000 + "  b: 2\n"
+    assert _syntax(tmp_path, text).startswith("p.yaml:20002:3: 'b' at column 3 lines up with the '- ' of the list item on line 20001")

@@ -65,9 +65,10 @@ def _flow(lines: list[str], line: int, col: int, message: str, start: tuple[int,
     kind, close = ("mapping", "}") if "flow mapping" in message else ("sequence", "]")
     opened = "{" if close == "}" else "["
     if line == start[0] and message.endswith("but got ':'"):
+        example = "{fact: a, eq: true}" if close == "}" else "[a, b]"
         return (line, col, f"': ' at column {col} follows a value of the '{opened}...{close}' opened at column "
-                           f"{start[1]} with no ',' before it: separate the entries with ', ' "
-                           f"({{fact: a, eq: true}}), or put a text that holds ': ' in quotes")
+                           f"{start[1]} with no ',' before it: separate the entries with ', ' ({example}), or put "
+                           f"a text that holds ': ' in quotes")
     return (start[0], start[1], f"the flow {kind} '{opened}' opened here is not closed before line {line}, "
                                 f"column {col}: add the missing '{close}' at its end")
 
