@@ -147,7 +147,8 @@ def _expected(m: Mapping[str, Any], pathway: Pathway, r: Reader, what: str) -> E
     if "expected" in m:
         sub = f"'expected' of {what}"
         keys = rating_keys(pathway.scale)
-        e = r.mapping(m["expected"], r.at(m, "expected"), sub, optional=tuple(m["expected"]) if isinstance(m["expected"], Mapping) else ())
+        raw = m["expected"]  # its keys are checked against the scale's just below, with the scale's words
+        e = r.mapping(raw, r.at(m, "expected"), sub, optional=raw.keys() if isinstance(raw, Mapping) else ())
         if e is None:
             return None
         _unknown_expected_keys(e, pathway.scale, keys, r, sub)
