@@ -81,7 +81,7 @@ def test_an_unknown_key_lists_the_keys_of_the_scale(tmp_path, ottawa):
 
 def test_an_action_id_in_a_scale_list_is_checked_under_the_scale_key(tmp_path, ottawa):
     assert _refused(tmp_path, ottawa, "  indicated: [a_ankle_seris]\n") == (
-        "c.yaml:9:3: expected indicated action 'a_ankle_seris' of case 'c' is not an action of the pathway; "
+        "c.yaml:9:14: expected indicated action 'a_ankle_seris' of case 'c' is not an action of the pathway; "
         "did you mean 'a_ankle_series'?")
 
 

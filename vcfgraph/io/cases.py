@@ -168,7 +168,7 @@ def _expected(m: Mapping[str, Any], pathway: Pathway, r: Reader, what: str) -> E
             given=tuple(sorted(set(given))),
             **lists,
         )
-        _check_expected_ids(exp, pathway, r, r.at(m, "expected"), what)
+        _check_expected_ids(exp, pathway, r, r.at(m, "expected"), what, {str(k): r.at(e, k) for k in e})
         return exp
     if "expected_variant" not in m:
         return None
@@ -223,22 +223,26 @@ def _flag(e: Mapping[str, Any], key: str, r: Reader, sub: str) -> bool:
     return False
 
 
-def _check_expected_ids(exp: Expected, pathway: Pathway, r: Reader, loc: Location, what: str) -> None:
+def _check_expected_ids(exp: Expected, pathway: Pathway, r: Reader, loc: Location, what: str,
+                        places: Mapping[str, Location] | None = None) -> None:
+    """Report every id an expectation names that the pathway lacks, at its key when ``places``
+    (key -> location) has it, else at ``loc``."""
+    at = places or {}
     terminals = [n.id for n in pathway.nodes if n.terminal]
     actions = [n.id for n in pathway.of_kind("action")]
     if exp.terminal and exp.terminal not in terminals:
-        r.report(loc, f"expected outcome '{exp.terminal}' of {what} is not a variant or hand-off of the pathway{did_you_mean(exp.terminal, terminals)}")
+        r.report(at.get("terminal", loc), f"expected outcome '{exp.terminal}' of {what} is not a variant or hand-off of the pathway{did_you_mean(exp.terminal, terminals)}")
     lists: Sequence[tuple[str, tuple[str, ...]]] = [
         *((pathway.scale.list_key(slot), getattr(exp, name)) for slot, name in SLOT_LISTS.items()),
         ("contraindicated", exp.contraindicated)]
     for key, ids in lists:
         for action in ids:
             if action not in actions:
-                r.report(loc, f"expected {key} action '{action}' of {what} is not an action of the pathway{did_you_mean(action, actions)}")
+                r.report(at.get(key, loc), f"expected {key} action '{action}' of {what} is not an action of the pathway{did_you_mean(action, actions)}")
     checks = [c.id for c in pathway.checks]
     for check in exp.cautions:
         if check not in checks:
-            r.report(loc, f"expected caution '{check}' of {what} is not a check of the pathway{did_you_mean(check, checks)}")
+            r.report(at.get("cautions", loc), f"expected caution '{check}' of {what} is not a check of the pathway{did_you_mean(check, checks)}")
     for fact in exp.missing:
         if not pathway.has_fact(fact):
-            r.report(loc, f"expected missing fact '{fact}' of {what} is not a fact of the pathway{did_you_mean(fact, [f.name for f in pathway.facts])}")
+            r.report(at.get("missing", loc), f"expected missing fact '{fact}' of {what} is not a fact of the pathway{did_you_mean(fact, [f.name for f in pathway.facts])}")
