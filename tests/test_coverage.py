@@ -164,3 +164,34 @@ def test_html_heatmap_shows_the_same_counts(tmp_path: Path, capsys, tiny) -> Non
     assert main(["coverage", str(TINY_CASES), "-g", str(DATA / "tiny.yaml"), "--html", str(again)]) == 0
     capsys.readouterr()
     assert (again / "index.html").read_text(encoding="utf-8") == page
+
+
+def test_quiet_prints_nothing_on_a_complete_suite(capsys) -> None:
+    ottawa = ROOT / "graphs" / "examples"
+    assert main(["coverage", "-q", str(ottawa / "ottawa-cases"), "-g", str(ottawa / "ottawa-ankle.yaml")]) == 0
+    assert capsys.readouterr() == ("", "")
+
+
+def test_quiet_prints_a_summary_line_and_the_located_gaps(capsys) -> None:
+    assert main(["coverage", "--quiet", str(TINY_CASES), "-g", str(DATA / "tiny.yaml"), "--fail-under", "60"]) == 1
+    out, err = capsys.readouterr()
+    lines = out.splitlines()
+    name = lines[0].removeprefix("vcfgraph coverage: 3 case(s) on ").split(": nodes ")[0]
+    assert (DATA / "tiny.yaml").as_posix().endswith(name)
+    assert lines == [
+        f"vcfgraph coverage: 3 case(s) on {name}: nodes 62.50%, answers 50.00%, ratings 50.00%, check states 66.67%",
+        f"{name}:34:5: uncovered node V_quiet",
+        f"{name}:56:5: uncovered node H_refer",
+        f"{name}:61:5: uncovered node a_rest",
+        f"{name}:27:9: uncovered answer q_pain->V_quiet",
+        f"{name}:32:9: uncovered answer q_levels->H_refer",
+        f"{name}:43:9: uncovered rating V_quiet->a_rest",
+        f"{name}:44:9: uncovered rating V_quiet->a_cement",
+        f"{name}:66:5: uncovered check state ci_cement:satisfied"]
+    assert err == ("vcfgraph: edge coverage 50.00% is under --fail-under 60%\n"
+                   "vcfgraph: rating coverage 50.00% is under --fail-under 60%\n")
+
+
+def test_quiet_and_json_do_not_go_together(capsys) -> None:
+    assert main(["coverage", "-q", "--json", str(TINY_CASES), "-g", str(DATA / "tiny.yaml")]) == 2
+    assert capsys.readouterr().err == "vcfgraph: error: --quiet shortens the text report; leave it out with --json\n"

@@ -109,3 +109,35 @@ def test_pathway_doc_embeds_the_current_flowchart(bundled: Pathway, update_golde
     if update_goldens:
         PATHWAY_DOC.write_text(text, encoding="utf-8")
     assert PATHWAY_DOC.read_text(encoding="utf-8") == text, "docs/pathway.md is stale: run pytest --update-goldens"
+
+
+# ------------------------------------------------------------------ the pathway's own scale
+
+
+OTTAWA = ROOT / "graphs" / "examples" / "ottawa-ankle.yaml"
+
+
+def test_variants_list_the_favoured_category_of_the_pathway_scale() -> None:
+    from vcfgraph.io.load import load_pathway
+
+    lines = mermaid(load_pathway(OTTAWA)).splitlines()
+    assert '  n_V2_ankle_only["V2: ankle rule positive, foot rule negative<br/>Radiographs indicated: Ankle radiograph series"]' in lines
+    assert '  n_V4_no_radiographs["V4: both rules negative<br/>Radiographs indicated: none"]' in lines
+    assert not any("Usually appropriate" in line for line in lines)
+
+
+def test_a_scale_without_a_favoured_category_shows_the_variant_label_alone(tiny: Pathway) -> None:
+    from dataclasses import replace
+
+    from vcfgraph.scale import Category, RatingScale
+
+    scale = RatingScale("Two options", (Category("MBA", "Option", "neutral"), Category("UNA", "Not advised", "disfavoured")))
+    text = mermaid(replace(tiny, scale=scale))
+    assert '  n_V_quiet["V1: quiet fracture"]' in text.splitlines()
+
+
+def test_a_hand_off_label_gets_its_prefix_once(bundled: Pathway) -> None:
+    lines = mermaid(bundled).splitlines()
+    assert '  n_H_spine_trauma[["Hand-off: suspected spine trauma<br/>(urgent)"]]' in lines
+    assert not any("Hand-off: Hand-off" in line for line in lines)
+    assert '  n_H_urgent_spine[["Hand-off: Urgent spine surgery assessment<br/>(urgent)"]]' in lines

@@ -190,6 +190,19 @@ def test_schema_and_sarif_from_the_installed_package(installed):
 
 @pytest.mark.subprocess
 @pytest.mark.slow
+def test_new_from_the_installed_package_writes_schemas_its_editor_lines_resolve_to(installed):
+    done = _run(installed, "new", "rule")
+    assert done.returncode == 0, done.stderr
+    folder = installed[1] / "rule"
+    for path, name in ((folder / "pathway.yaml", "pathway"), (folder / "cases" / "sign-present.yaml", "case")):
+        first = path.read_text(encoding="utf-8").splitlines()[0]
+        target = (path.parent / first.split("$schema=", 1)[1]).resolve()
+        assert target == folder.resolve() / f"{name}.schema.json"
+        assert json.loads(target.read_text(encoding="utf-8"))["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+
+
+@pytest.mark.subprocess
+@pytest.mark.slow
 def test_export_from_the_installed_package_matches_the_checkout(installed):
     for target in ("bundle", "mermaid", "node-link"):
         done = _run(installed, "export", "--to", target, "-o", f"export.{target}")
@@ -227,8 +240,8 @@ def test_every_command_that_reads_a_pathway_takes_graph():
     sub = next(a for a in build_parser()._actions if a.dest == "command")
     without = sorted(name for name, p in sub.choices.items()
                      if not any("--graph" in a.option_strings for a in p._actions))
-    # fmt rewrites the files given, new writes a scaffold, schema prints one, feedback reads the service's store: none reads a pathway
-    assert without == ["feedback", "fmt", "new", "schema"]
+    # fmt rewrites the files given, new writes a scaffold, feedback reads the service's store: none reads a pathway
+    assert without == ["feedback", "fmt", "new"]
 
 
 def test_check_graph_positional_and_option_agree(capsys):

@@ -111,3 +111,32 @@ def test_bundled_files_name_their_schema():
         assert first.startswith("# yaml-language-server: $schema="), f
         target = (f.parent / first.split("=", 1)[1]).resolve()
         assert target.parent == SCHEMAS and target.exists(), f
+
+
+def test_every_key_of_the_spec_has_hover_text_and_no_word_is_left_over():
+    from vcfgraph.conditions import CONNECTIVES, OPERATORS
+    from vcfgraph.io.cases import CASE_KEYS, EXPECTED_KEYS
+    from vcfgraph.io.spec_help import HELP
+
+    want = {name: set(section.keys) for name, section in SECTIONS.items() if name != "node"}
+    want["node"] = set(NODE_COMMON)
+    want.update({f"node.{kind}": set(keys) for kind, keys in NODE_BY_KIND.items()})
+    want["case"], want["expected"] = set(CASE_KEYS), set(EXPECTED_KEYS)
+    want["condition"] = {"fact", *OPERATORS, *CONNECTIVES, "n", "of", "threshold", "when", "add"}
+    assert {name: set(words) for name, words in HELP.items()} == want
+    assert all(words.strip() for section in HELP.values() for words in section.values())
+
+
+def test_every_property_of_the_pathway_schema_has_a_description():
+    schema = pathway_schema()
+    objects = {"root": schema, **{name: d for name, d in schema["$defs"].items() if name != "condition"}}
+    objects.update({f"node.{rule['if']['properties']['kind']['const']}": rule["then"]
+                    for rule in schema["$defs"]["node"]["allOf"]})
+    condition = schema["$defs"]["condition"]["anyOf"]
+    objects.update({f"condition.{i}": test for i, test in enumerate(condition)})
+    objects["at_least"] = next(t["properties"]["at_least"] for t in condition if "at_least" in t["properties"])
+    objects["points.rule"] = condition[-1]["properties"]["points"]["items"]
+    bare = [f"{name}.{key}" for name, obj in objects.items() for key, shape in obj["properties"].items()
+            if not shape.get("description")]
+    assert bare == [] and len(objects) == len(SECTIONS) + len(NODE_BY_KIND) + len(condition) + 2
+    assert schema["$defs"]["fact"]["properties"]["red_flag"]["description"] == "true: a red flag, asked before any other fact."

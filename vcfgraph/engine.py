@@ -21,7 +21,7 @@ from typing import Mapping
 from vcfgraph import conditions as cm
 from vcfgraph.conditions import Value
 from vcfgraph.errors import RouteError
-from vcfgraph.scale import OFFERED_SLOTS, SLOT_LISTS, SLOT_ORDER
+from vcfgraph.scale import ACR_SCALE, OFFERED_SLOTS, SLOT_LISTS, SLOT_ORDER
 from vcfgraph.model import Case, Check, Edge, Node, Pathway, Rating
 from vcfgraph.validate import check_facts
 from vcfgraph.route import (
@@ -329,27 +329,36 @@ def _not_known(names: tuple[str, ...]) -> str:
 def check_expected(route: Route, case: Case) -> list[str]:
     """Differences between a route and what its case file expects; empty when it agrees.
 
-    Expected action lists are checked for presence: each listed action must be in that list of
-    the route; each listed caution (a check id) must have raised a caution.
+    Expected lists are checked for presence (each listed action must be in that list of the
+    route, each listed caution a check that raised one), or, when the case says ``exactly``,
+    for equality (an empty list then means none). Lists are named in the pathway's scale.
     """
     exp = case.expected
     if exp is None:
         return []
+    scale = route.pathway.scale if route.pathway is not None else ACR_SCALE
     out = []
     if exp.outcome and exp.outcome != route.outcome:
         out.append(f"expected outcome {exp.outcome}, got {route.outcome}" + (f" ({route.terminal})" if route.terminal else ""))
     if exp.terminal and exp.terminal != route.terminal:
         out.append(f"expected to reach {exp.terminal}, reached {route.terminal or 'no terminal'}")
-    if exp.missing and not set(exp.missing) <= set(route.missing_facts):
-        out.append(f"expected missing facts {', '.join(exp.missing)}, got {', '.join(route.missing_facts) or 'none'}")
-    lists = {name.replace("_", " "): (getattr(exp, name), route.actions(slot)) for slot, name in SLOT_LISTS.items()}
-    lists["contraindicated"] = (exp.contraindicated, tuple(c.action for c in route.contraindicated))
-    for name, (wanted, got) in lists.items():
-        absent = [a for a in wanted if a not in got]
-        if absent:
-            out.append(f"expected {name}: {', '.join(absent)} not in that list")
-    raised = {c.check for c in route.cautions}
-    absent = [c for c in exp.cautions if c not in raised]
-    if absent:
-        out.append(f"expected cautions from checks {', '.join(absent)}, got {', '.join(sorted(raised)) or 'none'}")
+    lists: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
+        "missing": ("missing facts", exp.missing, route.missing_facts)}
+    lists.update({name: (scale.list_title(slot), getattr(exp, name), route.actions(slot))
+                  for slot, name in SLOT_LISTS.items()})
+    lists["contraindicated"] = ("contraindicated", exp.contraindicated, tuple(c.action for c in route.contraindicated))
+    lists["cautions"] = ("cautions from checks", exp.cautions, tuple(sorted({c.check for c in route.cautions})))
+    for key, (title, wanted, got) in lists.items():
+        if exp.exactly and key in exp.given:
+            if set(wanted) != set(got):
+                out.append(f"expected {title} exactly {_listed(wanted)}, got {_listed(got)}")
+        elif key in ("missing", "cautions"):
+            if not set(wanted) <= set(got):
+                out.append(f"expected {title} {', '.join(wanted)}, got {_listed(got)}")
+        elif absent := [a for a in wanted if a not in got]:
+            out.append(f"expected {title}: {', '.join(absent)} not in that list")
     return out
+
+
+def _listed(items: tuple[str, ...]) -> str:
+    return ", ".join(items) or "none"

@@ -32,6 +32,7 @@ __all__ = [
     "Node",
     "Check",
     "Property",
+    "Acknowledgement",
     "Source",
     "Meta",
     "Pathway",
@@ -349,6 +350,18 @@ class Property:
     loc: Location | None = field(default=None, compare=False)
 
 
+@dataclass(frozen=True)
+class Acknowledgement:
+    """A finding of ``vcfgraph check`` the author marks intended (``acknowledged:``): its code,
+    its subject (the node, answer or fact it is about) and why. Reports still show the finding,
+    marked acknowledged with the reason; an error cannot be acknowledged."""
+
+    code: str
+    subject: str
+    reason: str
+    loc: Location | None = field(default=None, compare=False)
+
+
 PROPERTY_EXPECTATIONS = ("reaches", "never_reaches", "recommends", "never_recommends", "sets_apart",
                          "never_discourages", "asks_first")
 #: the expectations whose targets are actions (``asks_first`` names facts, the rest nodes)
@@ -408,6 +421,7 @@ class Pathway:
     path: str = ""
     definitions: tuple[Definition, ...] = ()
     scale: RatingScale = ACR_SCALE
+    acknowledged: tuple[Acknowledgement, ...] = ()
     _facts: dict[str, Fact] = field(default_factory=dict, init=False, repr=False, compare=False)
     _nodes: dict[str, Node] = field(default_factory=dict, init=False, repr=False, compare=False)
     _out: dict[str, tuple[Edge, ...]] = field(default_factory=dict, init=False, repr=False, compare=False)
@@ -514,7 +528,14 @@ class Pathway:
 
 @dataclass(frozen=True)
 class Expected:
-    """What a case file says the route must give. Empty fields are not checked."""
+    """What a case file says the route must give.
+
+    The three rating lists hold the actions of the favoured, neutral and disfavoured category
+    (whatever the scale calls them). A list is checked as a subset of the route's (each listed
+    item must be there), or, with ``exactly``, as the whole list: then every list named in
+    ``given`` must equal the route's, and an empty one means "none". Fields not written are not
+    checked.
+    """
 
     outcome: str | None = None
     terminal: str | None = None
@@ -524,6 +545,9 @@ class Expected:
     usually_not_appropriate: tuple[str, ...] = ()
     contraindicated: tuple[str, ...] = ()
     cautions: tuple[str, ...] = ()
+    exactly: bool = False
+    #: the list fields the case file wrote (an empty list written under ``exactly`` means none)
+    given: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

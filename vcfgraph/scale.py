@@ -124,6 +124,18 @@ class RatingScale:
     def is_acr(self) -> bool:
         return self == ACR_SCALE
 
+    def list_key(self, slot: str) -> str:
+        """The key a case file's ``expected:`` block lists a slot's actions under: the list name
+        on the ACR scale (``usually_appropriate`` ...), else the id of the slot's category."""
+        c = None if self.is_acr else self.of_slot(slot)
+        return c.id if c is not None else SLOT_LISTS[slot]
+
+    def list_title(self, slot: str) -> str:
+        """How messages name a slot's list: "usually appropriate" ... on the ACR scale, else the
+        name of the slot's category ("CT recommended")."""
+        c = None if self.is_acr else self.of_slot(slot)
+        return c.name if c is not None else SLOT_LISTS[slot].replace("_", " ")
+
 
 ACR_SCALE = RatingScale(
     name="ACR Appropriateness Criteria",

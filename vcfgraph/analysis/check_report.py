@@ -32,7 +32,8 @@ def report_to_dict(report: CheckReport) -> dict[str, Any]:
     return {
         "schema_version": SCHEMA_VERSION,
         "file": report.file,
-        "summary": {"errors": report.count("error"), "warnings": report.count("warning"), "infos": report.count("info")},
+        "summary": {"errors": report.count("error"), "warnings": report.count("warning"), "infos": report.count("info"),
+                    **({"acknowledged": report.acknowledged} if report.acknowledged else {})},
         "findings": [f.to_dict() for f in report.findings],
         "properties": [p.to_dict() for p in report.properties],
         "outcomes": [o.to_dict() for o in report.outcomes],
@@ -74,7 +75,8 @@ def report_text(report: CheckReport) -> str:
         f"Paths: {total} ({paths['variant']} to a variant, {paths['handoff']} to a hand-off, "
         f"{paths['need_info']} stop with need_info, {paths['gap'] + paths['overlap'] + paths['cycle']} end in an error); "
         f"{s['infeasible']} infeasible answer(s) along a path",
-        f"Summary: {report.count('error')} error(s), {report.count('warning')} warning(s), {report.count('info')} info",
+        f"Summary: {report.count('error')} error(s), {report.count('warning')} warning(s), {report.count('info')} info"
+        + (f" ({report.acknowledged} acknowledged in the pathway file)" if report.acknowledged else ""),
     ]
     return "\n".join(lines) + "\n"
 
@@ -94,6 +96,7 @@ def _sarif_result(f: Finding, rule_index: dict[str, int]) -> dict[str, Any]:
         properties["exampleCase"] = dict(f.example)
     if f.path:
         properties["path"] = list(f.path)
+    suppressed = {"suppressions": [{"kind": "inSource", "status": "accepted", "justification": f.acknowledged}]}
     return {
         "ruleId": f.code,
         "ruleIndex": rule_index[f.code],
@@ -101,6 +104,7 @@ def _sarif_result(f: Finding, rule_index: dict[str, int]) -> dict[str, Any]:
         "message": {"text": f"[{f.subject}] {f.message}"},
         "locations": [{"physicalLocation": physical}],
         "partialFingerprints": {"vcfgraphFinding/v1": f"{f.code}:{f.subject}"},
+        **(suppressed if f.acknowledged else {}),
         "properties": properties,
     }
 
@@ -159,7 +163,8 @@ def report_github(report: CheckReport) -> str:
             if f.loc.col > 0:
                 props.append(f"col={f.loc.col}")
         props.append(f"title={_github_property(f'{f.code} {f.name}')}")
-        lines.append(f"::{_GITHUB_COMMAND[f.severity]} {','.join(props)}::{_github_data(f'[{f.subject}] {f.message}')}")
+        mark = f" (acknowledged: {f.acknowledged})" if f.acknowledged else ""
+        lines.append(f"::{_GITHUB_COMMAND[f.severity]} {','.join(props)}::{_github_data(f'[{f.subject}]{mark} {f.message}')}")
     return "".join(line + "\n" for line in lines)
 
 

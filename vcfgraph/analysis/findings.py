@@ -28,6 +28,7 @@ CODES: dict[str, tuple[str, str, str]] = {
     "VCF006": ("unrated-action", "warning", "no variant rates this action"),
     "VCF007": ("unreached-handoff", "warning", "no answer leads to this hand-off"),
     "VCF008": ("unused-definition", "warning", "no answer, check or property uses this named condition"),
+    "VCF009": ("acknowledgement-unused", "warning", "an 'acknowledged' entry matches no finding, names an unknown code, or names an error, which cannot be acknowledged"),
     "VCF101": ("gap", "error", "cases reach the question for which no answer holds and there is no 'otherwise'"),
     "VCF102": ("overlap", "error", "cases reach the question for which two answers hold at once"),
     "VCF103": ("dead-answer", "error", "no case takes this answer"),
@@ -54,6 +55,8 @@ class Finding:
         message: what is wrong and, where it helps, how to fix it.
         example: an example case showing it (fact -> value, known facts only), or None.
         path: the answers an example case takes, when it matters.
+        acknowledged: the author's reason when the pathway file marks the finding intended
+            (``acknowledged:``); empty otherwise. An acknowledged finding is still reported.
     """
 
     code: str
@@ -63,13 +66,15 @@ class Finding:
     message: str
     example: Mapping[str, Value] | None = field(default=None, compare=False)
     path: tuple[str, ...] = field(default=(), compare=False)
+    acknowledged: str = field(default="", compare=False)
 
     @property
     def name(self) -> str:
         return CODES[self.code][0]
 
     def to_dict(self) -> dict[str, Any]:
-        """The finding as plain data, keys in a stable order."""
+        """The finding as plain data, keys in a stable order; ``acknowledged`` (the reason) only
+        when the pathway file acknowledges it."""
         return {
             "code": self.code,
             "name": self.name,
@@ -81,10 +86,12 @@ class Finding:
             "message": self.message,
             "example": dict(self.example) if self.example is not None else None,
             "path": list(self.path),
+            **({"acknowledged": self.acknowledged} if self.acknowledged else {}),
         }
 
     def __str__(self) -> str:
-        return f"{self.loc}: {self.severity} {self.code} {self.name} [{self.subject}]: {self.message}"
+        mark = f" (acknowledged: {self.acknowledged})" if self.acknowledged else ""
+        return f"{self.loc}: {self.severity} {self.code} {self.name} [{self.subject}]{mark}: {self.message}"
 
 
 def finding(

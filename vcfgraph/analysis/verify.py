@@ -16,6 +16,7 @@ from typing import Any, Mapping
 import networkx as nx
 
 from vcfgraph import conditions as cm
+from vcfgraph.analysis.acknowledge import acknowledge
 from vcfgraph.analysis.checks import check_findings
 from vcfgraph.analysis.findings import Finding, finding, relocate, sort_findings
 from vcfgraph.analysis.properties import PropertyResult, check_property
@@ -76,6 +77,11 @@ class CheckReport:
         return sum(1 for f in self.findings if f.severity == severity)
 
     @property
+    def acknowledged(self) -> int:
+        """How many findings the pathway file acknowledges (they are still in :attr:`findings`)."""
+        return sum(1 for f in self.findings if f.acknowledged)
+
+    @property
     def exit_code(self) -> int:
         """1 when any finding is an error, else 0."""
         return 1 if self.count("error") else 0
@@ -110,7 +116,8 @@ def verify(pathway: Pathway, file: str | None = None) -> CheckReport:
         "infeasible": len(ex.infeasible),
         "boxes": sum(p.regions for p in paths),
     }
-    return CheckReport(name, sort_findings(findings), props, paths, ex.infeasible, outcomes, stats, ex)
+    findings = acknowledge(sort_findings(findings), pathway, name)
+    return CheckReport(name, findings, props, paths, ex.infeasible, outcomes, stats, ex)
 
 
 def path_results(ex: Exploration) -> list[PathResult]:

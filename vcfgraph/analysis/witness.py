@@ -63,10 +63,10 @@ def expected_block(pathway: Pathway, outcome: str, node: str, facts: Mapping[str
         return out
     blocked = {r.action for r in pathway.node(node).ratings if r.slot in OFFERED_SLOTS
                and any(state == "failed" and c.on_fail == "set_apart" for c, state, _ in check_states(pathway, node, r.action, facts))}
-    for category, key in SLOT_LISTS.items():
+    for category in SLOT_LISTS:
         actions = [r.action for r in pathway.node(node).ratings if r.slot == category and r.action not in blocked]
         if actions:
-            out[key] = actions
+            out[pathway.scale.list_key(category)] = actions
     hit = [r.action for r in pathway.node(node).ratings if r.action in blocked]
     if hit:
         out["contraindicated"] = hit

@@ -1,4 +1,9 @@
-"""``vcfgraph coverage``: how well a case suite covers the pathway, with witnesses for the gaps."""
+"""``vcfgraph coverage``: how well a case suite covers the pathway, with witnesses for the gaps.
+
+With ``-q`` the text report shrinks to nothing when the suite covers everything and every case
+traces and matches its expectations, and otherwise to one summary line and one located line per
+gap or problem (no witnesses). Counting is :mod:`vcfgraph.analysis.coverage`'s.
+"""
 
 from __future__ import annotations
 
@@ -33,6 +38,10 @@ def register(sub: Any) -> None:
     p.add_argument("cases", nargs="+", metavar="CASES", help="case files or folders of case files")
     add_graph_option(p)
     p.add_argument("--json", action="store_true", help="print the coverage as one JSON object")
+    p.add_argument("--quiet", "-q", action="store_true",
+                   help="print nothing when every node, answer, rating and check state is covered and every "
+                        "case traces and matches its expectations; else one summary line and one line per gap "
+                        "or problem, without witnesses")
     p.add_argument("--lcov", metavar="FILE", help="also write an LCOV tracefile mapping hits to the pathway's lines")
     p.add_argument("--cobertura", metavar="FILE", help="also write a Cobertura XML report of the same lines and branches")
     p.add_argument("--path-base", metavar="DIR", default=None,
@@ -80,6 +89,8 @@ def _cases(pathway: Pathway, items: list[str]) -> list[Case]:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.quiet and args.json:
+        raise UsageError("--quiet shortens the text report; leave it out with --json")
     if args.fail_under is not None and not 0 <= args.fail_under <= 100:
         raise UsageError(f"--fail-under needs a percentage from 0 to 100, got {args.fail_under:g}")
     pathway = load_graph(args)
@@ -94,6 +105,8 @@ def run(args: argparse.Namespace) -> int:
         _write(Path(args.html) / "index.html", _heatmap(cov, name))
     if args.json:
         output.echo(output.to_json(coverage_to_dict(cov, name), indent=2))
+    elif args.quiet:
+        output.write(_quiet(cov, name))
     else:
         output.write(coverage_text(cov, name))
     status = 1 if cov.errors else 0
@@ -103,6 +116,21 @@ def run(args: argparse.Namespace) -> int:
                 output.error(f"vcfgraph: {title} coverage {cov.pct(kind):.2f}% is under --fail-under {args.fail_under:g}%")
                 status = 1
     return status
+
+
+_KINDS = (("nodes", "nodes"), ("answers", "edges"), ("ratings", "ratings"), ("check states", "checks"))
+
+
+def _quiet(cov: Any, name: str) -> str:
+    """Nothing when the suite is complete; else a summary line and the located gaps and problems
+    of the full report (its lines that are not indented), without the witnesses."""
+    kinds = [(title, kind) for title, kind in _KINDS if getattr(cov, kind)]
+    if all(cov.pct(kind) == 100 for _, kind in kinds) and not cov.errors and not cov.mismatches:
+        return ""
+    numbers = ", ".join(f"{title} {cov.pct(kind):.2f}%" for title, kind in kinds)
+    lines = [f"vcfgraph coverage: {len(cov.cases)} case(s) on {name}: {numbers}"]
+    lines += [line for line in coverage_text(cov, name).splitlines()[2:] if line and not line.startswith(" ")]
+    return "\n".join(lines) + "\n"
 
 
 def _heatmap(cov: Any, name: str) -> str:

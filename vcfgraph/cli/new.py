@@ -1,5 +1,12 @@
-"""``vcfgraph new DIR``: scaffold a minimal valid pathway with one case, a README and the
-command lines that check it."""
+"""``vcfgraph new DIR``: scaffold a minimal valid pathway with one case, a README, the command
+lines that check it, and the JSON Schemas an editor needs from the first keystroke.
+
+The schemas are written beside the pathway (``pathway.schema.json``, and ``case.schema.json``:
+the case schema of this very pathway, with its facts and their domains), and each file's first
+line points at them by a relative path, so the reference resolves the same from a checkout and
+from an installed wheel. The schemas come from :mod:`vcfgraph.io.jsonschema`; writing files
+atomically is :mod:`vcfgraph.cli.files`'.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +18,11 @@ from typing import Any
 
 from vcfgraph.cli import output
 from vcfgraph.cli.common import add_command
+from vcfgraph.cli.files import write_files
 from vcfgraph.errors import UsageError
+from vcfgraph.io.jsonschema import case_schema, pathway_schema
+from vcfgraph.io.pathway import build_pathway
+from vcfgraph.io.yaml12 import parse_yaml
 
 __all__ = ["register", "run", "PATHWAY", "CASE"]
 
@@ -36,13 +47,13 @@ rating_scale:
 facts:
   sign_present:
     type: bool
-    source: examination
     question: Is the sign present?
+    source: examination
   exclusion:
     type: bool
+    question: Does an exclusion of the guideline apply?
     source: history
     unknown: absent
-    question: Does an exclusion of the guideline apply?
 
 definitions:
   sign_without_exclusion: {{and: [{{fact: sign_present, eq: true}}, {{fact: exclusion, eq: false}}]}}
@@ -56,23 +67,27 @@ nodes:
       - {{label: "No", to: V2_no_sign, when: {{not: {{use: sign_without_exclusion}}}}, sources: [S1]}}
   - id: V1_sign
     kind: variant
-    number: 1
     label: "V1: sign present"
     ratings:
       - {{action: a_test, category: recommended, confidence: confirmed, sources: [S1]}}
   - id: V2_no_sign
     kind: variant
-    number: 2
     label: "V2: no sign"
     ratings:
       - {{action: a_test, category: not_recommended, confidence: confirmed, sources: [S1]}}
-  - {{id: a_test, kind: action, modality: imaging, label: The test}}
+  - {{id: a_test, kind: action, label: The test, modality: imaging}}
 
 properties:
   - id: exclusion_never_tested
     text: A recorded exclusion never leads to the test.
     given: {{fact: exclusion, eq: true}}
     expect: {{never_recommends: [a_test]}}
+
+# findings of `vcfgraph check` you mean, with why: reports still show them, marked acknowledged
+acknowledged:
+  - code: VCF301
+    node: q_sign
+    reason: The walk is meant to stop here and ask whether the sign is present.
 """
 
 CASE = """\
@@ -84,7 +99,9 @@ facts:
 expected:
   outcome: variant
   terminal: V1_sign
-  usually_appropriate: [a_test]
+  recommended: [a_test]
+  not_recommended: []
+  exactly: true
 """
 
 README = """\
@@ -102,6 +119,13 @@ Trace the example case, or re-check on every save while you edit:
 
     vcfgraph trace {folder}/cases/sign-present.yaml --graph {folder}/pathway.yaml
     vcfgraph check --watch {folder}/pathway.yaml
+
+The first line of each YAML file points an editor (VS Code's YAML extension, or any editor with
+yaml-language-server) at the JSON Schemas beside the pathway: keys are completed and explained
+on hover, and a case's fact values are checked against their domains. `case.schema.json`
+describes the facts of this pathway; after changing the facts, write it again:
+
+    vcfgraph schema --file case --graph {folder}/pathway.yaml > {folder}/case.schema.json
 """
 
 
@@ -109,13 +133,15 @@ def register(sub: Any) -> None:
     p = add_command(
         sub, "new",
         "Create DIR with pathway.yaml (a minimal valid pathway using a rating scale, a named "
-        "condition, a 'not recorded' policy and a safety property), cases/sign-present.yaml and a "
-        "README.md with the check and coverage command lines. DIR must not exist or be empty.",
+        "condition, a 'not recorded' policy and a safety property), cases/sign-present.yaml, a "
+        "README.md with the check and coverage command lines, and the JSON Schemas the files' "
+        "first lines point an editor at (pathway.schema.json; case.schema.json, with this "
+        "pathway's facts). DIR must not exist or be empty.",
     )
     p.add_argument("folder", metavar="DIR", help="the folder to create")
     p.add_argument("--schema-path", metavar="PATH", default="",
-                   help="where the JSON Schemas are, for the editor line of each file (default: the schemas "
-                        "folder next to this package's pathways, when it exists)")
+                   help="point the editor line of each file at the JSON Schemas in PATH (a folder or URL) "
+                        "instead of writing them into DIR")
     p.set_defaults(func=run)
 
 
@@ -127,33 +153,25 @@ def run(args: argparse.Namespace) -> int:
     title = name.replace("-", " ").capitalize()
     if any(not c.isprintable() for c in args.schema_path):
         raise UsageError("--schema-path must be a folder or URL on one line, without control characters")
-    schema = args.schema_path or _schema_folder(folder)
+    schema = args.schema_path
+    pathway = PATHWAY.format(name=json.dumps(name), title=json.dumps(title), schema=schema)
     files = {
-        folder / "pathway.yaml": PATHWAY.format(name=json.dumps(name), title=json.dumps(title), schema=schema),
-        folder / "cases" / "sign-present.yaml": CASE.format(schema=_up(schema)),
-        folder / "README.md": README.format(title=title, folder=args.folder.rstrip("/")),
+        "pathway.yaml": pathway,
+        "cases/sign-present.yaml": CASE.format(schema=_up(schema) if schema else "../"),
+        "README.md": README.format(title=title, folder=args.folder.rstrip("/")),
     }
-    for path, text in files.items():
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text, encoding="utf-8")
-        except OSError as exc:
-            raise UsageError(f"{path}: cannot write ({exc.strerror or exc})") from None
-    output.echo(f"vcfgraph new: wrote {', '.join(str(p) for p in files)}")
+    if not schema:
+        built = build_pathway(parse_yaml(pathway, "pathway.yaml"), str(folder / "pathway.yaml"))
+        files["pathway.schema.json"] = output.to_json(pathway_schema(), indent=2) + "\n"
+        files["case.schema.json"] = output.to_json(case_schema(built), indent=2) + "\n"
+    write_files(folder, files)
+    output.echo(f"vcfgraph new: wrote {', '.join(str(folder / n) for n in files)}")
     output.echo(f"next: vcfgraph check {folder / 'pathway.yaml'}")
     return 0
 
 
-def _schema_folder(folder: Path) -> str:
-    """A relative path from DIR to the repository's schemas/ folder, with a trailing slash."""
-    schemas = Path(__file__).resolve().parent.parent.parent / "schemas"
-    if not schemas.is_dir():
-        return ""
-    return Path(os.path.relpath(schemas, folder.resolve())).as_posix() + "/"
-
-
 def _up(schema: str) -> str:
     """The schema folder as seen from DIR/cases/."""
-    if not schema or schema.startswith("/") or "://" in schema:
+    if schema.startswith("/") or "://" in schema:
         return schema
     return "../" + schema

@@ -1,5 +1,7 @@
 """The pathway as a Mermaid flowchart: questions as diamonds, answers as labelled edges, variants
-with their usually-appropriate actions, hand-offs, and the triggers that re-enter the graph.
+with the actions of their scale's favoured category (named as the scale names it: "Usually
+appropriate" on the ACR scale, "Radiographs indicated" on Ottawa's), hand-offs (prefixed
+"Hand-off: " once, also when the label already says so), and the triggers that re-enter the graph.
 
 Mermaid ids are ``n_`` and the node id with every character outside ``[A-Za-z0-9_]`` replaced
 (:func:`mermaid_id`; a clash gets the node's place in the file), so no id is a Mermaid keyword.
@@ -12,10 +14,13 @@ from __future__ import annotations
 import re
 
 from vcfgraph.model import Node, Pathway
+from vcfgraph.scale import ROLE_SLOT
 
 __all__ = ["mermaid", "mermaid_id", "mermaid_ids", "label"]
 
 _UNSAFE_ID = re.compile(r"[^A-Za-z0-9_]")
+#: a label that already says it is a hand-off ("Hand-off: suspected spine trauma")
+_HANDOFF = re.compile(r"hand-?off\s*:\s*", re.IGNORECASE)
 _PLAIN = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 ,.:?!'()/+=_%-")
 #: node kind -> (opening, closing) of its Mermaid shape
 SHAPES = {"question": ("{", "}"), "variant": ("[", "]"), "handoff": ("[[", "]]"), "action": ("(", ")")}
@@ -55,11 +60,15 @@ def label(text: str) -> str:
 
 def _node_text(pathway: Pathway, node: Node) -> str:
     if node.kind == "variant":
-        usual = [pathway.node(r.action).label for r in node.ratings if r.category == "UA"]
-        lines = [node.label] + ([f"Usually appropriate: {a}" for a in usual] or ["Usually appropriate: none"])
+        favoured = pathway.scale.of_slot(ROLE_SLOT["favoured"])
+        if favoured is None:  # a scale without a favoured category: the variant's label alone
+            return node.label
+        usual = [pathway.node(r.action).label for r in node.ratings if r.slot == favoured.slot]
+        lines = [node.label] + ([f"{favoured.name}: {a}" for a in usual] or [f"{favoured.name}: none"])
         return "\n".join(lines)
     if node.kind == "handoff":
-        return f"Hand-off: {node.label}" + (f"\n({node.urgency})" if node.urgency else "")
+        text = _HANDOFF.sub("", node.label, count=1) if _HANDOFF.match(node.label) else node.label
+        return f"Hand-off: {text}" + (f"\n({node.urgency})" if node.urgency else "")
     return node.label
 
 

@@ -23,10 +23,10 @@ from vcfgraph.io.fhir import Accepted, NotOurs, Refused, is_response, read_respo
 from vcfgraph.io.located import Reader
 from vcfgraph.io.source import read_tree
 from vcfgraph.model import OUTCOMES, Case, Expected, Pathway
-from vcfgraph.scale import SLOT_LISTS
+from vcfgraph.scale import SLOT_LISTS, RatingScale
 from vcfgraph.validate import fact_value_problem
 
-__all__ = ["CASE_KEYS", "EXPECTED_KEYS", "MAX_CASE_BYTES", "load_cases", "case_from_data"]
+__all__ = ["CASE_KEYS", "EXPECTED_KEYS", "MAX_CASE_BYTES", "load_cases", "case_from_data", "rating_keys"]
 
 #: largest case file read: a located tree costs time and memory in proportion to the file (about
 #: 45 bytes of memory per byte read), and a file of thousands of cases is for ``vcfgraph batch``
@@ -38,8 +38,9 @@ CASE_KEYS = (
     *(f"expected_{name}" for name in SLOT_LISTS.values()),
     "missing_fact", "note", "notes", "rationale", "split", "evidence_confidence", "source", "sources", "tags",
 )
-#: the keys of a case's ``expected:`` mapping
-EXPECTED_KEYS = ("outcome", "terminal", "missing", *SLOT_LISTS.values(), "contraindicated", "cautions")
+#: the keys of a case's ``expected:`` mapping that every scale shares; the rated actions are
+#: listed under the keys of the pathway's scale (:func:`rating_keys`)
+EXPECTED_KEYS = ("outcome", "terminal", "missing", "contraindicated", "cautions", "exactly")
 _NEED_INFO, _ESCALATE = "X_NEED_INFO", "X_ESCALATE_OUT_OF_SCOPE"
 
 
@@ -131,25 +132,43 @@ def _case_facts(raw: Any, pathway: Pathway, r: Reader, loc: Location, what: str)
     return facts
 
 
+def rating_keys(scale: RatingScale) -> dict[str, str]:
+    """The keys an ``expected:`` block lists rated actions under -> the list of
+    :class:`~vcfgraph.model.Expected` they fill: the category ids of the pathway's scale, and on
+    the ACR scale its list names too (``usually_appropriate`` ...). A category id that is one
+    of :data:`EXPECTED_KEYS` keeps that key's meaning and lists nothing."""
+    keys = {name: name for name in SLOT_LISTS.values()} if scale.is_acr else {}
+    keys.update({c.id: SLOT_LISTS[c.slot] for c in scale.categories if c.id not in EXPECTED_KEYS})
+    return keys
+
+
 def _expected(m: Mapping[str, Any], pathway: Pathway, r: Reader, what: str) -> Expected | None:
     """Expectations, from ``expected:`` or from the vignette keys (``expected_variant`` ...)."""
     if "expected" in m:
-        e = r.mapping(m["expected"], r.at(m, "expected"), f"'expected' of {what}", optional=EXPECTED_KEYS)
+        sub = f"'expected' of {what}"
+        keys = rating_keys(pathway.scale)
+        raw = m["expected"]  # its keys are checked against the scale's just below, with the scale's words
+        e = r.mapping(raw, r.at(m, "expected"), sub, optional=raw.keys() if isinstance(raw, Mapping) else ())
         if e is None:
             return None
-        sub = f"'expected' of {what}"
-        terminal = r.text(e, "terminal", sub) or None
+        _unknown_expected_keys(e, pathway.scale, keys, r, sub)
+        lists: dict[str, tuple[str, ...]] = {name: () for name in SLOT_LISTS.values()}
+        given = [key for key in ("missing", "contraindicated", "cautions") if key in e]
+        for key, name in keys.items():
+            if key in e:
+                lists[name] += r.texts(e, key, sub)
+                given.append(name)
         exp = Expected(
             outcome=r.choice(e, "outcome", sub, OUTCOMES) or None,
-            terminal=terminal,
+            terminal=r.text(e, "terminal", sub) or None,
             missing=r.texts(e, "missing", sub),
-            usually_appropriate=r.texts(e, "usually_appropriate", sub),
-            may_be_appropriate=r.texts(e, "may_be_appropriate", sub),
-            usually_not_appropriate=r.texts(e, "usually_not_appropriate", sub),
             contraindicated=r.texts(e, "contraindicated", sub),
             cautions=r.texts(e, "cautions", sub),
+            exactly=_flag(e, "exactly", r, sub),
+            given=tuple(sorted(set(given))),
+            **lists,
         )
-        _check_expected_ids(exp, pathway, r, r.at(m, "expected"), what)
+        _check_expected_ids(exp, pathway, r, r.at(m, "expected"), what, {str(k): r.at(e, k) for k in e})
         return exp
     if "expected_variant" not in m:
         return None
@@ -168,25 +187,62 @@ def _expected(m: Mapping[str, Any], pathway: Pathway, r: Reader, what: str) -> E
         usually_appropriate=r.texts(m, "expected_usually_appropriate", what),
         may_be_appropriate=r.texts(m, "expected_may_be_appropriate", what),
         usually_not_appropriate=r.texts(m, "expected_usually_not_appropriate", what),
+        given=tuple(name for name in SLOT_LISTS.values() if f"expected_{name}" in m),
     )
     _check_expected_ids(exp, pathway, r, r.at(m, "expected_variant"), what)
     return exp
 
 
-def _check_expected_ids(exp: Expected, pathway: Pathway, r: Reader, loc: Location, what: str) -> None:
+def _unknown_expected_keys(e: Mapping[str, Any], scale: RatingScale, keys: Mapping[str, str], r: Reader, sub: str) -> None:
+    """Report each key of an ``expected:`` block the pathway's scale does not know, with the
+    keys it does know: a close match, the scale's id for an ACR list name, or the whole list."""
+    allowed = (*EXPECTED_KEYS, *keys)
+    lists = ", ".join(keys)
+    for key in e:
+        if key in allowed:
+            continue
+        at, word = r.at(e, key, of_key=True), str(key)
+        hint = r.hint(word, allowed)
+        slot = next((s for s, name in SLOT_LISTS.items() if name == word), None)
+        category = scale.of_slot(slot) if slot else None
+        if hint:
+            r.report(at, f"unknown key '{word}' in {sub}{hint}")
+        elif category is not None:
+            r.report(at, f"unknown key '{word}' in {sub}: that is a list of the ACR scale; the pathway's scale "
+                         f"({scale.name}) names it '{category.id}' ({category.name})")
+        else:
+            r.report(at, f"unknown key '{word}' in {sub}; it may have {', '.join(EXPECTED_KEYS)}, and the "
+                         f"categories of the pathway's scale ({scale.name}): {lists}")
+
+
+def _flag(e: Mapping[str, Any], key: str, r: Reader, sub: str) -> bool:
+    value = e.get(key)
+    if value is None or isinstance(value, bool):
+        return bool(value)
+    r.report(r.at(e, key), f"'{key}' of {sub} must be true or false; got {value!r}")
+    return False
+
+
+def _check_expected_ids(exp: Expected, pathway: Pathway, r: Reader, loc: Location, what: str,
+                        places: Mapping[str, Location] | None = None) -> None:
+    """Report every id an expectation names that the pathway lacks, at its key when ``places``
+    (key -> location) has it, else at ``loc``."""
+    at = places or {}
     terminals = [n.id for n in pathway.nodes if n.terminal]
     actions = [n.id for n in pathway.of_kind("action")]
     if exp.terminal and exp.terminal not in terminals:
-        r.report(loc, f"expected outcome '{exp.terminal}' of {what} is not a variant or hand-off of the pathway{did_you_mean(exp.terminal, terminals)}")
-    lists: Sequence[tuple[str, tuple[str, ...]]] = [(key, getattr(exp, key)) for key in (*SLOT_LISTS.values(), "contraindicated")]
+        r.report(at.get("terminal", loc), f"expected outcome '{exp.terminal}' of {what} is not a variant or hand-off of the pathway{did_you_mean(exp.terminal, terminals)}")
+    lists: Sequence[tuple[str, tuple[str, ...]]] = [
+        *((pathway.scale.list_key(slot), getattr(exp, name)) for slot, name in SLOT_LISTS.items()),
+        ("contraindicated", exp.contraindicated)]
     for key, ids in lists:
         for action in ids:
             if action not in actions:
-                r.report(loc, f"expected {key} action '{action}' of {what} is not an action of the pathway{did_you_mean(action, actions)}")
+                r.report(at.get(key, loc), f"expected {key} action '{action}' of {what} is not an action of the pathway{did_you_mean(action, actions)}")
     checks = [c.id for c in pathway.checks]
     for check in exp.cautions:
         if check not in checks:
-            r.report(loc, f"expected caution '{check}' of {what} is not a check of the pathway{did_you_mean(check, checks)}")
+            r.report(at.get("cautions", loc), f"expected caution '{check}' of {what} is not a check of the pathway{did_you_mean(check, checks)}")
     for fact in exp.missing:
         if not pathway.has_fact(fact):
-            r.report(loc, f"expected missing fact '{fact}' of {what} is not a fact of the pathway{did_you_mean(fact, [f.name for f in pathway.facts])}")
+            r.report(at.get("missing", loc), f"expected missing fact '{fact}' of {what} is not a fact of the pathway{did_you_mean(fact, [f.name for f in pathway.facts])}")

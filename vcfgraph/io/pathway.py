@@ -17,6 +17,7 @@ from vcfgraph.conditions import Condition, format_value
 from vcfgraph.errors import Location, PathwayError, did_you_mean
 from vcfgraph.io.definitions import Definitions, conditional_policies, policies, unknown_policy
 from vcfgraph.io.located import IDENTIFIER, Reader, condition_size_problem, url_problem
+from vcfgraph.io.acknowledged import read_acknowledged
 from vcfgraph.io.scale import read_scale
 from vcfgraph.io.spec import SECTIONS
 from vcfgraph.io.nodes import NodeSection
@@ -110,6 +111,7 @@ class _Builder(NodeSection):
             path=self.r.file,
             definitions=definitions,
             scale=self.scale,
+            acknowledged=read_acknowledged(self.r, self.root),
         )
 
     # ------------------------------------------------------------------ sections

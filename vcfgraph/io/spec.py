@@ -54,6 +54,7 @@ SECTIONS: dict[str, Section] = {
         "pathway": "section:pathway", "sources": "map:source", "rating_scale": "section:rating_scale",
         "facts": "map:fact", "definitions": "map:condition", "nodes": "list:node", "checks": "list:check",
         "contraindications": "list:contraindication", "properties": "list:property",
+        "acknowledged": "list:acknowledgement",
     }, ("pathway", "facts", "nodes"), description="A vcfgraph pathway file (docs/pathway-format.md)."),
     "pathway": Section({"id": "text", "title": "text", "entry": "id", "guideline": "section:guideline",
                         "version": "text", "reviewed": "text", "released": "text", "developer": "text",
@@ -86,6 +87,7 @@ SECTIONS: dict[str, Section] = {
     "property": Section({"id": "id", "text": "text", "given": "condition", "expect": "section:expect", "sources": "keys"},
                         ("id", "text", "given", "expect")),
     "expect": Section({name: "ids" for name in PROPERTY_EXPECTATIONS}),
+    "acknowledgement": Section({"code": "text", "node": "text", "reason": "text"}, ("code", "node", "reason")),
 }
 
 #: keys every node may have, and the keys of each kind

@@ -300,7 +300,9 @@ def _syntax_error(exc: Exception, file: str, text: str) -> PathwayError:
                                      f"YAML syntax error: {shown} is not allowed in a YAML file; remove it")])
     what = " ".join(str(x) for x in (getattr(exc, "context", None), getattr(exc, "problem", None)) if x)
     what = excerpt(what.replace("\n", " "), 300) if what else excerpt(str(exc), 300)
-    better = explain(text, line, col, what)  # a tab or a dedented key: say so, at its own line
+    start = getattr(exc, "context_mark", None)
+    opened = (start.line + 1, start.column + 1) if start is not None and mark is not start else None
+    better = explain(text, line, col, what, opened)  # a tab, a dedented key, an unquoted ': ' ...: say so and how to fix it
     if better is not None:
         return PathwayError([Problem(Location(file, better[0], better[1]), better[2])])
     return PathwayError([Problem(Location(file, line, col), f"YAML syntax error: {what}")])
