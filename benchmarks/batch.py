@@ -243,7 +243,9 @@ def compare(n: int, kinds: Sequence[str], rounds: int, seed: int, folder: Path, 
             if _round == 0:  # the same run's outputs: every peer's routes against vcfgraph's
                 for name in peers:
                     if name not in verdict:
-                        routes, validity, valid = route_check(target["vcfgraph"], target[name])
+                        routes, validity, valid = json.loads(measure_child(  # in a child: the parent stays
+                            [py, str(HERE / "batch.py"), "--route-check", str(target["vcfgraph"]), str(target[name])]
+                        )[2])  # small, and children forked from it report their own peak memory, not its
                         verdict[name] = (f"0 rows differ (of {valid:,} valid)" if routes == validity == 0 else
                                          f"{routes:,} rows differ in route, {validity:,} in validity")
                 if baseline is not None and "baseline" not in verdict:
@@ -316,7 +318,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--keep", type=Path, default=None, help="keep generated inputs in this folder")
     parser.add_argument("--baseline", type=Path, default=None,
                         help="with --compare: also time the vcfgraph checked out in this folder (e.g. main)")
+    parser.add_argument("--route-check", nargs=2, type=Path, default=None, metavar=("OURS", "THEIRS"),
+                        help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.route_check is not None:
+        print(json.dumps(route_check(*args.route_check)))
+        return 0
     if args.input is not None:
         args.input = args.input.resolve()  # children run in the temporary folder
     if args.compare or args.startup or args.memory:

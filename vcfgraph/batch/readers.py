@@ -300,7 +300,7 @@ class Input:
 
         if JSONL_READER == "duckdb" and duck.available():
             table, errors, cells = duck.read_block(block, first_line, self.path, json_schema(self.fields),
-                                                   self.verbatim, self.responses)
+                                                   self.verbatim, self.responses, JSONL_WORKERS)
         else:
             table, errors, cells = read_block(block, first_line, self.path, json_schema(self.fields), self.verbatim,
                                               JSONL_WORKERS, self.responses)
