@@ -68,6 +68,7 @@ def _connection() -> Any:
 
         con = _LOCAL.con = duckdb.connect()
         con.execute("SET enable_progress_bar = false")
+        con.execute("SET threads = 1")  # the blocks are read in parts, one helper thread each
         _LOCAL.cache = {}
     return con
 
@@ -83,11 +84,58 @@ def read_block(block: bytes, first_line: int, path: str, schema: pa.Schema, verb
     Returns:
         The table (one row per non-blank line, in order), row -> error, and column -> row -> raw value.
     """
+    parts = _cut(block, workers)
+    if len(parts) == 1:
+        return _read_part(block, first_line, path, schema, verbatim, responses, workers)
+    pool = _pool(len(parts))
+    firsts = [first_line + block.count(b"\n", 0, a) for a, _b in parts]
+    reads = list(pool.map(lambda k: _read_part(block[parts[k][0]:parts[k][1]], firsts[k], path, schema, verbatim,
+                                               responses, 1), range(len(parts))))
+    errors: dict[int, str] = {}
+    cells: dict[str, dict[int, Any]] = {}
+    start = 0
+    for table, part_errors, part_cells in reads:
+        errors.update({start + row: message for row, message in part_errors.items()})
+        for name, values in part_cells.items():
+            cells.setdefault(name, {}).update({start + row: value for row, value in values.items()})
+        start += table.num_rows
+    return pa.concat_tables([r[0] for r in reads]).combine_chunks(), errors, cells
+
+
+def _cut(block: bytes, workers: int) -> list[tuple[int, int]]:
+    """The block in up to ``workers`` parts of whole lines, of at least PART_BYTES each."""
+    parts = max(1, min(workers, len(block) // PART_BYTES))
+    cuts = [0]
+    for k in range(1, parts):
+        at = block.find(b"\n", max(cuts[-1], len(block) * k // parts))
+        if at < 0:
+            break
+        cuts.append(at + 1)
+    cuts.append(len(block))
+    return [(a, b) for a, b in zip(cuts, cuts[1:]) if b > a]
+
+
+_POOL: Any = None
+
+
+def _pool(workers: int) -> Any:
+    """Helper threads kept between blocks (each keeps its DuckDB connection and its cache)."""
+    global _POOL
+    if _POOL is None or _POOL._max_workers < workers:
+        from concurrent.futures import ThreadPoolExecutor
+
+        _POOL = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="vcfgraph-duck")
+    return _POOL
+
+
+def _read_part(block: bytes, first_line: int, path: str, schema: pa.Schema, verbatim: frozenset[str],
+               responses: Responses | None, workers: int) -> tuple[pa.Table, dict[int, str], dict[str, dict[int, Any]]]:
     lines = line_index(block, first_line)
-    if not lines.broken and len(lines.starts):
+    if not lines.broken and len(lines.starts) and not getattr(_LOCAL, "mixed", False):
         table = _typed(block, lines, schema, workers)
         if table is not None:  # every line an object of the schema's types: pyarrow's reader is the faster
             return table, {}, {}
+        _LOCAL.mixed = True  # a file that mixes types in one block mostly does in the next: go to DuckDB directly
     reader = _Reader(block, lines, path, schema, verbatim, responses)
     return reader.run()
 
@@ -124,7 +172,7 @@ def _typed(block: bytes, lines: Any, schema: pa.Schema, workers: int) -> pa.Tabl
             parts = list(pool.map(lambda ab: read(*ab), zip(cuts, cuts[1:])))
     if any(part is None for part in parts):
         return None
-    return pa.concat_tables(parts).combine_chunks()  # type: ignore[arg-type]
+    return pa.concat_tables(parts).combine_chunks()
 
 
 class _Reader:
