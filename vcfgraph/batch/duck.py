@@ -6,7 +6,7 @@ by pyarrow's JSON reader whole, which is faster on such lines; DuckDB reads the 
 :func:`read_block` takes the same block of whole lines as :func:`vcfgraph.batch.jsonl.read_block`
 and gives the same table, row errors and odd cells, row for row; only the time differs.
 
-DuckDB's ``read_json`` reads the lines with every schema column typed ``JSON`` (so a value of
+DuckDB's ``json_transform`` reads the lines with every schema column typed ``JSON`` (so a value of
 another type is never an error and never cast: a column holds each value's JSON text), and each
 distinct text of a column is then read once by ``json.loads`` and fitted to the column's type as
 the line reader fits it (:func:`vcfgraph.batch.jsonl.fits`); a value that does not fit is null
@@ -18,12 +18,12 @@ reads is checked against the bytes, and any line that might differ is handed to 
 - lines ``Block`` would not give pyarrow (not an object, nested deeply, not UTF-8);
 - keys DuckDB ignores (a key of no column): on each line, the colons (every key has one) less
   the ``null`` values after a colon must equal the values DuckDB found; a colon inside a string
-  only makes the count larger, so a mismatch may be a false alarm, never a miss;
+  only makes the count larger, so a mismatch may be a false alarm, never a miss (a key of no
+  column whose value is ``null`` is passed over, as the line reader passes over it);
 - trailing commas (``{"a": 1,}``), which DuckDB accepts: a ``,`` before a ``}`` or ``]``;
 - values whose text is not plain JSON (``NaN``, ``Infinity``) or that nest (``[70]``, ``{...}``);
-- the lines DuckDB refuses (not JSON, a key given twice): its error names a line, which is read
-  by ``Block``; DuckDB reads the lines before it again, and goes on after it;
-- a block where DuckDB's rows and the lines differ in number.
+- the lines DuckDB refuses (not JSON, a key given twice, a lone surrogate): each line is parsed
+  on its own under ``TRY``, so such a line is null there and the others are kept.
 
 What it leaves to others: cutting the file into blocks and the file's columns
 (:mod:`vcfgraph.batch.readers`), the values' domains (:mod:`vcfgraph.batch.columns`).
