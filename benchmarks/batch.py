@@ -17,9 +17,14 @@ Every measurement runs in its own subprocess, so its peak memory (``ru_maxrss`` 
 - trace loop: ``check_facts`` + ``engine.trace`` per case on a sample (the rows read first, not
   timed).
 
-With ``--compare``, every format is measured in one run against pyarrow's read-only rate and two
-peers that route the same rows (benchmarks/batch_peers.py): a hand-written numpy router and one
-DuckDB SQL ``CASE`` (DuckDB is optional: ``pip install 'vcfgraph[bench]'``).
+With ``--compare``, every format (JSON Lines twice: invalid values of the column's type, and of
+other types) is measured in one run against pyarrow's read-only rate and the peers of
+benchmarks/batch_peers.py, built from the pathway (its ``unknown:`` policies included), which
+validate, route and write the columns vcfgraph writes: DuckDB, and Polars when it is installed
+(``pip install 'vcfgraph[bench]'``). In its first round each peer's output is checked against
+vcfgraph's, row by row, on every row vcfgraph found valid; a peer that disagrees is reported
+("N rows differ"), not timed. ``--baseline`` adds another checkout (vcfgraph before), whose
+output must be byte-identical. The load average is printed with the table.
 
 Prints rows per second, peak memory, and the ratios against the goals (batch at least a third of
 the read-only rate, at least 20 times the trace loop, peak memory under 1.5 GB). Goals are
@@ -124,10 +129,12 @@ READERS = {"csv": READ_CSV_STREAM, "parquet": READ_PARQUET, "jsonl": READ_JSONL}
 
 
 def _generate(n: int, kind: str, folder: Path, seed: int) -> Path:
-    """Generated cases; JSON Lines with invalid values of the column's type, as Parquet has them,
-    so that pyarrow's JSON reader can read the file whole (its read-only rate)."""
+    """Generated cases. ``jsonl``: invalid values of the column's type, as Parquet has them, so
+    that pyarrow's JSON reader can read the file whole (its read-only rate); ``jsonl-mixed``: the
+    generator's own JSON Lines, whose invalid values are of other types (text for a number)."""
     typed = kind == "jsonl"
-    source = folder / f"cases-{n}{'-typed' if typed else ''}.{kind}"
+    ext = "jsonl" if kind.startswith("jsonl") else kind
+    source = folder / f"cases-{n}{'-typed' if typed else ''}.{ext}"
     if not source.exists():
         print(f"generating {n:,} cases -> {source.name} ...", file=sys.stderr)
         subprocess.run([sys.executable, str(HERE / "generate_cases.py"), str(n), "-o", str(source),
@@ -136,61 +143,133 @@ def _generate(n: int, kind: str, folder: Path, seed: int) -> Path:
     return source
 
 
+def read_routes(path: Path) -> tuple[list, list, list]:
+    """The ``outcome``, ``terminal`` and whether ``error`` is empty, per row, of a batch output."""
+    import pyarrow as pa
+    import pyarrow.csv as pcsv
+    import pyarrow.json as pjson
+    import pyarrow.parquet as pq
+
+    names = ["outcome", "terminal", "error"]
+    kind = _format_of(path)
+    if kind == "csv":
+        table = pcsv.read_csv(path, convert_options=pcsv.ConvertOptions(
+            include_columns=names, column_types={n: pa.string() for n in names}, strings_can_be_null=True))
+    elif kind == "parquet":
+        table = pq.read_table(path, columns=names)
+    else:
+        table = pjson.read_json(path, read_options=pjson.ReadOptions(block_size=1 << 24)).select(names)
+    error = table.column("error").cast(pa.string())
+    return (table.column("outcome").to_pylist(), table.column("terminal").cast(pa.string()).to_pylist(),
+            [e is None or e == "" for e in error.to_pylist()])
+
+
+def route_check(ours: Path, theirs: Path) -> tuple[int, int, int]:
+    """(rows vcfgraph found valid whose outcome or terminal differ in the peer's output, rows
+    whose validity differs, rows vcfgraph found valid); a different row count: every row differs."""
+    o_out, o_term, o_ok = read_routes(ours)
+    t_out, t_term, t_ok = read_routes(theirs)
+    if len(o_out) != len(t_out):
+        return len(o_out), len(o_out), sum(o_ok)
+    routes = sum(1 for k in range(len(o_out))
+                 if o_ok[k] and (o_out[k], o_term[k] or None) != (t_out[k], t_term[k] or None))
+    validity = sum(1 for a, b in zip(o_ok, t_ok) if a != b)
+    return routes, validity, sum(o_ok)
+
+
 def _median(values: list[float]) -> float:
     import statistics
 
     return statistics.median(values)
 
 
-def _has_duckdb() -> bool:
+def _has(module: str) -> bool:
     import importlib.util
 
-    return importlib.util.find_spec("duckdb") is not None
+    return importlib.util.find_spec(module) is not None
+
+
+def _load() -> str:
+    return "/".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def _try(args: list[str], env: dict[str, str] | None = None, ok: tuple[int, ...] = (0,)
+         ) -> tuple[float, int, str] | str:
+    """A measured run, or why it failed (its last line of error output)."""
+    try:
+        return measure_child(args, ok=ok, env=env)
+    except SystemExit as exc:
+        lines = [line for line in str(exc).splitlines() if line.strip()]
+        return lines[-1][:120] if lines else "failed"
 
 
 def compare(n: int, kinds: Sequence[str], rounds: int, seed: int, folder: Path, baseline: Path | None = None) -> None:
-    """The issue's table: vcfgraph, pyarrow read-only and the peers, medians of interleaved rounds."""
+    """The issue's table: pyarrow read-only, the peers, vcfgraph (and a baseline checkout), per
+    format, medians of interleaved rounds; each peer's routes are checked against vcfgraph's
+    on every valid row in its first round, and a peer that disagrees is reported, not timed."""
     py = sys.executable
-    peers = ["numpy"] + (["duckdb"] if _has_duckdb() else [])
-    if "duckdb" not in peers:
-        print("(DuckDB is not installed: pip install 'vcfgraph[bench]' to add it as a peer)")
-    rows_out = []
+    peers = [p for p in ("duckdb", "polars") if _has(p)]
+    missing = [p for p in ("duckdb", "polars") if p not in peers]
+    if missing:
+        print(f"({', '.join(missing)} not installed: pip install {' '.join(missing)} to add them as peers)")
+    load_before = _load()
+    lines = []
     for kind in kinds:
         source = _generate(n, kind, folder, seed)
-        target = folder / f"out.{kind}"
+        ext = source.suffix
+        target = {name: folder / f"out-{name}{ext}" for name in ["vcfgraph", "baseline"] + peers}
+        batch = [py, "-m", "vcfgraph", "batch", str(source), "--quiet", "-o"]
+        plan: list[tuple[str, list[str], dict[str, str] | None, tuple[int, ...]]] = [
+            ("read-only", [py, "-c", READERS[kind.split("-")[0]], str(source)], None, (0,)),
+            ("vcfgraph", batch + [str(target["vcfgraph"])], None, (0, 1))]
+        if baseline is not None:  # another checkout of vcfgraph (e.g. main), on the same file
+            plan.append(("baseline", batch + [str(target["baseline"])], dict(os.environ, PYTHONPATH=str(baseline)),
+                         (0, 1)))
+        plan += [(peer, [py, str(HERE / "batch_peers.py"), peer, str(source), str(target[peer])], None, (0,))
+                 for peer in peers]
         runs: dict[str, list[float]] = {}
         peaks: dict[str, int] = {}
+        verdict: dict[str, str] = {}
         for _round in range(rounds):  # interleaved, so that a busy moment of the machine hits every one
-            batch = [py, "-m", "vcfgraph", "batch", str(source), "-o", str(target), "--quiet"]
-            plan: list[tuple[str, list[str], dict[str, str] | None]] = [
-                ("pyarrow read-only", [py, "-c", READERS[kind], str(source)], None), ("vcfgraph", batch, None)]
-            if baseline is not None:  # another checkout of vcfgraph (e.g. main), on the same files
-                env = dict(os.environ, PYTHONPATH=str(baseline))
-                plan.append(("baseline", batch, env))
-            plan += [(f"{peer} router", [py, str(HERE / "batch_peers.py"), peer, str(source), str(target)], None)
-                     for peer in peers]
-            for name, args, env in plan:  # only vcfgraph may exit 1 (route errors); a failed peer stops the run
-                seconds, peak, _out = measure_child(args, ok=(0, 1) if args is batch else (0,), env=env)
-                runs.setdefault(name, []).append(seconds)
-                peaks[name] = max(peaks.get(name, 0), peak)
+            for name, args, env, ok in plan:
+                if name in verdict and not verdict[name].startswith("0 rows differ"):
+                    continue
+                got = _try(args, env, ok)
+                if isinstance(got, str):
+                    verdict[name] = f"failed: {got}"
+                    continue
+                runs.setdefault(name, []).append(got[0])
+                peaks[name] = max(peaks.get(name, 0), got[1])
+            if _round == 0:  # the same run's outputs: every peer's routes against vcfgraph's
+                for name in peers:
+                    if name not in verdict:
+                        routes, validity, valid = json.loads(measure_child(  # in a child: the parent stays
+                            [py, str(HERE / "batch.py"), "--route-check", str(target["vcfgraph"]), str(target[name])]
+                        )[2])  # small, and children forked from it report their own peak memory, not its
+                        verdict[name] = (f"0 rows differ (of {valid:,} valid)" if routes == validity == 0 else
+                                         f"{routes:,} rows differ in route, {validity:,} in validity")
+                if baseline is not None and "baseline" not in verdict:
+                    same = target["baseline"].read_bytes() == target["vcfgraph"].read_bytes()
+                    verdict["baseline"] = "output byte-identical" if same else "OUTPUT DIFFERS"
+        for name in verdict:
+            if not verdict[name].startswith(("0 rows", "output byte")):
+                runs.pop(name, None)
         rate = {name: n / _median(times) for name, times in runs.items()}
-        best = max((name for name in rate if name.endswith("router")), key=lambda k: rate[k])
-        rows_out.append((kind, rate, peaks, best))
+        lines.append((kind, rate, peaks, verdict))
     print(f"\n{n:,} generated cases, medians of {rounds} interleaved round(s); {os.cpu_count()} CPUs; "
-          f"python {sys.version.split()[0]}")
-    then = "| baseline rows/s | baseline / read-only | baseline peak MB " if baseline is not None else ""
-    print(f"| format | vcfgraph rows/s | vcfgraph / pyarrow read-only | best peer in the same run | "
-          f"all peers rows/s | vcfgraph peak MB {then}|")
-    print("|---|---:|---:|---|---|---:|" + ("---:|---:|---:|" if baseline is not None else ""))
-    for kind, rate, peaks, best in rows_out:
-        others = ", ".join(f"{k} {rate[k] / 1000:,.0f}k" for k in rate if k.endswith("router"))
-        old = (f" {rate['baseline'] / 1000:,.0f}k | {rate['baseline'] / rate['pyarrow read-only']:.2f} | "
-               f"{peaks['baseline']:,} |") if baseline is not None else ""
-        print(f"| {kind} → {kind} | {rate['vcfgraph'] / 1000:,.0f}k | {rate['vcfgraph'] / rate['pyarrow read-only']:.2f} "
-              f"| {best} {rate[best] / 1000:,.0f}k ({rate['vcfgraph'] / rate[best]:.2f}x) | {others} "
-              f"| {peaks['vcfgraph']:,} |{old}")
-        print(f"|   (pyarrow read-only {rate['pyarrow read-only'] / 1000:,.0f}k rows/s) |||||||" if baseline is None
-              else f"|   (pyarrow read-only {rate['pyarrow read-only'] / 1000:,.0f}k rows/s) ||||||||||")
+          f"python {sys.version.split()[0]}; load average {load_before} before, {_load()} after")
+    names = ["read-only"] + peers + (["baseline"] if baseline is not None else []) + ["vcfgraph"]
+    heads = {"read-only": "pyarrow read-only", "duckdb": "DuckDB peer", "polars": "Polars peer",
+             "baseline": "vcfgraph before", "vcfgraph": "vcfgraph"}
+    print("| format | " + " | ".join(f"{heads[k]} rows/s (peak MB)" for k in names) + " | vcfgraph / DuckDB |")
+    print("|---|" + "---:|" * (len(names) + 1))
+    for kind, rate, peaks, verdict in lines:
+        cells = [f"{rate[k] / 1000:,.0f}k ({peaks[k]:,})" if k in rate else verdict.get(k, "n/a") for k in names]
+        ratio = f"{rate['vcfgraph'] / rate['duckdb']:.2f}" if "duckdb" in rate and "vcfgraph" in rate else "n/a"
+        print(f"| {kind} | " + " | ".join(cells) + f" | {ratio} |")
+    print("\nroute checks (each peer's outcome and terminal against vcfgraph's, every row vcfgraph found valid):")
+    for kind, _rate, _peaks, verdict in lines:
+        print(f"  {kind}: " + "; ".join(f"{heads[k]} {v}" for k, v in verdict.items()))
 
 
 def startup(folder: Path, rounds: int) -> None:
@@ -229,7 +308,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--compare", action="store_true",
                         help="print the issue-16 table for CSV, Parquet and JSON Lines: vcfgraph, pyarrow read-only, "
                              "the numpy router and DuckDB, in one run")
-    parser.add_argument("--formats", default="csv,parquet,jsonl", help="with --compare: these formats")
+    parser.add_argument("--formats", default="csv,parquet,jsonl,jsonl-mixed",
+                        help="with --compare: these formats (jsonl: invalid values of the column's type; "
+                             "jsonl-mixed: of other types)")
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds for --compare / --startup")
     parser.add_argument("--startup", action="store_true", help="time a 10-row batch and a warm trace")
     parser.add_argument("--memory", default=None, metavar="N1,N2",
@@ -237,7 +318,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--keep", type=Path, default=None, help="keep generated inputs in this folder")
     parser.add_argument("--baseline", type=Path, default=None,
                         help="with --compare: also time the vcfgraph checked out in this folder (e.g. main)")
+    parser.add_argument("--route-check", nargs=2, type=Path, default=None, metavar=("OURS", "THEIRS"),
+                        help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.route_check is not None:
+        print(json.dumps(route_check(*args.route_check)))
+        return 0
     if args.input is not None:
         args.input = args.input.resolve()  # children run in the temporary folder
     if args.compare or args.startup or args.memory:

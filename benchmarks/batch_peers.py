@@ -1,98 +1,206 @@
-"""Peers of ``vcfgraph batch`` for benchmarks/batch.py: the same routing, written two other ways.
+"""Peers of ``vcfgraph batch`` for benchmarks/batch.py: the same routing, built from the pathway.
 
-Both route every row from the pathway's questions to a terminal (a variant, a hand-off, or
-``need_info`` when no answer is known to hold), with the three-valued logic of the engine, and
-write ``case_id, terminal`` in the input's format. Neither validates values, reports errors,
-applies the patient-level checks or writes the recommendation lists, so both do less work than
-vcfgraph; they are floors to compare against, not replacements.
+Each peer reads the input, checks every fact value against its domain (a row with a bad value
+gets outcome ``invalid`` and an error, as vcfgraph gives it), routes every other row from the
+pathway's questions with the engine's three-valued logic and the facts' ``unknown:`` policies
+(``unknown: absent`` always; ``unknown: {read_as: absent, when: ...}`` only while its condition
+is true), and writes the columns vcfgraph writes (``case_id, outcome, terminal``, the five list
+columns, ``error``) in the output's format:
 
-- :func:`duckdb_sql`: one SQL ``CASE`` expression, nested along the graph, over every column read
-  as text (SQL's NULL logic is Kleene logic, as the engine's);
-- :func:`numpy_route`: the same nesting over numpy masks (true / false per row) of columns read by
-  pyarrow.
+- :func:`duckdb_sql`: one DuckDB statement (a ``CASE`` expression nested along the graph);
+- :func:`polars_frame`: the same expression as a Polars lazy frame (optional: ``pip install polars``).
 
-    python benchmarks/batch_peers.py duckdb|numpy INPUT OUTPUT
+What they leave out, so that they stay floors: the patient-level checks (the list columns are
+the variant's ratings as written, not set apart per patient), the missing facts of a
+``need_info`` row (an empty list), and error texts worded as vcfgraph words them. Route checks
+(``benchmarks/batch.py``) compare ``outcome`` and ``terminal`` only, on every row vcfgraph found valid.
+
+    python benchmarks/batch_peers.py duckdb|polars INPUT OUTPUT
 """
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
-from vcfgraph.conditions import AllOf, AnyOf, Not, Test
+from vcfgraph.batch.results import LIST_FIELDS, variant_result
+from vcfgraph.conditions import AllOf, AnyOf, AtLeast, Named, Not, Points, Test
 from vcfgraph.io.load import load_pathway
-from vcfgraph.model import Pathway
+from vcfgraph.model import Fact, Pathway
 
-# ---------------------------------------------------------------------------------- SQL
+NULL_WORDS = ("null", "unknown")
 
 
-def _sql_value(value: Any) -> str:
+def terminal_lists(pathway: Pathway) -> dict[str, tuple[tuple[str, ...], ...]]:
+    """Terminal -> its five list columns (the variant's ratings as written; empty for a hand-off)."""
+    out = {}
+    for node in pathway.nodes:
+        if node.kind == "variant":
+            result = variant_result(node, frozenset())
+            out[node.id] = tuple(getattr(result, name) for name in LIST_FIELDS)
+        elif node.kind == "handoff":
+            out[node.id] = tuple(() for _ in LIST_FIELDS)
+    return out
+
+
+def _route(pathway: Pathway, node_id: str, compile_cond: Callable[[Any], Any],
+           case: Callable[[list[tuple[Any, Any]], Any], Any], lit: Callable[[Any], Any],
+           is_null: Callable[[Any], Any], any_of: Callable[[list[Any]], Any]) -> Any:
+    """The terminal of a row as one expression: the first answer that holds; ``need_info`` when
+    none holds and one is undecided; else ``otherwise``, or ``route_error`` without one."""
+    node = pathway.node(node_id)
+    if node.kind != "question":
+        return lit(node.id)
+    edges = pathway.out_edges(node.id)
+    conds = [(compile_cond(e.condition), e) for e in edges if e.condition is not None]
+    otherwise = next((e for e in edges if e.condition is None), None)
+    whens = [(c, _route(pathway, e.target, compile_cond, case, lit, is_null, any_of)) for c, e in conds]
+    whens.append((any_of([is_null(c) for c, _e in conds]), lit("need_info")))
+    last = _route(pathway, otherwise.target, compile_cond, case, lit, is_null, any_of) if otherwise else lit("route_error")
+    return case(whens, last)
+
+
+# ---------------------------------------------------------------------------------- DuckDB SQL
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _sql_lit(value: Any) -> str:
+    if value is None:
+        return "NULL"
     if isinstance(value, bool):
-        return "'true'" if value else "'false'"
+        return "TRUE" if value else "FALSE"
     if isinstance(value, (int, float)):
         return repr(value)
     return "'" + str(value).replace("'", "''") + "'"
 
 
-def _sql_test(test: Test, numeric: set[str]) -> str:
-    col = f'"{test.fact}"'
-    num = f"TRY_CAST({col} AS DOUBLE)"
-    op, value = test.op, test.value
-    if op == "is_known":
-        return f"({col} IS NOT NULL)" if value else f"({col} IS NULL)"
-    if op in ("eq", "ne") and value is None:
-        return f"({col} IS {'NOT ' if op == 'ne' else ''}NULL)"
-    side = num if test.fact in numeric else col
-    if op in ("eq", "ne"):
-        return f"({side} {'=' if op == 'eq' else '<>'} {_sql_value(value)})"
-    if op == "in":
-        known = [v for v in value if v is not None]
-        inside = f"{side} IN ({', '.join(_sql_value(v) for v in known)})" if known else "FALSE"
-        return f"({col} IS NULL OR {inside})" if None in value else f"({inside})"
-    if op == "between":
-        return f"({num} BETWEEN {value[0]} AND {value[1]})"
-    return f"({num} {dict(lt='<', le='<=', gt='>', ge='>=')[op]} {value})"
+def _sql_in(col: str, values: list[Any]) -> str:
+    """``col IN (values)`` written so that DuckDB does not turn it into a join: DuckDB 2.0
+    rewrites an IN list of several constants into a mark join, which loses the row order."""
+    return f"list_contains([{', '.join(_sql_lit(v) for v in values)}], {col})"
+    # (and a bare TRY_CAST of a CSV column is pushed into its reader as a strict cast, which
+    # fails on the first bad value: the CSV peer casts concat(col, '') instead)
 
 
-def _sql_condition(cond: Any, numeric: set[str]) -> str:
-    if cond is None:
-        return "TRUE"
-    if isinstance(cond, Test):
-        return _sql_test(cond, numeric)
-    if isinstance(cond, Not):
-        return f"(NOT {_sql_condition(cond.item, numeric)})"
-    joiner = " AND " if isinstance(cond, AllOf) else " OR "
-    return "(" + joiner.join(_sql_condition(c, numeric) for c in cond.items) + ")"
+def _sql_count(items: list[str], adds: list[int]) -> tuple[str, str, str]:
+    sure = " + ".join(f"(CASE WHEN {c} THEN {a} ELSE 0 END)" for c, a in zip(items, adds)) or "0"
+    low = " + ".join(f"(CASE WHEN ({c}) IS NULL THEN {min(a, 0)} ELSE 0 END)" for c, a in zip(items, adds)) or "0"
+    high = " + ".join(f"(CASE WHEN ({c}) IS NULL THEN {max(a, 0)} ELSE 0 END)" for c, a in zip(items, adds)) or "0"
+    return sure, low, high
 
 
-def _sql_node(pathway: Pathway, node_id: str, numeric: set[str]) -> str:
-    node = pathway.node(node_id)
-    if node.kind != "question":
-        return _sql_value(node.id)
-    whens = " ".join(f"WHEN {_sql_condition(e.condition, numeric)} THEN {_sql_node(pathway, e.target, numeric)}"
-                     for e in pathway.out_edges(node.id))
-    return f"CASE {whens} ELSE 'need_info' END"
+def sql_condition(cond: Any) -> str:
+    """A condition as a three-valued SQL expression over the typed fact columns."""
+    match cond:
+        case Test():
+            col = _q(cond.fact)
+            if cond.op == "is_known":
+                return f"({col} IS {'NOT ' if cond.value else ''}NULL)"
+            if cond.assume is not None:
+                when = "TRUE" if cond.assume_when is None else f"(({sql_condition(cond.assume_when)}) IS TRUE)"
+                col = f"(CASE WHEN {col} IS NULL AND {when} THEN {_sql_lit(cond.assume)} ELSE {col} END)"
+            op, value = cond.op, cond.value
+            if op in ("eq", "ne") and value is None:
+                return f"({col} IS {'NOT ' if op == 'ne' else ''}NULL)"
+            if op in ("eq", "ne"):
+                return f"({col} {'=' if op == 'eq' else '<>'} {_sql_lit(value)})"
+            if op == "in":
+                known = [v for v in value if v is not None]
+                inside = _sql_in(col, known) if known else "FALSE"
+                return f"(CASE WHEN {col} IS NULL THEN {'TRUE' if None in value else 'NULL'} ELSE {inside} END)"
+            if op == "between":
+                return f"({col} BETWEEN {value[0]} AND {value[1]})"
+            return f"({col} {dict(lt='<', le='<=', gt='>', ge='>=')[op]} {value})"
+        case Not():
+            return f"(NOT {sql_condition(cond.item)})"
+        case Named():
+            return sql_condition(cond.item)
+        case AllOf() | AnyOf():
+            return "(" + (" AND " if isinstance(cond, AllOf) else " OR ").join(sql_condition(c) for c in cond.items) + ")"
+        case AtLeast() | Points():
+            items = [sql_condition(c) for c in cond.items]
+            adds = list(cond.adds) if isinstance(cond, Points) else [1] * len(items)
+            goal = cond.threshold if isinstance(cond, Points) else cond.n
+            sure, low, high = _sql_count(items, adds)
+            return f"(CASE WHEN ({sure}) + ({low}) >= {goal} THEN TRUE WHEN ({sure}) + ({high}) < {goal} THEN FALSE END)"
+    raise TypeError(cond)
 
 
-def duckdb_sql(pathway: Pathway, source: str, target: str) -> str:
-    """The one statement that routes ``source`` into ``target`` (formats by extension)."""
-    numeric = {f.name for f in pathway.facts if f.type == "int"}
-    kind = Path(source).suffix.lower()
-    names = [f.name for f in pathway.facts]
-    if kind == ".csv":
-        read = f"read_csv('{source}', all_varchar = true, header = true)"
-    elif kind == ".parquet":
-        read = f"read_parquet('{source}')"
+def _sql_fact(fact: Fact, kind: str, present: bool) -> tuple[str, str]:
+    """(the typed value or NULL, whether the cell holds something that is not a value of the fact)."""
+    if not present:
+        return "NULL", "FALSE"
+    col = _q(fact.name)
+    if kind == "csv":
+        given = f"({col} IS NOT NULL AND lower({col}) NOT IN ('null', 'unknown'))"
+        raw = {"bool": f"(CASE WHEN lower({col}) IN ('true', 'yes') THEN TRUE WHEN lower({col}) IN ('false', 'no') "
+                       f"THEN FALSE END)",
+               "int": f"TRY_CAST(concat({col}, '') AS DOUBLE)", "enum": col}[fact.type]
+    elif kind == "jsonl":
+        given = f"({col} IS NOT NULL)"
+        raw = {"bool": f"(CASE WHEN json_type({col}) = 'BOOLEAN' THEN {col}::VARCHAR = 'true' END)",
+               "int": f"(CASE WHEN json_type({col}) IN ('UBIGINT', 'BIGINT', 'DOUBLE') THEN {col}::VARCHAR::DOUBLE END)",
+               "enum": f"(CASE WHEN json_type({col}) = 'VARCHAR' THEN {col} ->> '$' END)"}[fact.type]
     else:
-        columns = ", ".join(f"'{n}': 'VARCHAR'" for n in ["case_id"] + names)
-        read = f"read_json('{source}', columns = {{{columns}}}, format = 'newline_delimited')"
-    present = f"(SELECT * FROM {read})"
-    cast = ", ".join(f'CAST("{n}" AS VARCHAR) AS "{n}"' for n in ["case_id"] + names)
+        given = f"({col} IS NOT NULL)"
+        raw = col
+    if fact.type == "int":
+        value = f"(CASE WHEN {raw} = floor({raw}) AND {raw} BETWEEN {fact.min} AND {fact.max} THEN {raw} END)"
+    elif fact.type == "enum":
+        value = f"(CASE WHEN {_sql_in(raw, list(fact.values))} THEN {raw} END)"
+    else:
+        value = raw
+    return value, f"({given} AND {value} IS NULL)"
+
+
+def _sql_list(words: tuple[str, ...], text: bool) -> str:
+    if text:
+        return _sql_lit(";".join(words))
+    return "[" + ", ".join(_sql_lit(w) for w in words) + "]::VARCHAR[]"
+
+
+def duckdb_sql(pathway: Pathway, source: str, target: str, columns: list[str]) -> str:
+    """The one statement that reads ``source``, validates, routes and writes ``target``."""
+    kind = Path(source).suffix.lower().lstrip(".")
+    names = ["case_id"] + [f.name for f in pathway.facts]
+    if kind == "csv":
+        read = f"read_csv({_sql_lit(source)}, all_varchar = true, header = true)"
+    elif kind == "parquet":
+        read = f"read_parquet({_sql_lit(source)})"
+    else:
+        spec = ", ".join(f"{_sql_lit(n)}: 'JSON'" for n in names if n in columns)
+        read = f"read_json({_sql_lit(source)}, columns = {{{spec}}}, format = 'newline_delimited')"
+    typed, bad = [], []
+    for fact in pathway.facts:
+        value, wrong = _sql_fact(fact, kind, fact.name in columns)
+        typed.append(f"{value} AS {_q(fact.name)}")
+        bad.append(f"CASE WHEN {wrong} THEN {_sql_lit(repr(fact.name) + ': not a value of the fact')} END")
+    case_id = "case_id" if kind != "jsonl" else \
+        "(CASE WHEN json_type(case_id) = 'VARCHAR' THEN case_id ->> '$' ELSE case_id::VARCHAR END)"
+    text = Path(target).suffix.lower() == ".csv"
+    lists = terminal_lists(pathway)
+    route = _route(pathway, pathway.entry, sql_condition,
+                   lambda whens, last: "CASE " + " ".join(f"WHEN {c} THEN {t}" for c, t in whens) + f" ELSE {last} END",
+                   _sql_lit, lambda c: f"({c}) IS NULL", lambda items: "(" + " OR ".join(items) + ")" if items else "FALSE")
+    outcome = ("CASE WHEN error IS NOT NULL THEN 'invalid' WHEN t IN ('need_info', 'route_error') THEN t "
+               + " ".join(f"WHEN t = {_sql_lit(n.id)} THEN {_sql_lit(n.kind)}" for n in pathway.nodes
+                          if n.kind in ("variant", "handoff")) + " END")
+    list_columns = []
+    for k, name in enumerate(LIST_FIELDS):
+        arms = " ".join(f"WHEN {_sql_lit(t)} THEN {_sql_list(v[k], text)}" for t, v in lists.items() if v[k])
+        empty = _sql_list((), text)
+        list_columns.append(f"(CASE t {arms} ELSE {empty} END) AS {_q(name)}" if arms else f"{empty} AS {_q(name)}")
     fmt = {".csv": "(FORMAT csv, HEADER)", ".parquet": "(FORMAT parquet)", ".jsonl": "(FORMAT json)"}[
         Path(target).suffix.lower()]
-    return (f"COPY (SELECT case_id, {_sql_node(pathway, pathway.meta.entry, numeric)} AS terminal "
-            f"FROM (SELECT {cast} FROM {present})) TO '{target}' {fmt}")
+    return (f"COPY (WITH typed AS (SELECT {case_id} AS case_id, {', '.join(typed)}, "
+            f"NULLIF(concat_ws('; ', {', '.join(bad)}), '') AS error FROM {read}), "
+            f"routed AS (SELECT *, CASE WHEN error IS NULL THEN {route} END AS t FROM typed) "
+            f"SELECT case_id, {outcome} AS outcome, CASE WHEN t NOT IN ('need_info', 'route_error') THEN t END "
+            f"AS terminal, {', '.join(list_columns)}, error FROM routed) TO {_sql_lit(target)} {fmt}")
 
 
 def run_duckdb(pathway: Pathway, source: str, target: str) -> None:
@@ -100,166 +208,157 @@ def run_duckdb(pathway: Pathway, source: str, target: str) -> None:
 
     con = duckdb.connect()
     con.execute("SET preserve_insertion_order = true")
-    con.execute(duckdb_sql(pathway, source, target))
+    kind = Path(source).suffix.lower()
+    probe = {".csv": f"read_csv({_sql_lit(source)}, all_varchar = true, header = true)",
+             ".parquet": f"read_parquet({_sql_lit(source)})"}.get(kind)
+    if probe is None:  # JSON Lines: the keys of the first lines
+        import json
 
-
-# ---------------------------------------------------------------------------------- numpy
-
-
-class _Columns:
-    """Columns of one batch as numpy: text as object-free codes, numbers as floats, and nulls."""
-
-    def __init__(self, batch: Any) -> None:
-        self.batch = batch
-        self._cache: dict[str, Any] = {}
-
-    def get(self, name: str) -> tuple[Any, Any]:
-        import numpy as np
-        import pyarrow as pa
-        import pyarrow.compute as pc
-
-        if name not in self._cache:
-            if name not in self.batch.schema.names:
-                n = self.batch.num_rows
-                self._cache[name] = (np.zeros(n, dtype=object), np.zeros(n, dtype=bool))
-            else:
-                col = self.batch.column(self.batch.schema.get_field_index(name))
-                known = np.asarray(pc.is_valid(col).to_numpy(zero_copy_only=False))
-                if pa.types.is_dictionary(col.type):
-                    col = col.cast(col.type.value_type)
-                if pa.types.is_boolean(col.type):
-                    col = pc.if_else(col, "true", "false")
-                self._cache[name] = (col, known)
-        return self._cache[name]
-
-
-def _np_test(test: Test, cols: _Columns, numeric: set[str]) -> tuple[Any, Any]:
-    import numpy as np
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    col, known = cols.get(test.fact)
-    n = len(known)
-    op, value = test.op, test.value
-    if op == "is_known":
-        return (known, ~known) if value else (~known, known)
-    if op in ("eq", "ne") and value is None:
-        return (~known, known) if op == "eq" else (known, ~known)
-
-    def mask(arrow: Any) -> Any:
-        return np.asarray(pc.fill_null(arrow, False).to_numpy(zero_copy_only=False), dtype=bool)
-
-    if test.fact in numeric and not isinstance(col, np.ndarray):
-        num = np.asarray(pc.cast(col, pa.float64(), safe=False).to_numpy(zero_copy_only=False), dtype=float) \
-            if not pa.types.is_string(col.type) else np.asarray(
-                pc.cast(pc.if_else(pc.match_substring_regex(col, r"^[0-9]+(\.0*)?$"), col, None), pa.float64())
-                .to_numpy(zero_copy_only=False), dtype=float)
-        ok = known & ~np.isnan(num)
-        if op in ("eq", "ne", "in"):
-            hit = np.isin(num, [v for v in (value if op == "in" else [value]) if v is not None])
-        elif op == "between":
-            hit = (num >= value[0]) & (num <= value[1])
-        else:
-            hit = {"lt": num < value, "le": num <= value, "gt": num > value, "ge": num >= value}[op]
-    elif isinstance(col, np.ndarray):
-        ok, hit = known, np.zeros(n, dtype=bool)
+        with open(source, "rb") as fh:
+            columns = sorted({k for line in [fh.readline() for _ in range(100)] if line.strip()
+                              for k in json.loads(line)})
     else:
-        words = [_sql_value(v).strip("'") for v in (value if op == "in" else [value]) if v is not None]
-        hit, ok = mask(pc.is_in(col, value_set=pa.array(words, pa.string()))), known
-    if op == "in" and None in value:
-        return hit & ok | ~known, ok & ~hit
-    if op == "ne":
-        return ok & ~hit, ok & hit
-    return ok & hit, ok & ~hit
+        columns = [row[0] for row in con.execute(f"DESCRIBE SELECT * FROM {probe}").fetchall()]
+    con.execute(duckdb_sql(pathway, source, target, columns))
 
 
-def _np_condition(cond: Any, cols: _Columns, numeric: set[str], n: int) -> tuple[Any, Any]:
-    import numpy as np
-
-    if cond is None:
-        return np.ones(n, dtype=bool), np.zeros(n, dtype=bool)
-    if isinstance(cond, Test):
-        return _np_test(cond, cols, numeric)
-    if isinstance(cond, Not):
-        true, false = _np_condition(cond.item, cols, numeric, n)
-        return false, true
-    parts = [_np_condition(c, cols, numeric, n) for c in cond.items]
-    if isinstance(cond, AllOf):
-        return np.logical_and.reduce([p[0] for p in parts]), np.logical_or.reduce([p[1] for p in parts])
-    return np.logical_or.reduce([p[0] for p in parts]), np.logical_and.reduce([p[1] for p in parts])
+# ---------------------------------------------------------------------------------- Polars
 
 
-def numpy_route(pathway: Pathway, batch: Any, names: list[str]) -> Any:
-    """The terminal index (into ``names``) of every row of a pyarrow record batch."""
-    import numpy as np
+def polars_condition(cond: Any) -> Any:
+    """A condition as a Polars expression (Kleene logic, as the engine's)."""
+    import polars as pl
 
-    numeric = {f.name for f in pathway.facts if f.type == "int"}
-    cols = _Columns(batch)
-    n = batch.num_rows
-    out = np.full(n, names.index("need_info"), dtype=np.int32)
+    match cond:
+        case Test():
+            col = pl.col(cond.fact)
+            if cond.op == "is_known":
+                return col.is_not_null() if cond.value else col.is_null()
+            if cond.assume is not None:
+                when = pl.lit(True) if cond.assume_when is None else polars_condition(cond.assume_when).fill_null(False)
+                col = pl.when(col.is_null() & when).then(pl.lit(cond.assume)).otherwise(col)
+            op, value = cond.op, cond.value
+            if op in ("eq", "ne") and value is None:
+                return col.is_null() if op == "eq" else col.is_not_null()
+            if op == "eq":
+                return col == value
+            if op == "ne":
+                return col != value
+            if op == "in":
+                known = [v for v in value if v is not None]
+                return pl.when(col.is_null()).then(pl.lit(True if None in value else None, pl.Boolean)).otherwise(
+                    col.is_in(known) if known else pl.lit(False))
+            if op == "between":
+                return (col >= value[0]) & (col <= value[1])
+            return {"lt": col < value, "le": col <= value, "gt": col > value, "ge": col >= value}[op]
+        case Not():
+            return ~polars_condition(cond.item)
+        case Named():
+            return polars_condition(cond.item)
+        case AllOf() | AnyOf():
+            parts = [polars_condition(c) for c in cond.items]
+            out = parts[0]
+            for p in parts[1:]:
+                out = (out & p) if isinstance(cond, AllOf) else (out | p)
+            return out
+        case AtLeast() | Points():
+            items = [polars_condition(c) for c in cond.items]
+            adds = list(cond.adds) if isinstance(cond, Points) else [1] * len(items)
+            goal = cond.threshold if isinstance(cond, Points) else cond.n
+            sure = pl.sum_horizontal([pl.when(c).then(a).otherwise(0) for c, a in zip(items, adds)])
+            low = pl.sum_horizontal([pl.when(c.is_null()).then(min(a, 0)).otherwise(0) for c, a in zip(items, adds)])
+            high = pl.sum_horizontal([pl.when(c.is_null()).then(max(a, 0)).otherwise(0) for c, a in zip(items, adds)])
+            return pl.when(sure + low >= goal).then(True).when(sure + high < goal).then(False).otherwise(None)
+    raise TypeError(cond)
 
-    def walk(node_id: str, rows: Any) -> None:
-        node = pathway.node(node_id)
-        if node.kind != "question":
-            out[rows] = names.index(node.id)
-            return
-        left = rows.copy()
-        for edge in pathway.out_edges(node.id):
-            true, _false = _np_condition(edge.condition, cols, numeric, n)
-            take = left & true
-            if take.any():
-                walk(edge.target, take)
-            left &= ~true
 
-    walk(pathway.meta.entry, np.ones(n, dtype=bool))
-    return out
+def _polars_fact(fact: Fact, kind: str) -> tuple[Any, Any]:
+    import polars as pl
+
+    col = pl.col(fact.name)
+    if kind == "csv":
+        low = col.str.to_lowercase()
+        given = col.is_not_null() & ~low.is_in(list(NULL_WORDS))
+        raw = {"bool": pl.when(low.is_in(["true", "yes"])).then(True).when(low.is_in(["false", "no"])).then(False)
+                       .otherwise(None),
+               "int": col.cast(pl.Float64, strict=False), "enum": col}[fact.type]
+    else:
+        given, raw = col.is_not_null(), col
+    if fact.type == "int":
+        value = pl.when((raw == raw.floor()) & (raw >= fact.min) & (raw <= fact.max)).then(raw).otherwise(None)
+    elif fact.type == "enum":
+        value = pl.when(raw.is_in(list(fact.values))).then(raw).otherwise(None)
+    else:
+        value = raw
+    return value, given & value.is_null()
 
 
-def run_numpy(pathway: Pathway, source: str, target: str) -> None:
-    import pyarrow as pa
+def polars_frame(pathway: Pathway, source: str, text_lists: bool) -> Any:
+    """A lazy frame with vcfgraph's output columns, read from ``source``."""
+    import polars as pl
 
-    from vcfgraph.batch.arrays import ints, strings
-    from vcfgraph.batch.readers import open_input
+    kind = Path(source).suffix.lower().lstrip(".")
+    if kind == "csv":
+        frame = pl.scan_csv(source, infer_schema=False)
+    elif kind == "parquet":
+        frame = pl.scan_parquet(source)
+    else:
+        kinds = {"bool": pl.Boolean, "int": pl.Float64, "enum": pl.String}
+        frame = pl.scan_ndjson(source, schema={"case_id": pl.String} | {f.name: kinds[f.type] for f in pathway.facts})
+    present = set(frame.collect_schema().names())
+    typed, bad = [], []
+    for fact in pathway.facts:
+        if fact.name not in present:
+            typed.append(pl.lit(None).alias(fact.name))
+            continue
+        value, wrong = _polars_fact(fact, kind)
+        typed.append(value.alias(fact.name))
+        bad.append(pl.when(wrong).then(pl.lit(repr(fact.name) + ": not a value of the fact")))
+    error = pl.concat_str(bad, separator="; ", ignore_nulls=True) if bad else pl.lit(None, pl.String)
+    frame = frame.select(pl.col("case_id").cast(pl.String), *typed, pl.when(error != "").then(error).alias("error"))
+    route = _route(pathway, pathway.entry, polars_condition, _pl_case, lambda v: pl.lit(v), lambda c: c.is_null(),
+                   lambda items: pl.any_horizontal(items) if items else pl.lit(False))
+    t = pl.when(pl.col("error").is_null()).then(route).alias("t")
+    kinds = {n.id: n.kind for n in pathway.nodes if n.kind in ("variant", "handoff")}
+    outcome = pl.when(pl.col("error").is_not_null()).then(pl.lit("invalid")).otherwise(
+        pl.col("t").replace_strict(kinds, default=pl.col("t"), return_dtype=pl.String))
+    lists = terminal_lists(pathway)
+    list_columns = []
+    for k, name in enumerate(LIST_FIELDS):
+        table = {term: (";".join(v[k]) if text_lists else list(v[k])) for term, v in lists.items()}
+        dtype = pl.String if text_lists else pl.List(pl.String)
+        default = pl.lit("" if text_lists else [], dtype)
+        list_columns.append(pl.col("t").replace_strict(table, default=default, return_dtype=dtype).alias(name))
+    return frame.with_columns(t).select(
+        "case_id", outcome.alias("outcome"),
+        pl.when(~pl.col("t").is_in(["need_info", "route_error"])).then(pl.col("t")).alias("terminal"),
+        *list_columns, "error")
 
-    names = ["need_info"] + [node.id for node in pathway.nodes if node.kind != "question"]
-    dictionary = strings(names)
-    from vcfgraph.batch.run import input_fields
 
-    reader = open_input(source, fields=input_fields(pathway), verbatim=frozenset(["case_id"]))
-    writer: Any = None
+def _pl_case(whens: list[tuple[Any, Any]], last: Any) -> Any:
+    import polars as pl
+
+    expr: Any = pl
+    for cond, then in whens:
+        expr = expr.when(cond.fill_null(False)).then(then)
+    return expr.otherwise(last)
+
+
+def run_polars(pathway: Pathway, source: str, target: str) -> None:
     kind = Path(target).suffix.lower()
-    with open(target, "wb") as fh:
-        for chunk in reader.chunks():
-            batch = pa.record_batch(list(chunk.columns.values()), names=list(chunk.columns))
-            terminal = dictionary.take(ints(numpy_route(pathway, batch, names)))
-            table = pa.table([_text(chunk.columns["case_id"]), terminal], names=["case_id", "terminal"])
-            if kind == ".jsonl":
-                from vcfgraph.batch.jsonl import encode_lines
-
-                fh.write(encode_lines(table))
-                continue
-            if writer is None:
-                import pyarrow.csv as pcsv
-                import pyarrow.parquet as pq
-
-                writer = pcsv.CSVWriter(fh, table.schema) if kind == ".csv" else pq.ParquetWriter(fh, table.schema)
-            writer.write_table(table)
-        if writer is not None:
-            writer.close()
-
-
-def _text(column: Any) -> Any:
-    import pyarrow as pa
-
-    if pa.types.is_dictionary(column.type):
-        column = column.cast(column.type.value_type)
-    return column if pa.types.is_string(column.type) else column.cast(pa.string())
+    frame = polars_frame(pathway, source, text_lists=kind == ".csv")
+    if kind == ".csv":
+        frame.sink_csv(target)
+    elif kind == ".parquet":
+        frame.sink_parquet(target)
+    else:
+        frame.sink_ndjson(target)
 
 
 def main(argv: list[str]) -> int:
     engine, source, target = argv
     pathway = load_pathway()
-    (run_duckdb if engine == "duckdb" else run_numpy)(pathway, source, target)
+    {"duckdb": run_duckdb, "polars": run_polars}[engine](pathway, source, target)
     return 0
 
 

@@ -11,7 +11,9 @@ For each format, in a fresh process each (medians of ``--rounds``):
 - **stages, one after the other** (no read-ahead or write-behind threads): imports, reading the
   file into chunks (``open_input``), routing and assembling (``BatchJob.process``), writing
   (``open_output``); their sum is what the batch would cost on one core;
-- **pyarrow read-only**: the same reader as ``benchmarks/batch.py`` uses for its ratio;
+- **pyarrow read-only**: the same reader as ``benchmarks/batch.py`` uses for its ratio (none for
+  ``jsonl-mixed``, which pyarrow cannot read whole); for JSON Lines also the read stage of the
+  line reader of before (:mod:`vcfgraph.batch.jsonl`) beside DuckDB's (:mod:`vcfgraph.batch.duck`);
 - **vcfgraph batch**, end to end, with its threads.
 
 The last line per format is the wall time the ratio goal allows (``--goal`` times the read-only
@@ -34,7 +36,7 @@ from typing import Sequence
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from batch import READERS, _generate, measure_child  # noqa: E402
+from batch import READERS, _generate, _load, _try, measure_child  # noqa: E402
 
 IMPORT_FLOOR = "import numpy, pyarrow, pyarrow.compute"
 STAGES = """
@@ -47,6 +49,8 @@ from vcfgraph.batch.writer import open_output
 from vcfgraph.io.load import load_pathway
 imports = time.perf_counter() - start
 source, target = sys.argv[1], sys.argv[2]
+import vcfgraph.batch.readers as readers
+readers.JSONL_READER = sys.argv[3]
 pathway = load_pathway()
 kind = file_format(target)
 job = BatchJob(compile_pathway(pathway), None, lists_as_text=kind == "csv", dictionary=kind != "parquet")
@@ -86,21 +90,27 @@ def stages(n: int, kinds: Sequence[str], rounds: int, seed: int, folder: Path, g
     print(f"start-up: '{IMPORT_FLOOR}' {floor:.3f} s wall; a 10-row batch {small:.3f} s (goal < 0.3 s)")
     for kind in kinds:
         source = _generate(n, kind, folder, seed)
-        target = folder / f"stages-out.{kind}"
+        target = folder / f"stages-out{source.suffix}"
         parts: dict[str, list[float]] = {}
         for _round in range(rounds):
-            _s, _p, out = measure_child([py, "-c", STAGES, str(source), str(target)])
+            _s, _p, out = measure_child([py, "-c", STAGES, str(source), str(target), "duckdb"])
             for name, seconds in json.loads(out).items():
                 parts.setdefault(name, []).append(seconds)
-            parts.setdefault("read-only", []).append(measure_child([py, "-c", READERS[kind], str(source)])[0])
+            if kind.startswith("jsonl"):  # the line reader of before, for its read time
+                _s, _p, out = measure_child([py, "-c", STAGES, str(source), str(target), "arrow"])
+                parts.setdefault("read by the line reader", []).append(json.loads(out)["read"])
+            only = _try([py, "-c", READERS[kind.split("-")[0]], str(source)])
+            parts.setdefault("read-only", []).append(only[0] if not isinstance(only, str) else float("nan"))
             parts.setdefault("batch", []).append(measure_child(
                 [py, "-m", "vcfgraph", "batch", str(source), "-o", str(target), "--quiet"], ok=(0, 1))[0])
         m = {name: _median(times) for name, times in parts.items()}
         serial = m["imports"] + m["read"] + m["process"] + m["write"]
         allowed = m["read-only"] / goal
-        print(f"\n{kind} -> {kind}, {n:,} rows, medians of {rounds}:")
+        print(f"\n{kind} -> {kind}, {n:,} rows, medians of {rounds}; load average {_load()}:")
         print(f"  stages one after the other: imports {m['imports']:.2f} s, read {m['read']:.2f}, "
-              f"route and assemble {m['process']:.2f}, write {m['write']:.2f}; sum {serial:.2f} s")
+              f"route and assemble {m['process']:.2f}, write {m['write']:.2f}; sum {serial:.2f} s"
+              + (f" (read by the line reader of before: {m['read by the line reader']:.2f} s)"
+                 if "read by the line reader" in m else ""))
         print(f"  pyarrow read-only {m['read-only']:.2f} s wall; vcfgraph batch {m['batch']:.2f} s wall "
               f"(ratio {m['read-only'] / m['batch']:.2f})")
         cores = os.cpu_count() or 1
@@ -113,7 +123,7 @@ def stages(n: int, kinds: Sequence[str], rounds: int, seed: int, folder: Path, g
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--n", type=int, default=1_000_000, help="cases to generate (default 1,000,000)")
-    parser.add_argument("--formats", default="csv,parquet,jsonl")
+    parser.add_argument("--formats", default="csv,parquet,jsonl,jsonl-mixed")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--goal", type=float, default=0.5, help="the ratio to set the stages against (default 0.5)")

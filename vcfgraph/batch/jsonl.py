@@ -39,7 +39,8 @@ import pyarrow.compute as pc
 
 from vcfgraph.batch.arrays import as_text, strings
 
-__all__ = ["MAX_BRACKETS", "Block", "Responses", "arrow_safe", "encode_lines", "json_schema", "parse_line", "read_block"]
+__all__ = ["MAX_BRACKETS", "Block", "Lines", "Responses", "arrow_safe", "encode_lines", "fits", "json_schema", "line_index",
+           "parse_line", "read_block"]
 
 #: makes a QuestionnaireResponse line (its bytes, its line number) a row and its error (or None)
 Responses = Callable[[bytes, int], tuple[dict[str, Any], "str | None"]]
@@ -150,40 +151,13 @@ def json_schema(fields: dict[str, str]) -> pa.Schema:
     return pa.schema([pa.field(name, kinds[kind]) for name, kind in fields.items()])
 
 
-class Block:
-    """One block of whole JSON lines, read with an explicit schema; rows that do not fit it (a
-    value of another type, a key not in the schema, a line that is not JSON or not UTF-8) are
-    read one by one, and only they.
+class Lines:
+    """Where the non-blank lines of a block are: ``starts`` and ``ends`` (byte offsets), their
+    line ``numbers`` in the file, and ``broken``, the rows pyarrow must not see (not an object,
+    nested too deeply, not UTF-8)."""
 
-    Args:
-        verbatim: text columns that take any JSON value, as JSON text (``case_id``, the audit
-            column); a value of another type in any other column goes to ``cells``.
-        responses: makes a QuestionnaireResponse line a row (None: such a line is an object like
-            any other).
-
-    Attributes:
-        table: one row per non-blank line, in order, with the schema's columns; a cell that did
-            not fit is null there and its raw value is in ``cells``.
-        errors: row -> why the line could not be read at all (``path:line: ...``).
-        cells: column -> row -> the raw Python value of a cell that did not fit the schema.
-    """
-
-    #: lines parsed by pyarrow at once after a row that did not fit; doubled on each success
-    WINDOW = 256
-
-    def __init__(self, block: bytes, first_line: int, path: str, schema: pa.Schema, verbatim: frozenset[str],
-                 responses: Responses | None = None) -> None:
-        self.block, self.first_line, self.path, self.schema = block, first_line, path, schema
-        self.errors: dict[int, str] = {}
-        self.cells: dict[str, dict[int, Any]] = {}
-        self._verbatim = verbatim
-        self._responses = responses
-        self._lines()
-        segments = self._segments()
-        self.table = pa.concat_tables(segments).combine_chunks() if segments else schema.empty_table()
-
-    def _lines(self) -> None:
-        """Start and end of every non-blank line; the lines whose bytes are not UTF-8."""
+    def __init__(self, block: bytes, first_line: int) -> None:
+        self.block, self.first_line = block, first_line
         data = np.frombuffer(self.block, dtype=np.uint8)
         breaks = np.flatnonzero(data == 10)
         starts = np.concatenate(([0], breaks + 1))
@@ -217,6 +191,48 @@ class Block:
                 row = int(np.searchsorted(self.ends, at + exc.start))
                 self.broken.add(row)
                 at = int(self.ends[row]) + 1 if row < len(self.ends) else len(self.block)
+
+
+def line_index(block: bytes, first_line: int) -> Lines:
+    """The non-blank lines of a block of whole lines (see :class:`Lines`)."""
+    return Lines(block, first_line)
+
+
+class Block:
+    """One block of whole JSON lines, read with an explicit schema; rows that do not fit it (a
+    value of another type, a key not in the schema, a line that is not JSON or not UTF-8) are
+    read one by one, and only they.
+
+    Args:
+        verbatim: text columns that take any JSON value, as JSON text (``case_id``, the audit
+            column); a value of another type in any other column goes to ``cells``.
+        responses: makes a QuestionnaireResponse line a row (None: such a line is an object like
+            any other).
+
+    Attributes:
+        table: one row per non-blank line, in order, with the schema's columns; a cell that did
+            not fit is null there and its raw value is in ``cells``.
+        errors: row -> why the line could not be read at all (``path:line: ...``).
+        cells: column -> row -> the raw Python value of a cell that did not fit the schema.
+    """
+
+    #: lines parsed by pyarrow at once after a row that did not fit; doubled on each success
+    WINDOW = 256
+
+    def __init__(self, block: bytes, first_line: int, path: str, schema: pa.Schema, verbatim: frozenset[str],
+                 responses: Responses | None = None) -> None:
+        self.block, self.first_line, self.path, self.schema = block, first_line, path, schema
+        self.errors: dict[int, str] = {}
+        self.cells: dict[str, dict[int, Any]] = {}
+        self._verbatim = verbatim
+        self._responses = responses
+        self._lines()
+        segments = self._segments()
+        self.table = pa.concat_tables(segments).combine_chunks() if segments else schema.empty_table()
+
+    def _lines(self) -> None:
+        lines = line_index(self.block, self.first_line)
+        self.numbers, self.starts, self.ends, self.broken = lines.numbers, lines.starts, lines.ends, lines.broken
 
     def _read(self, first: int, stop: int) -> pa.Table:
         import pyarrow.json as pjson
@@ -275,7 +291,7 @@ class Block:
             kind = self.schema.field(key).type if key in self.schema.names else None
             if raw is None:
                 continue
-            if kind is not None and _fits(raw, kind):
+            if kind is not None and fits(raw, kind):
                 fitted[key] = raw
             elif key in self._verbatim:  # case_id and the audit column: any JSON value, as JSON text
                 fitted[key] = as_text(raw)
@@ -379,7 +395,9 @@ def arrow_safe(line: bytes) -> bool:
     return line.startswith(b"{") and line.endswith(b"}") and line.count(b"{") + line.count(b"[") <= MAX_BRACKETS
 
 
-def _fits(value: Any, kind: pa.DataType) -> bool:
+def fits(value: Any, kind: pa.DataType) -> bool:
+    """Whether a raw JSON value fits a column of this Arrow type as it is (a whole number beyond
+    2**53, a string for a boolean, a float that is not finite: no)."""
     if pa.types.is_boolean(kind):
         return isinstance(value, bool)
     if pa.types.is_floating(kind):

@@ -49,6 +49,9 @@ FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "pa
 JSONL_HEAD = 1 << 20
 #: JSON Lines: a block is parsed in this many parts at once (one per core, at most 4)
 JSONL_WORKERS = max(1, min(4, os.cpu_count() or 1))
+#: JSON Lines read with a schema: ``duckdb`` (:mod:`vcfgraph.batch.duck`, when DuckDB is installed)
+#: or ``arrow`` (:mod:`vcfgraph.batch.jsonl`); both give the same rows, errors and cells
+JSONL_READER = "duckdb"
 #: CSV: the largest read block (bytes); the header row may be at most HEADER_LIMIT bytes
 CSV_BLOCK = 1 << 22
 HEADER_LIMIT = 1 << 20
@@ -292,10 +295,15 @@ class Input:
     def _json_chunk(self, block: bytes, first_line: int) -> Chunk:
         if self.fields is None:
             return _json_block(block, first_line, self.path, self.responses)
+        from vcfgraph.batch import duck
         from vcfgraph.batch.jsonl import json_schema, read_block
 
-        table, errors, cells = read_block(block, first_line, self.path, json_schema(self.fields), self.verbatim,
-                                          JSONL_WORKERS, self.responses)
+        if JSONL_READER == "duckdb" and duck.available():
+            table, errors, cells = duck.read_block(block, first_line, self.path, json_schema(self.fields),
+                                                   self.verbatim, self.responses, JSONL_WORKERS)
+        else:
+            table, errors, cells = read_block(block, first_line, self.path, json_schema(self.fields), self.verbatim,
+                                              JSONL_WORKERS, self.responses)
         columns = {name: table.column(name).chunk(0) if table.column(name).num_chunks
                    else pa.nulls(0, table.schema.field(name).type) for name in table.column_names}
         return Chunk(columns, table.num_rows, errors, cells=cells)
