@@ -88,7 +88,9 @@ def test_ottawa_site_builds_and_never_says_acr(tmp_path, capsys):
         for words in ("ACR", "Usually appropriate", "May be appropriate", "Usually not appropriate", "usually appropriate"):
             assert words not in text, f"{name} says {words!r}"
     case = texts["cases/ankle-rule-lateral-tenderness.html"]
-    assert "Radiographs indicated (indicated)" in case and "\u2714 indicated</span>" in case
+    # the scale's own names on badges and captions, never its ids (ACR keeps its UA / MBA / UNA)
+    assert "<caption>Radiographs indicated</caption>" in case and "\u2714 Radiographs indicated</span>" in case
+    assert "(indicated)" not in case and "\u2714 indicated</span>" not in case
     assert '"scale":{"acr":false' in texts["assets/pathway.js"]
     # the pathway page lists the facts read as absent when not recorded
     assert "pathway assumption" in texts["pathway.html"]
