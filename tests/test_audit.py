@@ -67,3 +67,12 @@ def test_rates() -> None:
     assert rates({"usually_appropriate": 6, "usually_not_appropriate": 3, "contraindicated": 1, "not_recorded": 5,
                   "undetermined": 4}) == {"usually_not_appropriate": 0.3, "contraindicated": 0.1, "inappropriate": 0.4}
     assert rates({"not_recorded": 2}) == {"usually_not_appropriate": None, "contraindicated": None, "inappropriate": None}
+
+
+def test_rates_count_rated_rows_only_so_hand_offs_never_dilute_them():
+    from vcfgraph.batch.audit import rates
+
+    r = rates({"usually_appropriate": 2, "may_be_appropriate": 1, "usually_not_appropriate": 1, "not_rated": 96,
+               "undetermined": 50, "invalid": 3, "not_recorded": 7})
+    assert r == {"usually_not_appropriate": 0.25, "contraindicated": 0.0, "inappropriate": 0.25}
+    assert rates({"not_rated": 10})["inappropriate"] is None  # a hand-off group has no rate at all

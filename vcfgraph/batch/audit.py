@@ -50,7 +50,7 @@ CLASSES = (
 #: the classes counted as inappropriate care
 INAPPROPRIATE = (*(name for slot, name in SLOT_LISTS.items() if slot not in OFFERED_SLOTS), "contraindicated")
 _CLASS = {name: i for i, name in enumerate(CLASSES)}
-_RECORDED = CLASSES[:5]
+_RATED = CLASSES[:4]  # usually / may be / usually not appropriate, contraindicated
 _NOT_RECORDED, _UNKNOWN, _AMBIGUOUS = -1, -2, -3
 
 
@@ -163,9 +163,11 @@ def _is_text(column: Any) -> bool:
 
 
 def rates(counts: Mapping[str, int]) -> dict[str, float | None]:
-    """Shares of usually-not-appropriate and contraindicated care among the rows of a group whose
-    action was recorded and known (None when there are none)."""
-    recorded = sum(counts.get(c, 0) for c in _RECORDED)
+    """Shares of usually-not-appropriate and contraindicated care among the *rated* rows of a group
+    (the reached variant rates the action taken; None when there are none). Rows whose action the
+    variant does not rate, hand-offs among them, are counted apart and never dilute a rate, as in
+    :mod:`vcfgraph.batch.stats`."""
+    recorded = sum(counts.get(c, 0) for c in _RATED)
     if not recorded:
         return {"usually_not_appropriate": None, "contraindicated": None, "inappropriate": None}
     una = counts.get("usually_not_appropriate", 0)

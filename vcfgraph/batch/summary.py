@@ -110,6 +110,7 @@ def audit_text(tally: Tally, pathway: Pathway, audit: str) -> list[str]:
     rows.append(["all", str(sum(totals.values())), *(str(totals[c]) for c in CLASSES),
                  _percent(r["usually_not_appropriate"]), _percent(r["contraindicated"])])
     legend = ("UA, MBA, UNA: usually / may be / usually not appropriate for the row's variant; contra: rated "
-              "but contraindicated for the patient; none: no action recorded. Rates are shares of the rows "
-              "whose recorded action is one of the pathway's (UA + MBA + UNA + contra + not_rated).")
+              "but contraindicated for the patient; not_rated: the variant does not rate the action, or the row "
+              "reached a hand-off; none: no action recorded. Rates are shares of the rated rows (UA + MBA + UNA "
+              "+ contra): not-rated, undetermined and invalid rows never dilute them.")
     return [f"Audit of '{audit}'", *_table(header, rows), "", *textwrap.wrap(legend, 100)]
