@@ -107,11 +107,7 @@ def _walk(pathway: Pathway, case: Case) -> Route:
 
 
 def _read(pathway: Pathway, node: Node, facts: Mapping[str, Value]) -> tuple[tuple[str, Value], ...]:
-    names: dict[str, None] = {}
-    for edge in pathway.out_edges(node.id):
-        if edge.condition is not None:
-            names.update(dict.fromkeys(cm.facts_read(edge.condition)))
-    return tuple((name, facts.get(name)) for name in names)
+    return tuple((name, facts.get(name)) for name in pathway.reads(node.id))
 
 
 def _decide(

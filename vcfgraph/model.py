@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any, Iterator, Mapping
 
-from vcfgraph.conditions import Condition, Value
+from vcfgraph.conditions import Condition, Value, facts_read
 from vcfgraph.scale import ACR_SCALE, SLOTS, RatingScale
 from vcfgraph.errors import Location
 
@@ -426,6 +426,8 @@ class Pathway:
     _nodes: dict[str, Node] = field(default_factory=dict, init=False, repr=False, compare=False)
     _out: dict[str, tuple[Edge, ...]] = field(default_factory=dict, init=False, repr=False, compare=False)
     _edges: dict[str, Edge] = field(default_factory=dict, init=False, repr=False, compare=False)
+    #: question id -> the facts its answers read (filled on first use by :meth:`reads`)
+    _reads: dict[str, tuple[str, ...]] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         self._facts.update((f.name, f) for f in self.facts)
@@ -461,6 +463,17 @@ class Pathway:
 
     def has_edge(self, edge_id: str) -> bool:
         return edge_id in self._edges
+
+    def reads(self, node_id: str) -> tuple[str, ...]:
+        """The facts a question's answers read, in reading order, without repeats (remembered)."""
+        names = self._reads.get(node_id)
+        if names is None:
+            found: dict[str, None] = {}
+            for edge in self.out_edges(node_id):
+                if edge.condition is not None:
+                    found.update(dict.fromkeys(facts_read(edge.condition)))
+            names = self._reads[node_id] = tuple(found)
+        return names
 
     def out_edges(self, node_id: str) -> tuple[Edge, ...]:
         """The answers of a question, in file order."""
