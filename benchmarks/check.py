@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from gen_pathway import generate  # noqa: E402
 
 from vcfgraph.analysis.regions import domains_of  # noqa: E402
-from vcfgraph.analysis.verify import verify  # noqa: E402
+from vcfgraph.analysis.checker import verify  # noqa: E402
 from vcfgraph.io.load import load_pathway  # noqa: E402
 from vcfgraph.model import Pathway  # noqa: E402
 

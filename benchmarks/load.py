@@ -6,7 +6,7 @@ the same run, on generated pathways and a generated case file. Printed, not asse
 
 Each measurement runs in a fresh process (so that its peak memory is its own) with the cache
 off, except "warm", which reads the pathway once and times the second read from the tree cache.
-"load + check" adds ``vcfgraph.analysis.verify`` on the pathway read. Times are wall-clock and
+"load + check" adds ``vcfgraph.analysis.checker`` on the pathway read. Times are wall-clock and
 CPU seconds: on a shared machine the CPU time is the steadier figure. Ratios are baseline / new.
 """
 
@@ -43,7 +43,7 @@ elif kind == "warm":
     t0, c0 = time.perf_counter(), time.process_time()
     load_pathway(path, cache=True)
 elif kind == "check":
-    from vcfgraph.analysis.verify import verify
+    from vcfgraph.analysis.checker import verify
     verify(load_pathway(path, cache=False))
 else:
     load_cases(load_pathway(cache=False), path)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from vcfgraph.analysis.check_report import report_github, report_sarif, report_text, report_to_dict
-from vcfgraph.analysis.verify import verify
+from vcfgraph.analysis.checker import verify
 from vcfgraph.cli import main
 from vcfgraph.errors import PathwayError
 from vcfgraph.io.load import load_pathway

@@ -10,7 +10,7 @@ import pytest
 
 from vcfgraph import conditions as cm
 from vcfgraph.analysis.coverage import coverage
-from vcfgraph.analysis.verify import verify
+from vcfgraph.analysis.checker import verify
 from vcfgraph.cli import main
 from vcfgraph.engine import check_expected, trace
 from vcfgraph.errors import PathwayError

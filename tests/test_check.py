@@ -12,7 +12,7 @@ import pytest
 from vcfgraph.analysis.check_report import report_text, report_to_dict, witness_files
 from vcfgraph.analysis.findings import CODES
 from vcfgraph.analysis.regions import domains_of
-from vcfgraph.analysis.verify import verify
+from vcfgraph.analysis.checker import verify
 from vcfgraph.analysis.witness import as_case
 from vcfgraph.cli import main
 from vcfgraph.engine import check_expected, trace

@@ -12,7 +12,7 @@ import pytest
 
 from vcfgraph import conditions as cm
 from vcfgraph.io.conditions import parse
-from vcfgraph.analysis.verify import verify
+from vcfgraph.analysis.checker import verify
 from vcfgraph.batch.masks import NULL, compile_condition, encode_value, evaluate_mask
 from vcfgraph.cli import main
 from vcfgraph.engine import trace

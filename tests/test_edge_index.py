@@ -9,7 +9,7 @@ from vcfgraph.analysis import witness
 from vcfgraph.io.load import load_pathway
 from vcfgraph.model import Pathway
 
-verify = importlib.import_module("vcfgraph.analysis.verify")  # the module, not the function of that name
+verify = importlib.import_module("vcfgraph.analysis.checker")  # the module, not the function of that name
 TINY = Path(__file__).resolve().parent / "data" / "tiny.yaml"
 
 

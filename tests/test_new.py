@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from vcfgraph.analysis.verify import verify
+from vcfgraph.analysis.checker import verify
 from vcfgraph.cli import main
 from vcfgraph.engine import check_expected, trace
 from vcfgraph.io.load import load_cases, load_pathway

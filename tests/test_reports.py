@@ -22,7 +22,7 @@ from junitparser import Error, Failure, JUnitXml
 
 from vcfgraph.analysis.check_report import report_github
 from vcfgraph.analysis.findings import Finding
-from vcfgraph.analysis.verify import CheckReport
+from vcfgraph.analysis.checker import CheckReport
 from vcfgraph.cli import main
 from vcfgraph.errors import Location
 from vcfgraph.schemas import OUTPUTS, SCHEMA_VERSION, schema, schema_text
@@ -391,7 +391,7 @@ def _golden(name: str, text: str, update: bool) -> None:
 
 def test_sarif_and_github_of_a_mutant_match_goldens(update_goldens):
     from vcfgraph.analysis.check_report import report_sarif
-    from vcfgraph.analysis.verify import verify
+    from vcfgraph.analysis.checker import verify
     from vcfgraph.io.load import load_pathway
 
     report = verify(load_pathway(DATA / "mutants" / "overlap-or.yaml"), "tests/data/mutants/overlap-or.yaml")

@@ -14,7 +14,21 @@ The engine (:mod:`vcfgraph.engine`) is the reference semantics; every witness th
 produces, traced by the engine, shows what it is said to show.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from vcfgraph.analysis.findings import CODES, Finding
-from vcfgraph.analysis.verify import CheckReport, verify
+
+if TYPE_CHECKING:
+    from vcfgraph.analysis.checker import CheckReport, verify
 
 __all__ = ["CODES", "Finding", "CheckReport", "verify"]
+
+
+def __getattr__(name: str) -> Any:
+    """``verify`` and ``CheckReport`` load the checker (and networkx) on first use, so a command
+    that only needs :mod:`vcfgraph.analysis.junit` (``trace``) does not pay for them."""
+    if name in ("verify", "CheckReport"):
+        from vcfgraph.analysis import checker
+
+        return getattr(checker, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,6 +1,6 @@
 """The ``vcfgraph check`` report as text, as JSON-ready data, and as witness case files.
 
-Everything shown comes from the :class:`~vcfgraph.analysis.verify.CheckReport`; this module
+Everything shown comes from the :class:`~vcfgraph.analysis.checker.CheckReport`; this module
 formats, it evaluates nothing (the witness files' need_info lists come from the engine).
 """
 
@@ -11,7 +11,7 @@ from typing import Any
 from urllib.parse import quote
 
 from vcfgraph.analysis.findings import CODES, Finding
-from vcfgraph.analysis.verify import CheckReport, PathResult
+from vcfgraph.analysis.checker import CheckReport, PathResult
 from vcfgraph.analysis.witness import as_case, case_file_text, describe_example, expected_block, path_words
 from vcfgraph.model import Pathway
 
@@ -117,7 +117,7 @@ def report_sarif(report: CheckReport, tool_version: str) -> dict[str, Any]:
     file, line and column, with the subject, example case and path as result properties.
 
     Args:
-        report: what :func:`~vcfgraph.analysis.verify.verify` returned.
+        report: what :func:`~vcfgraph.analysis.checker.verify` returned.
         tool_version: the vcfgraph version to name as the tool's.
     """
     codes = sorted(CODES)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
 from vcfgraph.analysis.checks import check_regions
-from vcfgraph.analysis.verify import PathResult, path_results
+from vcfgraph.analysis.checker import PathResult, path_results
 from vcfgraph.analysis.walk import explore
 from vcfgraph.analysis.witness import describe_example, path_words
 from vcfgraph.conditions import Value

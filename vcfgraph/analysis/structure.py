@@ -2,7 +2,7 @@
 
 Unreachable nodes, dead ends, cycles among questions, variants without ratings, facts never
 read, named conditions never used, actions never rated and hand-offs no answer leads to. Conditions are not evaluated here;
-:mod:`vcfgraph.analysis.verify` adds the findings that need the case space.
+:mod:`vcfgraph.analysis.checker` adds the findings that need the case space.
 """
 
 from __future__ import annotations

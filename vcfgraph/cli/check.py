@@ -8,7 +8,7 @@ from typing import Any
 
 from vcfgraph import __version__
 from vcfgraph.analysis.check_report import report_github, report_sarif, report_text, report_to_dict, witness_files
-from vcfgraph.analysis.verify import verify
+from vcfgraph.analysis.checker import verify
 from vcfgraph.cli import output
 from vcfgraph.cli.common import add_command, add_graph_option, display_path
 from vcfgraph.cli.watching import run_watching

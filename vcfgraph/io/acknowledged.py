@@ -6,7 +6,7 @@ marks intended, like a linter's ignore comment with its reason::
 
 Only the shape is checked here (each entry a mapping with a code, a subject and a reason).
 Whether the code exists, is not an error and matches a finding is
-:mod:`vcfgraph.analysis.verify`'s to say, since the findings are found there.
+:mod:`vcfgraph.analysis.checker`'s to say, since the findings are found there.
 """
 
 from __future__ import annotations
