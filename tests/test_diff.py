@@ -135,3 +135,101 @@ def test_cli_json_and_exit_codes(revised: Path, capsys) -> None:
 def test_diff_to_dict_is_plain_data(revised: Path, bundled) -> None:
     data = diff_to_dict(diff(bundled, load_pathway(revised)), "a.yaml", "b.yaml")
     assert json.loads(json.dumps(data)) == data
+
+
+# --------------------------------------------------------------------------- ranges of whole-number facts
+
+
+def _moved_cut(tmp_path: Path) -> Path:
+    """tiny with the 'several levels' cut moved from 2 to 4: levels 2 and 3 now stay in V_sore."""
+    text = (DATA / "tiny.yaml").read_text(encoding="utf-8")
+    for old, new in (("max: 24, cuts: [2]", "max: 24, cuts: [4]"), ("{fact: levels, ge: 2}", "{fact: levels, ge: 4}")):
+        assert text.count(old) == 1
+        text = text.replace(old, new)
+    path = tmp_path / "tiny-cut-4.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_a_moved_cut_is_reported_as_the_range_of_values_that_move(tmp_path, tiny, update_goldens, capsys) -> None:
+    moved = _moved_cut(tmp_path)
+    report = diff(tiny, load_pathway(moved))
+    [change] = report.changes
+    assert [(r.fact, r.intervals, r.words) for r in change.ranges] == [("levels", ((2, 3),), "2 to 3")]
+    text = diff_text(report, tiny, load_pathway(moved), "tiny.yaml", "tiny-cut-4.yaml")
+    assert "     range: levels 2 to 3 (other facts as in the witness case)\n     witness case: pain = true, levels = 2\n" in text
+    golden = GOLDEN / "tiny-cut-moved.txt"
+    if update_goldens:
+        golden.write_text(text)
+    assert text == golden.read_text()
+    assert main(["diff", str(DATA / "tiny.yaml"), str(moved), "--json"]) == 1
+    data = json.loads(capsys.readouterr().out)["behavioural"][0]
+    assert data["witness"] == {"pain": True, "levels": 2}  # the existing fields stay as they were
+    assert data["ranges"] == [{"fact": "levels", "intervals": [[2, 3]], "words": "2 to 3"}]
+
+
+_AGES = """\
+pathway: {{id: ages, title: Ages, version: "1", entry: q_age}}
+sources: {{S1: A source}}
+facts:
+  age_years: {{type: int, min: 0, max: 120, cuts: [{cut}], unit: years}}
+nodes:
+  - {{id: q_age, kind: question, label: Young?, answers: [{{label: young, to: V2, when: {{fact: age_years, lt: {cut}}}}},
+                                                        {{label: older, to: V3, when: {{fact: age_years, ge: {cut}}}}}]}}
+  - {{id: V2, kind: variant, label: V2 young, ratings: [{{action: x, category: UA, confidence: confirmed, sources: [S1]}}]}}
+  - {{id: V3, kind: variant, label: V3 older, ratings: [{{action: x, category: MBA, confidence: confirmed, sources: [S1]}}]}}
+  - {{id: x, kind: action, label: X, modality: imaging}}
+"""
+
+
+def _ages(tmp_path: Path, cut: int) -> Pathway:
+    path = tmp_path / f"ages-{cut}.yaml"
+    path.write_text(_AGES.format(cut=cut), encoding="utf-8")
+    return load_pathway(path)
+
+
+def test_ages_that_move_read_as_a_range_with_the_unit(tmp_path) -> None:
+    old, new = _ages(tmp_path, 50), _ages(tmp_path, 18)
+    text = diff_text(diff(old, new), old, new, "old.yaml", "new.yaml")
+    assert ("  1. variant V2 -> variant V3\n"
+            "     range: age_years 18 to 49 years (other facts as in the witness case)\n"
+            "     witness case: age_years = 18\n") in text
+    back = diff_text(diff(new, old), new, old, "new.yaml", "old.yaml")
+    assert "  1. variant V3 -> variant V2\n     range: age_years 18 to 49 years (other facts as in the witness case)\n" in back
+
+
+def test_range_words() -> None:
+    from vcfgraph.analysis.diff import range_words
+    from vcfgraph.model import Fact
+
+    age = Fact("age_years", "int", min=0, max=120, cuts=(18, 50), unit="years")
+    assert range_words(age, [(0, 17)]) == "under 18 years"
+    assert range_words(age, [(50, 120)]) == "50 years or over"
+    assert range_words(age, [(18, 49)]) == "18 to 49 years"
+    assert range_words(age, [(18, 18)]) == "18 years"
+    assert range_words(age, [(0, 120)]) == "0 to 120 years (any known value)"
+    assert range_words(age, [(0, 17), (50, 120)]) == "under 18 years or 50 years or over"
+    levels = Fact("levels", "int", min=1, max=24, cuts=(2,))
+    assert range_words(levels, [(3, 24)]) == "3 or over"
+
+
+@pytest.mark.parametrize("path", MUTANTS, ids=lambda p: p.stem)
+def test_every_value_of_a_reported_range_changes_so_and_no_value_outside_does(path: Path, tiny, tmp_path) -> None:
+    """Along each reported range, with the witness's other facts kept: every whole number inside
+    changes with the change's signature, every one outside (and in the domain) does not."""
+    pairs = [(tiny, load_pathway(path)), (tiny, load_pathway(_moved_cut(tmp_path)))]
+    checked = 0
+    for old, new in pairs:
+        facts = {f.name: f for f in merge_facts(old.facts, new.facts)}
+        for change in diff(old, new).changes:
+            want = _signature(change.before, change.after)
+            for r in change.ranges:
+                fact = facts[r.fact]
+                assert fact.min is not None and fact.max is not None
+                for value in range(fact.min, fact.max + 1):
+                    case = {name: None for name in facts} | dict(change.witness) | {r.fact: value}
+                    before, after = result_of(old, case), result_of(new, case)
+                    inside = any(low <= value <= high for low, high in r.intervals)
+                    assert (before != after and _signature(before, after) == want) == inside, (r, value)
+                    checked += 1
+    assert checked > 0

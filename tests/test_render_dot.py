@@ -123,7 +123,7 @@ def test_special_characters_stay_literal(render_need_dot):
     assert shown["q_pain"] == " ".join(textwrap.wrap(label, 16))
     assert tips["q_pain"] == f"{label} (question, q_pain)"
     rest = pathway.node("a_rest").label
-    assert shown["a_rest"] == " ".join(textwrap.wrap(rest, 24)) + " treatment"
+    assert shown["a_rest"] == " ".join(textwrap.wrap(rest, 24)) + " \u211e treatment"
     assert tips["a_rest"] == f"{rest} (action, a_rest)"
 
 

@@ -7,7 +7,9 @@ and the action lists). The new pathway is walked starting from the old regions, 
 with the old region it came from, so every case class ends in one (old, new) pair without
 intersecting every old region with every new one; wherever the results differ, the cases there
 change. Changes are grouped by (before, after), each with the witness
-case that has the fewest known facts and the paths it takes in both versions.
+case that has the fewest known facts and the paths it takes in both versions, and, for each
+whole-number fact the witness names, the range of its values over which the change holds with the
+witness's other facts as they are (:class:`FactRange`: "levels 2 to 3", "age_years 18 to 49 years").
 
 Structure: facts, nodes, answers, ratings, checks and properties added, removed or
 changed, compared by id.
@@ -23,10 +25,11 @@ from vcfgraph.analysis.properties import offered_regions
 from vcfgraph.analysis.regions import Box, Domains, domains_of, merge_facts, minimal_case_facts
 from vcfgraph.analysis.walk import Exploration, Leaf, explore
 from vcfgraph.conditions import Value
-from vcfgraph.model import Pathway
+from vcfgraph.model import Fact, Pathway
 from vcfgraph.scale import OFFERED_SLOTS, SLOT_LISTS
 
-__all__ = ["Result", "Change", "Structural", "DiffReport", "diff", "structural_changes", "diff_to_dict", "diff_text"]
+__all__ = ["Result", "Change", "FactRange", "Structural", "DiffReport", "diff", "structural_changes", "diff_to_dict",
+           "diff_text", "range_words"]
 
 #: the key under which each box of the new walk remembers the old region it came from
 _TAG = "\x00old-region"
@@ -59,6 +62,19 @@ class Result:
 
 
 @dataclass(frozen=True)
+class FactRange:
+    """The values of one whole-number fact over which a change holds, the witness case's other
+    facts kept: whole intervals of the fact (adjacent classes joined), and those in words."""
+
+    fact: str
+    intervals: tuple[tuple[int, int], ...]
+    words: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"fact": self.fact, "intervals": [list(i) for i in self.intervals], "words": self.words}
+
+
+@dataclass(frozen=True)
 class Change:
     """A region whose result changes, with a witness and the paths it takes before and after."""
 
@@ -68,6 +84,8 @@ class Change:
     old_path: tuple[str, ...]
     new_path: tuple[str, ...]
     boxes: int
+    #: for each whole-number fact the witness names, where in its range the change holds
+    ranges: tuple[FactRange, ...] = ()
 
     def action_changes(self) -> list[str]:
         """``action: UA -> MBA`` for every action whose category changes (same terminal only)."""
@@ -80,7 +98,7 @@ class Change:
     def to_dict(self) -> dict[str, Any]:
         return {"before": self.before.to_dict(), "after": self.after.to_dict(), "actions": self.action_changes(),
                 "witness": dict(self.witness), "old_path": list(self.old_path), "new_path": list(self.new_path),
-                "boxes": self.boxes}
+                "boxes": self.boxes, "ranges": [r.to_dict() for r in self.ranges]}
 
 
 @dataclass(frozen=True, order=True)
@@ -119,7 +137,8 @@ def diff(old: Pathway, new: Pathway) -> DiffReport:
     Returns:
         Behavioural changes grouped by (before, after) in a stable order, and structural changes.
     """
-    domains = domains_of(merge_facts(old.facts, new.facts))
+    merged = merge_facts(old.facts, new.facts)
+    domains = domains_of(merged)
     before = _regions(explore(old, domains))
     tagged = tuple({**box, _TAG: frozenset({i})} for i, (_, box, _) in enumerate(before))
     groups: dict[tuple, list[_Item]] = {}
@@ -128,7 +147,8 @@ def diff(old: Pathway, new: Pathway) -> DiffReport:
         if r_old != r_new:
             plain = {k: v for k, v in box.items() if k != _TAG}
             groups.setdefault(_signature(r_old, r_new), []).append((plain, leaf_old, leaf_new, r_old, r_new))
-    changes = [_change(items, domains) for items in groups.values()]
+    facts = {f.name: f for f in merged}
+    changes = [_change(items, domains, facts) for items in groups.values()]
     changes.sort(key=lambda c: (c.old_path, c.before, c.after))
     return DiffReport(changes, sorted(structural_changes(old, new)))
 
@@ -146,13 +166,55 @@ def _signature(before: Result, after: Result) -> tuple:
                                                       if old.get(a) != new.get(a))))
 
 
-def _change(items: list[_Item], domains: Domains) -> Change:
+def _change(items: list[_Item], domains: Domains, known: Mapping[str, Fact]) -> Change:
     """One change: the witness is the case with the fewest known facts over all its boxes."""
-    found = minimal_case_facts([item[0] for item in items], domains)
+    boxes = [item[0] for item in items]
+    found = minimal_case_facts(boxes, domains)
     assert found is not None
     facts, index = found
     _, leaf_old, leaf_new, r_old, r_new = items[index]
-    return Change(r_old, r_new, facts, leaf_old.path, leaf_new.path, len(items))
+    ranges = tuple(r for name in facts if (r := _range(name, facts, boxes, known)) is not None)
+    return Change(r_old, r_new, facts, leaf_old.path, leaf_new.path, len(items), ranges)
+
+
+def _range(name: str, witness: Mapping[str, Value], boxes: list[Box], known: Mapping[str, Fact]) -> FactRange | None:
+    """Where the change holds along one whole-number fact of the witness, its other facts kept.
+
+    Each interval of the (merged) fact is tried through its representative, its first value
+    (the class of every value in it); the intervals inside the change are joined where adjacent.
+    """
+    fact = known.get(name)
+    if fact is None or fact.type != "int" or witness.get(name) is None:
+        return None
+    inside: list[tuple[int, int]] = []
+    for low, high in fact.intervals():
+        point = {**witness, name: low}
+        if any(all(point.get(n) in values for n, values in box.items()) for box in boxes):
+            if inside and inside[-1][1] + 1 == low:
+                inside[-1] = (inside[-1][0], high)
+            else:
+                inside.append((low, high))
+    return FactRange(name, tuple(inside), range_words(fact, inside)) if inside else None
+
+
+def range_words(fact: Fact, intervals: Iterable[tuple[int, int]]) -> str:
+    """Intervals of a whole-number fact in words, as the what-if list words one: "under 18",
+    "18 to 49 years", "50 years or over", "2" (one value), "0 to 120 years (any known value)";
+    several are joined with "or"."""
+    unit = f" {fact.unit}" if fact.unit else ""
+    parts = []
+    for low, high in intervals:
+        if low == high:
+            parts.append(f"{low}{unit}")
+        elif low == fact.min and high == fact.max:
+            parts.append(f"{low} to {high}{unit} (any known value)")
+        elif low == fact.min:
+            parts.append(f"under {high + 1}{unit}")
+        elif high == fact.max:
+            parts.append(f"{low}{unit} or over")
+        else:
+            parts.append(f"{low} to {high}{unit}")
+    return " or ".join(parts)
 
 
 def _regions(ex: Exploration) -> list[tuple[Result, Box, Leaf]]:
@@ -264,6 +326,9 @@ def diff_text(report: DiffReport, old: Pathway, new: Pathway, old_file: str, new
         lines.append(f"  {i}. {c.before.words()} -> {c.after.words()}")
         for action in c.action_changes():
             lines.append(f"     {action}")
+        if c.ranges:
+            ranges = "; ".join(f"{r.fact} {r.words}" for r in c.ranges)
+            lines.append(f"     range: {ranges} (other facts as in the witness case)")
         lines.append(f"     witness case: {describe_example(c.witness)}")
         lines.append(f"     old path: {path_words(old, c.old_path)}")
         lines.append(f"     new path: {path_words(new, c.new_path)}")

@@ -19,7 +19,8 @@ def register(sub: Any) -> None:
         sub, "diff",
         "Compare two versions of a pathway over every possible case: each region of cases whose "
         "outcome, terminal or recommended actions change is listed with a witness case (the one "
-        "with the fewest known facts) and the paths it takes before and after; then the nodes, "
+        "with the fewest known facts), the range of each whole-number fact over which the change holds "
+        "(\"age_years 18 to 49 years\") and the paths it takes before and after; then the nodes, "
         "answers, ratings, facts, contraindications and properties added, removed or changed. "
         "Exits 0 when the versions do not differ, 1 when they do.",
     )

@@ -26,7 +26,9 @@ ENUMS: dict[str, tuple[str, ...]] = {
     "check_effect": CHECK_EFFECTS,
     "node_kind": NODE_KINDS,
     "stage": ("imaging", "treatment"),
-    "modality": ("imaging", "procedure", "treatment", "consultation"),
+    # what an action is: something done, or a disposition (where the patient goes next)
+    "modality": ("imaging", "procedure", "treatment", "consultation",
+                 "referral", "observation", "follow_up", "discharge"),
     "urgency": ("urgent", "routine"),
     "downstream_kind": ("follow_up", "reenter"),
     "role": ROLES,

@@ -182,7 +182,8 @@ HELP: dict[str, dict[str, str]] = {
         "advice": "What it says about actions it does not rate.",
     },
     "node.action": {
-        "modality": "imaging, procedure, treatment or consultation.",
+        "modality": ("What kind of action it is: imaging, procedure, treatment or consultation; or a disposition: "
+                     "referral, observation, follow_up or discharge."),
         "radiation": "The action's relative radiation level.",
         "aliases": "Other words 'vcfgraph lookup' finds it by.",
     },

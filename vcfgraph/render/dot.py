@@ -4,7 +4,9 @@
 holding their rating table (one row per rated action: category icon + words + colour, score,
 a confidence mark, dashed when the rating is not confirmed), hand-offs (arrow shapes; urgent ones
 octagons), the rated actions as neutral rounded boxes in their own band (a category belongs to a
-(variant, action) pair, so an action is coloured only in a case, for the variant reached), dashed
+(variant, action) pair, so an action is coloured only in a case, for the variant reached) with the
+icon and words of its modality, dispositions (referral, observation, follow-up, discharge) in a band
+of their own, dashed
 re-entry edges, and a legend. Every element carries a stable id (:mod:`vcfgraph.render.ids`).
 
 :func:`route_dot` is the same graph with a route's colours (for PNG, PDF and DOT output);
@@ -26,10 +28,12 @@ from vcfgraph.render.states import BASE_STATES, RouteStates, route_states
 from vcfgraph.scale import SLOT_ORDER, RatingScale
 from vcfgraph.render.style import (
     CATEGORIES,
+    MODALITIES,
     CategoryStyle,
     category_styles,
     scale_words,
     CAUTION_BADGE,
+    DISPOSITIONS,
     SET_APART_BADGE,
     CONFIDENCES,
     FONT,
@@ -40,6 +44,7 @@ from vcfgraph.render.style import (
     Look,
     dot_attrs,
     edge_look,
+    modality_words,
     node_look,
 )
 
@@ -113,7 +118,7 @@ def _handoff_label(node: Node, look: Look) -> str:
 
 def _action_label(node: Node, look: Look, category: str | None, contraindicated: bool, caution: bool = False) -> str:
     lines = [wrap(node.label, 24)]
-    meta = node.modality or "action"
+    meta = modality_words(node.modality)
     if node.radiation and node.radiation not in ("not applicable", "O"):
         meta += f" \u00b7 radiation {node.radiation}"
     elif node.radiation == "O":
@@ -212,8 +217,10 @@ def _add_actions(g: graphviz.Digraph, pathway: Pathway, states: RouteStates) -> 
         return
     groups: dict[str, list[Node]] = {}
     for node in actions:
-        groups.setdefault("imaging" if node.modality == "imaging" else "treatment", []).append(node)
-    titles = {"imaging": "Imaging studies", "treatment": "Treatments, procedures and consultations"}
+        band = "imaging" if node.modality == "imaging" else "disposition" if node.modality in DISPOSITIONS else "treatment"
+        groups.setdefault(band, []).append(node)
+    titles = {"imaging": "Imaging studies", "treatment": "Treatments, procedures and consultations",
+              "disposition": "Referral, observation, follow-up and discharge"}
     anchors = [n.id for n in pathway.of_kind("variant")]
     for key, nodes in groups.items():
         with g.subgraph(name=f"cluster_actions_{key}") as sub:
@@ -238,7 +245,7 @@ def _add_actions(g: graphviz.Digraph, pathway: Pathway, states: RouteStates) -> 
 _DASHED = ' STYLE="dashed"'
 
 
-def _legend_label(scale: RatingScale) -> str:
+def _legend_label(scale: RatingScale, modalities: frozenset[str] = frozenset()) -> str:
     small = FONT_SIZE["small"]
     words = scale_words(scale)
     cats = "".join(
@@ -258,6 +265,9 @@ def _legend_label(scale: RatingScale) -> str:
         "of the variant reached. Dashed arrow: a later finding re-enters here.",
         f"Number in a rating row: {words['score']}; \u2013 where none is published.",
     ]
+    kinds = [style.shown for key, style in MODALITIES.items() if key in modalities]
+    for i in range(0, len(kinds), 4):  # four to a line, so the legend keeps its width
+        notes.append(("Kind of action: " if i == 0 else "") + ", ".join(kinds[i:i + 4]) + ("." if i + 4 >= len(kinds) else ","))
     note_rows = "".join(f'<TR><TD COLSPAN="2" ALIGN="LEFT">{esc(n)}</TD></TR>' for n in notes)
     return (
         f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="3" CELLPADDING="3">'
@@ -269,7 +279,7 @@ def _legend_label(scale: RatingScale) -> str:
 def _add_legend(g: graphviz.Digraph, pathway: Pathway) -> None:
     attrs = {k: v for k, v in NODE_SHAPES["legend"].items() if k != "style"}
     attrs.update(dot_attrs(node_look("legend", "base"), base_style=NODE_SHAPES["legend"]["style"]))
-    g.node(ids.LEGEND_NAME, label=_legend_label(pathway.scale), id=ids.LEGEND_ID, fontsize=str(FONT_SIZE["small"]), **attrs)
+    g.node(ids.LEGEND_NAME, label=_legend_label(pathway.scale, frozenset(n.modality for n in pathway.of_kind("action"))), id=ids.LEGEND_ID, fontsize=str(FONT_SIZE["small"]), **attrs)
     for variant in pathway.of_kind("variant"):
         g.edge(ids.dot_name(variant.id), ids.LEGEND_NAME, style="invis", id=ids.layout_id(variant.id, "legend"))
 

@@ -24,7 +24,7 @@ from vcfgraph.model import Case, Check, Node, Pathway, Rating
 from vcfgraph.route import Route
 from vcfgraph.render import ids
 from vcfgraph.render.overview import overview
-from vcfgraph.render.style import CATEGORIES, CONFIDENCES, category_styles, overlay_css, scale_words
+from vcfgraph.render.style import CATEGORIES, CONFIDENCES, MODALITIES, category_styles, overlay_css, scale_words
 from vcfgraph.scale import OFFERED_SLOTS, SLOT_ORDER, SLOTS
 
 __all__ = ["environment", "render", "page_css", "CaseLink", "pathway_context", "node_cards", "rating_rows",
@@ -143,7 +143,8 @@ def node_cards(pathway: Pathway, root: str = "") -> list[dict[str, Any]]:
         cards.append({
             "id": node.id, "kind": node.kind, "label": node.label, "text": node.text, "help": node.help,
             "notes": node.notes, "urgency": node.urgency, "topic": node.topic, "topic_id": node.topic_id,
-            "modality": node.modality, "radiation": node.radiation, "aliases": list(node.aliases),
+            "modality": node.modality, "kind_of_action": MODALITIES.get(node.modality),
+            "radiation": node.radiation, "aliases": list(node.aliases),
             "sources": _sources(node.sources, root), "downstream": _downstream(pathway, node),
             "answers": [{"label": e.label, "target": e.target, "target_label": _label(pathway, e.target)}
                         for e in pathway.out_edges(node.id)],

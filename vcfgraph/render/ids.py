@@ -47,6 +47,7 @@ NEED_INFO_EDGE_ID = "need-info-edge"
 #: every id the diagrams and pages carry that does not come from pathway content
 FIXED = frozenset({
     GRAPH_ID, LEGEND_ID, NEED_INFO_NAME, NEED_INFO_EDGE_ID, "cluster-actions-imaging", "cluster-actions-treatment",
+    "cluster-actions-disposition",
     "main", "diagram", "variants", "handoffs", "checks", "properties", "cases", "sources",
     "zoom-pathway", "zoom-case", "zoom-heat",
     "vg-explorer", "vg-explorer-h", "vg-result", "vg-reset", "vg-permalink",

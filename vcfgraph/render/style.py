@@ -49,6 +49,10 @@ __all__ = [
     "HEAT_BINS",
     "CAUTION_BADGE",
     "SET_APART_BADGE",
+    "ModalityStyle",
+    "MODALITIES",
+    "DISPOSITIONS",
+    "modality_words",
 ]
 
 FONT = "DejaVu Sans"
@@ -204,6 +208,40 @@ CONFIDENCES: dict[str, ConfidenceStyle] = {
     "inferred": ConfidenceStyle("inferred", "\u25d0", True, "inferred, not confirmed"),
     "uncertain": ConfidenceStyle("uncertain", "\u25cb", True, "uncertain"),
 }
+
+@dataclass(frozen=True)
+class ModalityStyle:
+    """How an action's modality (what kind of action it is) is shown: an icon and words."""
+
+    icon: str
+    words: str
+
+    @property
+    def shown(self) -> str:
+        return f"{self.icon} {self.words}"
+
+
+#: action modality -> icon and words (glyphs DejaVu Sans has, none of them a rating or confidence
+#: mark); keys are the pathway format's modalities (``ENUMS["modality"]`` of :mod:`vcfgraph.io.spec`)
+MODALITIES: dict[str, ModalityStyle] = {
+    "imaging": ModalityStyle("\u25a6", "imaging"),
+    "procedure": ModalityStyle("\u2702", "procedure"),
+    "treatment": ModalityStyle("\u211e", "treatment"),
+    "consultation": ModalityStyle("\u2695", "consultation"),
+    "referral": ModalityStyle("\u279c", "referral"),
+    "observation": ModalityStyle("\u25f7", "observation"),
+    "follow_up": ModalityStyle("\u21bb", "follow-up"),
+    "discharge": ModalityStyle("\u2302", "discharge"),
+}
+#: the modalities that say where the patient goes next rather than what is done (their own band)
+DISPOSITIONS = ("referral", "observation", "follow_up", "discharge")
+
+
+def modality_words(modality: str) -> str:
+    """An action's modality as icon and words (``\u2302 discharge``); "action" when it has none."""
+    style = MODALITIES.get(modality)
+    return style.shown if style else (modality or "action")
+
 
 #: header colour of a variant by decision stage
 STAGE_FILLS = {"imaging": "#dbe9f6", "treatment": "#e7def3", "": "#eeeeee"}
