@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from vcfgraph.analysis.check_report import report_text
-from vcfgraph.analysis.verify import verify
+from vcfgraph.analysis.checker import verify
 from vcfgraph.cli import main
 from vcfgraph.engine import trace
 from vcfgraph.errors import PathwayError
