@@ -150,7 +150,7 @@ def test_export_is_byte_identical(tmp_path: Path, capsys: pytest.CaptureFixture[
 @pytest.mark.slow
 def test_fhirpath_walk_agrees_with_trace_on_the_whole_case_space(bundled: Pathway) -> None:
     points = region_points(bundled, draws=0)
-    assert len(points) == 23273  # every region of the case space, by its minimal case
+    assert len(points) == 23708  # every region of the case space, by its minimal case
     outcomes = {_expected(bundled, p)[0] for p in points}
     assert outcomes == {"variant", "handoff", "need_info"}
     _agreement(bundled, points)

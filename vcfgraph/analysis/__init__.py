@@ -21,7 +21,9 @@ from vcfgraph.analysis.findings import CODES, Finding
 if TYPE_CHECKING:
     from vcfgraph.analysis.checker import CheckReport, verify
 
-__all__ = ["CODES", "Finding", "CheckReport", "verify"]
+# ``verify`` and ``CheckReport`` are also reachable here, loaded on first use (see __getattr__); their
+# home, and their API reference, is :mod:`vcfgraph.analysis.checker`
+__all__ = ["CODES", "Finding"]
 
 
 def __getattr__(name: str) -> Any:
