@@ -42,7 +42,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from vcfgraph.batch.arrays import as_text
-from vcfgraph.batch.jsonl import PART_BYTES, Block, Responses, fits, line_index
+from vcfgraph.batch.jsonl import PART_BYTES, Block, Responses, cut_lines, fits, line_index
 
 __all__ = ["available", "read_block"]
 
@@ -84,7 +84,7 @@ def read_block(block: bytes, first_line: int, path: str, schema: pa.Schema, verb
     Returns:
         The table (one row per non-blank line, in order), row -> error, and column -> row -> raw value.
     """
-    parts = _cut(block, workers)
+    parts = cut_lines(block, workers)
     if len(parts) == 1:
         return _read_part(block, first_line, path, schema, verbatim, responses, workers)
     pool = _pool(len(parts))
@@ -100,19 +100,6 @@ def read_block(block: bytes, first_line: int, path: str, schema: pa.Schema, verb
             cells.setdefault(name, {}).update({start + row: value for row, value in values.items()})
         start += table.num_rows
     return pa.concat_tables([r[0] for r in reads]).combine_chunks(), errors, cells
-
-
-def _cut(block: bytes, workers: int) -> list[tuple[int, int]]:
-    """The block in up to ``workers`` parts of whole lines, of at least PART_BYTES each."""
-    parts = max(1, min(workers, len(block) // PART_BYTES))
-    cuts = [0]
-    for k in range(1, parts):
-        at = block.find(b"\n", max(cuts[-1], len(block) * k // parts))
-        if at < 0:
-            break
-        cuts.append(at + 1)
-    cuts.append(len(block))
-    return [(a, b) for a, b in zip(cuts, cuts[1:]) if b > a]
 
 
 _POOL: Any = None

@@ -340,6 +340,19 @@ def _utf8(data: bytes) -> bool:
 PART_BYTES = 1 << 20
 
 
+def cut_lines(block: bytes, workers: int) -> list[tuple[int, int]]:
+    """The block in up to ``workers`` parts of whole lines, of at least PART_BYTES each: (start, end)."""
+    parts = max(1, min(workers, len(block) // PART_BYTES))
+    cuts = [0]
+    for k in range(1, parts):
+        at = block.find(b"\n", max(cuts[-1], len(block) * k // parts))
+        if at < 0:
+            break
+        cuts.append(at + 1)
+    cuts.append(len(block))
+    return [(a, b) for a, b in zip(cuts, cuts[1:]) if b > a]
+
+
 def read_block(block: bytes, first_line: int, path: str, schema: pa.Schema, verbatim: frozenset[str],
                workers: int, responses: Responses | None = None) -> tuple[pa.Table, dict[int, str], dict[str, dict[int, Any]]]:
     """Read a block of whole JSON lines as :class:`Block` does, in up to ``workers`` parts at once.
@@ -353,15 +366,7 @@ def read_block(block: bytes, first_line: int, path: str, schema: pa.Schema, verb
     Returns:
         The table, row -> error, and column -> row -> raw value, as :class:`Block`'s attributes.
     """
-    parts = max(1, min(workers, len(block) // PART_BYTES))
-    cuts = [0]
-    for k in range(1, parts):
-        at = block.find(b"\n", max(cuts[-1], len(block) * k // parts))
-        if at < 0:
-            break
-        cuts.append(at + 1)
-    cuts.append(len(block))
-    pieces = [(block[a:b], first_line + block.count(b"\n", 0, a)) for a, b in zip(cuts, cuts[1:]) if b > a]
+    pieces = [(block[a:b], first_line + block.count(b"\n", 0, a)) for a, b in cut_lines(block, workers)]
     if len(pieces) == 1:
         read = Block(pieces[0][0], pieces[0][1], path, schema, verbatim, responses)
         return read.table, read.errors, read.cells
