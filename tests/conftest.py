@@ -28,7 +28,7 @@ REFERENCE = ROOT.parent / "shared" / "reference"
 
 
 #: fixtures whose users carry a marker: the fixture needs what the marker names
-MARKING_FIXTURES = {"render_need_dot": "subprocess", "render_need_chromium": "browser"}
+MARKING_FIXTURES = {"render_need_dot": "subprocess", "render_need_chromium": "browser", "postgres_server": "subprocess"}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -6,6 +6,7 @@ the bundled pathway against many random cases (hypothesis), int facts drawn from
 
 from __future__ import annotations
 
+import functools
 from itertools import product
 from pathlib import Path
 
@@ -89,18 +90,25 @@ def _case_strategy(pathway: Pathway):
 
 
 _BUNDLED = load_pathway()
-_BUNDLED_LEAVES = explore(_BUNDLED).leaves
+
+
+@functools.cache
+def _bundled_leaves() -> list[Leaf]:
+    """The bundled pathway's leaves, explored once, on first use (not at collection)."""
+    return list(explore(_BUNDLED).leaves)
 
 
 @settings(max_examples=400, deadline=None, derandomize=True)
 @given(_case_strategy(_BUNDLED))
+@pytest.mark.slow
 def test_random_cases_of_the_bundled_pathway_follow_their_leaf(facts) -> None:
     classes = {name: _class_of(_BUNDLED.fact(name), v) for name, v in facts.items()}
-    _agrees(_BUNDLED, _BUNDLED_LEAVES, facts, classes)
+    _agrees(_BUNDLED, _bundled_leaves(), facts, classes)
 
 
+@pytest.mark.slow
 def test_bundled_leaves_cover_exactly_the_paths_the_engine_can_take() -> None:
-    outcomes = sorted({(leaf.outcome, leaf.node) for leaf in _BUNDLED_LEAVES})
+    outcomes = sorted({(leaf.outcome, leaf.node) for leaf in _bundled_leaves()})
     assert ("need_info", "q_red_flags") in outcomes
     assert not [o for o in outcomes if o[0] in ("gap", "overlap", "cycle")]
     terminals = {n.id for n in _BUNDLED.nodes if n.terminal}

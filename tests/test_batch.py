@@ -107,6 +107,7 @@ def test_generated_rows_come_out_in_order_with_their_errors(tmp_path: Path, bund
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".jsonl", ".parquet"])
+@pytest.mark.slow
 def test_every_input_format_gives_the_same_results(tmp_path: Path, bundled: Pathway, batch_generator: Any,
                                                    suffix: str) -> None:
     table, invalid = batch_generator.generate(bundled, 3000, seed=5, invalid_rate=0.0)

@@ -27,6 +27,8 @@ from vcfgraph.batch.writer import csv_safe
 from vcfgraph.render.audit_tables import neutral, visible
 from vcfgraph.model import Pathway
 
+pytestmark = pytest.mark.subprocess  # a server or the CLI as a process
+
 ROOT = Path(__file__).resolve().parent.parent
 RATED = ("usually_appropriate", "may_be_appropriate", "usually_not_appropriate", "contraindicated")
 BAD = ("usually_not_appropriate", "contraindicated")
@@ -174,6 +176,7 @@ def test_the_terminal_shows_the_numbers_and_escapes_a_group_value(run: dict[str,
     assert f"{k}/{n}" in line
 
 
+@pytest.mark.slow
 def test_every_extra_column_survives_in_every_format(tmp_path: Path, bundled: Pathway, batch_generator: Any) -> None:
     table, invalid, _truth = records(batch_generator, bundled, 200, seed=3)
     table = table.append_column("note", pa.array([f"n{i}" if i % 3 else None for i in range(200)]))

@@ -32,6 +32,7 @@ def _cases(pathway, folder: Path):
 
 
 @pytest.mark.parametrize("graph, folder", BUNDLED)
+@pytest.mark.slow
 def test_every_bundled_pathway_is_clean_proven_and_covered(graph, folder):
     pathway = load_pathway(graph)
     report = verify(pathway)

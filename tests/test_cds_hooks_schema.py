@@ -17,6 +17,8 @@ jsonschema = pytest.importorskip("jsonschema")
 from tests.test_serve import SELECT, SIGN, Server, _facts, _order, _request  # noqa: E402
 from tests.test_serve_cds2 import PHQ9, _bundle, _qr  # noqa: E402
 
+pytestmark = pytest.mark.subprocess  # a server or the CLI as a process
+
 UUID = {"type": "string", "pattern": "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"}
 CODING = {"type": "object", "properties": {"system": {"type": "string"}, "code": {"type": "string"},
                                            "display": {"type": "string"}, "version": {"type": "string"}},

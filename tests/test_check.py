@@ -58,6 +58,7 @@ def test_mutant_defect_is_reported_with_code_and_location(path: Path) -> None:
     assert report.exit_code == (1 if errors else 0)
 
 
+@pytest.mark.slow
 def test_tiny_and_bundled_have_no_error_or_warning() -> None:
     for path in (DATA / "tiny.yaml", None):
         report = verify(load_pathway(path))
@@ -65,6 +66,7 @@ def test_tiny_and_bundled_have_no_error_or_warning() -> None:
         assert report.exit_code == 0
 
 
+@pytest.mark.slow
 def test_bundled_properties_are_all_proven(bundled) -> None:
     report = verify(bundled)
     assert len(report.properties) == len(bundled.properties) >= 12
@@ -111,6 +113,7 @@ def _shows(pathway: Pathway, finding) -> None:
 
 
 @pytest.mark.parametrize("path", [*MUTANTS, None], ids=lambda p: p.stem if p else "bundled")
+@pytest.mark.slow
 def test_every_example_case_shows_its_finding_when_traced(path: Path | None) -> None:
     pathway = load_pathway(path)
     report = verify(pathway)
@@ -124,6 +127,7 @@ def test_every_example_case_shows_its_finding_when_traced(path: Path | None) -> 
 
 
 @pytest.mark.parametrize("path", [*MUTANTS, None], ids=lambda p: p.stem if p else "bundled")
+@pytest.mark.slow
 def test_every_path_witness_follows_its_path(path: Path | None) -> None:
     pathway = load_pathway(path)
     for p in verify(pathway).paths:
@@ -205,6 +209,7 @@ def test_violated_reaches_counterexample_is_the_unknown_pain_case() -> None:
 
 
 @pytest.mark.parametrize("path", [DATA / "tiny.yaml", *MUTANTS, None], ids=lambda p: p.stem if p else "bundled")
+@pytest.mark.slow
 def test_check_text_matches_golden(path: Path | None, update_goldens: bool) -> None:
     label = _label(path) if path else "graphs/vcf-management.yaml"
     text = report_text(verify(load_pathway(path), label))
@@ -225,6 +230,7 @@ def test_check_json_matches_golden(update_goldens: bool) -> None:
     assert text == golden.read_text()
 
 
+@pytest.mark.slow
 def test_cli_exit_codes_and_json(capsys) -> None:
     assert main(["check"]) == 0
     capsys.readouterr()
@@ -246,6 +252,7 @@ def test_cli_unusable_input_exits_2_without_traceback(tmp_path: Path, capsys) ->
     assert f"{broken}:" in err and "Traceback" not in err
 
 
+@pytest.mark.slow
 def test_witness_dir_files_run_and_match_their_expectations(tmp_path: Path, capsys, bundled) -> None:
     assert main(["check", "--witness-dir", str(tmp_path)]) == 0
     capsys.readouterr()

@@ -300,6 +300,7 @@ def test_need_info_asks_for_the_cancer_history_before_the_cause(bundled) -> None
     assert route.outcome == "need_info" and route.missing_facts == ("known_malignancy",)
 
 
+@pytest.mark.slow
 def test_every_bundled_check_is_sourced_and_the_library_covers_every_state(bundled) -> None:
     assert len(bundled.checks) == 11
     for check in bundled.checks:

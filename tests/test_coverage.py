@@ -62,6 +62,7 @@ def test_lcov_maps_hits_to_the_lines_nodes_and_answers_are_defined_on(tiny, upda
         assert da[edge.loc.line] == cov.edges[edge.id]
 
 
+@pytest.mark.slow
 def test_hits_are_the_routes_of_the_engine(bundled) -> None:
     cases = _load(bundled, CASES)
     cov = coverage(bundled, cases)
@@ -72,6 +73,7 @@ def test_hits_are_the_routes_of_the_engine(bundled) -> None:
         assert cov.nodes[node.id] == sum(node.id in r.nodes() for r in routes)
 
 
+@pytest.mark.slow
 def test_offered_witnesses_cover_what_they_are_offered_for(bundled) -> None:
     cov = coverage(bundled, _load(bundled, CASES / "seed-incidental-t12.yaml"))
     assert cov.offers and all(o is not None for o in cov.offers.values())
@@ -81,6 +83,7 @@ def test_offered_witnesses_cover_what_they_are_offered_for(bundled) -> None:
         assert item in route.nodes() + route.edges() + route.rating_edges() + states, item
 
 
+@pytest.mark.slow
 def test_bundled_case_library_covers_every_node_and_edge(bundled) -> None:
     cov = coverage(bundled, _load(bundled, CASES))
     assert (cov.uncovered("nodes"), cov.uncovered("edges"), cov.uncovered("ratings"), cov.uncovered("checks")) == ([], [], [], [])

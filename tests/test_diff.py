@@ -59,6 +59,7 @@ def revised(tmp_path_factory) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_one_rating_and_one_condition_changed(revised: Path, bundled, update_goldens: bool) -> None:
     new = load_pathway(revised)
     report = diff(bundled, new)
@@ -86,6 +87,7 @@ def test_one_rating_and_one_condition_changed(revised: Path, bundled, update_gol
     assert text == golden.read_text()
 
 
+@pytest.mark.slow
 def test_a_pathway_does_not_differ_from_itself(bundled, capsys) -> None:
     report = diff(bundled, bundled)
     assert (report.changes, report.structural, report.exit_code) == ([], [], 0)
@@ -122,6 +124,7 @@ def test_structural_changes_of_mutants(tiny) -> None:
     assert changes("unreached-handoff") == ["node added: H_unused"]
 
 
+@pytest.mark.slow
 def test_cli_json_and_exit_codes(revised: Path, capsys) -> None:
     assert main(["diff", str(DEFAULT_GRAPH), str(revised), "--json"]) == 1
     data = json.loads(capsys.readouterr().out)
@@ -132,6 +135,7 @@ def test_cli_json_and_exit_codes(revised: Path, capsys) -> None:
     assert "no such file" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_diff_to_dict_is_plain_data(revised: Path, bundled) -> None:
     data = diff_to_dict(diff(bundled, load_pathway(revised)), "a.yaml", "b.yaml")
     assert json.loads(json.dumps(data)) == data

@@ -182,6 +182,7 @@ def test_schema_command_writes_the_case_schema_of_a_pathway(capsys):
     assert capsys.readouterr().err == "vcfgraph: error: --graph goes with --file case (the case files of that pathway)\n"
 
 
+@pytest.mark.slow
 def test_witness_files_of_another_scale_use_its_keys_and_match(tmp_path, ottawa, capsys):
     assert main(["check", str(OTTAWA), "--witness-dir", str(tmp_path)]) == 0
     text = (tmp_path / "path-006-V2_ankle_only.yaml").read_text(encoding="utf-8")

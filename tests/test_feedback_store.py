@@ -18,6 +18,8 @@ pytest.importorskip("sqlalchemy")
 
 from tests.test_serve import ROOT, SELECT, SIGN, Server, _facts, _order, _request  # noqa: E402
 
+pytestmark = pytest.mark.subprocess  # a server or the CLI as a process
+
 FEEDBACK = SELECT + "/feedback"
 
 

@@ -429,6 +429,7 @@ def _documents(draw) -> tuple[str, list[str]]:
 
 @settings(max_examples=int(os.environ.get("FMT_EXAMPLES", "300")), deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 @given(_documents())
+@pytest.mark.slow
 def test_fmt_round_trips_generated_documents(doc):
     text, comments = doc
     try:

@@ -164,6 +164,7 @@ def test_a_broken_companion_is_a_located_error(bundled, tmp_path, name, change, 
     assert re.search(rf"{re.escape(str(path))}:\d+:\d+: ", str(info.value))
 
 
+@pytest.mark.subprocess
 def test_hostile_companions_give_clear_exit_2_messages_without_traceback(tmp_path):
     many = "imaging:\n  pathway: vcf-management\n  bands: {levels: [], confidence: confirmed}\n" \
            "  background: {per_year: 3, text: x, confidence: confirmed}\n  studies:\n" + \

@@ -6,7 +6,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from tests.test_serve import SELECT, _facts, _order, _request, client, server  # noqa: F401 (fixtures)
+
+pytestmark = pytest.mark.subprocess  # a server or the CLI as a process
 
 CPT = "http://www.ama-assn.org/go/cpt"
 

@@ -117,6 +117,7 @@ def test_the_built_site_has_the_imaging_pages_and_stays_under_2_mb():
     assert 'id="imaging-notes"' in (RENDERS / "pathway.html").read_text(encoding="utf-8")
 
 
+@pytest.mark.browser
 def test_in_the_browser_the_form_adds_earlier_studies_and_the_explorer_says_what_imaging_adds():
     sync_api = pytest.importorskip("playwright.sync_api")
     from tests.test_browser import CHROMIUM, LAUNCH_ARGS, absent

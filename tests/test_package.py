@@ -252,6 +252,7 @@ def test_check_graph_positional_and_option_agree(capsys):
     assert code == 2 and "give the pathway once" in err
 
 
+@pytest.mark.slow
 def test_diff_new_defaults_to_graph(capsys):
     tiny = str(ROOT / "tests" / "data" / "tiny.yaml")
     removed = str(ROOT / "tests" / "data" / "mutants" / "removed-edge.yaml")

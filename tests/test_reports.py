@@ -52,6 +52,7 @@ def valid(name: str, data: object) -> None:
 
 
 @pytest.mark.parametrize("graph", [None, *MUTANTS], ids=lambda p: p.stem if p else "bundled")
+@pytest.mark.slow
 def test_sarif_validates_against_the_official_schema_and_matches_the_findings(capsys, graph):
     args = ["check"] + ([str(graph)] if graph else [])
     code, out, _ = run(capsys, *args, "--format", "sarif")
@@ -148,6 +149,7 @@ def _cover(capsys, tmp_path: Path, *extra: str) -> tuple[Path, Path]:
     return lcov, cobertura
 
 
+@pytest.mark.slow
 def test_lcov_names_the_pathway_by_its_absolute_path(capsys, tmp_path):
     lcov, _ = _cover(capsys, tmp_path)
     sf = [line for line in lcov.read_text().splitlines() if line.startswith("SF:")]
@@ -168,6 +170,7 @@ def test_genhtml_reads_the_lcov_from_another_folder(capsys, tmp_path):
     assert "q_high_energy_trauma" in page.read_text(encoding="utf-8")
 
 
+@pytest.mark.slow
 def test_path_base_makes_both_reports_relative(capsys, tmp_path):
     lcov, cobertura = _cover(capsys, tmp_path, "--path-base", str(ROOT))
     assert "SF:graphs/vcf-management.yaml" in lcov.read_text().splitlines()
@@ -176,11 +179,13 @@ def test_path_base_makes_both_reports_relative(capsys, tmp_path):
     assert [c.get("filename") for c in root.iter("class")] == ["graphs/vcf-management.yaml"]
 
 
+@pytest.mark.slow
 def test_path_base_must_be_a_folder(capsys, tmp_path):
     code, _, err = run(capsys, "coverage", str(CASES), "--lcov", str(tmp_path / "x"), "--path-base", str(tmp_path / "no"))
     assert code == 2 and err == f"vcfgraph: error: --path-base {tmp_path / 'no'}: no such folder\n"
 
 
+@pytest.mark.slow
 def test_cobertura_counts_agree_with_the_lcov(capsys, tmp_path):
     lcov, cobertura = _cover(capsys, tmp_path)
     records = dict(line.split(":", 1) for line in lcov.read_text().splitlines() if ":" in line and not line.startswith("BRDA"))
@@ -209,6 +214,7 @@ def test_every_shipped_schema_is_a_valid_schema_and_printed_by_the_schema_comman
 
 
 @pytest.mark.parametrize("path", sorted(CASES.glob("*.yaml")), ids=lambda p: p.stem)
+@pytest.mark.slow
 def test_trace_json_of_every_bundled_case_follows_its_schema(capsys, path):
     code, out, _ = run(capsys, "trace", str(path), "--json")
     assert code == 0
@@ -232,11 +238,13 @@ def test_trace_json_of_a_route_error_and_an_input_error_follow_the_schema(capsys
 
 
 @pytest.mark.parametrize("graph", [None, *MUTANTS], ids=lambda p: p.stem if p else "bundled")
+@pytest.mark.slow
 def test_check_json_follows_its_schema(capsys, graph):
     _, out, _ = run(capsys, "check", *([str(graph)] if graph else []), "--json")
     valid("check", json.loads(out))
 
 
+@pytest.mark.slow
 def test_coverage_json_follows_its_schema(capsys):
     _, out, _ = run(capsys, "coverage", str(CASES), "--json")
     valid("coverage", json.loads(out))

@@ -13,6 +13,8 @@ httpx = pytest.importorskip("httpx")
 
 from tests.test_serve import SELECT, Server, _code, _facts, _order, _request  # noqa: E402
 
+pytestmark = pytest.mark.subprocess  # a server or the CLI as a process
+
 QUESTIONNAIRE = "http://vcfgraph.invalid/fhir/Questionnaire/vcf-management"
 PHQ9 = {"resourceType": "QuestionnaireResponse", "id": "phq", "status": "completed",
         "questionnaire": "http://loinc.org/q/44249-1", "subject": {"reference": "Patient/p1"},
@@ -46,6 +48,7 @@ def client(server: Server) -> Iterator[Any]:
         yield c
 
 
+@pytest.mark.slow
 def test_a_phq9_in_prefetch_gives_the_same_cards_as_no_response(client: Any, server: Server) -> None:
     req = _request([_order("o1", "72148")])
     none = client.post(SELECT, json=req)
@@ -61,6 +64,7 @@ def test_a_bundle_mixing_a_phq9_and_ours_reads_ours(client: Any) -> None:
     assert _code(body, "o1") == "appropriate"
 
 
+@pytest.mark.slow
 def test_skipped_responses_are_noted_in_the_log_without_patient_values() -> None:
     s = Server()
     try:
@@ -104,6 +108,7 @@ def test_age_from_birthdate_is_counted_to_the_day_and_partial_dates_only_when_un
     assert age_on(birth, dt.date(2026, 12, 7)) == age
 
 
+@pytest.mark.slow
 def test_system_actions_top_sends_only_the_2_0_place() -> None:
     s = Server("--system-actions", "top")
     try:
@@ -184,6 +189,7 @@ def test_the_explorer_names_the_questionnaire_and_code_systems_as_the_reader_exp
     assert data["codeSystems"] == {f.name: code_system(DEFAULT_BASE, pathway, f) for f in pathway.facts if f.type == "enum"}
 
 
+@pytest.mark.slow
 def test_the_questionnaire_url_of_the_prefetch_is_configurable() -> None:
     s = Server("--questionnaire-url", "https://ehr.example.org/fhir/Questionnaire/vcf-management|1.0.0")
     try:

@@ -68,6 +68,7 @@ def test_a_generated_pathway_agrees_with_networkx() -> None:
 
 
 @pytest.mark.parametrize("path", FILES, ids=lambda p: p.stem)
+@pytest.mark.slow
 def test_the_answers_possible_at_a_question_are_those_the_full_split_finds(path: Path) -> None:
     """explore's ``locally_possible`` classifies combinations without building regions and stops
     once every answer is seen; the full split of the question's case space must agree."""

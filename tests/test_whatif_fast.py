@@ -112,6 +112,7 @@ def _ends(fact: Fact) -> tuple[Any, ...]:
     return (*sorted({v for interval in fact.intervals() for v in interval}), None)
 
 
+@pytest.mark.slow
 def test_the_bundled_case_library_agrees(bundled):
     cases = [case.facts for path in sorted(bundled_data.cases_folder().glob("*.yaml"))
              for case in load_cases(bundled, path)]
@@ -120,6 +121,7 @@ def test_the_bundled_case_library_agrees(bundled):
 
 
 @pytest.mark.parametrize("path", SMALL, ids=lambda p: p.stem)
+@pytest.mark.slow
 def test_every_case_of_a_small_pathway_agrees(path):
     """Mutants put route errors (two answers, none, a cycle) on the changes and the bases."""
     pathway = load_pathway(path)
@@ -136,6 +138,7 @@ def test_a_sample_of_the_bundled_and_ottawa_case_spaces_agrees(bundled):
     _agree(ottawa, region_points(ottawa, 1)[::5] + [{f.name: any_value(f, rng) for f in ottawa.facts} for _ in range(300)])
 
 
+@pytest.mark.slow
 def test_values_outside_their_domains_agree_without_the_memo(bundled):
     """An unchecked case (``1`` for a yes/no fact, an age out of range) is walked without the
     per-question memo, where ``1`` and ``true`` would share an entry."""

@@ -130,6 +130,7 @@ def test_a_missing_comma_in_a_flow_sequence_shows_a_sequence():
               "the entries with ', ' ([a, b]), or put a text that holds ': ' in quotes")
 
 
+@pytest.mark.slow
 def test_on_a_long_list_the_hint_names_the_item_above(tmp_path):
     # 20,000 list items, then a key on the column of their dashes: the hint walks up once
     text = "k:\n" + "  - a: 1\n" * 20000 + "  b: 2\n"
