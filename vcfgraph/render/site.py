@@ -68,8 +68,10 @@ def _site_title(pathway: Pathway) -> str:
 
 
 def pathway_svg(pathway: Pathway, layout_svg: str | bytes) -> str:
-    """The pathway diagram as a standalone SVG file (the base layout, annotated)."""
-    return svg.standalone(svg.restyle(layout_svg, pathway), title=pathway.meta.title)
+    """The pathway diagram as a standalone SVG file (the base layout, annotated; ``dot``'s
+    repeated presentation attributes moved into its stylesheet)."""
+    root = svg.restyle(layout_svg, pathway)
+    return svg.standalone(root, title=pathway.meta.title, css=svg.hoist_styles(root))
 
 
 def case_svg(pathway: Pathway, entry: CaseRender, layout_svg: str | bytes) -> str:
@@ -178,7 +180,8 @@ def fhir_data(pathway: Pathway, base: str = FHIR_BASE) -> dict[str, object]:
 
 def data_script(pathway: Pathway, layout_svg: str | bytes) -> str:
     """``assets/pathway.js``: the diagram (once, for every page) and the pathway for the twin."""
-    diagram = svg.inline(svg.restyle(layout_svg, pathway), label=f"Decision graph: {pathway.meta.title}")
+    root = svg.restyle(layout_svg, pathway)
+    diagram = svg.inline(root, label=f"Decision graph: {pathway.meta.title}", css=svg.hoist_styles(root))
     return twin.script_text({"pathway": twin.pathway_data(pathway), "svg": diagram, "dom": dom_ids(pathway),
                              "badges": {"caution": CAUTION_BADGE, "set_apart": SET_APART_BADGE},
                              "fhir": fhir_data(pathway)})
