@@ -20,7 +20,7 @@ from vcfgraph.conditions import Value
 from vcfgraph.model import Case, Pathway
 from vcfgraph.route import Route
 from vcfgraph.imaging import Imaging
-from vcfgraph.render import html, ids, imaging_page, svg
+from vcfgraph.render import html, ids, imaging_page, parts, svg
 from vcfgraph.render.states import route_states
 from vcfgraph.render.style import CAUTION_BADGE, SET_APART_BADGE, overlay_css
 
@@ -110,8 +110,9 @@ def explore_href(pathway: Pathway, facts: Mapping[str, Value], root: str = "") -
 
 
 def case_page(pathway: Pathway, entry: CaseRender, layout_svg: str | bytes = "", imaging: Imaging | None = None) -> str:
-    """``cases/<slug>.html``: the vignette, facts, steps, recommendations; the diagram and the
-    explorer panel come from the shared script (``assets/pathway.js``) when scripts run.
+    """``cases/<slug>.html``: the vignette, facts, steps, recommendations; the diagram, its
+    toolbar and legend, the explorer panel, the explorer link's facts and the table of facts
+    with their questions come from the shared scripts when scripts run (:mod:`.parts`).
 
     Args:
         pathway: the pathway.
@@ -123,15 +124,14 @@ def case_page(pathway: Pathway, entry: CaseRender, layout_svg: str | bytes = "",
     context["cards"] = []
     context["imaging"] = imaging_page.case_imaging(imaging, entry.route, entry.case.id)
     return html.render("case.html.j2", root="../", site_title=_site_title(pathway),
-                       facts_json=facts_json(pathway, entry.case.facts),
-                       explore_href=explore_href(pathway, entry.case.facts, "../"), **context)
+                       facts_json=facts_json(pathway, entry.case.facts), **context)
 
 
 def explore_page(pathway: Pathway, *, dose: bool = False) -> str:
     """``explore.html``: the explorer alone, started from the facts in ``#facts=`` (with ``dose``,
     it also says what the usually-appropriate imaging adds: ``assets/dose.js``)."""
     return html.render("explore.html.j2", root="", site_title=_site_title(pathway), pathway_title=pathway.meta.title,
-                       legend=html.legend(pathway), dose_script=dose, **html.scale_context(pathway), **_example(pathway))
+                       dose_script=dose, **html.scale_context(pathway), **_example(pathway))
 
 
 def _example(pathway: Pathway) -> dict[str, str]:
@@ -179,12 +179,13 @@ def fhir_data(pathway: Pathway, base: str = FHIR_BASE) -> dict[str, object]:
 
 
 def data_script(pathway: Pathway, layout_svg: str | bytes) -> str:
-    """``assets/pathway.js``: the diagram (once, for every page) and the pathway for the twin."""
+    """``assets/pathway.js``: the diagram (once, for every page), the pathway for the twin and
+    the parts pages leave to the script (:func:`vcfgraph.render.parts.parts`)."""
     root = svg.restyle(layout_svg, pathway)
     diagram = svg.inline(root, label=f"Decision graph: {pathway.meta.title}", css=svg.hoist_styles(root))
     return twin.script_text({"pathway": twin.pathway_data(pathway), "svg": diagram, "dom": dom_ids(pathway),
                              "badges": {"caution": CAUTION_BADGE, "set_apart": SET_APART_BADGE},
-                             "fhir": fhir_data(pathway)})
+                             "fhir": fhir_data(pathway), "parts": parts.parts(pathway)})
 
 
 def assets(pathway: Pathway, layout_svg: str | bytes) -> dict[str, str]:
