@@ -226,3 +226,18 @@ def test_a_case_that_misses_its_expectations_is_built_and_exits_1(tmp_path, caps
     page = (out / "cases" / "wrong.html").read_text(encoding="utf-8")
     assert "<li>expected to reach V_sore, reached V_quiet</li>" in page
     assert '<span class="status-bad">no</span>' in (out / "index.html").read_text(encoding="utf-8")
+
+
+def test_a_part_is_its_macro_as_a_tree_the_script_builds_without_parsing(bundled):
+    from vcfgraph.render import parts
+
+    assert parts.markup_tree('<p class="a">x &amp; <b>y</b><br>z</p>\n<i></i>') == [
+        ["p", {"class": "a"}, "x & ", ["b", {}, "y"], ["br", {}], "z"], ["i", {}]]
+    for broken in ("<p><b></p>", "<p>", "</p>"):
+        with pytest.raises(ValueError):
+            parts.markup_tree(broken)
+    built = parts.parts(bundled)
+    assert sorted(built) == ["legend", "tools"]
+    assert built["tools"][:2] == ["div", {"class": "vg-tools", "role": "toolbar", "aria-label": "Diagram view", "hidden": ""}]
+    assert built["legend"][:2] == ["div", {"class": "legend", "role": "note", "aria-label": "Legend"}]
+    assert "This case" in json.dumps(built["legend"]) and "<" not in json.dumps(built)
