@@ -29,7 +29,7 @@ ASSETS = ("assets/pathway.js", "assets/print.css", "assets/quiz.js", "assets/sit
           "assets/vcfgraph.css")
 
 __all__ = ["CaseRender", "case_title", "case_page", "pathway_page", "index_page", "pathway_svg", "build_site",
-           "page_name", "page_names", "explore_page", "quiz_page", "explore_href", "facts_json", "data_script", "assets", "ASSETS"]
+           "page_name", "page_names", "explore_page", "quiz_page", "facts_json", "data_script", "assets", "ASSETS"]
 
 
 @dataclass(frozen=True)
@@ -102,11 +102,6 @@ def facts_json(pathway: Pathway, facts: Mapping[str, Value]) -> str:
     """The known facts as a JSON object in pathway order: the explorer's ``#facts=`` state."""
     known = {f.name: facts.get(f.name) for f in pathway.facts if facts.get(f.name) is not None}
     return json.dumps(known, ensure_ascii=False, separators=(",", ":"))
-
-
-def explore_href(pathway: Pathway, facts: Mapping[str, Value], root: str = "") -> str:
-    """The explorer's address with these facts: ``explore.html#facts=<URL-encoded JSON>``."""
-    return f"{root}explore.html#facts={quote(facts_json(pathway, facts), safe='')}"
 
 
 def case_page(pathway: Pathway, entry: CaseRender, layout_svg: str | bytes = "", imaging: Imaging | None = None) -> str:
