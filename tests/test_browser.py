@@ -115,6 +115,45 @@ def test_route_nodes_carry_the_highlight_and_others_do_not(browser, render_bundl
     opened.close()
 
 
+FILLED_JS = """() => ({
+    tools: [...document.querySelectorAll('.vg-tools button')].map(b => b.dataset.vgZoom),
+    legend: [...document.querySelectorAll('.legend li strong')].map(s => s.textContent),
+    empty: document.querySelectorAll('[data-vg-part]').length,
+    link: document.querySelector('a.vg-explore-link').getAttribute('href'),
+    rows: [...document.querySelectorAll('table.facts tbody tr')].map(r => [...r.cells].map(c => c.textContent)),
+    unknown: [...document.querySelectorAll('table.facts td.unknown')].length,
+    sentence: getComputedStyle(document.querySelector('p.vg-facts-text')).display})"""
+
+
+def test_a_case_page_takes_its_shared_parts_from_the_scripts_and_reads_without_them(browser, render_bundled_site, bundled):
+    """Toolbar, legend, the explorer link's facts and the table of facts with their questions are built
+    from assets/; without scripts the page keeps every fact in a sentence and leaves nothing half-built."""
+    from urllib.parse import unquote
+
+    from vcfgraph.conditions import format_value
+
+    case = load_cases(bundled, ROOT / "cases" / f"{SEED}.yaml")[0]
+    known = {f.name: case.facts[f.name] for f in bundled.facts if case.facts.get(f.name) is not None}
+    opened = Opened(browser, render_bundled_site / "cases" / f"{SEED}.html")
+    got = opened.page.evaluate(FILLED_JS)
+    assert got["tools"] == ["route", "in", "out", "full", "fit", "left", "right", "up", "down"] and got["empty"] == 0
+    assert got["legend"] == ["Shapes", "Rating categories", "Confidence of a rating", "This case"]
+    assert got["link"].startswith("../explore.html#facts=") and json.loads(unquote(got["link"].split("=", 1)[1])) == known
+    assert got["rows"] == [[f.name, (format_value(known[f.name]) + (f" {f.unit}" if f.unit else ""))
+                            if f.name in known else "not known", f.question] for f in bundled.facts]
+    assert got["unknown"] == len(bundled.facts) - len(known) > 0 and got["sentence"] == "none"  # on paper only
+    assert opened.errors == []
+    opened.close()
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto((render_bundled_site / "cases" / f"{SEED}.html").as_uri())
+    assert page.evaluate("() => getComputedStyle(document.querySelector('p.vg-facts-text')).display") == "block"
+    assert page.locator("p.vg-facts-text code").all_text_contents() == [f.name for f in bundled.facts if f.name in known] + \
+        [f.name for f in bundled.facts if f.name not in known]
+    assert page.locator(".legend, .vg-tools, table.facts").count() == 0
+    context.close()
+
+
 def test_clicking_a_node_opens_its_details(browser, render_bundled_site):
     opened = Opened(browser, render_bundled_site / "pathway.html")
     page = opened.page

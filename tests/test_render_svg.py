@@ -224,3 +224,47 @@ def test_environment_is_not_changed_by_rendering(tiny, render_need_dot):
     before = dict(os.environ)
     graphviz_run.run_dot(pathway_dot(tiny), "png")
     assert dict(os.environ) == before
+
+
+def _rules(css: str) -> dict[str, dict[str, str]]:
+    """``.name{k:v;...}`` lines as name -> properties."""
+    out = {}
+    for line in css.splitlines():
+        name, body = re.fullmatch(r"\.([\w-]+)\{(.*)\}", line).groups()
+        out[name] = dict(part.split(":", 1) for part in body.split(";"))
+    return out
+
+
+def test_hoisted_styles_give_every_element_the_look_dot_wrote(tiny, tiny_layout):
+    """Each distinct set of presentation attributes becomes one class; attributes + rules = what dot wrote."""
+    before = svg.restyle(tiny_layout, tiny)
+    after = svg.restyle(tiny_layout, tiny)
+    css = svg.hoist_styles(after)
+    rules = _rules(css)
+    assert list(rules) == [f"vg-p{i}" for i in range(len(rules))] and len(rules) == len(set(map(str, rules.values())))
+    hoisted = ("fill", "stroke", "stroke-width", "stroke-dasharray", "font-family", "font-size", "font-weight",
+               "text-anchor")
+    moved = 0
+    for old, new in zip(before.iter(), after.iter(), strict=True):
+        assert old.tag == new.tag and old.text == new.text
+        added = [c for c in new.get("class", "").split() if c.startswith("vg-p")]
+        look = {k: v for k, v in new.attrib.items() if k in hoisted}
+        for name in added:
+            look |= {k: v.removesuffix("px").strip("'") for k, v in rules[name].items()}
+            moved += 1
+        assert look == {k: v for k, v in old.attrib.items() if k in hoisted}, old.attrib
+        assert {k: v for k, v in new.attrib.items() if k not in hoisted and k != "class"} == \
+            {k: v for k, v in old.attrib.items() if k not in hoisted and k != "class"}
+    text = svg.standalone(after, css=css)
+    assert moved > 20 and "font-family=" not in text and text.index(css) < text.index(".vg-on .vg-shape")  # overlay wins
+    assert css == svg.hoist_styles(svg.restyle(tiny_layout, tiny))  # deterministic
+
+
+def test_a_value_that_is_not_a_plain_colour_or_number_stays_an_attribute():
+    root = svg.parse('<svg xmlns="http://www.w3.org/2000/svg"><text fill="red;}body{x:y" font-size="12">a</text>'
+                     '<path fill="none" stroke="#000"/><text class="vg-badge" fill="#111">b</text></svg>')
+    css = svg.hoist_styles(root)
+    assert css == ".vg-p0{fill:none;stroke:#000}\n"
+    text, path, badge = list(root)
+    assert text.get("fill") == "red;}body{x:y" and text.get("font-size") == "12" and "class" not in text.attrib
+    assert path.get("class") == "vg-p0" and badge.attrib == {"class": "vg-badge", "fill": "#111"}

@@ -99,7 +99,12 @@ def test_bundled_case_page_has_every_section(render_bundled_site, bundled):
     assert '<p class="status-ok">Matches the case file\'s expectations.</p>' in page
     assert 'class="card"' not in page and "<svg" not in page  # one copy of both, in pathway.html and assets/
     assert 'id="vg-explorer"' in page and 'data-facts="{&#34;age&#34;:78,&#34;sex&#34;:&#34;female&#34;,' in page
-    assert '<a href="../explore.html#facts=%7B%22age%22%3A78%2C%22sex%22%3A%22female%22%2C' in page
+    # the explorer link's facts, the toolbar, the legend and the facts' questions come from the shared scripts
+    assert '<a class="vg-explore-link" href="../explore.html">' in page and "#facts=" not in page
+    assert page.count('<div data-vg-part="tools"></div>') == page.count('<div data-vg-part="legend"></div>') == 1
+    assert 'class="legend"' not in page and "vg-tools" not in page and '<table class="facts' not in page
+    assert '<p class="vg-facts-text"><code>age</code> = 78 years; <code>sex</code> = female;' in page
+    assert "How old is the patient?" not in page
 
 
 def test_bundled_pathway_page_shows_every_variant_and_rating(render_bundled_site, bundled):
@@ -221,3 +226,18 @@ def test_a_case_that_misses_its_expectations_is_built_and_exits_1(tmp_path, caps
     page = (out / "cases" / "wrong.html").read_text(encoding="utf-8")
     assert "<li>expected to reach V_sore, reached V_quiet</li>" in page
     assert '<span class="status-bad">no</span>' in (out / "index.html").read_text(encoding="utf-8")
+
+
+def test_a_part_is_its_macro_as_a_tree_the_script_builds_without_parsing(bundled):
+    from vcfgraph.render import parts
+
+    assert parts.markup_tree('<p class="a">x &amp; <b>y</b><br>z</p>\n<i></i>') == [
+        ["p", {"class": "a"}, "x & ", ["b", {}, "y"], ["br", {}], "z"], ["i", {}]]
+    for broken in ("<p><b></p>", "<p>", "</p>"):
+        with pytest.raises(ValueError):
+            parts.markup_tree(broken)
+    built = parts.parts(bundled)
+    assert sorted(built) == ["legend", "tools"]
+    assert built["tools"][:2] == ["div", {"class": "vg-tools", "role": "toolbar", "aria-label": "Diagram view", "hidden": ""}]
+    assert built["legend"][:2] == ["div", {"class": "legend", "role": "note", "aria-label": "Legend"}]
+    assert "This case" in json.dumps(built["legend"]) and "<" not in json.dumps(built)

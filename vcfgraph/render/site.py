@@ -20,7 +20,7 @@ from vcfgraph.conditions import Value
 from vcfgraph.model import Case, Pathway
 from vcfgraph.route import Route
 from vcfgraph.imaging import Imaging
-from vcfgraph.render import html, ids, imaging_page, svg
+from vcfgraph.render import html, ids, imaging_page, parts, svg
 from vcfgraph.render.states import route_states
 from vcfgraph.render.style import CAUTION_BADGE, SET_APART_BADGE, overlay_css
 
@@ -29,7 +29,7 @@ ASSETS = ("assets/pathway.js", "assets/print.css", "assets/quiz.js", "assets/sit
           "assets/vcfgraph.css")
 
 __all__ = ["CaseRender", "case_title", "case_page", "pathway_page", "index_page", "pathway_svg", "build_site",
-           "page_name", "page_names", "explore_page", "quiz_page", "explore_href", "facts_json", "data_script", "assets", "ASSETS"]
+           "page_name", "page_names", "explore_page", "quiz_page", "facts_json", "data_script", "assets", "ASSETS"]
 
 
 @dataclass(frozen=True)
@@ -68,8 +68,10 @@ def _site_title(pathway: Pathway) -> str:
 
 
 def pathway_svg(pathway: Pathway, layout_svg: str | bytes) -> str:
-    """The pathway diagram as a standalone SVG file (the base layout, annotated)."""
-    return svg.standalone(svg.restyle(layout_svg, pathway), title=pathway.meta.title)
+    """The pathway diagram as a standalone SVG file (the base layout, annotated; ``dot``'s
+    repeated presentation attributes moved into its stylesheet)."""
+    root = svg.restyle(layout_svg, pathway)
+    return svg.standalone(root, title=pathway.meta.title, css=svg.hoist_styles(root))
 
 
 def case_svg(pathway: Pathway, entry: CaseRender, layout_svg: str | bytes) -> str:
@@ -102,14 +104,10 @@ def facts_json(pathway: Pathway, facts: Mapping[str, Value]) -> str:
     return json.dumps(known, ensure_ascii=False, separators=(",", ":"))
 
 
-def explore_href(pathway: Pathway, facts: Mapping[str, Value], root: str = "") -> str:
-    """The explorer's address with these facts: ``explore.html#facts=<URL-encoded JSON>``."""
-    return f"{root}explore.html#facts={quote(facts_json(pathway, facts), safe='')}"
-
-
 def case_page(pathway: Pathway, entry: CaseRender, layout_svg: str | bytes = "", imaging: Imaging | None = None) -> str:
-    """``cases/<slug>.html``: the vignette, facts, steps, recommendations; the diagram and the
-    explorer panel come from the shared script (``assets/pathway.js``) when scripts run.
+    """``cases/<slug>.html``: the vignette, facts, steps, recommendations; the diagram, its
+    toolbar and legend, the explorer panel, the explorer link's facts and the table of facts
+    with their questions come from the shared scripts when scripts run (:mod:`.parts`).
 
     Args:
         pathway: the pathway.
@@ -121,15 +119,14 @@ def case_page(pathway: Pathway, entry: CaseRender, layout_svg: str | bytes = "",
     context["cards"] = []
     context["imaging"] = imaging_page.case_imaging(imaging, entry.route, entry.case.id)
     return html.render("case.html.j2", root="../", site_title=_site_title(pathway),
-                       facts_json=facts_json(pathway, entry.case.facts),
-                       explore_href=explore_href(pathway, entry.case.facts, "../"), **context)
+                       facts_json=facts_json(pathway, entry.case.facts), **context)
 
 
 def explore_page(pathway: Pathway, *, dose: bool = False) -> str:
     """``explore.html``: the explorer alone, started from the facts in ``#facts=`` (with ``dose``,
     it also says what the usually-appropriate imaging adds: ``assets/dose.js``)."""
     return html.render("explore.html.j2", root="", site_title=_site_title(pathway), pathway_title=pathway.meta.title,
-                       legend=html.legend(pathway), dose_script=dose, **html.scale_context(pathway), **_example(pathway))
+                       dose_script=dose, **html.scale_context(pathway), **_example(pathway))
 
 
 def _example(pathway: Pathway) -> dict[str, str]:
@@ -177,11 +174,13 @@ def fhir_data(pathway: Pathway, base: str = FHIR_BASE) -> dict[str, object]:
 
 
 def data_script(pathway: Pathway, layout_svg: str | bytes) -> str:
-    """``assets/pathway.js``: the diagram (once, for every page) and the pathway for the twin."""
-    diagram = svg.inline(svg.restyle(layout_svg, pathway), label=f"Decision graph: {pathway.meta.title}")
+    """``assets/pathway.js``: the diagram (once, for every page), the pathway for the twin and
+    the parts pages leave to the script (:func:`vcfgraph.render.parts.parts`)."""
+    root = svg.restyle(layout_svg, pathway)
+    diagram = svg.inline(root, label=f"Decision graph: {pathway.meta.title}", css=svg.hoist_styles(root))
     return twin.script_text({"pathway": twin.pathway_data(pathway), "svg": diagram, "dom": dom_ids(pathway),
                              "badges": {"caution": CAUTION_BADGE, "set_apart": SET_APART_BADGE},
-                             "fhir": fhir_data(pathway)})
+                             "fhir": fhir_data(pathway), "parts": parts.parts(pathway)})
 
 
 def assets(pathway: Pathway, layout_svg: str | bytes) -> dict[str, str]:

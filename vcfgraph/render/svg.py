@@ -14,6 +14,9 @@ a route is drawn on exactly the same coordinates for every case:
   mark never rests on colour alone.
 
 The CSS that gives these classes their look comes from :func:`vcfgraph.render.style.overlay_css`.
+:func:`hoist_styles` shrinks a diagram that is shipped as it is: ``dot`` writes the same
+presentation attributes (font, fill, stroke) on hundreds of elements; each distinct set becomes
+one class (``vg-p0``, ``vg-p1``, ... in document order) with one rule in the SVG's stylesheet.
 Comments and the XML prologue that ``dot`` writes are dropped, so output does not carry the
 Graphviz version.
 """
@@ -29,7 +32,8 @@ from vcfgraph.render import ids
 from vcfgraph.render.states import RouteStates
 from vcfgraph.render.style import CAUTION_BADGE, SET_APART_BADGE, overlay_css
 
-__all__ = ["SVG_NS", "XLINK_NS", "parse", "restyle", "standalone", "inline", "node_boxes", "element_groups"]
+__all__ = ["SVG_NS", "XLINK_NS", "parse", "restyle", "hoist_styles", "standalone", "inline", "node_boxes",
+           "element_groups"]
 
 SVG_NS = "http://www.w3.org/2000/svg"
 XLINK_NS = "http://www.w3.org/1999/xlink"
@@ -202,18 +206,64 @@ def restyle(
     return root
 
 
-def standalone(root: ET.Element, *, title: str = "") -> str:
+#: presentation attributes ``dot`` writes that :func:`hoist_styles` moves into classes, with the
+#: CSS unit of a bare number (a user unit is a CSS pixel)
+_HOISTED = {"fill": "", "stroke": "", "stroke-width": "px", "stroke-dasharray": "", "font-family": "",
+            "font-size": "px", "font-weight": "", "text-anchor": ""}
+_KEEP = {_G, _STYLE, _TITLE, f"{{{SVG_NS}}}svg", f"{{{SVG_NS}}}a"}
+#: a value that can go into a rule as it is: colours, numbers, lists of numbers, font names
+_SAFE_VALUE = re.compile(r"[#\w][\w .,#%-]*")
+
+
+def _css_value(name: str, value: str) -> str:
+    if name == "font-family":
+        return ",".join(f"'{part.strip()}'" for part in value.split(","))
+    unit = _HOISTED[name]
+    return value + unit if unit and _NUMBER.fullmatch(value) else value
+
+
+def hoist_styles(root: ET.Element) -> str:
+    """Move the presentation attributes ``dot`` wrote into one class per distinct set.
+
+    The diagram looks the same: a class rule of specificity (0,1,0) sits below every overlay
+    rule, as the attributes did. An element keeps its attributes when any value is not a plain
+    colour, number or font name, so nothing from a label can reach the stylesheet. Groups,
+    links, titles and elements added by :func:`restyle` (badges) are left alone.
+
+    Args:
+        root: a tree from :func:`restyle`; changed in place.
+
+    Returns:
+        The rules, one a line, ``.vg-p<n>{...}`` in the order the classes were first used.
+    """
+    classes: dict[tuple[tuple[str, str], ...], str] = {}
+    for el in root.iter():
+        if el.tag in _KEEP or any(c.startswith(("vg-badge", "vg-p")) for c in _classes(el)):
+            continue
+        found = tuple((k, el.get(k, "")) for k in _HOISTED if el.get(k) is not None)
+        if not found or not all(_SAFE_VALUE.fullmatch(v) for _k, v in found):
+            continue
+        name = classes.setdefault(found, f"vg-p{len(classes)}")
+        for key, _value in found:
+            del el.attrib[key]
+        _add_class(el, name)
+    rules = (f".{name}{{{';'.join(f'{k}:{_css_value(k, v)}' for k, v in found)}}}" for found, name in classes.items())
+    return "".join(rule + "\n" for rule in rules)
+
+
+def standalone(root: ET.Element, *, title: str = "", css: str = "") -> str:
     """A complete SVG file whose ``<style>`` carries the overlay CSS.
 
     Args:
         root: a tree from :func:`restyle`; the style (and title) are added to it.
         title: an accessible title for the picture.
+        css: rules to put before the overlay CSS (from :func:`hoist_styles`).
 
     Returns:
         UTF-8 SVG text with an XML declaration, ending in a newline.
     """
     style = ET.Element(_STYLE)
-    style.text = "\n" + overlay_css()
+    style.text = "\n" + css + overlay_css()
     root.insert(0, style)
     if title:
         heading = ET.Element(_TITLE)
@@ -223,17 +273,22 @@ def standalone(root: ET.Element, *, title: str = "") -> str:
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + body + "\n"
 
 
-def inline(root: ET.Element, *, label: str, css_class: str = "vg-diagram") -> str:
+def inline(root: ET.Element, *, label: str, css_class: str = "vg-diagram", css: str = "") -> str:
     """The diagram as an ``<svg>`` element to put inside an HTML page.
 
     Args:
         root: a tree from :func:`restyle`; its ``<svg>`` element gets role, label and class.
         label: the accessible name of the diagram.
         css_class: the class of the ``<svg>`` element.
+        css: rules for a ``<style>`` of the diagram's own (from :func:`hoist_styles`).
 
     Returns:
         Markup without XML declaration; the page's stylesheet must include the overlay CSS.
     """
+    if css:
+        style = ET.Element(_STYLE)
+        style.text = "\n" + css
+        root.insert(0, style)
     root.set("role", "group")
     root.set("aria-label", label)
     root.set("class", css_class)
