@@ -104,7 +104,8 @@
 /* vcfgraph teaching site: the diagram from the shared script, live route highlight, explorer,
  * what-if, best next question, zoom and pan (quiz mode is quiz.js, on the helpers exposed here). Progressive enhancement: every page shows its
  * static content without this file. Pathway text only ever reaches the page as textContent or
- * attribute values; the only markup parsed is the diagram vcfgraph serialised (as XML).
+ * attribute values; the only markup parsed is the diagram vcfgraph serialised (as XML). The
+ * parts a page leaves to this file (toolbar, legend: render/parts.py) come as trees, built here.
  *
  * State lives in the URL fragment: #facts=<encodeURIComponent(JSON object of fact values)>,
  * facts in pathway order, unknown facts left out.
@@ -814,9 +815,51 @@
   window.VcfgraphSite = { P: P, el: el, label: label, own: own, readBy: readBy, valueWords: valueWords,
     factsFrom: factsFrom, showRoute: showRoute };
 
+  /* ------------------------------------------------------------ what a page leaves to this file */
+
+  /** A part of render/parts.py: [tag, {attribute: value}, child, ...], text as strings. */
+  function build(node) {
+    if (typeof node === "string") { return document.createTextNode(node); }
+    var e = document.createElement(node[0]);
+    Object.keys(node[1]).forEach(function (k) { if (!/^on/i.test(k)) { e.setAttribute(k, node[1][k]); } });
+    node.slice(2).forEach(function (c) { e.appendChild(build(c)); });
+    return e;
+  }
+
+  /** Fill the page's empty parts, the explorer link of a case and the table of its facts. */
+  function fillPage(panel) {
+    var parts = G.parts || {};
+    document.querySelectorAll("div[data-vg-part]").forEach(function (slot) {
+      var part = own(parts, slot.getAttribute("data-vg-part"));
+      if (part) { slot.parentNode.replaceChild(build(part), slot); }
+    });
+    var given = panel && panel.getAttribute("data-case") ? JSON.parse(panel.getAttribute("data-facts") || "{}") : null;
+    if (!given) { return; }
+    document.querySelectorAll("a.vg-explore-link").forEach(function (a) {
+      a.setAttribute("href", a.getAttribute("href").split("#")[0] + "#" + encodeFacts(factsFrom(given, [])));
+    });
+    var text = document.querySelector("p.vg-facts-text");
+    if (!text) { return; }
+    var table = el("table", { "class": "facts print-hide" }), head = el("tr"), body = el("tbody");
+    table.appendChild(el("caption", {}, "Every fact the pathway knows; \u201cnot known\u201d where the case is silent"));
+    ["Fact", "Value", "Meaning"].forEach(function (w) { head.appendChild(el("th", { scope: "col" }, w)); });
+    table.appendChild(el("thead")).appendChild(head);
+    table.appendChild(body);
+    P.facts.forEach(function (f) {
+      var v = own(given, f.name), known = v !== undefined && v !== null, row = el("tr");
+      row.appendChild(el("td")).appendChild(el("code", {}, f.name));
+      row.appendChild(el("td", known ? {} : { "class": "unknown" }, known ? String(v) + (f.unit ? " " + f.unit : "") : "not known"));
+      row.appendChild(el("td", {}, f.question));
+      body.appendChild(row);
+    });
+    text.parentNode.insertBefore(table, text.nextSibling);
+    text.classList.add("print-only");  // the table on screen, the sentence on paper
+  }
+
   /* ------------------------------------------------------------ start */
 
   function start() {
+    fillPage(document.getElementById("vg-explorer"));
     var mount = document.querySelector(".vg-mount"), svg = null, viewer = null;
     if (mount) {
       svg = mountDiagram(mount);
