@@ -76,3 +76,10 @@ def test_rates_count_rated_rows_only_so_hand_offs_never_dilute_them():
                "undetermined": 50, "invalid": 3, "not_recorded": 7})
     assert r == {"usually_not_appropriate": 0.25, "contraindicated": 0.0, "inappropriate": 0.25}
     assert rates({"not_rated": 10})["inappropriate"] is None  # a hand-off group has no rate at all
+
+
+def test_group_values_come_in_reading_order_with_the_not_recorded_value_last() -> None:
+    from vcfgraph.batch.stats import natural
+
+    values = ["site-10", None, "site-2", "site-1", "2026-11", "2026-02", "dr-7", "dr-007"]
+    assert sorted(values, key=natural) == ["2026-02", "2026-11", "dr-007", "dr-7", "site-1", "site-2", "site-10", None]

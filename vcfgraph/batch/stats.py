@@ -17,6 +17,7 @@ hand-off, ``need_info``, ``invalid``; every value of a ``--by`` group; all rows)
 from __future__ import annotations
 
 import math
+import re
 from typing import Any, Mapping
 
 from vcfgraph.batch.audit import CLASSES, INAPPROPRIATE
@@ -34,6 +35,16 @@ RATED = CLASSES[:4]
 RATES = (*RATED, "inappropriate")
 #: the classes set apart from every rate
 APART = CLASSES[4:]
+
+
+_RUNS = re.compile(r"(\d+)")
+
+
+def natural(value: str | None) -> tuple[Any, ...]:
+    """A group value's place in reading order: site-2 before site-10, the not-recorded value last."""
+    if value is None:
+        return (1,)
+    return (0, *((0, int(run), run) if run.isdigit() else (1, 0, run) for run in _RUNS.split(value)))
 
 
 def wilson(k: int, n: int, z: float = Z95) -> tuple[float, float] | None:
@@ -93,13 +104,13 @@ def audit_report(tally: Tally, pathway: Pathway, breakdown: Breakdown = PLAIN) -
         for (group, value, cls), n in tally.groups.items():
             if group == name:
                 per_value.setdefault(value, dict.fromkeys(CLASSES, 0))[cls] += n
-        ordered = sorted(per_value, key=lambda v: (v is None, v or ""))
+        ordered = sorted(per_value, key=natural)
         report["by"][name] = [{"value": v, **numbers(per_value[v])} for v in ordered]
     totals = {("", g["id"]): g["rates"]["inappropriate"]["count"] for g in groups}
     totals |= {(name, v["value"]): v["rates"]["inappropriate"]["count"] for name, values in report["by"].items()
                for v in values}
     drill = []
-    for (name, value), cases in sorted(tally.cases.items(), key=lambda kv: (kv[0][0], kv[0][1] is None, kv[0][1] or "")):
+    for (name, value), cases in sorted(tally.cases.items(), key=lambda kv: (kv[0][0], natural(kv[0][1]))):
         rows = [{"case_id": c[0], "variant": c[1], "class": c[2], "action": c[5], **dict(zip(breakdown.by, c[3]))}
                 for c in cases]
         drill.append({"group": name or "variant", "value": value, "total": totals.get((name, value), len(rows)),
