@@ -256,15 +256,16 @@ def test_radiation_outside_the_acr_scale_is_rejected(tmp_path):
 
 
 @pytest.mark.slow
-def test_batch_agrees_with_trace_over_the_ottawa_case_space():
-    """The compiled masks (counting, named conditions, 'unknown: absent') give what trace gives
-    at every region of the case space the checker walks, with random cases inside each."""
+@pytest.mark.parametrize("graph", [OTTAWA, CURB65], ids=["ottawa", "curb65"])
+def test_batch_agrees_with_trace_over_the_example_case_spaces(graph):
+    """The compiled masks (counting, points, named conditions, 'unknown: absent') give what trace
+    gives at every region of the case space the checker walks, with random cases inside each."""
     from tests.casespace import region_points
     from vcfgraph.batch.compile import Evaluator, compile_pathway
     from vcfgraph.batch.results import result_from_route
     from vcfgraph.model import Case
 
-    pathway = load_pathway(OTTAWA)
+    pathway = load_pathway(graph)
     points = region_points(pathway, draws=30)
     assert len(points) > 200
     results, errors = Evaluator(compile_pathway(pathway)).evaluate_facts(points)

@@ -126,6 +126,17 @@ def test_variants_list_the_favoured_category_of_the_pathway_scale() -> None:
     assert not any("Usually appropriate" in line for line in lines)
 
 
+def test_the_curb65_bands_show_the_suggested_disposition_and_the_hand_off() -> None:
+    from vcfgraph.io.load import load_pathway
+
+    lines = mermaid(load_pathway(ROOT / "graphs" / "examples" / "curb-65.yaml")).splitlines()
+    assert '  n_V1_curb65_low["CURB-65 0-1: low risk<br/>Suggested by the score: Treatment at home"]' in lines
+    assert '  n_V8_crb65_high["CRB-65 3-4: high risk<br/>Suggested by the score: Urgent hospital admission"]' in lines
+    assert '  n_q_curb65 -->|"4-5 (high risk)"| n_V4_curb65_very_high' in lines
+    assert "  n_H_not_adult[[\"Hand-off: Not an adult#59; use the children's pneumonia guidance<br/>(routine)\"]]" in lines
+    assert not any("ppropriate" in line for line in lines)
+
+
 def test_a_scale_without_a_favoured_category_shows_the_variant_label_alone(tiny: Pathway) -> None:
     from dataclasses import replace
 
