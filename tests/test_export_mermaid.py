@@ -81,7 +81,8 @@ def _mmdc() -> Path:
 
 @pytest.mark.browser
 @pytest.mark.subprocess
-@pytest.mark.parametrize("path", [None, DATA / "tiny.yaml", DATA / "render" / "specials.yaml"],
+@pytest.mark.parametrize("path", [None, DATA / "tiny.yaml", DATA / "render" / "specials.yaml",
+                                  ROOT / "graphs" / "examples" / "curb-65.yaml"],
                          ids=lambda p: p.name if p else "bundled")
 def test_mermaid_cli_renders_every_node(path: Path | None, tmp_path: Path) -> None:
     mmdc = _mmdc()
