@@ -21,7 +21,7 @@ DATA_PACKAGES = {
     "vcfgraph.render.templates": ["*"],
     "vcfgraph.render.static": ["*"],
     "vcfgraph.bundled_graphs": ["*.yaml"],
-    "vcfgraph.bundled_graphs.examples": ["*.yaml", "ottawa-cases/*.yaml"],
+    "vcfgraph.bundled_graphs.examples": ["*.yaml", "ottawa-cases/*.yaml", "curb-65-cases/*.yaml"],
     "vcfgraph.bundled_cases": ["*.yaml", "*.yml", "*.json"],
 }
 

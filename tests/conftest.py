@@ -121,6 +121,14 @@ def render_ottawa_site(tmp_path_factory: pytest.TempPathFactory, render_need_dot
 
 
 @pytest.fixture(scope="session")
+def render_curb65_site(tmp_path_factory: pytest.TempPathFactory, render_need_dot: str) -> Path:
+    """The site of the third bundled pathway (the CURB-65 / CRB-65 scores) and its case library."""
+    out = tmp_path_factory.mktemp("curb65-site")
+    examples = ROOT / "graphs" / "examples"
+    return _render_build_site(out, "-g", str(examples / "curb-65.yaml"), "--cases", str(examples / "curb-65-cases"))
+
+
+@pytest.fixture(scope="session")
 def render_bundled_site(tmp_path_factory: pytest.TempPathFactory, render_need_dot: str) -> Path:
     """The site of the bundled pathway and case library, built as ``make demo`` builds renders/."""
     out = tmp_path_factory.mktemp("bundled-site")

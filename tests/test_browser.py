@@ -78,8 +78,9 @@ def pages_of(site: Path) -> list[Path]:
 
 
 @pytest.fixture(scope="module")
-def all_pages(render_bundled_site, render_tiny_site, render_ottawa_site) -> list[Path]:
-    return pages_of(render_bundled_site) + pages_of(render_tiny_site) + pages_of(render_ottawa_site)
+def all_pages(render_bundled_site, render_tiny_site, render_ottawa_site, render_curb65_site) -> list[Path]:
+    return (pages_of(render_bundled_site) + pages_of(render_tiny_site) + pages_of(render_ottawa_site)
+            + pages_of(render_curb65_site))
 
 
 def test_every_page_loads_without_console_errors_or_fetches(browser, all_pages):

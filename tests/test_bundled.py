@@ -1,9 +1,12 @@
-"""Every bundled pathway (the VCF pathway and the Ottawa Ankle Rules): clean under check, every
-property proven, its case library matching with 100% coverage; the Ottawa file uses the format's
-additions and never says "ACR" in a text report; rating scales are checked where they are read."""
+"""Every bundled pathway (the VCF pathway, the Ottawa Ankle Rules and CURB-65 / CRB-65): clean
+under check, every property proven, its case library matching with 100% coverage; the two examples
+use the format's additions (definitions, counting, points, "not recorded" policies, their own
+scales, dispositions) and never say "ACR" in a text report or on their sites; rating scales are
+checked where they are read."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -20,10 +23,13 @@ from vcfgraph.scale import ACR_SCALE
 ROOT = Path(__file__).resolve().parent.parent
 OTTAWA = ROOT / "graphs" / "examples" / "ottawa-ankle.yaml"
 OTTAWA_CASES = ROOT / "graphs" / "examples" / "ottawa-cases"
+CURB65 = ROOT / "graphs" / "examples" / "curb-65.yaml"
+CURB65_CASES = ROOT / "graphs" / "examples" / "curb-65-cases"
 #: (pathway file, its case library)
 BUNDLED = [
     pytest.param(ROOT / "graphs" / "vcf-management.yaml", ROOT / "cases", id="vcf"),
     pytest.param(OTTAWA, OTTAWA_CASES, id="ottawa", marks=pytest.mark.slow),
+    pytest.param(CURB65, CURB65_CASES, id="curb65"),
 ]
 
 
@@ -97,6 +103,91 @@ def test_ottawa_site_builds_and_never_says_acr(tmp_path, capsys):
     assert "pathway assumption" in texts["pathway.html"]
 
 
+# --------------------------------------------------------------------------- CURB-65 / CRB-65
+
+def test_curb65_is_a_points_score_with_dispositions_and_no_assumed_item():
+    p = load_pathway(CURB65)
+    points = {d.name: c for d in p.definitions for c in _walk(d.condition) if isinstance(c, cm.Points)}
+    assert sorted(points) == ["crb65_1_or_more", "crb65_2_or_more", "crb65_3_or_more",
+                              "curb65_2_or_more", "curb65_3_or_more", "curb65_4_or_more"]
+    assert [c.threshold for c in points.values()] == [2, 3, 4, 1, 2, 3]
+    assert all(len(c.items) == (5 if n.startswith("curb") else 4) for n, c in points.items())
+    assert [f.name for f in p.facts if f.unknown is not None] == []  # no item of the score is ever assumed
+    assert p.scale != ACR_SCALE and p.scale.ids() == ("suggested", "judgement", "not_suggested")
+    actions = {n.id: n.modality for n in p.nodes if n.kind == "action"}
+    assert set(actions.values()) == {"discharge", "observation", "referral", "consultation", "follow_up"}
+
+
+def _curb(**facts):
+    from vcfgraph.model import Case
+
+    return trace(load_pathway(CURB65), Case("c", {"age_years": 50, "setting": "hospital", **facts}))
+
+
+@pytest.mark.parametrize("facts, outcome, where", [
+    # urea unknown, the four bedside items clear: a raised urea would give one point, still low
+    ({"new_confusion": False, "respiratory_rate": 20, "systolic_bp": 120, "diastolic_bp": 80}, "variant", "V1_curb65_low"),
+    # one bedside point (fast breathing): a raised urea would make two, so the urea is asked for
+    ({"new_confusion": False, "respiratory_rate": 30, "systolic_bp": 120, "diastolic_bp": 80}, "need_info", "urea_above_7"),
+    # three bedside points: 3 or 4 depends on the urea
+    ({"new_confusion": True, "respiratory_rate": 30, "systolic_bp": 89}, "need_info", "urea_above_7"),
+    # four bedside points settle the top band whatever the urea is
+    ({"age_years": 65, "new_confusion": True, "respiratory_rate": 30, "systolic_bp": 89}, "variant", "V4_curb65_very_high"),
+    # in the community the urea is never read, even when it is recorded as raised
+    ({"setting": "community", "urea_above_7": True, "new_confusion": False, "respiratory_rate": 29, "systolic_bp": 90,
+      "diastolic_bp": 61}, "variant", "V5_crb65_low"),
+])
+def test_an_unknown_urea_stops_the_walk_only_when_it_could_change_the_band(facts, outcome, where):
+    route = _curb(**facts)
+    assert route.outcome == outcome
+    assert (route.terminal if outcome == "variant" else [m.fact for m in route.missing]) == (
+        where if outcome == "variant" else [where])
+    assert route.assumed == ()
+
+
+def test_reading_an_unknown_urea_as_normal_breaks_the_urea_properties(tmp_path):
+    """The safety properties about urea are not vacuous: a "not recorded" policy that reads an
+    unknown urea as normal (the harmful direction) is refuted with a counterexample."""
+    text = CURB65.read_text(encoding="utf-8")
+    assert text.count("    label: raised urea\n") == 1
+    mutant = tmp_path / "curb-65.yaml"
+    mutant.write_text(text.replace("    label: raised urea\n", "    label: raised urea\n    unknown: absent\n"),
+                      encoding="utf-8")
+    results = {r.property.id: r for r in verify(load_pathway(mutant)).properties}
+    broken = sorted(i for i, r in results.items() if r.status == "violated")
+    assert broken == ["unknown_urea_never_lowers_the_band", "unknown_urea_never_lowers_the_band_at_two"]
+    example = results["unknown_urea_never_lowers_the_band"]
+    assert "urea_above_7" not in example.counterexample and example.outcome == "variant V1_curb65_low"
+
+
+def test_curb65_text_reports_never_say_acr(capsys):
+    cases = [str(f) for f in sorted(CURB65_CASES.glob("*.yaml"))]
+    assert main(["trace", *cases, "--graph", str(CURB65)]) == 0
+    assert main(["check", str(CURB65)]) == 0
+    assert main(["lookup", "admission", "--graph", str(CURB65)]) == 0
+    out = capsys.readouterr().out
+    assert "ACR" not in out and "Usually appropriate" not in out and "usually appropriate" not in out
+    assert re.search(r"\[suggested\] +Critical care assessment \[a_critical_care_assessment\] \(confirmed; S3\)", out)
+    assert "Not suggested by the score\n    [not_suggested] Treatment at home" in out
+    assert "Missing fact: urea_above_7" in out
+
+
+@pytest.mark.subprocess
+def test_curb65_site_builds_and_never_says_acr(tmp_path, capsys):
+    out = tmp_path / "site"
+    assert main(["site", "--graph", str(CURB65), "--cases", str(CURB65_CASES), "-o", str(out)]) == 0
+    pages = sorted(p.name for p in (out / "cases").glob("*.html"))
+    assert pages == sorted(f.stem + ".html" for f in CURB65_CASES.glob("*.yaml"))
+    texts = {p.relative_to(out).as_posix(): p.read_text(encoding="utf-8") for p in sorted(out.rglob("*"))
+             if p.suffix in (".html", ".svg", ".js") and p.name not in ("twin.js", "site.js", "quiz.js")}
+    for name, text in texts.items():
+        for words in ("ACR", "Usually appropriate", "May be appropriate", "Usually not appropriate", "usually appropriate"):
+            assert words not in text, f"{name} says {words!r}"
+    case = texts["cases/curb65-five-shocked.html"]
+    assert "<caption>Suggested by the score</caption>" in case and "(suggested)" not in case
+    assert '"scale":{"acr":false' in texts["assets/pathway.js"]
+
+
 # --------------------------------------------------------------------------- rating scales
 
 SCALE = """\
@@ -166,15 +257,16 @@ def test_radiation_outside_the_acr_scale_is_rejected(tmp_path):
 
 
 @pytest.mark.slow
-def test_batch_agrees_with_trace_over_the_ottawa_case_space():
-    """The compiled masks (counting, named conditions, 'unknown: absent') give what trace gives
-    at every region of the case space the checker walks, with random cases inside each."""
+@pytest.mark.parametrize("graph", [OTTAWA, CURB65], ids=["ottawa", "curb65"])
+def test_batch_agrees_with_trace_over_the_example_case_spaces(graph):
+    """The compiled masks (counting, points, named conditions, 'unknown: absent') give what trace
+    gives at every region of the case space the checker walks, with random cases inside each."""
     from tests.casespace import region_points
     from vcfgraph.batch.compile import Evaluator, compile_pathway
     from vcfgraph.batch.results import result_from_route
     from vcfgraph.model import Case
 
-    pathway = load_pathway(OTTAWA)
+    pathway = load_pathway(graph)
     points = region_points(pathway, draws=30)
     assert len(points) > 200
     results, errors = Evaluator(compile_pathway(pathway)).evaluate_facts(points)

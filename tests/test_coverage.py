@@ -169,9 +169,10 @@ def test_html_heatmap_shows_the_same_counts(tmp_path: Path, capsys, tiny) -> Non
     assert (again / "index.html").read_text(encoding="utf-8") == page
 
 
-def test_quiet_prints_nothing_on_a_complete_suite(capsys) -> None:
-    ottawa = ROOT / "graphs" / "examples"
-    assert main(["coverage", "-q", str(ottawa / "ottawa-cases"), "-g", str(ottawa / "ottawa-ankle.yaml")]) == 0
+@pytest.mark.parametrize("graph, cases", [("ottawa-ankle.yaml", "ottawa-cases"), ("curb-65.yaml", "curb-65-cases")])
+def test_quiet_prints_nothing_on_a_complete_suite(capsys, graph, cases) -> None:
+    examples = ROOT / "graphs" / "examples"
+    assert main(["coverage", "-q", str(examples / cases), "-g", str(examples / graph)]) == 0
     assert capsys.readouterr() == ("", "")
 
 

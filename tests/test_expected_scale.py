@@ -122,8 +122,11 @@ def test_acr_keys_and_acr_ids_work_on_the_acr_scale(tmp_path):
         "c.yaml:3:3: unknown key 'usualy_appropriate' in 'expected' of case 'c'; did you mean 'usually_appropriate'?")
 
 
-def test_the_bundled_ottawa_cases_speak_the_ottawa_scale():
-    for path in sorted((ROOT / "graphs" / "examples" / "ottawa-cases").glob("*.yaml")):
+@pytest.mark.parametrize("folder", ["ottawa-cases", "curb-65-cases"])
+def test_the_bundled_example_cases_speak_their_own_scale(folder):
+    paths = sorted((ROOT / "graphs" / "examples" / folder).glob("*.yaml"))
+    assert len(paths) >= 7
+    for path in paths:
         text = path.read_text(encoding="utf-8")
         assert "usually_" not in text and "may_be_" not in text, path.name
 

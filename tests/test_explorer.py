@@ -368,38 +368,3 @@ def test_without_javascript_every_page_shows_its_static_content(browser, render_
             assert image and image > 1000, path.name  # the plain diagram, from pathway.svg
         page.close()
     context.close()
-
-
-# ------------------------------------------------------------------ the second bundled pathway
-
-OTTAWA = ROOT / "graphs" / "examples" / "ottawa-ankle.yaml"
-
-
-def test_the_ottawa_site_runs_named_conditions_counting_and_assumptions(browser, render_ottawa_site):
-    """Every Ottawa case page shows Python's result; the explorer walks to an outcome, says which
-    facts it read as absent, and uses the pathway's own category names, never ACR's."""
-    from vcfgraph.io.load import load_pathway
-    pathway = load_pathway(OTTAWA)
-    cases = [c for path in sorted((OTTAWA.parent / "ottawa-cases").glob("*.yaml")) for c in load_cases(pathway, path)]
-    assert len(cases) >= 5
-    for case in cases:
-        opened = Opened(browser, render_ottawa_site / "cases" / f"{case_slug(case.id)}.html")
-        assert opened.page.evaluate(RESULT_JS) == result_of(trace(pathway, case)), case.id
-        assert opened.errors == [], case.id
-        opened.close()
-    facts = {"age_years": 40, "malleolar_zone_pain": True, "midfoot_zone_pain": False, "tender_lateral_malleolus": True}
-    route = trace(pathway, Case("c", facts))
-    assert route.outcome == "variant" and route.assumed  # the exclusions are not recorded: read as absent
-    opened = Opened(browser, render_ottawa_site / "explore.html")
-    page = opened.page
-    page.goto((render_ottawa_site / "explore.html").as_uri() + "#facts=" + quote(json.dumps(facts)))
-    page.reload()
-    assert page.evaluate(RESULT_JS) == result_of(route)
-    text = page.inner_text("main")
-    assert "Pathway assumptions this result relies on" in text
-    for n in route.assumed:  # the fact in words, as the pathway names it
-        fact = pathway.fact(n)
-        assert f"{fact.label or fact.question or n}: not recorded; read as absent" in text
-    assert "ACR" not in text and "sually appropriate" not in text
-    assert opened.errors == []
-    opened.close()

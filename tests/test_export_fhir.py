@@ -42,6 +42,7 @@ DATA = Path(__file__).resolve().parent / "data"
 FIXTURES = [DATA / "tiny.yaml", DATA / "checks" / "checks.yaml", DATA / "batch" / "overlap.yaml",
             DATA / "render" / "specials.yaml", DATA / "format" / "counting.yaml",
             Path(__file__).resolve().parent.parent / "graphs" / "examples" / "ottawa-ankle.yaml",
+            Path(__file__).resolve().parent.parent / "graphs" / "examples" / "curb-65.yaml",
             *sorted((DATA / "mutants").glob("*.yaml"))]
 
 
@@ -156,7 +157,7 @@ def test_fhirpath_walk_agrees_with_trace_on_the_whole_case_space(bundled: Pathwa
     _agreement(bundled, points)
 
 
-@pytest.mark.parametrize("path", [pytest.param(p, marks=pytest.mark.slow) if p.name == "ottawa-ankle.yaml" else p
+@pytest.mark.parametrize("path", [pytest.param(p, marks=pytest.mark.slow) if p.name in ("ottawa-ankle.yaml", "curb-65.yaml") else p
                                   for p in FIXTURES], ids=lambda p: p.name)
 def test_fhirpath_walk_agrees_with_trace_on_the_fixtures(path: Path) -> None:
     pathway = load_pathway(path)

@@ -81,7 +81,8 @@ def _mmdc() -> Path:
 
 @pytest.mark.browser
 @pytest.mark.subprocess
-@pytest.mark.parametrize("path", [None, DATA / "tiny.yaml", DATA / "render" / "specials.yaml"],
+@pytest.mark.parametrize("path", [None, DATA / "tiny.yaml", DATA / "render" / "specials.yaml",
+                                  ROOT / "graphs" / "examples" / "curb-65.yaml"],
                          ids=lambda p: p.name if p else "bundled")
 def test_mermaid_cli_renders_every_node(path: Path | None, tmp_path: Path) -> None:
     mmdc = _mmdc()
@@ -124,6 +125,17 @@ def test_variants_list_the_favoured_category_of_the_pathway_scale() -> None:
     assert '  n_V2_ankle_only["V2: ankle rule positive, foot rule negative<br/>Radiographs indicated: Ankle radiograph series"]' in lines
     assert '  n_V4_no_radiographs["V4: both rules negative<br/>Radiographs indicated: none"]' in lines
     assert not any("Usually appropriate" in line for line in lines)
+
+
+def test_the_curb65_bands_show_the_suggested_disposition_and_the_hand_off() -> None:
+    from vcfgraph.io.load import load_pathway
+
+    lines = mermaid(load_pathway(ROOT / "graphs" / "examples" / "curb-65.yaml")).splitlines()
+    assert '  n_V1_curb65_low["CURB-65 0-1: low risk<br/>Suggested by the score: Treatment at home"]' in lines
+    assert '  n_V8_crb65_high["CRB-65 3-4: high risk<br/>Suggested by the score: Urgent hospital admission"]' in lines
+    assert '  n_q_curb65 -->|"4-5 (high risk)"| n_V4_curb65_very_high' in lines
+    assert "  n_H_not_adult[[\"Hand-off: Not an adult#59; use the children's pneumonia guidance<br/>(routine)\"]]" in lines
+    assert not any("ppropriate" in line for line in lines)
 
 
 def test_a_scale_without_a_favoured_category_shows_the_variant_label_alone(tiny: Pathway) -> None:

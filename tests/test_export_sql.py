@@ -30,6 +30,7 @@ duckdb = pytest.importorskip("duckdb")
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
 OTTAWA = ROOT / "graphs" / "examples" / "ottawa-ankle.yaml"
+CURB65 = ROOT / "graphs" / "examples" / "curb-65.yaml"
 Row = tuple[Any, ...]
 
 
@@ -130,7 +131,7 @@ def test_the_bundled_case_space_in_postgres(bundled: Pathway, bundled_space: Any
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("path", [OTTAWA, DATA / "tiny.yaml"], ids=["ottawa", "tiny"])
+@pytest.mark.parametrize("path", [OTTAWA, CURB65, DATA / "tiny.yaml"], ids=["ottawa", "curb65", "tiny"])
 def test_the_other_case_spaces_in_both_databases(path: Path, postgres_db: str) -> None:
     pathway = load_pathway(path)
     points = region_points(pathway, draws=2) + [{}]

@@ -38,6 +38,15 @@ def test_the_vcf_overview_screens_red_flags_first_then_branches_by_decision(bund
     assert pathologic.nodes[0] == "q_tx_path_mechanical" and pathologic.nodes[-1] == "q_tx_etiology"
 
 
+def test_the_curb65_overview_screens_age_then_branches_on_the_setting():
+    o = overview(load_pathway(ROOT / "graphs" / "examples" / "curb-65.yaml"))
+    assert [s.question.label for s in o.screen] == ["Is the patient an adult?"]
+    assert o.branch is not None and [b.answer for b in o.blocks] == ["In hospital (CURB-65)", "In the community (CRB-65)"]
+    assert [[v.id for p in b.parts for v in p.variants] for b in o.blocks] == [
+        ["V1_curb65_low", "V2_curb65_intermediate", "V3_curb65_high", "V4_curb65_very_high"],
+        ["V5_crb65_low", "V6_crb65_one", "V7_crb65_two", "V8_crb65_high"]]
+
+
 def test_the_ottawa_overview_branches_on_the_ankle_rule():
     o = overview(load_pathway(OTTAWA))
     assert [s.question.label for s in o.screen] == ["Do the rules apply?"]

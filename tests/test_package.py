@@ -126,16 +126,17 @@ def test_wheel_carries_the_example_pathways(wheel: Path):
 
 @pytest.mark.subprocess
 @pytest.mark.slow
-def test_the_installed_ottawa_example_checks_and_builds_its_site(installed):
+@pytest.mark.parametrize("graph, cases", [("ottawa-ankle.yaml", "ottawa-cases"), ("curb-65.yaml", "curb-65-cases")])
+def test_the_installed_examples_check_and_build_their_sites(installed, graph, cases):
     examples = Path(_python(installed, "from vcfgraph.io.bundled import examples_folder; print(examples_folder())"))
     assert ROOT not in examples.parents
-    done = _run(installed, "check", str(examples / "ottawa-ankle.yaml"))
+    done = _run(installed, "check", str(examples / graph))
     assert done.returncode == 0 and "Summary: 0 error(s)" in done.stdout, done.stdout + done.stderr
-    done = _run(installed, "site", "-g", str(examples / "ottawa-ankle.yaml"), "--cases", str(examples / "ottawa-cases"),
-                "-o", "ottawa")
+    out = graph.removesuffix(".yaml")
+    done = _run(installed, "site", "-g", str(examples / graph), "--cases", str(examples / cases), "-o", out)
     assert done.returncode == 0, done.stderr
-    pages = sorted(p.name for p in (installed[1] / "ottawa" / "cases").glob("*.html"))
-    assert pages == sorted(p.stem + ".html" for p in (examples / "ottawa-cases").glob("*.yaml"))
+    pages = sorted(p.name for p in (installed[1] / out / "cases").glob("*.html"))
+    assert pages == sorted(p.stem + ".html" for p in (examples / cases).glob("*.yaml"))
 
 
 @pytest.mark.subprocess

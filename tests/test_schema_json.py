@@ -39,7 +39,8 @@ def _valid_files() -> tuple[list[Path], list[Path]]:
     cases: list[Path] = []
     candidates = sorted(DATA.rglob("*.yaml")) + sorted((ROOT / "graphs").rglob("*.yaml")) + sorted((ROOT / "cases").glob("*.yaml"))
     known = [load_pathway(p) for p in (ROOT / "graphs" / "vcf-management.yaml", DATA / "tiny.yaml",
-                                       ROOT / "graphs" / "examples" / "ottawa-ankle.yaml")]
+                                       ROOT / "graphs" / "examples" / "ottawa-ankle.yaml",
+                                       ROOT / "graphs" / "examples" / "curb-65.yaml")]
     for path in candidates:
         if "invalid" in path.parts or "hostile" in path.parts:
             continue
@@ -74,6 +75,7 @@ def test_committed_schemas_are_the_generated_ones(kind, capsys):
 def test_check_jsonschema_accepts_every_bundled_and_valid_file():
     pathways, cases = _valid_files()
     assert ROOT / "graphs" / "examples" / "ottawa-ankle.yaml" in pathways and len(pathways) >= 25
+    assert ROOT / "graphs" / "examples" / "curb-65.yaml" in pathways
     assert len(cases) >= 60
     for schema, files in ((SCHEMAS / "pathway.schema.json", pathways), (SCHEMAS / "case.schema.json", cases)):
         done = _run(schema, files)
@@ -104,8 +106,10 @@ def test_a_key_the_validator_does_not_know_is_not_in_the_schema_either(tmp_path)
 
 
 def test_bundled_files_name_their_schema():
-    files = [ROOT / "graphs" / "vcf-management.yaml", ROOT / "graphs" / "examples" / "ottawa-ankle.yaml",
-             *sorted((ROOT / "cases").glob("*.yaml")), *sorted((ROOT / "graphs" / "examples" / "ottawa-cases").glob("*.yaml"))]
+    examples = ROOT / "graphs" / "examples"
+    files = [ROOT / "graphs" / "vcf-management.yaml", examples / "ottawa-ankle.yaml", examples / "curb-65.yaml",
+             *sorted((ROOT / "cases").glob("*.yaml")), *sorted((examples / "ottawa-cases").glob("*.yaml")),
+             *sorted((examples / "curb-65-cases").glob("*.yaml"))]
     for f in files:
         first = f.read_text(encoding="utf-8").splitlines()[0]
         assert first.startswith("# yaml-language-server: $schema="), f

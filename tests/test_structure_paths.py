@@ -17,7 +17,8 @@ from vcfgraph.model import Pathway
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
 FILES = sorted([DATA / "tiny.yaml", DATA / "checks" / "checks.yaml", ROOT / "graphs" / "vcf-management.yaml",
-                ROOT / "graphs" / "examples" / "ottawa-ankle.yaml", *(DATA / "mutants").glob("*.yaml")])
+                ROOT / "graphs" / "examples" / "ottawa-ankle.yaml", ROOT / "graphs" / "examples" / "curb-65.yaml",
+                *(DATA / "mutants").glob("*.yaml")])
 
 
 def _paths_by_networkx(pathway: Pathway) -> int | None:

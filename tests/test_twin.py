@@ -4,8 +4,9 @@
    region's minimal case and random cases inside it. Outcome, terminal, every step (node, answer,
    explanation), the UA/MBA/UNA lists, missing facts, possible outcomes, contraindicated actions,
    cautions and downstream steps must all be equal; one disagreement fails.
-2. The second bundled pathway (the Ottawa ankle rules: named conditions, counting and "not
-   recorded" policies) over its whole case space, and the tiny fixture pathways in tests/data/.
+2. The second and third bundled pathways (the Ottawa ankle rules: named conditions, counting and
+   "not recorded" policies; CURB-65 / CRB-65: points scores) over their whole case spaces, and
+   the tiny fixture pathways in tests/data/.
 3. Random pathways from the hypothesis strategies of tests/test_compiled.py (overlapping
    answers, cycles and answers to actions included: the route error messages must agree), and
    the same pathways with counting, points, named conditions and assumed values in their
@@ -101,6 +102,22 @@ def test_twin_agrees_on_the_whole_bundled_case_space(page, bundled):
     assert {w["terminal"] for w in want if w.get("terminal")} == {n.id for n in bundled.nodes if n.terminal}
     assert any(w["contraindicated"] for w in want) and any(w["cautions"] for w in want)
     assert any(w["downstream"] for w in want) and any(len(w["missing"]) > 1 for w in want)
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_twin_agrees_on_the_whole_curb65_case_space(page):
+    """The third bundled pathway: points conditions over int and yes/no facts, no "not recorded"
+    policy, so every stop for an unknown item (the urea above all) must be the same in both."""
+    pathway = load_pathway(HERE.parent / "graphs" / "examples" / "curb-65.yaml")
+    rng = random.Random("curb-65")
+    anywhere = [{f.name: any_value(f, rng) for f in pathway.facts} for _ in range(200)]
+    want = assert_agree(page, pathway, region_points(pathway, draws=2) + anywhere + [{}])
+    assert {w["outcome"] for w in want} == {"variant", "handoff", "need_info"}
+    assert {w["terminal"] for w in want if w.get("terminal")} == {n.id for n in pathway.nodes if n.terminal}
+    assert any(w["missing"] == ["urea_above_7"] for w in want)
+    assert not any(w["assumed"] for w in want)
+    assert any("holds (" in s["explanation"] for w in want for s in w["steps"])  # a named points condition
 
 
 #: the small pathways of tests/data/: valid ones and the checker's mutants (gaps, overlaps, a cycle)

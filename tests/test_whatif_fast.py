@@ -5,7 +5,7 @@ The reference below is the straightforward version: for every declared fact and 
 its domain it runs :func:`vcfgraph.engine.trace` on the changed case, with no pruning and no
 cache. Both are compared as the JSON text ``trace --json`` writes, over the bundled case library,
 every case (both ends of every whole-number interval) of the small pathways, mutants with
-overlaps, gaps and cycles included, and a sample of the bundled and Ottawa case spaces.
+overlaps, gaps and cycles included, and a sample of the bundled, Ottawa and CURB-65 case spaces.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from vcfgraph.route import Route
 DATA = Path(__file__).resolve().parent / "data"
 SMALL = sorted([DATA / "tiny.yaml", DATA / "checks" / "checks.yaml", *(DATA / "mutants").glob("*.yaml")])
 OTTAWA = Path(__file__).resolve().parent.parent / "graphs" / "examples" / "ottawa-ankle.yaml"
+CURB65 = Path(__file__).resolve().parent.parent / "graphs" / "examples" / "curb-65.yaml"
 
 
 # ------------------------------------------------------------------------------ the reference
@@ -136,6 +137,14 @@ def test_a_sample_of_the_bundled_and_ottawa_case_spaces_agrees(bundled):
     ottawa = load_pathway(OTTAWA)
     rng = random.Random(27)
     _agree(ottawa, region_points(ottawa, 1)[::5] + [{f.name: any_value(f, rng) for f in ottawa.facts} for _ in range(300)])
+
+
+@pytest.mark.slow
+def test_a_sample_of_the_curb65_case_space_agrees():
+    """Points conditions with no "not recorded" policy: the what-if rows of a need_info stop."""
+    curb = load_pathway(CURB65)
+    rng = random.Random(65)
+    _agree(curb, region_points(curb, 1)[::3] + [{f.name: any_value(f, rng) for f in curb.facts} for _ in range(200)])
 
 
 @pytest.mark.slow

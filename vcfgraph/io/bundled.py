@@ -38,8 +38,9 @@ def pathway_file() -> Path:
 
 
 def examples_folder() -> Path:
-    """The folder of the example pathways that ship too (``ottawa-ankle.yaml``, the Ottawa ankle
-    rules, with its case library in ``ottawa-cases/``)."""
+    """The folder of the example pathways that ship too: ``ottawa-ankle.yaml`` (the Ottawa ankle
+    rules, case library in ``ottawa-cases/``) and ``curb-65.yaml`` (the CURB-65 and CRB-65
+    pneumonia severity scores, case library in ``curb-65-cases/``)."""
     return _folder("vcfgraph.bundled_graphs", "graphs") / "examples"
 
 
