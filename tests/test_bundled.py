@@ -275,3 +275,16 @@ def test_batch_agrees_with_trace_over_the_example_case_spaces(graph):
     mismatches = [(p, g, e) for p, g, e in zip(points, got, expected) if g != e]
     assert not mismatches, f"{len(mismatches)} of {len(points)} differ; first: {mismatches[0]}"
     assert {e.outcome for e in expected} == {"variant", "handoff", "need_info"}
+
+
+def test_a_pathway_that_rates_no_imaging_says_nothing_of_radiation(render_curb65_site: Path) -> None:
+    from vcfgraph.report import route_text
+
+    curb = load_pathway(CURB65)
+    case = load_cases(curb, CURB65_CASES / "curb65-two-raised-urea.yaml")[0]
+    assert "adiation" not in route_text(trace(curb, case), curb, case)
+    page = (render_curb65_site / "cases" / "curb65-two-raised-urea.html").read_text(encoding="utf-8")
+    assert "Radiation of the" not in page and "adds radiation" not in page
+    ottawa = load_pathway(ROOT / "graphs" / "examples" / "ottawa-ankle.yaml")  # imaging rated: still said
+    ankle = trace(ottawa, load_cases(ottawa, sorted((ROOT / "graphs" / "examples" / "ottawa-cases").glob("*.yaml"))[0])[0])
+    assert "Radiation of the imaging rated" in route_text(ankle, ottawa)
