@@ -313,7 +313,7 @@ def modifier_results(rating: Rating, facts: Mapping[str, Value]) -> tuple[Modifi
     out = []
     for m in rating.modifiers:
         result = cm.evaluate(m.when, facts)
-        head = f"{m.direction.capitalize()} when {cm.describe(m.when)}"
+        head = m.words
         if result is None:
             names = cm.missing_facts(m.when, facts)
             out.append(ModifierResult(m.direction, "undecided", f"{head}: undecided ({_not_known(names)}).",

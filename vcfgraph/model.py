@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any, Iterator, Mapping
 
-from vcfgraph.conditions import Condition, Value, facts_read
+from vcfgraph.conditions import Condition, Value, describe, facts_read
 from vcfgraph.scale import ACR_SCALE, SLOTS, RatingScale
 from vcfgraph.errors import Location
 
@@ -205,6 +205,11 @@ class Modifier:
     reason: str
     sources: tuple[str, ...] = ()
     loc: Location | None = field(default=None, compare=False)
+
+    @property
+    def words(self) -> str:
+        """The modifier in words, from its condition: ``Favoured when age_months is below 3``."""
+        return f"{self.direction.capitalize()} when {describe(self.when)}"
 
 
 @dataclass(frozen=True)
