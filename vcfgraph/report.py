@@ -32,7 +32,7 @@ def pathway_heading(pathway: Pathway) -> str:
 
 
 def _rated(r: RatedAction) -> dict[str, Any]:
-    out = {
+    out: dict[str, Any] = {
         "action": r.action, "label": r.label, "category": r.category, "score": r.score,
         "radiation": r.radiation or None, "confidence": r.confidence, "sources": list(r.sources),
         "note": r.note or None,
