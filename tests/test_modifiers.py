@@ -246,3 +246,35 @@ def test_every_modifier_finding_example_reaches_the_variant(pathway):
             ct = next(r for r in route.ratings if r.action == "a_ct")
             state = ct.modifiers[int(f.subject.rsplit(" ", 1)[1]) - 1].state
             assert state == ("holds" if f.code == "VCF405" else "does_not_hold")
+
+
+# ------------------------------------------------------------------ exports
+
+
+def test_plandefinition_carries_each_modifier_with_its_fhirpath(pathway):
+    from vcfgraph.export.plandefinition import plandefinition
+
+    plan = plandefinition(pathway, "http://x.invalid/fhir")
+    variant = next(a for a in plan["action"] if a["id"] == "V-choice")
+    observe = next(a for a in variant["action"] if a["id"] == "V-choice.a-observe")
+    mods = [e for e in observe["extension"] if e["url"] == "http://x.invalid/fhir/StructureDefinition/rating-modifier"]
+    assert mods == [{"url": "http://x.invalid/fhir/StructureDefinition/rating-modifier", "extension": [
+        {"url": "direction", "valueCode": "disfavoured"},
+        {"url": "when", "valueExpression": {
+            "description": "worsening is true", "language": "text/fhirpath",
+            "expression": "(%resource.item.where(linkId = 'worsening').answer.value.ofType(boolean) = true)"}},
+        {"url": "reason", "valueString": "Worsening calls for imaging."}]}]
+
+
+def test_mermaid_says_the_modifiers_of_the_actions_it_shows(pathway):
+    from dataclasses import replace
+
+    from vcfgraph.export.mermaid import mermaid
+    from vcfgraph.model import Pathway
+
+    variant = pathway.node("V_choice")
+    favoured = replace(variant, ratings=(replace(variant.ratings[0], category="UA"),) + variant.ratings[1:])
+    changed = Pathway(pathway.meta, pathway.facts, tuple(favoured if n.id == "V_choice" else n for n in pathway.nodes),
+                      pathway.edges, definitions=pathway.definitions)
+    assert ('  n_V_choice["V1: alert patient<br/>Usually appropriate: Observation<br/>'
+            '(Disfavoured when worsening is true)"]') in mermaid(changed).splitlines()
