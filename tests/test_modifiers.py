@@ -278,3 +278,11 @@ def test_mermaid_says_the_modifiers_of_the_actions_it_shows(pathway):
                       pathway.edges, definitions=pathway.definitions)
     assert ('  n_V_choice["V1: alert patient<br/>Usually appropriate: Observation<br/>'
             '(Disfavoured when worsening is true)"]') in mermaid(changed).splitlines()
+
+
+def test_the_questionnaire_asks_a_modifier_s_facts_where_its_variant_is_reached(pathway):
+    from vcfgraph.export.questionnaire import questionnaire
+
+    items = {i["linkId"]: i for i in questionnaire(pathway, "http://x.invalid/fhir")["item"]}
+    assert items["age_months"]["enableWhen"] == [{"question": "alert", "operator": "=", "answerBoolean": True}]
+    assert "enableWhen" not in items["alert"]
