@@ -197,6 +197,9 @@ def test_the_case_page_shows_modifiers_as_evaluated(pathway, tmp_path):
     case = tmp_path / "young.yaml"
     case.write_text("id: young\nfacts: {alert: true, age_months: 2}\n", encoding="utf-8")
     assert main(["site", "-g", str(FIXTURE), "--cases", str(case), "--output", str(tmp_path / "site")]) == 0
+    shown = ('<p class="modifier modifier-disfavoured"><span aria-hidden="true">&#8854;</span> Disfavoured when '
+             "worsening is true: Worsening calls for imaging.</p>")
+    assert (tmp_path / "site" / "pathway.html").read_text(encoding="utf-8").count(shown) == 2  # table and action card
     page = (tmp_path / "site" / "cases" / "young.html").read_text(encoding="utf-8")
     assert ('<p class="modifier modifier-favoured modifier-holds"><span aria-hidden="true">&#8853;</span> '
             f"{HIGH}: holds (age_months is 2 (is below 3: yes)). CT is favoured for the youngest, several findings, "
@@ -286,3 +289,10 @@ def test_the_questionnaire_asks_a_modifier_s_facts_where_its_variant_is_reached(
     items = {i["linkId"]: i for i in questionnaire(pathway, "http://x.invalid/fhir")["item"]}
     assert items["age_months"]["enableWhen"] == [{"question": "alert", "operator": "=", "answerBoolean": True}]
     assert "enableWhen" not in items["alert"]
+
+
+def test_diff_names_a_rating_whose_modifiers_changed(tmp_path, capsys):
+    changed = tmp_path / "new.yaml"
+    changed.write_text(FIXTURE.read_text(encoding="utf-8").replace("calls for imaging.", "calls for CT."), encoding="utf-8")
+    main(["diff", str(FIXTURE), str(changed)])
+    assert "  rating changed: V_choice->a_observe (modifiers)\n" in capsys.readouterr().out
