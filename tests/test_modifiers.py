@@ -296,3 +296,12 @@ def test_diff_names_a_rating_whose_modifiers_changed(tmp_path, capsys):
     changed.write_text(FIXTURE.read_text(encoding="utf-8").replace("calls for imaging.", "calls for CT."), encoding="utf-8")
     main(["diff", str(FIXTURE), str(changed)])
     assert "  rating changed: V_choice->a_observe (modifiers)\n" in capsys.readouterr().out
+
+
+def test_a_modifier_finding_can_be_acknowledged(tmp_path):
+    path = tmp_path / "acked.yaml"
+    path.write_text(FIXTURE.read_text(encoding="utf-8") + "\nacknowledged:\n"
+                    "  - {code: VCF405, node: V_choice->a_ct modifier 3, reason: Kept to test the checker.}\n",
+                    encoding="utf-8")
+    found = {f.code: f.acknowledged for f in verify(load_pathway(path)).findings if f.code in ("VCF404", "VCF405", "VCF009")}
+    assert found == {"VCF404": "", "VCF405": "Kept to test the checker."}
