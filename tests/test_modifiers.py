@@ -305,3 +305,29 @@ def test_a_modifier_finding_can_be_acknowledged(tmp_path):
                     encoding="utf-8")
     found = {f.code: f.acknowledged for f in verify(load_pathway(path)).findings if f.code in ("VCF404", "VCF405", "VCF009")}
     assert found == {"VCF404": "", "VCF405": "Kept to test the checker."}
+
+
+@pytest.mark.browser
+def test_the_explorer_shows_modifiers_as_the_engine_explains_them(tmp_path, render_need_dot):
+    from urllib.parse import quote
+
+    from playwright import sync_api
+
+    from tests.test_browser import CHROMIUM, LAUNCH_ARGS, absent
+
+    if not CHROMIUM.exists():
+        absent("chromium (/usr/bin/chromium)")
+    site = tmp_path / "site"
+    assert main(["site", "-g", str(FIXTURE), "--output", str(site)]) == 0
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=LAUNCH_ARGS)
+        page = browser.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto((site / "explore.html").as_uri() + "#facts=" + quote(json.dumps({"alert": True, "age_months": 2})))
+        page.reload()
+        text = " ".join(page.inner_text("main").split())
+        browser.close()
+    assert errors == []
+    assert (f"CT head \u2014 \u2295 {HIGH}: holds (age_months is 2 (is below 3: yes)). CT is favoured for the youngest, "
+            "several findings, or worsening.; \u2295 Favoured when alert is false: does not hold") in text
