@@ -331,3 +331,11 @@ def test_the_explorer_shows_modifiers_as_the_engine_explains_them(tmp_path, rend
     assert errors == []
     assert (f"CT head \u2014 \u2295 {HIGH}: holds (age_months is 2 (is below 3: yes)). CT is favoured for the youngest, "
             "several findings, or worsening.; \u2295 Favoured when alert is false: does not hold") in text
+
+
+def test_the_diagram_s_rating_row_names_its_modifiers_in_the_tooltip(pathway):
+    from vcfgraph.render.dot import pathway_dot
+
+    dot = pathway_dot(pathway)
+    assert ('TOOLTIP="Observation: May be appropriate (MBA), score \u2013, confirmed; Disfavoured when worsening is true: '
+            'Worsening calls for imaging."') in dot
