@@ -3,7 +3,8 @@
 1. The bundled pathway's whole case space, enumerated by regions (tests/casespace.py): every
    region's minimal case and random cases inside it. Outcome, terminal, every step (node, answer,
    explanation), the UA/MBA/UNA lists, missing facts, possible outcomes, contraindicated actions,
-   cautions and downstream steps must all be equal; one disagreement fails.
+   cautions, downstream steps and rating modifiers (state and explanation) must all be equal; one
+   disagreement fails. The modifier fixture (tests/data/modifiers/) is walked over every case.
 2. The second bundled pathway (the Ottawa ankle rules: named conditions, counting and "not
    recorded" policies) over its whole case space, and the tiny fixture pathways in tests/data/.
 3. Random pathways from the hypothesis strategies of tests/test_compiled.py (overlapping
