@@ -3,7 +3,8 @@
 1. The bundled pathway's whole case space, enumerated by regions (tests/casespace.py): every
    region's minimal case and random cases inside it. Outcome, terminal, every step (node, answer,
    explanation), the UA/MBA/UNA lists, missing facts, possible outcomes, contraindicated actions,
-   cautions and downstream steps must all be equal; one disagreement fails.
+   cautions, downstream steps and rating modifiers (state and explanation) must all be equal; one
+   disagreement fails. The modifier fixture (tests/data/modifiers/) is walked over every case.
 2. The second and third bundled pathways (the Ottawa ankle rules: named conditions, counting and
    "not recorded" policies; CURB-65 / CRB-65: points scores) over their whole case spaces, and
    the tiny fixture pathways in tests/data/.
@@ -121,7 +122,8 @@ def test_twin_agrees_on_the_whole_curb65_case_space(page):
 
 
 #: the small pathways of tests/data/: valid ones and the checker's mutants (gaps, overlaps, a cycle)
-FIXTURES = sorted(["tiny.yaml", "batch/overlap.yaml", "format/counting.yaml", "checks/checks.yaml", "render/collide.yaml", "render/specials.yaml"]
+FIXTURES = sorted(["tiny.yaml", "batch/overlap.yaml", "format/counting.yaml", "checks/checks.yaml", "render/collide.yaml", "render/specials.yaml",
+                   "modifiers/observe-or-ct.yaml"]
                   + [f"mutants/{p.name}" for p in (HERE / "data" / "mutants").glob("*.yaml")])
 
 
@@ -145,6 +147,22 @@ def test_twin_agrees_on_the_whole_ottawa_case_space(page):
     # an explanation that rests on the policy says so, in the twin's words as in Python's
     assert any("read as absent, a pathway assumption" in s["explanation"] for w in want for s in w["steps"])
     assert any("holds (" in s["explanation"] for w in want for s in w["steps"])  # a named condition
+
+
+@pytest.mark.browser
+def test_twin_agrees_on_every_case_of_the_modifier_fixture(page):
+    """Every value class of every fact, and not known: each modifier holds, fails and stays open
+    somewhere, with the same explanation in both."""
+    import itertools
+
+    pathway = load_pathway(HERE / "data" / "modifiers" / "observe-or-ct.yaml")
+    names = [f.name for f in pathway.facts]
+    points = [dict(zip(names, combo)) for combo in itertools.product(*[(*f.domain(), None) for f in pathway.facts])]
+    want = assert_agree(page, pathway, points)
+    seen = {(m["action"], m["direction"], m["state"]) for w in want for m in w.get("modifiers", [])}
+    assert {s for _, _, s in seen} == {"holds", "does_not_hold", "undecided"}
+    assert ("a_ct", "favoured", "holds") in seen and ("a_ct", "favoured", "undecided") in seen
+    assert len(points) == 3 * 4 * 4 * 3
 
 
 @pytest.mark.browser

@@ -29,13 +29,14 @@ from vcfgraph.route import (
     Caution,
     CheckResult,
     Contraindicated,
+    ModifierResult,
     NeededFact,
     RatedAction,
     Route,
     Step,
 )
 
-__all__ = ["trace", "possible_outcomes", "check_expected", "check_states", "needed_at", "OFFERED"]
+__all__ = ["trace", "possible_outcomes", "check_expected", "check_states", "modifier_results", "needed_at", "OFFERED"]
 
 #: categories under which an action is offered; cautions are shown on these only
 OFFERED = OFFERED_SLOTS
@@ -268,7 +269,7 @@ def _finish(pathway: Pathway, case: Case, node: Node, steps: tuple[Step, ...]) -
             continue
         rated.append(RatedAction(rating.action, action.label, rating.category, rating.score,
                                  rating.radiation or action.radiation, rating.confidence, rating.sources,
-                                 action.modality, rating.note, rating.role_slot))
+                                 action.modality, rating.note, rating.role_slot, modifier_results(rating, facts)))
         if rating.slot in OFFERED:
             cautions += _cautions(rating, action, states, facts)
         elif blocked is not None:  # not offered anyway: it keeps its list, and says why it would not be
@@ -298,6 +299,30 @@ def check_states(pathway: Pathway, variant: str, action: str, facts: Mapping[str
         else:
             out.append((check, "failed", cm.deciding_facts(check.requires, facts)))
     return out
+
+
+def modifier_results(rating: Rating, facts: Mapping[str, Value]) -> tuple[ModifierResult, ...]:
+    """Every modifier of ``rating`` evaluated on ``facts``, in file order: the one place a
+    modifier is decided and explained.
+
+    Returns:
+        One result per modifier: ``holds`` (``facts`` decided it), ``does_not_hold`` (likewise)
+        or ``undecided`` (``facts`` are the unknown ones keeping it open). The explanation reads
+        ``Favoured when <condition>: holds (<the facts that decided it>).``
+    """
+    out = []
+    for m in rating.modifiers:
+        result = cm.evaluate(m.when, facts)
+        head = m.words
+        if result is None:
+            names = cm.missing_facts(m.when, facts)
+            out.append(ModifierResult(m.direction, "undecided", f"{head}: undecided ({_not_known(names)}).",
+                                      m.reason, names, m.sources))
+            continue
+        state = "holds" if result else "does_not_hold"
+        out.append(ModifierResult(m.direction, state, f"{head}: {state.replace('_', ' ')} ({cm.reason(m.when, facts)}).",
+                                  m.reason, cm.deciding_facts(m.when, facts), m.sources))
+    return tuple(out)
 
 
 def _failed_text(check: Check, facts: Mapping[str, Value]) -> str:

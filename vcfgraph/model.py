@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any, Iterator, Mapping
 
-from vcfgraph.conditions import Condition, Value, facts_read
+from vcfgraph.conditions import Condition, Value, describe, facts_read
 from vcfgraph.scale import ACR_SCALE, SLOTS, RatingScale
 from vcfgraph.errors import Location
 
@@ -26,6 +26,9 @@ __all__ = [
     "Definition",
     "Edge",
     "Rating",
+    "Modifier",
+    "MODIFIER_DIRECTIONS",
+    "MODIFIER_STATES",
     "Downstream",
     "Advice",
     "Titled",
@@ -58,6 +61,10 @@ FACT_SOURCES = ("history", "examination", "imaging", "biopsy")
 CHECK_STATES = ("satisfied", "not_established", "failed")
 #: what a failed check does to its action: set it apart for the patient, or add a caution
 CHECK_EFFECTS = ("set_apart", "caution")
+#: which way a rating's modifier leans when its condition holds for the patient
+MODIFIER_DIRECTIONS = ("favoured", "disfavoured")
+#: the three states of a modifier for one case (an unknown fact never makes one hold)
+MODIFIER_STATES = ("holds", "does_not_hold", "undecided")
 
 
 @dataclass(frozen=True)
@@ -184,6 +191,28 @@ class Edge:
 
 
 @dataclass(frozen=True)
+class Modifier:
+    """A condition under which the guideline favours (or disfavours) a rated action for a
+    patient ("CT favoured when age under 3 months or worsening"). It never changes the rating's
+    category or list: it is shown beside the rating, with whether it holds for the case.
+
+    ``when`` reads recorded facts only (no "not recorded" policy), so an unknown fact leaves the
+    modifier undecided and is never read as favouring.
+    """
+
+    direction: str  # one of MODIFIER_DIRECTIONS
+    when: Condition
+    reason: str
+    sources: tuple[str, ...] = ()
+    loc: Location | None = field(default=None, compare=False)
+
+    @property
+    def words(self) -> str:
+        """The modifier in words, from its condition: ``Favoured when age_months is below 3``."""
+        return f"{self.direction.capitalize()} when {describe(self.when)}"
+
+
+@dataclass(frozen=True)
 class Rating:
     """How appropriate an action is for a variant, and how sure we are of it."""
 
@@ -197,6 +226,8 @@ class Rating:
     loc: Location | None = field(default=None, compare=False)
     #: the ACR id of the category's role (UA, MBA, UNA) when the pathway has its own scale
     role_slot: str = ""
+    #: conditions that favour or disfavour the action for a patient (``modifiers:``)
+    modifiers: tuple[Modifier, ...] = ()
 
     @property
     def slot(self) -> str:

@@ -12,11 +12,11 @@ from vcfgraph.conditions import format_value
 from vcfgraph.imaging import Imaging
 from vcfgraph.imaging.report import route_imaging_dict
 from vcfgraph.model import Case, Pathway
-from vcfgraph.route import Caution, RatedAction, Route
+from vcfgraph.route import Caution, ModifierResult, RatedAction, Route
 from vcfgraph.schemas import SCHEMA_VERSION
 from vcfgraph.whatif import json_fields
 
-__all__ = ["route_to_dict", "route_text", "pathway_heading"]
+__all__ = ["route_to_dict", "route_text", "pathway_heading", "modifier_dict", "modifier_line", "MODIFIER_MARKS"]
 
 
 
@@ -32,11 +32,31 @@ def pathway_heading(pathway: Pathway) -> str:
 
 
 def _rated(r: RatedAction) -> dict[str, Any]:
-    return {
+    out: dict[str, Any] = {
         "action": r.action, "label": r.label, "category": r.category, "score": r.score,
         "radiation": r.radiation or None, "confidence": r.confidence, "sources": list(r.sources),
         "note": r.note or None,
     }
+    if r.modifiers:  # only for ratings with modifiers: other outputs keep their shape
+        out["modifiers"] = [modifier_dict(m) for m in r.modifiers]
+    return out
+
+
+def modifier_dict(m: ModifierResult) -> dict[str, Any]:
+    """A rating's modifier as evaluated for a case, as plain data (``trace --json``)."""
+    return {"direction": m.direction, "state": m.state, "explanation": m.explanation, "reason": m.reason,
+            "facts": list(m.facts), "sources": list(m.sources)}
+
+
+#: state -> the mark a text report puts before a modifier
+MODIFIER_MARKS = {"holds": "[+]", "does_not_hold": "[ ]", "undecided": "[?]"}
+
+
+def modifier_line(m: ModifierResult) -> str:
+    """A modifier in one line of text: mark, the kernel's explanation, the author's reason."""
+    mark = MODIFIER_MARKS[m.state] if m.direction == "favoured" or m.state != "holds" else "[-]"
+    sources = f" ({', '.join(m.sources)})" if m.sources else ""
+    return f"{mark} {m.explanation} {m.reason}{sources}"
 
 
 def _caution(c: Caution) -> dict[str, Any]:
@@ -192,6 +212,7 @@ def _outcome_lines(route: Route, pathway: Pathway) -> list[str]:
             score = f", score {r.score}" if r.score is not None else ""
             flag = "" if r.confidence == "confirmed" else f" - {r.confidence.upper()}, not confirmed"
             lines.append(f"    {f'[{cat.id}]':<{width}} {r.label} [{r.action}] ({r.confidence}{score}; {', '.join(r.sources)}){flag}")
+            lines += [f"          {modifier_line(m)}" for m in r.modifiers]
             lines += [_caution_line(c, pathway) for c in route.cautions_of(r.action)]
         if not rated:
             lines.append("    (none)")

@@ -17,6 +17,7 @@ from vcfgraph.scale import SLOT_LISTS
 __all__ = [
     "BranchCheck",
     "Step",
+    "ModifierResult",
     "RatedAction",
     "Contraindicated",
     "Caution",
@@ -58,6 +59,25 @@ class Step:
 
 
 @dataclass(frozen=True)
+class ModifierResult:
+    """One modifier of a rating, for one case.
+
+    ``state`` is ``holds``, ``does_not_hold`` or ``undecided`` (a fact it reads is not known:
+    ``facts`` names them; an unknown never makes a modifier hold). For a decided modifier
+    ``facts`` are the ones that decided it. ``explanation`` is the sentence every output shows
+    (:func:`vcfgraph.engine.modifier_results` writes it from the condition); ``reason`` is the
+    author's text.
+    """
+
+    direction: str
+    state: str
+    explanation: str
+    reason: str
+    facts: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class RatedAction:
     """An action as rated for the reached variant."""
 
@@ -72,6 +92,8 @@ class RatedAction:
     note: str = ""
     #: the ACR id of the category's role (UA, MBA, UNA) when the pathway has its own scale
     role_slot: str = ""
+    #: the rating's modifiers as evaluated for this case, in file order
+    modifiers: tuple[ModifierResult, ...] = ()
 
     @property
     def slot(self) -> str:

@@ -17,7 +17,7 @@ import networkx as nx
 
 from vcfgraph import conditions as cm
 from vcfgraph.analysis.acknowledge import acknowledge
-from vcfgraph.analysis.checks import check_findings
+from vcfgraph.analysis.checks import check_findings, modifier_findings
 from vcfgraph.analysis.findings import Finding, finding, relocate, sort_findings
 from vcfgraph.analysis.properties import PropertyResult, check_property
 from vcfgraph.analysis.regions import minimal_case_facts
@@ -105,6 +105,7 @@ def verify(pathway: Pathway, file: str | None = None) -> CheckReport:
     findings += _question_findings(ex, name)
     findings += _answer_findings(ex, name)
     findings += check_findings(ex, name)
+    findings += modifier_findings(ex, name)
     props = [check_property(ex, p) for p in pathway.properties]
     findings += _property_findings(props, name)
     paths = path_results(ex)

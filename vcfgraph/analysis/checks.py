@@ -6,6 +6,9 @@ scope rating one of its actions. Splitting those leaves' regions by the check's 
 gives, per state, the cases in that state, so ``vcfgraph check`` can report a check that can
 never fail (it guards nothing) or never hold (it always sets apart or cautions), and
 ``vcfgraph coverage`` knows which (check, state) pairs a suite can and does exercise.
+
+A rating's modifier is split the same way over the leaves that reach its variant: one that can
+never hold, or holds for every case there, is a finding (VCF404, VCF405).
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from vcfgraph.analysis.walk import Exploration
 from vcfgraph.conditions import Value
 from vcfgraph.model import CHECK_STATES, Check
 
-__all__ = ["CheckRegions", "check_regions", "check_findings", "state_of"]
+__all__ = ["CheckRegions", "check_regions", "check_findings", "modifier_findings", "state_of"]
 
 _STATE = {True: "satisfied", None: "not_established", False: "failed"}
 
@@ -109,4 +112,35 @@ def check_findings(ex: Exploration, file: str) -> list[Finding]:
                                f"check '{check.id}' ({words}) can never be satisfied where it applies, so its actions "
                                "are always set apart or cautioned", cr.examples.get("failed") or cr.examples.get("not_established"),
                                cr.paths.get("failed") or cr.paths.get("not_established") or ()))
+    return out
+
+
+def modifier_findings(ex: Exploration, file: str) -> list[Finding]:
+    """VCF404 (a modifier that never holds where its variant is reached) and VCF405 (one that
+    holds for every case reaching it); the subject is ``variant->action modifier N``.
+    Variants no case reaches are left to the structural findings."""
+    out = []
+    for node in ex.pathway.of_kind("variant"):
+        leaves = [leaf for leaf in ex.leaves if leaf.outcome == "variant" and leaf.node == node.id]
+        if not leaves:
+            continue
+        for rating in node.ratings:
+            for i, m in enumerate(rating.modifiers, 1):
+                regions: dict[bool | None, list[Box]] = {}
+                owners: dict[bool | None, list[tuple[str, ...]]] = {}
+                for leaf in leaves:
+                    for result, boxes in split_condition(leaf.boxes, m.when, ex.domains).items():
+                        regions.setdefault(result, []).extend(boxes)
+                        owners.setdefault(result, []).extend([leaf.path] * len(boxes))
+                subject, words = f"{node.id}->{rating.action} modifier {i}", cm.describe(m.when)
+                if regions.get(True) and (regions.get(False) or regions.get(None)):
+                    continue
+                code, shown = ("VCF405", True) if regions.get(True) else ("VCF404", False if regions.get(False) else None)
+                found = minimal_case_facts(regions.get(shown, []), ex.domains)
+                example, path = (found[0], owners[shown][found[1]]) if found is not None else (None, ())
+                said = ("holds for every case that reaches the variant, so it modifies nothing; say it in the rating "
+                        "itself" if code == "VCF405" else "can never hold for a case that reaches the variant")
+                out.append(finding(code, subject, relocate(m.loc, file), file,
+                                   f"{m.direction} modifier {i} of {rating.action} at {node.id} ({words}) {said}",
+                                   example, path))
     return out

@@ -39,6 +39,8 @@ CODES: dict[str, tuple[str, str, str]] = {
     "VCF401": ("check-never-applies", "warning", "a patient-level check concerns no rating that a case can reach"),
     "VCF402": ("check-never-fails", "info", "a patient-level check cannot fail where it applies (the routes already rule it out)"),
     "VCF403": ("check-never-holds", "warning", "a patient-level check can never be satisfied, so its actions are always set apart or cautioned"),
+    "VCF404": ("modifier-never-holds", "warning", "a rating's modifier can never hold for a case reaching its variant"),
+    "VCF405": ("modifier-always-holds", "warning", "a rating's modifier holds for every case reaching its variant, so it modifies nothing"),
     "VCF301": ("need-info-stop", "info", "the walk can stop here with need_info when these facts are not known"),
 }
 

@@ -157,6 +157,8 @@ def _unused_facts(pathway: Pathway, file: str) -> list[Finding]:
             used.update(cm.facts_read(edge.condition))
     for check in pathway.checks:
         used.update(cm.facts_read(check.requires))
+    for _, _, rating in pathway.rating_edges():
+        used.update(n for m in rating.modifiers for n in cm.facts_read(m.when))
     out = []
     for fact in pathway.facts:
         if fact.name not in used:
@@ -166,11 +168,12 @@ def _unused_facts(pathway: Pathway, file: str) -> list[Finding]:
 
 
 def _unused_definitions(pathway: Pathway, file: str) -> list[Finding]:
-    """VCF008: a definition that no answer, check, property or conditional "not recorded"
-    policy uses, not even through another definition that is used."""
+    """VCF008: a definition that no answer, check, property, rating modifier or conditional
+    "not recorded" policy uses, not even through another definition that is used."""
     conds = [e.condition for e in pathway.edges if e.condition is not None]
     conds += [c.requires for c in pathway.checks] + [p.given for p in pathway.properties]
     conds += [f.unknown_when for f in pathway.facts if f.unknown_when is not None]
+    conds += [m.when for _, _, rating in pathway.rating_edges() for m in rating.modifiers]
     used = {n.name for cond in conds for n in cm.named(cond)}
     return [finding("VCF008", d.name, relocate(d.loc, file), file,
                     f"definition '{d.name}' is never used; use it as {{use: {d.name}}} or remove it")

@@ -46,8 +46,18 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _rating_dict(variant: str, r: Any) -> dict[str, Any]:
-    return {"variant": variant, "action": r.action, "category": r.category, "score": r.score,
-            "radiation": r.radiation or None, "confidence": r.confidence, "sources": list(r.sources)}
+    out = {"variant": variant, "action": r.action, "category": r.category, "score": r.score,
+           "radiation": r.radiation or None, "confidence": r.confidence, "sources": list(r.sources)}
+    if r.modifiers:  # only for ratings with modifiers: other outputs keep their shape
+        out["modifiers"] = [{"direction": m.direction, "when": describe(m.when), "words": m.words, "reason": m.reason,
+                             "sources": list(m.sources)} for m in r.modifiers]
+    return out
+
+
+def _modifier_lines(r: Any) -> list[str]:
+    """A rating's modifiers in words, under its row (no case: whether each holds is not asked)."""
+    return [f"      {'[+]' if m.direction == 'favoured' else '[-]'} {m.words}: {m.reason}"
+            + (f" ({', '.join(m.sources)})" if m.sources else "") for m in r.modifiers]
 
 
 def _hit_dict(hit: Hit, pathway: Pathway) -> dict[str, Any]:
@@ -96,13 +106,13 @@ def _hit_text(hit: Hit, pathway: Pathway) -> str:
         if not hit.rated_in:
             return lines[0] + "\n  (not rated by any variant)"
         lines += ["  rated in:", header("variant")]
-        lines += [_row(x.variant, x.rating) for x in hit.rated_in]
+        lines += [line for x in hit.rated_in for line in [_row(x.variant, x.rating), *_modifier_lines(x.rating)]]
         lines += _check_lines(hit.checks)
     elif hit.kind == "variant":
         node = pathway.node(hit.id)
         if node.acr_wording:
             lines.append(f"  {node.acr_wording}")
         lines.append(header("action"))
-        lines += [_row(r.action, r) for r in node.ratings]
+        lines += [line for r in node.ratings for line in [_row(r.action, r), *_modifier_lines(r)]]
     lines.append("  categories: " + ", ".join(f"{c.id} = {c.name}" for c in pathway.scale.categories))
     return "\n".join(lines) if hit.kind in ("action", "variant") else lines[0]

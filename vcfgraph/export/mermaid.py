@@ -1,6 +1,7 @@
 """The pathway as a Mermaid flowchart: questions as diamonds, answers as labelled edges, variants
 with the actions of their scale's favoured category (named as the scale names it: "Usually
-appropriate" on the ACR scale, "Radiographs indicated" on Ottawa's), hand-offs (prefixed
+appropriate" on the ACR scale, "Radiographs indicated" on Ottawa's) and their modifiers in words
+("(Favoured when age_months is below 3)"), hand-offs (prefixed
 "Hand-off: " once, also when the label already says so), and the triggers that re-enter the graph.
 
 Mermaid ids are ``n_`` and the node id with every character outside ``[A-Za-z0-9_]`` replaced
@@ -63,8 +64,10 @@ def _node_text(pathway: Pathway, node: Node) -> str:
         favoured = pathway.scale.of_slot(ROLE_SLOT["favoured"])
         if favoured is None:  # a scale without a favoured category: the variant's label alone
             return node.label
-        usual = [pathway.node(r.action).label for r in node.ratings if r.slot == favoured.slot]
-        lines = [node.label] + ([f"{favoured.name}: {a}" for a in usual] or [f"{favoured.name}: none"])
+        usual = [r for r in node.ratings if r.slot == favoured.slot]
+        lines = [node.label] + ([line for r in usual for line in (f"{favoured.name}: {pathway.node(r.action).label}",
+                                                                  *(f"({m.words})" for m in r.modifiers))]
+                                or [f"{favoured.name}: none"])
         return "\n".join(lines)
     if node.kind == "handoff":
         text = _HANDOFF.sub("", node.label, count=1) if _HANDOFF.match(node.label) else node.label

@@ -11,7 +11,8 @@ hand-off, or stop with need_info when no answer is true and one is empty) is
 :func:`vcfgraph.engine.trace`.
 
 A variant's rated actions are its sub-actions with the ACR category, score, radiation level and
-evidence confidence as extensions and the sources as ``documentation`` citations; its
+evidence confidence as extensions (and each modifier as a ``rating-modifier`` extension: its
+direction, its condition in FHIRPath, its reason) and the sources as ``documentation`` citations; its
 downstream steps follow as sub-actions with ``relatedAction`` to the variant (``after-end``) and,
 for a trigger that re-enters the graph, to the node it re-enters. A hand-off names its topic and
 its urgency (``priority``). :func:`checks_plandefinition` gives one action per patient-level check.
@@ -25,7 +26,7 @@ from vcfgraph.conditions import describe
 from vcfgraph.export import fhirpath
 from vcfgraph.export.common import STATUS, FHIRPATH, canonical, citations, computable_name, extension_url, fhir_id
 from vcfgraph.export.reach import edge_expression
-from vcfgraph.model import CATEGORY_NAMES, Check, Downstream, Edge, Node, Pathway, Rating
+from vcfgraph.model import CATEGORY_NAMES, Check, Downstream, Edge, Modifier, Node, Pathway, Rating
 
 __all__ = ["plandefinition", "checks_plandefinition", "rated_action_id", "step_id"]
 
@@ -154,6 +155,7 @@ def _rated(pathway: Pathway, variant: Node, rating: Rating, base: str) -> dict[s
     if radiation:
         ext.append({"url": extension_url(base, "relative-radiation-level"), "valueString": radiation})
     ext.append({"url": extension_url(base, "evidence-confidence"), "valueCode": rating.confidence})
+    ext += [_modifier(pathway, m, base) for m in rating.modifiers]
     out: dict[str, Any] = {"id": rated_action_id(variant.id, rating.action), "extension": ext,
                            "title": action.label}
     if rating.note:
@@ -163,6 +165,18 @@ def _rated(pathway: Pathway, variant: Node, rating: Rating, base: str) -> dict[s
     if rating.sources:
         out["documentation"] = citations(pathway, rating.sources)
     return out
+
+
+def _modifier(pathway: Pathway, m: Modifier, base: str) -> dict[str, Any]:
+    """A rating's modifier as a complex extension: its direction, its condition in FHIRPath (true
+    = holds, false = does not hold, empty = undecided) with the condition in words, its reason."""
+    parts: list[dict[str, Any]] = [
+        {"url": "direction", "valueCode": m.direction},
+        {"url": "when", "valueExpression": {"description": describe(m.when), "language": FHIRPATH,
+                                            "expression": fhirpath.condition(m.when, base, pathway)}},
+        {"url": "reason", "valueString": m.reason}]
+    parts += [{"url": "source", "valueString": key} for key in m.sources]
+    return {"url": extension_url(base, "rating-modifier"), "extension": parts}
 
 
 def _step(pathway: Pathway, node: Node, step: Downstream, base: str) -> dict[str, Any]:

@@ -48,7 +48,7 @@ _SIMPLE_OPS = {"eq": "=", "lt": "<", "le": "<=", "gt": ">", "ge": ">="}
 
 def fact_scope(pathway: Pathway) -> dict[str, list[str]]:
     """fact -> the nodes that read it (questions through their answers, variants through the
-    patient-level checks on their rated actions), in file order."""
+    patient-level checks on their rated actions and their ratings' modifiers), in file order."""
     scope: dict[str, list[str]] = {f.name: [] for f in pathway.facts}
     for node in pathway.nodes:
         names: list[str] = []
@@ -60,6 +60,7 @@ def fact_scope(pathway: Pathway) -> dict[str, list[str]]:
             for check in pathway.checks:
                 if any(check.applies(node.id, r.action) for r in node.ratings):
                     names += facts_read(check.requires)
+            names += [n for r in node.ratings for m in r.modifiers for n in facts_read(m.when)]
         for name in dict.fromkeys(names):
             if name in scope:
                 scope[name].append(node.id)

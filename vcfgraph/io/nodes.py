@@ -15,7 +15,8 @@ from vcfgraph.conditions import Condition
 from vcfgraph.errors import did_you_mean
 from vcfgraph.io.located import Reader
 from vcfgraph.io.spec import ENUMS, NODE_BY_KIND, NODE_COMMON, NODE_REQUIRED_BY_KIND, SECTIONS
-from vcfgraph.model import CONFIDENCES, NODE_KINDS, Advice, Downstream, Edge, Node, Rating, Titled
+from vcfgraph import conditions as cond_mod
+from vcfgraph.model import CONFIDENCES, MODIFIER_DIRECTIONS, NODE_KINDS, Advice, Downstream, Edge, Modifier, Node, Rating, Titled
 from vcfgraph.scale import RatingScale
 
 __all__ = ["NodeSection", "STAGES", "MODALITIES", "URGENCIES", "DOWNSTREAM_KINDS"]
@@ -198,7 +199,24 @@ class NodeSection:
                 continue
             out.append(Rating(action, category, score, r.text(g, "radiation", sub), r.choice(g, "confidence", sub, CONFIDENCES),
                               sources, r.text(g, "note", sub), r.at(g),
-                              declared.slot if declared is not None and not scale.is_acr else ""))
+                              declared.slot if declared is not None and not scale.is_acr else "",
+                              self._modifiers(g, sub)))
+        return tuple(out)
+
+    def _modifiers(self, g: Mapping[str, Any], what: str) -> tuple[Modifier, ...]:
+        """The ``modifiers`` of a rating; their conditions read recorded facts only."""
+        r = self.r
+        items = r.sequence(g.get("modifiers"), r.at(g, "modifiers"), f"'modifiers' of {what}")
+        out = []
+        for i, item in enumerate(items):
+            sub = f"modifier {i + 1} of {what}"
+            m = r.mapping(item, r.at(items, i), sub, required=SECTIONS["modifier"].required,
+                          optional=SECTIONS["modifier"].optional)
+            if m is None or "when" not in m:
+                continue
+            when = cond_mod.recorded_only(self._condition(m, "when", sub))
+            out.append(Modifier(r.choice(m, "direction", sub, MODIFIER_DIRECTIONS), when, r.text(m, "reason", sub),
+                                self._source_keys(m, "sources", sub), r.at(m)))
         return tuple(out)
 
     def _radiation(self, m: Mapping[str, Any], what: str) -> None:

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from vcfgraph.model import CHECK_EFFECTS, CONFIDENCES, FACT_SOURCES, FACT_TYPES, NODE_KINDS, PROPERTY_EXPECTATIONS
+from vcfgraph.model import (CHECK_EFFECTS, CONFIDENCES, FACT_SOURCES, FACT_TYPES, MODIFIER_DIRECTIONS, NODE_KINDS,
+                            PROPERTY_EXPECTATIONS)
 from vcfgraph.scale import ROLES
 
 __all__ = ["Section", "SECTIONS", "ENUMS", "NODE_COMMON", "NODE_BY_KIND", "NODE_REQUIRED_BY_KIND"]
@@ -24,6 +25,7 @@ ENUMS: dict[str, tuple[str, ...]] = {
     "fact_source": FACT_SOURCES,
     "confidence": CONFIDENCES,
     "check_effect": CHECK_EFFECTS,
+    "modifier_direction": MODIFIER_DIRECTIONS,
     "node_kind": NODE_KINDS,
     "stage": ("imaging", "treatment"),
     # what an action is: something done, or a disposition (where the patient goes next)
@@ -74,7 +76,10 @@ SECTIONS: dict[str, Section] = {
     "answer": Section({"to": "id", "label": "text", "when": "condition", "otherwise": "bool", "id": "id",
                        "text": "text", "confidence": "enum:confidence", "sources": "keys"}, ("to", "label")),
     "rating": Section({"action": "id", "category": "id", "confidence": "enum:confidence", "sources": "keys",
-                       "score": "int", "radiation": "text", "note": "text"}, ("action", "category", "confidence", "sources")),
+                       "score": "int", "radiation": "text", "note": "text", "modifiers": "list:modifier"},
+                      ("action", "category", "confidence", "sources")),
+    "modifier": Section({"direction": "enum:modifier_direction", "when": "condition", "reason": "text", "sources": "keys"},
+                        ("direction", "when", "reason")),
     "downstream": Section({"kind": "enum:downstream_kind", "label": "text", "id": "id", "text": "text", "to": "id",
                            "sources": "keys", "if_offered": "id", "if_set_apart": "id"}, ("kind", "label")),
     "faq": Section({"question": "text", "answer": "text"}, ("question", "answer")),

@@ -99,6 +99,14 @@ HELP: dict[str, dict[str, str]] = {
         "score": "The score, within the category's band; omit when not known.",
         "radiation": "The relative radiation level of the action here.",
         "note": "A remark shown with the rating.",
+        "modifiers": "Conditions that favour or disfavour this action for a patient; shown beside the rating, "
+                     "the category never changes.",
+    },
+    "modifier": {
+        "direction": "favoured or disfavoured: which way the rating leans for a patient when 'when' holds.",
+        "when": "The condition on the patient's recorded facts (a fact not known leaves it undecided).",
+        "reason": "What a clinician reads beside the rating.",
+        "sources": _SOURCES,
     },
     "downstream": {
         "kind": "follow_up (a task) or reenter (a trigger that sends the patient to another node).",

@@ -139,6 +139,8 @@ def _rating_row(variant: Node, rating: Rating, label: str, dim: bool, cats: dict
     style = ' STYLE="dashed"' if conf.dashed else ""
     score = str(rating.score) if rating.score is not None else "\u2013"
     tip = f"{label}: {cat.name} ({cat.code}), score {score}, {conf.name}"
+    if rating.modifiers:  # the modifiers in words (no case here), only where a rating has them
+        tip += "; " + "; ".join(f"{m.words}: {m.reason}" for m in rating.modifiers)
     row_id = ids.row_id(f"{variant.id}->{rating.action}")
     inner = (
         f'<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1"><TR>'

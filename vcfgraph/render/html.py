@@ -21,7 +21,7 @@ from markupsafe import Markup
 from vcfgraph import conditions as cm
 from vcfgraph.conditions import format_value
 from vcfgraph.model import Case, Check, Node, Pathway, Rating
-from vcfgraph.route import Route
+from vcfgraph.route import ModifierResult, Route
 from vcfgraph.render import ids
 from vcfgraph.render.overview import overview
 from vcfgraph.render.style import CATEGORIES, CONFIDENCES, MODALITIES, category_styles, overlay_css, scale_words
@@ -106,8 +106,20 @@ def _row(pathway: Pathway, r: Rating | Any, label: str, root: str) -> dict[str, 
         "action": r.action, "label": label, "category": r.slot, "score": r.score,
         "radiation": r.radiation or (action.radiation if action else "") or "not given",
         "confidence": r.confidence, "sources": _sources(r.sources, root), "note": getattr(r, "note", ""),
-        "cautions": [],
+        "cautions": [], "modifiers": _modifier_rows(r),
     }
+
+
+def _modifier_rows(r: Rating | Any) -> list[dict[str, str]]:
+    """A rating's modifiers for its table row: in words on the pathway page, as evaluated for the
+    case (the engine's explanation) on a case page."""
+    out = []
+    for m in getattr(r, "modifiers", ()):
+        if isinstance(m, ModifierResult):
+            out.append({"direction": m.direction, "state": m.state, "text": f"{m.explanation} {m.reason}"})
+        else:
+            out.append({"direction": m.direction, "state": "", "text": f"{m.words}: {m.reason}"})
+    return out
 
 
 def _label(pathway: Pathway, node_id: str) -> str:

@@ -2,7 +2,8 @@
 
 :func:`pathway_data` turns a :class:`~vcfgraph.model.Pathway` into JSON-ready data: the facts
 with their finite domains, the nodes, the answers with their conditions (as the same operator
-data a pathway file holds), the ratings, the patient-level checks and the downstream steps.
+data a pathway file holds), the ratings (with their modifiers), the patient-level checks and the
+downstream steps.
 The hand-written interpreter ``vcfgraph/render/static/twin.js`` runs that data with the same
 three-valued logic as :mod:`vcfgraph.engine`.
 
@@ -86,7 +87,10 @@ def _node(node: Node) -> dict[str, Any]:
     out: dict[str, Any] = {"id": node.id, "kind": node.kind, "label": node.label}
     if node.kind == "variant":
         out["ratings"] = [{"action": r.action, "category": r.category, "slot": r.slot, "score": r.score,
-                           "radiation": r.radiation, "confidence": r.confidence, "note": r.note}
+                           "radiation": r.radiation, "confidence": r.confidence, "note": r.note,
+                           # only on ratings with modifiers: other pathways' data stays as it was
+                           **({"modifiers": [{"direction": m.direction, "when": condition_data(m.when), "reason": m.reason}
+                                             for m in r.modifiers]} if r.modifiers else {})}
                           for r in node.ratings]
     if node.kind in ("variant", "handoff"):
         out["downstream"] = [_downstream(d) for d in node.downstream]
@@ -151,6 +155,8 @@ def route_data(route: Route) -> dict[str, Any]:
                       "facts": list(c.facts)} for c in route.cautions],
         "downstream": [d.id for d in route.downstream],
         "assumed": list(route.assumed),
+        "modifiers": [{"action": r.action, "direction": m.direction, "state": m.state, "reason": m.reason,
+                       "explanation": m.explanation, "facts": list(m.facts)} for r in route.ratings for m in r.modifiers],
     }
 
 

@@ -139,8 +139,10 @@ def _rate_one(pathway: Pathway, route: Route, match: Match, config: RatingConfig
     if apart is not None:
         return _Rated(config.set_apart, rating.category, rating.score, rating.confidence,
                       f"{variant.label} rates {label} as {name}, but it is set apart for this patient: {apart.reason}.")
+    shown = next((r for r in route.ratings if r.action == match.action), None)
+    said = "".join(f" {m.explanation} {m.reason}" for m in (shown.modifiers if shown else ()) if m.state != "does_not_hold")
     return _Rated(config.mapping.get(rating.category, "no-criteria-apply"), rating.category, rating.score, rating.confidence,
-                  f"{variant.label} rates {label} as {name}.")
+                  f"{variant.label} rates {label} as {name}.{said}")
 
 
 def _escalation_cards(pathway: Pathway, route: Route, hook: str) -> list[dict[str, Any]]:
