@@ -697,7 +697,10 @@
       P.categories.forEach(function (cat) {
         section(out, cat.name + (G.pathway.scale.acr ? " (" + cat.id + ")" : ""), T.listOf(route, cat.slot).map(function (a) {
           var cautions = route.cautions.filter(function (c) { return c.action === a; }).map(function (c) { return c.reason; });
-          return label(a) + (cautions.length ? " \u2014 \u26a0 caution: " + cautions.join("; ") : "");
+          var mods = (route.modifiers || []).filter(function (m) { return m.action === a; }).map(function (m) {
+            return (m.direction === "favoured" ? "\u2295 " : "\u2296 ") + m.explanation + " " + m.reason; });
+          return label(a) + (cautions.length ? " \u2014 \u26a0 caution: " + cautions.join("; ") : "") +
+            (mods.length ? " \u2014 " + mods.join("; ") : "");
         }));
       });
       section(out, "Set apart for this patient", route.contraindicated.map(function (c) { return label(c.action) + " (rated " + c.category + "): " + c.reason; }));

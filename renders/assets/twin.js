@@ -461,7 +461,22 @@
 
   function emptyRoute(outcome, terminal, steps) {
     return { outcome: outcome, terminal: terminal, steps: steps, ua: [], mba: [], una: [], missing: [], possible: [],
-      contraindicated: [], cautions: [], downstream: [], assumed: [] };
+      contraindicated: [], cautions: [], downstream: [], assumed: [], modifiers: [] };
+  }
+
+  /** A rating's modifier for these facts (engine.modifier_results): holds, does not hold, or
+   * undecided with the unknown facts named; an unknown never makes it hold. */
+  function modifierResult(action, m, facts) {
+    var head = m.direction.charAt(0).toUpperCase() + m.direction.slice(1) + " when " + describe(m.when);
+    var r = evaluate(m.when, facts), names;
+    if (r === null) {
+      names = missingFacts(m.when, facts);
+      return { action: action, direction: m.direction, state: "undecided", reason: m.reason,
+        explanation: head + ": undecided (" + notKnown(names) + ").", facts: names };
+    }
+    return { action: action, direction: m.direction, state: r ? "holds" : "does_not_hold", reason: m.reason,
+      explanation: head + ": " + (r ? "holds" : "does not hold") + " (" + reason(m.when, facts) + ").",
+      facts: decidingFacts(m.when, facts) };
   }
 
   function finish(p, node, steps, facts) {
@@ -491,6 +506,7 @@
         return;
       }
       listOf(route, rating.slot).push(rating.action);
+      (rating.modifiers || []).forEach(function (m) { route.modifiers.push(modifierResult(rating.action, m, facts)); });
       if (p.offered.has(rating.slot)) {
         states.forEach(function (st) {
           var check = st[0], state = st[1], names = st[2], text;
@@ -514,7 +530,7 @@
 
   /**
    * Walk facts through the pathway. Returns the route (outcome, terminal, steps with their
-   * explanations, ua/mba/una, missing, possible, contraindicated, cautions, downstream), or
+   * explanations, ua/mba/una, missing, possible, contraindicated, cautions, downstream, modifiers), or
    * {error: message} when the pathway cannot decide the case, exactly as vcfgraph trace.
    */
   function trace(p, factsIn) {
