@@ -285,6 +285,10 @@ def test_a_pathway_that_rates_no_imaging_says_nothing_of_radiation(render_curb65
     assert "adiation" not in route_text(trace(curb, case), curb, case)
     page = (render_curb65_site / "cases" / "curb65-two-raised-urea.html").read_text(encoding="utf-8")
     assert "Radiation of the" not in page and "adds radiation" not in page
+    # nor do its rating tables have a Radiation column, or a Score column on a scale without scores
+    assert 'data-label="Radiation"' not in page and 'data-label="Score"' not in page and 'data-label="Confidence"' in page
+    vcf_page = (ROOT / "renders" / "cases" / "vcf-001.html").read_text(encoding="utf-8")
+    assert '<th scope="col">Score</th><th scope="col">Radiation</th>' in vcf_page
     ottawa = load_pathway(ROOT / "graphs" / "examples" / "ottawa-ankle.yaml")  # imaging rated: still said
     ankle = trace(ottawa, load_cases(ottawa, sorted((ROOT / "graphs" / "examples" / "ottawa-cases").glob("*.yaml"))[0])[0])
     assert "Radiation of the imaging rated" in route_text(ankle, ottawa)

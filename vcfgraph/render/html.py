@@ -182,12 +182,14 @@ def _variant(pathway: Pathway, node: Node) -> dict[str, Any]:
 def scale_context(pathway: Pathway) -> dict[str, Any]:
     """What every page needs to show the pathway's own rating scale: ``categories`` (slot ->
     style, in the scale's words; it replaces the ACR default of the templates), ``slots`` (the
-    slots the scale uses, in order), ``scale_words``, and ``rates_imaging`` (whether any action is
-    imaging, so that a pathway without imaging says nothing of radiation)."""
+    slots the scale uses, in order), ``scale_words``, ``rates_imaging`` (whether any action is
+    imaging, so that a pathway without imaging says nothing of radiation) and ``rates_scores``
+    (whether any rating has a score, so that a scale without scores shows no Score column)."""
     cats = category_styles(pathway.scale)
     return {"categories": cats, "slots": [s for s in SLOTS if s in cats],
             "scale_words": scale_words(pathway.scale),
-            "rates_imaging": any(n.modality == "imaging" for n in pathway.nodes)}
+            "rates_imaging": any(n.modality == "imaging" for n in pathway.nodes),
+            "rates_scores": any(r.score is not None for n in pathway.nodes for r in n.ratings)}
 
 
 def legend(pathway: Pathway | None = None) -> dict[str, Any]:
