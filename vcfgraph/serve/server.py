@@ -1,7 +1,10 @@
 """Running the service: uvicorn with bounds that no client can outlast.
 
-Every request's head (request line and headers) must arrive whole within :data:`HEAD_TIMEOUT`
-seconds, a kept-alive connection that sends nothing is closed after :data:`IDLE_TIMEOUT`
+HTTP/1.1 is parsed by httptools (llhttp, in C) where it is installed, else by h11: the event loop
+then spends its time on requests rather than on parsing them. Either way every request's head
+(request line and headers) must arrive whole within :data:`HEAD_TIMEOUT` seconds and within
+:data:`MAX_HEAD` bytes (a longer one is answered 431 and the connection closed: llhttp itself
+bounds neither), a kept-alive connection that sends nothing is closed after :data:`IDLE_TIMEOUT`
 seconds, and at most :data:`MAX_CONNECTIONS` connections are open at once (a connection beyond
 them is closed as soon as it is accepted, so idle or header-trickling clients cannot use up the
 process's file descriptors). Errors the event loop reports on its own (an ``accept()`` that fails
@@ -22,10 +25,17 @@ from typing import Any
 import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-__all__ = ["HEAD_TIMEOUT", "IDLE_TIMEOUT", "MAX_CONNECTIONS", "LOG_EVERY", "serve"]
+try:
+    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol as _Fast
+except ImportError:  # httptools missing: h11 parses, as fast as pure Python can
+    _Fast = None  # type: ignore[assignment,misc]
+
+__all__ = ["HEAD_TIMEOUT", "MAX_HEAD", "IDLE_TIMEOUT", "MAX_CONNECTIONS", "LOG_EVERY", "serve", "protocol"]
 
 #: seconds a request's head may take to arrive
 HEAD_TIMEOUT = 10.0
+#: bytes a request's head may take (h11's own bound, kept whichever parser runs)
+MAX_HEAD = 16 * 1024
 #: seconds a kept-alive connection may wait for its next request
 IDLE_TIMEOUT = 5
 #: connections open at once
@@ -36,15 +46,23 @@ LOG_EVERY = 10.0
 log = logging.getLogger("vcfgraph.serve")
 
 
-class GuardedH11Protocol(H11Protocol):
-    """uvicorn's HTTP/1.1 protocol with a deadline on every request head and a connection cap."""
+class _HeadGuard:
+    """A deadline and a size bound on every request head, and a connection cap: mixed into one of
+    uvicorn's HTTP/1.1 protocols (see :func:`protocol`), whose attributes it reads."""
 
     _head_timer: asyncio.TimerHandle | None = None
+    _head_bytes = 0
     head_timeout = HEAD_TIMEOUT
+    max_head = MAX_HEAD
     max_connections = MAX_CONNECTIONS
+    # set by uvicorn's protocol
+    loop: asyncio.AbstractEventLoop
+    transport: asyncio.Transport
+    connections: set[Any]
+    cycle: Any
 
-    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-        super().connection_made(transport)
+    def connection_made(self, transport: asyncio.Transport) -> None:
+        super().connection_made(transport)  # type: ignore[misc]
         if len(self.connections) > self.max_connections:
             transport.abort()
             return
@@ -52,6 +70,7 @@ class GuardedH11Protocol(H11Protocol):
 
     def _arm(self) -> None:
         self._disarm()
+        self._head_bytes = 0
         self._head_timer = self.loop.call_later(self.head_timeout, self._head_too_slow)
 
     def _disarm(self) -> None:
@@ -68,18 +87,48 @@ class GuardedH11Protocol(H11Protocol):
             self.transport.close()
 
     def data_received(self, data: bytes) -> None:
-        super().data_received(data)
+        if self.transport.is_closing():
+            return
+        super().data_received(data)  # type: ignore[misc]
         if not self._waiting_for_a_head():
             self._disarm()  # a whole head arrived: the request is under way
+            self._head_bytes = 0
+            return
+        # still no whole head: every byte of this chunk went to it (one chunk is at most what
+        # the loop reads at once, so the parser never holds much more than the bound)
+        self._head_bytes += len(data)
+        if self._head_bytes > self.max_head and not self.transport.is_closing():
+            self._disarm()
+            self.transport.write(b"HTTP/1.1 431 Request Header Fields Too Large\r\ncontent-type: text/plain; "
+                                 b"charset=utf-8\r\ncontent-length: 25\r\nconnection: close\r\n\r\n"
+                                 b"The request head is long.")
+            self.transport.close()
 
     def on_response_complete(self) -> None:
-        super().on_response_complete()
+        super().on_response_complete()  # type: ignore[misc]
         if not self.transport.is_closing():
             self._arm()
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._disarm()
-        super().connection_lost(exc)
+        super().connection_lost(exc)  # type: ignore[misc]
+
+
+class GuardedH11Protocol(_HeadGuard, H11Protocol):
+    """h11's HTTP/1.1 protocol with the guard."""
+
+
+def protocol(parser: str = "auto", **bounds: Any) -> type:
+    """The guarded protocol class uvicorn runs: ``httptools`` (where installed, as ``auto`` picks)
+    or ``h11``, with the class attributes ``bounds`` (head_timeout, max_head, max_connections)."""
+    if parser not in ("auto", "httptools", "h11"):
+        raise ValueError(f"no HTTP parser '{parser}': auto, httptools or h11")
+    if parser == "httptools" and _Fast is None:
+        raise ImportError("httptools is not installed")
+    fast = parser != "h11" and _Fast is not None
+    base = _Fast if fast else H11Protocol
+    name = "GuardedHttpToolsProtocol" if fast else "GuardedH11Protocol"
+    return type(name, (_HeadGuard, base), dict(bounds))
 
 
 class _OnceInAWhile:
@@ -103,19 +152,19 @@ class _OnceInAWhile:
 
 
 def config(app: Any, host: str, port: int, *, head_timeout: float = HEAD_TIMEOUT,
-           max_connections: int = MAX_CONNECTIONS) -> uvicorn.Config:
+           max_connections: int = MAX_CONNECTIONS, parser: str = "auto") -> uvicorn.Config:
     """The uvicorn configuration the service runs with."""
-    protocol = type("GuardedH11Protocol", (GuardedH11Protocol,),
-                    {"head_timeout": head_timeout, "max_connections": max_connections})
-    return uvicorn.Config(app, host=host, port=port, http=protocol, timeout_keep_alive=IDLE_TIMEOUT,
+    http = protocol(parser, head_timeout=head_timeout, max_connections=max_connections)
+    return uvicorn.Config(app, host=host, port=port, http=http, timeout_keep_alive=IDLE_TIMEOUT,
                           backlog=2048, log_level="warning", access_log=False, server_header=False,
                           date_header=False, lifespan="off")
 
 
 def serve(app: Any, host: str, port: int, *, head_timeout: float = HEAD_TIMEOUT,
-          max_connections: int = MAX_CONNECTIONS) -> None:
+          max_connections: int = MAX_CONNECTIONS, parser: str = "auto") -> None:
     """Serve ``app`` until interrupted."""
-    server = uvicorn.Server(config(app, host, port, head_timeout=head_timeout, max_connections=max_connections))
+    server = uvicorn.Server(config(app, host, port, head_timeout=head_timeout, max_connections=max_connections,
+                                   parser=parser))
 
     async def run() -> None:
         asyncio.get_running_loop().set_exception_handler(_OnceInAWhile())
