@@ -26,7 +26,7 @@ import json
 import os
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Mapping
 from urllib.parse import quote
@@ -201,6 +201,9 @@ class _Service:
     issued: IssuedCardWriter | None = None
     #: :func:`source_attributes` of the pathway
     source_attributes: Mapping[str, Any] = field(default_factory=dict)
+    #: each study's protocol note on the served site (action -> URL), or None: built once, it
+    #: depends on no request
+    notes: Mapping[str, str] | None = None
 
     @property
     def base(self) -> str:
@@ -367,9 +370,8 @@ async def feedback(request: Request) -> Response:
 
 def _rate(service: _Service, orders: list[dict[str, Any]], given: RequestFacts, instance: str,
           prefetch: dict[str, Any] | None) -> dict[str, Any]:
-    notes = ({s.id: f"{service.base}/site/imaging.html#study-{s.id}" for s in service.imaging.studies}
-             if service.imaging is not None and service.has_imaging_page else None)
-    body = rate_orders(service.pathway, service.bindings, orders, given.facts, instance, service.options.rating, notes)
+    body = rate_orders(service.pathway, service.bindings, orders, given.facts, instance, service.options.rating,
+                       service.notes)
     _orderable_suggestions_only(body["cards"])
     body["cards"] += _fact_origin_cards(service.pathway, given, instance)
     for card in body["cards"]:
@@ -515,9 +517,13 @@ def create_app(pathway: Pathway, *, bindings: Bindings | None = None, trust: Tru
     store = feedback_store if feedback_store is not None else open_store("sqlite://")
     has_site = options.site_files is not None and "imaging.html" in options.site_files or (
         options.site_dir is not None and (options.site_dir / "imaging.html").is_file())
+    imaging = load_imaging(pathway)
+    base = options.base_url.rstrip("/")
+    notes = ({s.id: f"{base}/site/imaging.html#study-{s.id}" for s in imaging.studies}
+             if imaging is not None and has_site else None)
     service = _Service(pathway, bindings or load_bindings(pathway), trust or Trust(), options,
-                       imaging=load_imaging(pathway), has_imaging_page=has_site,
-                       feedback=store, issued=IssuedCardWriter(store), source_attributes=source_attributes(pathway))
+                       imaging=imaging, has_imaging_page=has_site, feedback=store, issued=IssuedCardWriter(store),
+                       source_attributes=source_attributes(pathway), notes=notes)
     routes: list[BaseRoute] = [
         Route("/cds-services", discovery, methods=["GET"]),
         Route("/cds-services/{service}", hook, methods=["POST"]),
@@ -659,14 +665,15 @@ def _case_from_body(pathway: Pathway, data: Any) -> Case:
     if not isinstance(data, Mapping) or not isinstance(data.get("facts"), Mapping):
         raise _Problem(422, "Invalid case", "the body is a case ({\"id\": ..., \"facts\": {...}}) or a QuestionnaireResponse")
     try:
-        check_facts(pathway, data["facts"], str(data.get("id", "request"))[:200])
+        facts = check_facts(pathway, data["facts"], str(data.get("id", "request"))[:200])
     except CaseError as exc:
         raise _Problem(422, "Invalid facts", str(exc), **_fact_fields(exc)) from None
+    # the facts are checked once, above: the reader checks the rest of the case (id, expected ...)
     r = Reader("request")
-    case = case_from_data(data, pathway, r, Location("request"), "request")
+    case = case_from_data({**data, "facts": {}}, pathway, r, Location("request"), "request")
     if r.problems or case is None:
         raise _Problem(422, "Invalid case", "\n".join(str(p) for p in sorted(set(r.problems)))[:2000])
-    return case
+    return replace(case, facts=facts)
 
 
 def _fact_fields(exc: CaseError) -> dict[str, Any]:
