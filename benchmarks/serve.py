@@ -10,7 +10,10 @@ visible. The issue's goals are printed beside the figures, never asserted. The f
 (a SQLite file in a temporary folder, or ``--feedback-db URL``): the hook's issued cards are
 written in batches meanwhile.
 
-    .venv/bin/python benchmarks/serve.py [--seconds 10] [--threads 2] [--connections 16] [--feedback-db URL]
+    .venv/bin/python benchmarks/serve.py [--seconds 10] [--threads 2] [--connections 16] [--feedback-db URL] [--http h11]
+
+``--http`` picks the server's HTTP/1.1 parser (default: httptools where installed, as ``vcfgraph
+serve`` does), so that the parser's share can be measured alone.
 
 With ``--mixed``, the service is loaded as a hostile crowd would load it, at 16, 64 and 256
 concurrent clients in turn: most clients post /trace, one in eight posts the heaviest order-select
@@ -19,7 +22,7 @@ eight opens a connection and trickles a request head that never ends. A probe me
 /healthz every 20 ms; the table gives its p50 / p99 / max latency and every request that got no
 answer.
 
-    .venv/bin/python benchmarks/serve.py --mixed [--seconds 10]
+    .venv/bin/python benchmarks/serve.py --mixed [--seconds 10] [--http h11]
 """
 
 from __future__ import annotations
@@ -144,15 +147,15 @@ def probe(base: str, seconds: float) -> None:
             time.sleep(0.02)
 
 
-def mixed(seconds: float) -> None:
+def mixed(seconds: float, http: str = "auto") -> None:
     pathway = load_pathway()
     case = load_cases(pathway, ROOT / "cases" / "seed-incidental-t12.yaml")[0]
     facts = {k: v for k, v in case.facts.items() if v is not None}
     print(f"mixed crowd, {seconds:g} s each: 1/8 heaviest order-sign calls, 1/8 header tricklers, the rest /trace; "
-          "/healthz probed every 20 ms")
+          f"/healthz probed every 20 ms; HTTP parser {http}; load average {os.getloadavg()[0]:.2f}")
     print(f"{'clients':>7} {'healthz p50':>12} {'p99':>9} {'max':>9} {'probes':>7} {'answered':>9} {'heavy':>6} {'unanswered':>11}")
     for clients in (16, 64, 256):
-        proc, base = _start()
+        proc, base = _start("--http", http)
         try:
             row = asyncio.run(_crowd(base, clients, seconds, facts))
         finally:
@@ -253,13 +256,14 @@ def main() -> None:
     ap.add_argument("--mixed", action="store_true", help="the hostile crowd at 16, 64 and 256 clients")
     ap.add_argument("--feedback-db", default="", metavar="URL",
                     help="the service's feedback store (default: a SQLite file in a temporary folder)")
+    ap.add_argument("--http", default="auto", choices=("auto", "httptools", "h11"), help="the server's HTTP/1.1 parser")
     ap.add_argument("--probe", nargs=2, metavar=("URL", "SECONDS"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.probe:
         probe(args.probe[0], float(args.probe[1]))
         return
     if args.mixed:
-        mixed(args.seconds)
+        mixed(args.seconds, args.http)
         return
     if shutil.which("wrk") is None:
         raise SystemExit("benchmarks/serve.py needs wrk as its load generator: apt-get install wrk")
@@ -270,7 +274,7 @@ def main() -> None:
 
     folder = tempfile.TemporaryDirectory(prefix="vcfgraph-bench-")
     store = args.feedback_db or str(Path(folder.name) / "feedback.sqlite")
-    proc, base = _start("--feedback-db", store)
+    proc, base = _start("--feedback-db", store, "--http", args.http)
     try:
         order = {"resourceType": "ServiceRequest", "id": "o1", "status": "draft", "intent": "plan",
                  "code": {"coding": [{"system": "http://www.ama-assn.org/go/cpt", "code": "22511"}]}}
@@ -292,7 +296,8 @@ def main() -> None:
             assert ("what_if" in answer.json()) == has, f"/trace{query} answered the wrong shape"
 
         print(f"wrk, {args.threads} threads, {args.connections} connections, {args.seconds:g} s per endpoint, loopback, "
-              f"one server process; {os.cpu_count()} cores")
+              f"one server process, HTTP parser {args.http}; {os.cpu_count()} cores; load average "
+              f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}")
         for name, ms in costs.items():
             print(f"{'in-process ' + name:<46} {1000 / ms:>9.0f} /s   {ms:.3f} ms per case")
         with tempfile.TemporaryDirectory(prefix="vcfgraph-wrk-") as scripts:
