@@ -26,7 +26,7 @@ def served() -> Iterator[tuple[Server, Any]]:
 
 
 @pytest.mark.parametrize("body", [b'{"id":"\\ud800","facts":{}}', b'{"id":"x","facts":{"\\udfff":1}}',
-                                  b'{"id":"x","facts":{"age":"\\ud83d"}}'])
+                                  b'{"id":"x","facts":{"age":"\\ud83d"}}', b'{"id":"x","facts":{"a\\uDBFFb":1}}'])
 def test_a_lone_surrogate_is_a_400_problem(served, body: bytes) -> None:
     _, client = served
     r = client.post("/trace", content=body, headers={"content-type": "application/json"})

@@ -25,6 +25,7 @@ import datetime as dt
 import json
 import os
 import logging
+import re
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -311,12 +312,12 @@ async def hook(request: Request) -> Response:
         log.info(json.dumps({"event": "prefetch-skipped", "hookInstance": req.hookInstance[:128], "note": note[:300]}))
     request.state.orders = len(orders)
     # off the event loop: a heavy call never stalls other clients (/healthz included)
-    body = await _off_the_loop(_rate, service, orders, facts, req.hookInstance, req.prefetch)
+    body, response = await _off_the_loop(_rated_response, service, orders, facts, req.hookInstance, req.prefetch)
     if service.issued is not None:
         now = dt.datetime.now(dt.timezone.utc)
         service.issued.put(IssuedCard(c["uuid"], sid, _card_kind(c), c["indicator"], c["summary"], now)
                            for c in body["cards"])
-    return JSONResponse(body)
+    return response
 
 
 _ATTRIBUTES_LINK = "Source attributes of this decision support"
@@ -366,6 +367,13 @@ async def feedback(request: Request) -> Response:
         raise _Problem(503, "Feedback not stored", "the feedback store did not answer; send the feedback again later") from None
     request.state.orders = len(entries)
     return Response(status_code=200)
+
+
+def _rated_response(service: _Service, orders: list[dict[str, Any]], given: RequestFacts, instance: str,
+                    prefetch: dict[str, Any] | None) -> tuple[dict[str, Any], Response]:
+    """:func:`_rate`, and its JSON response, encoded here (off the event loop: a response is large)."""
+    body = _rate(service, orders, given, instance, prefetch)
+    return body, JSONResponse(body)
 
 
 def _rate(service: _Service, orders: list[dict[str, Any]], given: RequestFacts, instance: str,
@@ -427,8 +435,8 @@ async def trace_case(request: Request) -> Response:
     service.authorise(request, f"{service.base}/trace")
     what_if = _what_if_asked(request)
     data = await _json_body(request, service.options.max_body)
-    answer = await _off_the_loop(_trace_answer, service.pathway, data, service.imaging, what_if)
-    return JSONResponse(answer)
+    # the JSON is encoded off the event loop too
+    return await _off_the_loop(lambda: JSONResponse(_trace_answer(service.pathway, data, service.imaging, what_if)))
 
 
 def _what_if_asked(request: Request) -> bool:
@@ -571,8 +579,10 @@ async def _json_body(request: Request, limit: int) -> Any:
     except TimeoutError:
         raise _Problem(408, "Request timeout", f"the body did not arrive within {BODY_TIMEOUT:g} seconds") from None
     try:
-        data = json.loads(b"".join(chunks).decode("utf-8"), parse_constant=_no_constant, object_pairs_hook=unique_keys)
-        json.dumps(data, ensure_ascii=False).encode("utf-8")  # a lone surrogate ("\ud800") is no text
+        raw = b"".join(chunks)
+        data = json.loads(raw.decode("utf-8"), parse_constant=_no_constant, object_pairs_hook=unique_keys)
+        if _SURROGATE_ESCAPE.search(raw):  # only an escape can make a surrogate: UTF-8 holds none
+            json.dumps(data, ensure_ascii=False).encode("utf-8")  # a lone surrogate ("\ud800") is no text
     except UnicodeDecodeError:
         raise _Problem(400, "Invalid JSON", "the body is not UTF-8") from None
     except UnicodeEncodeError:
@@ -583,6 +593,10 @@ async def _json_body(request: Request, limit: int) -> Any:
     except ValueError as exc:
         raise _Problem(400, "Invalid JSON", f"the body is not valid JSON ({str(exc)[:200]})") from None
     return data
+
+
+#: the JSON escape of a UTF-16 surrogate (``\ud800`` to ``\udfff``, either case), paired or not
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89abcdefABCDEF]")
 
 
 def _no_constant(name: str) -> Any:
