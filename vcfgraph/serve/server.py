@@ -61,7 +61,7 @@ class _HeadGuard:
     connections: set[Any]
     cycle: Any
 
-    def connection_made(self, transport: asyncio.Transport) -> None:
+    def connection_made(self, transport: Any) -> None:  # an asyncio.Transport, typed as each base types it
         super().connection_made(transport)  # type: ignore[misc]
         if len(self.connections) > self.max_connections:
             transport.abort()
