@@ -47,13 +47,11 @@ log = logging.getLogger("vcfgraph.serve")
 
 
 class _HeadGuard:
-    """A deadline and a size bound on every request head, and a connection cap: mixed into one of
-    uvicorn's HTTP/1.1 protocols (see :func:`protocol`), whose attributes it reads."""
+    """A deadline on every request head, and a connection cap: mixed into one of uvicorn's HTTP/1.1
+    protocols (see :func:`protocol`), whose attributes it reads."""
 
     _head_timer: asyncio.TimerHandle | None = None
-    _head_bytes = 0
     head_timeout = HEAD_TIMEOUT
-    max_head = MAX_HEAD
     max_connections = MAX_CONNECTIONS
     # set by uvicorn's protocol
     loop: asyncio.AbstractEventLoop
@@ -70,7 +68,6 @@ class _HeadGuard:
 
     def _arm(self) -> None:
         self._disarm()
-        self._head_bytes = 0
         self._head_timer = self.loop.call_later(self.head_timeout, self._head_too_slow)
 
     def _disarm(self) -> None:
@@ -87,22 +84,9 @@ class _HeadGuard:
             self.transport.close()
 
     def data_received(self, data: bytes) -> None:
-        if self.transport.is_closing():
-            return
         super().data_received(data)  # type: ignore[misc]
         if not self._waiting_for_a_head():
             self._disarm()  # a whole head arrived: the request is under way
-            self._head_bytes = 0
-            return
-        # still no whole head: every byte of this chunk went to it (one chunk is at most what
-        # the loop reads at once, so the parser never holds much more than the bound)
-        self._head_bytes += len(data)
-        if self._head_bytes > self.max_head and not self.transport.is_closing():
-            self._disarm()
-            self.transport.write(b"HTTP/1.1 431 Request Header Fields Too Large\r\ncontent-type: text/plain; "
-                                 b"charset=utf-8\r\ncontent-length: 25\r\nconnection: close\r\n\r\n"
-                                 b"The request head is long.")
-            self.transport.close()
 
     def on_response_complete(self) -> None:
         super().on_response_complete()  # type: ignore[misc]
@@ -114,21 +98,56 @@ class _HeadGuard:
         super().connection_lost(exc)  # type: ignore[misc]
 
 
+class _HeadBound:
+    """A size bound on every request head, for httptools (llhttp keeps a head of any length; h11
+    has this bound of its own): a longer head is answered 431 and the connection closed. The
+    parser's callbacks say where a head begins and ends; every chunk fed wholly inside one
+    counts, so a head never grows more than one chunk (what the loop reads at once) past it."""
+
+    _in_head = False
+    _began = False
+    _head_bytes = 0
+    max_head = MAX_HEAD
+    transport: asyncio.Transport
+
+    def on_message_begin(self) -> None:
+        super().on_message_begin()  # type: ignore[misc]
+        self._in_head, self._began, self._head_bytes = True, True, 0
+
+    def on_headers_complete(self) -> None:
+        self._in_head = False
+        super().on_headers_complete()  # type: ignore[misc]
+
+    def data_received(self, data: bytes) -> None:
+        if self.transport.is_closing():
+            return  # refused: nothing more is parsed
+        self._began = False
+        super().data_received(data)  # type: ignore[misc]
+        if not self._in_head or self._began:
+            return
+        self._head_bytes += len(data)
+        if self._head_bytes > self.max_head and not self.transport.is_closing():
+            self.transport.write(b"HTTP/1.1 431 Request Header Fields Too Large\r\ncontent-type: text/plain; "
+                                 b"charset=utf-8\r\ncontent-length: 25\r\nconnection: close\r\n\r\n"
+                                 b"The request head is long.")
+            self.transport.close()
+
+
 class GuardedH11Protocol(_HeadGuard, H11Protocol):
     """h11's HTTP/1.1 protocol with the guard."""
 
 
 def protocol(parser: str = "auto", **bounds: Any) -> type:
     """The guarded protocol class uvicorn runs: ``httptools`` (where installed, as ``auto`` picks)
-    or ``h11``, with the class attributes ``bounds`` (head_timeout, max_head, max_connections)."""
+    or ``h11``, with the class attributes ``bounds`` (head_timeout, max_connections; max_head for
+    httptools)."""
     if parser not in ("auto", "httptools", "h11"):
         raise ValueError(f"no HTTP parser '{parser}': auto, httptools or h11")
     if parser == "httptools" and _Fast is None:
         raise ImportError("httptools is not installed")
-    fast = parser != "h11" and _Fast is not None
-    base = _Fast if fast else H11Protocol
-    name = "GuardedHttpToolsProtocol" if fast else "GuardedH11Protocol"
-    return type(name, (_HeadGuard, base), dict(bounds))
+    if parser != "h11" and _Fast is not None:
+        return type("GuardedHttpToolsProtocol", (_HeadGuard, _HeadBound, _Fast), dict(bounds))
+    return type("GuardedH11Protocol", (_HeadGuard, H11Protocol), dict(bounds))
 
 
 class _OnceInAWhile:
