@@ -6,7 +6,8 @@ script gives it the POST bodies) for SECONDS on each of /trace (what-if off, the
 /trace?what_if=true, the order-select hook (a new hookInstance per request) and the feedback
 endpoint, and prints requests per second and wrk's latency percentiles beside the in-process cost
 of `trace` on the same case, with the load average before each run, so that a busy machine is
-visible. The issue's goals are printed beside the figures, never asserted. The feedback store is on
+visible, and the server's CPU time per request (its rate on a free core is one over it). The
+issue's goals are printed beside the figures, never asserted. The feedback store is on
 (a SQLite file in a temporary folder, or ``--feedback-db URL``): the hook's issued cards are
 written in batches meanwhile.
 
@@ -69,6 +70,11 @@ def _start(*extra: str) -> tuple[subprocess.Popen, str]:
             time.sleep(0.1)
     proc.terminate()
     raise SystemExit("the server did not start")
+
+
+def _parser(http: str) -> tuple[str, ...]:
+    """The server's arguments that pick its HTTP parser (none for the default)."""
+    return () if http == "auto" else ("--http", http)
 
 
 def _heavy_call(facts: dict) -> dict:
@@ -155,7 +161,7 @@ def mixed(seconds: float, http: str = "auto") -> None:
           f"/healthz probed every 20 ms; HTTP parser {http}; load average {os.getloadavg()[0]:.2f}")
     print(f"{'clients':>7} {'healthz p50':>12} {'p99':>9} {'max':>9} {'probes':>7} {'answered':>9} {'heavy':>6} {'unanswered':>11}")
     for clients in (16, 64, 256):
-        proc, base = _start("--http", http)
+        proc, base = _start(*_parser(http))
         try:
             row = asyncio.run(_crowd(base, clients, seconds, facts))
         finally:
@@ -195,24 +201,36 @@ def _lua_string(text: str | None) -> str:
     return '"' + "".join(c if c.isalnum() or c in " {}[]:,.-_/+" else f"\\{ord(c):03d}" for c in text) + '"'
 
 
-def _wrk(url: str, body: str, folder: Path, seconds: float, threads: int, connections: int) -> dict[str, object]:
-    """Run wrk on ``url`` posting ``body``; its requests per second, latency percentiles and errors."""
+def _cpu_seconds(pid: int) -> float:
+    """CPU time (user + system, every thread) that process ``pid`` has used so far (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _wrk(url: str, body: str, folder: Path, seconds: float, threads: int, connections: int,
+         server: int) -> dict[str, object]:
+    """Run wrk on ``url`` posting ``body``; its requests per second, latency percentiles and errors,
+    and the server process's CPU time per request (which a busy machine inflates far less than
+    the rate: the rate a free core would give is ``1 / cpu``)."""
     before, _, after = body.partition("HOOK_INSTANCE")
     script = folder / f"post-{abs(hash(url)) % 10**8}.lua"
     script.write_text(LUA % (_lua_string(before), _lua_string(after if _ else None)), encoding="utf-8")
     load = os.getloadavg()[0]
+    cpu = _cpu_seconds(server)
     done = subprocess.run(["wrk", "--latency", "-t", str(threads), "-c", str(connections), "-d", f"{seconds:g}s",
                            "-s", str(script), url], capture_output=True, text=True, timeout=seconds + 60)
     if done.returncode != 0:
         raise SystemExit(f"wrk failed on {url}: {done.stderr.strip() or done.stdout.strip()}")
+    cpu = _cpu_seconds(server) - cpu
     out = done.stdout
+    total = re.search(r"(\d+) requests in", out)
     rate = re.search(r"Requests/sec:\s+([\d.]+)", out)
     errors = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
     socket_errors = re.search(r"Socket errors: (.*)", out)
     lat = dict(re.findall(r"^\s+(50|99)%\s+([\d.]+\w+)", out, re.M))
     return {"rate": float(rate.group(1)) if rate else 0.0, "p50": lat.get("50", "?"), "p99": lat.get("99", "?"),
             "errors": int(errors.group(1)) if errors else 0, "socket": socket_errors.group(1) if socket_errors else "",
-            "load": load}
+            "load": load, "cpu_ms": cpu * 1000 / int(total.group(1)) if total and int(total.group(1)) else float("nan")}
 
 
 def _row(name: str, row: dict[str, object]) -> None:
@@ -221,8 +239,9 @@ def _row(name: str, row: dict[str, object]) -> None:
     verdict = f"goal >= {goal}: {'met' if rate >= goal else 'missed'}" if goal else ""
     trouble = f"  {row['errors']} non-2xx!" if row["errors"] else ""
     trouble += f"  socket errors: {row['socket']}" if row["socket"] else ""
-    print(f"{name:<46} {rate:>9.0f} req/s   p50 {row['p50']:>8}   p99 {row['p99']:>8}   load {row['load']:5.2f}   "
-          f"{verdict}{trouble}")
+    cpu = float(row["cpu_ms"])  # type: ignore[arg-type]
+    print(f"{name:<26} {rate:>6.0f} req/s   p50 {row['p50']:>8}   p99 {row['p99']:>8}   load {row['load']:5.2f}   "
+          f"server CPU {cpu:.3f} ms/req ({1000 / cpu:>5.0f} /s a core)   {verdict}{trouble}")
 
 
 def _in_process(pathway, case) -> dict[str, float]:
@@ -274,7 +293,7 @@ def main() -> None:
 
     folder = tempfile.TemporaryDirectory(prefix="vcfgraph-bench-")
     store = args.feedback_db or str(Path(folder.name) / "feedback.sqlite")
-    proc, base = _start("--feedback-db", store, "--http", args.http)
+    proc, base = _start("--feedback-db", store, *_parser(args.http))
     try:
         order = {"resourceType": "ServiceRequest", "id": "o1", "status": "draft", "intent": "plan",
                  "code": {"coding": [{"system": "http://www.ama-assn.org/go/cpt", "code": "22511"}]}}
@@ -305,7 +324,7 @@ def main() -> None:
                                      ("POST /trace?what_if=true", "/trace?what_if=true", trace_body),
                                      ("POST order-select", "/cds-services/vcfgraph-order-select", hook_body),
                                      ("POST feedback", "/cds-services/vcfgraph-order-select/feedback", feedback_body)):
-                _row(name, _wrk(base + path, body, Path(scripts), args.seconds, args.threads, args.connections))
+                _row(name, _wrk(base + path, body, Path(scripts), args.seconds, args.threads, args.connections, proc.pid))
     finally:
         proc.terminate()
         proc.wait()
