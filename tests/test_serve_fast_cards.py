@@ -136,3 +136,34 @@ def test_a_trace_body_is_answered_as_before(bundled, monkeypatch) -> None:
     with pytest.raises(service_app._Problem) as bad:
         service_app._case_from_body(bundled, {"id": "x", "facts": {"age": 400}})
     assert bad.value.status == 422 and bad.value.extra["fact"] == "age"
+
+
+def test_the_pathway_work_runs_on_the_worker_thread_not_the_event_loop(monkeypatch, bundled) -> None:
+    import asyncio
+    import threading
+
+    import httpx
+
+    seen: list[str] = []
+    for name in ("_rate", "_trace_answer"):
+        work = getattr(service_app, name)
+        monkeypatch.setattr(service_app, name, lambda *a, _work=work: (seen.append(threading.current_thread().name),
+                                                                        _work(*a))[1])
+    facts = {k: v for k, v in load_cases(bundled, ROOT / "cases" / "seed-incidental-t12.yaml")[0].facts.items()
+             if v is not None}
+    order = {"resourceType": "ServiceRequest", "id": "o1", "status": "draft", "intent": "plan",
+             "code": {"coding": [{"system": "http://www.ama-assn.org/go/cpt", "code": "22511"}]}}
+    call = {"hook": "order-select", "hookInstance": "h1",
+            "context": {"userId": "Practitioner/1", "patientId": "p1", "selections": ["ServiceRequest/o1"],
+                        "draftOrders": {"resourceType": "Bundle", "entry": [{"resource": order}]},
+                        "extension": {"org.vcfgraph.facts": facts}}}
+    app = service_app.create_app(bundled)
+
+    async def calls() -> list[int]:
+        transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 5000))
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
+            return [(await client.post("/trace", json={"id": "c", "facts": facts})).status_code,
+                    (await client.post("/cds-services/vcfgraph-order-select", json=call)).status_code]
+
+    assert asyncio.run(calls()) == [200, 200]
+    assert len(seen) == 2 and all(name.startswith("vcfgraph-work") for name in seen), seen
