@@ -167,3 +167,27 @@ def test_the_pathway_work_runs_on_the_worker_thread_not_the_event_loop(monkeypat
 
     assert asyncio.run(calls()) == [200, 200]
     assert len(seen) == 2 and all(name.startswith("vcfgraph-work") for name in seen), seen
+
+
+def test_the_worker_thread_takes_one_call_at_a_time_and_none_waits_in_it() -> None:
+    """Calls wait their turn on the event loop, not queued in the thread: between two calls the
+    thread is idle, so the loop (and /healthz) never waits on a worker going from call to call."""
+    import asyncio
+    import threading
+
+    queued: list[int] = []
+    running = threading.Lock()
+
+    def work(n: int) -> int:
+        assert running.acquire(blocking=False), "two calls in the worker at once"
+        try:
+            queued.append(service_app._WORKER._work_queue.qsize())
+            return n
+        finally:
+            running.release()
+
+    async def many() -> list[int]:
+        return list(await asyncio.gather(*(service_app._off_the_loop(work, n) for n in range(8))))
+
+    assert asyncio.run(many()) == list(range(8))
+    assert queued == [0] * 8
