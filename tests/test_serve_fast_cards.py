@@ -169,25 +169,24 @@ def test_the_pathway_work_runs_on_the_worker_thread_not_the_event_loop(monkeypat
     assert len(seen) == 2 and all(name.startswith("vcfgraph-work") for name in seen), seen
 
 
-def test_the_worker_thread_takes_one_call_at_a_time_and_none_waits_in_it() -> None:
-    """Calls wait their turn on the event loop, not queued in the thread: between two calls the
-    thread is idle, so the loop (and /healthz) never waits on a worker going from call to call."""
-    import asyncio
-    import threading
 
-    queued: list[int] = []
-    running = threading.Lock()
+def test_the_server_makes_a_busy_thread_hand_over_within_a_millisecond(monkeypatch) -> None:
+    """Python's 5 ms switch interval would keep the event loop waiting on the worker thread."""
+    import sys
 
-    def work(n: int) -> int:
-        assert running.acquire(blocking=False), "two calls in the worker at once"
-        try:
-            queued.append(service_app._WORKER._work_queue.qsize())
-            return n
-        finally:
-            running.release()
+    from vcfgraph.serve import server
 
-    async def many() -> list[int]:
-        return list(await asyncio.gather(*(service_app._off_the_loop(work, n) for n in range(8))))
+    class Stopped:
+        def __init__(self, config: Any) -> None:
+            self.config = config
 
-    assert asyncio.run(many()) == list(range(8))
-    assert queued == [0] * 8
+        async def serve(self) -> None:
+            return None
+
+    monkeypatch.setattr(server.uvicorn, "Server", Stopped)
+    before = sys.getswitchinterval()
+    try:
+        server.serve(object(), "127.0.0.1", 0)
+        assert sys.getswitchinterval() == pytest.approx(server.SWITCH_INTERVAL) and server.SWITCH_INTERVAL <= 0.001
+    finally:
+        sys.setswitchinterval(before)

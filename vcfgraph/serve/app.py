@@ -27,7 +27,6 @@ import os
 import logging
 import re
 import time
-import weakref
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -454,21 +453,13 @@ def _what_if_asked(request: Request) -> bool:
 async def _off_the_loop(work: Any, *args: Any) -> Any:
     """Run the pathway work on the service's one worker thread: the event loop then shares the
     interpreter with one busy thread at most, so /healthz and every other client keep their turn
-    however heavy a call is. The calls wait their turn on the loop, one in the thread at a time:
-    between two calls the thread is idle and the loop holds the interpreter, never waiting for
-    a worker that goes from call to call. (A plain executor: its hand-off costs far less CPU per
-    call than ``anyio.to_thread``'s.)"""
-    loop = asyncio.get_running_loop()
-    turn = _TURNS.get(loop)
-    if turn is None:
-        turn = _TURNS[loop] = asyncio.Semaphore(1)
-    async with turn:
-        return await loop.run_in_executor(_WORKER, work, *args)
+    however heavy a call is (:func:`vcfgraph.serve.server.serve` makes a busy thread hand the
+    interpreter over within a millisecond). A plain executor: its hand-off costs far less CPU per
+    call than ``anyio.to_thread``'s; calls wait their turn in order."""
+    return await asyncio.get_running_loop().run_in_executor(_WORKER, work, *args)
 
 
 _WORKER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="vcfgraph-work")
-#: per event loop, the turn of the worker thread
-_TURNS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = weakref.WeakKeyDictionary()
 _WRITERS: dict[int, anyio.CapacityLimiter] = {}
 
 

@@ -7,9 +7,11 @@ then spends its time on requests rather than on parsing them. Either way every r
 bounds neither), a kept-alive connection that sends nothing is closed after :data:`IDLE_TIMEOUT`
 seconds, and at most :data:`MAX_CONNECTIONS` connections are open at once (a connection beyond
 them is closed as soon as it is accepted, so idle or header-trickling clients cannot use up the
-process's file descriptors). Errors the event loop reports on its own (an ``accept()`` that fails
-for want of file descriptors, say) are logged as one line each, at most once per
-:data:`LOG_EVERY` seconds per kind, with the number left out: never a traceback, never a flood.
+process's file descriptors). The pathway work runs on one worker thread (:mod:`vcfgraph.serve.app`),
+which hands the interpreter to the event loop within :data:`SWITCH_INTERVAL`. Errors the event
+loop reports on its own (an ``accept()`` that fails for want of file descriptors, say) are logged
+as one line each, at most once per :data:`LOG_EVERY` seconds per kind, with the number left out:
+never a traceback, never a flood.
 
 The ASGI app is :mod:`vcfgraph.serve.app`; this module only serves it.
 """
@@ -19,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import sys
 import time
 from typing import Any
 
@@ -30,7 +33,8 @@ try:
 except ImportError:  # httptools missing: h11 parses, as fast as pure Python can
     _Fast = None  # type: ignore[assignment,misc]
 
-__all__ = ["HEAD_TIMEOUT", "MAX_HEAD", "IDLE_TIMEOUT", "MAX_CONNECTIONS", "LOG_EVERY", "serve", "protocol"]
+__all__ = ["HEAD_TIMEOUT", "MAX_HEAD", "IDLE_TIMEOUT", "MAX_CONNECTIONS", "LOG_EVERY", "SWITCH_INTERVAL", "serve",
+           "protocol"]
 
 #: seconds a request's head may take to arrive
 HEAD_TIMEOUT = 10.0
@@ -42,6 +46,9 @@ IDLE_TIMEOUT = 5
 MAX_CONNECTIONS = 512
 #: seconds between two log lines of the same kind of loop error
 LOG_EVERY = 10.0
+#: seconds a thread keeps the interpreter while another waits for it (Python's default is 5 ms):
+#: the event loop waits at most about this long for the worker thread, which goes from call to call
+SWITCH_INTERVAL = 0.001
 
 log = logging.getLogger("vcfgraph.serve")
 
@@ -181,7 +188,9 @@ def config(app: Any, host: str, port: int, *, head_timeout: float = HEAD_TIMEOUT
 
 def serve(app: Any, host: str, port: int, *, head_timeout: float = HEAD_TIMEOUT,
           max_connections: int = MAX_CONNECTIONS, parser: str = "auto") -> None:
-    """Serve ``app`` until interrupted."""
+    """Serve ``app`` until interrupted (the process's thread switch interval becomes
+    :data:`SWITCH_INTERVAL`)."""
+    sys.setswitchinterval(SWITCH_INTERVAL)
     server = uvicorn.Server(config(app, host, port, head_timeout=head_timeout, max_connections=max_connections,
                                    parser=parser))
 
