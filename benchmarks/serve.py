@@ -6,11 +6,15 @@ script gives it the POST bodies) for SECONDS on each of /trace (what-if off, the
 /trace?what_if=true, the order-select hook (a new hookInstance per request) and the feedback
 endpoint, and prints requests per second and wrk's latency percentiles beside the in-process cost
 of `trace` on the same case, with the load average before each run, so that a busy machine is
-visible. The issue's goals are printed beside the figures, never asserted. The feedback store is on
+visible, and the server's CPU time per request (its rate on a free core is one over it). The
+issue's goals are printed beside the figures, never asserted. The feedback store is on
 (a SQLite file in a temporary folder, or ``--feedback-db URL``): the hook's issued cards are
 written in batches meanwhile.
 
-    .venv/bin/python benchmarks/serve.py [--seconds 10] [--threads 2] [--connections 16] [--feedback-db URL]
+    .venv/bin/python benchmarks/serve.py [--seconds 10] [--threads 2] [--connections 16] [--feedback-db URL] [--http h11]
+
+``--http`` picks the server's HTTP/1.1 parser (default: httptools where installed, as ``vcfgraph
+serve`` does), so that the parser's share can be measured alone.
 
 With ``--mixed``, the service is loaded as a hostile crowd would load it, at 16, 64 and 256
 concurrent clients in turn: most clients post /trace, one in eight posts the heaviest order-select
@@ -19,7 +23,7 @@ eight opens a connection and trickles a request head that never ends. A probe me
 /healthz every 20 ms; the table gives its p50 / p99 / max latency and every request that got no
 answer.
 
-    .venv/bin/python benchmarks/serve.py --mixed [--seconds 10]
+    .venv/bin/python benchmarks/serve.py --mixed [--seconds 10] [--http h11]
 """
 
 from __future__ import annotations
@@ -66,6 +70,11 @@ def _start(*extra: str) -> tuple[subprocess.Popen, str]:
             time.sleep(0.1)
     proc.terminate()
     raise SystemExit("the server did not start")
+
+
+def _parser(http: str) -> tuple[str, ...]:
+    """The server's arguments that pick its HTTP parser (none for the default)."""
+    return () if http == "auto" else ("--http", http)
 
 
 def _heavy_call(facts: dict) -> dict:
@@ -144,15 +153,15 @@ def probe(base: str, seconds: float) -> None:
             time.sleep(0.02)
 
 
-def mixed(seconds: float) -> None:
+def mixed(seconds: float, http: str = "auto") -> None:
     pathway = load_pathway()
     case = load_cases(pathway, ROOT / "cases" / "seed-incidental-t12.yaml")[0]
     facts = {k: v for k, v in case.facts.items() if v is not None}
     print(f"mixed crowd, {seconds:g} s each: 1/8 heaviest order-sign calls, 1/8 header tricklers, the rest /trace; "
-          "/healthz probed every 20 ms")
+          f"/healthz probed every 20 ms; HTTP parser {http}; load average {os.getloadavg()[0]:.2f}")
     print(f"{'clients':>7} {'healthz p50':>12} {'p99':>9} {'max':>9} {'probes':>7} {'answered':>9} {'heavy':>6} {'unanswered':>11}")
     for clients in (16, 64, 256):
-        proc, base = _start()
+        proc, base = _start(*_parser(http))
         try:
             row = asyncio.run(_crowd(base, clients, seconds, facts))
         finally:
@@ -192,24 +201,36 @@ def _lua_string(text: str | None) -> str:
     return '"' + "".join(c if c.isalnum() or c in " {}[]:,.-_/+" else f"\\{ord(c):03d}" for c in text) + '"'
 
 
-def _wrk(url: str, body: str, folder: Path, seconds: float, threads: int, connections: int) -> dict[str, object]:
-    """Run wrk on ``url`` posting ``body``; its requests per second, latency percentiles and errors."""
+def _cpu_seconds(pid: int) -> float:
+    """CPU time (user + system, every thread) that process ``pid`` has used so far (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _wrk(url: str, body: str, folder: Path, seconds: float, threads: int, connections: int,
+         server: int) -> dict[str, object]:
+    """Run wrk on ``url`` posting ``body``; its requests per second, latency percentiles and errors,
+    and the server process's CPU time per request (which a busy machine inflates far less than
+    the rate: the rate a free core would give is ``1 / cpu``)."""
     before, _, after = body.partition("HOOK_INSTANCE")
     script = folder / f"post-{abs(hash(url)) % 10**8}.lua"
     script.write_text(LUA % (_lua_string(before), _lua_string(after if _ else None)), encoding="utf-8")
     load = os.getloadavg()[0]
+    cpu = _cpu_seconds(server)
     done = subprocess.run(["wrk", "--latency", "-t", str(threads), "-c", str(connections), "-d", f"{seconds:g}s",
                            "-s", str(script), url], capture_output=True, text=True, timeout=seconds + 60)
     if done.returncode != 0:
         raise SystemExit(f"wrk failed on {url}: {done.stderr.strip() or done.stdout.strip()}")
+    cpu = _cpu_seconds(server) - cpu
     out = done.stdout
+    total = re.search(r"(\d+) requests in", out)
     rate = re.search(r"Requests/sec:\s+([\d.]+)", out)
     errors = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
     socket_errors = re.search(r"Socket errors: (.*)", out)
     lat = dict(re.findall(r"^\s+(50|99)%\s+([\d.]+\w+)", out, re.M))
     return {"rate": float(rate.group(1)) if rate else 0.0, "p50": lat.get("50", "?"), "p99": lat.get("99", "?"),
             "errors": int(errors.group(1)) if errors else 0, "socket": socket_errors.group(1) if socket_errors else "",
-            "load": load}
+            "load": load, "cpu_ms": cpu * 1000 / int(total.group(1)) if total and int(total.group(1)) else float("nan")}
 
 
 def _row(name: str, row: dict[str, object]) -> None:
@@ -218,8 +239,9 @@ def _row(name: str, row: dict[str, object]) -> None:
     verdict = f"goal >= {goal}: {'met' if rate >= goal else 'missed'}" if goal else ""
     trouble = f"  {row['errors']} non-2xx!" if row["errors"] else ""
     trouble += f"  socket errors: {row['socket']}" if row["socket"] else ""
-    print(f"{name:<46} {rate:>9.0f} req/s   p50 {row['p50']:>8}   p99 {row['p99']:>8}   load {row['load']:5.2f}   "
-          f"{verdict}{trouble}")
+    cpu = float(row["cpu_ms"])  # type: ignore[arg-type]
+    print(f"{name:<26} {rate:>6.0f} req/s   p50 {row['p50']:>8}   p99 {row['p99']:>8}   load {row['load']:5.2f}   "
+          f"server CPU {cpu:.3f} ms/req ({1000 / cpu:>5.0f} /s a core)   {verdict}{trouble}")
 
 
 def _in_process(pathway, case) -> dict[str, float]:
@@ -253,13 +275,14 @@ def main() -> None:
     ap.add_argument("--mixed", action="store_true", help="the hostile crowd at 16, 64 and 256 clients")
     ap.add_argument("--feedback-db", default="", metavar="URL",
                     help="the service's feedback store (default: a SQLite file in a temporary folder)")
+    ap.add_argument("--http", default="auto", choices=("auto", "httptools", "h11"), help="the server's HTTP/1.1 parser")
     ap.add_argument("--probe", nargs=2, metavar=("URL", "SECONDS"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.probe:
         probe(args.probe[0], float(args.probe[1]))
         return
     if args.mixed:
-        mixed(args.seconds)
+        mixed(args.seconds, args.http)
         return
     if shutil.which("wrk") is None:
         raise SystemExit("benchmarks/serve.py needs wrk as its load generator: apt-get install wrk")
@@ -270,7 +293,7 @@ def main() -> None:
 
     folder = tempfile.TemporaryDirectory(prefix="vcfgraph-bench-")
     store = args.feedback_db or str(Path(folder.name) / "feedback.sqlite")
-    proc, base = _start("--feedback-db", store)
+    proc, base = _start("--feedback-db", store, *_parser(args.http))
     try:
         order = {"resourceType": "ServiceRequest", "id": "o1", "status": "draft", "intent": "plan",
                  "code": {"coding": [{"system": "http://www.ama-assn.org/go/cpt", "code": "22511"}]}}
@@ -292,7 +315,8 @@ def main() -> None:
             assert ("what_if" in answer.json()) == has, f"/trace{query} answered the wrong shape"
 
         print(f"wrk, {args.threads} threads, {args.connections} connections, {args.seconds:g} s per endpoint, loopback, "
-              f"one server process; {os.cpu_count()} cores")
+              f"one server process, HTTP parser {args.http}; {os.cpu_count()} cores; load average "
+              f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}")
         for name, ms in costs.items():
             print(f"{'in-process ' + name:<46} {1000 / ms:>9.0f} /s   {ms:.3f} ms per case")
         with tempfile.TemporaryDirectory(prefix="vcfgraph-wrk-") as scripts:
@@ -300,7 +324,7 @@ def main() -> None:
                                      ("POST /trace?what_if=true", "/trace?what_if=true", trace_body),
                                      ("POST order-select", "/cds-services/vcfgraph-order-select", hook_body),
                                      ("POST feedback", "/cds-services/vcfgraph-order-select/feedback", feedback_body)):
-                _row(name, _wrk(base + path, body, Path(scripts), args.seconds, args.threads, args.connections))
+                _row(name, _wrk(base + path, body, Path(scripts), args.seconds, args.threads, args.connections, proc.pid))
     finally:
         proc.terminate()
         proc.wait()

@@ -36,7 +36,8 @@ from vcfgraph.route import (
     Step,
 )
 
-__all__ = ["trace", "possible_outcomes", "check_expected", "check_states", "modifier_results", "needed_at", "OFFERED"]
+__all__ = ["trace", "finish", "possible_outcomes", "check_expected", "check_states", "modifier_results", "needed_at",
+           "OFFERED"]
 
 #: categories under which an action is offered; cautions are shown on these only
 OFFERED = OFFERED_SLOTS
@@ -70,6 +71,20 @@ def trace(pathway: Pathway, case: Case, *, validate: bool = True) -> Route:
     route = _walk(pathway, case)
     assumed = _assumed(pathway, route, case.facts)
     return replace(route, pathway=pathway, facts=dict(case.facts), assumed=assumed)
+
+
+def finish(pathway: Pathway, case: Case, terminal: str) -> Route:
+    """The end of a route at ``terminal`` without the steps that led there: what :func:`trace`
+    gives past its walk (the ratings, the patient-level checks, what comes downstream), for a
+    caller that found the terminal by the fast walk (:func:`vcfgraph.lightwalk.walk`) and needs no
+    explanation. ``steps`` and ``assumed`` (which reads the steps) are empty; the case's facts must
+    have been checked.
+
+    Raises:
+        RouteError: ``terminal`` is not a variant or a hand-off.
+    """
+    route = _finish(pathway, case, pathway.node(terminal), ())
+    return replace(route, pathway=pathway, facts=dict(case.facts))
 
 
 def _assumed(pathway: Pathway, route: Route, facts: Mapping[str, Value]) -> tuple[str, ...]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import logging
 from pathlib import Path
@@ -56,6 +57,9 @@ def register(sub: Any) -> None:
                    help="close a connection whose request line and headers take longer than this (default 10)")
     p.add_argument("--max-connections", type=int, default=512, metavar="N",
                    help="connections open at once; one more is closed as soon as it is accepted (default 512)")
+    p.add_argument("--http", default="auto", choices=("auto", "httptools", "h11"),
+                   help="the HTTP/1.1 parser: httptools (fast, in C) or h11 (pure Python); auto takes httptools "
+                        "where it is installed")
     p.add_argument("--log-level", default="info", choices=("debug", "info", "warning", "error"))
     p.set_defaults(func=run)
 
@@ -80,6 +84,8 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("--head-timeout must be between 0.1 and 600 seconds")
     if not 1 <= args.max_connections <= 100_000:
         raise UsageError("--max-connections must be between 1 and 100000")
+    if args.http == "httptools" and importlib.util.find_spec("httptools") is None:
+        raise UsageError("--http httptools: httptools is not installed (pip install 'vcfgraph[serve]')")
     if args.max_body < 1024:
         raise UsageError("--max-body must be at least 1024 bytes")
     site = Path(args.site) if args.site else None
@@ -108,7 +114,8 @@ def run(args: argparse.Namespace) -> int:
     output.error(f"vcfgraph serve: {pathway.meta.id} {pathway.meta.version} on http://{host}:{args.port} "
                  f"({'tokens from ' + ', '.join(sorted(trust.keys)) if trust.enabled else 'loopback clients only'})")
     try:
-        serve(app, args.host, args.port, head_timeout=args.head_timeout, max_connections=args.max_connections)
+        serve(app, args.host, args.port, head_timeout=args.head_timeout, max_connections=args.max_connections,
+              parser=args.http)
     finally:
         writer = app.state.service.issued
         writer.close()   # the last batch of issued cards

@@ -25,8 +25,10 @@ import datetime as dt
 import json
 import os
 import logging
+import re
 import time
-from dataclasses import dataclass, field
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Mapping
 from urllib.parse import quote
@@ -201,6 +203,9 @@ class _Service:
     issued: IssuedCardWriter | None = None
     #: :func:`source_attributes` of the pathway
     source_attributes: Mapping[str, Any] = field(default_factory=dict)
+    #: each study's protocol note on the served site (action -> URL), or None: built once, it
+    #: depends on no request
+    notes: Mapping[str, str] | None = None
 
     @property
     def base(self) -> str:
@@ -308,12 +313,12 @@ async def hook(request: Request) -> Response:
         log.info(json.dumps({"event": "prefetch-skipped", "hookInstance": req.hookInstance[:128], "note": note[:300]}))
     request.state.orders = len(orders)
     # off the event loop: a heavy call never stalls other clients (/healthz included)
-    body = await _off_the_loop(_rate, service, orders, facts, req.hookInstance, req.prefetch)
+    body, response = await _off_the_loop(_rated_response, service, orders, facts, req.hookInstance, req.prefetch)
     if service.issued is not None:
         now = dt.datetime.now(dt.timezone.utc)
         service.issued.put(IssuedCard(c["uuid"], sid, _card_kind(c), c["indicator"], c["summary"], now)
                            for c in body["cards"])
-    return JSONResponse(body)
+    return response
 
 
 _ATTRIBUTES_LINK = "Source attributes of this decision support"
@@ -365,11 +370,17 @@ async def feedback(request: Request) -> Response:
     return Response(status_code=200)
 
 
+def _rated_response(service: _Service, orders: list[dict[str, Any]], given: RequestFacts, instance: str,
+                    prefetch: dict[str, Any] | None) -> tuple[dict[str, Any], Response]:
+    """:func:`_rate`, and its JSON response, encoded here (off the event loop: a response is large)."""
+    body = _rate(service, orders, given, instance, prefetch)
+    return body, JSONResponse(body)
+
+
 def _rate(service: _Service, orders: list[dict[str, Any]], given: RequestFacts, instance: str,
           prefetch: dict[str, Any] | None) -> dict[str, Any]:
-    notes = ({s.id: f"{service.base}/site/imaging.html#study-{s.id}" for s in service.imaging.studies}
-             if service.imaging is not None and service.has_imaging_page else None)
-    body = rate_orders(service.pathway, service.bindings, orders, given.facts, instance, service.options.rating, notes)
+    body = rate_orders(service.pathway, service.bindings, orders, given.facts, instance, service.options.rating,
+                       service.notes)
     _orderable_suggestions_only(body["cards"])
     body["cards"] += _fact_origin_cards(service.pathway, given, instance)
     for card in body["cards"]:
@@ -425,8 +436,8 @@ async def trace_case(request: Request) -> Response:
     service.authorise(request, f"{service.base}/trace")
     what_if = _what_if_asked(request)
     data = await _json_body(request, service.options.max_body)
-    answer = await _off_the_loop(_trace_answer, service.pathway, data, service.imaging, what_if)
-    return JSONResponse(answer)
+    # the JSON is encoded off the event loop too
+    return await _off_the_loop(lambda: JSONResponse(_trace_answer(service.pathway, data, service.imaging, what_if)))
 
 
 def _what_if_asked(request: Request) -> bool:
@@ -442,11 +453,13 @@ def _what_if_asked(request: Request) -> bool:
 async def _off_the_loop(work: Any, *args: Any) -> Any:
     """Run the pathway work on the service's one worker thread: the event loop then shares the
     interpreter with one busy thread at most, so /healthz and every other client keep their turn
-    however heavy a call is."""
-    return await anyio.to_thread.run_sync(work, *args, limiter=_WORKERS)
+    however heavy a call is (:func:`vcfgraph.serve.server.serve` makes a busy thread hand the
+    interpreter over within a millisecond). A plain executor: its hand-off costs far less CPU per
+    call than ``anyio.to_thread``'s; calls wait their turn in order."""
+    return await asyncio.get_running_loop().run_in_executor(_WORKER, work, *args)
 
 
-_WORKERS = anyio.CapacityLimiter(1)
+_WORKER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="vcfgraph-work")
 _WRITERS: dict[int, anyio.CapacityLimiter] = {}
 
 
@@ -515,9 +528,13 @@ def create_app(pathway: Pathway, *, bindings: Bindings | None = None, trust: Tru
     store = feedback_store if feedback_store is not None else open_store("sqlite://")
     has_site = options.site_files is not None and "imaging.html" in options.site_files or (
         options.site_dir is not None and (options.site_dir / "imaging.html").is_file())
+    imaging = load_imaging(pathway)
+    base = options.base_url.rstrip("/")
+    notes = ({s.id: f"{base}/site/imaging.html#study-{s.id}" for s in imaging.studies}
+             if imaging is not None and has_site else None)
     service = _Service(pathway, bindings or load_bindings(pathway), trust or Trust(), options,
-                       imaging=load_imaging(pathway), has_imaging_page=has_site,
-                       feedback=store, issued=IssuedCardWriter(store), source_attributes=source_attributes(pathway))
+                       imaging=imaging, has_imaging_page=has_site, feedback=store, issued=IssuedCardWriter(store),
+                       source_attributes=source_attributes(pathway), notes=notes)
     routes: list[BaseRoute] = [
         Route("/cds-services", discovery, methods=["GET"]),
         Route("/cds-services/{service}", hook, methods=["POST"]),
@@ -565,8 +582,10 @@ async def _json_body(request: Request, limit: int) -> Any:
     except TimeoutError:
         raise _Problem(408, "Request timeout", f"the body did not arrive within {BODY_TIMEOUT:g} seconds") from None
     try:
-        data = json.loads(b"".join(chunks).decode("utf-8"), parse_constant=_no_constant, object_pairs_hook=unique_keys)
-        json.dumps(data, ensure_ascii=False).encode("utf-8")  # a lone surrogate ("\ud800") is no text
+        raw = b"".join(chunks)
+        data = json.loads(raw.decode("utf-8"), parse_constant=_no_constant, object_pairs_hook=unique_keys)
+        if _SURROGATE_ESCAPE.search(raw):  # only an escape can make a surrogate: UTF-8 holds none
+            json.dumps(data, ensure_ascii=False).encode("utf-8")  # a lone surrogate ("\ud800") is no text
     except UnicodeDecodeError:
         raise _Problem(400, "Invalid JSON", "the body is not UTF-8") from None
     except UnicodeEncodeError:
@@ -577,6 +596,10 @@ async def _json_body(request: Request, limit: int) -> Any:
     except ValueError as exc:
         raise _Problem(400, "Invalid JSON", f"the body is not valid JSON ({str(exc)[:200]})") from None
     return data
+
+
+#: the JSON escape of a UTF-16 surrogate (``\ud800`` to ``\udfff``, either case), paired or not
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89abcdefABCDEF]")
 
 
 def _no_constant(name: str) -> Any:
@@ -659,14 +682,15 @@ def _case_from_body(pathway: Pathway, data: Any) -> Case:
     if not isinstance(data, Mapping) or not isinstance(data.get("facts"), Mapping):
         raise _Problem(422, "Invalid case", "the body is a case ({\"id\": ..., \"facts\": {...}}) or a QuestionnaireResponse")
     try:
-        check_facts(pathway, data["facts"], str(data.get("id", "request"))[:200])
+        facts = check_facts(pathway, data["facts"], str(data.get("id", "request"))[:200])
     except CaseError as exc:
         raise _Problem(422, "Invalid facts", str(exc), **_fact_fields(exc)) from None
+    # the facts are checked once, above: the reader checks the rest of the case (id, expected ...)
     r = Reader("request")
-    case = case_from_data(data, pathway, r, Location("request"), "request")
+    case = case_from_data({**data, "facts": {}}, pathway, r, Location("request"), "request")
     if r.problems or case is None:
         raise _Problem(422, "Invalid case", "\n".join(str(p) for p in sorted(set(r.problems)))[:2000])
-    return case
+    return replace(case, facts=facts)
 
 
 def _fact_fields(exc: CaseError) -> dict[str, Any]:

@@ -32,14 +32,15 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 from urllib.parse import quote
 
-from vcfgraph.engine import trace
+from vcfgraph import lightwalk
+from vcfgraph.engine import finish, trace
 from vcfgraph.model import Case, Pathway
 from vcfgraph.route import Route
 from vcfgraph.scale import ACR_SCALE
 from vcfgraph.serve.bindings import Bindings, Match
 from vcfgraph.whatif import questions_ranked
 
-__all__ = ["RatingConfig", "rate_orders", "PAMA_RATING", "PAMA_SYSTEM", "CATEGORY_SYSTEM", "criteria_uri"]
+__all__ = ["RatingConfig", "rate_orders", "card_route", "PAMA_RATING", "PAMA_SYSTEM", "CATEGORY_SYSTEM", "criteria_uri"]
 
 PAMA_RATING = "http://fhir.org/argonaut/Extension/pama-rating"
 PAMA_SYSTEM = "http://fhir.org/argonaut/CodeSystem/pama-rating"
@@ -87,7 +88,7 @@ def rate_orders(pathway: Pathway, bindings: Bindings, orders: Sequence[Mapping[s
 
     ``notes`` maps an action to the absolute URL of its protocol note: every card about an order of
     that action links to how the study is done."""
-    route = trace(pathway, Case("cds-hooks-request", dict(facts)), validate=False)
+    route = card_route(pathway, facts)
     cards: list[dict[str, Any]] = []
     system_actions: list[dict[str, Any]] = []
     if route.outcome == "need_info":
@@ -112,6 +113,20 @@ def rate_orders(pathway: Pathway, bindings: Bindings, orders: Sequence[Mapping[s
         if config.argonaut:                               # the 2019 Argonaut PAMA pattern, for older clients
             out["extension"] = {"systemActions": system_actions}
     return out
+
+
+def card_route(pathway: Pathway, facts: Mapping[str, Any]) -> Route:
+    """The route the cards read: its outcome, terminal, ratings and patient-level checks. The
+    cards never show the steps' explanations, so the fast walk (:mod:`vcfgraph.lightwalk`) finds
+    the terminal and the engine only finishes there; where the walk stops short (``need_info``:
+    the missing facts are ranked from the steps) or finds no route (the engine then raises the
+    error), the engine traces the whole case."""
+    case = Case("cds-hooks-request", dict(facts))
+    clean = all(v is None or (pathway.has_fact(n) and pathway.fact(n).accepts(v)) for n, v in facts.items())
+    end = lightwalk.walk(lightwalk.index(pathway, memo=clean), case.facts)
+    if end is None or end.outcome == "need_info" or end.terminal is None:
+        return trace(pathway, case, validate=False)
+    return finish(pathway, case, end.terminal)
 
 
 @dataclass(frozen=True)
