@@ -315,3 +315,19 @@ def test_empty_inputs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
     assert run_cli(str(tmp_path / "empty.jsonl"), "-o", str(tmp_path / "out.jsonl")) == 2
     assert capsys.readouterr().err == (f"vcfgraph: error: {tmp_path / 'empty.jsonl'}: the file holds no JSON lines; "
                                        "write one JSON object per line\n")
+
+
+def test_a_parquet_file_is_read_a_run_of_row_groups_at_a_time(tmp_path: Path) -> None:
+    """pyarrow's reader grows a text column's dictionary over all it has read: one reader for the
+    whole file held every case id of a 10M-row file (2 GB). Each run of row groups gets its own."""
+    from vcfgraph.batch.readers import open_input
+
+    ids = [f"case-{k:05d}" for k in range(1000)]
+    pq.write_table(pa.table({"case_id": ids, "age": pa.array(range(1000), pa.int64())}), tmp_path / "many.parquet",
+                   row_group_size=100, use_dictionary=False)  # plain pages, as DuckDB writes unique text
+    chunks = list(open_input(tmp_path / "many.parquet", rows=250).chunks())
+    assert sum(c.n for c in chunks) == 1000
+    for chunk in chunks:
+        column = chunk.columns["case_id"]
+        assert len(column.dictionary) <= 300, len(column.dictionary)  # this run's ids, not all before it
+    assert [v for c in chunks for v in c.columns["case_id"].to_pylist()] == ids

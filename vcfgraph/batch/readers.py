@@ -100,6 +100,21 @@ def file_format(path: str | Path) -> str:
     return FORMATS[suffix]
 
 
+def _row_group_runs(meta: Any, rows: int) -> Iterator[list[int]]:
+    """The row groups of a Parquet file in runs of at least ``rows`` rows (the last may be
+    shorter), so that a file of many small row groups is still read in chunks of about ``rows``."""
+    run: list[int] = []
+    held = 0
+    for k in range(meta.num_row_groups):
+        run.append(k)
+        held += meta.row_group(k).num_rows
+        if held >= rows:
+            yield run
+            run, held = [], 0
+    if run:
+        yield run
+
+
 def parquet_parts(path: str | Path) -> list[Path]:
     """The Parquet files of a file, a folder (searched recursively) or a glob, sorted by path.
 
@@ -262,9 +277,12 @@ class Input:
         if names != self.columns:
             raise UsageError(f"{part}: its columns ({', '.join(names)}) differ from those of {self._parts[0]} "
                              f"({', '.join(self.columns)}); every part must have the same columns")
-        for batch in handle.iter_batches(batch_size=self.rows):
-            self.done += batch.num_rows
-            yield Chunk({name: batch.column(i) for i, name in enumerate(names)}, batch.num_rows, done=self.done)
+        for groups in _row_group_runs(handle.metadata, self.rows):
+            # one reader per run of row groups: pyarrow's reader grows a text column's dictionary
+            # over everything it has read, so one reader for the whole file held every case id
+            for batch in handle.iter_batches(batch_size=self.rows, row_groups=groups):
+                self.done += batch.num_rows
+                yield Chunk({name: batch.column(i) for i, name in enumerate(names)}, batch.num_rows, done=self.done)
 
     # ------------------------------------------------------------------ JSON Lines
 
