@@ -199,3 +199,16 @@ def test_quiet_prints_a_summary_line_and_the_located_gaps(capsys) -> None:
 def test_quiet_and_json_do_not_go_together(capsys) -> None:
     assert main(["coverage", "-q", "--json", str(TINY_CASES), "-g", str(DATA / "tiny.yaml")]) == 2
     assert capsys.readouterr().err == "vcfgraph: error: --quiet shortens the text report; leave it out with --json\n"
+
+
+def test_a_case_that_does_not_match_its_expectations_fails_the_run(tmp_path, capsys) -> None:
+    wrong = tmp_path / "wrong.yaml"
+    text = (ROOT / "cases" / "vcf-001.yaml").read_text(encoding="utf-8")
+    wrong.write_text(text.replace("terminal: V1_img_new_symptomatic_vcf_no_malignancy",
+                                  "terminal: V2_img_new_symptomatic_vcf_malignancy"), encoding="utf-8")
+    assert main(["coverage", "-q", str(wrong)]) == 1
+    out = capsys.readouterr().out
+    assert out.splitlines()[-1] == ("case 'vcf-001': expected to reach V2_img_new_symptomatic_vcf_malignancy, "
+                                    "reached V1_img_new_symptomatic_vcf_no_malignancy")
+    assert main(["coverage", "-q", str(ROOT / "cases" / "vcf-001.yaml")]) == 0  # the file as written matches
+    capsys.readouterr()

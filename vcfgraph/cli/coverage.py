@@ -109,7 +109,7 @@ def run(args: argparse.Namespace) -> int:
         output.write(_quiet(cov, name))
     else:
         output.write(coverage_text(cov, name))
-    status = 1 if cov.errors else 0
+    status = 1 if cov.errors or cov.mismatches else 0  # a case that does not match its expectations fails, as --help says
     if args.fail_under is not None:
         for title, kind in (("node", "nodes"), ("edge", "edges"), ("rating", "ratings"), ("check state", "checks")):
             if cov.pct(kind) < args.fail_under:
