@@ -292,3 +292,10 @@ def test_a_pathway_that_rates_no_imaging_says_nothing_of_radiation(render_curb65
     ottawa = load_pathway(ROOT / "graphs" / "examples" / "ottawa-ankle.yaml")  # imaging rated: still said
     ankle = trace(ottawa, load_cases(ottawa, sorted((ROOT / "graphs" / "examples" / "ottawa-cases").glob("*.yaml"))[0])[0])
     assert "Radiation of the imaging rated" in route_text(ankle, ottawa)
+
+
+def test_lookup_fits_its_columns_to_the_pathway(capsys) -> None:
+    assert main(["lookup", "--graph", str(CURB65), "a_home_treatment"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[2].rstrip() == f"  {'variant':<46} {'cat.':<13} {'confidence':<10} sources"
+    assert lines[4] == f"  {'V2_curb65_intermediate':<46} not_suggested inferred   S3, S4  <- INFERRED"

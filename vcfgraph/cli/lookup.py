@@ -90,29 +90,45 @@ def _check_lines(checks: tuple[Check, ...]) -> list[str]:
     return lines
 
 
-def _row(first: str, r: Any) -> str:
-    score = str(r.score) if r.score is not None else "-"
+def _columns(pathway: Pathway) -> tuple[int, bool, bool]:
+    """The rating table's shape for this pathway: the category column's width (its longest
+    category id), and whether it has a score column and a radiation column (only when some
+    rating has a score, and when some action is imaging)."""
+    width = max([4, *(len(c.id) for c in pathway.scale.categories)])
+    scores = any(r.score is not None for n in pathway.nodes for r in n.ratings)
+    imaging = any(n.modality == "imaging" for n in pathway.nodes)
+    return width, scores, imaging
+
+
+def _row(first: str, r: Any, shape: tuple[int, bool, bool]) -> str:
+    width, scores, imaging = shape
+    score = f" {str(r.score) if r.score is not None else '-':>5}" if scores else ""
+    radiation = f"  {r.radiation or '-':<28}" if imaging else ""
     mark = "" if r.confidence == "confirmed" else "  <- " + r.confidence.upper()
-    return (f"  {first:<46} {r.category:<4} {score:>5}  {r.radiation or '-':<28} "
+    return (f"  {first:<46} {r.category:<{width}}{score}{radiation} "
             f"{r.confidence:<10} {', '.join(r.sources)}{mark}")
 
 
 def _hit_text(hit: Hit, pathway: Pathway) -> str:
     lines = [f"{hit.kind} {hit.id}: {hit.label}"]
+    shape = _columns(pathway)
+    width, scores, imaging = shape
+
     def header(first: str) -> str:
-        return f"  {first:<46} {'cat.':<4} {'score':>5}  {'radiation':<28} {'confidence':<10} sources"
+        return (f"  {first:<46} {'cat.':<{width}}" + (f" {'score':>5}" if scores else "")
+                + (f"  {'radiation':<28}" if imaging else "") + f" {'confidence':<10} sources")
 
     if hit.kind == "action":
         if not hit.rated_in:
             return lines[0] + "\n  (not rated by any variant)"
         lines += ["  rated in:", header("variant")]
-        lines += [line for x in hit.rated_in for line in [_row(x.variant, x.rating), *_modifier_lines(x.rating)]]
+        lines += [line for x in hit.rated_in for line in [_row(x.variant, x.rating, shape), *_modifier_lines(x.rating)]]
         lines += _check_lines(hit.checks)
     elif hit.kind == "variant":
         node = pathway.node(hit.id)
         if node.acr_wording:
             lines.append(f"  {node.acr_wording}")
         lines.append(header("action"))
-        lines += [line for r in node.ratings for line in [_row(r.action, r), *_modifier_lines(r)]]
+        lines += [line for r in node.ratings for line in [_row(r.action, r, shape), *_modifier_lines(r)]]
     lines.append("  categories: " + ", ".join(f"{c.id} = {c.name}" for c in pathway.scale.categories))
     return "\n".join(lines) if hit.kind in ("action", "variant") else lines[0]
