@@ -1,4 +1,5 @@
-"""The tree cache: located trees of files already read, kept as signed JSON, bounded in size.
+"""The cache: located trees of files already read, and reports already printed, kept as signed
+JSON, bounded in size.
 
 An entry is the JSON form of a located tree (:mod:`vcfgraph.io.tree`: plain types only, so
 reading it can never run code), filed under a content key, the SHA-256 of the file's bytes and
@@ -6,6 +7,12 @@ of the reading code. It is trusted only when its HMAC-SHA-256, made with a per-u
 (``key`` in the cache folder, created with mode 0600), matches: a planted or damaged file fails
 the check and is only a miss. What comes out is still a tree that the pathway reader checks in
 full, as if it had just been parsed.
+
+A report entry (:meth:`TreeCache.get_report`) is a command's printed output and exit code as
+plain JSON, filed under :func:`report_key`: the bytes of every file the command read, every file
+of the package (its code and version) and every option that shapes the output. It too is trusted
+only when signed, and then validated field by field; what it means and when it may be used is
+left to the command (``vcfgraph check``).
 
 The folder is ``$VCFGRAPH_CACHE``, else ``$XDG_CACHE_HOME/vcfgraph`` or ``~/.cache/vcfgraph``;
 ``VCFGRAPH_CACHE=off`` turns the cache off. It holds at most :data:`MAX_ENTRIES` entries and
