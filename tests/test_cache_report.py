@@ -164,3 +164,15 @@ def test_witness_files_are_always_written_from_a_fresh_check(graph: Path, folder
     _run(capsys, str(graph))
     code, _, _ = _run(capsys, str(graph), "--witness-dir", str(tmp_path / "w"))
     assert code == 1 and len(checks) == 2 and sorted(os.listdir(tmp_path / "w"))
+
+
+def test_a_package_whose_files_cannot_be_read_checks_every_time(graph: Path, folder: Path, checks: list[str], capsys,
+                                                                monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setattr(cache_mod, "_PACKAGE", tmp_path / "no-package")
+    cache_mod._package_key.cache_clear()
+    try:
+        first = _run(capsys, str(graph))
+        assert _run(capsys, str(graph)) == first
+    finally:
+        cache_mod._package_key.cache_clear()
+    assert len(checks) == 2 and _reports(folder) == []

@@ -82,8 +82,14 @@ def _code_key() -> bytes:
 @lru_cache(maxsize=1)
 def _package_key() -> bytes:
     """A digest of every file of the installed package (its code, its version, its data) and of
-    the Python version: any change to what could shape a report changes every report key."""
+    the Python version: any change to what could shape a report changes every report key.
+
+    Raises:
+        OSError: the package is not a folder of files that can be read.
+    """
     digest = hashlib.sha256(sys.version.encode() + b"\0")
+    if not (_PACKAGE / "__init__.py").is_file():  # run from a zip, say: its files cannot be told apart
+        raise OSError(f"{_PACKAGE} is not a folder of files")
     for root, dirs, files in os.walk(_PACKAGE):
         dirs[:] = sorted(d for d in dirs if d != "__pycache__")
         for name in sorted(files):
