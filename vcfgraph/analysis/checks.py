@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from vcfgraph import conditions as cm
 from vcfgraph.analysis.findings import Finding, finding, relocate
 from vcfgraph.analysis.regions import Box, minimal_case_facts, split_condition
-from vcfgraph.analysis.walk import Exploration
+from vcfgraph.analysis.walk import Exploration, Leaf
 from vcfgraph.conditions import Value
 from vcfgraph.model import CHECK_STATES, Check
 
@@ -120,8 +120,12 @@ def modifier_findings(ex: Exploration, file: str) -> list[Finding]:
     holds for every case reaching it); the subject is ``variant->action modifier N``.
     Variants no case reaches are left to the structural findings."""
     out = []
+    by_variant: dict[str, list[Leaf]] = {}  # each variant's leaves, in the walk's order (one pass, not one per variant)
+    for leaf in ex.leaves:
+        if leaf.outcome == "variant":
+            by_variant.setdefault(leaf.node, []).append(leaf)
     for node in ex.pathway.of_kind("variant"):
-        leaves = [leaf for leaf in ex.leaves if leaf.outcome == "variant" and leaf.node == node.id]
+        leaves = by_variant.get(node.id, [])
         if not leaves:
             continue
         for rating in node.ratings:

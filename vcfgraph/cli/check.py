@@ -1,4 +1,12 @@
-"""``vcfgraph check``: verify a pathway over the whole case space and report every finding."""
+"""``vcfgraph check``: verify a pathway over the whole case space and report every finding.
+
+The printed report is kept in the cache (:mod:`vcfgraph.io.cache`: signed plain JSON) under a key
+made of the file's bytes (read once, and checked from those very bytes), the package, the format
+and the file name shown; a run with the same key prints the kept text instead of checking again,
+so warm and cold output are the same bytes. ``--witness-dir`` always checks anew (it writes files
+from the report), and ``--watch`` looks the key up on every save. The checking itself is left to
+:mod:`vcfgraph.analysis`.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +21,10 @@ from vcfgraph.cli import output
 from vcfgraph.cli.common import add_command, add_graph_option, display_path
 from vcfgraph.cli.watching import run_watching
 from vcfgraph.errors import UsageError
-from vcfgraph.io.load import DEFAULT_GRAPH, load_pathway
+from vcfgraph.io.cache import CachedReport, TreeCache, report_key
+from vcfgraph.io.load import DEFAULT_GRAPH
+from vcfgraph.io.pathway import build_pathway
+from vcfgraph.io.source import read_bytes, tree_of
 
 __all__ = ["register", "run", "wants_json", "display_path"]
 
@@ -63,19 +74,41 @@ def _once(args: argparse.Namespace) -> int:
             raise UsageError(f"check: give the pathway once, as GRAPH or as --graph (got '{args.graph_file}' "
                              f"and '{args.graph}')")
         args.graph = args.graph_file
-    pathway = load_pathway(args.graph)
-    report = verify(pathway, display_path(args.graph))
+    path = Path(args.graph) if args.graph is not None else DEFAULT_GRAPH
+    shown = display_path(args.graph)
+    data = read_bytes(path)
+    store = None if args.witness_dir else TreeCache.open()
+    key = _key(data, fmt, shown) if store is not None else None
+    kept = store.get_report(key) if store is not None and key is not None else None
+    if kept is None:
+        kept = _checked(args, data, str(path), shown, fmt)
+        if store is not None and key is not None:
+            store.put_report(key, kept)
+    (output.echo if kept.newline else output.write)(kept.text)
+    return kept.exit_code
+
+
+def _key(data: bytes, fmt: str, shown: str) -> bytes | None:
+    """The report's cache key, or None (no cache) when the package's files cannot be read."""
+    try:
+        return report_key("check", [data], {"format": fmt, "file": shown})
+    except OSError:
+        return None
+
+
+def _checked(args: argparse.Namespace, data: bytes, name: str, shown: str, fmt: str) -> CachedReport:
+    """Check the pathway of these bytes; the report as it is to be printed."""
+    pathway = build_pathway(tree_of(data, name, cache=True), name)
+    report = verify(pathway, shown)
     if args.witness_dir:
         _write(Path(args.witness_dir), witness_files(report, pathway))
     if fmt == "json":
-        output.echo(output.to_json(report_to_dict(report), indent=2))
-    elif fmt == "sarif":
-        output.echo(output.to_json(report_sarif(report, __version__), indent=2))
-    elif fmt == "github":
-        output.write(report_github(report))
-    else:
-        output.write(report_text(report))
-    return report.exit_code
+        return CachedReport(output.to_json(report_to_dict(report), indent=2), True, report.exit_code)
+    if fmt == "sarif":
+        return CachedReport(output.to_json(report_sarif(report, __version__), indent=2), True, report.exit_code)
+    if fmt == "github":
+        return CachedReport(report_github(report), False, report.exit_code)
+    return CachedReport(report_text(report), False, report.exit_code)
 
 
 def _write(folder: Path, files: dict[str, str]) -> None:

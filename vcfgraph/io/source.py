@@ -15,7 +15,7 @@ from vcfgraph.errors import Location, PathwayError, Problem, UsageError
 from vcfgraph.io import cache as cache_mod
 from vcfgraph.io.yaml12 import parse_yaml
 
-__all__ = ["MAX_BYTES", "read_bytes", "decode", "read_tree"]
+__all__ = ["MAX_BYTES", "read_bytes", "decode", "read_tree", "tree_of"]
 
 #: largest file vcfgraph reads
 MAX_BYTES = 64 * 1024 * 1024
@@ -74,8 +74,16 @@ def read_tree(path: str | Path, *, cache: bool = False, limit: int = MAX_BYTES) 
         UsageError: the file cannot be read.
         PathwayError: the file is too large, not UTF-8 or not valid YAML (one located problem).
     """
-    name = str(path)
-    data = read_bytes(path, limit)
+    return tree_of(read_bytes(path, limit), str(path), cache=cache)
+
+
+def tree_of(data: bytes, name: str, *, cache: bool = False) -> Any:
+    """The located tree of a file's bytes already read (so a caller that keys something by
+    those bytes reads them once), from the tree cache when ``cache`` and it holds them.
+
+    Raises:
+        PathwayError: the bytes are not UTF-8 text or not valid YAML (one located problem).
+    """
     store = cache_mod.TreeCache.open() if cache else None
     if store is not None:
         tree = store.get(data)
