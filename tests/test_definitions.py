@@ -72,6 +72,25 @@ def test_points_are_three_valued(facts, result):
     assert cm.evaluate(parsed(POINTS), facts) is result
 
 
+@pytest.mark.parametrize("facts, words", [
+    ({"a": True, "b": True, "c": True}, "the points rule holds (2 points: a is true (+2), b is true (+1), c is true (-1); "
+                                        "at least 2 needed)"),
+    ({"a": True}, "the points rule is undecided (2 points so far: a is true (+2); 1 to 3 possible, b and c not known; "
+                  "at least 2 needed)"),
+    ({"a": False, "b": True}, "the points rule does not hold (1 point so far: b is true (+1); 0 to 1 possible, c not known; "
+                              "at least 2 needed)"),
+    ({"a": False, "b": False, "c": False}, "the points rule does not hold (0 points; at least 2 needed)"),
+])
+def test_a_points_rule_is_explained_by_its_total_range_and_threshold(facts, words):
+    """Total first, only the items that earned it, negative adds in the range, no list of misses."""
+    assert cm.reason(parsed(POINTS), facts) == words
+
+
+def test_a_points_rule_is_decided_by_the_items_pushing_its_way():
+    assert cm.deciding_facts(parsed(POINTS), {"a": True, "b": False, "c": False}) == ("a", "c")
+    assert cm.deciding_facts(parsed(POINTS), {"a": False, "b": True, "c": True}) == ("a", "c")
+
+
 @pytest.mark.parametrize("data, message", [
     ({"at_least": {"n": 4, "of": [t("a"), t("b")]}}, "'n' of 'at_least' must be a whole number from 1 to 2, got 4"),
     ({"at_least": {"n": 1}}, "'at_least' needs exactly 'n' and 'of'"),

@@ -414,6 +414,8 @@ def _deciding(cond: Condition, facts: Mapping[str, Value], result: bool | None, 
             return _deciding(cond.item, facts, None if result is None else not result, keep)
         case Named():
             return [cond] if keep else _deciding(cond.item, facts, result)
+        case Points() if keep:
+            return [cond]
         case AtLeast() | Points():
             results = [evaluate(item, facts) for item in cond.items]
             return _deciding_count(cond, facts, result, results, keep)
@@ -439,7 +441,9 @@ def _deciding_either(items: tuple[Condition, ...], decisive: bool, facts: Mappin
 def _deciding_count(cond: AtLeast | Points, facts: Mapping[str, Value], result: bool | None,
                     results: Sequence[bool | None], keep: bool) -> list[Any]:
     """A count is settled by its true items when it holds, by its false ones when it fails,
-    and left open by its undecided ones."""
+    and left open by its undecided ones. A points rule is settled by the items that push its
+    total the way it went: a true item adding points or a false one taking them away when it
+    holds, the reverse when it fails."""
     pairs: list[tuple[Condition, bool | None]] = list(zip(cond.items, results))
     match cond:
         case AtLeast() if result is True:
@@ -449,7 +453,8 @@ def _deciding_count(cond: AtLeast | Points, facts: Mapping[str, Value], result: 
         case Points() if result is None:
             chosen = [p for p in pairs if p[1] is None]
         case Points():
-            chosen = [p for p in pairs if p[1] is not None]
+            chosen = [p for p, add in zip(pairs, cond.adds) if p[1] is not None and add != 0
+                      and (p[1] is (add > 0)) is result]
         case _:
             assert_never(cond)
     return [t for item, r in chosen for t in _deciding(item, facts, r, keep)]
@@ -459,37 +464,69 @@ def reason(cond: Condition, facts: Mapping[str, Value]) -> str:
     """Why the condition came out as it did for these facts, in words.
 
     Names the facts that decided it with their values, e.g.
-    ``neurologic_deficit is false and retropulsion is not known``.
+    ``neurologic_deficit is false and retropulsion is not known``; a points rule gives its
+    total and threshold instead (:func:`_score_words`).
     """
     result = evaluate(cond, facts)
     parts = []
-    assumed: dict[str, list[str]] = {}  # the author's word -> facts read so, said once at the end
+    tests_: list[Test] = []
     for item in _deciding(cond, facts, result, keep=True):
         if isinstance(item, Named):
             parts.append(_reason_named(item, facts))
-            continue
-        actual = facts.get(item.fact)
+        elif isinstance(item, Points):
+            parts.append(f"the points rule {_VERBS[evaluate(item, facts)]} ({_score_words(item, facts)})")
+        elif not item.assumes(facts):
+            actual = facts.get(item.fact)
+            text = f"{item.fact} is {_word(actual)}"
+            if item.op in ("lt", "le", "gt", "ge", "between") and actual is not None:
+                text += f" ({_describe_test(item).split(' ', 1)[1]}: {'yes' if _test(item, facts) else 'no'})"
+            parts.append(text)
+        tests_ += [item] if isinstance(item, Test) else []
+    return _join(parts + _assumed(tests_, facts), "and")
+
+
+_VERBS = {True: "holds", False: "does not hold", None: "is undecided"}
+
+
+def _assumed(tests_: Sequence[Test], facts: Mapping[str, Value]) -> list[str]:
+    """The "not recorded" policies these tests read, one sentence per word of the author."""
+    assumed: dict[str, list[str]] = {}
+    for item in tests_:
         if item.assumes(facts):
             word = item.assume_word or format_value(item.assume)
             if item.assume_when is not None:
                 word += f" ({describe(item.assume_when)})"
             names = assumed.setdefault(word, [])
             names += [item.fact] if item.fact not in names else []
-            continue
-        text = f"{item.fact} is {_word(actual)}"
-        if item.op in ("lt", "le", "gt", "ge", "between") and actual is not None:
-            text += f" ({_describe_test(item).split(' ', 1)[1]}: {'yes' if _test(item, facts) else 'no'})"
-        parts.append(text)
-    for word, names in assumed.items():
-        verb = "is" if len(names) == 1 else "are"
-        parts.append(f"{_join(names, 'and')} {verb} not recorded; read as {word}, a pathway assumption")
-    return _join(parts, "and")
+    return [f"{_join(names, 'and')} {'is' if len(names) == 1 else 'are'} not recorded; read as {word}, "
+            "a pathway assumption" for word, names in assumed.items()]
 
 
 def _reason_named(cond: Named, facts: Mapping[str, Value]) -> str:
     result = evaluate(cond.item, facts)
-    verb = {True: "holds", False: "does not hold", None: "is undecided"}[result]
-    return f"{cond.name} {verb} ({reason(cond.item, facts)})"
+    inner = _score_words(cond.item, facts) if isinstance(cond.item, Points) else reason(cond.item, facts)
+    return f"{cond.name} {_VERBS[result]} ({inner})"
+
+
+def _score_words(cond: Points, facts: Mapping[str, Value]) -> str:
+    """A points rule's total first, then the items that earned it, the totals still possible
+    with the facts that are not known, the threshold, and any assumption read:
+    ``2 points: urea_raised, aged_65_or_over; at least 3 needed``."""
+    results = [evaluate(item, facts) for item in cond.items]
+    total = sum(add for add, r in zip(cond.adds, results) if r is True)
+    signed = any(add != 1 for add in cond.adds)
+    counted = [(i.name if isinstance(i, Named) else _describe_items([i])[0]) + (f" ({add:+d})" if signed else "")
+               for i, add, r in zip(cond.items, cond.adds, results) if r is True]
+    open_ = [(i, add) for i, add, r in zip(cond.items, cond.adds, results) if r is None]
+    text = f"{total} point{'' if abs(total) == 1 else 's'}" + (" so far" if open_ else "")
+    text += (": " + ", ".join(counted)) if counted else ""
+    if open_:
+        low, high = total + sum(min(a, 0) for _, a in open_), total + sum(max(a, 0) for _, a in open_)
+        unknown = list(dict.fromkeys(f for i, _ in open_ for f in missing_facts(i, facts)))
+        text += f"; {low} to {high} possible" if low != high else f"; {low} possible"
+        text += f", {_join(unknown, 'and')} not known" if unknown else ""
+    parts = [text, f"at least {cond.threshold} needed"]
+    return "; ".join(parts + _assumed(list(_deciding(cond, facts, evaluate(cond, facts))), facts))
 
 
 def assumptions(cond: Condition, facts: Mapping[str, Value]) -> tuple[str, ...]:
