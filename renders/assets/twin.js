@@ -122,13 +122,15 @@
     if (isTest(c)) { return [c]; }
     if (c.not !== undefined) { return deciding(c.not, facts, result === null ? null : !result, keep); }
     if (c.use !== undefined) { return keep ? [c] : deciding(c.item, facts, result, false); }
+    if (keep && c.threshold !== undefined) { return [c]; }
     var items = itemsOf(c);
     var results = items.map(function (item) { return evaluate(item, facts); });
     var chosen = [];
     if (c.at_least !== undefined || c.threshold !== undefined) {
       items.forEach(function (item, i) {
         var r = results[i];
-        if (c.at_least !== undefined ? r === result : (result === null ? r === null : r !== null)) {
+        var pushes = r !== null && c.adds !== undefined && c.adds[i] !== 0 && (r === (c.adds[i] > 0)) === result;
+        if (c.at_least !== undefined ? r === result : (result === null ? r === null : pushes)) {
           chosen.push([item, r]);
         }
       });
@@ -217,9 +219,7 @@
     if (isTest(c)) { return c.fact + " " + testWords(c); }
     if (c.not !== undefined) { return "not (" + describe(c.not) + ")"; }
     if (c.use !== undefined) { return c.use + " holds"; }
-    var parts = itemsOf(c).map(function (i) {
-      return (isTest(i) || i.not !== undefined || i.use !== undefined) ? describe(i) : "(" + describe(i) + ")";
-    });
+    var parts = itemsOf(c).map(describeItem);
     if (c.at_least !== undefined) { return "at least " + c.at_least + " of: " + parts.join("; "); }
     if (c.threshold !== undefined) {
       return "points (" + parts.map(function (part, i) { return signed(c.adds[i]) + " if " + part; }).join("; ") +
@@ -228,34 +228,78 @@
     return parts.join(c.and !== undefined ? " and " : " or ");
   }
 
+  /** An item's words, in brackets unless it is a test, a not or a named condition. */
+  function describeItem(i) {
+    return (isTest(i) || i.not !== undefined || i.use !== undefined) ? describe(i) : "(" + describe(i) + ")";
+  }
+
+  var VERBS = { "true": "holds", "false": "does not hold", "null": "is undecided" };
+
+  /** Why c came out as it did (conditions.reason); a points rule gives its total (scoreWords). */
   function reason(c, facts) {
-    var result = evaluate(c, facts), parts = [], assumed = new Map();
+    var result = evaluate(c, facts), parts = [], tests = [];
     deciding(c, facts, result, true).forEach(function (t) {
       if (t.use !== undefined) {
-        var r = evaluate(t.item, facts);
-        parts.push(t.use + " " + (r === true ? "holds" : r === false ? "does not hold" : "is undecided") +
-          " (" + reason(t.item, facts) + ")");
+        var inner = t.item.threshold !== undefined ? scoreWords(t.item, facts) : reason(t.item, facts);
+        parts.push(t.use + " " + VERBS[String(evaluate(t.item, facts))] + " (" + inner + ")");
         return;
       }
+      if (t.threshold !== undefined) {
+        parts.push("the points rule " + VERBS[String(evaluate(t, facts))] + " (" + scoreWords(t, facts) + ")");
+        return;
+      }
+      tests.push(t);
+      if (assumes(t, facts)) { return; }
       var actual = get(facts, t.fact);
-      if (assumes(t, facts)) {
-        var key = (t.assume_word || formatValue(t.assume)) +
-          (t.assume_when !== undefined ? " (" + describe(t.assume_when) + ")" : "");
-        if (!assumed.has(key)) { assumed.set(key, []); }
-        if (assumed.get(key).indexOf(t.fact) < 0) { assumed.get(key).push(t.fact); }
-        return;
-      }
       var text = t.fact + " is " + word(actual);
       if (NUMERIC[t.op] && actual !== null) {
         text += " (" + testWords(t) + ": " + (testOne(t, facts) ? "yes" : "no") + ")";
       }
       parts.push(text);
     });
+    return join(parts.concat(assumedWords(tests, facts)), "and");
+  }
+
+  /** The "not recorded" policies these tests read, one sentence per word of the author. */
+  function assumedWords(tests, facts) {
+    var assumed = new Map(), out = [];
+    tests.forEach(function (t) {
+      if (!assumes(t, facts)) { return; }
+      var key = (t.assume_word || formatValue(t.assume)) +
+        (t.assume_when !== undefined ? " (" + describe(t.assume_when) + ")" : "");
+      if (!assumed.has(key)) { assumed.set(key, []); }
+      if (assumed.get(key).indexOf(t.fact) < 0) { assumed.get(key).push(t.fact); }
+    });
     assumed.forEach(function (names, key) {
-      parts.push(join(names, "and") + " " + (names.length === 1 ? "is" : "are") + " not recorded; read as " + key +
+      out.push(join(names, "and") + " " + (names.length === 1 ? "is" : "are") + " not recorded; read as " + key +
         ", a pathway assumption");
     });
-    return join(parts, "and");
+    return out;
+  }
+
+  /** A points rule's total, the items that earned it, what is still possible, the threshold (conditions._score_words). */
+  function scoreWords(c, facts) {
+    var total = 0, low = 0, high = 0, counted = [], unknown = [], open = false;
+    var marked = c.adds.some(function (a) { return a !== 1; });
+    c.points.forEach(function (item, i) {
+      var r = evaluate(item, facts), add = c.adds[i];
+      if (r === true) {
+        total += add;
+        counted.push((item.use !== undefined ? item.use : describeItem(item)) + (marked ? " (" + signed(add) + ")" : ""));
+      } else if (r === null) {
+        open = true;
+        if (add < 0) { low += add; } else { high += add; }
+        unknown = unknown.concat(missingFacts(item, facts));
+      }
+    });
+    var text = total + (Math.abs(total) === 1 ? " point" : " points") + (open ? " so far" : "");
+    if (counted.length) { text += ": " + counted.join(", "); }
+    if (open) {
+      text += low !== high ? "; " + (total + low) + " to " + (total + high) + " possible" : "; " + (total + low) + " possible";
+      if (unknown.length) { text += ", " + join(unknown, "and") + " not known"; }
+    }
+    return [text, "at least " + c.threshold + " needed"]
+      .concat(assumedWords(deciding(c, facts, evaluate(c, facts), false), facts)).join("; ");
   }
 
   /** Facts with a "not recorded" policy that this case relies on (see conditions.assumptions). */
