@@ -8,7 +8,7 @@ ratings and downstream steps of variants. Problems go to the builder's shared
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from vcfgraph.conditions import Condition
@@ -50,6 +50,23 @@ class NodeSection:
 
     def _ids(self, m: Mapping[str, Any], key: str, what: str) -> tuple[str, ...]:
         raise NotImplementedError  # the builder's
+
+    def _entries(self, raw: Any, loc: Any, what: str, section: str,
+                 label: Callable[[int], str]) -> list[tuple[int, str, Mapping[str, Any]]]:
+        """The items of a list of ``section`` mappings: (index, the item's name in messages, the
+        item), each checked for its keys (:data:`SECTIONS`); ``label(n)`` names item ``n``
+        (counted from 1). A list that is not one, or an item that is not a mapping, is reported
+        and left out."""
+        r = self.r
+        items = r.sequence(raw, loc, what)
+        keys = SECTIONS[section]
+        out = []
+        for i, item in enumerate(items):
+            sub = label(i + 1)
+            m = r.mapping(item, r.at(items, i), sub, required=keys.required, optional=keys.optional)
+            if m is not None:
+                out.append((i, sub, m))
+        return out
 
     def _nodes(self, raw: Any) -> list[Edge]:
         r = self.r
@@ -117,14 +134,10 @@ class NodeSection:
 
     def _advice(self, m: Mapping[str, Any], what: str) -> tuple[Advice, ...]:
         r = self.r
-        items = r.sequence(m.get("advice"), r.at(m, "advice"), f"'advice' of {what}")
         out = []
-        for i, item in enumerate(items):
-            sub = f"advice {i + 1} of {what}"
-            a = r.mapping(item, r.at(items, i), sub, required=SECTIONS["advice"].required,
-                          optional=SECTIONS["advice"].optional)
-            if a is not None:
-                out.append(Advice(self._ids(a, "actions", sub), r.text(a, "text", sub),
+        for _, sub, a in self._entries(m.get("advice"), r.at(m, "advice"), f"'advice' of {what}", "advice",
+                                       lambda n: f"advice {n} of {what}"):
+            out.append(Advice(self._ids(a, "actions", sub), r.text(a, "text", sub),
                                   self._source_keys(a, "sources", sub), r.at(a)))
         return tuple(out)
 
@@ -171,14 +184,9 @@ class NodeSection:
 
     def _ratings(self, m: Mapping[str, Any], what: str) -> tuple[Rating, ...]:
         r = self.r
-        items = r.sequence(m.get("ratings"), r.at(m, "ratings"), f"'ratings' of {what}")
         out: list[Rating] = []
-        for i, item in enumerate(items):
-            sub = f"rating {i + 1} of {what}"
-            g = r.mapping(item, r.at(items, i), sub, required=SECTIONS["rating"].required,
-                          optional=SECTIONS["rating"].optional)
-            if g is None:
-                continue
+        for _, sub, g in self._entries(m.get("ratings"), r.at(m, "ratings"), f"'ratings' of {what}", "rating",
+                                       lambda n: f"rating {n} of {what}"):
             scale = self.scale
             category = r.choice(g, "category", sub, scale.ids())
             score = r.integer(g, "score", sub, scale.score_min, scale.score_max)
@@ -206,13 +214,10 @@ class NodeSection:
     def _modifiers(self, g: Mapping[str, Any], what: str) -> tuple[Modifier, ...]:
         """The ``modifiers`` of a rating; their conditions read recorded facts only."""
         r = self.r
-        items = r.sequence(g.get("modifiers"), r.at(g, "modifiers"), f"'modifiers' of {what}")
         out = []
-        for i, item in enumerate(items):
-            sub = f"modifier {i + 1} of {what}"
-            m = r.mapping(item, r.at(items, i), sub, required=SECTIONS["modifier"].required,
-                          optional=SECTIONS["modifier"].optional)
-            if m is None or "when" not in m:
+        for _, sub, m in self._entries(g.get("modifiers"), r.at(g, "modifiers"), f"'modifiers' of {what}", "modifier",
+                                       lambda n: f"modifier {n} of {what}"):
+            if "when" not in m:
                 continue
             when = cond_mod.recorded_only(self._condition(m, "when", sub))
             out.append(Modifier(r.choice(m, "direction", sub, MODIFIER_DIRECTIONS), when, r.text(m, "reason", sub),
@@ -230,14 +235,9 @@ class NodeSection:
 
     def _downstream(self, m: Mapping[str, Any], node_id: str, what: str) -> tuple[Downstream, ...]:
         r = self.r
-        items = r.sequence(m.get("downstream"), r.at(m, "downstream"), f"'downstream' of {what}")
         out = []
-        for i, item in enumerate(items):
-            sub = f"downstream step {i + 1} of {what}"
-            d = r.mapping(item, r.at(items, i), sub, required=SECTIONS["downstream"].required,
-                          optional=SECTIONS["downstream"].optional)
-            if d is None:
-                continue
+        for i, sub, d in self._entries(m.get("downstream"), r.at(m, "downstream"), f"'downstream' of {what}",
+                                       "downstream", lambda n: f"downstream step {n} of {what}"):
             kind = r.choice(d, "kind", sub, DOWNSTREAM_KINDS)
             target = r.identifier(d, "to", sub) or None
             if kind == "reenter" and target is None:

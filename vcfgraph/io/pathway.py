@@ -346,13 +346,10 @@ class _Builder(NodeSection):
     def _contraindications(self, raw: Any) -> list[Check]:
         """The ``contraindications`` shorthand: a check that sets ``action`` apart when ``when`` holds."""
         r = self.r
-        items = r.sequence(raw, r.at(self.root, "contraindications"), "'contraindications'")
         out = []
-        for i, item in enumerate(items):
-            sub = f"contraindication {i + 1}"
-            c = r.mapping(item, r.at(items, i), sub, required=SECTIONS["contraindication"].required,
-                          optional=SECTIONS["contraindication"].optional)
-            if c is None or "when" not in c:
+        for _, sub, c in self._entries(raw, r.at(self.root, "contraindications"), "'contraindications'",
+                                       "contraindication", lambda n: f"contraindication {n}"):
+            if "when" not in c:
                 continue
             out.append(Check(r.identifier(c, "id", sub), (r.identifier(c, "action", sub),), cond_mod.Not(cond_mod.recorded_only(self._condition(c, "when", sub))),
                              r.text(c, "reason", sub), sources=self._source_keys(c, "sources", sub), loc=r.at(c)))
@@ -369,13 +366,9 @@ class _Builder(NodeSection):
 
     def _properties(self, raw: Any) -> list[Property]:
         r = self.r
-        items = r.sequence(raw, r.at(self.root, "properties"), "'properties'")
         out = []
-        for i, item in enumerate(items):
-            sub = f"property {i + 1}"
-            p = r.mapping(item, r.at(items, i), sub, required=SECTIONS["property"].required,
-                          optional=SECTIONS["property"].optional)
-            if p is None or "given" not in p or "expect" not in p:
+        for _, sub, p in self._entries(raw, r.at(self.root, "properties"), "'properties'", "property", lambda n: f"property {n}"):
+            if "given" not in p or "expect" not in p:
                 continue
             e = r.mapping(p["expect"], r.at(p, "expect"), f"'expect' of {sub}", optional=PROPERTY_EXPECTATIONS)
             if e is None:
