@@ -83,17 +83,24 @@ def test_ottawa_text_reports_never_say_acr(capsys):
     assert "are not recorded; read as absent, a pathway assumption" in out
 
 
-@pytest.mark.subprocess
-def test_ottawa_site_builds_and_never_says_acr(tmp_path, capsys):
+def _site_texts_without_acr(tmp_path: Path, graph: Path, cases: Path) -> dict[str, str]:
+    """Build a pathway's site with its case library: a page per case, and no page, diagram or
+    script of its own that speaks ACR's words. Returns those texts by path in the site."""
     out = tmp_path / "site"
-    assert main(["site", "--graph", str(OTTAWA), "--cases", str(OTTAWA_CASES), "-o", str(out)]) == 0
+    assert main(["site", "--graph", str(graph), "--cases", str(cases), "-o", str(out)]) == 0
     pages = sorted(p.name for p in (out / "cases").glob("*.html"))
-    assert pages == sorted(f.stem + ".html" for f in OTTAWA_CASES.glob("*.yaml"))
+    assert pages == sorted(f.stem + ".html" for f in cases.glob("*.yaml"))
     texts = {p.relative_to(out).as_posix(): p.read_text(encoding="utf-8") for p in sorted(out.rglob("*"))
              if p.suffix in (".html", ".svg", ".js") and p.name not in ("twin.js", "site.js", "quiz.js")}
     for name, text in texts.items():
         for words in ("ACR", "Usually appropriate", "May be appropriate", "Usually not appropriate", "usually appropriate"):
             assert words not in text, f"{name} says {words!r}"
+    return texts
+
+
+@pytest.mark.subprocess
+def test_ottawa_site_builds_and_never_says_acr(tmp_path, capsys):
+    texts = _site_texts_without_acr(tmp_path, OTTAWA, OTTAWA_CASES)
     case = texts["cases/ankle-rule-lateral-tenderness.html"]
     # the scale's own names on badges and captions, never its ids (ACR keeps its UA / MBA / UNA)
     assert "<caption>Radiographs indicated</caption>" in case and "\u2714 Radiographs indicated</span>" in case
@@ -174,15 +181,7 @@ def test_curb65_text_reports_never_say_acr(capsys):
 
 @pytest.mark.subprocess
 def test_curb65_site_builds_and_never_says_acr(tmp_path, capsys):
-    out = tmp_path / "site"
-    assert main(["site", "--graph", str(CURB65), "--cases", str(CURB65_CASES), "-o", str(out)]) == 0
-    pages = sorted(p.name for p in (out / "cases").glob("*.html"))
-    assert pages == sorted(f.stem + ".html" for f in CURB65_CASES.glob("*.yaml"))
-    texts = {p.relative_to(out).as_posix(): p.read_text(encoding="utf-8") for p in sorted(out.rglob("*"))
-             if p.suffix in (".html", ".svg", ".js") and p.name not in ("twin.js", "site.js", "quiz.js")}
-    for name, text in texts.items():
-        for words in ("ACR", "Usually appropriate", "May be appropriate", "Usually not appropriate", "usually appropriate"):
-            assert words not in text, f"{name} says {words!r}"
+    texts = _site_texts_without_acr(tmp_path, CURB65, CURB65_CASES)
     case = texts["cases/curb65-five-shocked.html"]
     assert "<caption>Suggested by the score</caption>" in case and "(suggested)" not in case
     assert '"scale":{"acr":false' in texts["assets/pathway.js"]
