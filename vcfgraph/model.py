@@ -527,6 +527,14 @@ class Pathway:
             for rating in node.ratings:
                 yield f"{node.id}->{rating.action}", node, rating
 
+    def rates_imaging(self) -> bool:
+        """Whether any action is imaging: a pathway without imaging says nothing of radiation."""
+        return any(n.modality == "imaging" for n in self.nodes)
+
+    def gives_scores(self) -> bool:
+        """Whether any rating has a score: a scale without scores shows no score column."""
+        return any(r.score is not None for n in self.nodes for r in n.ratings)
+
     # Conveniences for library and notebook users; each hands over to the module that does the work.
 
     def trace(self, facts: Mapping[str, Any], *, case_id: str = "case") -> Any:

@@ -223,7 +223,7 @@ def _outcome_lines(route: Route, pathway: Pathway) -> list[str]:
             check = f" [check {c.check}]" if c.check else ""
             lines.append(f"    [NO]  {c.label} [{c.action}] (rated {c.category}): {c.reason}{check}")
     lines += _advice_lines(node, pathway)
-    if not any(n.modality == "imaging" for n in pathway.nodes):
+    if not pathway.rates_imaging():
         return lines + _downstream_lines(route)  # a pathway that rates no imaging has no radiation to speak of
     levels = route.radiation()
     favoured = scale.of_slot("UA")

@@ -95,9 +95,7 @@ def _columns(pathway: Pathway) -> tuple[int, bool, bool]:
     category id), and whether it has a score column and a radiation column (only when some
     rating has a score, and when some action is imaging)."""
     width = max([4, *(len(c.id) for c in pathway.scale.categories)])
-    scores = any(r.score is not None for n in pathway.nodes for r in n.ratings)
-    imaging = any(n.modality == "imaging" for n in pathway.nodes)
-    return width, scores, imaging
+    return width, pathway.gives_scores(), pathway.rates_imaging()
 
 
 def _row(first: str, r: Any, shape: tuple[int, bool, bool]) -> str:

@@ -188,8 +188,8 @@ def scale_context(pathway: Pathway) -> dict[str, Any]:
     cats = category_styles(pathway.scale)
     return {"categories": cats, "slots": [s for s in SLOTS if s in cats],
             "scale_words": scale_words(pathway.scale),
-            "rates_imaging": any(n.modality == "imaging" for n in pathway.nodes),
-            "rates_scores": any(r.score is not None for n in pathway.nodes for r in n.ratings)}
+            "rates_imaging": pathway.rates_imaging(),
+            "rates_scores": pathway.gives_scores()}
 
 
 def legend(pathway: Pathway | None = None) -> dict[str, Any]:
