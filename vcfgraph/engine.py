@@ -3,11 +3,12 @@
 :func:`trace` starts at the entry question and, at every question, evaluates each answer's
 condition against the case (three-valued: a test on a fact that is not known is undecided).
 Exactly one answer must hold; two holding at once is a :class:`RouteError` naming both, never a
-silent first pick. The walk ends at a variant (with its rated actions and the patient-level
-checks on them: an offered action whose check fails is set apart, one whose check cannot be
-settled carries a caution; an action usually not appropriate keeps its list and notes a failed
-check), at a hand-off, or with ``need_info`` naming the facts that would let it go
-on (those a clinician can answer soonest first) and the outcomes still possible.
+silent first pick. The walk ends at a variant (with its rated actions, those added by each of
+its rules that hold, which fire together, and the patient-level checks on them: an offered
+action whose check fails is set apart, one whose check cannot be settled carries a caution; an
+action usually not appropriate keeps its list and notes a failed check), at a hand-off, or with ``need_info`` naming the facts that would let it go
+on (those a clinician can answer soonest first) and the outcomes still possible; a variant
+whose rules are not all decided ends the walk with ``need_info`` too.
 
 The engine knows nothing of files, YAML or diagrams.
 """
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from itertools import combinations, product
-from typing import Mapping
+from typing import Callable, Mapping
 
 from vcfgraph import conditions as cm
 from vcfgraph.conditions import Value
@@ -33,11 +34,12 @@ from vcfgraph.route import (
     NeededFact,
     RatedAction,
     Route,
+    RuleResult,
     Step,
 )
 
 __all__ = ["trace", "finish", "possible_outcomes", "check_expected", "check_states", "modifier_results", "needed_at",
-           "OFFERED"]
+           "rule_results", "OFFERED"]
 
 #: categories under which an action is offered; cautions are shown on these only
 OFFERED = OFFERED_SLOTS
@@ -77,7 +79,7 @@ def finish(pathway: Pathway, case: Case, terminal: str) -> Route:
     """The end of a route at ``terminal`` without the steps that led there: what :func:`trace`
     gives past its walk (the ratings, the patient-level checks, what comes downstream), for a
     caller that found the terminal by the fast walk (:func:`vcfgraph.lightwalk.walk`) and needs no
-    explanation. ``steps`` and ``assumed`` (which reads the steps) are empty; the case's facts must
+    explanation. A variant whose rules are not all decided gives a need_info route. ``steps`` and ``assumed`` (which reads the steps) are empty; the case's facts must
     have been checked.
 
     Raises:
@@ -96,6 +98,9 @@ def _assumed(pathway: Pathway, route: Route, facts: Mapping[str, Value]) -> tupl
     conds = [edges[s.edge].condition for s in route.steps if s.edge in edges]
     checked = {c.check for c in route.checks}
     conds += [c.requires for c in pathway.checks if c.id in checked]
+    if route.rules:
+        variant = pathway.node(route.terminal or route.steps[-1].node)
+        conds += [rule.when for rule in variant.rules]
     return tuple(dict.fromkeys(n for cond in conds if cond is not None for n in cm.assumptions(cond, facts)))
 
 
@@ -185,15 +190,22 @@ def _needed(pathway: Pathway, node: Node, facts: Mapping[str, Value], undecided:
     biopsy), then in reading order, so a question a clinician can answer now is asked before one
     that needs a work-up. Falls back to every unknown fact the undecided answers read.
     """
-    unknown: dict[str, None] = {}
-    for edge in undecided:
-        if edge.condition is not None:
-            unknown.update(dict.fromkeys(cm.missing_facts(edge.condition, facts)))
-    names = sorted(unknown, key=lambda n: (not pathway.fact(n).asked_first(facts), pathway.fact(n).source_rank))
     edges = pathway.out_edges(node.id)
+    return _smallest(pathway, facts, [e.condition for e in undecided if e.condition is not None],
+                     lambda known: _settled(edges, known))
+
+
+def _smallest(pathway: Pathway, facts: Mapping[str, Value], open_conditions: list[cm.Condition],
+              settled: "Callable[[Mapping[str, Value]], bool]") -> tuple[str, ...]:
+    """The smallest set of the unknown facts ``open_conditions`` read whose values, whatever they
+    are, make ``settled`` true; in the order need_info asks (see :func:`_needed`)."""
+    unknown: dict[str, None] = {}
+    for condition in open_conditions:
+        unknown.update(dict.fromkeys(cm.missing_facts(condition, facts)))
+    names = sorted(unknown, key=lambda n: (not pathway.fact(n).asked_first(facts), pathway.fact(n).source_rank))
     for size in range(1, min(len(names), 3) + 1):
         for subset in combinations(names, size):
-            if all(_settled(edges, {**facts, **dict(zip(subset, values))})
+            if all(settled({**facts, **dict(zip(subset, values))})
                    for values in product(*(pathway.fact(n).domain() for n in subset))):
                 return subset
     return tuple(names)
@@ -224,15 +236,21 @@ def _undecided_text(node: Node, needed: tuple[str, ...]) -> str:
 def _need_info(pathway: Pathway, case: Case, steps: tuple[Step, ...], undecided: tuple[Edge, ...],
                names: tuple[str, ...]) -> Route:
     facts = case.facts
-    needed = []
-    for name in names:
-        fact = pathway.fact(name)
-        needed.append(NeededFact(name, fact.question or f"What is {name}?", fact.help, fact.allowed(), fact.source))
+    needed = _needed_facts(pathway, names)
     possible: set[str] = set()
     memo: dict[str, frozenset[str]] = {}
     for edge in undecided:
         possible |= possible_outcomes(pathway, edge.target, facts, memo)
-    return Route(case.id, "need_info", None, steps, missing=tuple(needed), possible=_in_file_order(pathway, possible))
+    return Route(case.id, "need_info", None, steps, missing=needed, possible=_in_file_order(pathway, possible))
+
+
+def _needed_facts(pathway: Pathway, names: tuple[str, ...]) -> tuple[NeededFact, ...]:
+    """The facts need_info asks for, each with its question, help and allowed values."""
+    out = []
+    for name in names:
+        fact = pathway.fact(name)
+        out.append(NeededFact(name, fact.question or f"What is {name}?", fact.help, fact.allowed(), fact.source))
+    return tuple(out)
 
 
 def possible_outcomes(
@@ -271,8 +289,14 @@ def _finish(pathway: Pathway, case: Case, node: Node, steps: tuple[Step, ...]) -
     if node.kind != "variant":
         raise RouteError(f"the walk reached '{node.id}', a {node.kind}, which cannot end a route", node=node.id)
     facts = case.facts
+    rules = rule_results(node, facts)
+    if any(r.state == "undecided" for r in rules):
+        return _rules_wait(pathway, case, node, steps, rules)
+    fired = {r.rule for r in rules if r.holds}
+    given = [(rule.id if rule else "", rating) for rule, rating in node.all_ratings() if rule is None or rule.id in fired]
+    _one_rating_each(node, given)
     rated, contraindicated, cautions, results = [], [], [], []
-    for rating in sorted(node.ratings, key=lambda r: SLOT_ORDER[r.slot]):
+    for rule_id, rating in sorted(given, key=lambda g: SLOT_ORDER[g[1].slot]):
         action = pathway.node(rating.action)
         states = check_states(pathway, node.id, rating.action, facts)
         results += [CheckResult(c.id, rating.action, state, names) for c, state, names in states]
@@ -280,11 +304,11 @@ def _finish(pathway: Pathway, case: Case, node: Node, steps: tuple[Step, ...]) -
         if blocked is not None and rating.slot in OFFERED:
             check, names = blocked
             contraindicated.append(Contraindicated(rating.action, action.label, rating.category, _failed_text(check, facts),
-                                                   rating.confidence, rating.sources, check.id, names))
+                                                   rating.confidence, rating.sources, check.id, names, rule_id))
             continue
         rated.append(RatedAction(rating.action, action.label, rating.category, rating.score,
                                  rating.radiation or action.radiation, rating.confidence, rating.sources,
-                                 action.modality, rating.note, rating.role_slot, modifier_results(rating, facts)))
+                                 action.modality, rating.note, rating.role_slot, modifier_results(rating, facts), rule_id))
         if rating.slot in OFFERED:
             cautions += _cautions(rating, action, states, facts)
         elif blocked is not None:  # not offered anyway: it keeps its list, and says why it would not be
@@ -294,7 +318,54 @@ def _finish(pathway: Pathway, case: Case, node: Node, steps: tuple[Step, ...]) -
     apart = frozenset(c.action for c in contraindicated)
     downstream = tuple(d for d in node.downstream if d.shown(apart))
     return Route(case.id, "variant", node.id, steps, ratings=tuple(rated), contraindicated=tuple(contraindicated),
-                 downstream=downstream, cautions=tuple(cautions), checks=tuple(results))
+                 downstream=downstream, cautions=tuple(cautions), checks=tuple(results), rules=rules)
+
+
+def rule_results(node: Node, facts: Mapping[str, Value]) -> tuple[RuleResult, ...]:
+    """Every rule of variant ``node`` evaluated on ``facts``, in file order: the one place a rule
+    is decided and explained (``holds``, ``does_not_hold`` or ``undecided``)."""
+    out = []
+    for rule in node.rules:
+        result = cm.evaluate(rule.when, facts)
+        if result is None:
+            names = cm.missing_facts(rule.when, facts)
+            text = f"{rule.label}: undecided ({_not_known(names)})."
+            out.append(RuleResult(rule.id, rule.label, "undecided", text, names, rule.confidence, rule.sources))
+            continue
+        state = "holds" if result else "does_not_hold"
+        text = f"{rule.label}: {state.replace('_', ' ')} ({cm.reason(rule.when, facts)})."
+        out.append(RuleResult(rule.id, rule.label, state, text, cm.deciding_facts(rule.when, facts),
+                              rule.confidence, rule.sources))
+    return tuple(out)
+
+
+def _one_rating_each(node: Node, given: list[tuple[str, Rating]]) -> None:
+    """Two contributions that hold together must not rate the same action: that is a route
+    error naming both, as two answers holding at once is, never a silent pick."""
+    seen: dict[str, str] = {}
+    for rule_id, rating in given:
+        if rating.action in seen:
+            first = seen[rating.action]
+            a = f"rule '{first}'" if first else f"the variant's own rating"
+            raise RouteError(f"{a} and rule '{rule_id}' of '{node.id}' both rate '{rating.action}' for this case; "
+                             "the pathway must keep rules that rate the same action exclusive", node=node.id)
+        seen[rating.action] = rule_id
+
+
+def _rules_wait(pathway: Pathway, case: Case, node: Node, steps: tuple[Step, ...],
+                rules: tuple[RuleResult, ...]) -> Route:
+    """need_info at a variant whose rules are not all decided: the route knows where it ends but
+    not what the rules add, so it asks for the facts that settle every rule."""
+    facts = case.facts
+    open_rules = [rule for rule, result in zip(node.rules, rules) if result.state == "undecided"]
+    names = _smallest(pathway, facts, [r.when for r in open_rules],
+                      lambda known: all(cm.evaluate(r.when, known) is not None for r in open_rules))
+    listed = ", ".join(names) or "a fact"
+    read = tuple((name, facts.get(name)) for name in pathway.rule_reads(node.id))
+    step = Step(node.id, read, None, None, None,
+                f"{node.label} Cannot settle its rules yet: {listed} {'is' if len(names) == 1 else 'are'} not known.")
+    return Route(case.id, "need_info", None, steps + (step,), missing=_needed_facts(pathway, names),
+                 possible=(node.id,), rules=rules)
 
 
 def check_states(pathway: Pathway, variant: str, action: str, facts: Mapping[str, Value]
@@ -384,11 +455,12 @@ def check_expected(route: Route, case: Case) -> list[str]:
                   for slot, name in SLOT_LISTS.items()})
     lists["contraindicated"] = ("contraindicated", exp.contraindicated, tuple(c.action for c in route.contraindicated))
     lists["cautions"] = ("cautions from checks", exp.cautions, tuple(sorted({c.check for c in route.cautions})))
+    lists["rules"] = ("rules that fire", exp.rules, route.fired())
     for key, (title, wanted, got) in lists.items():
         if exp.exactly and key in exp.given:
             if set(wanted) != set(got):
                 out.append(f"expected {title} exactly {_listed(wanted)}, got {_listed(got)}")
-        elif key in ("missing", "cautions"):
+        elif key in ("missing", "cautions", "rules"):
             if not set(wanted) <= set(got):
                 out.append(f"expected {title} {', '.join(wanted)}, got {_listed(got)}")
         elif absent := [a for a in wanted if a not in got]:

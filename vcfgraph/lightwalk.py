@@ -22,7 +22,7 @@ from dataclasses import dataclass, replace
 from typing import Iterator, Mapping
 
 from vcfgraph.conditions import Condition, Test, Value, evaluate, facts_read, is_number, tests
-from vcfgraph.model import Check, Edge, Pathway
+from vcfgraph.model import Check, Edge, Pathway, Rating
 from vcfgraph.scale import OFFERED_SLOTS, SLOT_ORDER
 
 __all__ = ["End", "Index", "index", "walk", "changed"]
@@ -43,7 +43,8 @@ class End:
     terminal: str | None
     ua: tuple[str, ...]
     possible: tuple[str, ...]
-    #: the questions passed, in order (in need_info the last one is the undecided question)
+    #: the questions passed, in order (in need_info the last one is the undecided question, or the
+    #: variant whose rules wait on a fact)
     questions: tuple[str, ...]
     #: in need_info, the answers the walk waits on (the ``otherwise`` answer last)
     waiting: tuple[Edge, ...] = ()
@@ -149,20 +150,34 @@ class Index:
         self.reads = {n: frozenset(name for c in q.conditions for name in facts_read(c))
                       for n, q in self.questions.items()}
         self.order = {n.id: i for i, n in enumerate(pathway.nodes)}
+        #: per variant, its own usually-appropriate actions with the checks that set them apart,
+        #: then per rule (in file order) the rule's
         self.ua: dict[str, tuple[tuple[str, tuple[Check, ...]], ...]] = {}
-        #: per variant, the facts its patient-level checks read
+        self.rule_ua: dict[str, tuple[tuple[Condition, tuple[str, ...], tuple[tuple[str, tuple[Check, ...]], ...]], ...]] = {}
+        #: per variant, the facts its patient-level checks and its rules read
         self.check_reads: dict[str, frozenset[str]] = {}
         for node in pathway.of_kind("variant"):
-            ua: list[tuple[str, tuple[Check, ...]]] = []
             reads: set[str] = set()
-            for rating in sorted(node.ratings, key=lambda r: SLOT_ORDER[r.slot]):
-                checks = pathway.checks_for(node.id, rating.action)
-                reads.update(name for c in checks for name in facts_read(c.requires))
-                if rating.slot == "UA":
-                    offered = rating.slot in OFFERED_SLOTS
-                    ua.append((rating.action, tuple(c for c in checks if offered and c.on_fail == "set_apart")))
-            self.ua[node.id], self.check_reads[node.id] = tuple(ua), frozenset(reads)
+            self.ua[node.id] = self._ua(node.id, node.ratings, reads)
+            self.rule_ua[node.id] = tuple((rule.when, tuple(r.action for r in rule.ratings),
+                                           self._ua(node.id, rule.ratings, reads)) for rule in node.rules)
+            reads.update(name for rule in node.rules for name in facts_read(rule.when))
+            self.check_reads[node.id] = frozenset(reads)
+            if node.rules:  # a walk that waits on the rules ends its questions with the variant
+                self.reads[node.id] = frozenset(name for rule in node.rules for name in facts_read(rule.when))
         self._below: dict[str, frozenset[str]] = {}
+
+    def _ua(self, variant: str, ratings: "tuple[Rating, ...]", reads: set[str]) -> tuple[tuple[str, tuple[Check, ...]], ...]:
+        """The usually-appropriate actions of ``ratings`` in the engine's order, each with the
+        checks that set it apart; adds the facts every check on them reads to ``reads``."""
+        ua: list[tuple[str, tuple[Check, ...]]] = []
+        for rating in sorted(ratings, key=lambda r: SLOT_ORDER[r.slot]):
+            checks = self.pathway.checks_for(variant, rating.action)
+            reads.update(name for c in checks for name in facts_read(c.requires))
+            if rating.slot == "UA":
+                offered = rating.slot in OFFERED_SLOTS
+                ua.append((rating.action, tuple(c for c in checks if offered and c.on_fail == "set_apart")))
+        return tuple(ua)
 
     def decide(self, question: _Question, facts: Mapping[str, Value]) -> Decision:
         """The engine's decision at a question (:func:`vcfgraph.engine._decide`) and the answers
@@ -281,8 +296,18 @@ def _finish(index: Index, node_id: str, facts: Mapping[str, Value], questions: t
         return End("handoff", node_id, (), (), questions)
     if kind != "variant":
         return None  # a route cannot end there
-    ua = tuple(action for action, apart in index.ua[node_id]
-               if not any(evaluate(c.requires, facts) is False for c in apart))
+    given = index.ua[node_id]
+    rules = index.rule_ua[node_id]
+    if rules:
+        results = [evaluate(when, facts) for when, _, _ in rules]
+        if None in results:  # the engine asks for the facts that settle the rules
+            return End("need_info", None, (), (node_id,), questions + (node_id,))
+        fired = [rule for rule, holds in zip(rules, results) if holds]
+        rated = [a for _, actions, _ in fired for a in actions]
+        if len(rated) != len(set(rated)):
+            return None  # two rules that hold rate one action: a route error
+        given = given + tuple(item for _, _, ua in fired for item in ua)
+    ua = tuple(action for action, apart in given if not any(evaluate(c.requires, facts) is False for c in apart))
     return End("variant", node_id, ua, (), questions)
 
 
@@ -293,6 +318,9 @@ def changed(index: Index, base: End, facts: Mapping[str, Value], name: str) -> E
     that read it are asked again; where one answers otherwise, the walk goes on from there.
     """
     route = base.questions
+    if base.outcome == "need_info" and not base.waiting:  # stopped at a variant's rules
+        route = route[:-1]
+        base = replace(base, outcome="variant", terminal=base.questions[-1], questions=route)
     for i, question in enumerate(route):
         if name not in index.reads[question]:
             continue

@@ -27,6 +27,7 @@ __all__ = [
     "Edge",
     "Rating",
     "Modifier",
+    "Rule",
     "MODIFIER_DIRECTIONS",
     "MODIFIER_STATES",
     "Downstream",
@@ -39,6 +40,7 @@ __all__ = [
     "Source",
     "Meta",
     "Pathway",
+    "rating_edge_id",
     "Expected",
     "Case",
     "CHECK_STATES",
@@ -236,6 +238,26 @@ class Rating:
 
 
 @dataclass(frozen=True)
+class Rule:
+    """One of a variant's rules that fire together (a decision table's "collect" hit policy):
+    when ``when`` holds for a case that reaches the variant, ``ratings`` are added to the
+    variant's own. Rules are independent of each other (Ottawa's ankle rule and foot rule); every
+    rule must be decided before a route can end at the variant, so a rule that reads a fact
+    nobody recorded stops the walk with need_info, like an undecided answer. ``when`` follows the
+    facts' "not recorded" policies, as answers do.
+    """
+
+    id: str
+    label: str
+    when: Condition
+    ratings: tuple[Rating, ...]
+    text: str = ""
+    confidence: str = ""
+    sources: tuple[str, ...] = ()
+    loc: Location | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
 class Downstream:
     """A step after a variant: a follow-up task, or a trigger that re-enters the graph.
 
@@ -303,6 +325,8 @@ class Node:
     acr_wording: str = ""
     ratings: tuple[Rating, ...] = ()
     downstream: tuple[Downstream, ...] = ()
+    #: rules that each add ratings when they hold (``rules:``); all that hold fire together
+    rules: tuple[Rule, ...] = ()
     # action
     modality: str = ""
     radiation: str = ""
@@ -324,8 +348,20 @@ class Node:
         return next((a for a in self.advice if action in a.actions), None)
 
     def rating(self, action: str) -> Rating | None:
-        """This variant's rating of ``action``, or None."""
+        """This variant's own rating of ``action`` (not a rule's), or None."""
         return next((r for r in self.ratings if r.action == action), None)
+
+    def all_ratings(self) -> Iterator[tuple["Rule | None", Rating]]:
+        """Every rating this variant can give: its own (rule None), then each rule's, in file order."""
+        for rating in self.ratings:
+            yield None, rating
+        for rule in self.rules:
+            for rating in rule.ratings:
+                yield rule, rating
+
+    def rule(self, rule_id: str) -> "Rule | None":
+        """This variant's rule ``rule_id``, or None."""
+        return next((r for r in self.rules if r.id == rule_id), None)
 
 
 @dataclass(frozen=True)
@@ -437,6 +473,12 @@ class Meta:
     funding: str = ""
 
 
+def rating_edge_id(variant: str, action: str, rule: str | None = None) -> str:
+    """The id of the edge from a variant to an action it rates: ``V->a``, or ``V/rule->a`` for a
+    rating one of its rules adds (an action two rules rate has one edge per rule)."""
+    return f"{variant}/{rule}->{action}" if rule else f"{variant}->{action}"
+
+
 @dataclass(frozen=True)
 class Pathway:
     """A whole pathway, indexed for lookup. Build it with :func:`vcfgraph.io.load.load_pathway`
@@ -522,10 +564,22 @@ class Pathway:
         return next((s for s in self.sources if s.key == key), None)
 
     def rating_edges(self) -> Iterator[tuple[str, Node, Rating]]:
-        """(edge id, variant, rating) for every rating; the id is ``variant->action``."""
+        """(edge id, variant, rating) for every rating, a rule's included; the id is
+        ``variant->action``, or ``variant/rule->action`` for a rating a rule adds."""
         for node in self.nodes:
-            for rating in node.ratings:
-                yield f"{node.id}->{rating.action}", node, rating
+            for rule, rating in node.all_ratings():
+                yield rating_edge_id(node.id, rating.action, rule.id if rule else None), node, rating
+
+    def rule_reads(self, node_id: str) -> tuple[str, ...]:
+        """The facts a variant's rules read, in reading order, without repeats."""
+        found: dict[str, None] = {}
+        for rule in self.node(node_id).rules:
+            found.update(dict.fromkeys(facts_read(rule.when)))
+        return tuple(found)
+
+    def collects(self) -> bool:
+        """Whether any variant has rules that fire together."""
+        return any(n.rules for n in self.nodes)
 
     def rates_imaging(self) -> bool:
         """Whether any action is imaging: a pathway without imaging says nothing of radiation."""
@@ -533,7 +587,7 @@ class Pathway:
 
     def gives_scores(self) -> bool:
         """Whether any rating has a score: a scale without scores shows no score column."""
-        return any(r.score is not None for n in self.nodes for r in n.ratings)
+        return any(r.score is not None for n in self.nodes for _, r in n.all_ratings())
 
     # Conveniences for library and notebook users; each hands over to the module that does the work.
 
@@ -597,6 +651,8 @@ class Expected:
     usually_not_appropriate: tuple[str, ...] = ()
     contraindicated: tuple[str, ...] = ()
     cautions: tuple[str, ...] = ()
+    #: the reached variant's rules that fire (hold) for the case
+    rules: tuple[str, ...] = ()
     exactly: bool = False
     #: the list fields the case file wrote (an empty list written under ``exactly`` means none)
     given: tuple[str, ...] = ()

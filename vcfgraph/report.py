@@ -12,11 +12,12 @@ from vcfgraph.conditions import format_value
 from vcfgraph.imaging import Imaging
 from vcfgraph.imaging.report import route_imaging_dict
 from vcfgraph.model import Case, Pathway
-from vcfgraph.route import Caution, ModifierResult, RatedAction, Route
+from vcfgraph.route import Caution, ModifierResult, RatedAction, Route, RuleResult
 from vcfgraph.schemas import SCHEMA_VERSION
 from vcfgraph.whatif import json_fields
 
-__all__ = ["route_to_dict", "route_text", "pathway_heading", "modifier_dict", "modifier_line", "MODIFIER_MARKS"]
+__all__ = ["route_to_dict", "route_text", "pathway_heading", "modifier_dict", "modifier_line", "MODIFIER_MARKS",
+           "rule_dict", "rule_lines", "RULE_MARKS"]
 
 
 
@@ -39,7 +40,31 @@ def _rated(r: RatedAction) -> dict[str, Any]:
     }
     if r.modifiers:  # only for ratings with modifiers: other outputs keep their shape
         out["modifiers"] = [modifier_dict(m) for m in r.modifiers]
+    if r.rule:  # only for a rating a rule added: other outputs keep their shape
+        out["rule"] = r.rule
     return out
+
+
+def rule_dict(r: RuleResult) -> dict[str, Any]:
+    """A variant's rule as evaluated for a case, as plain data (``trace --json``)."""
+    return {"rule": r.rule, "label": r.label, "state": r.state, "explanation": r.explanation,
+            "facts": list(r.facts), "confidence": r.confidence or None, "sources": list(r.sources)}
+
+
+#: state -> the mark a text report puts before a rule
+RULE_MARKS = {"holds": "[x]", "does_not_hold": "[ ]", "undecided": "[?]"}
+
+
+def rule_lines(route: Route, indent: str = "  ") -> list[str]:
+    """The rules of the reached variant in text: each with its mark and the kernel's explanation."""
+    if not route.rules:
+        return []
+    lines = [f"{indent}Rules (each adds its ratings when it holds; all that hold apply together)"]
+    for r in route.rules:
+        flag = "" if r.confidence in ("", "confirmed") else f" - {r.confidence.upper()}, not confirmed"
+        sources = f" ({', '.join(r.sources)})" if r.sources else ""
+        lines.append(f"{indent}  {RULE_MARKS[r.state]} {r.explanation} [{r.rule}]{sources}{flag}")
+    return lines
 
 
 def modifier_dict(m: ModifierResult) -> dict[str, Any]:
@@ -103,6 +128,7 @@ def route_to_dict(route: Route, pathway: Pathway, problems: list[str] | None = N
             for c in route.contraindicated
         ],
         "cautions": [_caution(c) for c in route.cautions],
+        **({"rules": [rule_dict(r) for r in route.rules]} if route.rules else {}),
         "checks": [{"check": c.check, "action": c.action, "state": c.state, "facts": list(c.facts)} for c in route.checks],
         "radiation": [{"action": a, "level": level or None} for a, level in route.radiation()],
         "route": [
@@ -190,7 +216,7 @@ def _outcome_lines(route: Route, pathway: Pathway) -> list[str]:
                 lines.append(f"    {m.help}")
         if route.possible:
             lines.append("  Still possible: " + ", ".join(route.possible))
-        return lines
+        return lines + rule_lines(route)
     node = pathway.node(route.terminal or "")
     if route.outcome == "handoff":
         urgency = f", {node.urgency}" if node.urgency else ""
@@ -202,7 +228,7 @@ def _outcome_lines(route: Route, pathway: Pathway) -> list[str]:
             lines.append(f"  {node.text}")
         lines += _advice_lines(node, pathway)
         return lines + _downstream_lines(route)
-    lines = [f"Outcome: {node.id} (variant)", f"  {node.label}"]
+    lines = [f"Outcome: {node.id} (variant)", f"  {node.label}"] + rule_lines(route)
     scale = pathway.scale
     width = max(len(c.id) for c in scale.categories) + 2
     for cat in scale.categories:
@@ -211,7 +237,8 @@ def _outcome_lines(route: Route, pathway: Pathway) -> list[str]:
         for r in rated:
             score = f", score {r.score}" if r.score is not None else ""
             flag = "" if r.confidence == "confirmed" else f" - {r.confidence.upper()}, not confirmed"
-            lines.append(f"    {f'[{cat.id}]':<{width}} {r.label} [{r.action}] ({r.confidence}{score}; {', '.join(r.sources)}){flag}")
+            rule = f"; by rule {r.rule}" if r.rule else ""
+            lines.append(f"    {f'[{cat.id}]':<{width}} {r.label} [{r.action}] ({r.confidence}{score}; {', '.join(r.sources)}{rule}){flag}")
             lines += [f"          {modifier_line(m)}" for m in r.modifiers]
             lines += [_caution_line(c, pathway) for c in route.cautions_of(r.action)]
         if not rated:

@@ -11,13 +11,14 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from vcfgraph.conditions import Value
-from vcfgraph.model import Downstream, Pathway
+from vcfgraph.model import Downstream, Pathway, rating_edge_id
 from vcfgraph.scale import SLOT_LISTS
 
 __all__ = [
     "BranchCheck",
     "Step",
     "ModifierResult",
+    "RuleResult",
     "RatedAction",
     "Contraindicated",
     "Caution",
@@ -78,6 +79,28 @@ class ModifierResult:
 
 
 @dataclass(frozen=True)
+class RuleResult:
+    """One of the reached variant's rules that fire together, for one case.
+
+    ``state`` is ``holds`` (its ratings are in the route), ``does_not_hold`` or ``undecided`` (the
+    route then stops with need_info; ``facts`` names the unknown ones). For a decided rule
+    ``facts`` are the ones that decided it. ``explanation`` is written from the condition.
+    """
+
+    rule: str
+    label: str
+    state: str
+    explanation: str
+    facts: tuple[str, ...] = ()
+    confidence: str = ""
+    sources: tuple[str, ...] = ()
+
+    @property
+    def holds(self) -> bool:
+        return self.state == "holds"
+
+
+@dataclass(frozen=True)
 class RatedAction:
     """An action as rated for the reached variant."""
 
@@ -94,6 +117,8 @@ class RatedAction:
     role_slot: str = ""
     #: the rating's modifiers as evaluated for this case, in file order
     modifiers: tuple[ModifierResult, ...] = ()
+    #: the variant's rule that added this rating; empty for the variant's own rating
+    rule: str = ""
 
     @property
     def slot(self) -> str:
@@ -117,6 +142,8 @@ class Contraindicated:
     sources: tuple[str, ...] = ()
     check: str = ""
     facts: tuple[str, ...] = ()
+    #: the variant's rule that added this rating; empty for the variant's own rating
+    rule: str = ""
 
 
 @dataclass(frozen=True)
@@ -181,6 +208,13 @@ class Route:
     facts: Mapping[str, Value] | None = field(default=None, compare=False, repr=False)
     #: facts with an ``unknown:`` policy, not recorded, that an answer taken or a check relied on
     assumed: tuple[str, ...] = ()
+    #: the reached variant's rules that fire together, each with its state, in file order (also
+    #: when the route stops with need_info because one of them is undecided)
+    rules: tuple[RuleResult, ...] = ()
+
+    def fired(self) -> tuple[str, ...]:
+        """The ids of the rules that hold: the contributions the route's ratings came from."""
+        return tuple(r.rule for r in self.rules if r.holds)
 
     @property
     def missing_facts(self) -> tuple[str, ...]:
@@ -225,11 +259,13 @@ class Route:
         return tuple(s.edge for s in self.steps if s.edge)
 
     def rating_edges(self) -> tuple[str, ...]:
-        """Ids (``variant->action``) of the ratings shown for the reached variant."""
+        """Ids (``variant->action``, ``variant/rule->action``) of the ratings shown for the
+        reached variant."""
         if self.outcome != "variant" or not self.terminal:
             return ()
-        actions = [r.action for r in self.ratings] + [c.action for c in self.contraindicated]
-        return tuple(f"{self.terminal}->{a}" for a in actions)
+        terminal = self.terminal
+        shown = [(r.action, r.rule) for r in self.ratings] + [(c.action, c.rule) for c in self.contraindicated]
+        return tuple(rating_edge_id(terminal, a, rule or None) for a, rule in shown)
 
     def _pathway(self) -> Pathway:
         if self.pathway is None:

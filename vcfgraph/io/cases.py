@@ -40,7 +40,7 @@ CASE_KEYS = (
 )
 #: the keys of a case's ``expected:`` mapping that every scale shares; the rated actions are
 #: listed under the keys of the pathway's scale (:func:`rating_keys`)
-EXPECTED_KEYS = ("outcome", "terminal", "missing", "contraindicated", "cautions", "exactly")
+EXPECTED_KEYS = ("outcome", "terminal", "missing", "contraindicated", "cautions", "rules", "exactly")
 _NEED_INFO, _ESCALATE = "X_NEED_INFO", "X_ESCALATE_OUT_OF_SCOPE"
 
 
@@ -153,7 +153,7 @@ def _expected(m: Mapping[str, Any], pathway: Pathway, r: Reader, what: str) -> E
             return None
         _unknown_expected_keys(e, pathway.scale, keys, r, sub)
         lists: dict[str, tuple[str, ...]] = {name: () for name in SLOT_LISTS.values()}
-        given = [key for key in ("missing", "contraindicated", "cautions") if key in e]
+        given = [key for key in ("missing", "contraindicated", "cautions", "rules") if key in e]
         for key, name in keys.items():
             if key in e:
                 lists[name] += r.texts(e, key, sub)
@@ -164,6 +164,7 @@ def _expected(m: Mapping[str, Any], pathway: Pathway, r: Reader, what: str) -> E
             missing=r.texts(e, "missing", sub),
             contraindicated=r.texts(e, "contraindicated", sub),
             cautions=r.texts(e, "cautions", sub),
+            rules=r.texts(e, "rules", sub),
             exactly=_flag(e, "exactly", r, sub),
             given=tuple(sorted(set(given))),
             **lists,
@@ -243,6 +244,10 @@ def _check_expected_ids(exp: Expected, pathway: Pathway, r: Reader, loc: Locatio
     for check in exp.cautions:
         if check not in checks:
             r.report(at.get("cautions", loc), f"expected caution '{check}' of {what} is not a check of the pathway{did_you_mean(check, checks)}")
+    rules = list(dict.fromkeys(rule.id for n in pathway.nodes for rule in n.rules))
+    for rule in exp.rules:
+        if rule not in rules:
+            r.report(at.get("rules", loc), f"expected rule '{rule}' of {what} is not a rule of any variant of the pathway{did_you_mean(rule, rules)}")
     for fact in exp.missing:
         if not pathway.has_fact(fact):
             r.report(at.get("missing", loc), f"expected missing fact '{fact}' of {what} is not a fact of the pathway{did_you_mean(fact, [f.name for f in pathway.facts])}")

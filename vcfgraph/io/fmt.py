@@ -52,7 +52,7 @@ __all__ = ["DEFAULT_WIDTH", "MAX_BYTES", "MAX_FMT_BYTES", "Original", "format_te
 DEFAULT_WIDTH = 100
 _CORE = "tag:yaml.org,2002:"
 _LIST_OF = {"nodes": "node", "checks": "check", "contraindications": "contraindication", "properties": "property",
-            "answers": "answer", "ratings": "rating", "modifiers": "modifier", "downstream": "downstream", "faqs": "faq",
+            "answers": "answer", "ratings": "rating", "rules": "rule", "modifiers": "modifier", "downstream": "downstream", "faqs": "faq",
             "implications": "implication", "categories": "category"}
 _SECTION_OF = {"pathway": "pathway", "guideline": "guideline", "rating_scale": "rating_scale", "score": "score_range",
                "expect": "expect"}

@@ -201,8 +201,9 @@ def _expected(pathway: Pathway | None) -> dict[str, Any]:
     ids = _SHAPES["ids"]
     scale: RatingScale = pathway.scale if pathway is not None else ACR_SCALE
     terminal: dict[str, Any] = _ID
-    action, fact, check = terminal, terminal, terminal
+    action, fact, check, rule = terminal, terminal, terminal, terminal
     if pathway is not None:
+        rule = {"enum": sorted({r.id for n in pathway.nodes for r in n.rules})}
         terminal = {"enum": sorted(n.id for n in pathway.nodes if n.terminal)}
         action = {"enum": sorted(n.id for n in pathway.of_kind("action"))}
         fact = {"enum": sorted(f.name for f in pathway.facts)}
@@ -216,6 +217,7 @@ def _expected(pathway: Pathway | None) -> dict[str, Any]:
         "missing": listed(fact, words["missing"]),
         "contraindicated": listed(action, words["contraindicated"]),
         "cautions": listed(check, words["cautions"]),
+        "rules": listed(rule, words["rules"]),
         "exactly": _described({"type": "boolean"}, words["exactly"]),
     }
     slot_of = {name: slot for slot, name in SLOT_LISTS.items()}

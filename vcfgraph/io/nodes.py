@@ -16,7 +16,8 @@ from vcfgraph.errors import did_you_mean
 from vcfgraph.io.located import Reader
 from vcfgraph.io.spec import ENUMS, NODE_BY_KIND, NODE_COMMON, NODE_REQUIRED_BY_KIND, SECTIONS
 from vcfgraph import conditions as cond_mod
-from vcfgraph.model import CONFIDENCES, MODIFIER_DIRECTIONS, NODE_KINDS, Advice, Downstream, Edge, Modifier, Node, Rating, Titled
+from vcfgraph.model import (CONFIDENCES, MODIFIER_DIRECTIONS, NODE_KINDS, Advice, Downstream, Edge, Modifier, Node, Rating,
+                            Rule, Titled)
 from vcfgraph.scale import RatingScale
 
 __all__ = ["NodeSection", "STAGES", "MODALITIES", "URGENCIES", "DOWNSTREAM_KINDS"]
@@ -119,9 +120,13 @@ class NodeSection:
             fields["help"] = r.text(m, "help", what)
             edges = self._answers(m, node_id, what)
         elif kind == "variant":
+            if "ratings" not in m and "rules" not in m:
+                r.report(r.at(m), f"{what} needs 'ratings' (what it rates), 'rules' (ratings that rules add) or both")
+            ratings = self._ratings(m, what)
             fields.update(number=r.integer(m, "number", what, 1, None), stage=r.choice(m, "stage", what, STAGES),
-                          acr_wording=r.text(m, "acr_wording", what), ratings=self._ratings(m, what),
-                          downstream=self._downstream(m, node_id, what), advice=self._advice(m, what))
+                          acr_wording=r.text(m, "acr_wording", what), ratings=ratings,
+                          rules=self._rules(m, what, ratings), downstream=self._downstream(m, node_id, what),
+                          advice=self._advice(m, what))
         elif kind == "action":
             self._radiation(m, what)
             fields.update(modality=r.choice(m, "modality", what, MODALITIES), radiation=r.text(m, "radiation", what),
@@ -209,6 +214,34 @@ class NodeSection:
                               sources, r.text(g, "note", sub), r.at(g),
                               declared.slot if declared is not None and not scale.is_acr else "",
                               self._modifiers(g, sub)))
+        return tuple(out)
+
+    def _rules(self, m: Mapping[str, Any], what: str, own_ratings: tuple[Rating, ...]) -> tuple[Rule, ...]:
+        """The ``rules`` of a variant (they fire together). A rule may not rate an action the variant
+        rates itself: both would always hold together."""
+        r = self.r
+        own = {x.action for x in own_ratings}
+        out: list[Rule] = []
+        for _, sub, g in self._entries(m.get("rules"), r.at(m, "rules"), f"'rules' of {what}", "rule",
+                                       lambda n: f"rule {n} of {what}"):
+            rule_id = r.identifier(g, "id", sub)
+            if rule_id:
+                sub = f"rule '{rule_id}' of {what}"
+            if rule_id and any(x.id == rule_id for x in out):
+                r.report(r.at(g, "id"), f"duplicate rule id '{rule_id}' in {what}")
+                continue
+            if "when" not in g or "ratings" not in g:
+                continue
+            ratings = self._ratings(g, sub)
+            if "ratings" in g and not ratings:
+                r.report(r.at(g, "ratings"), f"{sub} needs at least one rating")
+            for i, rating in enumerate(ratings):
+                if rating.action in own:
+                    r.report(r.at(g["ratings"][i], "action"), f"{sub} rates '{rating.action}', which {what} rates "
+                             "itself; a rule adds ratings for actions the variant does not rate")
+            out.append(Rule(rule_id, r.text(g, "label", sub), self._condition(g, "when", sub), ratings,
+                            r.text(g, "text", sub), r.choice(g, "confidence", sub, CONFIDENCES),
+                            self._source_keys(g, "sources", sub), r.at(g)))
         return tuple(out)
 
     def _modifiers(self, g: Mapping[str, Any], what: str) -> tuple[Modifier, ...]:

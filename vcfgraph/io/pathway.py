@@ -415,6 +415,10 @@ class _Builder(NodeSection):
             raw = self.node_raw[node.id]
             for i, rating in enumerate(node.ratings):
                 self._check_ref(rating.action, "action", r.at(raw["ratings"][i], "action"))
+            for rule in node.rules:
+                raw_rule = [g for g in raw["rules"] if isinstance(g, Mapping) and g.get("id") == rule.id][0]
+                for j, rating in enumerate(rule.ratings):
+                    self._check_ref(rating.action, "action", r.at(raw_rule["ratings"][j], "action"))
             for i, step in enumerate(node.downstream):
                 if step.target:
                     self._check_ref(step.target, ("variant", "question", "handoff"), r.at(raw["downstream"][i], "to"))

@@ -78,6 +78,8 @@ SECTIONS: dict[str, Section] = {
     "rating": Section({"action": "id", "category": "id", "confidence": "enum:confidence", "sources": "keys",
                        "score": "int", "radiation": "text", "note": "text", "modifiers": "list:modifier"},
                       ("action", "category", "confidence", "sources")),
+    "rule": Section({"id": "id", "label": "text", "when": "condition", "ratings": "list:rating", "text": "text",
+                     "confidence": "enum:confidence", "sources": "keys"}, ("id", "label", "when", "ratings")),
     "modifier": Section({"direction": "enum:modifier_direction", "when": "condition", "reason": "text", "sources": "keys"},
                         ("direction", "when", "reason")),
     "downstream": Section({"kind": "enum:downstream_kind", "label": "text", "id": "id", "text": "text", "to": "id",
@@ -105,9 +107,11 @@ NODE_COMMON: dict[str, str] = {
 NODE_BY_KIND: dict[str, dict[str, str]] = {
     "question": {"help": "text", "answers": "list:answer"},
     "variant": {"number": "int", "stage": "enum:stage", "acr_wording": "text", "ratings": "list:rating",
+                "rules": "list:rule",
                 "downstream": "list:downstream", "advice": "list:advice"},
     "action": {"modality": "enum:modality", "radiation": "text", "aliases": "texts"},
     "handoff": {"urgency": "enum:urgency", "topic": "text", "topic_id": "int", "downstream": "list:downstream",
                 "advice": "list:advice"},
 }
-NODE_REQUIRED_BY_KIND: dict[str, tuple[str, ...]] = {"question": ("answers",), "variant": ("ratings",)}
+#: (a variant needs 'ratings' or 'rules': the node reader says so)
+NODE_REQUIRED_BY_KIND: dict[str, tuple[str, ...]] = {"question": ("answers",)}

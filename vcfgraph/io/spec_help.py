@@ -102,6 +102,15 @@ HELP: dict[str, dict[str, str]] = {
         "modifiers": "Conditions that favour or disfavour this action for a patient; shown beside the rating, "
                      "the category never changes.",
     },
+    "rule": {
+        "id": "The rule's id, unique among the pathway's rules.",
+        "label": "The rule's name as people say it (\"Ankle rule positive\").",
+        "when": "The condition under which the rule fires and adds its ratings (answers' 'not recorded' policies apply).",
+        "ratings": "The ratings the rule adds to the variant's own when it holds.",
+        "text": "A note on the rule, shown where the rule is.",
+        "confidence": _CONF,
+        "sources": _SOURCES,
+    },
     "modifier": {
         "direction": "favoured or disfavoured: which way the rating leans for a patient when 'when' holds.",
         "when": "The condition on the patient's recorded facts (a fact not known leaves it undecided).",
@@ -186,6 +195,8 @@ HELP: dict[str, dict[str, str]] = {
         "stage": "ACR guidelines: imaging or treatment (optional).",
         "acr_wording": "The variant's wording in the ACR guideline.",
         "ratings": "The actions rated for this variant, each with a category of the pathway's scale.",
+        "rules": ("Rules that fire together: each adds its ratings when its condition holds, all of them may "
+                  "(a decision table's 'collect' policy). A variant needs 'ratings', 'rules' or both."),
         "downstream": "Follow-up tasks and re-entry triggers.",
         "advice": "What it says about actions it does not rate.",
     },
@@ -252,6 +263,7 @@ HELP: dict[str, dict[str, str]] = {
         "missing": "Facts the walk must stop for (need_info).",
         "contraindicated": "Actions that must be set apart for this patient.",
         "cautions": "Check ids that must raise a caution.",
+        "rules": "Ids of the reached variant's rules that must fire (hold) for the case.",
         "exactly": "true: each list given must be the route's whole list (an empty list means none); "
                    "false or absent: each listed item must be in it.",
     },
