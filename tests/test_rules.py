@@ -192,3 +192,14 @@ def test_rule_results_is_the_one_place_a_rule_is_decided(pathway):
     assert [r.state for r in rule_results(node, {})] == ["undecided"] * 3
     assert [r.state for r in rule_results(node, {"knee_pain": True, "hip_pain": False, "age_years": 3})] == [
         "holds", "does_not_hold", "does_not_hold"]
+
+
+def test_trace_json_with_rules_follows_its_schema(pathway):
+    import jsonschema
+
+    from vcfgraph.schemas import schema
+
+    for facts in ({"in_scope": True, "knee_pain": False, "hip_pain": True}, {"in_scope": True, "knee_pain": False}):
+        data = route_to_dict(_route(pathway, **facts), pathway)
+        jsonschema.validate(data, schema("trace"))
+        assert [r["state"] for r in data["rules"]][0] == "does_not_hold"

@@ -103,7 +103,7 @@ HELP: dict[str, dict[str, str]] = {
                      "the category never changes.",
     },
     "rule": {
-        "id": "The rule's id, unique among the pathway's rules.",
+        "id": "The rule's id, unique among the variant's rules.",
         "label": "The rule's name as people say it (\"Ankle rule positive\").",
         "when": "The condition under which the rule fires and adds its ratings (answers' 'not recorded' policies apply).",
         "ratings": "The ratings the rule adds to the variant's own when it holds.",
