@@ -28,7 +28,7 @@ from vcfgraph.batch.groups import PLAIN, Breakdown, Case, DrillKey, GroupKey, co
     kept_arrays
 from vcfgraph.batch.readers import Chunk, file_format, open_input
 from vcfgraph.batch.masks import NULL
-from vcfgraph.batch.results import LIST_FIELDS, Registry
+from vcfgraph.batch.results import LIST_FIELDS, Registry, result_fields
 from vcfgraph.batch.threads import WriteBehind, read_ahead
 from vcfgraph.batch.writer import open_output
 from vcfgraph.errors import UsageError, did_you_mean
@@ -39,13 +39,15 @@ __all__ = ["CASE_ID", "BatchJob", "Tally", "output_schema", "input_fields", "che
 CASE_ID = "case_id"
 
 
-def output_schema(audit: str | None = None, lists_as_text: bool = False, keep: Sequence[str] = ()) -> pa.Schema:
+def output_schema(audit: str | None = None, lists_as_text: bool = False, keep: Sequence[str] = (),
+                  lists: Sequence[str] = LIST_FIELDS) -> pa.Schema:
     """The columns of a batch output (lists become ``;``-joined text in CSV, ``lists_as_text``),
-    then the kept input columns as text, in input order."""
+    then the kept input columns as text, in input order. ``lists``: the pathway's list columns
+    (:func:`vcfgraph.batch.results.result_fields`)."""
     text = pa.string()
     words = text if lists_as_text else pa.list_(pa.string())
     fields = [pa.field(CASE_ID, text), pa.field("outcome", text), pa.field("terminal", text)]
-    fields += [pa.field(name, words) for name in LIST_FIELDS]
+    fields += [pa.field(name, words) for name in lists]
     fields.append(pa.field("error", text))
     if audit:
         fields += [pa.field(audit, text), pa.field("audit", text)]
@@ -130,7 +132,8 @@ class BatchJob:
         self.coder = ColumnCoder(compiled.pathway)
         self.auditor = Auditor(compiled.pathway, audit) if audit else None
         self.breakdown = breakdown
-        self.schema = output_schema(audit, lists_as_text, breakdown.keep)
+        self._lists = result_fields(compiled.pathway)
+        self.schema = output_schema(audit, lists_as_text, breakdown.keep, self._lists)
         self._allowed = {f.name for f in self.pathway.facts} | {CASE_ID} | ({audit} if audit else set()) | set(
             breakdown.keep)
         self._table: pa.Table | None = None
@@ -234,7 +237,7 @@ class BatchJob:
                 "outcome": strings([r.outcome for r in items]),
                 "terminal": strings([r.terminal for r in items]),
             }
-            for name in LIST_FIELDS:
+            for name in self._lists:
                 lists = [getattr(r, name) for r in items]
                 data[name] = strings([";".join(w) for w in lists]) if self._lists_as_text else string_lists(lists)
             self._table = pa.table(data).combine_chunks()
@@ -299,7 +302,7 @@ def plan_breakdown(columns: Sequence[str], pathway: Pathway, audit: str | None, 
                              "(a site, a clinician, a date)")
     extra = [c for c in columns if c not in facts]
     keep = tuple(extra if keep_columns else [c for c in extra if c in wanted])
-    taken = set(output_schema(audit).names) & set(keep)
+    taken = set(output_schema(audit, lists=result_fields(pathway)).names) & set(keep)
     if taken:
         raise UsageError(f"{where}: the input column '{sorted(taken)[0]}' has the name of an output column; "
                          "rename it to keep it")
