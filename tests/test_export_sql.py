@@ -21,7 +21,7 @@ from vcfgraph.batch.results import result_from_route
 from vcfgraph.cli import main
 from vcfgraph.engine import trace
 from vcfgraph.errors import RouteError
-from vcfgraph.export.sql import OUTPUT_COLUMNS, SqlUnsupported, to_sql
+from vcfgraph.export.sql import OUTPUT_COLUMNS, SqlUnsupported, output_columns, to_sql
 from vcfgraph.io.load import load_pathway
 from vcfgraph.model import Case, Pathway
 
@@ -38,13 +38,14 @@ Row = tuple[Any, ...]
 
 
 def expected(pathway: Pathway, facts: Mapping[str, Any]) -> Row:
-    """What trace says of a case, as the query's columns after case_id."""
+    """What trace says of a case, as the query's columns after case_id (the lists of rules and
+    modifiers too, when the pathway has them)."""
+    names = output_columns(pathway)[3:-1]
     try:
         r = result_from_route(trace(pathway, Case("c", dict(facts))))
     except RouteError as exc:
-        return ("route_error", None, "", "", "", "", "", str(exc))
-    lists = (r.missing, r.usually_appropriate, r.may_be_appropriate, r.usually_not_appropriate, r.contraindicated)
-    return (r.outcome, r.terminal, *(";".join(x) for x in lists), None)
+        return ("route_error", None, *("" for _ in names), str(exc))
+    return (r.outcome, r.terminal, *(";".join(getattr(r, name)) for name in names), None)
 
 
 def text(value: Any) -> str | None:
@@ -68,7 +69,9 @@ def run_duckdb(sql: str, pathway: Pathway, rows: list[Mapping[str, Any]], typed:
     con = duckdb.connect()
     con.register("arrow_cases", pa.table(columns))
     con.execute(f"CREATE TABLE {table} AS SELECT * FROM arrow_cases")
-    got = con.execute(sql).fetchall()
+    cursor = con.execute(sql)
+    assert [d[0] for d in cursor.description] == list(output_columns(pathway))
+    got = cursor.fetchall()
     con.close()
     return _by_id(got)
 
@@ -83,14 +86,16 @@ def run_postgres(url: str, sql: str, pathway: Pathway, rows: list[Mapping[str, A
             with cur.copy(f"COPY cases ({quoted}) FROM STDIN") as copy:
                 for i, r in enumerate(rows):
                     copy.write_row([str(i)] + [text(r.get(f.name)) for f in pathway.facts])
-        got = conn.execute(sql).fetchall()
+        cursor = conn.execute(sql)
+        assert cursor.description is not None
+        assert [d.name for d in cursor.description] == list(output_columns(pathway))
+        got = cursor.fetchall()
     return _by_id(got)
 
 
 def _by_id(rows: Iterable[Row]) -> dict[str, Row]:
     out = {}
     for row in rows:
-        assert len(row) == len(OUTPUT_COLUMNS)
         out[row[0]] = tuple(row[1:])
     return out
 

@@ -21,7 +21,7 @@ import numpy as np
 import pyarrow as pa
 
 from vcfgraph.batch.arrays import as_text, encoded, ints, sparse_strings, string_lists, strings
-from vcfgraph.batch.audit import CLASSES, Auditor, count_classes, count_taken
+from vcfgraph.batch.audit import CLASSES, Auditor, count_classes, count_rule_taken, count_taken
 from vcfgraph.batch.columns import ColumnCoder
 from vcfgraph.batch.compile import CompiledPathway, Evaluator, compile_pathway
 from vcfgraph.batch.groups import PLAIN, Breakdown, Case, DrillKey, GroupKey, collect_cases, count_groups, group_codes, \
@@ -60,7 +60,9 @@ class Tally:
     """Running counts of a batch: rows, outcomes, terminals, errors, traffic per node and answer
     edge, audit classes per group, and (group, action taken, class) for rows naming a known action;
     with a :class:`~vcfgraph.batch.groups.Breakdown`, also the audit classes per value of its groups
-    and the first inappropriate cases per variant and per group value (``cap`` of each)."""
+    and the first inappropriate cases per variant and per group value (``cap`` of each). At
+    variants with rules that fire together: (variant, rule) -> rows for which the rule fired, and
+    (variant, rule, action taken, class) for rows whose action that rule rated."""
 
     rows: int = 0
     errors: int = 0
@@ -70,6 +72,8 @@ class Tally:
     edges: Counter[str] = field(default_factory=Counter)
     audit: Counter[tuple[str, str]] = field(default_factory=Counter)
     taken: Counter[tuple[str, str, str]] = field(default_factory=Counter)
+    rules: Counter[tuple[str, str]] = field(default_factory=Counter)
+    taken_rules: Counter[tuple[str, str, str, str]] = field(default_factory=Counter)
     groups: Counter[GroupKey] = field(default_factory=Counter)
     cases: dict[DrillKey, list[Case]] = field(default_factory=dict)
     cap: int = 0
@@ -78,7 +82,7 @@ class Tally:
         """Add another tally's counts to this one (its cases after this one's, up to the cap)."""
         self.rows += other.rows
         self.errors += other.errors
-        for name in ("outcomes", "terminals", "nodes", "edges", "audit", "taken", "groups"):
+        for name in ("outcomes", "terminals", "nodes", "edges", "audit", "taken", "rules", "taken_rules", "groups"):
             getattr(self, name).update(getattr(other, name))
         self.cap = max(self.cap, other.cap)
         for key, more in other.cases.items():
@@ -171,6 +175,9 @@ class BatchJob:
             extra = [text, self._classes.take(ints(classes))]
             tally.audit = count_classes(classes, ev.ids, registry)
             tally.taken = count_taken(classes, self.auditor.last_actions, ev.ids, registry, self.auditor.actions)
+            if self.pathway.collects():
+                tally.taken_rules = count_rule_taken(classes, self.auditor.last_actions, ev.ids, registry,
+                                                     self.auditor.actions, self.pathway)
             if self.breakdown.grouped or self.breakdown.cap:
                 self._count_groups(chunk, case_ids, classes, ev.ids, tally, text)
         columns.append(_errors(errors, n))
@@ -180,6 +187,8 @@ class BatchJob:
             tally.outcomes[result.outcome] += int(counts[k])
             if result.terminal:
                 tally.terminals[result.terminal] += int(counts[k])
+            for rule in result.rules:
+                tally.rules[(result.terminal or "", rule)] += int(counts[k])
         tally.errors = len(errors)
         extra += kept
         if self._dictionary:
