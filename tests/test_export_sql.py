@@ -4,7 +4,7 @@ The query is run over the whole case space of each bundled pathway (tests/casesp
 region of the walk, split by the checks, its minimal case and a random one) in DuckDB, with text
 columns and with typed ones, and in a real PostgreSQL server (the ``postgres_db`` fixture), and
 every row is compared with :func:`vcfgraph.engine.trace`: outcome, terminal, the facts asked
-for and the four lists. Invalid cells give the batch's error rows; route errors give trace's
+for and the lists (with the rules and modifier columns of the fixtures that have them). Invalid cells give the batch's error rows; route errors give trace's
 message; hostile names stay inside their quotes; ``--table`` and the command line's errors.
 """
 
@@ -136,10 +136,13 @@ def test_the_bundled_case_space_in_postgres(bundled: Pathway, bundled_space: Any
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("path", [OTTAWA, CURB65, DATA / "tiny.yaml"], ids=["ottawa", "curb65", "tiny"])
+@pytest.mark.parametrize("path", [OTTAWA, CURB65, DATA / "tiny.yaml", DATA / "rules" / "two-rules.yaml",
+                                  DATA / "modifiers" / "observe-or-ct.yaml"],
+                         ids=["ottawa", "curb65", "tiny", "two-rules", "modifiers"])
 def test_the_other_case_spaces_in_both_databases(path: Path, postgres_db: str) -> None:
+    """Every region, split by the variants' checks, rules and modifiers (issue 29)."""
     pathway = load_pathway(path)
-    points = region_points(pathway, draws=2) + [{}]
+    points = region_points(pathway, draws=2, contributions=True) + [{}]
     want = [expected(pathway, p) for p in points]
     assert_same(pathway, points, run_duckdb(to_sql(pathway), pathway, points), want)
     assert_same(pathway, points, run_postgres(postgres_db, to_sql(pathway, "postgres"), pathway, points), want)
