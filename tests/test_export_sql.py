@@ -4,8 +4,9 @@ The query is run over the whole case space of each bundled pathway (tests/casesp
 region of the walk, split by the checks, its minimal case and a random one) in DuckDB, with text
 columns and with typed ones, and in a real PostgreSQL server (the ``postgres_db`` fixture), and
 every row is compared with :func:`vcfgraph.engine.trace`: outcome, terminal, the facts asked
-for and the lists (with the rules and modifier columns of the fixtures that have them). Invalid cells give the batch's error rows; route errors give trace's
-message; hostile names stay inside their quotes; ``--table`` and the command line's errors.
+for and the lists (with the rules and modifier columns of the fixtures that have them). Invalid
+cells give the batch's error rows; route errors give trace's message; hostile names stay inside
+their quotes; ``--table`` and the command line's errors.
 """
 
 from __future__ import annotations
