@@ -109,7 +109,7 @@ def _compile_variant(pathway: Pathway, node_id: str) -> CompiledVariant | None:
     flags = [pathway.fact(n) for n in pathway.rule_reads(node_id)]
     whens = [compile_condition(f.unknown_when, pathway.fact) for f in flags
              if f.red_flag and f.unknown is not None and f.unknown_when is not None]
-    tests = tuple(t for c in (*rules, *whens) for t in mask_tests(c))
+    tests = tuple(dict.fromkeys(t for c in (*rules, *whens) for t in mask_tests(c)))
     return CompiledVariant(rules, tuple(compile_condition(m, pathway.fact) for m in mods), tests)
 
 
