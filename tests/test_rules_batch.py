@@ -189,8 +189,14 @@ def test_the_summary_says_how_often_each_rule_fired(tmp_path: Path) -> None:
         "Rules that fired\n  variant/rule           rows  of variant\n  V_assess/knee_rule        1       33.3%\n"
         "  V_assess/hip_rule         2       66.7%\n  V_assess/no_knee_rule     2       66.7%",
     ]
-    assert summary_data(tally, pathway, "taken")["rule_traffic"] == {
-        "V_assess": {"knee_rule": 1, "hip_rule": 2, "no_knee_rule": 2}}
+    data = summary_data(tally, pathway, "taken")
+    assert data["rule_traffic"] == {"V_assess": {"knee_rule": 1, "hip_rule": 2, "no_knee_rule": 2}}
+    from jsonschema import Draft202012Validator
+
+    schema = json.loads((ROOT / "vcfgraph" / "schemas" / "batch-summary.json").read_text(encoding="utf-8"))
+    Draft202012Validator(schema).validate(data)
+    data["rule_traffic"]["V_assess"]["hip_rule"] = -1
+    assert not Draft202012Validator(schema).is_valid(data)
     _nodes, edges = traffic_values(tally, pathway)
     assert {k: v for k, v in edges.items() if "->" in k and k.startswith("V_assess")} == {
         "V_assess->a_exam": 0.0, "V_assess/knee_rule->a_knee_xray": 1.0, "V_assess/hip_rule->a_hip_xray": 1.0,
