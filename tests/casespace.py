@@ -24,8 +24,9 @@ __all__ = ["regions", "region_points", "any_value"]
 Facts = dict[str, Any]
 
 
-def regions(pathway: Pathway) -> Iterator[tuple[str, str, Box]]:
-    """(outcome, node, box) for every region of the case space, in walk order."""
+def regions(pathway: Pathway, contributions: bool = False) -> Iterator[tuple[str, str, Box]]:
+    """(outcome, node, box) for every region of the case space, in walk order. ``contributions``:
+    split a variant's boxes by its rules and its ratings' modifiers too (each three-valued)."""
     ex = explore(pathway)
     for leaf in ex.leaves:
         if leaf.outcome != "variant":
@@ -33,10 +34,13 @@ def regions(pathway: Pathway) -> Iterator[tuple[str, str, Box]]:
                 yield leaf.outcome, leaf.node, box
             continue
         node = pathway.node(leaf.node)
-        checks = [c for c in pathway.checks if any(c.applies(node.id, r.action) for r in node.ratings)]
+        checks = [c for c in pathway.checks if any(c.applies(node.id, r.action) for _rule, r in node.all_ratings())]
         boxes: list[Box] = list(leaf.boxes)
-        for check in checks:
-            parts = split_condition(boxes, check.requires, ex.domains)
+        conds = [c.requires for c in checks]
+        if contributions:
+            conds += [r.when for r in node.rules] + [m.when for _r, g in node.all_ratings() for m in g.modifiers]
+        for cond in conds:
+            parts = split_condition(boxes, cond, ex.domains)
             boxes = [b for key in (True, False, None) for b in parts.get(key, [])]
         for box in boxes:
             yield leaf.outcome, leaf.node, box
@@ -62,12 +66,13 @@ def any_value(fact: Fact, rng: random.Random) -> Any:
     return rng.choice(list(fact.domain()))
 
 
-def region_points(pathway: Pathway, draws: int = 2, seed: int = 20260601) -> list[Facts]:
-    """Per region: its minimal case, then ``draws`` random cases inside it."""
+def region_points(pathway: Pathway, draws: int = 2, seed: int = 20260601, contributions: bool = False) -> list[Facts]:
+    """Per region: its minimal case, then ``draws`` random cases inside it (``contributions``: see
+    :func:`regions`)."""
     rng = random.Random(seed)
     domains = {f.name: tuple(f.domain()) + (None,) for f in pathway.facts}
     points: list[Facts] = []
-    for _outcome, _node, box in regions(pathway):
+    for _outcome, _node, box in regions(pathway, contributions):
         points.append({f.name: None for f in pathway.facts} | minimal_point(box, domains))
         for _ in range(draws):
             point = {}

@@ -4,8 +4,9 @@ The query is run over the whole case space of each bundled pathway (tests/casesp
 region of the walk, split by the checks, its minimal case and a random one) in DuckDB, with text
 columns and with typed ones, and in a real PostgreSQL server (the ``postgres_db`` fixture), and
 every row is compared with :func:`vcfgraph.engine.trace`: outcome, terminal, the facts asked
-for and the four lists. Invalid cells give the batch's error rows; route errors give trace's
-message; hostile names stay inside their quotes; ``--table`` and the command line's errors.
+for and the lists (with the rules and modifier columns of the fixtures that have them). Invalid
+cells give the batch's error rows; route errors give trace's message; hostile names stay inside
+their quotes; ``--table`` and the command line's errors.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from vcfgraph.batch.results import result_from_route
 from vcfgraph.cli import main
 from vcfgraph.engine import trace
 from vcfgraph.errors import RouteError
-from vcfgraph.export.sql import OUTPUT_COLUMNS, SqlUnsupported, to_sql
+from vcfgraph.export.sql import OUTPUT_COLUMNS, SqlUnsupported, output_columns, to_sql
 from vcfgraph.io.load import load_pathway
 from vcfgraph.model import Case, Pathway
 
@@ -38,13 +39,14 @@ Row = tuple[Any, ...]
 
 
 def expected(pathway: Pathway, facts: Mapping[str, Any]) -> Row:
-    """What trace says of a case, as the query's columns after case_id."""
+    """What trace says of a case, as the query's columns after case_id (the lists of rules and
+    modifiers too, when the pathway has them)."""
+    names = output_columns(pathway)[3:-1]
     try:
         r = result_from_route(trace(pathway, Case("c", dict(facts))))
     except RouteError as exc:
-        return ("route_error", None, "", "", "", "", "", str(exc))
-    lists = (r.missing, r.usually_appropriate, r.may_be_appropriate, r.usually_not_appropriate, r.contraindicated)
-    return (r.outcome, r.terminal, *(";".join(x) for x in lists), None)
+        return ("route_error", None, *("" for _ in names), str(exc))
+    return (r.outcome, r.terminal, *(";".join(getattr(r, name)) for name in names), None)
 
 
 def text(value: Any) -> str | None:
@@ -68,7 +70,9 @@ def run_duckdb(sql: str, pathway: Pathway, rows: list[Mapping[str, Any]], typed:
     con = duckdb.connect()
     con.register("arrow_cases", pa.table(columns))
     con.execute(f"CREATE TABLE {table} AS SELECT * FROM arrow_cases")
-    got = con.execute(sql).fetchall()
+    cursor = con.execute(sql)
+    assert [d[0] for d in cursor.description] == list(output_columns(pathway))
+    got = cursor.fetchall()
     con.close()
     return _by_id(got)
 
@@ -83,14 +87,16 @@ def run_postgres(url: str, sql: str, pathway: Pathway, rows: list[Mapping[str, A
             with cur.copy(f"COPY cases ({quoted}) FROM STDIN") as copy:
                 for i, r in enumerate(rows):
                     copy.write_row([str(i)] + [text(r.get(f.name)) for f in pathway.facts])
-        got = conn.execute(sql).fetchall()
+        cursor = conn.execute(sql)
+        assert cursor.description is not None
+        assert [d.name for d in cursor.description] == list(output_columns(pathway))
+        got = cursor.fetchall()
     return _by_id(got)
 
 
 def _by_id(rows: Iterable[Row]) -> dict[str, Row]:
     out = {}
     for row in rows:
-        assert len(row) == len(OUTPUT_COLUMNS)
         out[row[0]] = tuple(row[1:])
     return out
 
@@ -131,10 +137,13 @@ def test_the_bundled_case_space_in_postgres(bundled: Pathway, bundled_space: Any
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("path", [OTTAWA, CURB65, DATA / "tiny.yaml"], ids=["ottawa", "curb65", "tiny"])
+@pytest.mark.parametrize("path", [OTTAWA, CURB65, DATA / "tiny.yaml", DATA / "rules" / "two-rules.yaml",
+                                  DATA / "modifiers" / "observe-or-ct.yaml"],
+                         ids=["ottawa", "curb65", "tiny", "two-rules", "modifiers"])
 def test_the_other_case_spaces_in_both_databases(path: Path, postgres_db: str) -> None:
+    """Every region, split by the variants' checks, rules and modifiers (issue 29)."""
     pathway = load_pathway(path)
-    points = region_points(pathway, draws=2) + [{}]
+    points = region_points(pathway, draws=2, contributions=True) + [{}]
     want = [expected(pathway, p) for p in points]
     assert_same(pathway, points, run_duckdb(to_sql(pathway), pathway, points), want)
     assert_same(pathway, points, run_postgres(postgres_db, to_sql(pathway, "postgres"), pathway, points), want)

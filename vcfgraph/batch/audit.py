@@ -17,7 +17,8 @@ not_recorded               the row names no action
 
 Per group (each variant, each hand-off, ``need_info``, ``invalid``) :func:`audit_rows` counts the
 classes; :func:`rates` gives the share of usually-not-appropriate and contraindicated care among
-the rows whose action was recorded and known.
+the rows whose action was recorded and known. At a variant with rules that fire together,
+:func:`count_rule_taken` also credits each audited action to the rule that rated it for the row.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ from vcfgraph.errors import did_you_mean
 from vcfgraph.model import Pathway
 from vcfgraph.scale import OFFERED_SLOTS, SLOT_LISTS
 
-__all__ = ["CLASSES", "Auditor", "group_of", "rates", "INAPPROPRIATE"]
+__all__ = ["CLASSES", "Auditor", "group_of", "rates", "INAPPROPRIATE", "count_rule_taken"]
 
 #: the route's lists (usually_appropriate, may_be_appropriate, usually_not_appropriate) and contraindicated
 _LISTED = (*SLOT_LISTS.values(), "contraindicated")
@@ -199,4 +200,27 @@ def count_taken(classes: np.ndarray, actions: np.ndarray, ids: np.ndarray, regis
         rest, cls = divmod(int(k), kinds)
         result_id, action = divmod(rest, width)
         out[(group_of(registry.items[result_id]), names[action], CLASSES[cls])] += int(flat[k])
+    return out
+
+
+def count_rule_taken(classes: np.ndarray, actions: np.ndarray, ids: np.ndarray, registry: Registry,
+                     names: list[str], pathway: Pathway) -> Counter[tuple[str, str, str, str]]:
+    """(variant, rule, action, class) -> rows, for the rows of one chunk whose known action a rule
+    that fired for the row rates (the variant's own ratings are left to :func:`count_taken`)."""
+    known = actions >= 0
+    width, kinds = len(names), len(CLASSES)
+    key = (ids[known].astype(np.int64) * width + actions[known]) * kinds + classes[known]
+    flat = np.bincount(key, minlength=0)
+    out: Counter[tuple[str, str, str, str]] = Counter()
+    for k in np.flatnonzero(flat):
+        rest, cls = divmod(int(k), kinds)
+        result_id, action = divmod(rest, width)
+        result = registry.items[result_id]
+        if not result.rules or result.terminal is None:
+            continue
+        node = pathway.node(result.terminal)
+        rule = next((r.id for r in node.rules if r.id in result.rules
+                     and any(g.action == names[action] for g in r.ratings)), None)
+        if rule is not None:
+            out[(result.terminal, rule, names[action], CLASSES[cls])] += int(flat[k])
     return out

@@ -13,7 +13,14 @@ or a hand-off, or stopped. It gives what :func:`vcfgraph.engine.trace` gives for
   false or unknown for the row, so rows are grouped by that signature and ``trace`` runs once
   per group (cached across blocks) to name the missing facts exactly as it would;
 - a variant: the patient-level checks that fail for the row (those that set an action apart)
-  decide the recommendation lists, computed once per variant and combination.
+  decide the recommendation lists, computed once per variant and combination;
+- a variant with rules that fire together, or with rating modifiers: rows are grouped by the
+  three-valued result of every rule, every set-apart check and every modifier there, and
+  :func:`vcfgraph.engine.finish` ends the route once per group (cached across blocks): a rule
+  left undecided gives need_info (rows that wait are grouped by their rules' tests, as at a
+  question, so the facts asked for are exactly trace's), two fired contributions rating one
+  action give that group's route error, otherwise the lists are the variant's own ratings and
+  those of the rules that fired.
 
 Reading and writing files is :mod:`vcfgraph.batch.readers`'s job; turning raw columns into codes is
 :mod:`vcfgraph.batch.columns`'s.
@@ -40,7 +47,7 @@ from vcfgraph.batch.masks import (
 )
 from vcfgraph.batch.results import INVALID_ID, ROUTE_ERROR_ID, Registry, RowResult, result_from_route, variant_result
 from vcfgraph.conditions import Value
-from vcfgraph.engine import trace
+from vcfgraph.engine import finish, trace
 from vcfgraph.errors import RouteError
 from vcfgraph.model import Case, Check, Pathway
 
@@ -77,6 +84,33 @@ class CompiledPathway:
     checks: tuple[tuple[Check, MaskCond], ...]
     order: Mapping[str, int]
     max_steps: int
+    #: per variant with rules or modifiers: what its result depends on
+    variants: Mapping[str, "CompiledVariant"] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CompiledVariant:
+    """A variant whose result depends on more than its set-apart checks: its rules' conditions
+    (file order), the conditions of the modifiers of every rating it can give, and the tests of
+    what decides which facts need_info asks for when a rule is undecided (the rules' tests and
+    those of the red flags' "not recorded" conditions)."""
+
+    rules: tuple[MaskCond, ...]
+    modifiers: tuple[MaskCond, ...]
+    tests: tuple[TestMask, ...]
+
+
+def _compile_variant(pathway: Pathway, node_id: str) -> CompiledVariant | None:
+    node = pathway.node(node_id)
+    mods = [m.when for _rule, r in node.all_ratings() for m in r.modifiers]
+    if not node.rules and not mods:
+        return None
+    rules = tuple(compile_condition(r.when, pathway.fact) for r in node.rules)
+    flags = [pathway.fact(n) for n in pathway.rule_reads(node_id)]
+    whens = [compile_condition(f.unknown_when, pathway.fact) for f in flags
+             if f.red_flag and f.unknown is not None and f.unknown_when is not None]
+    tests = tuple(dict.fromkeys(t for c in (*rules, *whens) for t in mask_tests(c)))
+    return CompiledVariant(rules, tuple(compile_condition(m, pathway.fact) for m in mods), tests)
 
 
 def compile_pathway(pathway: Pathway) -> CompiledPathway:
@@ -100,7 +134,8 @@ def compile_pathway(pathway: Pathway) -> CompiledPathway:
         questions[node.id] = CompiledQuestion(node.id, tuple(edges), otherwise, tests)
     cis = tuple((c, compile_condition(c.requires, pathway.fact)) for c in pathway.checks if c.on_fail == "set_apart")
     order = {n.id: i for i, n in enumerate(pathway.nodes)}
-    return CompiledPathway(pathway, questions, cis, order, len(questions) + 1)
+    variants = {n.id: cv for n in pathway.of_kind("variant") if (cv := _compile_variant(pathway, n.id)) is not None}
+    return CompiledPathway(pathway, questions, cis, order, len(questions) + 1, variants)
 
 
 @dataclass
@@ -156,7 +191,9 @@ class Evaluator:
         self.pathway = compiled.pathway
         self.registry = Registry()
         self._need: dict[tuple[str, object], int] = {}
-        self._terminal: dict[tuple[str, object], int] = {}
+        self._terminal: dict[tuple[object, object], int] = {}
+        #: the route errors of clashing contributions, by -1 - the id :meth:`_ended` gave
+        self._clashes: list[str] = []
 
     # ------------------------------------------------------------------ public
 
@@ -271,6 +308,10 @@ class Evaluator:
 
     def _variant(self, node_id: str, idx: np.ndarray, codes: Mapping[str, np.ndarray], ev: Evaluation) -> None:
         node = self.pathway.node(node_id)
+        cv = self.compiled.variants.get(node_id)
+        if cv is not None:
+            self._contributions(node_id, cv, idx, codes, ev)
+            return
         rated = [r.action for r in node.ratings]
         cis = [(c, cond) for c, cond in self.compiled.checks if any(c.applies(node_id, a) for a in rated)]
         if not cis:
@@ -286,7 +327,59 @@ class Evaluator:
             lookup[j] = self._terminal_id((node_id, key), lambda: variant_result(node, blocked))
         ev.ids[idx] = lookup[inverse]
 
-    def _terminal_id(self, key: tuple[str, object], make: Callable[[], RowResult]) -> int:
+    def _contributions(self, node_id: str, cv: CompiledVariant, idx: np.ndarray, codes: Mapping[str, np.ndarray],
+                       ev: Evaluation) -> None:
+        """A variant with rules or modifiers: need_info where a rule is undecided, else one
+        :func:`vcfgraph.engine.finish` per combination of rule, check and modifier results."""
+        env = _env(codes, idx)
+        rules = [evaluate_mask(c, env) for c in cv.rules]
+        waiting = np.zeros(idx.size, dtype=bool)
+        for t, f in rules:
+            waiting |= ~(t | f)
+        if waiting.any():
+            rows = idx[waiting]
+            wait_env = _env(codes, rows)
+            sig = []
+            for test in cv.tests:
+                x, null = wait_env(test.fact)
+                sig.append(np.where(null, 3, test.known(x)))
+            self._grouped(("wait", node_id), rows, sig, codes, ev)
+        settled = ~waiting
+        if not settled.any():
+            return
+        rows = idx[settled]
+        rated = {r.action for _rule, r in self.pathway.node(node_id).all_ratings()}
+        masks = [t[settled] for t, _f in rules]
+        masks += [evaluate_mask(cond, env)[1][settled] for check, cond in self.compiled.checks
+                  if any(check.applies(node_id, a) for a in rated)]
+        masks += [evaluate_mask(cond, env)[0][settled] for cond in cv.modifiers]
+        self._grouped(("end", node_id), rows, masks or [np.zeros(rows.size, dtype=bool)], codes, ev)
+
+    def _grouped(self, kind: tuple[str, str], rows: np.ndarray, sig: Sequence[np.ndarray],
+                 codes: Mapping[str, np.ndarray], ev: Evaluation) -> None:
+        """Rows of one variant grouped by ``sig``: the route is ended once per group; a group whose
+        contributions clash gives each of its rows that route error."""
+        inverse, first, keys = _signature(sig)
+        lookup = np.empty(len(keys), dtype=np.int32)
+        for j, key in enumerate(keys):
+            found = self._terminal.get((kind, key))
+            if found is None:
+                found = self._terminal[(kind, key)] = self._ended(kind[1], self._facts(codes, int(rows[first[j]])))
+            lookup[j] = found
+        ids = lookup[inverse]
+        ev.ids[rows] = np.where(ids >= 0, ids, ROUTE_ERROR_ID)
+        for at in np.flatnonzero(ids < 0):
+            ev.errors[int(rows[at])] = self._clashes[-int(ids[at]) - 1]
+
+    def _ended(self, node_id: str, facts: Mapping[str, Value]) -> int:
+        """The result id of a route ending at ``node_id``, or -1 - k for the k-th error message."""
+        try:
+            return self.registry.id(result_from_route(finish(self.pathway, Case("batch-row", facts), node_id)))
+        except RouteError as exc:
+            self._clashes.append(str(exc))
+            return -len(self._clashes)
+
+    def _terminal_id(self, key: tuple[object, object], make: Callable[[], RowResult]) -> int:
         found = self._terminal.get(key)
         if found is None:
             found = self._terminal[key] = self.registry.id(make())

@@ -25,6 +25,7 @@ import pyarrow as pa
 from vcfgraph.batch.compile import CompiledPathway, compile_pathway
 from vcfgraph.batch.readers import file_format, open_input, parquet_parts
 from vcfgraph.batch.run import BatchJob, Tally, check_columns, output_schema
+from vcfgraph.batch.results import result_fields
 from vcfgraph.batch.writer import open_output
 from vcfgraph.errors import UsageError, VcfgraphError
 from vcfgraph.model import Pathway
@@ -154,7 +155,7 @@ def _run(client: Any, compiled: CompiledPathway, parts: list[str], columns: list
     total = Tally()
     pending: deque[Any] = deque()
     done = 0
-    writer = open_output(target, output_schema(audit))
+    writer = open_output(target, output_schema(audit, lists=result_fields(compiled.pathway)))
     try:
         for part in parts:
             pending.append(client.submit(process_partition, shared, part, columns, audit, rows, pure=False))

@@ -21,14 +21,14 @@ import numpy as np
 import pyarrow as pa
 
 from vcfgraph.batch.arrays import as_text, encoded, ints, sparse_strings, string_lists, strings
-from vcfgraph.batch.audit import CLASSES, Auditor, count_classes, count_taken
+from vcfgraph.batch.audit import CLASSES, Auditor, count_classes, count_rule_taken, count_taken
 from vcfgraph.batch.columns import ColumnCoder
 from vcfgraph.batch.compile import CompiledPathway, Evaluator, compile_pathway
 from vcfgraph.batch.groups import PLAIN, Breakdown, Case, DrillKey, GroupKey, collect_cases, count_groups, group_codes, \
     kept_arrays
 from vcfgraph.batch.readers import Chunk, file_format, open_input
 from vcfgraph.batch.masks import NULL
-from vcfgraph.batch.results import LIST_FIELDS, Registry
+from vcfgraph.batch.results import LIST_FIELDS, Registry, result_fields
 from vcfgraph.batch.threads import WriteBehind, read_ahead
 from vcfgraph.batch.writer import open_output
 from vcfgraph.errors import UsageError, did_you_mean
@@ -39,13 +39,15 @@ __all__ = ["CASE_ID", "BatchJob", "Tally", "output_schema", "input_fields", "che
 CASE_ID = "case_id"
 
 
-def output_schema(audit: str | None = None, lists_as_text: bool = False, keep: Sequence[str] = ()) -> pa.Schema:
+def output_schema(audit: str | None = None, lists_as_text: bool = False, keep: Sequence[str] = (),
+                  lists: Sequence[str] = LIST_FIELDS) -> pa.Schema:
     """The columns of a batch output (lists become ``;``-joined text in CSV, ``lists_as_text``),
-    then the kept input columns as text, in input order."""
+    then the kept input columns as text, in input order. ``lists``: the pathway's list columns
+    (:func:`vcfgraph.batch.results.result_fields`)."""
     text = pa.string()
     words = text if lists_as_text else pa.list_(pa.string())
     fields = [pa.field(CASE_ID, text), pa.field("outcome", text), pa.field("terminal", text)]
-    fields += [pa.field(name, words) for name in LIST_FIELDS]
+    fields += [pa.field(name, words) for name in lists]
     fields.append(pa.field("error", text))
     if audit:
         fields += [pa.field(audit, text), pa.field("audit", text)]
@@ -58,7 +60,9 @@ class Tally:
     """Running counts of a batch: rows, outcomes, terminals, errors, traffic per node and answer
     edge, audit classes per group, and (group, action taken, class) for rows naming a known action;
     with a :class:`~vcfgraph.batch.groups.Breakdown`, also the audit classes per value of its groups
-    and the first inappropriate cases per variant and per group value (``cap`` of each)."""
+    and the first inappropriate cases per variant and per group value (``cap`` of each). At
+    variants with rules that fire together: (variant, rule) -> rows for which the rule fired, and
+    (variant, rule, action taken, class) for rows whose action that rule rated."""
 
     rows: int = 0
     errors: int = 0
@@ -68,6 +72,8 @@ class Tally:
     edges: Counter[str] = field(default_factory=Counter)
     audit: Counter[tuple[str, str]] = field(default_factory=Counter)
     taken: Counter[tuple[str, str, str]] = field(default_factory=Counter)
+    rules: Counter[tuple[str, str]] = field(default_factory=Counter)
+    taken_rules: Counter[tuple[str, str, str, str]] = field(default_factory=Counter)
     groups: Counter[GroupKey] = field(default_factory=Counter)
     cases: dict[DrillKey, list[Case]] = field(default_factory=dict)
     cap: int = 0
@@ -76,7 +82,7 @@ class Tally:
         """Add another tally's counts to this one (its cases after this one's, up to the cap)."""
         self.rows += other.rows
         self.errors += other.errors
-        for name in ("outcomes", "terminals", "nodes", "edges", "audit", "taken", "groups"):
+        for name in ("outcomes", "terminals", "nodes", "edges", "audit", "taken", "rules", "taken_rules", "groups"):
             getattr(self, name).update(getattr(other, name))
         self.cap = max(self.cap, other.cap)
         for key, more in other.cases.items():
@@ -130,7 +136,8 @@ class BatchJob:
         self.coder = ColumnCoder(compiled.pathway)
         self.auditor = Auditor(compiled.pathway, audit) if audit else None
         self.breakdown = breakdown
-        self.schema = output_schema(audit, lists_as_text, breakdown.keep)
+        self._lists = result_fields(compiled.pathway)
+        self.schema = output_schema(audit, lists_as_text, breakdown.keep, self._lists)
         self._allowed = {f.name for f in self.pathway.facts} | {CASE_ID} | ({audit} if audit else set()) | set(
             breakdown.keep)
         self._table: pa.Table | None = None
@@ -168,6 +175,9 @@ class BatchJob:
             extra = [text, self._classes.take(ints(classes))]
             tally.audit = count_classes(classes, ev.ids, registry)
             tally.taken = count_taken(classes, self.auditor.last_actions, ev.ids, registry, self.auditor.actions)
+            if self.pathway.collects():
+                tally.taken_rules = count_rule_taken(classes, self.auditor.last_actions, ev.ids, registry,
+                                                     self.auditor.actions, self.pathway)
             if self.breakdown.grouped or self.breakdown.cap:
                 self._count_groups(chunk, case_ids, classes, ev.ids, tally, text)
         columns.append(_errors(errors, n))
@@ -177,6 +187,8 @@ class BatchJob:
             tally.outcomes[result.outcome] += int(counts[k])
             if result.terminal:
                 tally.terminals[result.terminal] += int(counts[k])
+            for rule in result.rules:
+                tally.rules[(result.terminal or "", rule)] += int(counts[k])
         tally.errors = len(errors)
         extra += kept
         if self._dictionary:
@@ -234,7 +246,7 @@ class BatchJob:
                 "outcome": strings([r.outcome for r in items]),
                 "terminal": strings([r.terminal for r in items]),
             }
-            for name in LIST_FIELDS:
+            for name in self._lists:
                 lists = [getattr(r, name) for r in items]
                 data[name] = strings([";".join(w) for w in lists]) if self._lists_as_text else string_lists(lists)
             self._table = pa.table(data).combine_chunks()
@@ -299,7 +311,7 @@ def plan_breakdown(columns: Sequence[str], pathway: Pathway, audit: str | None, 
                              "(a site, a clinician, a date)")
     extra = [c for c in columns if c not in facts]
     keep = tuple(extra if keep_columns else [c for c in extra if c in wanted])
-    taken = set(output_schema(audit).names) & set(keep)
+    taken = set(output_schema(audit, lists=result_fields(pathway)).names) & set(keep)
     if taken:
         raise UsageError(f"{where}: the input column '{sorted(taken)[0]}' has the name of an output column; "
                          "rename it to keep it")

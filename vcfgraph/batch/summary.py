@@ -1,7 +1,9 @@
 """The counts of a batch run in words (for people) and as plain data (for programs).
 
 Both come from a :class:`~vcfgraph.batch.run.Tally`; every list is in the pathway's file order
-or a fixed order, so the same input always gives the same text.
+or a fixed order, so the same input always gives the same text. A pathway whose variants have
+rules that fire together also gets how often each rule fired (``rule_traffic``, and a "Rules
+that fired" table after the variants); other pathways' summaries have neither.
 """
 
 from __future__ import annotations
@@ -46,6 +48,9 @@ def summary_data(tally: Tally, pathway: Pathway, audit: str | None = None) -> di
         "node_traffic": {n.id: tally.nodes.get(n.id, 0) for n in pathway.nodes if n.kind != "action"},
         "edge_traffic": {e.id: tally.edges.get(e.id, 0) for e in pathway.edges},
     }
+    if pathway.collects():
+        data["rule_traffic"] = {v.id: {r.id: tally.rules.get((v.id, r.id), 0) for r in v.rules}
+                                for v in pathway.of_kind("variant") if v.rules}
     if audit:
         data["audit"] = {
             "column": audit,
@@ -88,9 +93,20 @@ def summary_text(tally: Tally, pathway: Pathway, audit: str | None = None) -> st
         rows = [[node.id, str(tally.terminals.get(node.id, 0)), _percent(tally.terminals.get(node.id, 0), n)]
                 for node in pathway.of_kind(kind)]
         lines += _table([kind, "rows", "share"], rows)
+        if kind == "variant" and pathway.collects():
+            lines += ["", *rules_text(tally, pathway)]
     if audit:
         lines += ["", *audit_text(tally, pathway, audit)]
     return "\n".join(lines) + "\n"
+
+
+def rules_text(tally: Tally, pathway: Pathway) -> list[str]:
+    """Rows for which each rule fired, and their share of the rows that reached its variant (and
+    were decided there: rows that wait on a rule stop with need_info)."""
+    rows = [[f"{v.id}/{r.id}", str(tally.rules.get((v.id, r.id), 0)),
+             _percent(tally.rules.get((v.id, r.id), 0), tally.terminals.get(v.id, 0))]
+            for v in pathway.of_kind("variant") for r in v.rules]
+    return ["Rules that fired", *_table(["variant/rule", "rows", "of variant"], rows)]
 
 
 def audit_text(tally: Tally, pathway: Pathway, audit: str) -> list[str]:

@@ -48,7 +48,9 @@ type (a boolean, a whole number, a text value).
 
 Output columns: case_id, outcome (variant, handoff, need_info, invalid, route_error), terminal,
 missing, usually_appropriate, may_be_appropriate, usually_not_appropriate, contraindicated
-(lists; joined by ';' in CSV), error (why a row is invalid or could not be routed; a bad row is
+(lists; joined by ';' in CSV), then rules (the rules that fired) for a pathway whose variants
+have rules, and favoured, disfavoured (rated actions whose modifier of that direction holds) for a
+pathway with rating modifiers, error (why a row is invalid or could not be routed; a bad row is
 reported here, never dropped), with --audit the action column and its class, then the kept
 input columns as text, in input order.
 

@@ -17,7 +17,14 @@ column per fact, and gives one row per case with the columns of ``vcfgraph batch
 - need_info rows get the facts ``trace`` asks for from a lookup table built by the engine itself
   (:mod:`vcfgraph.export.sqlneed`);
 - at a variant, an offered action whose ``set_apart`` check comes out false is moved to
-  ``contraindicated``.
+  ``contraindicated``;
+- at a variant with rules that fire together, one more step: a rule that is NULL (undecided)
+  stops the row with need_info (the facts asked for from a lookup built by
+  :func:`vcfgraph.engine.finish`), two fired contributions rating one action are the route error
+  trace gives, and otherwise the lists hold the variant's own ratings and the fired rules'. Such a
+  pathway's result has a ``rules`` column (the rules that fired), and a pathway with rating
+  modifiers ``favoured`` and ``disfavoured`` columns (the rated actions whose modifier of that
+  direction holds), after ``contraindicated``, as ``vcfgraph batch`` writes them.
 
 The query is plain text, the same for the same pathway, dialect and table name; every name and
 text from the pathway is quoted by :mod:`vcfgraph.export.sqltext`. Running it is left to the
@@ -29,12 +36,13 @@ from __future__ import annotations
 import re
 
 from vcfgraph.conditions import Condition, describe
-from vcfgraph.export.sqlneed import need_table
+from vcfgraph.export.sqlneed import need_table, rules_need_table
 from vcfgraph.export.sqltext import DIALECTS, SqlUnsupported, condition, ident, literal, read_fact, space
-from vcfgraph.model import Fact, Pathway
+from vcfgraph.model import MODIFIER_DIRECTIONS, Fact, Node, Pathway, Rating, Rule
 from vcfgraph.scale import OFFERED_SLOTS, SLOT_LISTS, SLOT_ORDER
 
-__all__ = ["DIALECTS", "DEFAULT_TABLE", "MAX_QUERY_TEXT", "OUTPUT_COLUMNS", "SqlUnsupported", "table_name", "to_sql"]
+__all__ = ["DIALECTS", "DEFAULT_TABLE", "MAX_QUERY_TEXT", "OUTPUT_COLUMNS", "SqlUnsupported", "output_columns",
+           "table_name", "to_sql"]
 
 DEFAULT_TABLE = "cases"
 CASE_ID = "case_id"
@@ -44,6 +52,20 @@ _PG_NAME_BYTES = 63
 #: the longest query the export writes (the bundled pathway's is under 100 kB)
 MAX_QUERY_TEXT = 20_000_000
 Columns = dict[str, tuple[Fact, str]]
+
+
+def _lists(pathway: Pathway) -> tuple[str, ...]:
+    """The list columns after ``missing``: the route's lists, ``contraindicated``, then ``rules``
+    when a variant has rules and ``favoured``, ``disfavoured`` when a rating has modifiers."""
+    modifiers = any(r.modifiers for n in pathway.nodes for _rule, r in n.all_ratings())
+    return (*SLOT_LISTS.values(), "contraindicated", *(("rules",) if pathway.collects() else ()),
+            *(MODIFIER_DIRECTIONS if modifiers else ()))
+
+
+def output_columns(pathway: Pathway) -> tuple[str, ...]:
+    """The result's columns for ``pathway``, as ``vcfgraph batch`` names them: :data:`OUTPUT_COLUMNS`,
+    with the columns of rules and modifiers before ``error`` when the pathway has them."""
+    return (CASE_ID, "outcome", "terminal", "missing", *_lists(pathway), "error")
 
 
 def table_name(text: str) -> str:
@@ -172,6 +194,42 @@ class _Query:
             source = f"vcfgraph_step{k}"
         return ctes, f"n{len(layers)}"
 
+    # ---------------------------------------------------------------- rules that fire together
+
+    def fired(self, rule: Rule | None) -> str:
+        """SQL true where a contribution holds: the variant's own ratings always, a rule when true."""
+        return "TRUE" if rule is None else f"({self.cond(rule.when)}) IS TRUE"
+
+    def clashes(self, v: Node) -> list[tuple[str, str]]:
+        """(both hold, trace's message) for each pair of contributions rating one action, in the
+        order trace meets them (the later rating first, then the earlier one it clashes with)."""
+        given = list(v.all_ratings())
+        out = []
+        for k, (rule, rating) in enumerate(given):
+            for first, earlier in given[:k]:
+                if earlier.action == rating.action and rule is not None:
+                    a = f"rule '{first.id}'" if first else "the variant's own rating"
+                    out.append((f"{self.fired(first)} AND {self.fired(rule)}", literal(
+                        f"{a} and rule '{rule.id}' of '{v.id}' both rate '{rating.action}' for this case; "
+                        "the pathway must keep rules that rate the same action exclusive")))
+        return out
+
+    def rules(self, source: str, node: str) -> tuple[list[str], str]:
+        """The step after the walk at variants with rules: need_info (N + code) where a rule is
+        undecided, a clash (2N + code) where two contributions rate one action."""
+        whens = []
+        for v in self.variants:
+            if not v.rules:
+                continue
+            i = self.code[v.id]
+            inner = [f"WHEN {' OR '.join(f'({self.cond(r.when)}) IS NULL' for r in v.rules)} THEN {self.n + i}"]
+            clashes = self.clashes(v)
+            if clashes:
+                inner.append(f"WHEN {' OR '.join(f'({c})' for c, _m in clashes)} THEN {2 * self.n + i}")
+            whens.append(f"WHEN {i} THEN (CASE\n      " + "\n      ".join(inner) + f"\n      ELSE {i} END)")
+        expr = f"CASE {node}\n    " + "\n    ".join(whens) + f"\n    ELSE {node} END"
+        return [f"vcfgraph_rules AS{self.fence} (\n  SELECT *, {expr} AS nr\n  FROM {source}\n)"], "nr"
+
     # ---------------------------------------------------------------- need_info
 
     def need(self, last: str, node: str) -> list[str]:
@@ -182,6 +240,11 @@ class _Query:
             table = need_table(self.p, q.id, self.cols)
             keys.append(f"WHEN {self.n + self.code[q.id]} THEN {table.key}")
             rows += [f"({self.n + self.code[q.id]}, {k}, {literal(';'.join(m))})" for k, m in sorted(table.rows.items())]
+        for v in self.variants:
+            if v.rules:
+                table = rules_need_table(self.p, v.id, self.cols)
+                keys.append(f"WHEN {self.n + self.code[v.id]} THEN {table.key}")
+                rows += [f"({self.n + self.code[v.id]}, {k}, {literal(';'.join(m))})" for k, m in sorted(table.rows.items())]
         key = f"CASE {node}\n    " + "\n    ".join(keys) + "\n    END" if keys else "CAST(NULL AS BIGINT)"
         values = ("VALUES\n  " + ",\n  ".join(rows) if rows else
                   "SELECT CAST(NULL AS BIGINT), CAST(NULL AS BIGINT), CAST(NULL AS TEXT) WHERE FALSE")
@@ -191,18 +254,33 @@ class _Query:
     # ---------------------------------------------------------------- the result
 
     def lists(self, variant: str) -> dict[str, str]:
-        items: dict[str, list[str]] = {name: [] for name in (*SLOT_LISTS.values(), "contraindicated")}
+        items: dict[str, list[str]] = {name: [] for name in _lists(self.p)}
         node = self.p.node(variant)
-        for r in sorted(node.ratings, key=lambda r: SLOT_ORDER[r.slot]):
+        for rule, r in sorted(node.all_ratings(), key=lambda g: SLOT_ORDER[g[1].slot]):
             name = literal(r.action)
+            fired = None if rule is None else self.fired(rule)
             checks = [c for c in self.p.checks_for(variant, r.action) if c.on_fail == "set_apart"]
             if r.slot not in OFFERED_SLOTS or not checks:
-                items[SLOT_LISTS[r.slot]].append(name)
+                items[SLOT_LISTS[r.slot]].append(name if fired is None else f"CASE WHEN {fired} THEN {name} END")
+                self.leaning(items, r, fired or "TRUE")
                 continue
             blocked = " OR ".join(f"{self.cond(c.requires)} IS FALSE" for c in checks)
-            items[SLOT_LISTS[r.slot]].append(f"CASE WHEN NOT ({blocked}) THEN {name} END")
-            items["contraindicated"].append(f"CASE WHEN {blocked} THEN {name} END")
+            given = f"NOT ({blocked})" if fired is None else f"{fired} AND NOT ({blocked})"
+            items[SLOT_LISTS[r.slot]].append(f"CASE WHEN {given} THEN {name} END")
+            items["contraindicated"].append(f"CASE WHEN {blocked if fired is None else f'{fired} AND ({blocked})'} "
+                                            f"THEN {name} END")
+            self.leaning(items, r, given)
+        if "rules" in items:
+            items["rules"] = [f"CASE WHEN {self.fired(rule)} THEN {literal(rule.id)} END" for rule in node.rules]
         return {k: f"concat_ws(';', {', '.join(v)})" if v else "''" for k, v in items.items()}
+
+    def leaning(self, items: dict[str, list[str]], r: Rating, given: str) -> None:
+        """The action in ``favoured`` (``disfavoured``) where it is rated for the row (``given``)
+        and a modifier of that direction holds."""
+        for direction in MODIFIER_DIRECTIONS:
+            holds = [f"({self.cond(m.when)}) IS TRUE" for m in r.modifiers if m.direction == direction]
+            if holds:
+                items[direction].append(f"CASE WHEN {given} AND ({' OR '.join(holds)}) THEN {literal(r.action)} END")
 
     def errors(self, node: str) -> str:
         whens = []
@@ -220,6 +298,10 @@ class _Query:
             if not any(e.condition is None for e in self.p.out_edges(q.id)):
                 whens.append(f"WHEN {3 * self.n + i} THEN " + literal(
                     f"no answer of '{q.id}' holds for this case and it has no 'otherwise' answer"))
+        for v in self.variants:
+            if clashes := self.clashes(v):
+                inner = " ".join(f"WHEN {c} THEN {m}" for c, m in clashes)
+                whens.append(f"WHEN {2 * self.n + self.code[v.id]} THEN (CASE {inner} END)")
         for n in self.p.nodes:
             if n.kind not in ("question", "variant", "handoff"):
                 whens.append(f"WHEN {self.code[n.id]} THEN " + literal(
@@ -236,7 +318,7 @@ class _Query:
         missing = f"CASE WHEN s.bad IS NULL AND {need} THEN COALESCE(m.missing, '') ELSE '' END"
         lists = {x.id: self.lists(x.id) for x in self.variants}
         cols = [f"s.case_id AS {CASE_ID}", f"{outcome} AS outcome", f"{terminal} AS terminal", f"{missing} AS missing"]
-        for name in (*SLOT_LISTS.values(), "contraindicated"):
+        for name in _lists(self.p):
             branches = " ".join(f"WHEN {self.code[x]} THEN {ls[name]}" for x, ls in lists.items() if ls[name] != "''")
             body = f"CASE WHEN s.bad IS NULL AND {n} < {v} THEN CASE {n} {branches} ELSE '' END ELSE '' END" if branches else "''"
             cols.append(f"{body} AS {name}")
@@ -272,12 +354,15 @@ def to_sql(pathway: Pathway, dialect: str = "duckdb", table: str = DEFAULT_TABLE
     _check_names(pathway, dialect)
     q = _Query(pathway, dialect, table_name(table))
     steps, node = q.steps()
+    if pathway.collects():
+        more, node = q.rules(steps[-1].split(" ", 1)[0], node)
+        steps += more
     ctes = q.cells() + steps + q.need(steps[-1].split(" ", 1)[0], node)
     head = [
         f"-- vcfgraph export --to sql --dialect {dialect}: the pathway {_comment(pathway.meta.id)} "
         f"{_comment(pathway.meta.version)}".rstrip(),
         f"-- over the table {_comment(table)}: case_id and one column per fact ({len(pathway.facts)} facts).",
-        f"-- Result columns: {', '.join(OUTPUT_COLUMNS)} (lists joined by ';').",
+        f"-- Result columns: {', '.join(output_columns(pathway))} (lists joined by ';').",
     ]
     text = "\n".join(head) + "\nWITH\n" + ",\n".join(ctes) + "\n" + q.result(node) + ";\n"
     if len(text) > MAX_QUERY_TEXT:

@@ -15,7 +15,10 @@ atom is
 
 Every combination of atom values is walked by :func:`vcfgraph.engine.needed_at` itself, once, at
 export time; the combinations that stop there give the rows of the table. The key is rebuilt per
-row in SQL from the same atoms. Writing the query is :mod:`vcfgraph.export.sql`'s job.
+row in SQL from the same atoms. A variant whose rules fire together gets a table the same way
+(:func:`rules_need_table`): its atoms are read by the rules' conditions, and each combination is
+ended by :func:`vcfgraph.engine.finish`, whose need_info route names the facts that settle every
+undecided rule. Writing the query is :mod:`vcfgraph.export.sql`'s job.
 """
 
 from __future__ import annotations
@@ -23,15 +26,15 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from itertools import product
-from typing import Any
+from typing import Any, Callable, Mapping
 
 from vcfgraph import conditions as cm
-from vcfgraph.engine import needed_at
+from vcfgraph.engine import finish, needed_at
 from vcfgraph.errors import RouteError
 from vcfgraph.export.sqltext import SqlUnsupported, condition, value_literal
-from vcfgraph.model import Fact, Pathway
+from vcfgraph.model import Case, Fact, Pathway
 
-__all__ = ["MAX_COMBINATIONS", "NeedTable", "need_table"]
+__all__ = ["MAX_COMBINATIONS", "NeedTable", "need_table", "rules_need_table"]
 
 #: most combinations of atom values one question may have (each is walked once at export time)
 MAX_COMBINATIONS = 100_000
@@ -126,6 +129,26 @@ def need_table(pathway: Pathway, question: str, columns: dict[str, tuple[Fact, s
         SqlUnsupported: the question has more than :data:`MAX_COMBINATIONS` combinations.
     """
     conds = [e.condition for e in pathway.out_edges(question) if e.condition is not None]
+    return _table(pathway, f"the question '{question}'", conds, columns,
+                  lambda facts: needed_at(pathway, question, facts))
+
+
+def rules_need_table(pathway: Pathway, variant: str, columns: dict[str, tuple[Fact, str]]) -> NeedTable:
+    """The lookup of the facts asked for at ``variant`` while one of its rules is undecided.
+
+    Raises:
+        SqlUnsupported: the rules read facts with more than :data:`MAX_COMBINATIONS` combinations.
+    """
+    def needed(facts: Mapping[str, Any]) -> tuple[str, ...]:
+        route = finish(pathway, Case("sql-export", dict(facts)), variant)
+        return route.missing_facts if route.outcome == "need_info" else ()
+
+    return _table(pathway, f"the rules of '{variant}'", [r.when for r in pathway.node(variant).rules], columns, needed)
+
+
+def _table(pathway: Pathway, where: str, conds: list[cm.Condition], columns: dict[str, tuple[Fact, str]],
+           needed_for: Callable[[Mapping[str, Any]], tuple[str, ...]]) -> NeedTable:
+    """The lookup over the atoms ``conds`` read: key -> ``needed_for`` of each combination."""
     tests = _tests(conds)
     tested = set(t.fact for t in tests)
     whens = _whens(pathway, tests)
@@ -155,7 +178,7 @@ def need_table(pathway: Pathway, question: str, columns: dict[str, tuple[Fact, s
         atoms.append((f"({sql})", radix, sorted(choices, key=lambda c: c[0])))
     total = math.prod(len(a[2]) for a in atoms)
     if total > MAX_COMBINATIONS:
-        raise SqlUnsupported(f"the question '{question}' reads facts with {total} combinations of values "
+        raise SqlUnsupported(f"{where} reads facts with {total} combinations of values "
                              f"(at most {MAX_COMBINATIONS} can be written out)")
     weights = [math.prod(a[1] for a in atoms[:i]) for i in range(len(atoms))]
     rows: dict[int, tuple[str, ...]] = {}
@@ -164,9 +187,9 @@ def need_table(pathway: Pathway, question: str, columns: dict[str, tuple[Fact, s
         for _digit, part in combo:
             facts.update(part)
         try:
-            needed = needed_at(pathway, question, facts)
+            needed = needed_for(facts)
         except RouteError:
-            continue  # two answers hold, or none: the query reports a route error there
+            continue  # two answers (contributions) hold, or none: the query reports a route error there
         if needed:
             rows[sum(w * digit for w, (digit, _p) in zip(weights, combo))] = needed
     key = " + ".join(f"{w} * {a[0]}" for w, a in zip(weights, atoms)) or "0"
