@@ -94,9 +94,13 @@ def test_the_cards_of_a_sample_of_the_case_space_are_unchanged(monkeypatch, bund
     _agree(monkeypatch, service, cases, _orders(bundled, service.bindings))
 
 
-@pytest.mark.parametrize("path", SMALL, ids=lambda p: p.stem)
+RULES = [ROOT / "tests" / "data" / "rules" / "two-rules.yaml", ROOT / "graphs" / "examples" / "ottawa-ankle.yaml"]
+
+
+@pytest.mark.parametrize("path", SMALL + RULES, ids=lambda p: p.stem)
 def test_the_cards_of_small_and_mutant_pathways_are_unchanged(monkeypatch, path: Path) -> None:
-    """Mutants put route errors on the walk: the fast path raises the engine's very error."""
+    """Mutants put route errors on the walk: the fast path raises the engine's very error. The
+    rules pathways end at a variant whose rules fire together (or wait on a fact)."""
     pathway = load_pathway(path)
     codes = tuple(Binding("urn:test", node.id, node.id) for node in pathway.of_kind("action"))
     service = service_app.create_app(pathway, bindings=Bindings(pathway, codes)).state.service
