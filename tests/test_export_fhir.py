@@ -204,7 +204,8 @@ def _route_facts(pathway: Pathway, facts: dict[str, Any]) -> Any:
 
 
 @pytest.mark.parametrize("path", [pytest.param(None, marks=pytest.mark.slow), DATA / "tiny.yaml",
-                                  DATA / "checks" / "checks.yaml", DATA / "rules" / "two-rules.yaml"],
+                                  DATA / "checks" / "checks.yaml", DATA / "rules" / "two-rules.yaml",
+                                  DATA.parent.parent / "graphs" / "examples" / "ottawa-ankle.yaml"],
                          ids=lambda p: p.name if p else "bundled")
 def test_enabled_items_are_exactly_what_the_route_needs(path: Path | None) -> None:
     """Dropping every answer the form would not ask leaves the route as it was, and every fact
