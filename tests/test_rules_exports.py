@@ -237,8 +237,8 @@ def test_an_action_only_rules_that_do_not_hold_rate_is_not_rated(two: Pathway) -
                    "a_knee_xray", "a_hip_xray")
     assert _ratings(answer) == [
         ("appropriate", "Assess the joints rates Knee radiograph as Do it (Knee rule positive)."),
-        ("no-criteria-apply", "Assess the joints rates Hip radiograph only by its rules Hip rule positive; "
-                              "none of them holds for this patient.")]
+        ("no-criteria-apply", "Assess the joints rates Hip radiograph only by its rule Hip rule positive, "
+                              "which does not hold for this patient.")]
     assert [(c["summary"], c["indicator"]) for c in answer["cards"]] == [("Hip radiograph: no criteria apply", "info")]
 
 

@@ -173,8 +173,9 @@ def _rate_one(pathway: Pathway, route: Route, match: Match, config: RatingConfig
     if rating is None:
         rules = [rule.label for rule in variant.rules if any(r.action == match.action for r in rule.ratings)]
         if rules:  # only rules that do not hold for this patient rate it
-            return _Rated("no-criteria-apply", why=f"{variant.label} rates {label} only by its rules "
-                          f"{', '.join(rules)}; none of them holds for this patient.")
+            which = (f"its rule {rules[0]}, which does not hold" if len(rules) == 1
+                     else f"its rules {', '.join(rules)}, none of which holds")
+            return _Rated("no-criteria-apply", why=f"{variant.label} rates {label} only by {which} for this patient.")
         return _Rated("no-criteria-apply", why=f"{variant.label} does not rate {label}.")
     name = _name(pathway, rating.category)
     rule = variant.rule(rule_id) if rule_id else None
