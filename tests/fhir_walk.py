@@ -6,7 +6,9 @@ The walk knows nothing of vcfgraph's model: it starts at the first action, evalu
 is true through its ``relatedAction``, and stops at an action with no answers (a variant or a
 hand-off, told apart by the ``node-kind`` extension), or with need_info when no answer is true
 and one is empty, or with a route error when two are true, none can be, the walk comes back to
-an action, or an answer leads to no top-level action.
+an action, or an answer leads to no top-level action. At a variant whose rules fire together
+(sub-actions with an ``applicability`` condition) it stops with need_info while a rule's
+condition is empty, and with a route error when two contributions that are taken rate one action.
 """
 
 from __future__ import annotations
@@ -48,6 +50,8 @@ def walk(plan: dict[str, Any], qr: dict[str, Any]) -> tuple[str, str | None]:
         if current["id"] in seen:
             return "route_error", None
         seen.add(current["id"])
+        if _kind(current) == "variant":
+            return _variant(current, qr)
         if _kind(current) != "question":
             return _kind(current), current["id"]
         answers = current.get("action", ())
@@ -61,6 +65,30 @@ def walk(plan: dict[str, Any], qr: dict[str, Any]) -> tuple[str, str | None]:
         if target not in actions:  # an answer that leads to an action node: no walk ends there
             return "route_error", None
         current = actions[target]
+
+
+def _codes(action: dict[str, Any]) -> list[str]:
+    return [c["code"] for sub in action.get("action", ()) for c in sub.get("code", [{}])[0].get("coding", ())]
+
+
+def fired_rules(variant: dict[str, Any], qr: dict[str, Any]) -> list[str]:
+    """The rule groups of a variant action whose applicability is true (their ``rule-id``)."""
+    out = []
+    for sub in variant.get("action", ()):
+        if "condition" in sub and three_valued(sub["condition"][0]["expression"]["expression"], qr) is True:
+            out.append(next(e["valueString"] for e in sub["extension"] if e["url"].endswith("/rule-id")))
+    return out
+
+
+def _variant(action: dict[str, Any], qr: dict[str, Any]) -> tuple[str, str | None]:
+    rules = [sub for sub in action.get("action", ()) if "condition" in sub]
+    results = [three_valued(r["condition"][0]["expression"]["expression"], qr) for r in rules]
+    if None in results:
+        return "need_info", None
+    taken = _codes(action) + [c for r, ok in zip(rules, results) if ok for c in _codes(r)]
+    if len(taken) != len(set(taken)):
+        return "route_error", None
+    return "variant", action["id"]
 
 
 def check_states(checks_plan: dict[str, Any], qr: dict[str, Any], ids: set[str] | None = None) -> dict[str, str]:

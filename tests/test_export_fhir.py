@@ -36,11 +36,11 @@ from vcfgraph.io.load import load_pathway  # noqa: E402
 from vcfgraph.model import Case, Pathway  # noqa: E402
 
 from tests.casespace import region_points  # noqa: E402
-from tests.fhir_walk import check_states, enabled_items, walk  # noqa: E402
+from tests.fhir_walk import check_states, enabled_items, fired_rules, walk  # noqa: E402
 
 DATA = Path(__file__).resolve().parent / "data"
 FIXTURES = [DATA / "tiny.yaml", DATA / "checks" / "checks.yaml", DATA / "batch" / "overlap.yaml",
-            DATA / "render" / "specials.yaml", DATA / "format" / "counting.yaml",
+            DATA / "render" / "specials.yaml", DATA / "format" / "counting.yaml", DATA / "rules" / "two-rules.yaml",
             Path(__file__).resolve().parent.parent / "graphs" / "examples" / "ottawa-ankle.yaml",
             Path(__file__).resolve().parent.parent / "graphs" / "examples" / "curb-65.yaml",
             *sorted((DATA / "mutants").glob("*.yaml"))]
@@ -54,6 +54,12 @@ def _expected(pathway: Pathway, facts: dict[str, Any]) -> tuple[str, str | None]
     return route.outcome, fhir_id(route.terminal) if route.terminal else None
 
 
+def route_terminal(pathway: Pathway, facts: dict[str, Any]) -> str:
+    terminal = trace(pathway, Case("c", facts)).terminal
+    assert terminal is not None
+    return terminal
+
+
 def _agreement(pathway: Pathway, points: list[dict[str, Any]]) -> None:
     plan = plandefinition(pathway, DEFAULT_BASE)
     checks = checks_plandefinition(pathway, DEFAULT_BASE)
@@ -65,6 +71,11 @@ def _agreement(pathway: Pathway, points: list[dict[str, Any]]) -> None:
         if got != want:
             mismatches.append((facts, got, want))
             continue
+        if got[0] == "variant" and pathway.node(route_terminal(pathway, facts)).rules:
+            variant = next(a for a in plan["action"] if a["id"] == got[1])
+            fired = [fhir_id(r) for r in fired_rules(variant, qr)]
+            if fired != [fhir_id(r) for r in trace(pathway, Case("c", facts)).fired()]:
+                mismatches.append((facts, "rules", fired))
         if got[0] == "variant" and checks is not None:
             route = trace(pathway, Case("c", facts))
             states = check_states(checks, qr, {fhir_id(r.check) for r in route.checks})
@@ -193,7 +204,9 @@ def _route_facts(pathway: Pathway, facts: dict[str, Any]) -> Any:
 
 
 @pytest.mark.parametrize("path", [pytest.param(None, marks=pytest.mark.slow), DATA / "tiny.yaml",
-                                  DATA / "checks" / "checks.yaml"], ids=lambda p: p.name if p else "bundled")
+                                  DATA / "checks" / "checks.yaml", DATA / "rules" / "two-rules.yaml",
+                                  DATA.parent.parent / "graphs" / "examples" / "ottawa-ankle.yaml"],
+                         ids=lambda p: p.name if p else "bundled")
 def test_enabled_items_are_exactly_what_the_route_needs(path: Path | None) -> None:
     """Dropping every answer the form would not ask leaves the route as it was, and every fact
     the route read was enabled."""

@@ -18,7 +18,8 @@ from vcfgraph.model import Pathway
 DATA = Path(__file__).resolve().parent / "data"
 
 
-@pytest.mark.parametrize("path", [None, DATA / "tiny.yaml", DATA / "render" / "specials.yaml"],
+@pytest.mark.parametrize("path", [None, DATA / "tiny.yaml", DATA / "render" / "specials.yaml",
+                                  DATA / "rules" / "two-rules.yaml"],
                          ids=lambda p: p.name if p else "bundled")
 def test_node_link_round_trips(path: Path | None) -> None:
     pathway = load_pathway(path)

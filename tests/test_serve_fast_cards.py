@@ -94,9 +94,13 @@ def test_the_cards_of_a_sample_of_the_case_space_are_unchanged(monkeypatch, bund
     _agree(monkeypatch, service, cases, _orders(bundled, service.bindings))
 
 
-@pytest.mark.parametrize("path", SMALL, ids=lambda p: p.stem)
+RULES = [ROOT / "tests" / "data" / "rules" / "two-rules.yaml"]
+
+
+@pytest.mark.parametrize("path", SMALL + RULES, ids=lambda p: p.stem)
 def test_the_cards_of_small_and_mutant_pathways_are_unchanged(monkeypatch, path: Path) -> None:
-    """Mutants put route errors on the walk: the fast path raises the engine's very error."""
+    """Mutants put route errors on the walk: the fast path raises the engine's very error. The
+    rules pathways end at a variant whose rules fire together (or wait on a fact)."""
     pathway = load_pathway(path)
     codes = tuple(Binding("urn:test", node.id, node.id) for node in pathway.of_kind("action"))
     service = service_app.create_app(pathway, bindings=Bindings(pathway, codes)).state.service
@@ -104,6 +108,21 @@ def test_the_cards_of_small_and_mutant_pathways_are_unchanged(monkeypatch, path:
     cases = [dict(zip(names, values)) for values in itertools.islice(
         itertools.product(*(_ends(f) for f in pathway.facts)), 3000)]
     assert _agree(monkeypatch, service, cases, _orders(pathway, service.bindings)), "no case was rated"
+
+
+def test_the_cards_of_ottawas_rules_are_unchanged(monkeypatch) -> None:
+    """An adult in whom the rules apply, with every finding the four rules read true, false or
+    not recorded (3^7 cases): rules that fire together, and rules that wait on a finding."""
+    pathway = load_pathway(ROOT / "graphs" / "examples" / "ottawa-ankle.yaml")
+    codes = tuple(Binding("urn:test", node.id, node.id) for node in pathway.of_kind("action"))
+    service = service_app.create_app(pathway, bindings=Bindings(pathway, codes)).state.service
+    findings = pathway.rule_reads("V1_rules_apply")
+    assert len(findings) == 7
+    base = {f.name: (30 if f.name == "age_years" else False) for f in pathway.facts}
+    cases = [{**base, **dict(zip(findings, values))} for values in itertools.product((True, False, None), repeat=7)]
+    decided = sum(_traced(pathway, facts).outcome == "variant" for facts in cases)
+    assert 2 ** 7 < decided < 3 ** 7  # three-valued: a rule is decided with some findings unknown
+    assert _agree(monkeypatch, service, cases, _orders(pathway, service.bindings)) == decided
 
 
 def test_a_rated_case_is_not_traced_with_its_explanation(bundled) -> None:

@@ -2,7 +2,8 @@
 
 The project's answer to the ACR criteria lookup: ``lookup(pathway, "vertebroplasty")`` finds the
 action by its alias and lists every variant that rates it, with category, score, radiation,
-confidence and sources. Pure functions over the model; the CLI prints.
+confidence and sources; a rating one of the variant's rules adds (rules that fire together) names
+its rule. Pure functions over the model; the CLI prints.
 """
 
 from __future__ import annotations
@@ -10,18 +11,20 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from vcfgraph.model import Check, Node, Pathway, Rating
+from vcfgraph.model import Check, Node, Pathway, Rating, Rule
 
 __all__ = ["Hit", "RatedIn", "lookup", "ratings_of", "checks_on"]
 
 
 @dataclass(frozen=True)
 class RatedIn:
-    """One variant's rating of an action."""
+    """One variant's rating of an action; ``rule`` is set when a rule of the variant adds it
+    (the rating holds only for a case in which the rule holds)."""
 
     variant: str
     variant_label: str
     rating: Rating
+    rule: Rule | None = None
 
 
 @dataclass(frozen=True)
@@ -48,8 +51,9 @@ def _fields(node: Node) -> tuple[str, str]:
 
 
 def ratings_of(pathway: Pathway, action: str) -> tuple[RatedIn, ...]:
-    """Every variant's rating of ``action``, in file order."""
-    return tuple(RatedIn(v.id, v.label, r) for v in pathway.of_kind("variant") for r in v.ratings if r.action == action)
+    """Every variant's rating of ``action`` (its own, then its rules' in file order), in file order."""
+    return tuple(RatedIn(v.id, v.label, r, rule) for v in pathway.of_kind("variant")
+                 for rule, r in v.all_ratings() if r.action == action)
 
 
 def checks_on(pathway: Pathway, action: str) -> tuple[Check, ...]:

@@ -9,8 +9,8 @@ from vcfgraph.cli import output
 from vcfgraph.cli.common import add_command, add_graph_option, load_graph
 from vcfgraph.cli.imaging_notes import note_dict, note_text, study_hits
 from vcfgraph.conditions import describe
-from vcfgraph.lookup import Hit, lookup
-from vcfgraph.model import Check, Pathway
+from vcfgraph.lookup import Hit, RatedIn, lookup
+from vcfgraph.model import Check, Pathway, Rule
 from vcfgraph.schemas import SCHEMA_VERSION
 
 
@@ -21,7 +21,8 @@ def register(sub: Any) -> None:
         "(every word must match the start of a word; 'vertebroplasty' finds the augmentation "
         "action by its alias). For an action, every variant that rates it is listed with "
         "category, score, relative radiation level, confidence and sources; for a variant, its "
-        "ratings. Exit code 1 when nothing matches.",
+        "ratings, and those of each of its rules (named, with the condition under which it adds "
+        "them). Exit code 1 when nothing matches.",
     )
     p.add_argument("query", nargs="+", metavar="QUERY", help="an id or words")
     add_graph_option(p)
@@ -45,9 +46,11 @@ def run(args: argparse.Namespace) -> int:
     return 0 if hits else 1
 
 
-def _rating_dict(variant: str, r: Any) -> dict[str, Any]:
-    out = {"variant": variant, "action": r.action, "category": r.category, "score": r.score,
-           "radiation": r.radiation or None, "confidence": r.confidence, "sources": list(r.sources)}
+def _rating_dict(variant: str, r: Any, rule: Rule | None = None) -> dict[str, Any]:
+    out: dict[str, Any] = {"variant": variant, "action": r.action, "category": r.category, "score": r.score,
+                           "radiation": r.radiation or None, "confidence": r.confidence, "sources": list(r.sources)}
+    if rule is not None:  # only for a rule's rating: other outputs keep their shape
+        out["rule"] = {"id": rule.id, "label": rule.label, "when": describe(rule.when)}
     if r.modifiers:  # only for ratings with modifiers: other outputs keep their shape
         out["modifiers"] = [{"direction": m.direction, "when": describe(m.when), "words": m.words, "reason": m.reason,
                              "sources": list(m.sources)} for m in r.modifiers]
@@ -60,13 +63,21 @@ def _modifier_lines(r: Any) -> list[str]:
             + (f" ({', '.join(m.sources)})" if m.sources else "") for m in r.modifiers]
 
 
+def _rule_line(x: RatedIn) -> list[str]:
+    """Under an action's row: which rule of the variant adds the rating, and when."""
+    if x.rule is None:
+        return []
+    return [f"      rated {x.rating.category} at {x.variant} by rule {x.rule.id} ({x.rule.label}), "
+            f"when {describe(x.rule.when)}"]
+
+
 def _hit_dict(hit: Hit, pathway: Pathway) -> dict[str, Any]:
     out: dict[str, Any] = {"kind": hit.kind, "id": hit.id, "label": hit.label}
     if hit.kind == "action":
-        out["rated_in"] = [_rating_dict(x.variant, x.rating) for x in hit.rated_in]
+        out["rated_in"] = [_rating_dict(x.variant, x.rating, x.rule) for x in hit.rated_in]
         out["checks"] = [_check_dict(c) for c in hit.checks]
     if hit.kind == "variant":
-        out["ratings"] = [_rating_dict(hit.id, r) for r in pathway.node(hit.id).ratings]
+        out["ratings"] = [_rating_dict(hit.id, r, rule) for rule, r in pathway.node(hit.id).all_ratings()]
     return out
 
 
@@ -120,7 +131,8 @@ def _hit_text(hit: Hit, pathway: Pathway) -> str:
         if not hit.rated_in:
             return lines[0] + "\n  (not rated by any variant)"
         lines += ["  rated in:", header("variant")]
-        lines += [line for x in hit.rated_in for line in [_row(x.variant, x.rating, shape), *_modifier_lines(x.rating)]]
+        lines += [line for x in hit.rated_in for line in [_row(x.variant, x.rating, shape), *_rule_line(x),
+                                                          *_modifier_lines(x.rating)]]
         lines += _check_lines(hit.checks)
     elif hit.kind == "variant":
         node = pathway.node(hit.id)
@@ -128,5 +140,8 @@ def _hit_text(hit: Hit, pathway: Pathway) -> str:
             lines.append(f"  {node.acr_wording}")
         lines.append(header("action"))
         lines += [line for r in node.ratings for line in [_row(r.action, r, shape), *_modifier_lines(r)]]
+        for rule in node.rules:
+            lines.append(f"  by rule {rule.id} ({rule.label}), when {describe(rule.when)}:")
+            lines += [line for r in rule.ratings for line in [_row("  " + r.action, r, shape), *_modifier_lines(r)]]
     lines.append("  categories: " + ", ".join(f"{c.id} = {c.name}" for c in pathway.scale.categories))
     return "\n".join(lines) if hit.kind in ("action", "variant") else lines[0]

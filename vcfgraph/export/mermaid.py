@@ -1,7 +1,9 @@
 """The pathway as a Mermaid flowchart: questions as diamonds, answers as labelled edges, variants
 with the actions of their scale's favoured category (named as the scale names it: "Usually
 appropriate" on the ACR scale, "Radiographs indicated" on Ottawa's) and their modifiers in words
-("(Favoured when age_months is below 3)"), hand-offs (prefixed
+("(Favoured when age_months is below 3)"), the rules that fire together at a variant and what
+each adds, every category named by the scale ("When Ankle rule positive: Radiographs indicated:
+Ankle radiograph series"), hand-offs (prefixed
 "Hand-off: " once, also when the label already says so), and the triggers that re-enter the graph.
 
 Mermaid ids are ``n_`` and the node id with every character outside ``[A-Za-z0-9_]`` replaced
@@ -14,7 +16,7 @@ from __future__ import annotations
 
 import re
 
-from vcfgraph.model import Node, Pathway
+from vcfgraph.model import Node, Pathway, Rating, Rule
 from vcfgraph.scale import ROLE_SLOT
 
 __all__ = ["mermaid", "mermaid_id", "mermaid_ids", "label"]
@@ -59,16 +61,33 @@ def label(text: str) -> str:
     return '"' + "<br/>".join(parts) + '"'
 
 
+def _rating_lines(pathway: Pathway, rating: Rating) -> list[str]:
+    category = pathway.scale.category(rating.category)
+    name = category.name if category is not None else rating.category
+    return [f"{name}: {pathway.node(rating.action).label}", *(f"({m.words})" for m in rating.modifiers)]
+
+
+def _rule_lines(pathway: Pathway, rule: Rule) -> list[str]:
+    """What a rule adds when it holds, every rating in the scale's words (not only the favoured:
+    a rule that says a series is not needed is half of the decision)."""
+    lines: list[str] = []
+    for i, rating in enumerate(rule.ratings):
+        first, *modifiers = _rating_lines(pathway, rating)
+        lines += [(f"When {rule.label}: " if i == 0 else "and ") + first, *modifiers]
+    return lines
+
+
 def _node_text(pathway: Pathway, node: Node) -> str:
     if node.kind == "variant":
         favoured = pathway.scale.of_slot(ROLE_SLOT["favoured"])
-        if favoured is None:  # a scale without a favoured category: the variant's label alone
-            return node.label
+        rules = [line for rule in node.rules for line in _rule_lines(pathway, rule)]
+        if favoured is None:  # a scale without a favoured category: the variant's label (and rules)
+            return "\n".join([node.label, *rules])
         usual = [r for r in node.ratings if r.slot == favoured.slot]
-        lines = [node.label] + ([line for r in usual for line in (f"{favoured.name}: {pathway.node(r.action).label}",
-                                                                  *(f"({m.words})" for m in r.modifiers))]
-                                or [f"{favoured.name}: none"])
-        return "\n".join(lines)
+        own = [line for r in usual for line in _rating_lines(pathway, r)]
+        if not own and not rules:
+            own = [f"{favoured.name}: none"]
+        return "\n".join([node.label, *own, *rules])
     if node.kind == "handoff":
         text = _HANDOFF.sub("", node.label, count=1) if _HANDOFF.match(node.label) else node.label
         return f"Hand-off: {text}" + (f"\n({node.urgency})" if node.urgency else "")

@@ -2,7 +2,8 @@
 
 :func:`to_networkx` builds a :class:`networkx.MultiDiGraph`: one node per pathway node (questions,
 variants, hand-offs and actions) and one edge per answer and per rating, keyed by the answer's
-id or ``variant->action``. Conditions are kept as their words, never as code. The checker's
+id, ``variant->action``, or ``variant/rule->action`` for a rating a variant's rule adds when it
+holds (rules fire together: each rule's ratings are edges of their own, carrying the rule). Conditions are kept as their words, never as code. The checker's
 own graphs are built in :mod:`vcfgraph.analysis.structure`; this module only exports.
 """
 
@@ -11,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from vcfgraph.conditions import describe
-from vcfgraph.model import Pathway
+from vcfgraph.model import Pathway, rating_edge_id
 
 __all__ = ["to_networkx"]
 
@@ -21,8 +22,10 @@ def to_networkx(pathway: Pathway) -> Any:
 
     Node attributes: ``kind``, ``label``. Answer edges (key: the answer's id): ``kind="answer"``,
     ``label``, ``condition`` (its words, or ``otherwise``), ``confidence``. Rating edges (key:
-    ``variant->action``): ``kind="rating"``, ``category``, ``score``, ``radiation``,
-    ``confidence``. Graph attributes: ``id``, ``title``, ``version``, ``entry``.
+    ``variant->action`` or ``variant/rule->action``): ``kind="rating"``, ``category``, ``score``,
+    ``radiation``, ``confidence``, ``rule`` (the rule's id, ``""`` for the variant's own
+    rating) and, for a rule's rating, ``rule_label`` and ``rule_condition`` (its words).
+    Graph attributes: ``id``, ``title``, ``version``, ``entry``.
 
     Examples:
         >>> from vcfgraph import load_pathway
@@ -40,7 +43,10 @@ def to_networkx(pathway: Pathway) -> Any:
         words = "otherwise" if edge.condition is None else describe(edge.condition)
         g.add_edge(edge.source, edge.target, key=edge.id, kind="answer", label=edge.label, condition=words,
                    confidence=edge.confidence)
-    for key, variant, rating in pathway.rating_edges():
-        g.add_edge(variant.id, rating.action, key=key, kind="rating", category=rating.category,
-                   score=rating.score, radiation=rating.radiation, confidence=rating.confidence)
+    for variant in pathway.nodes:
+        for rule, rating in variant.all_ratings():
+            extra = {"rule_label": rule.label, "rule_condition": describe(rule.when)} if rule else {}
+            g.add_edge(variant.id, rating.action, key=rating_edge_id(variant.id, rating.action, rule.id if rule else None),
+                       kind="rating", category=rating.category, score=rating.score, radiation=rating.radiation,
+                       confidence=rating.confidence, rule=rule.id if rule else "", **extra)
     return g

@@ -14,7 +14,12 @@ A variant's rated actions are its sub-actions with the ACR category, score, radi
 evidence confidence as extensions (and each modifier as a ``rating-modifier`` extension: its
 direction, its condition in FHIRPath, its reason) and the sources as ``documentation`` citations; its
 downstream steps follow as sub-actions with ``relatedAction`` to the variant (``after-end``) and,
-for a trigger that re-enters the graph, to the node it re-enters. A hand-off names its topic and
+for a trigger that re-enters the graph, to the node it re-enters. A variant with rules that fire
+together (a "collect" hit policy) is a ``logical-group`` whose ``selectionBehavior`` is ``all``:
+after its own rated actions, each rule is a ``logical-group`` sub-action (``selectionBehavior``
+``all``) whose ``applicability`` condition is the rule's condition in FHIRPath (true = holds,
+false = does not, empty = undecided: the walk then stops with need_info) and whose sub-actions
+are the ratings the rule adds (:func:`rule_action_id`). A hand-off names its topic and
 its urgency (``priority``). :func:`checks_plandefinition` gives one action per patient-level check.
 """
 
@@ -26,18 +31,25 @@ from vcfgraph.conditions import describe
 from vcfgraph.export import fhirpath
 from vcfgraph.export.common import STATUS, FHIRPATH, canonical, citations, computable_name, extension_url, fhir_id
 from vcfgraph.export.reach import edge_expression
-from vcfgraph.model import CATEGORY_NAMES, Check, Downstream, Edge, Modifier, Node, Pathway, Rating
+from vcfgraph.model import CATEGORY_NAMES, Check, Downstream, Edge, Modifier, Node, Pathway, Rating, Rule
 
-__all__ = ["plandefinition", "checks_plandefinition", "rated_action_id", "step_id"]
+__all__ = ["plandefinition", "checks_plandefinition", "rated_action_id", "rule_action_id", "step_id"]
 
 PLAN_TYPE = "http://terminology.hl7.org/CodeSystem/plan-definition-type"
 #: hand-off urgency -> FHIR request priority
 _PRIORITY = {"urgent": "urgent", "routine": "routine"}
 
 
-def rated_action_id(variant: str, action: str) -> str:
-    """The element id of a variant's rated action."""
+def rated_action_id(variant: str, action: str, rule: str | None = None) -> str:
+    """The element id of a variant's rated action (``V.a``), or of one its rule adds (``V.rule.a``)."""
+    if rule:
+        return f"{fhir_id(variant)}.{fhir_id(rule)}.{fhir_id(action)}"
     return f"{fhir_id(variant)}.{fhir_id(action)}"
+
+
+def rule_action_id(variant: str, rule: str) -> str:
+    """The element id of a variant's rule (the group of the ratings it adds)."""
+    return f"{fhir_id(variant)}.{fhir_id(rule)}"
 
 
 def step_id(variant: str, step: str) -> str:
@@ -108,6 +120,10 @@ def _node_action(pathway: Pathway, node: Node, base: str) -> dict[str, Any]:
         action["action"] = [_answer(pathway, edge, base) for edge in pathway.out_edges(node.id)]
     elif node.kind == "variant":
         subs = [_rated(pathway, node, rating, base) for rating in node.ratings]
+        subs += [_rule(pathway, node, rule, base) for rule in node.rules]
+        if node.rules:  # every applicable contribution is taken: the rules fire together
+            action["groupingBehavior"] = "logical-group"
+            action["selectionBehavior"] = "all"
         subs += [_step(pathway, node, step, base) for step in node.downstream]
         if subs:
             action["action"] = subs
@@ -137,7 +153,28 @@ def _answer(pathway: Pathway, edge: Edge, base: str) -> dict[str, Any]:
     return answer
 
 
-def _rated(pathway: Pathway, variant: Node, rating: Rating, base: str) -> dict[str, Any]:
+def _rule(pathway: Pathway, variant: Node, rule: Rule, base: str) -> dict[str, Any]:
+    """A rule as a group: its condition as applicability, the ratings it adds as sub-actions."""
+    out: dict[str, Any] = {"id": rule_action_id(variant.id, rule.id)}
+    ext = [{"url": extension_url(base, "rule-id"), "valueString": rule.id}]
+    if rule.confidence:
+        ext.append({"url": extension_url(base, "evidence-confidence"), "valueCode": rule.confidence})
+    out["extension"] = ext
+    out["title"] = rule.label
+    if rule.text:
+        out["description"] = rule.text
+    if rule.sources:
+        out["documentation"] = citations(pathway, rule.sources)
+    out["condition"] = [{"kind": "applicability", "expression": {
+        "description": describe(rule.when), "language": FHIRPATH,
+        "expression": fhirpath.condition(rule.when, base, pathway)}}]
+    out["groupingBehavior"] = "logical-group"
+    out["selectionBehavior"] = "all"
+    out["action"] = [_rated(pathway, variant, rating, base, rule.id) for rating in rule.ratings]
+    return out
+
+
+def _rated(pathway: Pathway, variant: Node, rating: Rating, base: str, rule: str | None = None) -> dict[str, Any]:
     action = pathway.node(rating.action)
     scale = pathway.scale
     if scale.is_acr:
@@ -156,7 +193,7 @@ def _rated(pathway: Pathway, variant: Node, rating: Rating, base: str) -> dict[s
         ext.append({"url": extension_url(base, "relative-radiation-level"), "valueString": radiation})
     ext.append({"url": extension_url(base, "evidence-confidence"), "valueCode": rating.confidence})
     ext += [_modifier(pathway, m, base) for m in rating.modifiers]
-    out: dict[str, Any] = {"id": rated_action_id(variant.id, rating.action), "extension": ext,
+    out: dict[str, Any] = {"id": rated_action_id(variant.id, rating.action, rule), "extension": ext,
                            "title": action.label}
     if rating.note:
         out["description"] = rating.note

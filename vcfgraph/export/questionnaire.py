@@ -10,10 +10,11 @@ form is a case (:mod:`vcfgraph.io.fhir` reads it back):
 
 "Not known" is an unanswered item, an answer without a value that carries the
 ``data-absent-reason`` extension, or (enum facts) the "Not known" option. A fact that only some
-routes read carries SDC's ``enableWhenExpression``: true when the walk reaches a question (or a
-variant with a patient-level check) that reads it. The reach of every node is a ``variable``
-of the Questionnaire (``%reachNode``); a fact whose condition is plain enough also gets the
-R4 ``enableWhen`` meaning the same. The help text is a ``display`` child item shown as help.
+routes read carries SDC's ``enableWhenExpression``: true when the walk reaches a node that
+reads it (a question through its answers; a variant through its rules, the patient-level checks
+on its rated actions and its modifiers). The reach of every node is a ``variable`` of the
+Questionnaire (``%reachNode``); a fact whose condition is plain enough also gets the R4
+``enableWhen`` meaning the same. The help text is a ``display`` child item shown as help.
 """
 
 from __future__ import annotations
@@ -47,8 +48,9 @@ _SIMPLE_OPS = {"eq": "=", "lt": "<", "le": "<=", "gt": ">", "ge": ">="}
 
 
 def fact_scope(pathway: Pathway) -> dict[str, list[str]]:
-    """fact -> the nodes that read it (questions through their answers, variants through the
-    patient-level checks on their rated actions and their ratings' modifiers), in file order."""
+    """fact -> the nodes that read it (questions through their answers, variants through their
+    rules, the patient-level checks on their rated actions and their ratings' modifiers), in
+    file order."""
     scope: dict[str, list[str]] = {f.name: [] for f in pathway.facts}
     for node in pathway.nodes:
         names: list[str] = []
@@ -57,10 +59,12 @@ def fact_scope(pathway: Pathway) -> dict[str, list[str]]:
                 if edge.condition is not None:
                     names += facts_read(edge.condition)
         elif node.kind == "variant":
+            names += pathway.rule_reads(node.id)
+            rated = [r for _, r in node.all_ratings()]
             for check in pathway.checks:
-                if any(check.applies(node.id, r.action) for r in node.ratings):
+                if any(check.applies(node.id, r.action) for r in rated):
                     names += facts_read(check.requires)
-            names += [n for r in node.ratings for m in r.modifiers for n in facts_read(m.when)]
+            names += [n for r in rated for m in r.modifiers for n in facts_read(m.when)]
         for name in dict.fromkeys(names):
             if name in scope:
                 scope[name].append(node.id)

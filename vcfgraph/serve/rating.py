@@ -17,8 +17,15 @@ patient's facts, and answer with
   and every red flag recorded as present;
 - for an order the reached node does not rate: the node's own advice about it (pathway data,
   ``advice:``), when it has some;
+- at a variant whose rules fire together: the order is rated by the rating of the rule that
+  holds for this patient, and the rating's text names the rule ("... as Radiographs indicated
+  (Ankle rule positive)"); an action only rules that do not hold rate is not rated, saying so;
 - when facts are missing: no rating at all, an information card naming the missing facts (the
-  best next question first) and a link card to the explorer filled in with the known facts.
+  best next question first; at a variant whose rules wait on facts, the rules that wait) and a
+  link card to the explorer filled in with the known facts.
+
+The PAMA code follows the category's role (its ACR slot), so a pathway with its own scale
+(Ottawa's "Radiographs indicated") is rated too; categories are named in the pathway's own words.
 
 Pure functions over plain data: no HTTP here (:mod:`vcfgraph.serve.app` serves them).
 """
@@ -34,7 +41,7 @@ from urllib.parse import quote
 
 from vcfgraph import lightwalk
 from vcfgraph.engine import finish, trace
-from vcfgraph.model import Case, Pathway
+from vcfgraph.model import Case, Node, Pathway, Rating
 from vcfgraph.route import Route
 from vcfgraph.scale import ACR_SCALE
 from vcfgraph.serve.bindings import Bindings, Match
@@ -132,10 +139,23 @@ def card_route(pathway: Pathway, facts: Mapping[str, Any]) -> Route:
 @dataclass(frozen=True)
 class _Rated:
     code: str                       # the PAMA code
-    category: str = ""              # UA / MBA / UNA, when the variant rates the action
+    category: str = ""              # the pathway's category id, when the variant rates the action
     score: int | None = None
     confidence: str = ""
     why: str = ""
+    slot: str = ""                  # UA / MBA / UNA: the category's role
+
+
+def _name(pathway: Pathway, category: str) -> str:
+    """A category's name in the pathway's own scale (ACR's words on the ACR scale)."""
+    found = pathway.scale.category(category)
+    return found.name if found is not None else _CATEGORY_NAMES.get(category, category)
+
+
+def _variant_rating(variant: Node, action: str, rule: str) -> Rating | None:
+    """The variant's rating of ``action``: its own, or the one its rule ``rule`` adds."""
+    found = variant.rule(rule) if rule else None
+    return next((r for r in (found.ratings if found else variant.ratings) if r.action == action), None)
 
 
 def _rate_one(pathway: Pathway, route: Route, match: Match, config: RatingConfig) -> _Rated:
@@ -146,18 +166,27 @@ def _rate_one(pathway: Pathway, route: Route, match: Match, config: RatingConfig
         terminal = pathway.node(route.terminal).label if route.terminal else "a hand-off"
         return _Rated("no-criteria-apply", why=f"The case leaves this pathway ({terminal}); no rating here covers {label}.")
     variant = pathway.node(route.terminal)
-    rating = variant.rating(match.action)
-    if rating is None:
-        return _Rated("no-criteria-apply", why=f"{variant.label} does not rate {label}.")
-    name = _CATEGORY_NAMES.get(rating.category, rating.category)
     apart = next((c for c in route.contraindicated if c.action == match.action), None)
+    shown = next((r for r in route.ratings if r.action == match.action), None)
+    rule_id = apart.rule if apart is not None else shown.rule if shown is not None else ""
+    rating = _variant_rating(variant, match.action, rule_id)
+    if rating is None:
+        rules = [rule.label for rule in variant.rules if any(r.action == match.action for r in rule.ratings)]
+        if rules:  # only rules that do not hold for this patient rate it
+            which = (f"its rule {rules[0]}, which does not hold" if len(rules) == 1
+                     else f"its rules {', '.join(rules)}, none of which holds")
+            return _Rated("no-criteria-apply", why=f"{variant.label} rates {label} only by {which} for this patient.")
+        return _Rated("no-criteria-apply", why=f"{variant.label} does not rate {label}.")
+    name = _name(pathway, rating.category)
+    rule = variant.rule(rule_id) if rule_id else None
+    by = f" ({rule.label})" if rule is not None else ""
     if apart is not None:
         return _Rated(config.set_apart, rating.category, rating.score, rating.confidence,
-                      f"{variant.label} rates {label} as {name}, but it is set apart for this patient: {apart.reason}.")
-    shown = next((r for r in route.ratings if r.action == match.action), None)
+                      f"{variant.label} rates {label} as {name}{by}, but it is set apart for this patient: {apart.reason}.",
+                      rating.slot)
     said = "".join(f" {m.explanation} {m.reason}" for m in (shown.modifiers if shown else ()) if m.state != "does_not_hold")
-    return _Rated(config.mapping.get(rating.category, "no-criteria-apply"), rating.category, rating.score, rating.confidence,
-                  f"{variant.label} rates {label} as {name}.{said}")
+    return _Rated(config.mapping.get(rating.slot, "no-criteria-apply"), rating.category, rating.score, rating.confidence,
+                  f"{variant.label} rates {label} as {name}{by}.{said}", rating.slot)
 
 
 def _escalation_cards(pathway: Pathway, route: Route, hook: str) -> list[dict[str, Any]]:
@@ -181,7 +210,7 @@ def _system_action(pathway: Pathway, order: Mapping[str, Any], rated: _Rated, co
     codings: list[dict[str, Any]] = [{"system": PAMA_SYSTEM, "code": code}]
     if rated.category:
         codings.append({"system": CATEGORY_SYSTEM, "code": rated.category,
-                        "display": _CATEGORY_NAMES.get(rated.category, rated.category),
+                        "display": _name(pathway, rated.category),
                         "version": criteria_uri(pathway)})
         if rated.score is not None:
             codings.append({"system": SCORE_SYSTEM, "code": str(rated.score)})
@@ -225,12 +254,13 @@ def _order_cards(pathway: Pathway, bindings: Bindings, route: Route, order: Mapp
     action = match.action or ""
     ratings = {r.action: r for r in route.ratings}
     apart = [c for c in route.contraindicated if c.action == action]
-    alternatives = _alternatives(pathway, route, action) if apart or rated.category != "UA" else []
+    alternatives = _alternatives(pathway, route, action) if apart or rated.slot != "UA" else []
+    favoured = _name(pathway, next((c.id for c in pathway.scale.categories if c.slot == "UA"), "UA"))
 
     def offer(card: dict[str, Any]) -> dict[str, Any]:
         if alternatives:
-            card["detail"] += "\n\nUsually appropriate for this patient instead:\n" + "\n".join(
-                f"- {_md(ratings[a].label)}: {_CATEGORY_NAMES['UA']}{_score_text(ratings[a].score)}"
+            card["detail"] += f"\n\n{_md(favoured)} for this patient instead:\n" + "\n".join(
+                f"- {_md(ratings[a].label)}: {_md(favoured)}{_score_text(ratings[a].score)}"
                 f"{' (inferred)' if ratings[a].confidence == 'inferred' else ''}" for a in alternatives)
             card["selectionBehavior"] = "at-most-one"
             card["suggestions"] = [_suggestion(pathway, bindings, order, a, hook) for a in alternatives]
@@ -242,14 +272,14 @@ def _order_cards(pathway: Pathway, bindings: Bindings, route: Route, order: Mapp
         for i, c in enumerate(apart):
             src = _source(pathway, tuple(c.sources) + (tuple(s for a in alternatives for s in ratings[a].sources) if i == 0 else ()))
             card = _card(hook, f"set-apart-{c.check}", order_id, f"{what}: set apart for this patient",
-                         f"{_md(c.reason)}\n\nThe guideline category ({_CATEGORY_NAMES.get(c.category, c.category)}) "
+                         f"{_md(c.reason)}\n\nThe guideline category ({_md(_name(pathway, c.category))}) "
                          "is unchanged; this patient fails a check on the order.", "critical", src)
             cards.append(offer(card) if i == 0 else card)
     elif alternatives:
         src = _source(pathway, tuple(s for a in alternatives for s in ratings[a].sources))
         cards.append(offer(_card(hook, "suggest", order_id,
-                                 f"{what} is rated '{_CATEGORY_NAMES.get(rated.category, rated.category).lower()}' here; consider an alternative",
-                                 _md(rated.why), "warning" if rated.category == "UNA" else "info", src)))
+                                 f"{what} is rated '{_name(pathway, rated.category).lower()}' here; consider an alternative",
+                                 _md(rated.why), "warning" if rated.slot == "UNA" else "info", src)))
     for caution in route.cautions_of(action):
         facts = (f"\n\nNot known: {', '.join(_md(f) for f in caution.facts)}."
                  if caution.state == "not_established" and caution.facts else "")
@@ -269,7 +299,7 @@ def _first_clause(text: str) -> str:
 
 def _alternatives(pathway: Pathway, route: Route, action: str) -> list[str]:
     """Usually-appropriate actions of the variant (not set apart), same modality first."""
-    ua = [r for r in route.ratings if r.category == "UA" and r.action != action]
+    ua = [r for r in route.ratings if r.slot == "UA" and r.action != action]
     modality = pathway.node(action).modality if action and pathway.has_node(action) else ""
     same = [r.action for r in ua if r.modality == modality]
     return same or [r.action for r in ua]
@@ -299,6 +329,10 @@ def _missing_cards(pathway: Pathway, route: Route, facts: Mapping[str, Any], hoo
     plural = "orders are" if n_orders != 1 else "order is"
     detail = (f"The {plural} not rated yet: the guideline needs these facts first, the most useful question "
               "first.\n\n" + "\n".join(lines))
+    waiting = [r.label for r in route.rules if r.state == "undecided"]
+    if waiting and route.possible:  # a variant whose rules fire together waits on them
+        detail += (f"\n\n{_md(pathway.node(route.possible[0]).label)} rates the orders by its rules; these wait "
+                   f"on the facts above: {', '.join(_md(w) for w in waiting)}.")
     known = {k: v for k, v in facts.items() if v is not None}
     link = f"{config.base_url.rstrip('/')}/explore#facts={quote(json.dumps(known, sort_keys=True, separators=(',', ':')), safe='')}"
     info = _card(hook, "missing", "", f"Not rated: {len(ranked)} fact{'s' if len(ranked) != 1 else ''} missing",
