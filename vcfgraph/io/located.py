@@ -15,6 +15,7 @@ from typing import Any
 
 from vcfgraph.conditions import format_value
 from vcfgraph.errors import Location, Problem, did_you_mean, short, suggest
+from vcfgraph.io.tree import Map
 
 __all__ = ["Reader", "IDENTIFIER", "MAX_MESSAGE", "MAX_CONDITION_PARTS", "MAX_CONDITION_DEPTH", "MAX_PROBLEMS", "url_problem", "condition_size_problem"]
 
@@ -54,6 +55,15 @@ class Reader:
     def at(self, container: Any, key: Any = None, *, of_key: bool = False) -> Location:
         """Location of ``container[key]`` (its value, or its key with ``of_key``), or of
         the container itself when ``key`` is None."""
+        if container.__class__ is Map:  # the common case, without exceptions: a key often is absent
+            lc = container.lc
+            try:
+                pair = lc.find(key, of_key) if key is not None else None
+            except TypeError:  # an unhashable key
+                pair = None
+            if pair is None:
+                return Location(self.file, lc.line + 1, lc.col + 1)
+            return Location(self.file, pair[0] + 1, pair[1] + 1)
         lc = getattr(container, "lc", None)
         if lc is None:
             return Location(self.file)
