@@ -7,19 +7,20 @@ read, named conditions never used, actions never rated and hand-offs no answer l
 The walks run over :class:`AnswerGraph`, two dicts of dicts built in one pass over the edges:
 a networkx graph of a 50,000-node pathway costs more to build than every walk here takes.
 networkx is used only once a cycle is known to exist (its components and one cycle through
-each), and :func:`answer_graph` still gives the networkx graph to anyone who wants one.
+each, imported then), and :func:`answer_graph` still gives the networkx graph to anyone who wants one.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Union
-
-import networkx as nx
+from typing import TYPE_CHECKING, Union
 
 from vcfgraph import conditions as cm
 from vcfgraph.analysis.findings import Finding, finding, relocate
 from vcfgraph.model import Pathway
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 __all__ = ["AnswerGraph", "answer_graph", "structural_findings", "count_paths", "cycle_components"]
 
@@ -50,11 +51,13 @@ class AnswerGraph:
 
 
 #: what the walks here accept: the plain adjacency, or a networkx graph of the same edges
-Graph = Union[AnswerGraph, nx.DiGraph]
+Graph = Union[AnswerGraph, "nx.DiGraph"]
 
 
 def answer_graph(pathway: Pathway) -> nx.DiGraph:
     """Questions, variants and hand-offs, joined by the answer edges (parallel answers merged)."""
+    import networkx as nx  # imported when used: a check without a cycle never needs it
+
     g = nx.DiGraph()
     g.add_nodes_from(n.id for n in pathway.nodes if n.kind != "action")
     g.add_edges_from((e.source, e.target) for e in pathway.edges)
@@ -171,6 +174,8 @@ def cycle_components(pathway: Pathway, g: Graph | None = None) -> list[list[str]
     g = AnswerGraph(pathway) if g is None else g
     if _finish_order(g, list(g)) is not None:
         return []  # no cycle at all: the usual case, without the components
+    import networkx as nx
+
     g = _networkx(g, pathway)  # a cycle: the rare case, where networkx's components are worth building it
     order = {n.id: i for i, n in enumerate(pathway.nodes)}
     comps = [sorted(c, key=order.__getitem__) for c in nx.strongly_connected_components(g)
@@ -194,6 +199,8 @@ def _cycles(pathway: Pathway, g: Graph, file: str) -> list[Finding]:
 
 def _cycle_order(g: nx.DiGraph, comp: set[str], start: str) -> list[str]:
     """One cycle through ``start`` inside the component, as node ids ending where it began."""
+    import networkx as nx
+
     cycle = nx.find_cycle(g.subgraph(comp), source=start)
     return [cycle[0][0]] + [v for _, v in cycle]
 
