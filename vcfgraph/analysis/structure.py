@@ -176,10 +176,10 @@ def cycle_components(pathway: Pathway, g: Graph | None = None) -> list[list[str]
         return []  # no cycle at all: the usual case, without the components
     import networkx as nx
 
-    g = _networkx(g, pathway)  # a cycle: the rare case, where networkx's components are worth building it
+    full = _networkx(g, pathway)  # a cycle: the rare case, where networkx's components are worth building it
     order = {n.id: i for i, n in enumerate(pathway.nodes)}
-    comps = [sorted(c, key=order.__getitem__) for c in nx.strongly_connected_components(g)
-             if len(c) > 1 or any(g.has_edge(n, n) for n in c)]
+    comps = [sorted(c, key=order.__getitem__) for c in nx.strongly_connected_components(full)
+             if len(c) > 1 or any(full.has_edge(n, n) for n in c)]
     return sorted(comps, key=lambda c: order[c[0]])
 
 
@@ -188,10 +188,10 @@ def _cycles(pathway: Pathway, g: Graph, file: str) -> list[Finding]:
     members_of = cycle_components(pathway, g)
     if not members_of:
         return out
-    g = _networkx(g, pathway)
+    full = _networkx(g, pathway)
     for members in members_of:
         first = pathway.node(members[0])
-        loop = " -> ".join(_cycle_order(g, set(members), members[0]))
+        loop = " -> ".join(_cycle_order(full, set(members), members[0]))
         out.append(finding("VCF003", first.id, relocate(first.loc, file), file,
                            f"questions form a cycle ({loop}); a walk entering it is stopped with an error"))
     return out

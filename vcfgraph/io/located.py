@@ -56,13 +56,13 @@ class Reader:
         """Location of ``container[key]`` (its value, or its key with ``of_key``), or of
         the container itself when ``key`` is None."""
         if container.__class__ is Map:  # the common case, without exceptions: a key often is absent
-            lc = container.lc
+            marks = container.lc
             try:
-                pair = lc.find(key, of_key) if key is not None else None
+                pair = marks.find(key, of_key) if key is not None else None
             except TypeError:  # an unhashable key
                 pair = None
             if pair is None:
-                return Location(self.file, lc.line + 1, lc.col + 1)
+                return Location(self.file, marks.line + 1, marks.col + 1)
             return Location(self.file, pair[0] + 1, pair[1] + 1)
         lc = getattr(container, "lc", None)
         if lc is None:
