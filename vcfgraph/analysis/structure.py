@@ -129,15 +129,14 @@ def structural_findings(pathway: Pathway, file: str, g: Graph | None = None) -> 
     targets = {e.target for e in pathway.edges}
     reentered = {d.target for n in pathway.nodes for d in n.downstream if d.target}
     for node in pathway.nodes:
-        loc = relocate(node.loc, file)
         if node.kind in ("question", "variant") and node.id not in reach:
-            out.append(finding("VCF001", node.id, loc, file, f"{node.kind} '{node.id}' cannot be reached from the entry "
+            out.append(finding("VCF001", node.id, relocate(node.loc, file), file, f"{node.kind} '{node.id}' cannot be reached from the entry "
                                f"'{pathway.entry}'; add an answer leading to it or remove it"))
         if node.kind == "handoff" and node.id not in targets:
-            out.append(finding("VCF007", node.id, loc, file, f"no answer leads to hand-off '{node.id}'"
+            out.append(finding("VCF007", node.id, relocate(node.loc, file), file, f"no answer leads to hand-off '{node.id}'"
                                + (" (it is only a downstream re-entry target)" if node.id in reentered else "")))
         if node.kind == "variant" and not node.ratings:
-            out.append(finding("VCF004", node.id, loc, file, f"variant '{node.id}' rates no action; add its ratings"))
+            out.append(finding("VCF004", node.id, relocate(node.loc, file), file, f"variant '{node.id}' rates no action; add its ratings"))
     out += _dead_ends(pathway, g, file)
     out += _cycles(pathway, g, file)
     out += _unused_facts(pathway, file)
@@ -219,17 +218,19 @@ def _reachable(g: Graph, entry: str) -> set[str]:
 
 
 def _unused_facts(pathway: Pathway, file: str) -> list[Finding]:
-    used: set[str] = set()
+    unread = {f.name for f in pathway.facts}
     for edge in pathway.edges:
+        if not unread:
+            break  # every fact is read: the usual case, known long before the last answer
         if edge.condition is not None:
-            used.update(cm.facts_read(edge.condition))
-    for check in pathway.checks:
-        used.update(cm.facts_read(check.requires))
-    for _, _, rating in pathway.rating_edges():
-        used.update(n for m in rating.modifiers for n in cm.facts_read(m.when))
+            unread.difference_update(cm.facts_read(edge.condition))
+    for check in pathway.checks if unread else ():
+        unread.difference_update(cm.facts_read(check.requires))
+    for _, _, rating in pathway.rating_edges() if unread else ():
+        unread.difference_update(n for m in rating.modifiers for n in cm.facts_read(m.when))
     out = []
     for fact in pathway.facts:
-        if fact.name not in used:
+        if fact.name in unread:
             out.append(finding("VCF005", fact.name, relocate(fact.loc, file), file,
                                f"fact '{fact.name}' is declared but no answer or patient-level check reads it"))
     return out
@@ -238,6 +239,8 @@ def _unused_facts(pathway: Pathway, file: str) -> list[Finding]:
 def _unused_definitions(pathway: Pathway, file: str) -> list[Finding]:
     """VCF008: a definition that no answer, check, property, rating modifier or conditional
     "not recorded" policy uses, not even through another definition that is used."""
+    if not pathway.definitions:
+        return []
     conds = [e.condition for e in pathway.edges if e.condition is not None]
     conds += [c.requires for c in pathway.checks] + [p.given for p in pathway.properties]
     conds += [f.unknown_when for f in pathway.facts if f.unknown_when is not None]

@@ -15,7 +15,7 @@ from typing import Any
 
 from vcfgraph.conditions import format_value
 from vcfgraph.errors import Location, Problem, did_you_mean, short, suggest
-from vcfgraph.io.tree import Map
+from vcfgraph.io.tree import Map, Seq
 
 __all__ = ["Reader", "IDENTIFIER", "MAX_MESSAGE", "MAX_CONDITION_PARTS", "MAX_CONDITION_DEPTH", "MAX_PROBLEMS", "url_problem", "condition_size_problem"]
 
@@ -131,7 +131,7 @@ class Reader:
         """Check that ``data`` is a mapping with only the allowed keys and every required one."""
         required = tuple(required)
         allowed = required + tuple(optional)
-        if not isinstance(data, Mapping):
+        if data.__class__ is not Map and not isinstance(data, Mapping):
             self.report(loc, f"{what} must be a mapping of keys to values, got {_kind(data)}")
             return None
         meant = set()
@@ -149,7 +149,7 @@ class Reader:
         """Check that ``data`` is a list; an absent (None) list is empty."""
         if data is None:
             return ()
-        if isinstance(data, Sequence) and not isinstance(data, str):
+        if data.__class__ is Seq or isinstance(data, Sequence) and not isinstance(data, str):
             return data
         self.report(loc, f"{what} must be a list, got {_kind(data)}")
         return ()
