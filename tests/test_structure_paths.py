@@ -10,7 +10,7 @@ from pathlib import Path
 import networkx as nx
 import pytest
 
-from vcfgraph.analysis.structure import answer_graph, count_paths, cycle_components
+from vcfgraph.analysis.structure import AnswerGraph, answer_graph, count_paths, cycle_components
 from vcfgraph.io.load import load_pathway
 from vcfgraph.model import Pathway
 
@@ -83,3 +83,12 @@ def test_the_answers_possible_at_a_question_are_those_the_full_split_finds(path:
         q = _Question(pathway, pathway.node(node_id), Exploration(pathway, domains))
         keys = split({}, q.names, q.classify, domains)
         assert possible == frozenset(k[1] for k in keys if k[0] == "edge"), node_id
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.stem)
+def test_the_plain_adjacency_is_the_networkx_graph(path: Path) -> None:
+    pathway = load_pathway(path)
+    plain, g = AnswerGraph(pathway), answer_graph(pathway)
+    assert list(plain) == list(g)
+    assert {n: list(s) for n, s in plain.succ.items()} == {n: list(s) for n, s in g.succ.items()}
+    assert {n: list(p) for n, p in plain.pred.items()} == {n: list(p) for n, p in g.pred.items()}

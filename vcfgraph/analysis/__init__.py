@@ -27,7 +27,7 @@ __all__ = ["CODES", "Finding"]
 
 
 def __getattr__(name: str) -> Any:
-    """``verify`` and ``CheckReport`` load the checker (and networkx) on first use, so a command
+    """``verify`` and ``CheckReport`` load the checker on first use, so a command
     that only needs :mod:`vcfgraph.analysis.junit` (``trace``) does not pay for them."""
     if name in ("verify", "CheckReport"):
         from vcfgraph.analysis import checker

@@ -13,18 +13,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any, Mapping
 
-import networkx as nx
-
 from vcfgraph import conditions as cm
 from vcfgraph.analysis.acknowledge import acknowledge
 from vcfgraph.analysis.checks import check_findings, modifier_findings
 from vcfgraph.analysis.findings import Finding, finding, relocate, sort_findings
 from vcfgraph.analysis.properties import PropertyResult, check_property
 from vcfgraph.analysis.regions import minimal_case_facts
-from vcfgraph.analysis.structure import answer_graph, count_paths, cycle_components, structural_findings
+from vcfgraph.analysis.structure import AnswerGraph, Graph, count_paths, cycle_components, structural_findings
 from vcfgraph.analysis.walk import Exploration, Infeasible, Leaf, explore, question_facts
 from vcfgraph.analysis.witness import describe_example, path_words, witness
 from vcfgraph.conditions import Value
+from vcfgraph.io.collector import paused
 from vcfgraph.model import Pathway
 
 __all__ = ["PathResult", "OutcomeResult", "CheckReport", "verify", "path_results"]
@@ -97,9 +96,14 @@ def verify(pathway: Pathway, file: str | None = None) -> CheckReport:
     Returns:
         The report: sorted findings, property results, paths with witnesses, outcomes, counts.
     """
+    with paused():  # the walk's records hold no cycles worth a collector pass (vcfgraph.io.collector)
+        return _verify(pathway, file)
+
+
+def _verify(pathway: Pathway, file: str | None) -> CheckReport:
     name = file if file is not None else pathway.path
     ex = explore(pathway)
-    g = answer_graph(pathway)
+    g = AnswerGraph(pathway)
     findings = structural_findings(pathway, name, g)
     findings = _with_cycle_examples(findings, ex, g)
     findings += _question_findings(ex, name)
@@ -219,7 +223,7 @@ def _answer_findings(ex: Exploration, file: str) -> list[Finding]:
     return out
 
 
-def _with_cycle_examples(findings: list[Finding], ex: Exploration, g: nx.DiGraph) -> list[Finding]:
+def _with_cycle_examples(findings: list[Finding], ex: Exploration, g: Graph) -> list[Finding]:
     """Give each cycle finding a case that runs into the cycle, when one does."""
     loops = ex.leaves_of("cycle")
     if not loops:

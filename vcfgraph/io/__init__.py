@@ -6,7 +6,8 @@ From bytes to located trees (bounded and cached):
 - :mod:`vcfgraph.io.yaml12`: YAML 1.2 text to a tree (libyaml when present), with limits;
 - :mod:`vcfgraph.io.source`: a file's bytes, read once, decoded, then parsed or found cached;
 - :mod:`vcfgraph.io.cache`: the signed, bounded tree cache;
-- :mod:`vcfgraph.io.hints`: what a YAML mistake most likely was.
+- :mod:`vcfgraph.io.hints`: what a YAML mistake most likely was;
+- :mod:`vcfgraph.io.collector`: the garbage collector paused while large acyclic data is built.
 
 From located trees to the model, every problem at file:line:col:
 

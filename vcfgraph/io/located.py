@@ -15,6 +15,7 @@ from typing import Any
 
 from vcfgraph.conditions import format_value
 from vcfgraph.errors import Location, Problem, did_you_mean, short, suggest
+from vcfgraph.io.tree import Map, Seq
 
 __all__ = ["Reader", "IDENTIFIER", "MAX_MESSAGE", "MAX_CONDITION_PARTS", "MAX_CONDITION_DEPTH", "MAX_PROBLEMS", "url_problem", "condition_size_problem"]
 
@@ -54,6 +55,15 @@ class Reader:
     def at(self, container: Any, key: Any = None, *, of_key: bool = False) -> Location:
         """Location of ``container[key]`` (its value, or its key with ``of_key``), or of
         the container itself when ``key`` is None."""
+        if container.__class__ is Map:  # the common case, without exceptions: a key often is absent
+            marks = container.lc
+            try:
+                pair = marks.find(key, of_key) if key is not None else None
+            except TypeError:  # an unhashable key
+                pair = None
+            if pair is None:
+                return Location(self.file, marks.line + 1, marks.col + 1)
+            return Location(self.file, pair[0] + 1, pair[1] + 1)
         lc = getattr(container, "lc", None)
         if lc is None:
             return Location(self.file)
@@ -121,7 +131,7 @@ class Reader:
         """Check that ``data`` is a mapping with only the allowed keys and every required one."""
         required = tuple(required)
         allowed = required + tuple(optional)
-        if not isinstance(data, Mapping):
+        if data.__class__ is not Map and not isinstance(data, Mapping):
             self.report(loc, f"{what} must be a mapping of keys to values, got {_kind(data)}")
             return None
         meant = set()
@@ -139,7 +149,7 @@ class Reader:
         """Check that ``data`` is a list; an absent (None) list is empty."""
         if data is None:
             return ()
-        if isinstance(data, Sequence) and not isinstance(data, str):
+        if data.__class__ is Seq or isinstance(data, Sequence) and not isinstance(data, str):
             return data
         self.report(loc, f"{what} must be a list, got {_kind(data)}")
         return ()

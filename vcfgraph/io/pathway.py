@@ -18,6 +18,7 @@ from vcfgraph.errors import Location, PathwayError, did_you_mean
 from vcfgraph.io.definitions import Definitions, conditional_policies, policies, unknown_policy
 from vcfgraph.io.located import IDENTIFIER, Reader, condition_size_problem, url_problem
 from vcfgraph.io.acknowledged import read_acknowledged
+from vcfgraph.io.collector import paused
 from vcfgraph.io.scale import read_scale
 from vcfgraph.io.spec import SECTIONS
 from vcfgraph.io.nodes import NodeSection
@@ -56,6 +57,11 @@ def build_pathway(data: Any, file: str) -> Pathway:
     Raises:
         PathwayError: with every problem found, sorted by position.
     """
+    with paused():  # the model holds no cycles: nothing for the collector to find (vcfgraph.io.collector)
+        return _build_pathway(data, file)
+
+
+def _build_pathway(data: Any, file: str) -> Pathway:
     r = Reader(file)
     root = r.mapping(
         data,
@@ -289,8 +295,8 @@ class _Builder(NodeSection):
                      f"condition on undeclared fact '{test.fact}'{did_you_mean(test.fact, self.facts)} (in {what})")
             return
         fact = self.facts[test.fact]
-        loc = r.at_path(raw, test.path + (test.op,))
         if test.op in ("lt", "le", "gt", "ge", "between"):
+            loc = r.at_path(raw, test.path + (test.op,))
             if fact.type != "int":
                 r.report(loc, f"'{test.op}' compares numbers, but '{fact.name}' is a {fact.type} fact (in {what})")
                 return
@@ -305,6 +311,7 @@ class _Builder(NodeSection):
             return
         for v in (test.value if test.op == "in" else (test.value,)):
             if v is not None and not fact.accepts(v):
+                loc = r.at_path(raw, test.path + (test.op,))
                 hint = did_you_mean(str(v), fact.values) if fact.type == "enum" else ""
                 if fact.type == "bool" and str(v).lower() in ("yes", "no", "on", "off", "y", "n"):
                     hint = "; write true or false (YAML 1.2 reads yes, no, on and off as text)"
@@ -399,18 +406,17 @@ class _Builder(NodeSection):
             r.report(r.at(meta_raw, "entry"), f"entry node '{meta.entry}' is not defined{did_you_mean(meta.entry, nodes)}")
         seen: dict[str, Edge] = {}
         for edge in edges:
-            raw = self._raw_answer(edge)
             if edge.id in seen:
-                r.report(edge.loc or r.at(raw), f"duplicate edge id '{edge.id}'; give one of the answers of '{edge.source}' an explicit 'id'")
+                r.report(edge.loc or r.at(self._raw_answer(edge)), f"duplicate edge id '{edge.id}'; give one of the answers of '{edge.source}' an explicit 'id'")
             seen[edge.id] = edge
             if not edge.target:
                 continue
             if edge.target in self.broken:
                 continue
             if edge.target not in nodes:
-                r.report(r.at(raw, "to"), f"unknown node '{edge.target}'{self._unknown_hint(edge.target, nodes)}")
+                r.report(r.at(self._raw_answer(edge), "to"), f"unknown node '{edge.target}'{self._unknown_hint(edge.target, nodes)}")
             elif nodes[edge.target].kind == "action":
-                r.report(r.at(raw, "to"), f"answers lead to questions, variants or hand-offs; '{edge.target}' is an action")
+                r.report(r.at(self._raw_answer(edge), "to"), f"answers lead to questions, variants or hand-offs; '{edge.target}' is an action")
         for node in nodes.values():
             raw = self.node_raw[node.id]
             for i, rating in enumerate(node.ratings):

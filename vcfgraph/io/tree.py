@@ -37,6 +37,11 @@ class Marks:
         """Position of the value of a mapping key."""
         return self._values[key]
 
+    def find(self, key: Any, of_key: bool = False) -> Pos | None:
+        """Position of a mapping key's value (or, ``of_key``, of the key itself); None when the
+        mapping has no such key."""
+        return (self._keys if of_key else self._values).get(key)
+
     def item(self, index: int) -> Pos:
         """Position of a list item."""
         if index < 0:

@@ -27,6 +27,7 @@ import re
 from typing import Any, Iterable
 
 from vcfgraph.errors import Location, PathwayError, Problem
+from vcfgraph.io.collector import paused
 from vcfgraph.io.tree import Map, Seq
 from vcfgraph.io.hints import explain
 
@@ -169,7 +170,10 @@ def _collection_tag(tag: str | None, kind: str, mark: Any) -> None:
 
 
 class _Frame:
-    __slots__ = ("node", "start", "anchor", "key", "key_pos", "has_key", "size")
+    """A collection being read: its node, where its items and their positions go, and for a
+    mapping the key read last (waiting for its value)."""
+
+    __slots__ = ("node", "start", "anchor", "key", "key_pos", "has_key", "size", "is_seq", "keys", "values")
 
     def __init__(self, node: Any, start: Any, anchor: str | None) -> None:
         self.node = node
@@ -179,22 +183,33 @@ class _Frame:
         self.key_pos = (0, 0)
         self.has_key = False
         self.size = 1
+        self.is_seq = node.__class__ is Seq
+        self.keys = node.lc._keys
+        self.values = node.lc._values
 
 
 _SCALAR, _ALIAS, _START_MAP, _START_SEQ, _END, _DOC, _SKIP = range(7)
 _CODES = {"ScalarEvent": _SCALAR, "AliasEvent": _ALIAS, "MappingStartEvent": _START_MAP,
           "SequenceStartEvent": _START_SEQ, "MappingEndEvent": _END, "SequenceEndEvent": _END,
           "DocumentStartEvent": _DOC, "StreamStartEvent": _SKIP, "StreamEndEvent": _SKIP, "DocumentEndEvent": _SKIP}
+_NOT_A_WORD = object()
 
 
 def _build(events: Iterable[Any]) -> Any:
-    """Turn parser events into one located tree (the first document; an empty stream is None)."""
+    """Turn parser events into one located tree (the first document; an empty stream is None).
+
+    This loop sees every scalar of the file, so the common cases are inlined: a plain word (a
+    scalar that starts with a letter can only be text) and adding an item to the innermost
+    collection."""
     stack: list[_Frame] = []
+    top: _Frame | None = None  # stack[-1]
     anchors: dict[str, tuple[Any, int]] = {}
     aliased = 0
     root: Any = None
     done = False
     codes: dict[type, int] = {}
+    words_get = _WORDS.get
+    control = _CONTROL.search
     for ev in events:
         code = codes.get(ev.__class__)
         if code is None:
@@ -202,7 +217,14 @@ def _build(events: Iterable[Any]) -> Any:
         mark = ev.start_mark
         if code == _SCALAR:
             if not ev.style and ev.tag is None and ev.implicit[0]:
-                value = _plain(ev.value, mark)
+                raw = ev.value
+                value = words_get(raw, _NOT_A_WORD)
+                if value is _NOT_A_WORD:
+                    first = raw[0]
+                    if (first.isalpha() or first == "_") and not control(raw):  # a word: text (as _plain says)
+                        value = raw
+                    else:
+                        value = _plain(raw, mark)
             elif ev.style == ">":  # ruamel.yaml marks folds with BEL, which a block scalar cannot hold
                 folded = ev.value.replace("\a", "")
                 value = _text(folded, mark) if ev.tag in (None, "!") else _tagged(ev.tag, folded, mark)
@@ -215,6 +237,7 @@ def _build(events: Iterable[Any]) -> Any:
                 anchors[ev.anchor] = (value, 1)
         elif code == _END:
             frame = stack.pop()
+            top = stack[-1] if stack else None
             value, size, pos = frame.node, frame.size, (frame.start.line, frame.start.column)
             if frame.anchor is not None:
                 anchors[frame.anchor] = (value, size)
@@ -223,7 +246,8 @@ def _build(events: Iterable[Any]) -> Any:
                 raise _Stop(mark, f"the data nests deeper than {MAX_DEPTH} levels, the most vcfgraph reads")
             is_map = code == _START_MAP
             _collection_tag(ev.tag, "map" if is_map else "seq", mark)
-            stack.append(_Frame((Map if is_map else Seq)(mark.line, mark.column), mark, ev.anchor))
+            top = _Frame((Map if is_map else Seq)(mark.line, mark.column), mark, ev.anchor)
+            stack.append(top)
             continue
         elif code == _ALIAS:
             if ev.anchor not in anchors:
@@ -242,29 +266,32 @@ def _build(events: Iterable[Any]) -> Any:
             continue
         else:
             raise _Stop(mark, f"unexpected YAML event {ev.__class__.__name__}")
-        if not stack:
+        if top is None:
             root, done = value, True
             continue
-        _add(stack[-1], value, size, pos, mark)
+        top.size += size
+        if top.is_seq:
+            top.node.append(value)
+            top.values.append(pos)
+        elif top.has_key:
+            key = top.key
+            top.node[key] = value
+            top.keys[key] = top.key_pos
+            top.values[key] = pos
+            top.has_key = False
+        else:
+            _key(top, value, pos, mark)
     return root
 
 
-def _add(parent: _Frame, value: Any, size: int, pos: tuple[int, int], mark: Any) -> None:
-    parent.size += size
-    node = parent.node
-    if isinstance(node, Seq):
-        node.add(value, pos)
-        return
-    if not parent.has_key:
-        if isinstance(value, (Map, Seq)):
-            raise _Stop(mark, "a mapping key must be text or a number, not a list or mapping")
-        if value in node:
-            raise _Stop(mark, f"key '{excerpt(str(value))}' is given twice in the mapping that starts at line "
-                              f"{parent.start.line + 1}; keep one")
-        parent.key, parent.key_pos, parent.has_key = value, pos, True
-        return
-    node.put(parent.key, parent.key_pos, value, pos)
-    parent.has_key = False
+def _key(parent: _Frame, value: Any, pos: tuple[int, int], mark: Any) -> None:
+    """Take ``value`` as the next key of the mapping being read."""
+    if value.__class__ is Map or value.__class__ is Seq:
+        raise _Stop(mark, "a mapping key must be text or a number, not a list or mapping")
+    if value in parent.node:
+        raise _Stop(mark, f"key '{excerpt(str(value))}' is given twice in the mapping that starts at line "
+                          f"{parent.start.line + 1}; keep one")
+    parent.key, parent.key_pos, parent.has_key = value, pos, True
 
 
 # ------------------------------------------------------------------------------ parsers
@@ -320,6 +347,11 @@ def parse_yaml(text: str, file: str, *, use_c: bool = True) -> Any:
     Raises:
         PathwayError: one located problem.
     """
+    with paused():  # the tree holds no cycles: nothing for the collector to find (vcfgraph.io.collector)
+        return _parse(text, file, use_c)
+
+
+def _parse(text: str, file: str, use_c: bool) -> Any:
     events = _c_events(text) if use_c else None
     try:
         if events is not None:
