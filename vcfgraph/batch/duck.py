@@ -41,7 +41,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from vcfgraph.batch.arrays import as_text
+from vcfgraph.batch.arrays import as_text, ints, strings
 from vcfgraph.batch.jsonl import PART_BYTES, Block, Responses, cut_lines, fits, line_index
 
 __all__ = ["available", "read_block"]
@@ -50,6 +50,7 @@ _LOCAL = threading.local()
 #: plain JSON numbers (DuckDB writes NaN and Infinity too, which json.loads would read)
 _NUMBER = re.compile(r"-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?")
 _COLON, _NULL, _COMMA = ord(":"), b"null", ord(",")
+_T, _F, _QUOTE, _BACKSLASH, _MINUS, _ZERO, _NINE = (ord(c) for c in 'tf"\\-09')
 #: distinct texts remembered per column between blocks, at most
 _CACHE = 4096
 
@@ -117,8 +118,8 @@ def _pool(workers: int) -> Any:
 
 def _read_part(block: bytes, first_line: int, path: str, schema: pa.Schema, verbatim: frozenset[str],
                responses: Responses | None, workers: int) -> tuple[pa.Table, dict[int, str], dict[str, dict[int, Any]]]:
-    lines = line_index(block, first_line)
-    if not lines.broken and len(lines.starts) and not getattr(_LOCAL, "mixed", False):
+    lines = line_index(block, first_line, brackets=False)
+    if False and not lines.broken and len(lines.starts) and not getattr(_LOCAL, "mixed", False):
         table = _typed(block, lines, schema, workers)
         if table is not None:  # every line an object of the schema's types: pyarrow's reader is the faster
             return table, {}, {}
@@ -238,12 +239,15 @@ class _Reader:
         lines = pa.Array.from_buffers(pa.string(), b - a, [None, pa.py_buffer(offsets), pa.py_buffer(data)])
         spec = json.dumps({name: "JSON" for name in self.schema.names}).replace("'", "''")
         con = _connection()
-        read = _transform(con, pa.table({"line": lines}), f"TRY(json_transform(line, '{spec}')) AS r")
+        out = _transform(con, pa.Table.from_arrays([lines], names=["line"]),
+                         f"TRY(json_transform(line, '{spec}')) AS r, TRY(len(json_keys(line))) AS k")
+        read, keys = out.column(0).combine_chunks(), out.column(1).combine_chunks()
         if len(read) != b - a:  # not expected: every line is a row
             return self.schema.empty_table(), np.ones(b - a, dtype=bool), {}
         raw = [read.field(k) for k in range(read.type.num_fields)]
-        odd = _suspect(np.frombuffer(data, dtype=np.uint8), starts[a:b] - lo, self.lines.ends[a:b] - lo, raw)
-        odd |= np.asarray(read.is_null().to_numpy(zero_copy_only=False), dtype=bool)
+        odd = _mask(read.is_null()) | _mask(keys.is_null())
+        odd |= _suspect(np.frombuffer(data, dtype=np.uint8), starts[a:b] - lo, self.lines.ends[a:b] - lo, raw,
+                        _ints(keys))
         arrays, cells = [], {}
         for field, column in zip(self.schema, raw):
             array, column_odd, column_cells = self._fit(field, column)
@@ -254,34 +258,113 @@ class _Reader:
         return pa.Table.from_arrays(arrays, schema=self.schema), odd, cells
 
     def _fit(self, field: pa.Field, column: pa.ChunkedArray) -> tuple[pa.Array, np.ndarray, dict[int, Any]]:
-        """One column of JSON texts as the schema's type; rows to read again; odd cells."""
-        n = len(column)
+        """One column of JSON texts as the schema's type; rows to read again; odd cells.
+
+        A value is told by its text's first byte, for all rows at once: ``t``/``f`` a boolean,
+        a digit or ``-`` a number (checked against plain JSON and cast by Arrow), ``"`` text
+        (its quotes dropped when it holds no escape). Only the rest (a value of another type, an
+        escape, a number past 2**53 or not finite) is read by :func:`_read`, once per distinct text.
+        """
         texts = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
         if not pa.types.is_string(texts.type):
             texts = texts.cast(pa.string())
-        if field.name in self.verbatim and texts.null_count < n:
-            plain = pc.and_(pc.starts_with(texts, '"'), pc.invert(pc.match_substring(texts, "\\")))
-            if pc.all(pc.or_kleene(plain, pc.is_null(texts))).as_py():  # quoted text without escapes
-                return pc.utf8_slice_codeunits(texts, 1, -1), np.zeros(n, dtype=bool), {}
-        coded = pc.dictionary_encode(texts)
-        words = coded.dictionary.to_pylist()
-        cache = _LOCAL.cache.setdefault(field.name, {})
-        if len(cache) > _CACHE:
-            cache.clear()
-        values, odd_kinds, raws = [], [], []
-        for text in words:
-            found = cache.get(text)
-            if found is None:
-                found = cache[text] = _read(text, field, field.name in self.verbatim)
-            values.append(found[0])
-            odd_kinds.append(found[1])
-            raws.append(found[2])
-        array = pa.array(values, field.type).take(coded.indices)
-        kinds = np.array(odd_kinds + [0], dtype=np.int8)
-        index = coded.indices.fill_null(len(words)).to_numpy(zero_copy_only=False)
-        per_row = kinds[index]
-        cells = {int(row): raws[index[row]] for row in np.flatnonzero(per_row == 1)}
-        return array, per_row == 2, cells
+        n = len(texts)
+        if texts.null_count == n:
+            return pa.nulls(n, field.type), np.zeros(n, dtype=bool), {}
+        valid = _mask(texts.is_valid())
+        offsets = np.frombuffer(texts.buffers()[1], dtype=np.int32, count=texts.offset + n + 1)[texts.offset:]
+        data = np.frombuffer(texts.buffers()[2], dtype=np.uint8)
+        first = np.where(valid, data[np.minimum(offsets[:-1], max(len(data) - 1, 0))], 0)
+        kind = field.type
+        if pa.types.is_boolean(kind):
+            good = (first == _T) | (first == _F)
+            values: Any = first == _T
+        elif pa.types.is_floating(kind):
+            good = ((first >= _ZERO) & (first <= _NINE)) | (first == _MINUS)
+            values = np.zeros(n, dtype=np.float64)
+            if good.any():
+                rows = np.flatnonzero(good)
+                some = texts.take(ints(rows))
+                plain = _mask(pc.match_substring_regex(some, _NUMBER.pattern.join("^$")))
+                rows, some = rows[plain], some.filter(_bools(plain))
+                numbers = np.asarray(pc.cast(some, pa.float64()).to_numpy(zero_copy_only=False), dtype=np.float64)
+                sure = np.isfinite(numbers) & (np.abs(numbers) < float(1 << 53))
+                good[:] = False
+                good[rows[sure]] = True
+                values[rows[sure]] = numbers[sure]
+        else:
+            good = first == _QUOTE
+            plain = not np.count_nonzero((data == _BACKSLASH) | (data < 32))
+            if not plain:
+                good &= ~_mask(pc.match_substring_regex(texts, r"[\\\x00-\x1f]"), n)
+            values = pc.utf8_slice_codeunits(texts, 1, -1) if good.any() else pa.nulls(n, pa.string())
+        others = np.flatnonzero(valid & ~good)
+        odd = np.zeros(n, dtype=bool)
+        cells: dict[int, Any] = {}
+        fitted: dict[int, Any] = {}
+        if len(others):
+            cache = _LOCAL.cache.setdefault(field.name, {})
+            if len(cache) > _CACHE:
+                cache.clear()
+            verbatim = field.name in self.verbatim
+            for row, text in zip(others.tolist(), texts.take(ints(others)).to_pylist()):
+                found = cache.get(text)
+                if found is None:
+                    found = cache[text] = _read(text, field, verbatim)
+                if found[1] == 0:
+                    fitted[row] = found[0]
+                elif found[1] == 1:
+                    cells[row] = found[2]
+                else:
+                    odd[row] = True
+        return _column(kind, values, good, fitted), odd, cells
+
+
+def _column(kind: pa.DataType, values: Any, good: np.ndarray, fitted: dict[int, Any]) -> pa.Array:
+    """A column of the schema's type: ``values`` where ``good``, the ``fitted`` values at their
+    rows, null elsewhere; built from buffers (``pa.array`` would import pandas)."""
+    n = len(good)
+    if pa.types.is_string(kind):
+        if fitted:
+            rows = sorted(fitted)
+            values = pc.replace_with_mask(values, _bools(np.isin(np.arange(n), rows)), strings([fitted[r] for r in rows]))
+            good = good.copy()
+            good[rows] = True
+        if good.all():
+            return values
+        return pc.if_else(_bools(good), values, pa.nulls(n, pa.string()))
+    for row, value in fitted.items():  # a boolean or a number: set in numpy
+        values[row] = value
+        good[row] = True
+    nulls = n - int(np.count_nonzero(good))
+    validity = pa.py_buffer(np.packbits(good, bitorder="little")) if nulls else None
+    data = pa.py_buffer(np.packbits(values, bitorder="little")) if pa.types.is_boolean(kind) else pa.py_buffer(values)
+    return pa.Array.from_buffers(kind, n, [validity, data], null_count=nulls)
+
+
+def _mask(array: pa.Array, n: int | None = None) -> np.ndarray:
+    """A boolean Arrow array as numpy, null as False (read from its bits: no pandas, no objects)."""
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    size, at = len(array), array.offset
+
+    def bits(buffer: pa.Buffer) -> np.ndarray:
+        return np.unpackbits(np.frombuffer(buffer, dtype=np.uint8), bitorder="little")[at:at + size].astype(bool)
+
+    out = bits(array.buffers()[1]) if size else np.zeros(0, dtype=bool)
+    if array.null_count:
+        out &= bits(array.buffers()[0])
+    return out
+
+
+def _ints(array: pa.Array) -> np.ndarray:
+    """An int64 Arrow array's values as numpy, without a copy (a null row holds any number)."""
+    return np.frombuffer(array.buffers()[1], dtype=np.int64, count=array.offset + len(array))[array.offset:]
+
+
+def _bools(values: np.ndarray) -> pa.Array:
+    """A numpy boolean array as an Arrow one, from its buffer."""
+    return pa.Array.from_buffers(pa.bool_(), len(values), [None, pa.py_buffer(np.packbits(values, bitorder="little"))])
 
 
 def _transform(con: Any, table: pa.Table, expression: str) -> pa.Array:
@@ -293,7 +376,7 @@ def _transform(con: Any, table: pa.Table, expression: str) -> pa.Array:
     if guard:
         sys.modules["pandas"] = None  # type: ignore[assignment]
     try:
-        return con.from_arrow(table).project(expression).to_arrow_table().column(0).combine_chunks()
+        return con.from_arrow(table).project(expression).to_arrow_table()
     finally:
         if guard and sys.modules.get("pandas", 0) is None:
             del sys.modules["pandas"]
@@ -323,33 +406,49 @@ def _shift(cells: dict[str, dict[int, Any]], lo: int, hi: int) -> dict[str, dict
     return out
 
 
-def _suspect(data: np.ndarray, starts: np.ndarray, ends: np.ndarray, raw: list[pa.Array]) -> np.ndarray:
-    """Rows DuckDB may have read otherwise than the line reader: a key it ignored (colons less
-    ``null`` values differ from the values it found), or a trailing comma."""
-    padded = np.concatenate((data, np.zeros(6, dtype=np.uint8)))  # so that every look-ahead is in bounds
-    colons = np.flatnonzero(data == _COLON)
-    value = colons + 1 + (padded[colons + 1] == 32)  # ": null" or ":null"
-    is_null = padded[value] == _NULL[0]
-    for k in range(1, 4):
-        is_null &= padded[value + k] == _NULL[k]
-    keys = np.searchsorted(colons, ends) - np.searchsorted(colons, starts)
-    nulls = colons[is_null]
-    keys -= np.searchsorted(nulls, ends) - np.searchsorted(nulls, starts)
+def _suspect(data: np.ndarray, starts: np.ndarray, ends: np.ndarray, raw: list[pa.Array],
+             keys: np.ndarray) -> np.ndarray:
+    """Rows DuckDB may have read otherwise than the line reader: a key it ignored, or a trailing
+    comma before the line's closing ``}`` (one inside a value is that value's: a nested value
+    is read again anyway, and a key of no column is seen as a key).
+
+    A line holds no key of no column (but one whose value is ``null``, which the line reader
+    passes over too) when its keys (``keys``, DuckDB's count) equal the values DuckDB found, or
+    else when its colons (every key has one) less the ``null`` values after a colon do: a colon
+    inside a string only makes the count larger, so a mismatch may be a false alarm, never a miss.
+    """
+    found = np.zeros(len(starts), dtype=np.int64)
     for column in raw:
         if column.null_count < len(column):
-            keys -= np.asarray(column.is_valid().to_numpy(zero_copy_only=False), dtype=np.int64)
-    odd = keys != 0
-    closers = np.flatnonzero((data == 125) | (data == 93))  # } and ]
-    before = closers - 1
-    for _ in range(8):  # step back over white space, a few bytes at most
-        byte = padded[np.maximum(before, 0)]
-        space = (before >= 0) & ((byte == 32) | (byte == 9) | (byte == 13) | (byte == 10))
-        if not space.any():
+            found += _mask(column.is_valid())
+    odd = keys != found
+    if odd.any():  # keys of value null, or of no column: the colons less the nulls, on those lines
+        last = len(data) - 1
+        colons = np.flatnonzero(data == _COLON)
+        value = colons + 1 + (data[np.minimum(colons + 1, last)] == 32)  # ": null" or ":null"
+        is_null = data[np.minimum(value, last)] == _NULL[0]
+        for k in range(1, 4):
+            is_null &= data[np.minimum(value + k, last)] == _NULL[k]
+        named = np.searchsorted(colons, ends) - np.searchsorted(colons, starts)
+        nulls = colons[is_null]
+        named -= np.searchsorted(nulls, ends) - np.searchsorted(nulls, starts)
+        odd &= named != found
+    close = _back(data, ends - 1, starts)  # the line's closing brace: white space may follow it
+    odd |= data[close] != ord("}")
+    before = _back(data, close - 1, starts)
+    return odd | (data[before] == _COMMA) | _space(data[before])
+
+
+def _space(byte: np.ndarray) -> np.ndarray:
+    return (byte == 32) | (byte == 9) | (byte == 13) | (byte == 10)
+
+
+def _back(data: np.ndarray, at: np.ndarray, floor: np.ndarray) -> np.ndarray:
+    """From each position step back over white space (a few bytes at most), not below ``floor``."""
+    at = np.maximum(at, floor)
+    for _ in range(8):
+        step = _space(data[at]) & (at > floor)
+        if not step.any():
             break
-        before = before - space
-    byte = padded[np.maximum(before, 0)]
-    comma = (before >= 0) & ((byte == _COMMA) | (byte == 32) | (byte == 9) | (byte == 13) | (byte == 10))
-    if comma.any():
-        rows = np.searchsorted(starts, closers[comma], side="right") - 1
-        odd[rows[rows >= 0]] = True
-    return odd
+        at = at - step
+    return at

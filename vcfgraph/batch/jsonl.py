@@ -156,7 +156,8 @@ class Lines:
     line ``numbers`` in the file, and ``broken``, the rows pyarrow must not see (not an object,
     nested too deeply, not UTF-8)."""
 
-    def __init__(self, block: bytes, first_line: int) -> None:
+    def __init__(self, block: bytes, first_line: int, brackets: bool = True) -> None:
+        """``brackets``: count the brackets of every line (for pyarrow; DuckDB reads any depth)."""
         self.block, self.first_line = block, first_line
         data = np.frombuffer(self.block, dtype=np.uint8)
         breaks = np.flatnonzero(data == 10)
@@ -173,12 +174,13 @@ class Lines:
         self.starts, self.ends = starts[keep], ends[keep]
         self.broken: set[int] = set()
         if len(self.starts):  # only objects, not deeply nested, go to pyarrow: a lone `null` or 100,000 `{` crash it
-            brackets = np.flatnonzero((data == _OPEN) | (data == _SQUARE))  # about one per line
             odd = (data[self.starts] != _OPEN) | (data[self.ends - 1] != _CLOSE)
-            odd |= np.searchsorted(brackets, self.ends) - np.searchsorted(brackets, self.starts) > MAX_BRACKETS
+            if brackets:
+                found = np.flatnonzero((data == _OPEN) | (data == _SQUARE))  # about one per line
+                odd |= np.searchsorted(found, self.ends) - np.searchsorted(found, self.starts) > MAX_BRACKETS
             for n in np.flatnonzero(odd).tolist():
                 line = self.block[int(self.starts[n]):int(self.ends[n])].strip()
-                if not arrow_safe(line):
+                if not (arrow_safe(line) if brackets else line.startswith(b"{") and line.endswith(b"}")):
                     self.broken.add(n)
         if _utf8(self.block):  # checked by Arrow, without making a Python str of the block
             return
@@ -193,9 +195,9 @@ class Lines:
                 at = int(self.ends[row]) + 1 if row < len(self.ends) else len(self.block)
 
 
-def line_index(block: bytes, first_line: int) -> Lines:
+def line_index(block: bytes, first_line: int, brackets: bool = True) -> Lines:
     """The non-blank lines of a block of whole lines (see :class:`Lines`)."""
-    return Lines(block, first_line)
+    return Lines(block, first_line, brackets)
 
 
 class Block:

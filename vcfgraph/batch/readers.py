@@ -287,28 +287,32 @@ class Input:
     # ------------------------------------------------------------------ JSON Lines
 
     def _jsonl(self) -> Iterator[Chunk]:
+        """Blocks of whole lines (the last line may lack its line end): a block ends at its last
+        line end, and the next is read from there (one copy of a block, not three)."""
         size = max(1 << 16, min(self.rows * 400, 1 << 26))
         first_line = 1
         with open(self.path, "rb") as fh:
-            rest = b""
             while True:
+                start = fh.tell()
                 data = fh.read(size)
-                buf = rest + data
-                if data:
-                    cut = buf.rfind(b"\n") + 1
-                    block, rest = buf[:cut], buf[cut:]
-                    if not block:
-                        rest = buf
-                        continue
-                else:
-                    block, rest = buf, b""
-                if block.strip():
-                    chunk = self._json_chunk(block, first_line)
-                    self.done = chunk.done = fh.tell() - len(rest)
-                    yield chunk
-                first_line += block.count(b"\n")
                 if not data:
                     break
+                cut = data.rfind(b"\n") + 1
+                while not cut:  # no line end yet: read on, to one or to the end of the file
+                    more = fh.read(size)
+                    if not more:
+                        cut = len(data)
+                        break
+                    found = more.rfind(b"\n") + 1
+                    cut = len(data) + found if found else 0
+                    data += more
+                block = data if cut == len(data) else data[:cut]
+                fh.seek(start + cut)
+                if not block.isspace():
+                    chunk = self._json_chunk(block, first_line)
+                    self.done = chunk.done = start + cut
+                    yield chunk
+                first_line += block.count(b"\n")
 
     def _json_chunk(self, block: bytes, first_line: int) -> Chunk:
         if self.fields is None:
