@@ -42,7 +42,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from vcfgraph.batch.arrays import as_text, ints, strings
-from vcfgraph.batch.jsonl import PART_BYTES, Block, Responses, cut_lines, fits, line_index
+from vcfgraph.batch.jsonl import PART_BYTES, Block, Responses, cut_lines, fits, line_ends, line_index
 
 __all__ = ["available", "read_block"]
 
@@ -89,7 +89,7 @@ def read_block(block: bytes, first_line: int, path: str, schema: pa.Schema, verb
     if len(parts) == 1:
         return _read_part(block, first_line, path, schema, verbatim, responses, workers)
     pool = _pool(len(parts))
-    firsts = [first_line + block.count(b"\n", 0, a) for a, _b in parts]
+    firsts = [first_line + (line_ends(block, 0, a) if a else 0) for a, _b in parts]
     reads = list(pool.map(lambda k: _read_part(block[parts[k][0]:parts[k][1]], firsts[k], path, schema, verbatim,
                                                responses, 1), range(len(parts))))
     errors: dict[int, str] = {}
@@ -118,49 +118,8 @@ def _pool(workers: int) -> Any:
 
 def _read_part(block: bytes, first_line: int, path: str, schema: pa.Schema, verbatim: frozenset[str],
                responses: Responses | None, workers: int) -> tuple[pa.Table, dict[int, str], dict[str, dict[int, Any]]]:
-    lines = line_index(block, first_line, brackets=False)
-    if False and not lines.broken and len(lines.starts) and not getattr(_LOCAL, "mixed", False):
-        table = _typed(block, lines, schema, workers)
-        if table is not None:  # every line an object of the schema's types: pyarrow's reader is the faster
-            return table, {}, {}
-        _LOCAL.mixed = True  # a file that mixes types in one block mostly does in the next: go to DuckDB directly
-    reader = _Reader(block, lines, path, schema, verbatim, responses)
-    return reader.run()
-
-
-def _typed(block: bytes, lines: Any, schema: pa.Schema, workers: int) -> pa.Table | None:
-    """The block read by pyarrow's JSON reader in up to ``workers`` parts at once, or None at
-    the first line that does not fit the schema (a value of another type, a key of no column)."""
-    import pyarrow.json as pjson
-
-    n = len(lines.starts)
-    cuts = sorted({0, n} | {n * k // max(1, workers) for k in range(1, max(1, workers))})
-    if len(block) < PART_BYTES:
-        cuts = [0, n]
-
-    def read(a: int, b: int) -> pa.Table | None:
-        lo = int(lines.starts[a])
-        hi = int(lines.starts[b]) if b < n else len(block)
-        data = memoryview(block)[lo:hi]
-        try:
-            table = pjson.read_json(pa.BufferReader(pa.py_buffer(data)),
-                                    read_options=pjson.ReadOptions(block_size=len(data) + 1, use_threads=False),
-                                    parse_options=pjson.ParseOptions(explicit_schema=schema,
-                                                                     unexpected_field_behavior="error"))
-        except pa.ArrowInvalid:
-            return None
-        return table if table.num_rows == b - a else None
-
-    if len(cuts) == 2:
-        parts = [read(0, n)]
-    else:
-        from concurrent.futures import ThreadPoolExecutor
-
-        with ThreadPoolExecutor(max_workers=len(cuts) - 1, thread_name_prefix="vcfgraph-json") as pool:
-            parts = list(pool.map(lambda ab: read(*ab), zip(cuts, cuts[1:])))
-    if any(part is None for part in parts):
-        return None
-    return pa.concat_tables(parts).combine_chunks()
+    lines = line_index(block, first_line, brackets=False)  # DuckDB reads any depth; the line reader counts again
+    return _Reader(block, lines, path, schema, verbatim, responses).run()
 
 
 class _Reader:

@@ -290,6 +290,8 @@ class Input:
         """Blocks of whole lines (the last line may lack its line end): a block ends at its last
         line end, and the next is read from there (one copy of a block, not three)."""
         size = max(1 << 16, min(self.rows * 400, 1 << 26))
+        from vcfgraph.batch.jsonl import line_ends
+
         first_line = 1
         with open(self.path, "rb") as fh:
             while True:
@@ -312,7 +314,7 @@ class Input:
                     chunk = self._json_chunk(block, first_line)
                     self.done = chunk.done = start + cut
                     yield chunk
-                first_line += block.count(b"\n")
+                first_line += line_ends(block)  # (numpy: other threads run meanwhile)
 
     def _json_chunk(self, block: bytes, first_line: int) -> Chunk:
         if self.fields is None:
