@@ -196,10 +196,19 @@ class _Reader:
         offsets = np.append(starts[a:b] - lo, hi - lo).astype(np.int32)
         data = memoryview(self.block)[lo:hi]
         lines = pa.Array.from_buffers(pa.string(), b - a, [None, pa.py_buffer(offsets), pa.py_buffer(data)])
-        spec = json.dumps({name: "JSON" for name in self.schema.names}).replace("'", "''")
+        spec = json.dumps({name: "JSON" for name in self.schema.names})
         con = _connection()
-        out = _transform(con, pa.Table.from_arrays([lines], names=["line"]),
-                         f"TRY(json_transform(line, '{spec}')) AS r, TRY(len(json_keys(line))) AS k")
+        table = pa.Table.from_arrays([lines], names=["line"])
+        out = None
+        if not getattr(_LOCAL, "refused", False):  # without TRY first: it costs a sixth of the time
+            import duckdb
+
+            try:
+                out = _transform(con, table, _query(spec, False))
+            except duckdb.Error:  # a line DuckDB refuses: TRY, here and in the blocks after
+                _LOCAL.refused = True
+        if out is None:
+            out = _transform(con, table, _query(spec, True))
         read, keys = out.column(0).combine_chunks(), out.column(1).combine_chunks()
         if len(read) != b - a:  # not expected: every line is a row
             return self.schema.empty_table(), np.ones(b - a, dtype=bool), {}
@@ -326,7 +335,17 @@ def _bools(values: np.ndarray) -> pa.Array:
     return pa.Array.from_buffers(pa.bool_(), len(values), [None, pa.py_buffer(np.packbits(values, bitorder="little"))])
 
 
-def _transform(con: Any, table: pa.Table, expression: str) -> pa.Array:
+def _query(spec: str, each: bool) -> str:
+    """The lines' values as JSON texts (``r``) and their count of keys (``k``); ``each``: a line
+    DuckDB refuses is null (``TRY``), not an error of the whole block."""
+    def guard(expression: str) -> str:
+        return f"TRY({expression})" if each else expression
+
+    literal = "'" + spec.replace("'", "''") + "'"
+    return f"{guard(f'json_transform(line, {literal})')} AS r, {guard('len(json_keys(line))')} AS k"
+
+
+def _transform(con: Any, table: pa.Table, expression: str) -> pa.Table:
     """``expression`` over the rows of ``table``, by DuckDB, without importing pandas: DuckDB
     imports it (when installed) to ask whether an object is a DataFrame, which would add half a
     second to every batch's start. While pandas is not imported, ``import pandas`` is made to
