@@ -1,29 +1,33 @@
 """JSON Lines blocks read by DuckDB, with :class:`vcfgraph.batch.jsonl.Block` for the lines it cannot read.
 
-A block whose lines all fit the schema (the usual case of a file written by a program) is read
-by pyarrow's JSON reader whole, which is faster on such lines; DuckDB reads the other blocks.
-
 :func:`read_block` takes the same block of whole lines as :func:`vcfgraph.batch.jsonl.read_block`
 and gives the same table, row errors and odd cells, row for row; only the time differs.
 
 DuckDB's ``json_transform`` reads the lines with every schema column typed ``JSON`` (so a value of
-another type is never an error and never cast: a column holds each value's JSON text), and each
-distinct text of a column is then read once by ``json.loads`` and fitted to the column's type as
-the line reader fits it (:func:`vcfgraph.batch.jsonl.fits`); a value that does not fit is null
-in the table and its raw value goes to ``cells``, as there.
+another type is never an error and never cast: a column holds each value's JSON text), and the
+texts are fitted to the column's type as the line reader fits them
+(:func:`vcfgraph.batch.jsonl.fits`), for all rows at once, by the text's first byte: ``t`` or
+``f`` a boolean; a digit or ``-`` a number, when it is plain JSON, finite and below 2**53 (cast
+by Arrow); ``"`` text, its quotes dropped, when it holds no escape. Only the other texts are read
+by ``json.loads``, once per distinct text; a value that does not fit is null in the table and its
+raw value goes to ``cells``, as there.
 
 DuckDB is more lenient than the line reader and silent where it is strict, so every line it
-reads is checked against the bytes, and any line that might differ is handed to ``Block``:
+reads is checked, and any line that might differ is handed to ``Block`` (the slow path, for
+those lines only):
 
-- lines ``Block`` would not give pyarrow (not an object, nested deeply, not UTF-8);
-- keys DuckDB ignores (a key of no column): on each line, the colons (every key has one) less
-  the ``null`` values after a colon must equal the values DuckDB found; a colon inside a string
-  only makes the count larger, so a mismatch may be a false alarm, never a miss (a key of no
-  column whose value is ``null`` is passed over, as the line reader passes over it);
-- trailing commas (``{"a": 1,}``), which DuckDB accepts: a ``,`` before a ``}`` or ``]``;
+- lines that are not an object or not UTF-8 (DuckDB reads any depth of nesting; the line reader
+  counts the brackets of the lines it is given);
+- keys DuckDB ignores (a key of no column): a line's keys (``json_keys``, counted by DuckDB) must
+  equal the values it found; where they differ (a key whose value is ``null``, or of no column),
+  the line's colons (every key has one) less the ``null`` values after a colon must: a colon
+  inside a string only makes that count larger, so a mismatch may be a false alarm, never a
+  miss (a key of no column whose value is ``null`` is passed over, as the line reader passes it);
+- a trailing comma before the line's closing ``}`` (``{"a": 1,}``), which DuckDB accepts; one
+  inside a value is that value's, and a nested value is read again anyway;
 - values whose text is not plain JSON (``NaN``, ``Infinity``) or that nest (``[70]``, ``{...}``);
-- the lines DuckDB refuses (not JSON, a key given twice, a lone surrogate): each line is parsed
-  on its own under ``TRY``, so such a line is null there and the others are kept.
+- the lines DuckDB refuses (not JSON, a key given twice, a lone surrogate): the block is read
+  again with each line under ``TRY``, so such a line is null there and the others are kept.
 
 What it leaves to others: cutting the file into blocks and the file's columns
 (:mod:`vcfgraph.batch.readers`), the values' domains (:mod:`vcfgraph.batch.columns`).
@@ -42,7 +46,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from vcfgraph.batch.arrays import as_text, ints, strings
-from vcfgraph.batch.jsonl import PART_BYTES, Block, Responses, cut_lines, fits, line_ends, line_index
+from vcfgraph.batch.jsonl import Block, Responses, cut_lines, fits, line_ends, line_index
 
 __all__ = ["available", "read_block"]
 
@@ -79,19 +83,18 @@ def read_block(block: bytes, first_line: int, path: str, schema: pa.Schema, verb
                ) -> tuple[pa.Table, dict[int, str], dict[str, dict[int, Any]]]:
     """Read a block of whole JSON lines as :func:`vcfgraph.batch.jsonl.read_block` does.
 
-    A block whose every line fits the schema is read by pyarrow's reader whole, in up to
-    ``workers`` parts at once (it is the faster on such lines); any other block by DuckDB.
+    The block is read in up to ``workers`` parts at once (DuckDB lets other threads run).
 
     Returns:
         The table (one row per non-blank line, in order), row -> error, and column -> row -> raw value.
     """
     parts = cut_lines(block, workers)
     if len(parts) == 1:
-        return _read_part(block, first_line, path, schema, verbatim, responses, workers)
+        return _read_part(block, first_line, path, schema, verbatim, responses)
     pool = _pool(len(parts))
     firsts = [first_line + (line_ends(block, 0, a) if a else 0) for a, _b in parts]
     reads = list(pool.map(lambda k: _read_part(block[parts[k][0]:parts[k][1]], firsts[k], path, schema, verbatim,
-                                               responses, 1), range(len(parts))))
+                                               responses), range(len(parts))))
     errors: dict[int, str] = {}
     cells: dict[str, dict[int, Any]] = {}
     start = 0
@@ -117,7 +120,7 @@ def _pool(workers: int) -> Any:
 
 
 def _read_part(block: bytes, first_line: int, path: str, schema: pa.Schema, verbatim: frozenset[str],
-               responses: Responses | None, workers: int) -> tuple[pa.Table, dict[int, str], dict[str, dict[int, Any]]]:
+               responses: Responses | None) -> tuple[pa.Table, dict[int, str], dict[str, dict[int, Any]]]:
     lines = line_index(block, first_line, brackets=False)  # DuckDB reads any depth; the line reader counts again
     return _Reader(block, lines, path, schema, verbatim, responses).run()
 
@@ -262,8 +265,7 @@ class _Reader:
                 values[rows[sure]] = numbers[sure]
         else:
             good = first == _QUOTE
-            plain = not np.count_nonzero((data == _BACKSLASH) | (data < 32))
-            if not plain:
+            if np.count_nonzero((data == _BACKSLASH) | (data < 32)):  # an escape: those texts by json.loads
                 good &= ~_mask(pc.match_substring_regex(texts, r"[\\\x00-\x1f]"), n)
             values = pc.utf8_slice_codeunits(texts, 1, -1) if good.any() else pa.nulls(n, pa.string())
         others = np.flatnonzero(valid & ~good)
