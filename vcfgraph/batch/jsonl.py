@@ -174,8 +174,9 @@ class Lines:
         self.starts, self.ends = starts[keep], ends[keep]
         self.broken: set[int] = set()
         if len(self.starts):  # only objects, not deeply nested, go to pyarrow: a lone `null` or 100,000 `{` crash it
-            odd = (data[self.starts] != _OPEN) | (data[self.ends - 1] != _CLOSE)
-            if brackets:
+            opens = data[self.starts] == _OPEN
+            odd = ~opens | (data[self.ends - 1] != _CLOSE)
+            if brackets and _bracketed(self.block, data, int(np.count_nonzero(opens))):
                 found = np.flatnonzero((data == _OPEN) | (data == _SQUARE))  # about one per line
                 odd |= np.searchsorted(found, self.ends) - np.searchsorted(found, self.starts) > MAX_BRACKETS
             for n in np.flatnonzero(odd).tolist():
@@ -193,6 +194,16 @@ class Lines:
                 row = int(np.searchsorted(self.ends, at + exc.start))
                 self.broken.add(row)
                 at = int(self.ends[row]) + 1 if row < len(self.ends) else len(self.block)
+
+
+def _bracketed(block: bytes, data: np.ndarray, opens: int) -> bool:
+    """Whether a line of the block may hold more than :data:`MAX_BRACKETS` brackets. Each of the
+    ``opens`` lines that start with ``{`` holds one at least, so none holds more than the block's
+    brackets less one per other such line; the brackets are counted per line only past that."""
+    total = int(np.count_nonzero(data == _OPEN))
+    if block.find(b"[") >= 0:
+        total += int(np.count_nonzero(data == _SQUARE))
+    return total - max(opens - 1, 0) > MAX_BRACKETS
 
 
 def line_index(block: bytes, first_line: int, brackets: bool = True) -> Lines:
