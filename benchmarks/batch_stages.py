@@ -98,7 +98,8 @@ def _median(values: Sequence[float]) -> float:
     return statistics.median(values)
 
 
-def stages(n: int, kinds: Sequence[str], rounds: int, seed: int, folder: Path, goal: float) -> None:
+def stages(n: int, kinds: Sequence[str], rounds: int, seed: int, folder: Path, goal: float,
+           line_reader: bool = True) -> None:
     py = sys.executable
     floor = _median([measure_child([py, "-c", IMPORT_FLOOR])[0] for _ in range(max(rounds, 5))])
     ten = _generate(10, "csv", folder, 1)
@@ -113,7 +114,7 @@ def stages(n: int, kinds: Sequence[str], rounds: int, seed: int, folder: Path, g
             _s, _p, out = measure_child([py, "-c", STAGES, str(source), str(target), "duckdb"])
             for name, seconds in json.loads(out).items():
                 parts.setdefault(name, []).append(seconds)
-            if kind.startswith("jsonl"):  # the line reader of before, for its read time
+            if kind.startswith("jsonl") and line_reader:  # the line reader of before, for its read time
                 _s, _p, out = measure_child([py, "-c", STAGES, str(source), str(target), "arrow"])
                 parts.setdefault("read by the line reader", []).append(json.loads(out)["read"])
             only = _try([py, "-c", READERS[kind.split("-")[0]], str(source)])
@@ -146,11 +147,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--goal", type=float, default=0.5, help="the ratio to set the stages against (default 0.5)")
     parser.add_argument("--keep", type=Path, default=None, help="keep generated inputs in this folder")
+    parser.add_argument("--no-line-reader", action="store_true",
+                        help="JSON Lines: do not also time the read stage of the line reader of before")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="vcfgraph-bench-") as tmp:
         folder = args.keep or Path(tmp)
         folder.mkdir(parents=True, exist_ok=True)
-        stages(args.n, args.formats.split(","), args.rounds, args.seed, folder, args.goal)
+        stages(args.n, args.formats.split(","), args.rounds, args.seed, folder, args.goal, not args.no_line_reader)
     return 0
 
 
