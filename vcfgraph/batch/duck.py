@@ -82,7 +82,7 @@ def _connection() -> Any:
     return con
 
 
-def read_block(block: bytes, first_line: int, path: str, schema: pa.Schema, verbatim: frozenset[str],
+def read_block(block: bytes | memoryview, first_line: int, path: str, schema: pa.Schema, verbatim: frozenset[str],
                responses: Responses | None = None, workers: int = 1
                ) -> tuple[pa.Table, dict[int, str], dict[str, dict[int, Any]]]:
     """Read a block of whole JSON lines as :func:`vcfgraph.batch.jsonl.read_block` does.
@@ -125,7 +125,7 @@ def _pool(workers: int) -> Any:
     return _POOL
 
 
-def _read_part(block: bytes, first_line: int, path: str, schema: pa.Schema, verbatim: frozenset[str],
+def _read_part(block: bytes | memoryview, first_line: int, path: str, schema: pa.Schema, verbatim: frozenset[str],
                responses: Responses | None) -> tuple[pa.Table, dict[int, str], dict[str, dict[int, Any]]]:
     typed = not getattr(_LOCAL, "mixed", False)
     lines = line_index(block, first_line, brackets=typed)  # (DuckDB reads any depth; pyarrow may not)
@@ -137,7 +137,7 @@ def _read_part(block: bytes, first_line: int, path: str, schema: pa.Schema, verb
     return _Reader(block, lines, path, schema, verbatim, responses).run()
 
 
-def _typed(block: bytes, lines: Any, schema: pa.Schema) -> pa.Table | None:
+def _typed(block: bytes | memoryview, lines: Any, schema: pa.Schema) -> pa.Table | None:
     """The lines read by pyarrow's JSON reader with the schema, strictly (a value of another type
     or a key of no column is an error), or None. Where every line fits, it reads them in one
     pass with less work than DuckDB's texts and their checks; the line reader reads such lines
@@ -156,7 +156,7 @@ def _typed(block: bytes, lines: Any, schema: pa.Schema) -> pa.Table | None:
 
 
 class _Reader:
-    def __init__(self, block: bytes, lines: Any, path: str, schema: pa.Schema, verbatim: frozenset[str],
+    def __init__(self, block: bytes | memoryview, lines: Any, path: str, schema: pa.Schema, verbatim: frozenset[str],
                  responses: Responses | None) -> None:
         self.block, self.lines, self.path, self.schema = block, lines, path, schema
         self.verbatim, self.responses = verbatim, responses
@@ -186,7 +186,7 @@ class _Reader:
     def _block(self, first: int, stop: int) -> None:
         """Lines ``first`` to ``stop`` read by the line reader."""
         starts, ends = self.lines.starts, self.lines.ends
-        data = self.block[int(starts[first]):int(ends[stop - 1]) + 1]
+        data = bytes(self.block[int(starts[first]):int(ends[stop - 1]) + 1])  # (the block may be a memoryview)
         read = Block(data, int(self.lines.numbers[first]), self.path, self.schema, self.verbatim, self.responses)
         self.parts.append((first, read.table, read.errors, read.cells))
 
