@@ -3,9 +3,10 @@
 Readers yield :class:`Chunk` objects of a bounded number of rows, in file order, so memory stays
 bounded whatever the size of the file: CSV through pyarrow's streaming CSV reader (every column
 read as dictionary-encoded text), Parquet through ``iter_batches`` over one file, a folder of
-files or a glob (sorted by path), JSON Lines in blocks of whole lines (typed by pyarrow; a block
-that mixes types in a column, or holds a line that is not JSON, is read line by line so that
-the bad line becomes a row with an error instead of stopping the batch).
+files or a glob (sorted by path), JSON Lines in blocks of whole lines, each block a view of the
+bytes read, not a copy (typed with a schema by pyarrow or DuckDB, :mod:`vcfgraph.batch.duck`;
+the lines that do not fit, or are not JSON, are read line by line so that a bad line becomes a
+row with an error instead of stopping the batch).
 
 A JSON line that is a FHIR QuestionnaireResponse (decided per line, by its ``resourceType``) is
 read by :func:`vcfgraph.io.fhir.read_response`, the reader ``trace`` and the service use too, and
