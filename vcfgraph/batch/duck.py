@@ -40,27 +40,19 @@ What it leaves to others: cutting the file into blocks and the file's columns
 from __future__ import annotations
 
 import json
-import re
 import sys
 import threading
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
-from vcfgraph.batch.arrays import as_text, ints, strings
-from vcfgraph.batch.jsonl import Block, Responses, cut_lines, fits, line_ends, line_index
+from vcfgraph.batch.duckfit import fit, int_values, mask, suspect
+from vcfgraph.batch.jsonl import Block, Responses, cut_lines, line_ends, line_index
 
 __all__ = ["available", "read_block"]
 
 _LOCAL = threading.local()
-#: plain JSON numbers (DuckDB writes NaN and Infinity too, which json.loads would read)
-_NUMBER = re.compile(r"-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?")
-_COLON, _NULL, _COMMA = ord(":"), b"null", ord(",")
-_T, _F, _QUOTE, _BACKSLASH, _MINUS, _ZERO, _NINE = (ord(c) for c in 'tf"\\-09')
-#: distinct texts remembered per column between blocks, at most
-_CACHE = 4096
 
 
 def available() -> bool:
@@ -246,126 +238,18 @@ class _Reader:
         if len(read) != b - a:  # not expected: every line is a row
             return self.schema.empty_table(), np.ones(b - a, dtype=bool), {}
         raw = [read.field(k) for k in range(read.type.num_fields)]
-        odd = _mask(read.is_null()) | _mask(keys.is_null())
-        odd |= _suspect(np.frombuffer(data, dtype=np.uint8), starts[a:b] - lo, self.lines.ends[a:b] - lo, raw,
-                        _ints(keys))
+        odd = mask(read.is_null()) | mask(keys.is_null())
+        odd |= suspect(np.frombuffer(data, dtype=np.uint8), starts[a:b] - lo, self.lines.ends[a:b] - lo, raw,
+                        int_values(keys))
         arrays, cells = [], {}
         for field, column in zip(self.schema, raw):
-            array, column_odd, column_cells = self._fit(field, column)
+            cache = _LOCAL.cache.setdefault(field.name, {})
+            array, column_odd, column_cells = fit(field, column, field.name in self.verbatim, cache)
             arrays.append(array)
             odd |= column_odd
             if column_cells:
                 cells[field.name] = column_cells
         return pa.Table.from_arrays(arrays, schema=self.schema), odd, cells
-
-    def _fit(self, field: pa.Field, column: pa.ChunkedArray) -> tuple[pa.Array, np.ndarray, dict[int, Any]]:
-        """One column of JSON texts as the schema's type; rows to read again; odd cells.
-
-        A value is told by its text's first byte, for all rows at once: ``t``/``f`` a boolean,
-        a digit or ``-`` a number (checked against plain JSON and cast by Arrow), ``"`` text
-        (its quotes dropped when it holds no escape). Only the rest (a value of another type, an
-        escape, a number past 2**53 or not finite) is read by :func:`_read`, once per distinct text.
-        """
-        texts = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
-        if not pa.types.is_string(texts.type):
-            texts = texts.cast(pa.string())
-        n = len(texts)
-        if texts.null_count == n:
-            return pa.nulls(n, field.type), np.zeros(n, dtype=bool), {}
-        valid = _mask(texts.is_valid())
-        offsets = np.frombuffer(texts.buffers()[1], dtype=np.int32, count=texts.offset + n + 1)[texts.offset:]
-        data = np.frombuffer(texts.buffers()[2], dtype=np.uint8)
-        first = np.where(valid, data[np.minimum(offsets[:-1], max(len(data) - 1, 0))], 0)
-        kind = field.type
-        if pa.types.is_boolean(kind):
-            good = (first == _T) | (first == _F)
-            values: Any = first == _T
-        elif pa.types.is_floating(kind):
-            good = ((first >= _ZERO) & (first <= _NINE)) | (first == _MINUS)
-            values = np.zeros(n, dtype=np.float64)
-            if good.any():
-                rows = np.flatnonzero(good)
-                some = texts.take(ints(rows))
-                plain = _mask(pc.match_substring_regex(some, _NUMBER.pattern.join("^$")))
-                rows, some = rows[plain], some.filter(_bools(plain))
-                numbers = np.asarray(pc.cast(some, pa.float64()).to_numpy(zero_copy_only=False), dtype=np.float64)
-                sure = np.isfinite(numbers) & (np.abs(numbers) < float(1 << 53))
-                good[:] = False
-                good[rows[sure]] = True
-                values[rows[sure]] = numbers[sure]
-        else:
-            good = first == _QUOTE
-            if np.count_nonzero((data == _BACKSLASH) | (data < 32)):  # an escape: those texts by json.loads
-                good &= ~_mask(pc.match_substring_regex(texts, r"[\\\x00-\x1f]"), n)
-            values = pc.utf8_slice_codeunits(texts, 1, -1) if good.any() else pa.nulls(n, pa.string())
-        others = np.flatnonzero(valid & ~good)
-        odd = np.zeros(n, dtype=bool)
-        cells: dict[int, Any] = {}
-        fitted: dict[int, Any] = {}
-        if len(others):
-            cache = _LOCAL.cache.setdefault(field.name, {})
-            if len(cache) > _CACHE:
-                cache.clear()
-            verbatim = field.name in self.verbatim
-            for row, text in zip(others.tolist(), texts.take(ints(others)).to_pylist()):
-                found = cache.get(text)
-                if found is None:
-                    found = cache[text] = _read(text, field, verbatim)
-                if found[1] == 0:
-                    fitted[row] = found[0]
-                elif found[1] == 1:
-                    cells[row] = found[2]
-                else:
-                    odd[row] = True
-        return _column(kind, values, good, fitted), odd, cells
-
-
-def _column(kind: pa.DataType, values: Any, good: np.ndarray, fitted: dict[int, Any]) -> pa.Array:
-    """A column of the schema's type: ``values`` where ``good``, the ``fitted`` values at their
-    rows, null elsewhere; built from buffers (``pa.array`` would import pandas)."""
-    n = len(good)
-    if pa.types.is_string(kind):
-        if fitted:
-            rows = sorted(fitted)
-            values = pc.replace_with_mask(values, _bools(np.isin(np.arange(n), rows)), strings([fitted[r] for r in rows]))
-            good = good.copy()
-            good[rows] = True
-        if good.all():
-            return values
-        return pc.if_else(_bools(good), values, pa.nulls(n, pa.string()))
-    for row, value in fitted.items():  # a boolean or a number: set in numpy
-        values[row] = value
-        good[row] = True
-    nulls = n - int(np.count_nonzero(good))
-    validity = pa.py_buffer(np.packbits(good, bitorder="little")) if nulls else None
-    data = pa.py_buffer(np.packbits(values, bitorder="little")) if pa.types.is_boolean(kind) else pa.py_buffer(values)
-    return pa.Array.from_buffers(kind, n, [validity, data], null_count=nulls)
-
-
-def _mask(array: pa.Array, n: int | None = None) -> np.ndarray:
-    """A boolean Arrow array as numpy, null as False (read from its bits: no pandas, no objects)."""
-    if isinstance(array, pa.ChunkedArray):
-        array = array.combine_chunks()
-    size, at = len(array), array.offset
-
-    def bits(buffer: pa.Buffer) -> np.ndarray:
-        return np.unpackbits(np.frombuffer(buffer, dtype=np.uint8), bitorder="little")[at:at + size].astype(bool)
-
-    out = bits(array.buffers()[1]) if size else np.zeros(0, dtype=bool)
-    if array.null_count:
-        out &= bits(array.buffers()[0])
-    return out
-
-
-def _ints(array: pa.Array) -> np.ndarray:
-    """An int64 Arrow array's values as numpy, without a copy (a null row holds any number)."""
-    return np.frombuffer(array.buffers()[1], dtype=np.int64, count=array.offset + len(array))[array.offset:]
-
-
-def _bools(values: np.ndarray) -> pa.Array:
-    """A numpy boolean array as an Arrow one, from its buffer."""
-    return pa.Array.from_buffers(pa.bool_(), len(values), [None, pa.py_buffer(np.packbits(values, bitorder="little"))])
-
 
 def _query(spec: str, each: bool) -> str:
     """The lines' values as JSON texts (``r``) and their count of keys (``k``); ``each``: a line
@@ -392,20 +276,6 @@ def _transform(con: Any, table: pa.Table, expression: str) -> pa.Table:
             del sys.modules["pandas"]
 
 
-def _read(text: str, field: pa.Field, verbatim: bool) -> tuple[Any, int, Any]:
-    """A distinct JSON text of a column: (its value in the table or None, 0 fits / 1 odd cell / 2
-    read the line again, the raw value)."""
-    first = text[:1]
-    if first in ("[", "{") or not (first == '"' or text in ("true", "false") or _NUMBER.fullmatch(text)):
-        return None, 2, None
-    raw = json.loads(text)
-    if fits(raw, field.type):
-        return raw, 0, raw
-    if verbatim:
-        return as_text(raw), 0, raw
-    return None, 1, raw
-
-
 def _shift(cells: dict[str, dict[int, Any]], lo: int, hi: int) -> dict[str, dict[int, Any]]:
     """The cells of rows ``lo`` to ``hi``, numbered from ``lo``."""
     out = {}
@@ -414,51 +284,3 @@ def _shift(cells: dict[str, dict[int, Any]], lo: int, hi: int) -> dict[str, dict
         if kept:
             out[name] = kept
     return out
-
-
-def _suspect(data: np.ndarray, starts: np.ndarray, ends: np.ndarray, raw: list[pa.Array],
-             keys: np.ndarray) -> np.ndarray:
-    """Rows DuckDB may have read otherwise than the line reader: a key it ignored, or a trailing
-    comma before the line's closing ``}`` (one inside a value is that value's: a nested value
-    is read again anyway, and a key of no column is seen as a key).
-
-    A line holds no key of no column (but one whose value is ``null``, which the line reader
-    passes over too) when its keys (``keys``, DuckDB's count) equal the values DuckDB found, or
-    else when its colons (every key has one) less the ``null`` values after a colon do: a colon
-    inside a string only makes the count larger, so a mismatch may be a false alarm, never a miss.
-    """
-    found = np.zeros(len(starts), dtype=np.int64)
-    for column in raw:
-        if column.null_count < len(column):
-            found += _mask(column.is_valid())
-    odd = keys != found
-    if odd.any():  # keys of value null, or of no column: the colons less the nulls, on those lines
-        last = len(data) - 1
-        colons = np.flatnonzero(data == _COLON)
-        value = colons + 1 + (data[np.minimum(colons + 1, last)] == 32)  # ": null" or ":null"
-        is_null = data[np.minimum(value, last)] == _NULL[0]
-        for k in range(1, 4):
-            is_null &= data[np.minimum(value + k, last)] == _NULL[k]
-        named = np.searchsorted(colons, ends) - np.searchsorted(colons, starts)
-        nulls = colons[is_null]
-        named -= np.searchsorted(nulls, ends) - np.searchsorted(nulls, starts)
-        odd &= named != found
-    close = _back(data, ends - 1, starts)  # the line's closing brace: white space may follow it
-    odd |= data[close] != ord("}")
-    before = _back(data, close - 1, starts)
-    return odd | (data[before] == _COMMA) | _space(data[before])
-
-
-def _space(byte: np.ndarray) -> np.ndarray:
-    return (byte == 32) | (byte == 9) | (byte == 13) | (byte == 10)
-
-
-def _back(data: np.ndarray, at: np.ndarray, floor: np.ndarray) -> np.ndarray:
-    """From each position step back over white space (a few bytes at most), not below ``floor``."""
-    at = np.maximum(at, floor)
-    for _ in range(8):
-        step = _space(data[at]) & (at > floor)
-        if not step.any():
-            break
-        at = at - step
-    return at
