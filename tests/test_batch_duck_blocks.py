@@ -101,3 +101,39 @@ def test_the_fast_path_gives_the_line_readers_table_errors_and_cells(bundled: An
     assert errors[45].startswith("in.jsonl:56: not a valid JSON line")  # lines 11-50 plain, then SLOW from 51
     assert errors[46] == "in.jsonl:57: a JSON line must be an object of fact names and values"
     assert fast[2]["age"]  # text for a number is an odd cell, not a number
+
+
+def _blocks_of_before(data: bytes, size: int) -> list[int]:
+    """The non-blank lines per block as the reader cut them before (the rest of a read carried on
+    into the next): a chunk is a Parquet row group, so the cut must not move."""
+    counts, rest, at = [], b"", 0
+    while True:
+        more = data[at:at + size]
+        at += len(more)
+        buf = rest + more
+        if more:
+            cut = buf.rfind(b"\n") + 1
+            if not cut:
+                rest = buf
+                continue
+            block, rest = buf[:cut], buf[cut:]
+        else:
+            block, rest = buf, b""
+        if block.strip():
+            counts.append(sum(1 for line in block.split(b"\n") if line.strip()))
+        if not more:
+            return counts
+
+
+@pytest.mark.parametrize("rows", [1, 7, 300])
+def test_blocks_are_cut_where_they_were(tmp_path: Path, bundled: Any, rows: int) -> None:
+    from vcfgraph.batch.readers import open_input
+    from vcfgraph.batch.run import input_fields
+
+    lines = [_plain(k) if k % 97 else b'{"case_id": "' + b"x" * (k * 700) + b'"}' for k in range(600)]
+    data = b"\n".join(line + (b"\n  \n" if k % 50 == 0 else b"") for k, line in enumerate(lines)) + b"\n{}"
+    path = tmp_path / "cases.jsonl"
+    path.write_bytes(data)
+    chunks = list(open_input(path, rows, input_fields(bundled), frozenset(["case_id"])).chunks())
+    assert [c.n for c in chunks] == _blocks_of_before(data, max(1 << 16, rows * 400))
+    assert chunks[-1].done == len(data)

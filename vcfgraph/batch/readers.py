@@ -294,10 +294,11 @@ class Input:
         from vcfgraph.batch.jsonl import line_ends
 
         first_line = 1
+        rest = 0  # the bytes after the last block's line end, read again with the next block
         with open(self.path, "rb") as fh:
             while True:
                 start = fh.tell()
-                data = fh.read(size)
+                data = fh.read(rest + size)  # (so the blocks, and the chunks, are those of reading on by size)
                 if not data:
                     break
                 cut = data.rfind(b"\n") + 1
@@ -310,6 +311,7 @@ class Input:
                     cut = len(data) + found if found else 0
                     data += more
                 block = memoryview(data)[:cut]  # no copy: a copy of 50 MB holds the interpreter for 0.1 s
+                rest = len(data) - cut
                 fh.seek(start + cut)
                 if not (data[:1].isspace() and bytes(block).isspace()):  # (a block of blank lines has no rows)
                     chunk = self._json_chunk(block, first_line)
