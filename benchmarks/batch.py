@@ -203,13 +203,14 @@ def _try(args: list[str], env: dict[str, str] | None = None, ok: tuple[int, ...]
         return lines[-1][:120] if lines else "failed"
 
 
-def compare(n: int, kinds: Sequence[str], rounds: int, seed: int, folder: Path, baseline: Path | None = None) -> None:
+def compare(n: int, kinds: Sequence[str], rounds: int, seed: int, folder: Path, baseline: Path | None = None,
+            wanted: Sequence[str] = ("duckdb", "polars")) -> None:
     """The issue's table: pyarrow read-only, the peers, vcfgraph (and a baseline checkout), per
     format, medians of interleaved rounds; each peer's routes are checked against vcfgraph's
     on every valid row in its first round, and a peer that disagrees is reported, not timed."""
     py = sys.executable
-    peers = [p for p in ("duckdb", "polars") if _has(p)]
-    missing = [p for p in ("duckdb", "polars") if p not in peers]
+    peers = [p for p in wanted if _has(p)]
+    missing = [p for p in wanted if p not in peers]
     if missing:
         print(f"({', '.join(missing)} not installed: pip install {' '.join(missing)} to add them as peers)")
     load_before = _load()
@@ -318,6 +319,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--keep", type=Path, default=None, help="keep generated inputs in this folder")
     parser.add_argument("--baseline", type=Path, default=None,
                         help="with --compare: also time the vcfgraph checked out in this folder (e.g. main)")
+    parser.add_argument("--peers", default="duckdb,polars",
+                        help="with --compare: the peers to run (default duckdb,polars; each when installed)")
     parser.add_argument("--route-check", nargs=2, type=Path, default=None, metavar=("OURS", "THEIRS"),
                         help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -335,7 +338,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             if args.memory:
                 memory([int(x) for x in args.memory.split(",")], folder, args.seed)
             if args.compare:
-                compare(args.n, args.formats.split(","), args.rounds, args.seed, folder, args.baseline)
+                compare(args.n, args.formats.split(","), args.rounds, args.seed, folder, args.baseline,
+                        [p for p in args.peers.split(",") if p])
         return 0
     py = sys.executable
     with tempfile.TemporaryDirectory(prefix="vcfgraph-bench-") as tmp:

@@ -9,8 +9,9 @@ For each format, in a fresh process each (medians of ``--rounds``):
 - **start-up floor**: ``python -c "import numpy, pyarrow, pyarrow.compute"``, the imports no
   batch can do without, and a 10-row ``vcfgraph batch`` end to end;
 - **stages, one after the other** (no read-ahead or write-behind threads): imports, reading the
-  file into chunks (``open_input``), routing and assembling (``BatchJob.process``), writing
-  (``open_output``); their sum is what the batch would cost on one core;
+  file into chunks (``open_input``), validating and coding the facts (``BatchJob._codes``),
+  routing (``Evaluator.run``), assembling the rest of ``BatchJob.process`` (result columns,
+  errors, counts), writing (``open_output``); their sum is what the batch would cost on one core;
 - **pyarrow read-only**: the same reader as ``benchmarks/batch.py`` uses for its ratio (none for
   ``jsonl-mixed``, which pyarrow cannot read whole); for JSON Lines also the read stage of the
   line reader of before (:mod:`vcfgraph.batch.jsonl`) beside DuckDB's (:mod:`vcfgraph.batch.duck`);
@@ -58,6 +59,21 @@ reader = open_input(source, 131072, input_fields(pathway), frozenset([CASE_ID]))
 reader.first_columns()
 writer = open_output(target, job.schema)
 read = process = write = 0.0
+spent = {"code": 0.0, "route": 0.0}
+
+
+def timed(name, function):
+    def run(*args, **kwargs):
+        t0 = time.perf_counter()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            spent[name] += time.perf_counter() - t0
+    return run
+
+
+job._codes = timed("code", job._codes)  # validate and code the facts
+job.evaluator.run = timed("route", job.evaluator.run)
 chunks = reader.chunks()
 while True:
     t0 = time.perf_counter()
@@ -73,7 +89,8 @@ while True:
 t0 = time.perf_counter()
 writer.commit()
 write += time.perf_counter() - t0
-print(json.dumps({"imports": imports, "read": read, "process": process, "write": write}))
+print(json.dumps({"imports": imports, "read": read, "code": spent["code"], "route": spent["route"],
+                  "assemble": process - spent["code"] - spent["route"], "process": process, "write": write}))
 """
 
 
@@ -81,7 +98,8 @@ def _median(values: Sequence[float]) -> float:
     return statistics.median(values)
 
 
-def stages(n: int, kinds: Sequence[str], rounds: int, seed: int, folder: Path, goal: float) -> None:
+def stages(n: int, kinds: Sequence[str], rounds: int, seed: int, folder: Path, goal: float,
+           line_reader: bool = True) -> None:
     py = sys.executable
     floor = _median([measure_child([py, "-c", IMPORT_FLOOR])[0] for _ in range(max(rounds, 5))])
     ten = _generate(10, "csv", folder, 1)
@@ -96,7 +114,7 @@ def stages(n: int, kinds: Sequence[str], rounds: int, seed: int, folder: Path, g
             _s, _p, out = measure_child([py, "-c", STAGES, str(source), str(target), "duckdb"])
             for name, seconds in json.loads(out).items():
                 parts.setdefault(name, []).append(seconds)
-            if kind.startswith("jsonl"):  # the line reader of before, for its read time
+            if kind.startswith("jsonl") and line_reader:  # the line reader of before, for its read time
                 _s, _p, out = measure_child([py, "-c", STAGES, str(source), str(target), "arrow"])
                 parts.setdefault("read by the line reader", []).append(json.loads(out)["read"])
             only = _try([py, "-c", READERS[kind.split("-")[0]], str(source)])
@@ -108,7 +126,8 @@ def stages(n: int, kinds: Sequence[str], rounds: int, seed: int, folder: Path, g
         allowed = m["read-only"] / goal
         print(f"\n{kind} -> {kind}, {n:,} rows, medians of {rounds}; load average {_load()}:")
         print(f"  stages one after the other: imports {m['imports']:.2f} s, read {m['read']:.2f}, "
-              f"route and assemble {m['process']:.2f}, write {m['write']:.2f}; sum {serial:.2f} s"
+              f"validate/code {m['code']:.2f}, route {m['route']:.2f}, assemble {m['assemble']:.2f}, "
+              f"write {m['write']:.2f}; sum {serial:.2f} s"
               + (f" (read by the line reader of before: {m['read by the line reader']:.2f} s)"
                  if "read by the line reader" in m else ""))
         print(f"  pyarrow read-only {m['read-only']:.2f} s wall; vcfgraph batch {m['batch']:.2f} s wall "
@@ -128,11 +147,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--goal", type=float, default=0.5, help="the ratio to set the stages against (default 0.5)")
     parser.add_argument("--keep", type=Path, default=None, help="keep generated inputs in this folder")
+    parser.add_argument("--no-line-reader", action="store_true",
+                        help="JSON Lines: do not also time the read stage of the line reader of before")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="vcfgraph-bench-") as tmp:
         folder = args.keep or Path(tmp)
         folder.mkdir(parents=True, exist_ok=True)
-        stages(args.n, args.formats.split(","), args.rounds, args.seed, folder, args.goal)
+        stages(args.n, args.formats.split(","), args.rounds, args.seed, folder, args.goal, not args.no_line_reader)
     return 0
 
 

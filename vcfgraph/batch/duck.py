@@ -1,29 +1,37 @@
 """JSON Lines blocks read by DuckDB, with :class:`vcfgraph.batch.jsonl.Block` for the lines it cannot read.
 
-A block whose lines all fit the schema (the usual case of a file written by a program) is read
-by pyarrow's JSON reader whole, which is faster on such lines; DuckDB reads the other blocks.
-
 :func:`read_block` takes the same block of whole lines as :func:`vcfgraph.batch.jsonl.read_block`
 and gives the same table, row errors and odd cells, row for row; only the time differs.
 
+A part of a block whose lines all fit the schema (a file written by a program) is read by
+pyarrow's JSON reader with the schema, strictly, which costs less than DuckDB's texts and their
+checks; when one part does not fit, that thread reads its later parts by DuckDB directly.
+
 DuckDB's ``json_transform`` reads the lines with every schema column typed ``JSON`` (so a value of
-another type is never an error and never cast: a column holds each value's JSON text), and each
-distinct text of a column is then read once by ``json.loads`` and fitted to the column's type as
-the line reader fits it (:func:`vcfgraph.batch.jsonl.fits`); a value that does not fit is null
-in the table and its raw value goes to ``cells``, as there.
+another type is never an error and never cast: a column holds each value's JSON text), and the
+texts are fitted to the column's type as the line reader fits them
+(:func:`vcfgraph.batch.jsonl.fits`), for all rows at once, by the text's first byte: ``t`` or
+``f`` a boolean; a digit or ``-`` a number, when it is plain JSON, finite and below 2**53 (cast
+by Arrow); ``"`` text, its quotes dropped, when it holds no escape. Only the other texts are read
+by ``json.loads``, once per distinct text; a value that does not fit is null in the table and its
+raw value goes to ``cells``, as there.
 
 DuckDB is more lenient than the line reader and silent where it is strict, so every line it
-reads is checked against the bytes, and any line that might differ is handed to ``Block``:
+reads is checked, and any line that might differ is handed to ``Block`` (the slow path, for
+those lines only):
 
-- lines ``Block`` would not give pyarrow (not an object, nested deeply, not UTF-8);
-- keys DuckDB ignores (a key of no column): on each line, the colons (every key has one) less
-  the ``null`` values after a colon must equal the values DuckDB found; a colon inside a string
-  only makes the count larger, so a mismatch may be a false alarm, never a miss (a key of no
-  column whose value is ``null`` is passed over, as the line reader passes over it);
-- trailing commas (``{"a": 1,}``), which DuckDB accepts: a ``,`` before a ``}`` or ``]``;
+- lines that are not an object or not UTF-8 (DuckDB reads any depth of nesting; the line reader
+  counts the brackets of the lines it is given);
+- keys DuckDB ignores (a key of no column): a line's keys (``json_keys``, counted by DuckDB) must
+  equal the values it found; where they differ (a key whose value is ``null``, or of no column),
+  the line's colons (every key has one) less the ``null`` values after a colon must: a colon
+  inside a string only makes that count larger, so a mismatch may be a false alarm, never a
+  miss (a key of no column whose value is ``null`` is passed over, as the line reader passes it);
+- a trailing comma before the line's closing ``}`` (``{"a": 1,}``), which DuckDB accepts; one
+  inside a value is that value's, and a nested value is read again anyway;
 - values whose text is not plain JSON (``NaN``, ``Infinity``) or that nest (``[70]``, ``{...}``);
-- the lines DuckDB refuses (not JSON, a key given twice, a lone surrogate): each line is parsed
-  on its own under ``TRY``, so such a line is null there and the others are kept.
+- the lines DuckDB refuses (not JSON, a key given twice, a lone surrogate): the block is read
+  again with each line under ``TRY``, so such a line is null there and the others are kept.
 
 What it leaves to others: cutting the file into blocks and the file's columns
 (:mod:`vcfgraph.batch.readers`), the values' domains (:mod:`vcfgraph.batch.columns`).
@@ -32,26 +40,19 @@ What it leaves to others: cutting the file into blocks and the file's columns
 from __future__ import annotations
 
 import json
-import re
 import sys
 import threading
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
-from vcfgraph.batch.arrays import as_text
-from vcfgraph.batch.jsonl import PART_BYTES, Block, Responses, cut_lines, fits, line_index
+from vcfgraph.batch.duckfit import fit, int_values, mask, suspect
+from vcfgraph.batch.jsonl import Block, Responses, cut_lines, line_ends, line_index
 
 __all__ = ["available", "read_block"]
 
 _LOCAL = threading.local()
-#: plain JSON numbers (DuckDB writes NaN and Infinity too, which json.loads would read)
-_NUMBER = re.compile(r"-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?")
-_COLON, _NULL, _COMMA = ord(":"), b"null", ord(",")
-#: distinct texts remembered per column between blocks, at most
-_CACHE = 4096
 
 
 def available() -> bool:
@@ -73,24 +74,25 @@ def _connection() -> Any:
     return con
 
 
-def read_block(block: bytes, first_line: int, path: str, schema: pa.Schema, verbatim: frozenset[str],
+def read_block(block: bytes | memoryview, first_line: int, path: str, schema: pa.Schema, verbatim: frozenset[str],
                responses: Responses | None = None, workers: int = 1
                ) -> tuple[pa.Table, dict[int, str], dict[str, dict[int, Any]]]:
     """Read a block of whole JSON lines as :func:`vcfgraph.batch.jsonl.read_block` does.
 
-    A block whose every line fits the schema is read by pyarrow's reader whole, in up to
-    ``workers`` parts at once (it is the faster on such lines); any other block by DuckDB.
+    The block is read in up to ``workers`` parts at once (DuckDB and pyarrow let other threads run).
+    A part whose every line fits the schema is read by pyarrow's reader, strictly; once a part
+    does not, this thread's parts are read by DuckDB.
 
     Returns:
         The table (one row per non-blank line, in order), row -> error, and column -> row -> raw value.
     """
     parts = cut_lines(block, workers)
     if len(parts) == 1:
-        return _read_part(block, first_line, path, schema, verbatim, responses, workers)
+        return _read_part(block, first_line, path, schema, verbatim, responses)
     pool = _pool(len(parts))
-    firsts = [first_line + block.count(b"\n", 0, a) for a, _b in parts]
+    firsts = [first_line + (line_ends(block, 0, a) if a else 0) for a, _b in parts]
     reads = list(pool.map(lambda k: _read_part(block[parts[k][0]:parts[k][1]], firsts[k], path, schema, verbatim,
-                                               responses, 1), range(len(parts))))
+                                               responses), range(len(parts))))
     errors: dict[int, str] = {}
     cells: dict[str, dict[int, Any]] = {}
     start = 0
@@ -115,55 +117,38 @@ def _pool(workers: int) -> Any:
     return _POOL
 
 
-def _read_part(block: bytes, first_line: int, path: str, schema: pa.Schema, verbatim: frozenset[str],
-               responses: Responses | None, workers: int) -> tuple[pa.Table, dict[int, str], dict[str, dict[int, Any]]]:
-    lines = line_index(block, first_line)
-    if not lines.broken and len(lines.starts) and not getattr(_LOCAL, "mixed", False):
-        table = _typed(block, lines, schema, workers)
-        if table is not None:  # every line an object of the schema's types: pyarrow's reader is the faster
+def _read_part(block: bytes | memoryview, first_line: int, path: str, schema: pa.Schema, verbatim: frozenset[str],
+               responses: Responses | None) -> tuple[pa.Table, dict[int, str], dict[str, dict[int, Any]]]:
+    typed = not getattr(_LOCAL, "mixed", False)
+    lines = line_index(block, first_line, brackets=typed)  # (DuckDB reads any depth; pyarrow may not)
+    if typed and not lines.broken and len(lines.starts):
+        table = _typed(block, lines, schema)
+        if table is not None:  # every line an object of the schema's types
             return table, {}, {}
-        _LOCAL.mixed = True  # a file that mixes types in one block mostly does in the next: go to DuckDB directly
-    reader = _Reader(block, lines, path, schema, verbatim, responses)
-    return reader.run()
+        _LOCAL.mixed = True  # a file that mixes types in one block mostly does in the next: DuckDB from now on
+    return _Reader(block, lines, path, schema, verbatim, responses).run()
 
 
-def _typed(block: bytes, lines: Any, schema: pa.Schema, workers: int) -> pa.Table | None:
-    """The block read by pyarrow's JSON reader in up to ``workers`` parts at once, or None at
-    the first line that does not fit the schema (a value of another type, a key of no column)."""
+def _typed(block: bytes | memoryview, lines: Any, schema: pa.Schema) -> pa.Table | None:
+    """The lines read by pyarrow's JSON reader with the schema, strictly (a value of another type
+    or a key of no column is an error), or None. Where every line fits, it reads them in one
+    pass with less work than DuckDB's texts and their checks; the line reader reads such lines
+    with it too, so the rows are the same."""
     import pyarrow.json as pjson
 
-    n = len(lines.starts)
-    cuts = sorted({0, n} | {n * k // max(1, workers) for k in range(1, max(1, workers))})
-    if len(block) < PART_BYTES:
-        cuts = [0, n]
-
-    def read(a: int, b: int) -> pa.Table | None:
-        lo = int(lines.starts[a])
-        hi = int(lines.starts[b]) if b < n else len(block)
-        data = memoryview(block)[lo:hi]
-        try:
-            table = pjson.read_json(pa.BufferReader(pa.py_buffer(data)),
-                                    read_options=pjson.ReadOptions(block_size=len(data) + 1, use_threads=False),
-                                    parse_options=pjson.ParseOptions(explicit_schema=schema,
-                                                                     unexpected_field_behavior="error"))
-        except pa.ArrowInvalid:
-            return None
-        return table if table.num_rows == b - a else None
-
-    if len(cuts) == 2:
-        parts = [read(0, n)]
-    else:
-        from concurrent.futures import ThreadPoolExecutor
-
-        with ThreadPoolExecutor(max_workers=len(cuts) - 1, thread_name_prefix="vcfgraph-json") as pool:
-            parts = list(pool.map(lambda ab: read(*ab), zip(cuts, cuts[1:])))
-    if any(part is None for part in parts):
+    data = memoryview(block)[int(lines.starts[0]):]
+    try:
+        table = pjson.read_json(pa.BufferReader(pa.py_buffer(data)),
+                                read_options=pjson.ReadOptions(block_size=len(data) + 1, use_threads=False),
+                                parse_options=pjson.ParseOptions(explicit_schema=schema,
+                                                                 unexpected_field_behavior="error"))
+    except pa.ArrowInvalid:
         return None
-    return pa.concat_tables(parts).combine_chunks()
+    return table.combine_chunks() if table.num_rows == len(lines.starts) else None
 
 
 class _Reader:
-    def __init__(self, block: bytes, lines: Any, path: str, schema: pa.Schema, verbatim: frozenset[str],
+    def __init__(self, block: bytes | memoryview, lines: Any, path: str, schema: pa.Schema, verbatim: frozenset[str],
                  responses: Responses | None) -> None:
         self.block, self.lines, self.path, self.schema = block, lines, path, schema
         self.verbatim, self.responses = verbatim, responses
@@ -193,7 +178,7 @@ class _Reader:
     def _block(self, first: int, stop: int) -> None:
         """Lines ``first`` to ``stop`` read by the line reader."""
         starts, ends = self.lines.starts, self.lines.ends
-        data = self.block[int(starts[first]):int(ends[stop - 1]) + 1]
+        data = bytes(self.block[int(starts[first]):int(ends[stop - 1]) + 1])  # (the block may be a memoryview)
         read = Block(data, int(self.lines.numbers[first]), self.path, self.schema, self.verbatim, self.responses)
         self.parts.append((first, read.table, read.errors, read.cells))
 
@@ -236,55 +221,47 @@ class _Reader:
         offsets = np.append(starts[a:b] - lo, hi - lo).astype(np.int32)
         data = memoryview(self.block)[lo:hi]
         lines = pa.Array.from_buffers(pa.string(), b - a, [None, pa.py_buffer(offsets), pa.py_buffer(data)])
-        spec = json.dumps({name: "JSON" for name in self.schema.names}).replace("'", "''")
+        spec = json.dumps({name: "JSON" for name in self.schema.names})
         con = _connection()
-        read = _transform(con, pa.table({"line": lines}), f"TRY(json_transform(line, '{spec}')) AS r")
+        table = pa.Table.from_arrays([lines], names=["line"])
+        out = None
+        if not getattr(_LOCAL, "refused", False):  # without TRY first: it costs a sixth of the time
+            import duckdb
+
+            try:
+                out = _transform(con, table, _query(spec, False))
+            except duckdb.Error:  # a line DuckDB refuses: TRY, here and in the blocks after
+                _LOCAL.refused = True
+        if out is None:
+            out = _transform(con, table, _query(spec, True))
+        read, keys = out.column(0).combine_chunks(), out.column(1).combine_chunks()
         if len(read) != b - a:  # not expected: every line is a row
             return self.schema.empty_table(), np.ones(b - a, dtype=bool), {}
         raw = [read.field(k) for k in range(read.type.num_fields)]
-        odd = _suspect(np.frombuffer(data, dtype=np.uint8), starts[a:b] - lo, self.lines.ends[a:b] - lo, raw)
-        odd |= np.asarray(read.is_null().to_numpy(zero_copy_only=False), dtype=bool)
+        odd = mask(read.is_null()) | mask(keys.is_null())
+        odd |= suspect(np.frombuffer(data, dtype=np.uint8), starts[a:b] - lo, self.lines.ends[a:b] - lo, raw,
+                        int_values(keys))
         arrays, cells = [], {}
         for field, column in zip(self.schema, raw):
-            array, column_odd, column_cells = self._fit(field, column)
+            cache = _LOCAL.cache.setdefault(field.name, {})
+            array, column_odd, column_cells = fit(field, column, field.name in self.verbatim, cache)
             arrays.append(array)
             odd |= column_odd
             if column_cells:
                 cells[field.name] = column_cells
         return pa.Table.from_arrays(arrays, schema=self.schema), odd, cells
 
-    def _fit(self, field: pa.Field, column: pa.ChunkedArray) -> tuple[pa.Array, np.ndarray, dict[int, Any]]:
-        """One column of JSON texts as the schema's type; rows to read again; odd cells."""
-        n = len(column)
-        texts = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
-        if not pa.types.is_string(texts.type):
-            texts = texts.cast(pa.string())
-        if field.name in self.verbatim and texts.null_count < n:
-            plain = pc.and_(pc.starts_with(texts, '"'), pc.invert(pc.match_substring(texts, "\\")))
-            if pc.all(pc.or_kleene(plain, pc.is_null(texts))).as_py():  # quoted text without escapes
-                return pc.utf8_slice_codeunits(texts, 1, -1), np.zeros(n, dtype=bool), {}
-        coded = pc.dictionary_encode(texts)
-        words = coded.dictionary.to_pylist()
-        cache = _LOCAL.cache.setdefault(field.name, {})
-        if len(cache) > _CACHE:
-            cache.clear()
-        values, odd_kinds, raws = [], [], []
-        for text in words:
-            found = cache.get(text)
-            if found is None:
-                found = cache[text] = _read(text, field, field.name in self.verbatim)
-            values.append(found[0])
-            odd_kinds.append(found[1])
-            raws.append(found[2])
-        array = pa.array(values, field.type).take(coded.indices)
-        kinds = np.array(odd_kinds + [0], dtype=np.int8)
-        index = coded.indices.fill_null(len(words)).to_numpy(zero_copy_only=False)
-        per_row = kinds[index]
-        cells = {int(row): raws[index[row]] for row in np.flatnonzero(per_row == 1)}
-        return array, per_row == 2, cells
+def _query(spec: str, each: bool) -> str:
+    """The lines' values as JSON texts (``r``) and their count of keys (``k``); ``each``: a line
+    DuckDB refuses is null (``TRY``), not an error of the whole block."""
+    def guard(expression: str) -> str:
+        return f"TRY({expression})" if each else expression
+
+    literal = "'" + spec.replace("'", "''") + "'"
+    return f"{guard(f'json_transform(line, {literal})')} AS r, {guard('len(json_keys(line))')} AS k"
 
 
-def _transform(con: Any, table: pa.Table, expression: str) -> pa.Array:
+def _transform(con: Any, table: pa.Table, expression: str) -> pa.Table:
     """``expression`` over the rows of ``table``, by DuckDB, without importing pandas: DuckDB
     imports it (when installed) to ask whether an object is a DataFrame, which would add half a
     second to every batch's start. While pandas is not imported, ``import pandas`` is made to
@@ -293,24 +270,10 @@ def _transform(con: Any, table: pa.Table, expression: str) -> pa.Array:
     if guard:
         sys.modules["pandas"] = None  # type: ignore[assignment]
     try:
-        return con.from_arrow(table).project(expression).to_arrow_table().column(0).combine_chunks()
+        return con.from_arrow(table).project(expression).to_arrow_table()
     finally:
         if guard and sys.modules.get("pandas", 0) is None:
             del sys.modules["pandas"]
-
-
-def _read(text: str, field: pa.Field, verbatim: bool) -> tuple[Any, int, Any]:
-    """A distinct JSON text of a column: (its value in the table or None, 0 fits / 1 odd cell / 2
-    read the line again, the raw value)."""
-    first = text[:1]
-    if first in ("[", "{") or not (first == '"' or text in ("true", "false") or _NUMBER.fullmatch(text)):
-        return None, 2, None
-    raw = json.loads(text)
-    if fits(raw, field.type):
-        return raw, 0, raw
-    if verbatim:
-        return as_text(raw), 0, raw
-    return None, 1, raw
 
 
 def _shift(cells: dict[str, dict[int, Any]], lo: int, hi: int) -> dict[str, dict[int, Any]]:
@@ -321,35 +284,3 @@ def _shift(cells: dict[str, dict[int, Any]], lo: int, hi: int) -> dict[str, dict
         if kept:
             out[name] = kept
     return out
-
-
-def _suspect(data: np.ndarray, starts: np.ndarray, ends: np.ndarray, raw: list[pa.Array]) -> np.ndarray:
-    """Rows DuckDB may have read otherwise than the line reader: a key it ignored (colons less
-    ``null`` values differ from the values it found), or a trailing comma."""
-    padded = np.concatenate((data, np.zeros(6, dtype=np.uint8)))  # so that every look-ahead is in bounds
-    colons = np.flatnonzero(data == _COLON)
-    value = colons + 1 + (padded[colons + 1] == 32)  # ": null" or ":null"
-    is_null = padded[value] == _NULL[0]
-    for k in range(1, 4):
-        is_null &= padded[value + k] == _NULL[k]
-    keys = np.searchsorted(colons, ends) - np.searchsorted(colons, starts)
-    nulls = colons[is_null]
-    keys -= np.searchsorted(nulls, ends) - np.searchsorted(nulls, starts)
-    for column in raw:
-        if column.null_count < len(column):
-            keys -= np.asarray(column.is_valid().to_numpy(zero_copy_only=False), dtype=np.int64)
-    odd = keys != 0
-    closers = np.flatnonzero((data == 125) | (data == 93))  # } and ]
-    before = closers - 1
-    for _ in range(8):  # step back over white space, a few bytes at most
-        byte = padded[np.maximum(before, 0)]
-        space = (before >= 0) & ((byte == 32) | (byte == 9) | (byte == 13) | (byte == 10))
-        if not space.any():
-            break
-        before = before - space
-    byte = padded[np.maximum(before, 0)]
-    comma = (before >= 0) & ((byte == _COMMA) | (byte == 32) | (byte == 9) | (byte == 13) | (byte == 10))
-    if comma.any():
-        rows = np.searchsorted(starts, closers[comma], side="right") - 1
-        odd[rows[rows >= 0]] = True
-    return odd

@@ -39,7 +39,7 @@ import pyarrow.compute as pc
 
 from vcfgraph.batch.arrays import as_text, strings
 
-__all__ = ["MAX_BRACKETS", "Block", "Lines", "Responses", "arrow_safe", "encode_lines", "fits", "json_schema", "line_index",
+__all__ = ["MAX_BRACKETS", "Block", "Lines", "Responses", "arrow_safe", "encode_lines", "fits", "json_schema", "line_ends", "line_index",
            "parse_line", "read_block"]
 
 #: makes a QuestionnaireResponse line (its bytes, its line number) a row and its error (or None)
@@ -156,7 +156,8 @@ class Lines:
     line ``numbers`` in the file, and ``broken``, the rows pyarrow must not see (not an object,
     nested too deeply, not UTF-8)."""
 
-    def __init__(self, block: bytes, first_line: int) -> None:
+    def __init__(self, block: bytes | memoryview, first_line: int, brackets: bool = True) -> None:
+        """``brackets``: count the brackets of every line (for pyarrow; DuckDB reads any depth)."""
         self.block, self.first_line = block, first_line
         data = np.frombuffer(self.block, dtype=np.uint8)
         breaks = np.flatnonzero(data == 10)
@@ -168,24 +169,26 @@ class Lines:
             else np.full(len(starts), 10, dtype=np.uint8)
         keep = (ends > starts) & ~np.isin(first, _SPACE)
         for k in np.flatnonzero((ends > starts) & np.isin(first, _SPACE)):
-            keep[k] = bool(self.block[int(starts[k]):int(ends[k])].strip())
+            keep[k] = bool(bytes(self.block[int(starts[k]):int(ends[k])]).strip())
         self.numbers = np.flatnonzero(keep) + self.first_line
         self.starts, self.ends = starts[keep], ends[keep]
         self.broken: set[int] = set()
         if len(self.starts):  # only objects, not deeply nested, go to pyarrow: a lone `null` or 100,000 `{` crash it
-            brackets = np.flatnonzero((data == _OPEN) | (data == _SQUARE))  # about one per line
-            odd = (data[self.starts] != _OPEN) | (data[self.ends - 1] != _CLOSE)
-            odd |= np.searchsorted(brackets, self.ends) - np.searchsorted(brackets, self.starts) > MAX_BRACKETS
+            opens = data[self.starts] == _OPEN
+            odd = ~opens | (data[self.ends - 1] != _CLOSE)
+            if brackets and _bracketed(data, int(np.count_nonzero(opens))):
+                found = np.flatnonzero((data == _OPEN) | (data == _SQUARE))  # about one per line
+                odd |= np.searchsorted(found, self.ends) - np.searchsorted(found, self.starts) > MAX_BRACKETS
             for n in np.flatnonzero(odd).tolist():
-                line = self.block[int(self.starts[n]):int(self.ends[n])].strip()
-                if not arrow_safe(line):
+                line = bytes(self.block[int(self.starts[n]):int(self.ends[n])]).strip()
+                if not (arrow_safe(line) if brackets else line.startswith(b"{") and line.endswith(b"}")):
                     self.broken.add(n)
         if _utf8(self.block):  # checked by Arrow, without making a Python str of the block
             return
         at = 0
         while at < len(self.block):  # UTF-8 is checked on the whole block at C speed; a bad line is read alone
             try:
-                self.block[at:].decode("utf-8")
+                bytes(self.block[at:]).decode("utf-8")
                 break
             except UnicodeDecodeError as exc:
                 row = int(np.searchsorted(self.ends, at + exc.start))
@@ -193,9 +196,17 @@ class Lines:
                 at = int(self.ends[row]) + 1 if row < len(self.ends) else len(self.block)
 
 
-def line_index(block: bytes, first_line: int) -> Lines:
+def _bracketed(data: np.ndarray, opens: int) -> bool:
+    """Whether a line of the block may hold more than :data:`MAX_BRACKETS` brackets. Each of the
+    ``opens`` lines that start with ``{`` holds one at least, so none holds more than the block's
+    brackets less one per other such line; the brackets are counted per line only past that."""
+    total = int(np.count_nonzero(data == _OPEN)) + int(np.count_nonzero(data == _SQUARE))
+    return total - max(opens - 1, 0) > MAX_BRACKETS
+
+
+def line_index(block: bytes | memoryview, first_line: int, brackets: bool = True) -> Lines:
     """The non-blank lines of a block of whole lines (see :class:`Lines`)."""
-    return Lines(block, first_line)
+    return Lines(block, first_line, brackets)
 
 
 class Block:
@@ -325,7 +336,7 @@ def short_reason(exc: BaseException) -> str:
     return text if len(text) <= 200 else text[:200] + "..."
 
 
-def _utf8(data: bytes) -> bool:
+def _utf8(data: bytes | memoryview) -> bool:
     """Whether ``data`` is valid UTF-8 (Arrow's check, which releases the GIL)."""
     offsets = np.array([0, len(data)], dtype=np.int64)
     raw = pa.Array.from_buffers(pa.large_binary(), 1, [None, pa.py_buffer(offsets), pa.py_buffer(data)])
@@ -336,21 +347,39 @@ def _utf8(data: bytes) -> bool:
     return True
 
 
+def line_ends(data: bytes | memoryview, start: int = 0, stop: int | None = None) -> int:
+    """How many ``\\n`` ``data[start:stop]`` holds, counted by numpy (which lets other threads
+    run meanwhile; ``bytes.count`` holds the interpreter for the whole block)."""
+    view = np.frombuffer(data, dtype=np.uint8)[start:stop]
+    return int(np.count_nonzero(view == 10))
+
+
 #: a block is split into parts of at least this many bytes, read at once by several threads
 PART_BYTES = 1 << 20
 
 
-def cut_lines(block: bytes, workers: int) -> list[tuple[int, int]]:
+def cut_lines(block: bytes | memoryview, workers: int) -> list[tuple[int, int]]:
     """The block in up to ``workers`` parts of whole lines, of at least PART_BYTES each: (start, end)."""
     parts = max(1, min(workers, len(block) // PART_BYTES))
     cuts = [0]
     for k in range(1, parts):
-        at = block.find(b"\n", max(cuts[-1], len(block) * k // parts))
+        at = _find_line_end(block, max(cuts[-1], len(block) * k // parts))
         if at < 0:
             break
         cuts.append(at + 1)
     cuts.append(len(block))
     return [(a, b) for a, b in zip(cuts, cuts[1:]) if b > a]
+
+
+def _find_line_end(block: Any, at: int) -> int:
+    """Where the first ``\\n`` at or after ``at`` is (-1: none), in bytes or a memoryview."""
+    step = 1 << 16
+    while at < len(block):
+        found = bytes(block[at:at + step]).find(b"\n")
+        if found >= 0:
+            return at + found
+        at += step
+    return -1
 
 
 def read_block(block: bytes, first_line: int, path: str, schema: pa.Schema, verbatim: frozenset[str],

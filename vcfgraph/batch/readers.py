@@ -3,9 +3,10 @@
 Readers yield :class:`Chunk` objects of a bounded number of rows, in file order, so memory stays
 bounded whatever the size of the file: CSV through pyarrow's streaming CSV reader (every column
 read as dictionary-encoded text), Parquet through ``iter_batches`` over one file, a folder of
-files or a glob (sorted by path), JSON Lines in blocks of whole lines (typed by pyarrow; a block
-that mixes types in a column, or holds a line that is not JSON, is read line by line so that
-the bad line becomes a row with an error instead of stopping the batch).
+files or a glob (sorted by path), JSON Lines in blocks of whole lines, each block a view of the
+bytes read, not a copy (typed with a schema by pyarrow or DuckDB, :mod:`vcfgraph.batch.duck`;
+the lines that do not fit, or are not JSON, are read line by line so that a bad line becomes a
+row with an error instead of stopping the batch).
 
 A JSON line that is a FHIR QuestionnaireResponse (decided per line, by its ``resourceType``) is
 read by :func:`vcfgraph.io.fhir.read_response`, the reader ``trace`` and the service use too, and
@@ -287,41 +288,49 @@ class Input:
     # ------------------------------------------------------------------ JSON Lines
 
     def _jsonl(self) -> Iterator[Chunk]:
+        """Blocks of whole lines (the last line may lack its line end): a block ends at its last
+        line end, and the next is read from there (one copy of a block, not three)."""
         size = max(1 << 16, min(self.rows * 400, 1 << 26))
+        from vcfgraph.batch.jsonl import line_ends
+
         first_line = 1
+        rest = 0  # the bytes after the last block's line end, read again with the next block
         with open(self.path, "rb") as fh:
-            rest = b""
             while True:
-                data = fh.read(size)
-                buf = rest + data
-                if data:
-                    cut = buf.rfind(b"\n") + 1
-                    block, rest = buf[:cut], buf[cut:]
-                    if not block:
-                        rest = buf
-                        continue
-                else:
-                    block, rest = buf, b""
-                if block.strip():
-                    chunk = self._json_chunk(block, first_line)
-                    self.done = chunk.done = fh.tell() - len(rest)
-                    yield chunk
-                first_line += block.count(b"\n")
+                start = fh.tell()
+                data = fh.read(rest + size)  # (so the blocks, and the chunks, are those of reading on by size)
                 if not data:
                     break
+                cut = data.rfind(b"\n") + 1
+                while not cut:  # no line end yet: read on, to one or to the end of the file
+                    more = fh.read(size)
+                    if not more:
+                        cut = len(data)
+                        break
+                    found = more.rfind(b"\n") + 1
+                    cut = len(data) + found if found else 0
+                    data += more
+                block = memoryview(data)[:cut]  # no copy: a copy of 50 MB holds the interpreter for 0.1 s
+                rest = len(data) - cut
+                fh.seek(start + cut)
+                if not (data[:1].isspace() and bytes(block).isspace()):  # (a block of blank lines has no rows)
+                    chunk = self._json_chunk(block, first_line)
+                    self.done = chunk.done = start + cut
+                    yield chunk
+                first_line += line_ends(data, 0, cut)  # (numpy: other threads run meanwhile)
 
-    def _json_chunk(self, block: bytes, first_line: int) -> Chunk:
+    def _json_chunk(self, view: memoryview, first_line: int) -> Chunk:
         if self.fields is None:
-            return _json_block(block, first_line, self.path, self.responses)
+            return _json_block(bytes(view), first_line, self.path, self.responses)
         from vcfgraph.batch import duck
         from vcfgraph.batch.jsonl import json_schema, read_block
 
         if JSONL_READER == "duckdb" and duck.available():
-            table, errors, cells = duck.read_block(block, first_line, self.path, json_schema(self.fields),
+            table, errors, cells = duck.read_block(view, first_line, self.path, json_schema(self.fields),
                                                    self.verbatim, self.responses, JSONL_WORKERS)
         else:
-            table, errors, cells = read_block(block, first_line, self.path, json_schema(self.fields), self.verbatim,
-                                              JSONL_WORKERS, self.responses)
+            table, errors, cells = read_block(bytes(view), first_line, self.path, json_schema(self.fields),
+                                              self.verbatim, JSONL_WORKERS, self.responses)
         columns = {name: table.column(name).chunk(0) if table.column(name).num_chunks
                    else pa.nulls(0, table.schema.field(name).type) for name in table.column_names}
         return Chunk(columns, table.num_rows, errors, cells=cells)
