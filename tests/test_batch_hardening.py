@@ -116,6 +116,29 @@ def test_a_signal_stops_cleanly_and_leaves_no_file(tmp_path: Path, many_cases: P
     assert sorted(p.name for p in tmp_path.iterdir()) == []
 
 
+@pytest.mark.parametrize("suffix", [".csv", ".jsonl", ".parquet"])
+def test_a_signal_the_moment_the_temporary_file_is_made_leaves_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                       suffix: str) -> None:
+    """A signal lands as Python returns from making the temporary file (the test's signal can
+    arrive just then: it waits to see that file). The file must already be named, so the stop
+    removes it and the lock."""
+    from vcfgraph.batch import writer
+
+    real_open = os.open
+
+    def open_then_stop(path: Any, flags: int, mode: int = 0o777, *args: Any, **kwargs: Any) -> int:
+        fd = real_open(path, flags, mode, *args, **kwargs)
+        if str(path).endswith(".partial"):
+            os.close(fd)
+            raise KeyboardInterrupt
+        return fd
+
+    monkeypatch.setattr(writer.os, "open", open_then_stop)
+    with pytest.raises(KeyboardInterrupt):
+        writer.open_output(tmp_path / f"out{suffix}", pa.schema([("case_id", pa.string())]))
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
 def test_the_temporary_file_is_private_to_the_run_and_gets_ordinary_permissions(tmp_path: Path) -> None:
     stale = tmp_path / ".out.csv.partial"  # the fixed name an earlier version used
     stale.write_text("another run's rows\n", encoding="utf-8")

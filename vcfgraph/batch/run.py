@@ -367,9 +367,9 @@ def run_batch(
     check_columns(reader.first_columns(), pathway, audit, str(source), breakdown.keep)
     job = BatchJob(compile_pathway(pathway), audit, lists_as_text=file_format(target) == "csv",
                    dictionary=file_format(target) != "parquet", breakdown=breakdown)
-    writer = open_output(target, job.schema)
     behind: WriteBehind | None = None
     total = Tally()
+    writer = open_output(target, job.schema)  # nothing between this and the try: a signal must find it
     try:  # from here on, any exception or signal removes the partial output
         behind = WriteBehind(writer.write) if overlap else None
         for chunk in (read_ahead(reader.chunks()) if overlap else reader.chunks()):

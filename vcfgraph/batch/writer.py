@@ -24,8 +24,8 @@ import errno
 import json
 import os
 import re
+import secrets
 import stat
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -131,21 +131,32 @@ class Output:
         self._writer: Any = None
         self._fh: Any = None
         self._lock = _Lock(self.path)
+        # the name is chosen before the file exists, so a signal that lands at any point after the
+        # file is made finds it named and removes it (mkstemp names it only once it returns)
+        self.temp = self.path.with_name(f".{self.path.name}.{secrets.token_hex(6)}.partial")
+        made = False
         try:
-            fd, name = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".partial", dir=self.path.parent)
-        except OSError as exc:
-            self._lock.release()
-            raise UsageError(f"{path}: cannot write in the folder {self.path.parent} ({_reason(exc)})") from None
-        self.temp = Path(name)
-        try:
+            fd = self._create()
+            made = True
             os.fchmod(fd, 0o666 & ~_umask())  # the permissions of a file written the ordinary way
             os.close(fd)
             self._open()
         except BaseException as exc:
             self.discard()
             if isinstance(exc, (OSError, pa.ArrowException)):
-                raise UsageError(f"{path}: cannot write the output ({_reason(exc)})") from None
+                where = "write the output" if made else f"write in the folder {self.path.parent}"
+                raise UsageError(f"{path}: cannot {where} ({_reason(exc)})") from None
             raise
+
+    def _create(self) -> int:
+        """Make the temporary file, private and new (never an existing file or a link)."""
+        flags = os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+        for _attempt in range(100):
+            try:
+                return os.open(self.temp, flags, 0o600)
+            except FileExistsError:
+                self.temp = self.path.with_name(f".{self.path.name}.{secrets.token_hex(6)}.partial")
+        raise FileExistsError(errno.EEXIST, "no free name for a temporary file")
 
     def _open(self) -> None:
         if self.format == "jsonl":
