@@ -237,6 +237,7 @@ def legend(pathway: Pathway | None = None) -> dict[str, Any]:
     return {
         "categories": [{"slot": slot, "code": c.code, "name": c.name, "icon": c.icon} for slot, c in cats.items()],
         "confidences": [{"name": c.name, "mark": c.mark, "words": c.words} for c in CONFIDENCES.values()],
+        "rules": pathway is not None and pathway.collects(),
     }
 
 
