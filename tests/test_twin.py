@@ -13,6 +13,9 @@
    the same pathways with counting, points, named conditions and assumed values in their
    conditions.
 4. What-if changes and the best-question ranking agree with vcfgraph.whatif.
+5. A variant's rules that fire together: Ottawa's and tests/data/rules/two-rules.yaml's whole case
+   spaces, split by every rule's three-valued result (:func:`rule_points`), the conflict error, and
+   random pathways whose variants have random rules.
 
 Many points go to the browser in one ``page.evaluate`` call, so the whole space runs in seconds.
 """
@@ -320,6 +323,35 @@ def test_twin_agrees_on_random_pathways_with_counting_points_names_and_policies(
     data = [condition_data(c) for c in conds]
     assert page.evaluate("cs => cs.map(c => VcfgraphTwin.describe(c))", data) == [describe(c) for c in conds]
     assert page.evaluate("cs => cs.map(c => VcfgraphTwin.factsRead(c))", data) == [list(facts_read(c)) for c in conds]
+
+
+@st.composite
+def ruled_pathways(draw: Any) -> Pathway:
+    """A random rich pathway whose variants also have rules that fire together: random conditions
+    of every kind, each adding ratings of random actions (two rules, or a rule and the variant's
+    own rating, may rate the same action: the route error must then agree too)."""
+    from vcfgraph.model import Rating, Rule
+
+    base = draw(rich_pathways())
+    actions = [n.id for n in base.nodes if n.kind == "action"]
+    nodes = []
+    for node in base.nodes:
+        if node.kind == "variant":
+            rules = tuple(Rule(f"r{k}", f"Rule {k}", draw(_rich_conditions()),
+                               tuple(Rating(a, draw(st.sampled_from(["UA", "MBA", "UNA"])), None, "", "confirmed", ("S1",))
+                                     for a in draw(st.lists(st.sampled_from(actions), unique=True, max_size=2))))
+                          for k in range(draw(st.integers(0, 3))))
+            node = replace(node, rules=rules)
+        nodes.append(node)
+    return replace(base, nodes=tuple(nodes))
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(ruled_pathways(), st.lists(_cases(), min_size=1, max_size=25))
+def test_twin_agrees_on_random_pathways_with_rules(page, pathway, cases):
+    assert_agree_with_what_if(page, pathway, cases)
 
 
 def _change(c) -> dict[str, Any]:
