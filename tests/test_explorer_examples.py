@@ -7,7 +7,7 @@ The bundled VCF site's explorer is tested in tests/test_explorer.py, whose helpe
 from __future__ import annotations
 
 import json
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 import pytest
 
@@ -93,6 +93,22 @@ def test_the_ottawa_rules_are_marked_on_every_case_page_as_python_marks_them(bro
         opened.close()
     assert states == {"holds", "does_not_hold", "undecided"}
     opened = Opened(browser, render_ottawa_site / "cases" / "ankle-rule-lateral-tenderness.html")
+    # answering a fact a rule reads moves the rules: midfoot pain with nothing palpated leaves the
+    # foot rules undecided, and the route waits at the variant, marked as Python marks it
+    opened.page.select_option("#vg-f-midfoot_zone_pain", label="yes")
+    facts = json.loads(unquote(opened.page.evaluate("() => location.hash")[len("#facts="):]))
+    route = trace(pathway, Case("c", facts))
+    assert facts["midfoot_zone_pain"] is True and route.outcome == "need_info" and route.rules
+    classes, _badges = expected_classes(pathway, layout, route)
+    assert opened.page.evaluate(CLASSES_JS) == classes
+    assert opened.page.evaluate(RULE_WORDS_JS) == [
+        f"{g.get('id')} {t.text} {t.get('x')} {t.get('y')}"
+        for g in svgmod.restyle(layout, pathway, route_states(pathway, route)).iter(f"{{{svgmod.SVG_NS}}}g")
+        for t in g.findall(f"{{{svgmod.SVG_NS}}}text") if t.get("class") == "vg-rule-state"]
+    assert opened.page.inner_text("#vg-result").startswith(
+        "Outcome: V1: the rules apply is reached, but its rules cannot all be settled yet: more information is needed. Next: ")
+    assert "V1: the rules apply \u2192 its rules cannot all be settled yet" in opened.page.inner_text("#vg-explorer")
+    opened.page.goto((render_ottawa_site / "cases" / "ankle-rule-lateral-tenderness.html").as_uri())
     text = opened.page.inner_text("#vg-explorer")
     assert "\u25a6 Ankle radiograph series (\u2691 by the rule Ankle rule positive)" in text  # modality icon, the rule
     assert "V1: the rules apply \u2192 the rules that hold: Ankle rule positive; Foot rule negative" in text
