@@ -179,6 +179,9 @@ def test_what_if_links_change_the_route_and_draw_it_dashed(browser, render_bundl
     facts = facts_of(page)
     after = page.evaluate(RESULT_JS)
     assert after != before and after == result_of(trace(bundled, Case("c", facts)))
+    # the redrawn list may put another what-if link under the resting pointer, which (rightly) draws
+    # its route dashed; away from the links, nothing dashed is left over from the one followed
+    page.mouse.move(0, 0)
     assert page.evaluate("() => document.querySelectorAll('.vg-mount svg .vg-alt').length") == 0
     assert opened.errors == []
     opened.close()

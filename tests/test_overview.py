@@ -47,11 +47,15 @@ def test_the_curb65_overview_screens_age_then_branches_on_the_setting():
         ["V5_crb65_low", "V6_crb65_one", "V7_crb65_two", "V8_crb65_high"]]
 
 
-def test_the_ottawa_overview_branches_on_the_ankle_rule():
+def test_the_ottawa_overview_lists_both_answers_of_its_one_question():
+    """One question, whose way on is the one variant (its rules fire together): the screen lists
+    both answers, the variant among them, and nothing branches."""
     o = overview(load_pathway(OTTAWA))
     assert [s.question.label for s in o.screen] == ["Do the rules apply?"]
-    assert o.branch is not None and [b.answer for b in o.blocks] == ["Yes", "No"]
-    assert [[v.id.split("_")[0] for p in b.parts for v in p.variants] for b in o.blocks] == [["V1", "V2"], ["V3", "V4"]]
+    assert [(x.answer, [t.id for t in x.targets]) for x in o.screen[0].exits] == [
+        ("No: judge clinically", ["H_rules_do_not_apply"]), ("Yes", ["V1_rules_apply"])]
+    assert o.screen[0].nodes == ("q_rules_apply", "H_rules_do_not_apply", "V1_rules_apply")
+    assert o.branch is None and o.blocks == ()
 
 
 def _tiny(tmp_path: Path, answers: str) -> object:

@@ -79,6 +79,7 @@ CONTENT = ["q_pain", "a_q_pain", "legend", "main", "n", "e", "r", "a", "card", "
 def test_content_ids_of_different_kinds_or_content_never_meet():
     made: dict[str, tuple[str, str]] = {}
     makers = {"node": ids.node_id, "edge": ids.edge_id, "row": ids.row_id, "head": ids.head_id,
+              "rule": lambda x: ids.rule_id(x, "r"), "rule2": lambda x: ids.rule_id("V", x),
               "reenter": ids.reenter_id, "card": ids.card_id, "variant": ids.variant_id,
               "heading": ids.variant_heading_id, "source": ids.source_id,
               "layout": lambda x: ids.layout_id(x), "layout2": lambda x: ids.layout_id(x, "legend")}
@@ -103,4 +104,6 @@ def test_encoding_is_one_to_one(text):
     assert ids.decode(ids.encode(text)) == text
     assert ids.node_of(ids.node_id(text)) == text
     assert ids.row_of(ids.anchor_id(ids.row_id(text))) == text
+    assert ids.rule_of(ids.anchor_id(ids.rule_id(text, text))) == (text, text)
+    assert ids.row_of(ids.rule_id(text, "r")) is None and ids.rule_of(ids.row_id(text)) is None
     assert "-" not in ids.encode(text)

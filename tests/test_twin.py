@@ -13,6 +13,9 @@
    the same pathways with counting, points, named conditions and assumed values in their
    conditions.
 4. What-if changes and the best-question ranking agree with vcfgraph.whatif.
+5. A variant's rules that fire together: Ottawa's and tests/data/rules/two-rules.yaml's whole case
+   spaces, split by every rule's three-valued result (:func:`rule_points`), the conflict error, and
+   random pathways whose variants have random rules.
 
 Many points go to the browser in one ``page.evaluate`` call, so the whole space runs in seconds.
 """
@@ -39,7 +42,10 @@ from vcfgraph.conditions import describe, facts_read
 from vcfgraph.render.twin import condition_data, json_for_script, pathway_data, route_data, script_text
 from vcfgraph.whatif import questions_ranked, what_if
 
-from tests.casespace import any_value, region_points
+from vcfgraph.analysis.regions import minimal_point, split_condition
+from vcfgraph.analysis.walk import explore
+
+from tests.casespace import _widen, any_value, region_points, regions
 from tests.test_browser import LAUNCH_ARGS, absent
 from tests.test_compiled import _cases, _test_strategy, pathways
 
@@ -136,13 +142,44 @@ def test_twin_agrees_on_the_fixture_pathways(page, name):
     assert_agree(page, pathway, region_points(pathway, draws=8) + anywhere + [{}])
 
 
+def rule_points(pathway: Pathway, draws: int = 2, seed: int = 20261207) -> list[dict[str, Any]]:
+    """The case space with a variant's regions split further by the three-valued result of each
+    of its rules (as tests/casespace.py splits them by the patient-level checks): per region its
+    minimal case and ``draws`` random cases inside it, so that every combination of rules that
+    hold, do not hold and wait on a fact is met."""
+    rng = random.Random(seed)
+    domains = explore(pathway).domains
+    nulls = {f.name: tuple(f.domain()) + (None,) for f in pathway.facts}
+    points: list[dict[str, Any]] = []
+    for outcome, node, box in regions(pathway):
+        boxes = [box]
+        for rule in pathway.node(node).rules if outcome == "variant" else ():
+            parts = split_condition(boxes, rule.when, domains)
+            boxes = [b for key in (True, False, None) for b in parts.get(key, [])]
+        for b in boxes:
+            points.append({f.name: None for f in pathway.facts} | minimal_point(b, nulls))
+            for _ in range(draws):
+                points.append({f.name: _widen(f, rng.choice(sorted(b[f.name], key=lambda v: (v is None, str(v)))), rng)
+                               if f.name in b else any_value(f, rng) for f in pathway.facts})
+    return points
+
+
 @pytest.mark.browser
 @pytest.mark.slow
 def test_twin_agrees_on_the_whole_ottawa_case_space(page):
+    """One variant with four rules that fire together: every combination of rules holding, not
+    holding and waiting, with the same explanations, missing facts and rating edges."""
     pathway = load_pathway(HERE.parent / "graphs" / "examples" / "ottawa-ankle.yaml")
-    points = region_points(pathway, draws=2) + [{}]
+    points = region_points(pathway, draws=2) + rule_points(pathway) + [{}]
     want = assert_agree(page, pathway, points)
     assert {w["outcome"] for w in want} == {"variant", "handoff", "need_info"}
+    fired = {tuple(r["rule"] for r in w["rules"] if r["state"] == "holds") for w in want if w.get("outcome") == "variant"}
+    assert fired == {("ankle_rule_positive", "foot_rule_positive"), ("ankle_rule_positive", "foot_rule_negative"),
+                     ("ankle_rule_negative", "foot_rule_positive"), ("ankle_rule_negative", "foot_rule_negative")}
+    assert any(s["explanation"].startswith("V1: the rules apply Cannot settle its rules yet: ")
+               for w in want if w.get("outcome") == "need_info" for s in w["steps"])
+    assert any(w["rating_edges"] == ["V1_rules_apply/ankle_rule_positive->a_ankle_series",
+                                     "V1_rules_apply/foot_rule_negative->a_foot_series"] for w in want)
     assert any(w["assumed"] for w in want) and any(not w["assumed"] for w in want)
     # an explanation that rests on the policy says so, in the twin's words as in Python's
     assert any("read as absent, a pathway assumption" in s["explanation"] for w in want for s in w["steps"])
@@ -163,6 +200,55 @@ def test_twin_agrees_on_every_case_of_the_modifier_fixture(page):
     assert {s for _, _, s in seen} == {"holds", "does_not_hold", "undecided"}
     assert ("a_ct", "favoured", "holds") in seen and ("a_ct", "favoured", "undecided") in seen
     assert len(points) == 3 * 4 * 4 * 3
+
+
+@pytest.mark.browser
+def test_twin_agrees_on_the_whole_case_space_of_the_rules_fixture(page):
+    """tests/data/rules/two-rules.yaml: an own rating and three rules, a "not recorded" policy
+    read inside a rule, need_info at the variant; every value class of every fact, and not known."""
+    import itertools
+
+    pathway = load_pathway(HERE / "data" / "rules" / "two-rules.yaml")
+    domains = [(*f.domain(), None) for f in pathway.facts]
+    points = [dict(zip([f.name for f in pathway.facts], combo)) for combo in itertools.product(*domains)]
+    want = assert_agree(page, pathway, points + rule_points(pathway, draws=4))
+    states = {(r["rule"], r["state"]) for w in want for r in w.get("rules", [])}
+    assert states == {(rule, state) for rule in ("knee_rule", "hip_rule", "no_knee_rule")
+                      for state in ("holds", "does_not_hold", "undecided")}
+    wait = next(w for w in want if w["outcome"] == "need_info" and w["possible"] == ["V_assess"])
+    assert wait["steps"][-1]["node"] == "V_assess" and wait["steps"][-1]["edge"] is None
+    both = next(w for w in want if w["rating_edges"] == ["V_assess->a_exam", "V_assess/knee_rule->a_knee_xray",
+                                                         "V_assess/hip_rule->a_hip_xray", "V_assess/hip_rule->a_rest"])
+    assert both["ua"] == ["a_exam", "a_knee_xray", "a_hip_xray"] and both["mba"] == ["a_rest"]
+    assert any("frail" in w["assumed"] for w in want)  # the policy a rule read is an assumption, in both
+    assert len(points) == 3 * 3 * 3 * 4 * 3
+
+
+@pytest.mark.browser
+def test_twin_meets_two_rules_that_rate_the_same_action_as_trace_does(page):
+    """A conflict the loader cannot see (a rule and the variant's own rating, built in memory):
+    the same route error in both."""
+    pathway = load_pathway(HERE / "data" / "rules" / "two-rules.yaml")
+    skip_rest = replace(pathway.node("V_assess").rules[2].ratings[0], action="a_rest")
+    nodes = tuple(replace(n, ratings=n.ratings + (skip_rest,)) if n.id == "V_assess" else n for n in pathway.nodes)
+    broken = replace(pathway, nodes=nodes)
+    got = assert_agree(page, broken, [{"in_scope": True, "knee_pain": True, "hip_pain": True},
+                                      {"in_scope": True, "knee_pain": True, "hip_pain": False}])
+    assert got[0] == {"error": "the variant's own rating and rule 'hip_rule' of 'V_assess' both rate 'a_rest' for this case; "
+                               "the pathway must keep rules that rate the same action exclusive"}
+    assert got[1]["outcome"] == "variant"
+
+
+@pytest.mark.browser
+def test_what_if_and_the_question_ranking_agree_at_a_variant_s_rules(page):
+    pathway = load_pathway(HERE / "data" / "rules" / "two-rules.yaml")
+    cases = [{"in_scope": True}, {"in_scope": True, "knee_pain": True}, {"in_scope": True, "knee_pain": False, "age_years": 70},
+             {"knee_pain": True, "hip_pain": False}]
+    page.evaluate("d => { window.P = new VcfgraphTwin.Pathway(d); }", pathway_data(pathway))
+    assert_agree_with_what_if(page, pathway, cases)
+    got = page.evaluate("ps => ps.map(f => VcfgraphTwin.questionsRanked(window.P, f))", cases)
+    want = [[{"fact": q.fact, "expected": q.expected} for q in questions_ranked(pathway, f)] for f in cases]
+    assert got == want
 
 
 @pytest.mark.browser
@@ -237,6 +323,35 @@ def test_twin_agrees_on_random_pathways_with_counting_points_names_and_policies(
     data = [condition_data(c) for c in conds]
     assert page.evaluate("cs => cs.map(c => VcfgraphTwin.describe(c))", data) == [describe(c) for c in conds]
     assert page.evaluate("cs => cs.map(c => VcfgraphTwin.factsRead(c))", data) == [list(facts_read(c)) for c in conds]
+
+
+@st.composite
+def ruled_pathways(draw: Any) -> Pathway:
+    """A random rich pathway whose variants also have rules that fire together: random conditions
+    of every kind, each adding ratings of random actions (two rules, or a rule and the variant's
+    own rating, may rate the same action: the route error must then agree too)."""
+    from vcfgraph.model import Rating, Rule
+
+    base = draw(rich_pathways())
+    actions = [n.id for n in base.nodes if n.kind == "action"]
+    nodes = []
+    for node in base.nodes:
+        if node.kind == "variant":
+            rules = tuple(Rule(f"r{k}", f"Rule {k}", draw(_rich_conditions()),
+                               tuple(Rating(a, draw(st.sampled_from(["UA", "MBA", "UNA"])), None, "", "confirmed", ("S1",))
+                                     for a in draw(st.lists(st.sampled_from(actions), unique=True, max_size=2))))
+                          for k in range(draw(st.integers(0, 3))))
+            node = replace(node, rules=rules)
+        nodes.append(node)
+    return replace(base, nodes=tuple(nodes))
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(ruled_pathways(), st.lists(_cases(), min_size=1, max_size=25))
+def test_twin_agrees_on_random_pathways_with_rules(page, pathway, cases):
+    assert_agree_with_what_if(page, pathway, cases)
 
 
 def _change(c) -> dict[str, Any]:

@@ -2,7 +2,8 @@
 
 :func:`pathway_dot` is the base layout: questions (diamonds) top to bottom, variants as boxes
 holding their rating table (one row per rated action: category icon + words + colour, score,
-a confidence mark, dashed when the rating is not confirmed), hand-offs (arrow shapes; urgent ones
+a confidence mark, dashed when the rating is not confirmed; a variant's rules that fire together
+follow its own rows, each a marked row with its condition in words over the rows it adds), hand-offs (arrow shapes; urgent ones
 octagons), the rated actions as neutral rounded boxes in their own band (a category belongs to a
 (variant, action) pair, so an action is coloured only in a case, for the variant reached) with the
 icon and words of its modality, dispositions (referral, observation, follow-up, discharge) in a band
@@ -21,7 +22,8 @@ import html
 import textwrap
 import graphviz
 
-from vcfgraph.model import Node, Pathway, Rating
+from vcfgraph import conditions as cm
+from vcfgraph.model import Node, Pathway, Rating, Rule, rating_edge_id
 from vcfgraph.route import Route
 from vcfgraph.render import ids
 from vcfgraph.render.states import BASE_STATES, RouteStates, route_states
@@ -40,6 +42,7 @@ from vcfgraph.render.style import (
     FONT_SIZE,
     NODE_SHAPES,
     PART_LOOKS,
+    RULE_MARK,
     STAGE_FILLS,
     Look,
     dot_attrs,
@@ -131,20 +134,21 @@ def _action_label(node: Node, look: Look, category: str | None, contraindicated:
     return f'<<FONT COLOR="{look.text}">{"<BR/>".join(lines)}</FONT>>'
 
 
-def _rating_row(variant: Node, rating: Rating, label: str, dim: bool, cats: dict[str, CategoryStyle]) -> str:
+def _rating_row(variant: Node, rating: Rating, label: str, dim: bool, cats: dict[str, CategoryStyle],
+                rule: Rule | None = None) -> str:
     cat = cats.get(rating.slot, CATEGORIES[rating.slot])
     conf = CONFIDENCES.get(rating.confidence, CONFIDENCES["uncertain"])
     off = PART_LOOKS["variant-off"]
     fill, stroke, text = (off.fill, off.stroke, off.text) if dim else (cat.fill, cat.stroke, PART_LOOKS["rating-row"].text)
     style = ' STYLE="dashed"' if conf.dashed else ""
     score = str(rating.score) if rating.score is not None else "\u2013"
-    tip = f"{label}: {cat.name} ({cat.code}), score {score}, {conf.name}"
+    tip = f"{label}: {cat.name} ({cat.code}), score {score}, {conf.name}" + (f"; when {rule.label}" if rule else "")
     if rating.modifiers:  # the modifiers in words (no case here), only where a rating has them
         tip += "; " + "; ".join(f"{m.words}: {m.reason}" for m in rating.modifiers)
-    row_id = ids.row_id(f"{variant.id}->{rating.action}")
+    row_id = ids.row_id(rating_edge_id(variant.id, rating.action, rule.id if rule else None))
     inner = (
         f'<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1"><TR>'
-        f'<TD ALIGN="LEFT" WIDTH="62"><FONT COLOR="{text}"><B>{esc(cat.icon)} {esc(cat.shown)}</B></FONT></TD>'
+        f'<TD ALIGN="LEFT" WIDTH="62"><FONT COLOR="{text}"><B>{esc(cat.icon)} {esc(cat.shown)}</B>&#160;</FONT></TD>'
         f'<TD ALIGN="LEFT" BALIGN="LEFT" WIDTH="196"><FONT COLOR="{text}">{wrap(label, 25, align="LEFT")}</FONT></TD>'
         f'<TD ALIGN="RIGHT" WIDTH="22"><FONT COLOR="{text}">{esc(score)}</FONT></TD>'
         f'<TD ALIGN="CENTER" WIDTH="18"><FONT COLOR="{text}">{esc(conf.mark)}</FONT></TD>'
@@ -156,7 +160,43 @@ def _rating_row(variant: Node, rating: Rating, label: str, dim: bool, cats: dict
     )
 
 
-def _variant_label(pathway: Pathway, node: Node, look: Look, dim: bool) -> str:
+def _rule_rows(pathway: Pathway, node: Node, states: RouteStates, dim: bool, cats: dict[str, CategoryStyle]) -> list[str]:
+    """A variant's rules, under a heading row: each rule's row (its mark, label and condition in
+    words; the state cell holds the case's words in a route, else nothing, so sizes never change)
+    and the rows of the ratings it adds."""
+    head = PART_LOOKS["variant-off"] if dim else PART_LOOKS["rule-head"]
+    small = FONT_SIZE["small"]
+    rows = [f'<TR><TD ALIGN="LEFT" BALIGN="LEFT"><FONT COLOR="{head.text}" POINT-SIZE="{small}"><I>'
+            f'{wrap(f"{RULE_MARK} Rules: each adds its rows when it holds; all that hold apply", 44, align="LEFT")}'
+            f"</I></FONT></TD></TR>"]
+    for rule in node.rules:
+        dom = ids.rule_id(node.id, rule.id)
+        state = states.rules.get(dom, "")
+        look = PART_LOOKS["variant-off"] if dim or state == "off" else PART_LOOKS[f"rule-{state}"] if state else head
+        fill = PART_LOOKS["variant-off"].fill if dim else look.fill
+        dashed = ' STYLE="dashed"' if state == "stop" else ""
+        tip = f"Rule {rule.id}: {rule.label}, when {cm.describe(rule.when)}" + (f" ({rule.confidence})" if rule.confidence else "")
+        inner = (
+            f'<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">'
+            f'<TR><TD ALIGN="LEFT" BALIGN="LEFT" WIDTH="188"><FONT COLOR="{look.text}"><B>'
+            f'{wrap(f"{RULE_MARK} {rule.label}{_conf_mark(rule.confidence)}", 24, align="LEFT")}</B></FONT></TD>'
+            f'<TD ALIGN="RIGHT" WIDTH="110"><FONT COLOR="{look.text}"><B>{esc(states.rule_words.get(dom, " "))}</B></FONT></TD></TR>'
+            f'<TR><TD COLSPAN="2" ALIGN="LEFT" BALIGN="LEFT"><FONT COLOR="{look.text}">'
+            f'{wrap("when " + cm.describe(rule.when), 38, align="LEFT")}</FONT></TD></TR></TABLE>'
+        )
+        rows.append(f'<TR><TD ID="{esc(dom)}" HREF="#{esc(ids.card_id(node.id))}" TOOLTIP="{esc(tip)}" BGCOLOR="{fill}" '
+                    f'COLOR="{look.stroke}" BORDER="1"{dashed} ALIGN="LEFT">{inner}</TD></TR>')
+        for rating in sorted(rule.ratings, key=lambda r: (SLOT_ORDER[r.slot], _label(pathway, r.action))):
+            rows.append(_rating_row(node, rating, _label(pathway, rating.action), dim or state == "off", cats, rule))
+    return rows
+
+
+def _conf_mark(confidence: str) -> str:
+    """A rule's confidence mark after its label, when it is not confirmed."""
+    return f" {CONFIDENCES[confidence].mark}" if confidence in CONFIDENCES and confidence != "confirmed" else ""
+
+
+def _variant_label(pathway: Pathway, node: Node, look: Look, dim: bool, states: RouteStates = BASE_STATES) -> str:
     head_fill = PART_LOOKS["variant-off"].fill if dim else STAGE_FILLS.get(node.stage, STAGE_FILLS[""])
     title = wrap(node.label, 34, align="LEFT")
     rows = [
@@ -167,6 +207,8 @@ def _variant_label(pathway: Pathway, node: Node, look: Look, dim: bool) -> str:
     cats = category_styles(pathway.scale)
     for rating in sorted(node.ratings, key=lambda r: (SLOT_ORDER[r.slot], _label(pathway, r.action))):
         rows.append(_rating_row(node, rating, _label(pathway, rating.action), dim, cats))
+    if node.rules:
+        rows += _rule_rows(pathway, node, states, dim, cats)
     return f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="2" CELLPADDING="3">{"".join(rows)}</TABLE>>'
 
 
@@ -182,7 +224,7 @@ def add_node(g: graphviz.Digraph, pathway: Pathway, node: Node, states: RouteSta
     if node.kind == "question":
         label = _question_label(node, look)
     elif node.kind == "variant":
-        label = _variant_label(pathway, node, look, dim=state == "off")
+        label = _variant_label(pathway, node, look, dim=state == "off", states=states)
     elif node.kind == "handoff":
         label = _handoff_label(node, look)
     else:
@@ -247,7 +289,7 @@ def _add_actions(g: graphviz.Digraph, pathway: Pathway, states: RouteStates) -> 
 _DASHED = ' STYLE="dashed"'
 
 
-def _legend_label(scale: RatingScale, modalities: frozenset[str] = frozenset()) -> str:
+def _legend_label(scale: RatingScale, modalities: frozenset[str] = frozenset(), rules: bool = False) -> str:
     small = FONT_SIZE["small"]
     words = scale_words(scale)
     cats = "".join(
@@ -267,6 +309,10 @@ def _legend_label(scale: RatingScale, modalities: frozenset[str] = frozenset()) 
         "of the variant reached. Dashed arrow: a later finding re-enters here.",
         f"Number in a rating row: {words['score']}; \u2013 where none is published.",
     ]
+    if rules:
+        notes += [f"{RULE_MARK} Rule row: a rule of the box and when it holds (in words);",
+                  "the rows under it are the ratings it adds. Every rule that holds",
+                  "applies, all together; in a case each says \u2714 holds, \u2718 does not or ? undecided."]
     kinds = [style.shown for key, style in MODALITIES.items() if key in modalities]
     for i in range(0, len(kinds), 4):  # four to a line, so the legend keeps its width
         notes.append(("Kind of action: " if i == 0 else "") + ", ".join(kinds[i:i + 4]) + ("." if i + 4 >= len(kinds) else ","))
@@ -281,7 +327,8 @@ def _legend_label(scale: RatingScale, modalities: frozenset[str] = frozenset()) 
 def _add_legend(g: graphviz.Digraph, pathway: Pathway) -> None:
     attrs = {k: v for k, v in NODE_SHAPES["legend"].items() if k != "style"}
     attrs.update(dot_attrs(node_look("legend", "base"), base_style=NODE_SHAPES["legend"]["style"]))
-    g.node(ids.LEGEND_NAME, label=_legend_label(pathway.scale, frozenset(n.modality for n in pathway.of_kind("action"))), id=ids.LEGEND_ID, fontsize=str(FONT_SIZE["small"]), **attrs)
+    label = _legend_label(pathway.scale, frozenset(n.modality for n in pathway.of_kind("action")), pathway.collects())
+    g.node(ids.LEGEND_NAME, label=label, id=ids.LEGEND_ID, fontsize=str(FONT_SIZE["small"]), **attrs)
     for variant in pathway.of_kind("variant"):
         g.edge(ids.dot_name(variant.id), ids.LEGEND_NAME, style="invis", id=ids.layout_id(variant.id, "legend"))
 

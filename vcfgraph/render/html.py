@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
-from typing import Any, Sequence
+from typing import Any, Sequence, assert_never
 
 import jinja2
 from markupsafe import Markup
@@ -28,7 +28,7 @@ from vcfgraph.render.style import CATEGORIES, CONFIDENCES, MODALITIES, category_
 from vcfgraph.scale import OFFERED_SLOTS, SLOT_ORDER, SLOTS
 
 __all__ = ["environment", "render", "page_css", "CaseLink", "pathway_context", "node_cards", "rating_rows",
-           "case_context", "legend"]
+           "rule_blocks", "rule_results", "case_context", "legend"]
 
 
 @lru_cache(maxsize=1)
@@ -100,14 +100,52 @@ def rating_rows(pathway: Pathway, variant: Node, root: str = "") -> list[dict[st
     return rows
 
 
-def _row(pathway: Pathway, r: Rating | Any, label: str, root: str) -> dict[str, Any]:
+def _row(pathway: Pathway, r: Rating | Any, label: str, root: str, rule: str = "") -> dict[str, Any]:
     action = pathway.node(r.action) if pathway.has_node(r.action) else None
     return {
         "action": r.action, "label": label, "category": r.slot, "score": r.score,
         "radiation": r.radiation or (action.radiation if action else "") or "not given",
         "confidence": r.confidence, "sources": _sources(r.sources, root), "note": getattr(r, "note", ""),
-        "cautions": [], "modifiers": _modifier_rows(r),
+        "cautions": [], "modifiers": _modifier_rows(r), "rule": rule,
     }
+
+
+def _named(cond: cm.Condition | None) -> dict[str, str]:
+    """The named conditions ``cond`` uses, each with its meaning in words, in reading order."""
+    out: dict[str, str] = {}
+    match cond:
+        case None | cm.Test():
+            pass
+        case cm.Not():
+            out.update(_named(cond.item))
+        case cm.Named():
+            out[cond.name] = cm.describe(cond.item)
+            out.update(_named(cond.item))
+        case cm.AllOf() | cm.AnyOf() | cm.AtLeast() | cm.Points():
+            for item in cond.items:
+                out.update(_named(item))
+        case _:
+            assert_never(cond)
+    return out
+
+
+def rule_blocks(pathway: Pathway, variant: Node, root: str = "") -> list[dict[str, Any]]:
+    """A variant's rules that fire together, for its page: each with its condition in words (and
+    what each named condition it uses means), its note, confidence, sources and the ratings it adds."""
+    return [{"id": rule.id, "label": rule.label, "when": cm.describe(rule.when), "text": rule.text,
+             "where": [{"name": n, "words": w} for n, w in _named(rule.when).items()],
+             "confidence": rule.confidence, "sources": _sources(rule.sources, root),
+             "ratings": [_row(pathway, r, _label(pathway, r.action), root)
+                         for r in sorted(rule.ratings, key=lambda r: (SLOT_ORDER[r.slot], _label(pathway, r.action)))]}
+            for rule in variant.rules]
+
+
+def rule_results(pathway: Pathway, route: Route) -> list[dict[str, Any]]:
+    """The rules of the variant a route reached (or waits at), as the engine evaluated them: the
+    state, the engine's explanation, the facts that decided it (or that it waits on)."""
+    return [{"id": r.rule, "label": r.label, "state": r.state, "explanation": r.explanation,
+             "facts": list(r.facts), "confidence": r.confidence, "sources": _sources(r.sources, "../")}
+            for r in route.rules]
 
 
 def _modifier_rows(r: Rating | Any) -> list[dict[str, str]]:
@@ -146,10 +184,11 @@ def node_cards(pathway: Pathway, root: str = "") -> list[dict[str, Any]]:
         root: the relative path from the page to the site root (``""`` or ``"../"``).
     """
     rated_by: dict[str, list[dict[str, Any]]] = {}
-    for _edge, variant, rating in pathway.rating_edges():
-        row = _row(pathway, rating, variant.label, root)
-        row["variant"] = variant.id
-        rated_by.setdefault(rating.action, []).append(row)
+    for variant in pathway.of_kind("variant"):
+        for rule, rating in variant.all_ratings():
+            row = _row(pathway, rating, variant.label, root, rule.label if rule else "")
+            row["variant"] = variant.id
+            rated_by.setdefault(rating.action, []).append(row)
     cards = []
     for node in pathway.nodes:
         cards.append({
@@ -174,7 +213,7 @@ def _variant(pathway: Pathway, node: Node) -> dict[str, Any]:
         "acr_wording": node.acr_wording, "text": node.text, "notes": node.notes,
         "criteria": list(node.criteria), "implications": _titled(node.implications),
         "pitfalls": list(node.pitfalls), "red_flags": list(node.red_flags), "faqs": _titled(node.faqs),
-        "ratings": rating_rows(pathway, node), "downstream": _downstream(pathway, node),
+        "ratings": rating_rows(pathway, node), "rules": rule_blocks(pathway, node), "downstream": _downstream(pathway, node),
         "sources": _sources(node.sources, ""),
     }
 
@@ -198,6 +237,7 @@ def legend(pathway: Pathway | None = None) -> dict[str, Any]:
     return {
         "categories": [{"slot": slot, "code": c.code, "name": c.name, "icon": c.icon} for slot, c in cats.items()],
         "confidences": [{"name": c.name, "mark": c.mark, "words": c.words} for c in CONFIDENCES.values()],
+        "rules": pathway is not None and pathway.collects(),
     }
 
 
@@ -258,12 +298,18 @@ def _steps(pathway: Pathway, route: Route) -> list[dict[str, Any]]:
             "node": step.node, "label": node.label, "answer": step.answer, "target": step.target or "",
             "target_label": _label(pathway, step.target) if step.target else "",
             "facts": [{"name": n, "value": format_value(v) if v is not None else "not known"} for n, v in step.facts],
-            "why": step.explanation.removeprefix(node.label).strip(),
+            "why": step.explanation.removeprefix(node.label).strip(), "waits": node.kind == "variant",
             "note": step.note, "confidence": step.confidence, "sources": _sources(step.sources, "../"),
             "not_taken": [{"label": b.label, "state": {False: "not taken", None: "undecided", True: "holds"}[b.result],
                            "reason": b.reason} for b in step.not_taken],
         })
     return steps
+
+
+def _rule_label(pathway: Pathway, route: Route, rule_id: str) -> str:
+    """The label of the rule of the route's variant that added a rating ("" for its own rating)."""
+    rule = pathway.node(route.terminal).rule(rule_id) if rule_id and route.terminal else None
+    return rule.label if rule is not None else rule_id
 
 
 def case_context(pathway: Pathway, case: Case, route: Route, *, diagram: str,
@@ -278,6 +324,7 @@ def case_context(pathway: Pathway, case: Case, route: Route, *, diagram: str,
         problems: differences from the case file's expectations; None when it has none.
     """
     terminal = pathway.node(route.terminal) if route.terminal else None
+    waits = route.outcome == "need_info" and bool(route.rules)  # reached a variant whose rules wait on a fact
     root = "../"
     return {
         "case": {"id": case.id, "description": case.description, "vignette": case.vignette},
@@ -292,15 +339,18 @@ def case_context(pathway: Pathway, case: Case, route: Route, *, diagram: str,
             "present_red_flags": [pathway.fact(n).label or n for n in route.red_flags()],
             "advice": [{"labels": ", ".join(_label(pathway, x) for x in a.actions), "text": a.text}
                        for a in (terminal.advice if terminal else ())],
+            "rules_wait": _label(pathway, route.steps[-1].node) if waits else "",
         },
+        "rules": rule_results(pathway, route),
         "problems": list(problems) if problems is not None else None,
         "facts": _fact_rows(pathway, case),
         "steps": _steps(pathway, route),
-        "ratings": {code: [{**_row(pathway, r, r.label, root), "cautions": [c.reason for c in route.cautions_of(r.action)]}
+        "ratings": {code: [{**_row(pathway, r, r.label, root, _rule_label(pathway, route, r.rule)),
+                            "cautions": [c.reason for c in route.cautions_of(r.action)]}
                            for r in route.ratings if r.slot == code]
                     for code in scale_context(pathway)["slots"]},
         "contraindicated": [{"action": c.action, "label": c.label, "category": pathway.scale.slot(c.category), "reason": c.reason,
-                             "check": c.check} for c in route.contraindicated],
+                             "check": c.check, "rule": _rule_label(pathway, route, c.rule)} for c in route.contraindicated],
         "cautions": [{"action": c.action, "label": c.label, "check": c.check, "reason": c.reason, "state": c.state,
                       "confidence": c.confidence, "sources": _sources(c.sources, root)} for c in route.cautions],
         "radiation": [{"action": a, "label": _label(pathway, a), "level": level or "not known"} for a, level in route.radiation()],

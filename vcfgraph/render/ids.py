@@ -9,7 +9,8 @@ rules make that so:
   three kept, any other character as ``.<hex>.`` (``"S 1"`` -> ``S.20.1``). Valid in an XML
   name and an HTML id, and it never holds ``-``.
 - Every content id is ``<namespace>-<encoded>``, with a namespace of its own per kind
-  (:data:`NAMESPACES`: ``n-`` nodes, ``e-`` answers, ``r-`` rating rows, ...). The first ``-``
+  (:data:`NAMESPACES`: ``n-`` nodes, ``e-`` answers, ``r-`` rating rows, ``ru-`` a variant's
+  rule rows, ...). The first ``-``
   tells the kind, and within a kind the encoding is one to one, so two ids of different content
   never meet. An answer or rating edge ``a->b`` keeps its arrow as ``--`` (``e-q_a--V_b``).
 - A fixed id is never of that form (:data:`FIXED`; a test holds it), and neither a fixed id nor a
@@ -27,13 +28,13 @@ import re
 from typing import Iterable
 
 __all__ = ["encode", "decode", "NAMESPACES", "FIXED", "GRAPH_ID", "LEGEND_ID", "LEGEND_NAME", "NEED_INFO_NAME",
-           "NEED_INFO_EDGE_ID", "dot_name", "node_id", "node_of", "edge_id", "row_id", "row_of", "head_id",
+           "NEED_INFO_EDGE_ID", "dot_name", "node_id", "node_of", "edge_id", "row_id", "row_of", "rule_id", "rule_of", "head_id",
            "reenter_id", "layout_id", "card_id", "variant_id", "variant_heading_id", "source_id", "anchor_id",
            "is_reenter", "is_layout", "case_slug", "clashes", "MAX_SLUG"]
 
 #: id prefix of each kind of content id
 NAMESPACES = {
-    "node": "n", "edge": "e", "row": "r", "head": "h", "reenter": "re", "layout": "l",
+    "node": "n", "edge": "e", "row": "r", "rule": "ru", "head": "h", "reenter": "re", "layout": "l",
     "card": "card", "variant": "variant", "source": "src",
 }
 #: id of the graph group in every pathway SVG
@@ -111,6 +112,21 @@ def row_of(dom: str) -> str | None:
     """The rating-edge id ``variant->action`` of a row id (a Graphviz ``a_`` link prefix allowed)."""
     dom = dom.removeprefix("a_")
     return _unarrow(dom[2:]) if dom.startswith("r-") else None
+
+
+def rule_id(variant: str, rule: str) -> str:
+    """The id of the row that heads one of a variant's rules: ``ru-<variant>--<rule>`` (its
+    rating rows are :func:`row_id` of ``variant/rule->action``)."""
+    return f"ru-{encode(variant)}--{encode(rule)}"
+
+
+def rule_of(dom: str) -> tuple[str, str] | None:
+    """(variant, rule) of a rule row's id (a Graphviz ``a_`` link prefix allowed), or None."""
+    dom = dom.removeprefix("a_")
+    if not dom.startswith("ru-"):
+        return None
+    variant, rule = dom[3:].split("--", 1)
+    return decode(variant), decode(rule)
 
 
 def head_id(variant: str) -> str:

@@ -110,8 +110,8 @@ def overview(pathway: Pathway) -> Overview:
     Returns:
         An :class:`Overview`. The walk from the entry follows the one answer that leads on to a
         variant; its other answers are the step's exits. It stops at the first question where two
-        or more answers lead on to a variant (the branch), at a terminal, or where it would meet a
-        question twice.
+        or more answers lead on to a variant (the branch), at a question whose one way on is a
+        terminal (then every answer is an exit), or where it would meet a question twice.
     """
     screen: list[Step] = []
     here, seen = pathway.entry, set()
@@ -132,10 +132,12 @@ def overview(pathway: Pathway) -> Overview:
                 blocks.append(Block(label, node if node.kind == "question" else None, parts,
                                     tuple(_behind(pathway, target))))
             return Overview(tuple(screen), pathway.node(here), tuple(blocks))
-        exits = tuple(Exit(e.label, _targets(pathway, e.target)) for e in edges if e.target not in targets)
+        # the walk ends here when its one way on is an outcome (Ottawa's one variant): that answer is listed too
+        ends = not targets or pathway.node(targets[0]).kind != "question"
+        exits = tuple(Exit(e.label, _targets(pathway, e.target)) for e in edges if ends or e.target not in targets)
         nodes = [here] + [t.id for x in exits for t in x.targets]
         screen.append(Step(pathway.node(here), exits, tuple(dict.fromkeys(nodes))))
-        if not targets:
+        if ends:
             break
         here = targets[0]
     return Overview(tuple(screen), None, ())

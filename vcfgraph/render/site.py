@@ -22,7 +22,7 @@ from vcfgraph.route import Route
 from vcfgraph.imaging import Imaging
 from vcfgraph.render import html, ids, imaging_page, parts, svg
 from vcfgraph.render.states import route_states
-from vcfgraph.render.style import CAUTION_BADGE, SET_APART_BADGE, overlay_css
+from vcfgraph.render.style import CAUTION_BADGE, MODALITIES, RULE_MARK, RULE_STATES, SET_APART_BADGE, overlay_css
 
 #: the files every page shares, under assets/: one copy of the diagram and the pathway data
 ASSETS = ("assets/pathway.js", "assets/print.css", "assets/quiz.js", "assets/site.js", "assets/twin.js",
@@ -148,11 +148,13 @@ def quiz_page(pathway: Pathway, entries: Sequence[CaseRender]) -> str:
 
 
 def dom_ids(pathway: Pathway) -> dict[str, dict[str, str]]:
-    """The diagram's element ids of every node, answer, rating row and re-entry step."""
+    """The diagram's element ids of every node, answer, rating row, rule row (keyed
+    ``variant/rule``) and re-entry step."""
     return {
         "nodes": {n.id: ids.node_id(n.id) for n in pathway.nodes},
         "edges": {e.id: ids.edge_id(e.id) for e in pathway.edges},
         "rows": {edge: ids.row_id(edge) for edge, _v, _r in pathway.rating_edges()},
+        "rules": {f"{n.id}/{r.id}": ids.rule_id(n.id, r.id) for n in pathway.nodes for r in n.rules},
         "reenter": {d.id: ids.reenter_id(d.id) for n in pathway.nodes for d in n.downstream},
     }
 
@@ -180,6 +182,8 @@ def data_script(pathway: Pathway, layout_svg: str | bytes) -> str:
     diagram = svg.inline(root, label=f"Decision graph: {pathway.meta.title}", css=svg.hoist_styles(root))
     return twin.script_text({"pathway": twin.pathway_data(pathway), "svg": diagram, "dom": dom_ids(pathway),
                              "badges": {"caution": CAUTION_BADGE, "set_apart": SET_APART_BADGE},
+                             "marks": {"rule": RULE_MARK, "rule_states": {k: list(v) for k, v in RULE_STATES.items()},
+                                       "modalities": {k: m.icon for k, m in MODALITIES.items()}},
                              "fhir": fhir_data(pathway), "parts": parts.parts(pathway)})
 
 

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from vcfgraph.model import Pathway
+from vcfgraph.model import Pathway, rating_edge_id
 from vcfgraph.route import Route
 from vcfgraph.render import ids
+from vcfgraph.render.style import RULE_STATES
 
 __all__ = ["RouteStates", "route_states", "BASE_STATES"]
 
@@ -25,6 +26,11 @@ class RouteStates:
 
     Nodes are keyed by node id, edges and rating rows by their DOM id (:func:`ids.edge_id`,
     :func:`ids.row_id`, :func:`ids.reenter_id`).
+
+    ``rules`` maps a variant's rule (its row id, :func:`ids.rule_id`) to ``on`` (it holds),
+    ``off`` (it does not) or ``stop`` (undecided: the route waits on a fact), and ``rule_words``
+    the same rows to the words that say so; ``rows`` marks the rating rows a route shows ``on``
+    and those of a rule that does not hold ``off``.
 
     ``categories`` maps a rated action to its category for the reached variant,
     ``contraindicated`` lists actions that are set apart for the patient, and ``cautions``
@@ -38,6 +44,8 @@ class RouteStates:
     contraindicated: tuple[str, ...] = ()
     default: str = "base"
     cautions: tuple[str, ...] = ()
+    rules: dict[str, str] = field(default_factory=dict)
+    rule_words: dict[str, str] = field(default_factory=dict)
 
     def node(self, node_id: str) -> str:
         return self.nodes.get(node_id, self.default)
@@ -56,7 +64,8 @@ def route_states(pathway: Pathway, route: Route) -> RouteStates:
     Returns:
         States: questions answered ``on``, the terminal ``end``, the question a ``need_info``
         route stopped at ``stop``, the reached variant's rating rows and rated actions ``on``,
-        its re-entry edges ``on``; everything else ``off``.
+        its re-entry edges ``on``, its rules by their state (a variant whose rules wait is
+        ``stop``); everything else ``off``.
     """
     nodes: dict[str, str] = {}
     for step in route.steps:
@@ -72,8 +81,18 @@ def route_states(pathway: Pathway, route: Route) -> RouteStates:
         if d.kind == "reenter" and d.target:
             edges[ids.reenter_id(d.id)] = "on"
     rows = {ids.row_id(row): "on" for row in route.rating_edges()}
+    rules, words = {}, {}
+    if route.rules:  # the variant reached, or the one whose rules wait on a fact
+        variant = route.terminal or route.steps[-1].node
+        for result in route.rules:
+            dom = ids.rule_id(variant, result.rule)
+            rules[dom], words[dom] = RULE_STATES[result.state]
+            rule = pathway.node(variant).rule(result.rule)
+            if result.state == "does_not_hold" and rule is not None:
+                rows.update({ids.row_id(rating_edge_id(variant, r.action, rule.id)): "off" for r in rule.ratings})
     cautions = tuple(dict.fromkeys(c.action for c in route.cautions))
-    return RouteStates(nodes, edges, rows, categories, contra, default="off", cautions=cautions)
+    return RouteStates(nodes, edges, rows, categories, contra, default="off", cautions=cautions, rules=rules,
+                       rule_words=words)
 
 
 #: the states of the pathway drawn alone: every element ``base``

@@ -49,6 +49,8 @@ __all__ = [
     "HEAT_BINS",
     "CAUTION_BADGE",
     "SET_APART_BADGE",
+    "RULE_MARK",
+    "RULE_STATES",
     "ModalityStyle",
     "MODALITIES",
     "DISPOSITIONS",
@@ -60,6 +62,13 @@ FONT_SIZE = {"graph": 20, "node": 14, "edge": 12, "small": 12}
 #: words and icon that mark an action for this patient (never colour alone)
 CAUTION_BADGE = "\u26a0 caution"
 SET_APART_BADGE = "\u2298 set apart"
+#: the mark of a variant's rule (a rule adds its ratings when it holds; all that hold apply)
+RULE_MARK = "\u2691"
+#: a rule's state for a case (route.RuleResult.state) -> its diagram state and the words that say
+#: so, never by colour alone (``on``: it holds, its ratings apply; ``off``: it does not hold;
+#: ``stop``: undecided, the route waits on a fact)
+RULE_STATES = {"holds": ("on", "\u2714 holds"), "does_not_hold": ("off", "\u2718 does not hold"),
+               "undecided": ("stop", "? undecided")}
 #: the route colour: Okabe-Ito vermillion, readable by colour-blind viewers, plus thickness
 HIGHLIGHT = "#c24e00"
 ROUTE_STATES = ("base", "on", "end", "stop", "off")
@@ -161,6 +170,11 @@ PART_LOOKS: dict[str, Look] = {
     "legend-mark": Look(stroke="#7f7f7f"),
     # the note listing the facts a need_info route is missing (route-only view)
     "need-info": Look(fill="#fff7d6"),
+    # the row that heads one of a variant's rules (its condition in words), and the heading of them all
+    "rule-head": Look(stroke="#595959", fill="#f2f2f2", text="#1a1a1a"),
+    # a rule that holds for the case (its rows are the route's), and one whose fact is not known
+    "rule-on": Look(stroke=HIGHLIGHT, width=2.5, fill="#fff1e6", text="#1a1a1a"),
+    "rule-stop": Look(stroke=HIGHLIGHT, width=2.5, fill="#fff7d6", text="#1a1a1a", dash=True),
 }
 
 #: rating role -> icon, fill and stroke: favoured green with a tick, neutral amber, disfavoured red
@@ -324,7 +338,9 @@ def overlay_css() -> str:
     groups and edge groups; ``vg-shape`` (a node's outline), ``vg-line`` and ``vg-head`` (an
     edge's path and arrowhead); ``vg-cat-UA`` etc. (an action's category for the reached
     variant), ``vg-contra`` (set apart for this patient), ``vg-caution`` (rated, with a caution),
-    ``vg-badge`` and ``vg-badge-bg`` (the words that say so, on the diagram itself).
+    ``vg-badge`` and ``vg-badge-bg`` (the words that say so, on the diagram itself);
+    ``vg-rule-on`` / ``vg-rule-off`` / ``vg-rule-stop`` on a variant's rule rows (the rule holds,
+    does not, is undecided) and ``vg-row-off`` on the rating rows of a rule that does not hold.
 
     Returns:
         The rules, one a line, in a fixed order.
@@ -352,5 +368,11 @@ def overlay_css() -> str:
     rules.append(f".vg-contra .vg-badge-bg{{fill:{apart.fill};stroke:{apart.stroke}}}")
     rules.append(f".vg-row-on .vg-cell{{stroke:{HIGHLIGHT};stroke-width:2.5px}}")
     rules.append(".vg-row-contra text{text-decoration:line-through}")
+    on, stop, off = PART_LOOKS["rule-on"], PART_LOOKS["rule-stop"], NODE_LOOKS[("question", "off")]
+    rules.append(f".vg-rule-on .vg-cell{{fill:{on.fill};stroke:{on.stroke};stroke-width:{_fmt(on.width)}px}}")
+    rules.append(f".vg-rule-stop .vg-cell{{fill:{stop.fill};stroke:{stop.stroke};stroke-width:{_fmt(stop.width)}px;"
+                 "stroke-dasharray:8 4}")
+    rules.append(f".vg-rule-off,.vg-row-off{{opacity:{off.opacity + 0.1:g}}}")
+    rules.append(".vg-rule-state{font-family:'DejaVu Sans',sans-serif;font-size:14px;font-weight:bold;fill:#1a1a1a}")
     rules.append("a:focus .vg-shape,a:focus .vg-cell{stroke:#000;stroke-width:3px;stroke-dasharray:2 2}")
     return "\n".join(r for r in rules if r) + "\n"

@@ -9,7 +9,9 @@ a route is drawn on exactly the same coordinates for every case:
   border), ``vg-reenter`` (a dashed re-entry edge), ``vg-kind-<kind>`` on nodes;
 - route classes from :class:`~vcfgraph.render.states.RouteStates`: ``vg-on``, ``vg-end``,
   ``vg-stop``, ``vg-off``, ``vg-cat-UA`` / ``vg-cat-MBA`` / ``vg-cat-UNA``, ``vg-contra``,
-  ``vg-caution``, ``vg-row-on``, ``vg-row-contra``; an action set apart for the patient, or
+  ``vg-caution``, ``vg-row-on``, ``vg-row-off`` (a rule's row that does not apply),
+  ``vg-row-contra``, ``vg-rule-on`` / ``vg-rule-off`` / ``vg-rule-stop`` on a variant's rule rows
+  (``vg-rule``) with the state in words (``vg-rule-state``); an action set apart for the patient, or
   carrying a caution, also gets a badge in words (``vg-badge``) just above its outline, so the
   mark never rests on colour alone.
 
@@ -92,8 +94,8 @@ def _annotate(root: ET.Element, pathway: Pathway | None) -> None:
             _add_class(g, f"vg-kind-{pathway.node(node_id).kind}")
         for row in g.iter(_G):
             row_id = row.get("id", "")
-            if row_id.startswith("a_") and ids.row_of(row_id) is not None:
-                _add_class(row, "vg-row")
+            if row_id.startswith("a_") and (ids.row_of(row_id) is not None or ids.rule_of(row_id) is not None):
+                _add_class(row, "vg-row" if ids.row_of(row_id) is not None else "vg-rule")
                 polys = [p for p in row.iter(_POLY)]
                 if polys:
                     _add_class(polys[-1] if len(polys) > 1 else polys[0], "vg-cell")
@@ -125,9 +127,12 @@ def _apply(root: ET.Element, pathway: Pathway | None, states: RouteStates) -> No
             row_id = row.get("id", "").removeprefix("a_")
             rating_edge = ids.row_of(row_id)
             if rating_edge is not None and row_id in states.rows:
-                _add_class(row, "vg-row-on")
-                if rating_edge.split("->", 1)[-1] in states.contraindicated:
+                _add_class(row, f"vg-row-{states.rows[row_id]}")
+                if states.rows[row_id] == "on" and rating_edge.split("->", 1)[-1] in states.contraindicated:
                     _add_class(row, "vg-row-contra")
+            elif row_id in states.rules:
+                _add_class(row, f"vg-rule-{states.rules[row_id]}")
+                _rule_words(row, states.rule_words[row_id])
     for g in element_groups(root, "edge"):
         edge_id = g.get("id", "")
         if ids.is_layout(edge_id):
@@ -162,6 +167,20 @@ def _badge(group: ET.Element, words: str) -> None:
                                          "width": f"{width:.2f}", "height": "18", "rx": "3"})
     plate.tail = "\n"
     text = ET.SubElement(group, _TEXT, {"class": "vg-badge", "x": f"{left + 8:.2f}", "y": f"{top - 7:.2f}"})
+    text.text = words
+    text.tail = "\n"
+
+
+def _rule_words(row: ET.Element, words: str) -> None:
+    """Write a rule's state for the case at the right end of its row's first line (the cell the
+    base layout keeps empty for it): never colour alone."""
+    cell = next((p for p in row.iter(_POLY) if "vg-cell" in _classes(p)), None)
+    box = _outline_box(cell) if cell is not None else None
+    if box is None:
+        return
+    _left, top, right, _bottom = box
+    text = ET.SubElement(row, _TEXT, {"class": "vg-rule-state", "x": f"{right - 6:.2f}", "y": f"{top + 18:.2f}",
+                                      "text-anchor": "end"})
     text.text = words
     text.tail = "\n"
 

@@ -2,7 +2,8 @@
 
 :func:`pathway_data` turns a :class:`~vcfgraph.model.Pathway` into JSON-ready data: the facts
 with their finite domains, the nodes, the answers with their conditions (as the same operator
-data a pathway file holds), the ratings (with their modifiers), the patient-level checks and the
+data a pathway file holds), the ratings (with their modifiers), a variant's rules that fire
+together (each with its condition and the ratings it adds), the patient-level checks and the
 downstream steps.
 The hand-written interpreter ``vcfgraph/render/static/twin.js`` runs that data with the same
 three-valued logic as :mod:`vcfgraph.engine`.
@@ -21,14 +22,14 @@ import json
 from typing import Any, assert_never
 
 from vcfgraph.conditions import AllOf, AnyOf, AtLeast, Condition, Named, Not, Points, Test
-from vcfgraph.model import Check, Downstream, Edge, Fact, Node, Pathway
+from vcfgraph.model import Check, Downstream, Edge, Fact, Node, Pathway, Rating, Rule
 from vcfgraph.route import Route
 from vcfgraph.scale import SLOTS
 
 __all__ = ["FORMAT", "pathway_data", "condition_data", "route_data", "script_text", "json_for_script"]
 
-#: version of the exported data; the interpreter refuses any other
-FORMAT = 2
+#: version of the exported data; the interpreter refuses any other (3: a variant's ``rules``)
+FORMAT = 3
 
 
 def condition_data(cond: Condition | None) -> Any:
@@ -83,15 +84,25 @@ def _downstream(step: Downstream) -> dict[str, Any]:
             "if_offered": step.if_offered, "if_set_apart": step.if_set_apart}
 
 
+def _rating(r: Rating) -> dict[str, Any]:
+    return {"action": r.action, "category": r.category, "slot": r.slot, "score": r.score,
+            "radiation": r.radiation, "confidence": r.confidence, "note": r.note,
+            # only on ratings with modifiers: other pathways' data stays as it was
+            **({"modifiers": [{"direction": m.direction, "when": condition_data(m.when), "reason": m.reason}
+                              for m in r.modifiers]} if r.modifiers else {})}
+
+
+def _rule(rule: Rule) -> dict[str, Any]:
+    return {"id": rule.id, "label": rule.label, "when": condition_data(rule.when), "text": rule.text,
+            "confidence": rule.confidence, "ratings": [_rating(r) for r in rule.ratings]}
+
+
 def _node(node: Node) -> dict[str, Any]:
     out: dict[str, Any] = {"id": node.id, "kind": node.kind, "label": node.label}
     if node.kind == "variant":
-        out["ratings"] = [{"action": r.action, "category": r.category, "slot": r.slot, "score": r.score,
-                           "radiation": r.radiation, "confidence": r.confidence, "note": r.note,
-                           # only on ratings with modifiers: other pathways' data stays as it was
-                           **({"modifiers": [{"direction": m.direction, "when": condition_data(m.when), "reason": m.reason}
-                                             for m in r.modifiers]} if r.modifiers else {})}
-                          for r in node.ratings]
+        out["ratings"] = [_rating(r) for r in node.ratings]
+        if node.rules:  # only on variants with rules: other pathways' data stays as it was
+            out["rules"] = [_rule(rule) for rule in node.rules]
     if node.kind in ("variant", "handoff"):
         out["downstream"] = [_downstream(d) for d in node.downstream]
         out["advice"] = [{"actions": list(a.actions), "text": a.text} for a in node.advice]
@@ -157,6 +168,9 @@ def route_data(route: Route) -> dict[str, Any]:
         "assumed": list(route.assumed),
         "modifiers": [{"action": r.action, "direction": m.direction, "state": m.state, "reason": m.reason,
                        "explanation": m.explanation, "facts": list(m.facts)} for r in route.ratings for m in r.modifiers],
+        "rules": [{"rule": r.rule, "label": r.label, "state": r.state, "explanation": r.explanation,
+                   "facts": list(r.facts)} for r in route.rules],
+        "rating_edges": list(route.rating_edges()),
     }
 
 
