@@ -52,7 +52,8 @@ import pyarrow as pa
 
 from vcfgraph.batch.arrays import ints
 from vcfgraph.batch.duckfit import fit, found_values, int_values, mask, suspect
-from vcfgraph.batch.jsonl import Block, Responses, cut_lines, line_ends, line_index
+from vcfgraph.batch.jsonl import Block, Responses
+from vcfgraph.batch.linescan import cut_lines, line_ends, line_index
 
 __all__ = ["available", "read_block"]
 
