@@ -4,8 +4,9 @@
 and gives the same table, row errors and odd cells, row for row; only the time differs.
 
 A part of a block whose lines all fit the schema (a file written by a program) is read by
-pyarrow's JSON reader with the schema, strictly, which costs less than DuckDB's texts and their
-checks; when one part does not fit, that thread reads its later parts by DuckDB directly.
+pyarrow's JSON reader with the schema, strictly, which costs about the CPU DuckDB's texts and
+their checks cost and spares a typed file DuckDB's import; when one part does not fit, that
+thread reads its later parts by DuckDB directly.
 
 DuckDB's ``json_transform`` reads the lines with every schema column typed ``JSON`` (so a value of
 another type is never an error and never cast: a column holds each value's JSON text), and the
