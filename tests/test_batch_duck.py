@@ -127,3 +127,30 @@ def test_batch_output_is_byte_identical_with_either_reader(tmp_path: Path, bundl
     assert outputs[0] == outputs[1]
     assert outputs[1].count(b"\n") == 3000 + sum(1 for line in ALL if line.strip()) + (out == "csv")
     assert json.dumps("ok")
+
+
+def test_keys_are_counted_only_on_lines_whose_colons_differ_from_the_values_found() -> None:
+    import numpy as np
+
+    from vcfgraph.batch.duckfit import suspect
+
+    lines = [b'{"a": 1, "b": "x"}', b'{"a": "x:y"}', b'{"a": 1, "colour": 2}', b'{"a": 1, "colour": null}',
+             b'{"a": 1, "b": 2}']
+    data = b"\n".join(lines) + b"\n"
+    starts = np.array([data.index(line) for line in lines])
+    ends = starts + np.array([len(line) for line in lines])
+    found = np.array([2, 1, 1, 1, 2])  # the values DuckDB found of the columns a and b
+    asked: list[list[int]] = []
+
+    def keys(rows: np.ndarray) -> np.ndarray:
+        asked.append(rows.tolist())
+        return np.array([1, 2, 2])[np.searchsorted([1, 2, 3], rows)]
+
+    odd = suspect(np.frombuffer(data, dtype=np.uint8), starts, ends, found, keys)
+    assert asked == [[1, 2, 3]]  # not the lines whose colons are their values
+    assert odd.tolist() == [False, False, True, False, False]  # a key of no column; one of value null is passed over
+    asked.clear()
+    clean = b"\n".join([lines[0], lines[4]]) + b"\n"
+    assert not suspect(np.frombuffer(clean, dtype=np.uint8), np.array([0, 19]), np.array([18, 35]),
+                       np.array([2, 2]), keys).any()
+    assert asked == []

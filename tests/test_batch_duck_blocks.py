@@ -61,9 +61,9 @@ def _file(path: Path, seed: int, n: int = 1500) -> list[bytes]:
 @pytest.mark.parametrize("rows", [7, 200])
 def test_interleaved_fast_and_slow_lines_read_as_the_line_by_line_reader(
         tmp_path: Path, bundled: Any, monkeypatch: Any, seed: int, rows: int) -> None:
-    from vcfgraph.batch import jsonl, readers
+    from vcfgraph.batch import linescan, readers
 
-    monkeypatch.setattr(jsonl, "PART_BYTES", 4096)  # several parts per block, read by two threads
+    monkeypatch.setattr(linescan, "PART_BYTES", 4096)  # several parts per block, read by two threads
     monkeypatch.setattr(readers, "JSONL_WORKERS", 2)
     path = tmp_path / "cases.jsonl"
     lines = _file(path, seed)
@@ -83,10 +83,10 @@ def test_interleaved_fast_and_slow_lines_read_as_the_line_by_line_reader(
 
 
 def test_the_fast_path_gives_the_line_readers_table_errors_and_cells(bundled: Any, monkeypatch: Any) -> None:
-    from vcfgraph.batch import duck, jsonl
+    from vcfgraph.batch import duck, jsonl, linescan
     from vcfgraph.batch.run import input_fields
 
-    monkeypatch.setattr(jsonl, "PART_BYTES", 2048)
+    monkeypatch.setattr(linescan, "PART_BYTES", 2048)
     block = b"\n".join([_plain(k) for k in range(40)] + SLOW + [_plain(k) for k in range(40, 80)] + SLOW[::-1]
                        + [_plain(80)]) + b"\n"
     schema = jsonl.json_schema(input_fields(bundled))

@@ -4,8 +4,9 @@
 and gives the same table, row errors and odd cells, row for row; only the time differs.
 
 A part of a block whose lines all fit the schema (a file written by a program) is read by
-pyarrow's JSON reader with the schema, strictly, which costs less than DuckDB's texts and their
-checks; when one part does not fit, that thread reads its later parts by DuckDB directly.
+pyarrow's JSON reader with the schema, strictly, which costs about the CPU DuckDB's texts and
+their checks cost and spares a typed file DuckDB's import; when one part does not fit, that
+thread reads its later parts by DuckDB directly.
 
 DuckDB's ``json_transform`` reads the lines with every schema column typed ``JSON`` (so a value of
 another type is never an error and never cast: a column holds each value's JSON text), and the
@@ -22,11 +23,14 @@ those lines only):
 
 - lines that are not an object or not UTF-8 (DuckDB reads any depth of nesting; the line reader
   counts the brackets of the lines it is given);
-- keys DuckDB ignores (a key of no column): a line's keys (``json_keys``, counted by DuckDB) must
-  equal the values it found; where they differ (a key whose value is ``null``, or of no column),
-  the line's colons (every key has one) less the ``null`` values after a colon must: a colon
-  inside a string only makes that count larger, so a mismatch may be a false alarm, never a
-  miss (a key of no column whose value is ``null`` is passed over, as the line reader passes it);
+- keys DuckDB ignores (a key of no column): a line's keys (``json_keys``, counted by DuckDB)
+  must equal the values it found; where they differ (a key whose value is ``null``, or of no
+  column), the line's colons (every key has one) less the ``null`` values after a colon must: a
+  colon inside a string only makes that count larger, so a mismatch may be a false alarm, never
+  a miss (a key of no column whose value is ``null`` is passed over, as the line reader passes
+  it). The keys are counted only on the lines whose colons differ from the values found: a line
+  has no more keys than colons, so on the others they are equal
+  (:func:`vcfgraph.batch.duckfit.suspect`);
 - a trailing comma before the line's closing ``}`` (``{"a": 1,}``), which DuckDB accepts; one
   inside a value is that value's, and a nested value is read again anyway;
 - values whose text is not plain JSON (``NaN``, ``Infinity``) or that nest (``[70]``, ``{...}``);
@@ -47,8 +51,10 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from vcfgraph.batch.duckfit import fit, int_values, mask, suspect
-from vcfgraph.batch.jsonl import Block, Responses, cut_lines, line_ends, line_index
+from vcfgraph.batch.arrays import ints
+from vcfgraph.batch.duckfit import fit, found_values, int_values, mask, suspect
+from vcfgraph.batch.jsonl import Block, Responses
+from vcfgraph.batch.linescan import cut_lines, line_ends, line_index
 
 __all__ = ["available", "read_block"]
 
@@ -234,13 +240,19 @@ class _Reader:
                 _LOCAL.refused = True
         if out is None:
             out = _transform(con, table, _query(spec, True))
-        read, keys = out.column(0).combine_chunks(), out.column(1).combine_chunks()
+        read = out.column(0).combine_chunks()
         if len(read) != b - a:  # not expected: every line is a row
             return self.schema.empty_table(), np.ones(b - a, dtype=bool), {}
         raw = [read.field(k) for k in range(read.type.num_fields)]
-        odd = mask(read.is_null()) | mask(keys.is_null())
-        odd |= suspect(np.frombuffer(data, dtype=np.uint8), starts[a:b] - lo, self.lines.ends[a:b] - lo, raw,
-                        int_values(keys))
+
+        def keys(rows: np.ndarray) -> np.ndarray:  # the keys of these lines, by DuckDB (-1: it cannot read one)
+            some = pa.Table.from_arrays([lines.take(ints(rows))], names=["line"])
+            counted = _transform(con, some, "TRY(len(json_keys(line))) AS k").column(0).combine_chunks()
+            return np.where(mask(counted.is_valid()), int_values(counted), -1)
+
+        odd = mask(read.is_null())
+        odd |= suspect(np.frombuffer(data, dtype=np.uint8), starts[a:b] - lo, self.lines.ends[a:b] - lo,
+                       found_values(read), keys)
         arrays, cells = [], {}
         for field, column in zip(self.schema, raw):
             cache = _LOCAL.cache.setdefault(field.name, {})
@@ -252,13 +264,13 @@ class _Reader:
         return pa.Table.from_arrays(arrays, schema=self.schema), odd, cells
 
 def _query(spec: str, each: bool) -> str:
-    """The lines' values as JSON texts (``r``) and their count of keys (``k``); ``each``: a line
-    DuckDB refuses is null (``TRY``), not an error of the whole block."""
+    """The lines' values as JSON texts (``r``); ``each``: a line DuckDB refuses is null
+    (``TRY``), not an error of the whole block."""
     def guard(expression: str) -> str:
         return f"TRY({expression})" if each else expression
 
     literal = "'" + spec.replace("'", "''") + "'"
-    return f"{guard(f'json_transform(line, {literal})')} AS r, {guard('len(json_keys(line))')} AS k"
+    return f"{guard(f'json_transform(line, {literal})')} AS r"
 
 
 def _transform(con: Any, table: pa.Table, expression: str) -> pa.Table:

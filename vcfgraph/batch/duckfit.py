@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -22,7 +23,7 @@ import pyarrow.compute as pc
 from vcfgraph.batch.arrays import as_text, ints, strings
 from vcfgraph.batch.jsonl import fits
 
-__all__ = ["CACHE", "fit", "int_values", "mask", "read_text", "suspect"]
+__all__ = ["CACHE", "fit", "found_values", "int_values", "mask", "named_keys", "read_text", "suspect"]
 
 #: plain JSON numbers (DuckDB writes NaN and Infinity too, which json.loads would read)
 _NUMBER = re.compile(r"-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?")
@@ -154,33 +155,64 @@ def read_text(text: str, field: pa.Field, verbatim: bool) -> tuple[Any, int, Any
     return None, 1, raw
 
 
-def suspect(data: np.ndarray, starts: np.ndarray, ends: np.ndarray, raw: list[pa.Array],
-             keys: np.ndarray) -> np.ndarray:
+def found_values(read: pa.StructArray) -> np.ndarray:
+    """How many of the schema's columns DuckDB found a value for (not ``null``), per line of
+    ``read`` (its struct of columns; 0 on a line it could not read)."""
+    found = np.zeros(len(read), dtype=np.int64)
+    for k in range(read.type.num_fields):
+        column = read.field(k)
+        if column.null_count < len(column):
+            found += mask(column.is_valid())
+    if read.null_count:
+        found[~mask(read.is_valid())] = 0
+    return found
+
+
+def named_keys(data: np.ndarray, starts: np.ndarray, ends: np.ndarray, nulls: bool = True) -> np.ndarray:
+    """Per line, its colons (every key has one), less the ``null`` values after a colon
+    (``nulls``): at least its keys (of a value other than ``null``), as a colon inside a string
+    only makes it larger and a ``:null`` inside a string takes back only its own colon."""
+    colons = np.flatnonzero(data == _COLON)
+    named = np.searchsorted(colons, ends) - np.searchsorted(colons, starts)
+    if not nulls:
+        return named
+    last = len(data) - 1
+    value = colons + 1 + (data[np.minimum(colons + 1, last)] == 32)  # ": null" or ":null"
+    is_null = data[np.minimum(value, last)] == _NULL[0]
+    for k in range(1, 4):
+        is_null &= data[np.minimum(value + k, last)] == _NULL[k]
+    nulled = colons[is_null]
+    return named - (np.searchsorted(nulled, ends) - np.searchsorted(nulled, starts))
+
+
+def suspect(data: np.ndarray, starts: np.ndarray, ends: np.ndarray, found: np.ndarray,
+            keys: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
     """Rows DuckDB may have read otherwise than the line reader: a key it ignored, or a trailing
     comma before the line's closing ``}`` (one inside a value is that value's: a nested value
     is read again anyway, and a key of no column is seen as a key).
 
     A line holds no key of no column (but one whose value is ``null``, which the line reader
-    passes over too) when its keys (``keys``, DuckDB's count) equal the values DuckDB found, or
-    else when its colons (every key has one) less the ``null`` values after a colon do: a colon
-    inside a string only makes the count larger, so a mismatch may be a false alarm, never a miss.
+    passes over too) when its keys equal the values DuckDB found (``found``), or else when its
+    colons less the ``null`` values after a colon do (:func:`named_keys`): a colon inside a
+    string only makes that count larger, so a mismatch may be a false alarm, never a miss.
+
+    A line has no more keys than colons, and no fewer than the values found, so where its colons
+    equal ``found`` (a line written by a program: no ``null``, no colon in a text) it holds no
+    other key; and as no line has fewer colons than ``found`` (0 on a line DuckDB could not
+    read), when ``data`` holds as many colons as all of ``found`` every line does. Only on the
+    other lines are the keys counted (``keys(rows)``: DuckDB's ``json_keys``, -1 where it
+    cannot read the line), and only where those differ are the ``null`` values after a colon.
+    ``data`` holds the lines and white space between them, nothing else.
     """
-    found = np.zeros(len(starts), dtype=np.int64)
-    for column in raw:
-        if column.null_count < len(column):
-            found += mask(column.is_valid())
-    odd = keys != found
-    if odd.any():  # keys of value null, or of no column: the colons less the nulls, on those lines
-        last = len(data) - 1
-        colons = np.flatnonzero(data == _COLON)
-        value = colons + 1 + (data[np.minimum(colons + 1, last)] == 32)  # ": null" or ":null"
-        is_null = data[np.minimum(value, last)] == _NULL[0]
-        for k in range(1, 4):
-            is_null &= data[np.minimum(value + k, last)] == _NULL[k]
-        named = np.searchsorted(colons, ends) - np.searchsorted(colons, starts)
-        nulls = colons[is_null]
-        named -= np.searchsorted(nulls, ends) - np.searchsorted(nulls, starts)
-        odd &= named != found
+    odd = np.zeros(len(starts), dtype=bool)
+    if np.count_nonzero(data == _COLON) == int(found.sum()):  # every line as many colons as values (the usual case)
+        rows = np.zeros(0, dtype=np.int64)
+    else:
+        rows = np.flatnonzero(named_keys(data, starts, ends, nulls=False) != found)
+    if len(rows):
+        rows = rows[keys(rows) != found[rows]]
+    if len(rows):
+        odd[rows] = named_keys(data, starts[rows], ends[rows]) != found[rows]
     close = _back(data, ends - 1, starts)  # the line's closing brace: white space may follow it
     odd |= data[close] != ord("}")
     before = _back(data, close - 1, starts)

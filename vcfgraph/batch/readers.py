@@ -291,7 +291,7 @@ class Input:
         """Blocks of whole lines (the last line may lack its line end): a block ends at its last
         line end, and the next is read from there (one copy of a block, not three)."""
         size = max(1 << 16, min(self.rows * 400, 1 << 26))
-        from vcfgraph.batch.jsonl import line_ends
+        from vcfgraph.batch.linescan import line_ends
 
         first_line = 1
         rest = 0  # the bytes after the last block's line end, read again with the next block
@@ -524,7 +524,8 @@ def _json_block(block: bytes, first_line: int, path: str, responses: Any = None)
     QuestionnaireResponse, else one line at a time (:func:`vcfgraph.batch.jsonl.parse_line`)."""
     import pyarrow.json as pjson
 
-    from vcfgraph.batch.jsonl import arrow_safe, parse_line
+    from vcfgraph.batch.jsonl import parse_line
+    from vcfgraph.batch.linescan import arrow_safe
 
     lines = [(number, line) for number, line in enumerate(block.split(b"\n"), first_line) if line.strip()]
     if all(arrow_safe(line) for _n, line in lines):
