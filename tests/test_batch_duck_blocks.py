@@ -34,6 +34,8 @@ SLOW = [
     b'{"case_id": "s12", "age": -Infinity}',
     b'{"case_id": "s13", "colour": null, "age": null}',
     b'{"case_id": "s14", "age": 70, "age": 71}',
+    b'{"case_id": "s15", "age": 70, "age": null}',
+    b'{"case_id": "s16", "age": null, "sex": "male", "age": 70}',
     b'',
     b'  ',
 ]
@@ -137,3 +139,23 @@ def test_blocks_are_cut_where_they_were(tmp_path: Path, bundled: Any, rows: int)
     chunks = list(open_input(path, rows, input_fields(bundled), frozenset(["case_id"])).chunks())
     assert [c.n for c in chunks] == _blocks_of_before(data, max(1 << 16, rows * 400))
     assert chunks[-1].done == len(data)
+
+
+@pytest.mark.parametrize("mixed", [False, True])
+def test_a_key_given_twice_is_that_rows_error_whichever_reader_reads_it(tmp_path: Path, mixed: bool) -> None:
+    """DuckDB keeps a repeated key's first value and json.loads its last, so a line that gives a
+    key twice (``true`` then ``null``: the line's colons less its nulls match what DuckDB found)
+    is refused by every reader, with its line number, and the rows around it are kept."""
+    from vcfgraph.cli import main
+
+    lines = [_plain(k) for k in range(3000)]
+    lines[1500] = b'{"case_id": "dup", "neurologic_deficit": true, "neurologic_deficit": null}'
+    if mixed:  # a value of another type sends the blocks after it to DuckDB
+        lines[10] = b'{"case_id": "m", "age": "seventy"}'
+    source, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    source.write_bytes(b"\n".join(lines) + b"\n")
+    assert main(["batch", str(source), "-o", str(out), "--quiet"]) == 0
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert len(rows) == 3000 and rows[1499]["case_id"] == "p1499" and rows[1501]["case_id"] == "p1501"
+    assert (rows[1500]["outcome"], rows[1500]["error"]) == (
+        "invalid", f"{source}:1501: not a valid JSON line (key 'neurologic_deficit' appears twice in one object; keep one)")

@@ -34,7 +34,10 @@ those lines only):
 - a trailing comma before the line's closing ``}`` (``{"a": 1,}``), which DuckDB accepts; one
   inside a value is that value's, and a nested value is read again anyway;
 - values whose text is not plain JSON (``NaN``, ``Infinity``) or that nest (``[70]``, ``{...}``);
-- the lines DuckDB refuses (not JSON, a key given twice, a lone surrogate): the block is read
+- a key given twice (DuckDB keeps the first value; the line reader refuses the line): a line's
+  keys are counted where its colons differ from the values found, which a second key always
+  makes them, and a line whose keys repeat is the line reader's;
+- the lines DuckDB refuses (not JSON, a lone surrogate): the block is read
   again with each line under ``TRY``, so such a line is null there and the others are kept.
 
 What it leaves to others: cutting the file into blocks and the file's columns
@@ -245,9 +248,11 @@ class _Reader:
             return self.schema.empty_table(), np.ones(b - a, dtype=bool), {}
         raw = [read.field(k) for k in range(read.type.num_fields)]
 
-        def keys(rows: np.ndarray) -> np.ndarray:  # the keys of these lines, by DuckDB (-1: it cannot read one)
+        def keys(rows: np.ndarray) -> np.ndarray:  # the keys of these lines, by DuckDB (-1: it cannot read one, or a key is given twice)
             some = pa.Table.from_arrays([lines.take(ints(rows))], names=["line"])
-            counted = _transform(con, some, "TRY(len(json_keys(line))) AS k").column(0).combine_chunks()
+            keys_of = "TRY(json_keys(line))"
+            counted = _transform(con, some, f"CASE WHEN len(list_distinct({keys_of})) = len({keys_of}) "
+                                            f"THEN len({keys_of}) END AS k").column(0).combine_chunks()
             return np.where(mask(counted.is_valid()), int_values(counted), -1)
 
         odd = mask(read.is_null())

@@ -201,7 +201,8 @@ def suspect(data: np.ndarray, starts: np.ndarray, ends: np.ndarray, found: np.nd
     other key; and as no line has fewer colons than ``found`` (0 on a line DuckDB could not
     read), when ``data`` holds as many colons as all of ``found`` every line does. Only on the
     other lines are the keys counted (``keys(rows)``: DuckDB's ``json_keys``, -1 where it
-    cannot read the line), and only where those differ are the ``null`` values after a colon.
+    cannot read the line or a key is given twice, which makes the row odd), and only where those
+    differ are the ``null`` values after a colon.
     ``data`` holds the lines and white space between them, nothing else.
     """
     odd = np.zeros(len(starts), dtype=bool)
@@ -210,7 +211,9 @@ def suspect(data: np.ndarray, starts: np.ndarray, ends: np.ndarray, found: np.nd
     else:
         rows = np.flatnonzero(named_keys(data, starts, ends, nulls=False) != found)
     if len(rows):
-        rows = rows[keys(rows) != found[rows]]
+        counted = keys(rows)
+        odd[rows[counted < 0]] = True  # a key given twice, or a line DuckDB cannot read: the line reader's
+        rows = rows[(counted >= 0) & (counted != found[rows])]
     if len(rows):
         odd[rows] = named_keys(data, starts[rows], ends[rows]) != found[rows]
     close = _back(data, ends - 1, starts)  # the line's closing brace: white space may follow it

@@ -43,6 +43,7 @@ import pyarrow.compute as pc
 
 from vcfgraph.batch.arrays import as_text, strings
 from vcfgraph.batch.linescan import cut_lines, line_index
+from vcfgraph.io.fhir import unique_keys
 
 __all__ = ["Block", "Responses", "encode_lines", "fits", "json_schema", "parse_line", "read_block"]
 
@@ -260,11 +261,12 @@ class Block:
 def parse_line(line: bytes, number: int, path: str, responses: Responses | None) -> tuple[dict[str, Any], str | None]:
     """One JSON line as a row (an object of column names and values) and its error, or None.
 
-    A line that is not JSON, not an object, or nested too deeply is an empty row with its error;
+    A line that is not JSON, not an object, gives a key twice or is nested too deeply is an empty
+    row with its error;
     a QuestionnaireResponse goes to ``responses``.
     """
-    try:
-        value = json.loads(line)
+    try:  # a key given twice is refused, as the case files' reader and DuckDB's fast path refuse it
+        value = json.loads(line, object_pairs_hook=unique_keys)
     except RecursionError:
         return {}, f"{path}:{number}: the JSON line is nested too deeply; a line is an object of fact names and values"
     except ValueError as exc:  # UnicodeDecodeError included
