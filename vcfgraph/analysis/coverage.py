@@ -18,12 +18,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
-from vcfgraph import conditions as cm
-from vcfgraph.analysis.checks import check_regions, condition_regions
+from vcfgraph.analysis.checks import check_regions
 from vcfgraph.analysis.checker import PathResult, path_results
-from vcfgraph.analysis.regions import minimal_case_facts
-from vcfgraph.analysis.walk import Exploration, explore
-from vcfgraph.route import Route
+from vcfgraph.analysis.coverage_items import fired_rules, holding_modifiers, modifier_items, modifier_witness
+from vcfgraph.analysis.walk import explore
 from vcfgraph.analysis.witness import describe_example, path_words
 from vcfgraph.conditions import Value
 from vcfgraph.engine import check_expected, trace
@@ -95,7 +93,7 @@ def coverage(pathway: Pathway, cases: Iterable[Case]) -> Coverage:
     Returns:
         The coverage, with witness offers for every uncovered node, answer and rating.
     """
-    modifiers = _modifiers(pathway)
+    modifiers = modifier_items(pathway)
     ex = explore(pathway) if pathway.checks or modifiers else None
     regions = [check_regions(ex, c) for c in pathway.checks] if ex is not None else []
     cov = Coverage(pathway, [], {n.id: 0 for n in pathway.nodes}, {e.id: 0 for e in pathway.edges},
@@ -116,9 +114,9 @@ def coverage(pathway: Pathway, cases: Iterable[Case]) -> Coverage:
         for key in dict.fromkeys(f"{c.check}:{c.state}" for c in route.checks):
             if key in cov.checks:
                 cov.checks[key] += 1
-        for key in _fired(route):
+        for key in fired_rules(route):
             cov.rules[key] += 1
-        for key in _holding(pathway, route, case.facts, modifiers):
+        for key in holding_modifiers(pathway, route, case.facts, modifiers):
             cov.modifiers[key] += 1
     missing = [*cov.uncovered("nodes"), *cov.uncovered("edges"), *cov.uncovered("ratings"), *cov.uncovered("rules")]
     if missing:
@@ -130,55 +128,9 @@ def coverage(pathway: Pathway, cases: Iterable[Case]) -> Coverage:
                 cov.offers[key] = Offer(cr.examples[state], cr.paths[state])
     if ex is not None:
         for key in cov.uncovered("modifiers"):
-            cov.offers[key] = _modifier_offer(ex, modifiers[key])
+            found = modifier_witness(ex, modifiers[key])
+            cov.offers[key] = Offer(*found) if found is not None else None
     return cov
-
-
-#: a modifier's key -> (variant, rule id or "", action, modifier number)
-_Where = tuple[str, str, str, int]
-
-
-def _modifiers(pathway: Pathway) -> dict[str, _Where]:
-    """Every rating modifier, keyed as the check findings name it, in file order."""
-    out: dict[str, _Where] = {}
-    for rid, node, rating in pathway.rating_edges():
-        rule = rid[len(node.id) + 1:].partition("->")[0] if rid.startswith(f"{node.id}/") else ""
-        for i, _m in enumerate(rating.modifiers, 1):
-            out[f"{rid} modifier {i}"] = (node.id, rule, rating.action, i)
-    return out
-
-
-def _fired(route: Route) -> list[str]:
-    """``variant/rule`` for every rule the route's variant fires."""
-    return [f"{route.terminal}/{rule}" for rule in route.fired()] if route.outcome == "variant" else []
-
-
-def _holding(pathway: Pathway, route: Route, facts: Mapping[str, Value], modifiers: Mapping[str, _Where]) -> list[str]:
-    """The modifiers that hold for the route's case on the ratings its variant gives."""
-    if route.outcome != "variant" or not modifiers:
-        return []
-    fired = set(route.fired())
-    out = []
-    for key, (variant, rule, action, i) in modifiers.items():
-        if variant != route.terminal or (rule and rule not in fired):
-            continue
-        node = pathway.node(variant)
-        rating = next(r for g, r in node.all_ratings() if (g.id if g else "") == rule and r.action == action)
-        if cm.evaluate(rating.modifiers[i - 1].when, facts) is True:
-            out.append(key)
-    return out
-
-
-def _modifier_offer(ex: Exploration, where: _Where) -> Offer | None:
-    """A minimal case that reaches the modifier's rating with the modifier holding, or None."""
-    variant, rule, action, i = where
-    node = ex.pathway.node(variant)
-    rating = next(r for g, r in node.all_ratings() if (g.id if g else "") == rule and r.action == action)
-    leaves = [leaf for leaf in ex.leaves if leaf.outcome == "variant" and leaf.node == variant
-              and (not rule or rule in leaf.rules)]
-    regions, owners = condition_regions(leaves, rating.modifiers[i - 1].when, ex)
-    found = minimal_case_facts(regions.get(True, []), ex.domains)
-    return Offer(found[0], owners[True][found[1]]) if found is not None else None
 
 
 def _covers(pathway: Pathway, p: PathResult) -> set[str]:
@@ -277,8 +229,11 @@ def coverage_text(cov: Coverage, file: str) -> str:
         lines.append(f"  {title + ':':<{width}}{sum(1 for v in hits.values() if v):>4}/{len(hits):<4} {cov.pct(kind):6.2f}%")
     if cov.checks:
         lines.append("  (checks: each state a patient-level check can be in: satisfied, not_established, failed)")
-    if cov.rules or cov.modifiers:
-        lines.append("  (rules: each rule fired by some case; modifiers: each rating modifier holding for some case)")
+    said = [words for kind, words in (("rules", "rules: each rule of a variant, fired by some case"),
+                                      ("modifiers", "modifiers: each rating modifier, holding for some case"))
+            if getattr(cov, kind)]
+    if said:
+        lines.append(f"  ({'; '.join(said)})")
     for title, kind in (("node", "nodes"), ("answer", "edges"), ("rating", "ratings"), ("check state", "checks"),
                         ("rule", "rules"), ("modifier", "modifiers")):
         for item in cov.uncovered(kind):
