@@ -77,7 +77,7 @@ nodes:
     #     modifiers:
     #       - {{direction: favoured, when: {{fact: sign_present, eq: true}}, reason: Why it leans.}}
     # Rules that fire together: each adds its ratings when its condition holds, all that hold at
-    # once, next to the variant's own (a decision table's "collect" policy: docs/pathway-format.md).
+    # once, next to the variant's own (a decision table's "collect" policy).
     # Two rules that can hold together must rate different actions (`vcfgraph check` proves it),
     # and a rule rates no action the variant rates itself. With the fact and action it names declared:
     #   rules:
