@@ -254,9 +254,9 @@ def coverage_text(cov: Coverage, file: str) -> str:
 
 
 def _line_hits(cov: Coverage) -> dict[int, int]:
-    """YAML line -> the most cases passing a node, answer or rating defined on it."""
+    """YAML line -> the most cases passing a node, answer, rating, rule or modifier defined on it."""
     lines: dict[int, int] = {}
-    for kind in ("nodes", "edges", "ratings"):
+    for kind in ("nodes", "edges", "ratings", "rules", "modifiers"):
         for item, hits in getattr(cov, kind).items():
             loc = _loc(cov.pathway, item)
             if loc and loc.line:
