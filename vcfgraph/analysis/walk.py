@@ -203,7 +203,7 @@ class _Rules:
 
     def leaves(self, boxes: tuple[Box, ...], path: tuple[str, ...], domains: Domains) -> list[Leaf]:
         """The arriving region's leaves: need_info, overlaps, then one variant leaf per set of
-        rules that fire (in the order the sets are first met)."""
+        rules that fire (fewer rules first, then by the rules' order in the file)."""
         groups: dict[tuple[str, ...], list[Box]] = {}
         for box in boxes:
             for key, parts in split(box, self.names, self.on_path, domains).items():
