@@ -155,22 +155,22 @@ def _offers(pathway: Pathway, missing: list[str]) -> dict[str, Offer | None]:
     return out
 
 
-def _loc(pathway: Pathway, item: str) -> Location | None:
+def _locations(pathway: Pathway) -> dict[str, Location | None]:
+    """Where every coverage item is defined: nodes, answers, ratings, rules, modifiers and checks
+    (a ``check:state`` item is found under its check id)."""
+    out: dict[str, Location | None] = {c.id: c.loc for c in pathway.checks}
+    for rid, node, rating in pathway.rating_edges():
+        out[rid] = rating.loc
+        out.update((f"{rid} modifier {i}", m.loc) for i, m in enumerate(rating.modifiers, 1))
+    out.update((f"{n.id}/{r.id}", r.loc) for n in pathway.nodes for r in n.rules)
+    out.update((e.id, e.loc) for e in pathway.edges)
+    out.update((n.id, n.loc) for n in pathway.nodes)
+    return out
+
+
+def _loc(where: Mapping[str, Location | None], item: str) -> Location | None:
     check_id, colon, _state = item.partition(":")
-    if colon:
-        return next((c.loc for c in pathway.checks if c.id == check_id), None)
-    if pathway.has_node(item):
-        return pathway.node(item).loc
-    edge = next((e for e in pathway.edges if e.id == item), None)
-    if edge is not None:
-        return edge.loc
-    rated, _, number = item.partition(" modifier ")
-    rating = next((r for rid, _, r in pathway.rating_edges() if rid == rated), None)
-    if rating is not None:
-        return rating.modifiers[int(number) - 1].loc if number else rating.loc
-    variant, slash, rule_id = item.partition("/")
-    rule = pathway.node(variant).rule(rule_id) if slash and pathway.has_node(variant) else None
-    return rule.loc if rule else None
+    return where.get(check_id) if colon else where.get(item)
 
 
 def coverage_to_dict(cov: Coverage, file: str) -> dict[str, Any]:
@@ -234,10 +234,11 @@ def coverage_text(cov: Coverage, file: str) -> str:
             if getattr(cov, kind)]
     if said:
         lines.append(f"  ({'; '.join(said)})")
+    places = _locations(cov.pathway)
     for title, kind in (("node", "nodes"), ("answer", "edges"), ("rating", "ratings"), ("check state", "checks"),
                         ("rule", "rules"), ("modifier", "modifiers")):
         for item in cov.uncovered(kind):
-            loc = _loc(cov.pathway, item)
+            loc = _loc(places, item)
             where = f"{file}:{loc.line}:{loc.col}" if loc and loc.line else file
             lines.append(f"{where}: uncovered {title} {item}")
             o = cov.offers.get(item)
@@ -256,9 +257,10 @@ def coverage_text(cov: Coverage, file: str) -> str:
 def _line_hits(cov: Coverage) -> dict[int, int]:
     """YAML line -> the most cases passing a node, answer, rating, rule or modifier defined on it."""
     lines: dict[int, int] = {}
+    places = _locations(cov.pathway)
     for kind in ("nodes", "edges", "ratings", "rules", "modifiers"):
         for item, hits in getattr(cov, kind).items():
-            loc = _loc(cov.pathway, item)
+            loc = _loc(places, item)
             if loc and loc.line:
                 lines[loc.line] = max(lines.get(loc.line, 0), hits)
     return lines
