@@ -135,6 +135,14 @@ def test_a_rule_that_never_holds_or_always_holds_is_a_warning_at_the_rule(tmp_pa
     ]
 
 
+def test_a_rule_finding_is_acknowledged_by_its_variant_and_rule(tmp_path: Path) -> None:
+    path = _variant(tmp_path, "kept.yaml", ("        when: {fact: knee_pain, eq: true}\n", "        when: {fact: in_scope, eq: true}\n"),
+                    extra="acknowledged:\n  - {code: VCF408, node: V_assess/knee_rule, reason: Kept apart on purpose.}\n")
+    [line] = [line for line in _findings(path) if "VCF408" in line]
+    assert line.startswith("kept.yaml:36:9: warning VCF408 rule-always-holds [V_assess/knee_rule] (acknowledged: Kept "
+                           "apart on purpose.): rule 'knee_rule' of V_assess")
+
+
 def test_a_variant_rated_only_by_rules_is_rated_and_the_facts_rules_read_are_used(tmp_path: Path) -> None:
     path = _variant(tmp_path, "only-rules.yaml",
                     ("    ratings:\n      - {action: a_exam, category: do, confidence: confirmed, sources: [S1]}\n", ""),
