@@ -62,7 +62,7 @@ def test_ottawa_uses_definitions_counting_and_policies():
         "pregnant", "intoxicated_or_uncooperative", "head_injury", "diminished_sensation", "multiple_painful_injuries",
         "isolated_skin_injury", "injury_over_10_days", "return_for_reassessment"])
     assert p.scale != ACR_SCALE and p.scale.ids() == ("indicated", "not_needed")
-    assert {r.category for n in p.nodes for r in n.ratings} == {"indicated", "not_needed"}
+    assert {r.category for n in p.nodes for _, r in n.all_ratings()} == {"indicated", "not_needed"}
 
 
 def _walk(cond):

@@ -66,7 +66,8 @@ def report_text(report: CheckReport) -> str:
     lines += ["", "Outcomes (facts that must be known to get there):"]
     for o in report.outcomes:
         needs = ", ".join(o.needs) or "nothing"
-        lines.append(f"  {o.node} ({o.kind}, {o.paths} path{'s' if o.paths != 1 else ''}): {needs}")
+        sets = f", {o.rule_sets} set{'s' if o.rule_sets != 1 else ''} of rules that fire" if o.rule_sets else ""
+        lines.append(f"  {o.node} ({o.kind}, {o.paths} path{'s' if o.paths != 1 else ''}{sets}): {needs}")
     s = report.stats
     paths = s["paths"]
     total = sum(paths.values())

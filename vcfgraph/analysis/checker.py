@@ -2,7 +2,7 @@
 
 Combines the structural checks (:mod:`~vcfgraph.analysis.structure`), the symbolic walk
 (:mod:`~vcfgraph.analysis.walk`: gaps, overlaps, dead answers, infeasible paths, nodes no case
-reaches, where need_info stops a walk), the patient-level checks
+reaches, where need_info stops a walk, rules that fire together and rate the same action), the patient-level checks
 (:mod:`~vcfgraph.analysis.checks`) and the safety properties
 (:mod:`~vcfgraph.analysis.properties`). Every path gets a witness case. Formatting the report
 is :mod:`~vcfgraph.analysis.check_report`'s job; writing files is the command line's.
@@ -15,7 +15,7 @@ from typing import Any, Mapping
 
 from vcfgraph import conditions as cm
 from vcfgraph.analysis.acknowledge import acknowledge
-from vcfgraph.analysis.checks import check_findings, modifier_findings
+from vcfgraph.analysis.checks import check_findings, modifier_findings, rule_findings
 from vcfgraph.analysis.findings import Finding, finding, relocate, sort_findings
 from vcfgraph.analysis.properties import PropertyResult, check_property
 from vcfgraph.analysis.regions import minimal_case_facts
@@ -38,10 +38,12 @@ class PathResult:
     node: str
     witness: Mapping[str, Value]
     regions: int
+    #: at a variant with rules: the rules that fire along this path (an overlap: the two that clash)
+    rules: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {"index": self.index, "outcome": self.outcome, "node": self.node, "edges": list(self.edges),
-                "witness": dict(self.witness), "boxes": self.regions}
+                "witness": dict(self.witness), "boxes": self.regions, **({"rules": list(self.rules)} if self.rules else {})}
 
 
 @dataclass(frozen=True)
@@ -53,10 +55,12 @@ class OutcomeResult:
     paths: int
     needs: tuple[str, ...]
     reachable_without: tuple[str, ...]
+    #: at a variant with rules: how many different sets of its rules fire for the cases there
+    rule_sets: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return {"node": self.node, "kind": self.kind, "paths": self.paths, "needs": list(self.needs),
-                "reachable_without": list(self.reachable_without)}
+                "reachable_without": list(self.reachable_without), **({"rule_sets": self.rule_sets} if self.rule_sets else {})}
 
 
 @dataclass
@@ -110,6 +114,7 @@ def _verify(pathway: Pathway, file: str | None) -> CheckReport:
     findings += _answer_findings(ex, name)
     findings += check_findings(ex, name)
     findings += modifier_findings(ex, name)
+    findings += rule_findings(ex, name)
     props = [check_property(ex, p) for p in pathway.properties]
     findings += _property_findings(props, name)
     paths = path_results(ex)
@@ -127,15 +132,19 @@ def _verify(pathway: Pathway, file: str | None) -> CheckReport:
 
 def path_results(ex: Exploration) -> list[PathResult]:
     """Every leaf of the walk as a numbered path with its witness, in a stable order."""
-    return [PathResult(i + 1, leaf.path, leaf.outcome, leaf.node, witness(leaf.boxes, ex.domains) or {}, len(leaf.boxes))
+    return [PathResult(i + 1, leaf.path, leaf.outcome, leaf.node, witness(leaf.boxes, ex.domains) or {}, len(leaf.boxes),
+                       leaf.rules)
             for i, leaf in enumerate(_ordered(ex.pathway, ex.leaves))]
 
 
 def _ordered(pathway: Pathway, leaves: list[Leaf]) -> list[Leaf]:
     """Leaves in a stable order: by the file order of the answers along their paths; a path
-    that stops at a question comes before the paths that go on from it."""
+    that stops at a question comes before the paths that go on from it; at a variant with
+    rules, by how many rules fire and which (file order)."""
     order = {e.id: i for i, e in enumerate(pathway.edges)}
-    return sorted(leaves, key=lambda leaf: (tuple(order[e] for e in leaf.path), leaf.outcome, leaf.edges))
+    rules = {(n.id, r.id): i for n in pathway.nodes for i, r in enumerate(n.rules)}
+    return sorted(leaves, key=lambda leaf: (tuple(order[e] for e in leaf.path), leaf.outcome, leaf.edges, len(leaf.rules),
+                                            tuple(rules[leaf.node, r] for r in leaf.rules)))
 
 
 def _example_of(leaves: list[Leaf], ex: Exploration) -> tuple[dict[str, Value], Leaf]:
@@ -156,7 +165,8 @@ def _group(leaves: list[Leaf], outcome: str) -> dict[tuple[str, tuple[str, ...]]
 
 
 def _question_findings(ex: Exploration, file: str) -> list[Finding]:
-    """Gaps (VCF101), overlaps (VCF102) and need_info stops (VCF301), one per question."""
+    """Gaps (VCF101), overlaps (VCF102) and need_info stops (VCF301), one per question; rules that
+    rate the same action (VCF406) and need_info stops at a variant's rules (VCF301)."""
     pathway, out = ex.pathway, []
     for (node_id, _), leaves in _group(ex.leaves, "gap").items():
         facts, leaf = _example_of(leaves, ex)
@@ -168,6 +178,9 @@ def _question_findings(ex: Exploration, file: str) -> list[Finding]:
     for (node_id, edges), leaves in _group(ex.leaves, "overlap").items():
         facts, leaf = _example_of(leaves, ex)
         node = pathway.node(node_id)
+        if node.kind == "variant":
+            out += _rules_overlap(ex, file, leaves)
+            continue
         seen = describe_example(facts, question_facts(pathway, node_id))
         both = " and ".join(f"'{e}' ({_condition_words(pathway, e)})" for e in edges)
         out.append(finding("VCF102", node_id, relocate(node.loc, file), file,
@@ -176,9 +189,31 @@ def _question_findings(ex: Exploration, file: str) -> list[Finding]:
         facts, leaf = _example_of(leaves, ex)
         node = pathway.node(node_id)
         stops = sorted(ex.stopping_facts.get(node_id, ()))
+        why = " (its rules cannot be settled)" if node.kind == "variant" else ""
         out.append(finding("VCF301", node_id, relocate(node.loc, file), file,
-                           f"the walk stops at '{node_id}' with need_info when {' or '.join(stops)} "
+                           f"the walk stops at '{node_id}' with need_info{why} when {' or '.join(stops)} "
                            f"{'is' if len(stops) == 1 else 'are'} not known ({len(leaves)} path(s))", facts, leaf.path))
+    return out
+
+
+def _rules_overlap(ex: Exploration, file: str, leaves: list[Leaf]) -> list[Finding]:
+    """VCF406, one per pair of rules of a variant that fire together and rate the same action,
+    located at the second rule, with the smallest case for which both hold."""
+    pathway, out = ex.pathway, []
+    by_pair: dict[tuple[str, ...], list[Leaf]] = {}
+    for leaf in leaves:
+        by_pair.setdefault(leaf.rules, []).append(leaf)
+    for pair, group in by_pair.items():
+        facts, leaf = _example_of(group, ex)
+        node = pathway.node(leaf.node)
+        rules = [r for r in node.rules if r.id in pair]
+        first, last = {x.action for x in rules[0].ratings}, rules[-1]
+        actions = ", ".join(f"'{x.action}'" for x in last.ratings if x.action in first)
+        seen = describe_example(facts, dict.fromkeys(n for r in rules for n in cm.facts_read(r.when)))
+        names = " and ".join(f"'{r.id}' ({cm.describe(r.when)})" for r in rules)
+        out.append(finding("VCF406", f"{node.id}/{last.id}", relocate(last.loc, file), file,
+                           f"rules {names} of '{node.id}' both hold when {seen} and both rate {actions}; make their "
+                           "conditions exclusive or rate different actions", facts, leaf.path))
     return out
 
 
@@ -272,5 +307,7 @@ def _outcomes(ex: Exploration) -> list[OutcomeResult]:
         boxes = [b for leaf in leaves for b in leaf.boxes]
         needs = [n for n in names if all(n in b and None not in b[n] for b in boxes)]
         without = [n for n in names if n not in needs]
-        out.append(OutcomeResult(node.id, node.kind, len(leaves), tuple(needs), tuple(sorted(without))))
+        paths = len(dict.fromkeys(leaf.path for leaf in leaves))  # a variant's rule combinations are one path
+        sets = len({leaf.rules for leaf in leaves}) if node.rules else 0
+        out.append(OutcomeResult(node.id, node.kind, paths, tuple(needs), tuple(sorted(without)), sets))
     return out

@@ -6,7 +6,11 @@ the numbers, the LCOV file and the heat map cannot disagree with what the engine
 every node, answer or rating no case passes, the witness of the first path of the symbolic walk
 that passes it is offered as the case that would cover it. Check states are counted as
 ``check:state`` for the states some case can be in (satisfied, not_established, failed), each
-uncovered one with a minimal case in that state.
+uncovered one with a minimal case in that state. A variant's rules that fire together count as
+``variant/rule``, covered by a case that fires the rule (their ratings are the ``variant/rule->action``
+rating edges), and a rating's modifiers as ``variant->action modifier N`` (``variant/rule->action
+modifier N`` on a rule's rating), covered by a case that makes the modifier hold; both tables are
+empty, and left out of every report, for a pathway without rules or modifiers.
 """
 
 from __future__ import annotations
@@ -16,12 +20,13 @@ from typing import Any, Iterable, Mapping
 
 from vcfgraph.analysis.checks import check_regions
 from vcfgraph.analysis.checker import PathResult, path_results
+from vcfgraph.analysis.coverage_items import fired_rules, holding_modifiers, modifier_items, modifier_witness
 from vcfgraph.analysis.walk import explore
 from vcfgraph.analysis.witness import describe_example, path_words
 from vcfgraph.conditions import Value
 from vcfgraph.engine import check_expected, trace
 from vcfgraph.errors import Location, RouteError
-from vcfgraph.model import Case, Pathway
+from vcfgraph.model import Case, Pathway, rating_edge_id
 
 __all__ = ["Coverage", "coverage", "coverage_to_dict", "coverage_text", "lcov_text", "cobertura_xml", "percent"]
 
@@ -49,6 +54,9 @@ class Coverage:
         nodes / edges / ratings: id -> how many cases pass it, every id of the pathway, file order.
         checks: ``check:state`` -> how many cases put the check in that state, for every state
             some case can be in, in file order.
+        rules: ``variant/rule`` -> how many cases fire the rule, every rule, file order.
+        modifiers: ``variant->action modifier N`` (``variant/rule->action modifier N``) -> how
+            many cases reach the rating with the modifier holding, every modifier, file order.
         errors: (case id, message) of the cases the engine rejected.
         mismatches: (case id, problem) where a route differs from its case file's expectations.
         offers: uncovered id -> the witness case that would cover it (None when no case can).
@@ -60,12 +68,14 @@ class Coverage:
     edges: dict[str, int]
     ratings: dict[str, int]
     checks: dict[str, int] = field(default_factory=dict)
+    rules: dict[str, int] = field(default_factory=dict)
+    modifiers: dict[str, int] = field(default_factory=dict)
     errors: list[tuple[str, str]] = field(default_factory=list)
     mismatches: list[tuple[str, str]] = field(default_factory=list)
     offers: dict[str, Offer | None] = field(default_factory=dict)
 
     def uncovered(self, kind: str) -> list[str]:
-        """Ids no case passes, in file order; kind is nodes, edges, ratings or checks."""
+        """Ids no case passes, in file order; kind is nodes, edges, ratings, checks, rules or modifiers."""
         return [k for k, v in getattr(self, kind).items() if v == 0]
 
     def pct(self, kind: str) -> float:
@@ -83,11 +93,13 @@ def coverage(pathway: Pathway, cases: Iterable[Case]) -> Coverage:
     Returns:
         The coverage, with witness offers for every uncovered node, answer and rating.
     """
-    ex = explore(pathway) if pathway.checks else None
+    modifiers = modifier_items(pathway)
+    ex = explore(pathway) if pathway.checks or modifiers else None
     regions = [check_regions(ex, c) for c in pathway.checks] if ex is not None else []
     cov = Coverage(pathway, [], {n.id: 0 for n in pathway.nodes}, {e.id: 0 for e in pathway.edges},
                    {rid: 0 for rid, _, _ in pathway.rating_edges()},
-                   {f"{cr.check.id}:{state}": 0 for cr in regions for state in cr.possible()})
+                   {f"{cr.check.id}:{state}": 0 for cr in regions for state in cr.possible()},
+                   {f"{n.id}/{r.id}": 0 for n in pathway.nodes for r in n.rules}, dict.fromkeys(modifiers, 0))
     for case in cases:
         cov.cases.append(case.id)
         try:
@@ -102,7 +114,11 @@ def coverage(pathway: Pathway, cases: Iterable[Case]) -> Coverage:
         for key in dict.fromkeys(f"{c.check}:{c.state}" for c in route.checks):
             if key in cov.checks:
                 cov.checks[key] += 1
-    missing = [*cov.uncovered("nodes"), *cov.uncovered("edges"), *cov.uncovered("ratings")]
+        for key in fired_rules(route):
+            cov.rules[key] += 1
+        for key in holding_modifiers(pathway, route, case.facts, modifiers):
+            cov.modifiers[key] += 1
+    missing = [*cov.uncovered("nodes"), *cov.uncovered("edges"), *cov.uncovered("ratings"), *cov.uncovered("rules")]
     if missing:
         cov.offers = _offers(pathway, missing)
     for cr in regions:
@@ -110,6 +126,10 @@ def coverage(pathway: Pathway, cases: Iterable[Case]) -> Coverage:
             key = f"{cr.check.id}:{state}"
             if not cov.checks[key]:
                 cov.offers[key] = Offer(cr.examples[state], cr.paths[state])
+    if ex is not None:
+        for key in cov.uncovered("modifiers"):
+            found = modifier_witness(ex, modifiers[key])
+            cov.offers[key] = Offer(*found) if found is not None else None
     return cov
 
 
@@ -118,8 +138,10 @@ def _covers(pathway: Pathway, p: PathResult) -> set[str]:
     by_id = {e.id: e for e in pathway.edges}
     items = set(p.edges) | {by_id[e].source for e in p.edges} | {p.node}
     if p.outcome == "variant":
-        for rating in pathway.node(p.node).ratings:
-            items |= {rating.action, f"{p.node}->{rating.action}"}
+        for rule, rating in pathway.node(p.node).all_ratings():
+            if rule is None or rule.id in p.rules:
+                items |= {rating.action, rating_edge_id(p.node, rating.action, rule.id if rule else None)}
+        items |= {f"{p.node}/{r}" for r in p.rules}
     return items
 
 
@@ -133,18 +155,22 @@ def _offers(pathway: Pathway, missing: list[str]) -> dict[str, Offer | None]:
     return out
 
 
-def _loc(pathway: Pathway, item: str) -> Location | None:
+def _locations(pathway: Pathway) -> dict[str, Location | None]:
+    """Where every coverage item is defined: nodes, answers, ratings, rules, modifiers and checks
+    (a ``check:state`` item is found under its check id)."""
+    out: dict[str, Location | None] = {c.id: c.loc for c in pathway.checks}
+    for rid, node, rating in pathway.rating_edges():
+        out[rid] = rating.loc
+        out.update((f"{rid} modifier {i}", m.loc) for i, m in enumerate(rating.modifiers, 1))
+    out.update((f"{n.id}/{r.id}", r.loc) for n in pathway.nodes for r in n.rules)
+    out.update((e.id, e.loc) for e in pathway.edges)
+    out.update((n.id, n.loc) for n in pathway.nodes)
+    return out
+
+
+def _loc(where: Mapping[str, Location | None], item: str) -> Location | None:
     check_id, colon, _state = item.partition(":")
-    if colon:
-        return next((c.loc for c in pathway.checks if c.id == check_id), None)
-    if pathway.has_node(item):
-        return pathway.node(item).loc
-    edge = next((e for e in pathway.edges if e.id == item), None)
-    if edge is not None:
-        return edge.loc
-    variant, _, action = item.partition("->")
-    rating = pathway.node(variant).rating(action) if pathway.has_node(variant) else None
-    return rating.loc if rating else None
+    return where.get(check_id) if colon else where.get(item)
 
 
 def coverage_to_dict(cov: Coverage, file: str) -> dict[str, Any]:
@@ -172,25 +198,47 @@ def coverage_to_dict(cov: Coverage, file: str) -> dict[str, Any]:
         "edge_hits": cov.edges,
         "rating_hits": cov.ratings,
         "check_hits": cov.checks,
+        **_optional(cov, offer),
         "errors": [{"case": c, "error": m} for c, m in cov.errors],
         "mismatches": [{"case": c, "problem": m} for c, m in cov.mismatches],
     }
 
 
+def _optional(cov: Coverage, offer: Any) -> dict[str, Any]:
+    """The rule and modifier keys of ``coverage --json``, only for a pathway that has them."""
+    out: dict[str, Any] = {}
+    for name, kind in (("rule", "rules"), ("modifier", "modifiers")):
+        if getattr(cov, kind):
+            out |= {f"{name}_coverage": cov.pct(kind), f"uncovered_{kind}": cov.uncovered(kind),
+                    f"{name}_hits": getattr(cov, kind)}
+    return out
+
+
+#: (title in the text report, table) of every kind counted, the optional ones only when present
+KINDS = (("Nodes", "nodes"), ("Answers", "edges"), ("Ratings", "ratings"), ("Checks", "checks"), ("Rules", "rules"),
+         ("Modifiers", "modifiers"))
+
+
 def coverage_text(cov: Coverage, file: str) -> str:
     """The coverage for people: the percentages, then every uncovered item with a witness."""
     lines = [f"vcfgraph coverage: {len(cov.cases)} case(s) on {file}", ""]
-    kinds = [("Nodes", "nodes"), ("Answers", "edges"), ("Ratings", "ratings")]
-    if cov.checks:
-        kinds.append(("Checks", "checks"))
+    kinds = [(title, kind) for title, kind in KINDS if kind in ("nodes", "edges", "ratings") or getattr(cov, kind)]
+    width = 11 if cov.modifiers else 9
     for title, kind in kinds:
         hits: dict[str, int] = getattr(cov, kind)
-        lines.append(f"  {title + ':':<9}{sum(1 for v in hits.values() if v):>4}/{len(hits):<4} {cov.pct(kind):6.2f}%")
+        lines.append(f"  {title + ':':<{width}}{sum(1 for v in hits.values() if v):>4}/{len(hits):<4} {cov.pct(kind):6.2f}%")
     if cov.checks:
         lines.append("  (checks: each state a patient-level check can be in: satisfied, not_established, failed)")
-    for title, kind in (("node", "nodes"), ("answer", "edges"), ("rating", "ratings"), ("check state", "checks")):
+    said = [words for kind, words in (("rules", "rules: each rule of a variant, fired by some case"),
+                                      ("modifiers", "modifiers: each rating modifier, holding for some case"))
+            if getattr(cov, kind)]
+    if said:
+        lines.append(f"  ({'; '.join(said)})")
+    places = _locations(cov.pathway)
+    for title, kind in (("node", "nodes"), ("answer", "edges"), ("rating", "ratings"), ("check state", "checks"),
+                        ("rule", "rules"), ("modifier", "modifiers")):
         for item in cov.uncovered(kind):
-            loc = _loc(cov.pathway, item)
+            loc = _loc(places, item)
             where = f"{file}:{loc.line}:{loc.col}" if loc and loc.line else file
             lines.append(f"{where}: uncovered {title} {item}")
             o = cov.offers.get(item)
@@ -207,11 +255,12 @@ def coverage_text(cov: Coverage, file: str) -> str:
 
 
 def _line_hits(cov: Coverage) -> dict[int, int]:
-    """YAML line -> the most cases passing a node, answer or rating defined on it."""
+    """YAML line -> the most cases passing a node, answer, rating, rule or modifier defined on it."""
     lines: dict[int, int] = {}
-    for kind in ("nodes", "edges", "ratings"):
+    places = _locations(cov.pathway)
+    for kind in ("nodes", "edges", "ratings", "rules", "modifiers"):
         for item, hits in getattr(cov, kind).items():
-            loc = _loc(cov.pathway, item)
+            loc = _loc(places, item)
             if loc and loc.line:
                 lines[loc.line] = max(lines.get(loc.line, 0), hits)
     return lines

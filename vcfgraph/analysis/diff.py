@@ -3,7 +3,8 @@
 Behaviour: both pathways are walked symbolically over the same classes (the facts of both, int
 cut points united, see :func:`~vcfgraph.analysis.regions.merge_facts`). Each leaf is refined by
 the patient-level checks that set actions apart into regions with one **result** (outcome, terminal or stopping question,
-and the action lists). The new pathway is walked starting from the old regions, each box tagged
+the action lists and, at a variant with rules, the rules that fire: a case for which other rules
+fire is a change even when its lists stay the same). The new pathway is walked starting from the old regions, each box tagged
 with the old region it came from, so every case class ends in one (old, new) pair without
 intersecting every old region with every new one; wherever the results differ, the cases there
 change. Changes are grouped by (before, after), each with the witness
@@ -11,8 +12,8 @@ case that has the fewest known facts and the paths it takes in both versions, an
 whole-number fact the witness names, the range of its values over which the change holds with the
 witness's other facts as they are (:class:`FactRange`: "levels 2 to 3", "age_years 18 to 49 years").
 
-Structure: facts, nodes, answers, ratings, checks and properties added, removed or
-changed, compared by id.
+Structure: facts, definitions, nodes, answers, rules (``variant/rule``), ratings, checks and properties added,
+removed or changed, compared by id.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from typing import Any, Iterable, Mapping, get_args
 from vcfgraph import conditions as cm
 from vcfgraph.analysis.properties import offered_regions
 from vcfgraph.analysis.regions import Box, Domains, domains_of, merge_facts, minimal_case_facts
-from vcfgraph.analysis.walk import Exploration, Leaf, explore
+from vcfgraph.analysis.walk import Exploration, Leaf, explore, leaf_ratings
 from vcfgraph.conditions import Value
 from vcfgraph.model import Fact, Pathway
 from vcfgraph.scale import OFFERED_SLOTS, SLOT_LISTS
@@ -40,20 +41,22 @@ class Result:
     """What the engine makes of every case of a region.
 
     ``node`` is the terminal, or the question where the walk stops (need_info, gap, overlap,
-    cycle); ``actions`` maps each rated action to its category, or
-    ``contraindicated`` (set apart by a failed check).
+    cycle; or a variant whose rules are undecided or rate an action twice); ``actions`` maps
+    each rated action to its category, or ``contraindicated`` (set apart by a failed check);
+    ``rules`` are the variant's rules that fire (for an overlap, the two that clash).
     """
 
     outcome: str
     node: str
     actions: tuple[tuple[str, str], ...] = ()
+    rules: tuple[str, ...] = ()
 
     def words(self) -> str:
         where = f"{self.outcome} {self.node}" if self.outcome in ("variant", "handoff") else f"{self.outcome} at {self.node}"
-        return where
+        return where + (f" (rules {', '.join(self.rules)})" if self.rules else "")
 
     def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"outcome": self.outcome, "node": self.node}
+        out: dict[str, Any] = {"outcome": self.outcome, "node": self.node, **({"rules": list(self.rules)} if self.rules else {})}
         if self.outcome == "variant":
             for category, key in SLOT_LISTS.items():
                 out[key] = [a for a, c in self.actions if c == category]
@@ -89,14 +92,25 @@ class Change:
 
     def action_changes(self) -> list[str]:
         """``action: UA -> MBA`` for every action whose category changes (same terminal only)."""
-        if self.before.node != self.after.node:
+        if (self.before.outcome, self.before.node) != (self.after.outcome, self.after.node):
             return []
         old, new = dict(self.before.actions), dict(self.after.actions)
         return [f"{a}: {old.get(a, 'not rated')} -> {new.get(a, 'not rated')}"
                 for a in [*old, *(a for a in new if a not in old)] if old.get(a) != new.get(a)]
 
+    def rule_changes(self) -> list[str]:
+        """At the same variant: the rules that no longer fire and those that now fire, in words."""
+        same = (self.before.outcome, self.before.node) == (self.after.outcome, self.after.node) == ("variant", self.after.node)
+        if not same or self.before.rules == self.after.rules:
+            return []
+        gone = [r for r in self.before.rules if r not in self.after.rules]
+        came = [r for r in self.after.rules if r not in self.before.rules]
+        out = [f"rule {r} no longer fires" for r in gone] + [f"rule {r} now fires" for r in came]
+        return out or [f"rules: {', '.join(self.before.rules)} -> {', '.join(self.after.rules)}"]
+
     def to_dict(self) -> dict[str, Any]:
         return {"before": self.before.to_dict(), "after": self.after.to_dict(), "actions": self.action_changes(),
+                **({"rules": self.rule_changes()} if self.rule_changes() else {}),
                 "witness": dict(self.witness), "old_path": list(self.old_path), "new_path": list(self.new_path),
                 "boxes": self.boxes, "ranges": [r.to_dict() for r in self.ranges]}
 
@@ -163,7 +177,7 @@ def _signature(before: Result, after: Result) -> tuple:
         return (before.outcome, before.node, after.outcome, after.node)
     old, new = dict(before.actions), dict(after.actions)
     return (before.outcome, before.node, tuple(sorted((a, old.get(a), new.get(a)) for a in {*old, *new}
-                                                      if old.get(a) != new.get(a))))
+                                                      if old.get(a) != new.get(a))), before.rules, after.rules)
 
 
 def _change(items: list[_Item], domains: Domains, known: Mapping[str, Fact]) -> Change:
@@ -223,9 +237,9 @@ def _regions(ex: Exploration) -> list[tuple[Result, Box, Leaf]]:
     out: list[tuple[Result, Box, Leaf]] = []
     for leaf in ex.leaves:
         if leaf.outcome != "variant":
-            out += [(Result(leaf.outcome, leaf.node), box, leaf) for box in leaf.boxes]
+            out += [(Result(leaf.outcome, leaf.node, rules=leaf.rules), box, leaf) for box in leaf.boxes]
             continue
-        ratings = ex.pathway.node(leaf.node).ratings
+        ratings = [rating for _, rating in leaf_ratings(ex.pathway, leaf)]
         parts: list[tuple[dict[str, str], list[Box]]] = [({r.action: r.slot for r in ratings}, list(leaf.boxes))]
         for rating in ratings:
             if rating.slot not in OFFERED_SLOTS:
@@ -239,7 +253,7 @@ def _regions(ex: Exploration) -> list[tuple[Result, Box, Leaf]]:
                     nxt.append(({**actions, rating.action: "contraindicated"}, blocked))
             parts = nxt
         for actions, boxes in parts:
-            result = Result("variant", leaf.node, tuple(sorted(actions.items())))
+            result = Result("variant", leaf.node, tuple(sorted(actions.items())), leaf.rules)
             out += [(result, box, leaf) for box in boxes]
     return out
 
@@ -283,17 +297,22 @@ def _detail(a: Any, b: Any, name: str) -> str:
 
 
 def structural_changes(old: Pathway, new: Pathway) -> list[Structural]:
-    """Facts, nodes, answers, ratings, patient-level checks and properties added, removed, changed.
+    """Facts, definitions, nodes, answers, rules, ratings, patient-level checks and properties added,
+    removed, changed.
 
-    Ratings are compared on their own (``variant->action``), so a node counts as changed only
-    when something other than its ratings differs.
+    Ratings are compared on their own (``variant->action``, ``variant/rule->action``) and so are
+    a variant's rules (``variant/rule``, without their ratings), so a node counts as changed only
+    when something other than its ratings and rules differs.
     """
     ratings_old = {rid: r for rid, _, r in old.rating_edges()}
     ratings_new = {rid: r for rid, _, r in new.rating_edges()}
     out = _compare("pathway", {"meta": old.meta}, {"meta": new.meta})
     out += _compare("fact", {f.name: f for f in old.facts}, {f.name: f for f in new.facts})
-    out += _compare("node", {n.id: n for n in old.nodes}, {n.id: n for n in new.nodes}, skip=("ratings",))
+    out += _compare("definition", {d.name: d for d in old.definitions}, {d.name: d for d in new.definitions})
+    out += _compare("node", {n.id: n for n in old.nodes}, {n.id: n for n in new.nodes}, skip=("ratings", "rules"))
     out += _compare("answer", {e.id: e for e in old.edges}, {e.id: e for e in new.edges})
+    out += _compare("rule", {f"{n.id}/{r.id}": r for n in old.nodes for r in n.rules},
+                    {f"{n.id}/{r.id}": r for n in new.nodes for r in n.rules}, skip=("ratings",))
     out += _compare("rating", ratings_old, ratings_new)
     out += _compare("check", {c.id: c for c in old.checks}, {c.id: c for c in new.checks})
     out += _compare("property", {p.id: p for p in old.properties}, {p.id: p for p in new.properties})
@@ -326,6 +345,8 @@ def diff_text(report: DiffReport, old: Pathway, new: Pathway, old_file: str, new
         lines.append(f"  {i}. {c.before.words()} -> {c.after.words()}")
         for action in c.action_changes():
             lines.append(f"     {action}")
+        for rule in c.rule_changes():
+            lines.append(f"     {rule}")
         if c.ranges:
             ranges = "; ".join(f"{r.fact} {r.words}" for r in c.ranges)
             lines.append(f"     range: {ranges} (other facts as in the witness case)")

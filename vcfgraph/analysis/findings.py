@@ -41,6 +41,9 @@ CODES: dict[str, tuple[str, str, str]] = {
     "VCF403": ("check-never-holds", "warning", "a patient-level check can never be satisfied, so its actions are always set apart or cautioned"),
     "VCF404": ("modifier-never-holds", "warning", "a rating's modifier can never hold for a case reaching its variant"),
     "VCF405": ("modifier-always-holds", "warning", "a rating's modifier holds for every case reaching its variant, so it modifies nothing"),
+    "VCF406": ("rules-overlap", "error", "two rules of a variant hold together for some case and rate the same action"),
+    "VCF407": ("rule-never-holds", "warning", "a variant's rule can never hold for a case reaching the variant"),
+    "VCF408": ("rule-always-holds", "warning", "a variant's rule holds for every case reaching the variant, so it tells no case apart"),
     "VCF301": ("need-info-stop", "info", "the walk can stop here with need_info when these facts are not known"),
 }
 

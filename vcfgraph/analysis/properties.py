@@ -16,7 +16,9 @@ True; an undecided ``given`` does not count) must
 - ``asks_first``: when the case stops with need_info, ask first for one of the targets (facts):
   a first-question property, decided by the engine's own ordering of the missing facts.
 
-Patient-level checks apply as in the engine: an action whose ``set_apart`` check fails is not
+At a variant with rules, the ratings are the variant's own and those of the rules that fire for
+the case (each leaf of the walk knows which fire); a case whose rules are undecided stops with
+need_info at the variant. Patient-level checks apply as in the engine: an action whose ``set_apart`` check fails is not
 offered; a check that cannot be settled (a fact unknown) leaves it offered, with a caution.
 The check runs over the leaves of the symbolic walk, so it covers every case at once.
 """
@@ -27,10 +29,10 @@ from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
 from vcfgraph.analysis.regions import Box, Domains, minimal_case_facts, split, split_condition, true_region
-from vcfgraph.analysis.walk import Exploration, Leaf, question_facts
+from vcfgraph.analysis.walk import Exploration, Leaf, question_facts, rated_by
 from vcfgraph.conditions import Value
-from vcfgraph.engine import needed_at
-from vcfgraph.model import Pathway, Property
+from vcfgraph.engine import finish, needed_at
+from vcfgraph.model import Case, Pathway, Property
 from vcfgraph.scale import OFFERED_SLOTS
 
 __all__ = ["PropertyResult", "check_property", "offered_regions"]
@@ -100,14 +102,14 @@ def _violations(ex: Exploration, prop: Property, leaf: Leaf, boxes: Sequence[Box
         return _first_questions(ex, prop, leaf, boxes)
     if leaf.outcome != "variant":
         return [(b, "gets no recommendation") for b in boxes] if prop.expect == "recommends" else []
-    node = pathway.node(leaf.node)
+    rated = rated_by(pathway, leaf)
     if prop.expect == "never_discourages":
-        slots = [(a, node.rating(a)) for a in targets]
+        slots = [(a, rated.get(a)) for a in targets]
         bad = [f"{leaf.node} rates {a} {r.category}" for a, r in slots if r is not None and r.slot == "UNA"]
         return [(b, "; ".join(bad)) for b in boxes] if bad else []
     out: list[tuple[Box, str]] = []
     for action in targets:
-        rating = node.rating(action)
+        rating = rated.get(action)
         offered = rating is not None and rating.slot in OFFERED_SLOTS
         free, blocked = offered_regions(pathway, leaf.node, action, boxes, ex.domains)
         if prop.expect == "sets_apart":
@@ -128,10 +130,13 @@ def _first_questions(ex: Exploration, prop: Property, leaf: Leaf, boxes: Sequenc
     """The boxes of a need_info leaf whose first missing fact is not one of the targets."""
     if leaf.outcome != "need_info":
         return []
-    names = question_facts(ex.pathway, leaf.node)
+    pathway = ex.pathway
+    at_rules = pathway.node(leaf.node).kind == "variant"  # a variant whose rules are undecided
+    names = pathway.rule_reads(leaf.node) if at_rules else question_facts(pathway, leaf.node)
 
     def first(combo: tuple[Value, ...]) -> str:
-        needed = needed_at(ex.pathway, leaf.node, dict(zip(names, combo)))
+        facts = dict(zip(names, combo))
+        needed = finish(pathway, Case("", facts), leaf.node).missing_facts if at_rules else needed_at(pathway, leaf.node, facts)
         return needed[0] if needed else ""
 
     out: list[tuple[Box, str]] = []

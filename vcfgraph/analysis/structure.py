@@ -1,7 +1,7 @@
 """Structural checks: what the graph's shape alone shows, over a plain adjacency.
 
 Unreachable nodes, dead ends, cycles among questions, variants without ratings, facts never
-read, named conditions never used, actions never rated and hand-offs no answer leads to. Conditions are not evaluated here;
+read (by an answer, a rule or a check), named conditions never used, actions never rated and hand-offs no answer leads to. Conditions are not evaluated here;
 :mod:`vcfgraph.analysis.checker` adds the findings that need the case space.
 
 The walks run over :class:`AnswerGraph`, two dicts of dicts built in one pass over the edges:
@@ -135,7 +135,7 @@ def structural_findings(pathway: Pathway, file: str, g: Graph | None = None) -> 
         if node.kind == "handoff" and node.id not in targets:
             out.append(finding("VCF007", node.id, relocate(node.loc, file), file, f"no answer leads to hand-off '{node.id}'"
                                + (" (it is only a downstream re-entry target)" if node.id in reentered else "")))
-        if node.kind == "variant" and not node.ratings:
+        if node.kind == "variant" and not any(True for _ in node.all_ratings()):
             out.append(finding("VCF004", node.id, relocate(node.loc, file), file, f"variant '{node.id}' rates no action; add its ratings"))
     out += _dead_ends(pathway, g, file)
     out += _cycles(pathway, g, file)
@@ -226,6 +226,8 @@ def _unused_facts(pathway: Pathway, file: str) -> list[Finding]:
             unread.difference_update(cm.facts_read(edge.condition))
     for check in pathway.checks if unread else ():
         unread.difference_update(cm.facts_read(check.requires))
+    for node in pathway.nodes if unread else ():
+        unread.difference_update(pathway.rule_reads(node.id) if node.rules else ())
     for _, _, rating in pathway.rating_edges() if unread else ():
         unread.difference_update(n for m in rating.modifiers for n in cm.facts_read(m.when))
     out = []
@@ -237,7 +239,7 @@ def _unused_facts(pathway: Pathway, file: str) -> list[Finding]:
 
 
 def _unused_definitions(pathway: Pathway, file: str) -> list[Finding]:
-    """VCF008: a definition that no answer, check, property, rating modifier or conditional
+    """VCF008: a definition that no answer, rule, check, property, rating modifier or conditional
     "not recorded" policy uses, not even through another definition that is used."""
     if not pathway.definitions:
         return []
@@ -245,6 +247,7 @@ def _unused_definitions(pathway: Pathway, file: str) -> list[Finding]:
     conds += [c.requires for c in pathway.checks] + [p.given for p in pathway.properties]
     conds += [f.unknown_when for f in pathway.facts if f.unknown_when is not None]
     conds += [m.when for _, _, rating in pathway.rating_edges() for m in rating.modifiers]
+    conds += [rule.when for node in pathway.nodes for rule in node.rules]
     used = {n.name for cond in conds for n in cm.named(cond)}
     return [finding("VCF008", d.name, relocate(d.loc, file), file,
                     f"definition '{d.name}' is never used; use it as {{use: {d.name}}} or remove it")

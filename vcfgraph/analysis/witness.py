@@ -14,7 +14,7 @@ from typing import Any, Iterable, Mapping
 from vcfgraph import conditions as cm
 from vcfgraph.analysis.regions import Box, Domains, minimal_case_facts
 from vcfgraph.conditions import Value
-from vcfgraph.engine import check_states
+from vcfgraph.engine import check_states, rule_results
 from vcfgraph.model import Case, Pathway
 from vcfgraph.scale import OFFERED_SLOTS, SLOT_LISTS
 
@@ -51,8 +51,9 @@ def expected_block(pathway: Pathway, outcome: str, node: str, facts: Mapping[str
                    missing: tuple[str, ...] = ()) -> dict[str, Any]:
     """What a case with ``facts`` must give, as the ``expected:`` block of a case file.
 
-    For a variant the action lists are its ratings by category, with the actions a failed
-    patient-level check sets apart for these facts moved to ``contraindicated``.
+    For a variant the action lists are its ratings by category (its own and those of the rules
+    that fire for these facts, which ``rules`` lists), with the actions a failed patient-level
+    check sets apart for these facts moved to ``contraindicated``.
     """
     out: dict[str, Any] = {"outcome": outcome}
     if outcome in ("variant", "handoff"):
@@ -61,13 +62,18 @@ def expected_block(pathway: Pathway, outcome: str, node: str, facts: Mapping[str
         out["missing"] = list(missing)
     if outcome != "variant":
         return out
-    blocked = {r.action for r in pathway.node(node).ratings if r.slot in OFFERED_SLOTS
+    variant = pathway.node(node)
+    fired = [r.rule for r in rule_results(variant, facts) if r.holds]
+    ratings = [r for rule, r in variant.all_ratings() if rule is None or rule.id in fired]
+    if fired:
+        out["rules"] = fired
+    blocked = {r.action for r in ratings if r.slot in OFFERED_SLOTS
                and any(state == "failed" and c.on_fail == "set_apart" for c, state, _ in check_states(pathway, node, r.action, facts))}
     for category in SLOT_LISTS:
-        actions = [r.action for r in pathway.node(node).ratings if r.slot == category and r.action not in blocked]
+        actions = [r.action for r in ratings if r.slot == category and r.action not in blocked]
         if actions:
             out[pathway.scale.list_key(category)] = actions
-    hit = [r.action for r in pathway.node(node).ratings if r.action in blocked]
+    hit = [r.action for r in ratings if r.action in blocked]
     if hit:
         out["contraindicated"] = hit
     return out

@@ -31,7 +31,8 @@ def register(sub: Any) -> None:
         sub, "coverage",
         "Trace every case and report which nodes, answers (edges), variant ratings and states of "
         "the patient-level checks (satisfied, not established, failed) the routes pass, as the "
-        "engine takes them. Every node and answer no case reaches is listed with its "
+        "engine takes them, and, where the pathway has them, which rules of a variant some case fires "
+        "and which rating modifiers some case makes hold. Every node and answer no case reaches is listed with its "
         "place in the pathway file and a witness case that would cover it. CASES are case files "
         "or folders (every .yaml, .yml and .json file below, in name order).",
     )
@@ -39,7 +40,7 @@ def register(sub: Any) -> None:
     add_graph_option(p)
     p.add_argument("--json", action="store_true", help="print the coverage as one JSON object")
     p.add_argument("--quiet", "-q", action="store_true",
-                   help="print nothing when every node, answer, rating and check state is covered and every "
+                   help="print nothing when every node, answer, rating, check state, rule and modifier is covered and every "
                         "case traces and matches its expectations; else one summary line and one line per gap "
                         "or problem, without witnesses")
     p.add_argument("--lcov", metavar="FILE", help="also write an LCOV tracefile mapping hits to the pathway's lines")
@@ -49,7 +50,7 @@ def register(sub: Any) -> None:
                    "absolute path, so genhtml and coverage services find it from any folder)")
     p.add_argument("--html", metavar="DIR", help="also write DIR/index.html: the pathway heat-mapped by cases per answer")
     p.add_argument("--fail-under", metavar="PCT", type=float, default=None,
-                   help="exit 1 when node, answer, rating or check-state coverage is below PCT (0-100)")
+                   help="exit 1 when node, answer, rating, check-state, rule or modifier coverage is below PCT (0-100)")
     p.set_defaults(func=run)
 
 
@@ -111,14 +112,16 @@ def run(args: argparse.Namespace) -> int:
         output.write(coverage_text(cov, name))
     status = 1 if cov.errors or cov.mismatches else 0  # a case that does not match its expectations fails, as --help says
     if args.fail_under is not None:
-        for title, kind in (("node", "nodes"), ("edge", "edges"), ("rating", "ratings"), ("check state", "checks")):
+        for title, kind in (("node", "nodes"), ("edge", "edges"), ("rating", "ratings"), ("check state", "checks"),
+                            ("rule", "rules"), ("modifier", "modifiers")):
             if cov.pct(kind) < args.fail_under:
                 output.error(f"vcfgraph: {title} coverage {cov.pct(kind):.2f}% is under --fail-under {args.fail_under:g}%")
                 status = 1
     return status
 
 
-_KINDS = (("nodes", "nodes"), ("answers", "edges"), ("ratings", "ratings"), ("check states", "checks"))
+_KINDS = (("nodes", "nodes"), ("answers", "edges"), ("ratings", "ratings"), ("check states", "checks"), ("rules", "rules"),
+          ("modifiers", "modifiers"))
 
 
 def _quiet(cov: Any, name: str) -> str:

@@ -68,6 +68,25 @@ nodes:
   - id: V1_sign
     kind: variant
     label: "V1: sign present"
+    # A rating can lean for some patients without changing its category: give it `modifiers`
+    # (docs/pathway-format.md, "Modifiers"). For example, in the block form of the rating below:
+    #   - action: a_test
+    #     category: recommended
+    #     confidence: confirmed
+    #     sources: [S1]
+    #     modifiers:
+    #       - {{direction: favoured, when: {{fact: sign_present, eq: true}}, reason: Why it leans.}}
+    # Rules that fire together: each adds its ratings when its condition holds, all that hold at
+    # once, next to the variant's own (a decision table's "collect" policy).
+    # Two rules that can hold together must rate different actions (`vcfgraph check` proves it),
+    # and a rule rates no action the variant rates itself. With the fact and action it names declared:
+    #   rules:
+    #     - id: second_sign
+    #       label: Second sign present
+    #       when: {{fact: second_sign, eq: true}}
+    #       sources: [S1]
+    #       ratings:
+    #         - {{action: a_second_test, category: recommended, confidence: confirmed, sources: [S1]}}
     ratings:
       - {{action: a_test, category: recommended, confidence: confirmed, sources: [S1]}}
   - id: V2_no_sign
