@@ -249,6 +249,22 @@ def test_what_if_and_the_question_ranking_agree_at_a_variant_s_rules(page):
     got = page.evaluate("ps => ps.map(f => VcfgraphTwin.questionsRanked(window.P, f))", cases)
     want = [[{"fact": q.fact, "expected": q.expected} for q in questions_ranked(pathway, f)] for f in cases]
     assert got == want
+    assert want[1][0] == {"fact": "hip_pain", "expected": 1.0}  # the fact the waiting rule reads comes first
+
+
+@pytest.mark.browser
+def test_the_best_question_at_ottawa_s_waiting_rules_is_a_finding_they_read(page):
+    """Waiting on its rules, the only outcome still possible is the variant itself: what settles
+    the rules (the findings) is asked before what would leave the rules (the exclusions)."""
+    pathway = load_pathway(HERE.parent / "graphs" / "examples" / "ottawa-ankle.yaml")
+    cases = [{"age_years": 60, "malleolar_zone_pain": True, "bears_weight_four_steps": True},
+             {"age_years": 30}, {"age_years": 30, "malleolar_zone_pain": False, "midfoot_zone_pain": True}]
+    page.evaluate("d => { window.P = new VcfgraphTwin.Pathway(d); }", pathway_data(pathway))
+    got = page.evaluate("ps => ps.map(f => VcfgraphTwin.questionsRanked(window.P, f))", cases)
+    want = [[{"fact": q.fact, "expected": q.expected} for q in questions_ranked(pathway, f)] for f in cases]
+    assert got == want
+    assert [q["fact"] for q in want[0][:3]] == ["midfoot_zone_pain", "tender_lateral_malleolus", "tender_medial_malleolus"]
+    assert want[0][3] == {"fact": "pregnant", "expected": 0.5}
 
 
 @pytest.mark.browser

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from threading import Lock
 from typing import Mapping
 
-from vcfgraph.conditions import Value, is_number
+from vcfgraph.conditions import Value, evaluate, is_number
 from vcfgraph.lightwalk import End, Index, changed, index, walk
 from vcfgraph.model import Fact, Pathway
 
@@ -177,6 +177,11 @@ def _facts_that_matter(idx: Index, base: End) -> frozenset[str]:
     return names
 
 
+def _rules_at(end: End) -> str | None:
+    """The variant whose rules the walk waits on, when it waits on a variant's rules."""
+    return end.questions[-1] if end.outcome == "need_info" and not end.waiting and end.questions else None
+
+
 def _left(end: End | None) -> tuple[str, ...] | None:
     if end is None:
         return None
@@ -191,7 +196,9 @@ def questions_ranked(pathway: Pathway, facts: Mapping[str, Value]) -> list[Quest
         facts: the case's facts.
 
     Returns:
-        Facts whose answer rules out at least one still-possible outcome on average: red flags
+        Facts whose answer rules out at least one still-possible outcome on average (where the
+        walk waits on a variant's rules, each of those rules an answer settles counts as one
+        more, so the findings the rules read are asked, not only what would leave the variant): red flags
         that no "not recorded" policy reads first, then by expected number ruled out (highest
         first), then ``source`` order, then file order; empty
         when the case is not in need_info. A fact with a value the pathway cannot decide is left out.
@@ -205,17 +212,25 @@ def _ranked(idx: Index, base: End, facts: Mapping[str, Value]) -> tuple[Question
     # a fact read by no question on the route nor below the answers it waits on leaves the
     # still-possible outcomes as they are: it rules nothing out
     relevant = _facts_that_matter(idx, base).union(*(idx.below(e.target) for e in base.waiting))
+    at = _rules_at(base)  # a variant whose rules wait: each answer may settle some of them
+    open_rules = [when for when, _, _ in idx.rule_ua[at] if evaluate(when, facts) is None] if at else []
     scored = []
     for position, fact in enumerate(idx.pathway.facts):
         if facts.get(fact.name) is not None or fact.name not in relevant:
             continue
         domain = fact.domain()
-        lefts = [_left(changed(idx, base, {**facts, fact.name: value}, fact.name)) for value in domain]
-        known = [left for left in lefts if left is not None]
-        if len(known) < len(lefts):
-            continue
-        total = sum(sum(1 for o in base.possible if o not in left) for left in known)
-        if total > 0:
+        total, known = 0, True
+        for value in domain:
+            after = {**facts, fact.name: value}
+            end = changed(idx, base, after, fact.name)
+            left = _left(end)
+            if end is None or left is None:
+                known = False
+                break
+            total += sum(1 for o in base.possible if o not in left)
+            if open_rules and (_rules_at(end) == at or (end.outcome == "variant" and end.terminal == at)):
+                total += sum(1 for when in open_rules if evaluate(when, after) is not None)
+        if known and total > 0:
             first = 0 if fact.asked_first(facts) else 1
             scored.append((first, -(total / len(domain)), fact.source_rank, position, Question(fact.name, total / len(domain))))
     return tuple(q for *_, q in sorted(scored, key=lambda s: s[:4]))

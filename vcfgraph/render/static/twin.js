@@ -751,22 +751,34 @@
     return r.outcome === "need_info" ? r.possible : [r.terminal];
   }
 
+  /** The variant whose rules a need_info route waits on, or null (whatif._rules_at). */
+  function rulesAt(route) {
+    if (route.error !== undefined || route.outcome !== "need_info" || !route.rules.length) { return null; }
+    return route.steps[route.steps.length - 1].node;
+  }
+
   /**
    * In need_info, the unknown facts ranked by the expected number of still-possible outcomes
-   * an answer rules out (mean over the fact's domain): [{fact, expected}], best first (a red flag
+   * an answer rules out (mean over the fact's domain; where the route waits on a variant's rules,
+   * each of them an answer settles counts as one more): [{fact, expected}], best first (a red flag
    * that no "not recorded" policy reads before all), ties by the fact's source order then file
    * order; facts that rule nothing out are left out.
    */
   function questionsRanked(p, factsIn) {
     var facts = factMap(factsIn), base = trace(p, facts), ranked = [];
     if (base.error !== undefined || base.outcome !== "need_info") { return ranked; }
+    var at = rulesAt(base), open = at === null ? [] : base.rules.filter(function (r) { return r.state === "undecided"; })
+      .map(function (r) { return r.rule; });
     p.facts.forEach(function (fact) {
       if (get(facts, fact.name) !== null) { return; }
       var total = 0, ok = true;
       fact.domain.forEach(function (value) {
-        var left = stillPossible(trace(p, withFact(facts, fact.name, value)));
+        var after = trace(p, withFact(facts, fact.name, value)), left = stillPossible(after);
         if (left === null) { ok = false; return; }
         total += base.possible.filter(function (x) { return left.indexOf(x) < 0; }).length;
+        if (open.length && (rulesAt(after) === at || (after.outcome === "variant" && after.terminal === at))) {
+          total += after.rules.filter(function (r) { return open.indexOf(r.rule) >= 0 && r.state !== "undecided"; }).length;
+        }
       });
       if (ok && total > 0) {
         ranked.push({ fact: fact.name, first: askedFirst(fact, facts) ? 0 : 1, expected: total / fact.domain.length,
