@@ -75,7 +75,7 @@ def test_a_misspelt_category_gets_did_you_mean(tmp_path, ottawa):
 def test_an_unknown_key_lists_the_keys_of_the_scale(tmp_path, ottawa):
     assert _refused(tmp_path, ottawa, "  favoured: [a_ankle_series]\n") == (
         "c.yaml:9:3: unknown key 'favoured' in 'expected' of case 'c'; it may have outcome, terminal, missing, "
-        "contraindicated, cautions, exactly, and the categories of the pathway's scale (Ottawa ankle rules): "
+        "contraindicated, cautions, rules, exactly, and the categories of the pathway's scale (Ottawa ankle rules): "
         "indicated, not_needed")
 
 
