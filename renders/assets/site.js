@@ -121,7 +121,9 @@
   /** screen pixels per diagram unit "zoom to the route" never goes beyond */
   var MAX_SCALE = 1.5;
   var FOCUS_SCALE = 0.9;  /* a part is framed whole only where its labels stay near full size */
-  var ROUTE_CLASSES = /^vg-(on|off|end|stop|base|alt|contra|caution|cat-\w+)$/;
+  var ROUTE_CLASSES = /^vg-(on|off|end|stop|base|alt|contra|caution|cat-\w+|row-(on|off|contra)|rule-(on|off|stop))$/;
+  /** a rule's mark, its state -> [diagram state, words], an action's modality -> its icon (render/style.py) */
+  var MARKS = G.marks || { rule: "", rule_states: {}, modalities: {} };
   /** slot (UA, MBA, UNA) -> the pathway's own category: its code and name */
   var SCALE = new Map();
   G.pathway.scale.categories.forEach(function (c) { SCALE.set(c.slot, c); });
@@ -203,7 +205,7 @@
   }
 
   function routeStates(route) {
-    var nodes = new Map(), cats = new Map(), edges = new Set(), rows = new Set();
+    var nodes = new Map(), cats = new Map(), edges = new Set(), rows = new Map(), rules = new Map();
     route.steps.forEach(function (s) { nodes.set(s.node, s.edge ? "on" : "stop"); if (s.edge) { edges.add(own(G.dom.edges, s.edge)); } });
     if (route.terminal) { nodes.set(route.terminal, "end"); }
     P.categories.forEach(function (c) {
@@ -218,18 +220,46 @@
         if (route.downstream.indexOf(d.id) >= 0 && d.kind === "reenter" && d.target) { edges.add(own(G.dom.reenter, d.id)); }
       });
     }
-    if (route.outcome === "variant") {
-      rated(route).concat(Array.from(contra)).forEach(function (a) { rows.add(own(G.dom.rows, route.terminal + "->" + a)); });
-    }
-    return { nodes: nodes, cats: cats, edges: edges, rows: rows, contra: contra,
+    (route.rating_edges || []).forEach(function (e) { rows.set(own(G.dom.rows, e), "on"); });
+    var variant = ruledVariant(route);
+    (route.rules || []).forEach(function (r) {
+      rules.set(own(G.dom.rules, variant.id + "/" + r.rule), own(MARKS.rule_states, r.state));
+      if (r.state !== "does_not_hold") { return; }  /* its rows are not this case's: faded with it */
+      variant.rules.filter(function (x) { return x.id === r.rule; })[0].ratings.forEach(function (x) {
+        rows.set(own(G.dom.rows, variant.id + "/" + r.rule + "->" + x.action), "off");
+      });
+    });
+    return { nodes: nodes, cats: cats, edges: edges, rows: rows, rules: rules, contra: contra,
       cautions: new Set(route.cautions.map(function (c) { return c.action; })) };
   }
 
+  /** The variant whose rules a route evaluated (the one it reached, or the one whose rules wait), or null. */
+  function ruledVariant(route) {
+    if (!route.rules || !route.rules.length) { return null; }
+    return P.node.get(route.terminal || route.steps[route.steps.length - 1].node);
+  }
+
   function clearRoute(svg) {
-    svg.querySelectorAll(".vg-badge-bg, .vg-badge").forEach(function (b) { b.remove(); });
+    svg.querySelectorAll(".vg-badge-bg, .vg-badge, .vg-rule-state").forEach(function (b) { b.remove(); });
     svg.querySelectorAll("g").forEach(function (g) {
-      Array.from(g.classList).forEach(function (c) { if (ROUTE_CLASSES.test(c) || c === "vg-row-on" || c === "vg-row-contra") { g.classList.remove(c); } });
+      Array.from(g.classList).forEach(function (c) { if (ROUTE_CLASSES.test(c)) { g.classList.remove(c); } });
     });
+  }
+
+  /** A rule's state in words at the right end of its row's first line (as render/svg.py writes it). */
+  function ruleWords(row, words) {
+    var cell = row.querySelector("polygon.vg-cell");
+    if (!cell) { return; }
+    var nums = (cell.getAttribute("points") || "").match(/-?\d+(?:\.\d+)?/g) || [], xs = [], ys = [];
+    nums.forEach(function (n, i) { (i % 2 ? ys : xs).push(parseFloat(n)); });
+    if (!xs.length) { return; }
+    var text = document.createElementNS(SVGNS, "text");
+    text.setAttribute("class", "vg-rule-state");
+    text.setAttribute("x", (Math.max.apply(null, xs) - 6).toFixed(2));
+    text.setAttribute("y", (Math.min.apply(null, ys) + 18).toFixed(2));
+    text.setAttribute("text-anchor", "end");
+    text.textContent = words;
+    row.appendChild(text);
   }
 
   function firstShape(g) {
@@ -270,11 +300,15 @@
       if (st.contra.has(id)) { g.classList.add("vg-contra"); badge(g, G.badges.set_apart); }
       else if (st.cautions.has(id)) { g.classList.add("vg-caution"); badge(g, G.badges.caution); }
       g.querySelectorAll("g.vg-row").forEach(function (row) {
-        var rid = row.id.replace(/^a_/, "");
-        if (st.rows.has(rid)) {
-          row.classList.add("vg-row-on");
-          if (st.contra.has(domRow.get(rid))) { row.classList.add("vg-row-contra"); }
+        var rid = row.id.replace(/^a_/, ""), rs = st.rows.get(rid);
+        if (rs) {
+          row.classList.add("vg-row-" + rs);
+          if (rs === "on" && st.contra.has(domRow.get(rid))) { row.classList.add("vg-row-contra"); }
         }
+      });
+      g.querySelectorAll("g.vg-rule").forEach(function (row) {
+        var rs = st.rules.get(row.id.replace(/^a_/, ""));
+        if (rs) { row.classList.add("vg-rule-" + rs[0]); ruleWords(row, rs[1]); }
       });
     });
     svg.querySelectorAll("g.edge").forEach(function (g) {
@@ -534,6 +568,15 @@
     return names;
   }
 
+  /** The facts a variant's rules read, in reading order (Pathway.rule_reads). */
+  function ruleReads(node) {
+    var names = [];
+    (node.rules || []).forEach(function (r) {
+      T.factsRead(r.when).forEach(function (n) { if (names.indexOf(n) < 0) { names.push(n); } });
+    });
+    return names;
+  }
+
   function Explorer(panel, svg, viewer) {
     this.panel = panel; this.svg = svg; this.viewer = viewer;
     var problems = [];
@@ -632,7 +675,9 @@
     route.steps.forEach(function (s) {
       var li = el("li", { "class": s.edge ? "vg-step" : "vg-step vg-now", "data-node": s.node });
       li.appendChild(el("strong", {}, label(s.node)));
-      li.appendChild(el("span", { "class": "vg-answer" }, s.edge ? " \u2192 " + s.answer : " \u2192 cannot answer yet"));
+      var waits = !s.edge && P.node.get(s.node).kind === "variant";  /* a variant whose rules wait on a fact */
+      li.appendChild(el("span", { "class": "vg-answer" }, s.edge ? " \u2192 " + s.answer :
+        waits ? " \u2192 its rules cannot all be settled yet" : " \u2192 cannot answer yet"));
       var names = s.edge ? readBy(s.node) : route.missing.slice().sort(function (a, b) {
         var ra = ranked.findIndex(function (q) { return q.fact === a; }), rb = ranked.findIndex(function (q) { return q.fact === b; });
         return (ra < 0 ? 1e9 : ra) - (rb < 0 ? 1e9 : rb) || route.missing.indexOf(a) - route.missing.indexOf(b);
@@ -642,10 +687,30 @@
         shown.add(n);
         li.appendChild(self.select(P.fact.get(n), !s.edge ? "(needed now)" : ""));
       });
+      if (waits) { self.ruleFacts(li, P.node.get(s.node), shown); }
       li.appendChild(el("p", { "class": "why" }, s.explanation.slice(label(s.node).length).trim()));
       list.appendChild(li);
     });
+    var reached = route.outcome === "variant" ? ruledVariant(route) : null;
+    if (reached) {  /* the facts its rules read, to change them here too */
+      var li = el("li", { "class": "vg-step vg-rules", "data-node": reached.id });
+      li.appendChild(el("strong", {}, MARKS.rule + " " + reached.label));
+      var held = route.rules.filter(function (r) { return r.state === "holds"; }).map(function (r) { return r.label; });
+      li.appendChild(el("span", { "class": "vg-answer" }, held.length ? " \u2192 the rules that hold: " + held.join("; ") : " \u2192 no rule holds"));
+      this.ruleFacts(li, reached, shown);
+      list.appendChild(li);
+    }
     this.questions.appendChild(list);
+  };
+
+  /** The menus of the facts a variant's rules read that no step showed yet. */
+  Explorer.prototype.ruleFacts = function (li, node, shown) {
+    var self = this;
+    ruleReads(node).forEach(function (n) {
+      if (shown.has(n)) { return; }
+      shown.add(n);
+      li.appendChild(self.select(P.fact.get(n), ""));
+    });
   };
 
   Explorer.prototype.renderResult = function (route) {
@@ -656,10 +721,12 @@
     this.possibleList.textContent = "";
     this.possible.hidden = true;
     if (route.outcome === "need_info") {
-      r.textContent = "Outcome: more information is needed. Next: " + route.missing.map(function (n) {
+      var waiting = ruledVariant(route);
+      r.textContent = (waiting ? "Outcome: " + waiting.label + " is reached, but its rules cannot all be settled yet: more information is needed." :
+        "Outcome: more information is needed.") + " Next: " + route.missing.map(function (n) {
         var f = P.fact.get(n); return f && f.question ? f.question : n;
       }).join(" ");
-      if (route.possible.length) {  // the outcomes still open, folded: a headline, not a paragraph
+      if (route.possible.length && !waiting) {  // the outcomes still open, folded: a headline, not a paragraph
         this.possible.hidden = false;
         this.possibleSummary.textContent = "Still possible: " + route.possible.length + " outcomes";
         var ul = this.possibleList;
@@ -691,19 +758,43 @@
     sel.focus();
   };
 
+  /** An action's label after the icon of its modality (imaging, treatment, discharge, ...). */
+  function actionWords(a) {
+    var n = P.node.get(a), icon = n && n.modality ? own(MARKS.modalities, n.modality) : undefined;
+    return (icon ? icon + " " : "") + label(a);
+  }
+
+  /** The rules a route evaluated, each with its mark, its state in words and the engine's explanation. */
+  function ruleItems(route) {
+    return (route.rules || []).map(function (r) {
+      var li = el("li", { "class": "rule-result rule-" + r.state, "data-rule": r.rule });
+      li.appendChild(el("strong", {}, MARKS.rule + " " + own(MARKS.rule_states, r.state)[1]));
+      li.appendChild(document.createTextNode(" " + r.explanation));
+      return li;
+    });
+  }
+
   Explorer.prototype.renderOutput = function (route, ranked) {
-    var out = this.output, self = this;
+    var out = this.output, self = this, variant = ruledVariant(route), ruleOf = new Map();
+    if (variant) {
+      section(out, "Rules of " + variant.label + " (each that holds adds its ratings; all apply together)", ruleItems(route));
+      route.rules.forEach(function (r) {
+        if (r.state !== "holds") { return; }
+        variant.rules.filter(function (x) { return x.id === r.rule; })[0].ratings.forEach(function (x) { ruleOf.set(x.action, r.label); });
+      });
+    }
     if (route.outcome === "variant") {
       P.categories.forEach(function (cat) {
         section(out, cat.name + (G.pathway.scale.acr ? " (" + cat.id + ")" : ""), T.listOf(route, cat.slot).map(function (a) {
           var cautions = route.cautions.filter(function (c) { return c.action === a; }).map(function (c) { return c.reason; });
           var mods = (route.modifiers || []).filter(function (m) { return m.action === a; }).map(function (m) {
             return (m.direction === "favoured" ? "\u2295 " : "\u2296 ") + m.explanation + " " + m.reason; });
-          return label(a) + (cautions.length ? " \u2014 \u26a0 caution: " + cautions.join("; ") : "") +
+          return actionWords(a) + (ruleOf.has(a) ? " (" + MARKS.rule + " by the rule " + ruleOf.get(a) + ")" : "") +
+            (cautions.length ? " \u2014 \u26a0 caution: " + cautions.join("; ") : "") +
             (mods.length ? " \u2014 " + mods.join("; ") : "");
         }));
       });
-      section(out, "Set apart for this patient", route.contraindicated.map(function (c) { return label(c.action) + " (rated " + c.category + "): " + c.reason; }));
+      section(out, "Set apart for this patient", route.contraindicated.map(function (c) { return actionWords(c.action) + " (rated " + c.category + "): " + c.reason; }));
     }
     if (route.assumed.length) {
       section(out, "Pathway assumptions this result relies on", route.assumed.map(function (n) {
@@ -744,7 +835,9 @@
     function uaWords(c) {  /* an inferred rating keeps its mark */
       var node = P.node.get(c.terminal);
       return c.ua.map(function (a) {
-        var r = (node && node.ratings || []).filter(function (x) { return x.action === a; })[0];
+        var all = (node && node.ratings || []).slice();  /* a rule's ratings too: the one that put it in the list */
+        ((node && node.rules) || []).forEach(function (x) { all = all.concat(x.ratings); });
+        var r = all.filter(function (x) { return x.action === a && x.slot === "UA"; })[0];
         return label(a) + (r && r.confidence !== "confirmed" ? " (" + r.confidence + ")" : "");
       }).join("; ") || "none";
     }

@@ -2,14 +2,14 @@
  *
  * A hand-written port of vcfgraph/conditions.py and vcfgraph/engine.py (three-valued logic,
  * counting, points, named conditions, "not recorded" policies, the walk, need_info with the facts to ask and the outcomes still possible, ratings, the
- * patient-level checks) plus vcfgraph/whatif.py (single-fact changes, best next question).
+ * patient-level checks, a variant's rules that fire together) plus vcfgraph/whatif.py (single-fact changes, best next question).
  * tests/test_twin.py runs it in Chromium over the whole case space and compares every field
  * with Python's trace: a single disagreement fails the suite. No framework, no DOM here.
  */
 (function (root) {
   "use strict";
 
-  var FORMAT = 2;
+  var FORMAT = 3;
   var NUMERIC = { lt: 1, le: 1, gt: 1, ge: 1, between: 1 };
   var WORDS = { eq: "is ", ne: "is not ", lt: "is below ", le: "is at most ", gt: "is above ", ge: "is at least " };
 
@@ -442,11 +442,18 @@
   }
 
   function needed(p, node, facts, undecided) {
+    var edges = p.outEdges(node.id);
+    return smallest(p, facts, undecided.filter(function (e) { return e.condition !== null; })
+      .map(function (e) { return e.condition; }), function (known) { return settled(edges, known); });
+  }
+
+  /** The smallest set of the unknown facts the open conditions read whose values, whatever they
+   * are, make settledBy true; in the order need_info asks (engine._smallest). */
+  function smallest(p, facts, open, settledBy) {
     var unknown = [];
-    undecided.forEach(function (e) { if (e.condition !== null) { unknown = unknown.concat(missingFacts(e.condition, facts)); } });
+    open.forEach(function (c) { unknown = unknown.concat(missingFacts(c, facts)); });
     var names = unique(unknown).map(function (n, i) { return [askedFirst(p.fact.get(n), facts) ? 0 : 1, p.fact.get(n).source_rank, i, n]; })
       .sort(function (a, b) { return a[0] - b[0] || a[1] - b[1] || a[2] - b[2]; }).map(function (x) { return x[3]; });
-    var edges = p.outEdges(node.id);
     for (var size = 1; size <= Math.min(names.length, 3); size++) {
       var subsets = combinations(names, size);
       for (var s = 0; s < subsets.length; s++) {
@@ -454,7 +461,7 @@
         var all = product(subset.map(function (n) { return p.fact.get(n).domain; })).every(function (values) {
           var f = new Map(facts);
           subset.forEach(function (n, i) { f.set(n, values[i]); });
-          return settled(edges, f);
+          return settledBy(f);
         });
         if (all) { return subset; }
       }
@@ -505,8 +512,64 @@
 
   function emptyRoute(outcome, terminal, steps) {
     return { outcome: outcome, terminal: terminal, steps: steps, ua: [], mba: [], una: [], missing: [], possible: [],
-      contraindicated: [], cautions: [], downstream: [], assumed: [], modifiers: [] };
+      contraindicated: [], cautions: [], downstream: [], assumed: [], modifiers: [], rules: [], rating_edges: [] };
   }
+
+  /** Every rule of a variant on these facts, in file order (engine.rule_results): holds, does
+   * not hold, or undecided with the unknown facts named. */
+  function ruleResults(node, facts) {
+    return (node.rules || []).map(function (rule) {
+      var r = evaluate(rule.when, facts), names;
+      if (r === null) {
+        names = missingFacts(rule.when, facts);
+        return { rule: rule.id, label: rule.label, state: "undecided",
+          explanation: rule.label + ": undecided (" + notKnown(names) + ").", facts: names };
+      }
+      return { rule: rule.id, label: rule.label, state: r ? "holds" : "does_not_hold",
+        explanation: rule.label + ": " + (r ? "holds" : "does not hold") + " (" + reason(rule.when, facts) + ").",
+        facts: decidingFacts(rule.when, facts) };
+    });
+  }
+
+  /** need_info at a variant whose rules are not all decided (engine._rules_wait): it asks for the
+   * facts that settle every undecided rule; the variant is the one outcome still possible. */
+  function rulesWait(p, node, steps, facts, results) {
+    var open = (node.rules || []).filter(function (rule, i) { return results[i].state === "undecided"; });
+    var names = smallest(p, facts, open.map(function (r) { return r.when; }), function (known) {
+      return open.every(function (r) { return evaluate(r.when, known) !== null; });
+    });
+    steps.push({ node: node.id, edge: null, answer: null, target: null,
+      explanation: node.label + " Cannot settle its rules yet: " + (names.join(", ") || "a fact") + " " +
+        (names.length === 1 ? "is" : "are") + " not known." });
+    var route = emptyRoute("need_info", null, steps);
+    route.missing = names;
+    route.possible = [node.id];
+    route.rules = results;
+    return route;
+  }
+
+  /** The variant's own ratings and those of every rule that holds, as [rule id or "", rating];
+   * two that rate the same action are a route error (engine._one_rating_each). */
+  function givenRatings(node, fired) {
+    var given = node.ratings.map(function (r) { return ["", r]; }), seen = new Map();
+    (node.rules || []).forEach(function (rule) {
+      if (fired.has(rule.id)) { rule.ratings.forEach(function (r) { given.push([rule.id, r]); }); }
+    });
+    given.forEach(function (g) {
+      var action = g[1].action;
+      if (seen.has(action)) {
+        var first = seen.get(action);
+        throw new RouteError((first ? "rule '" + first + "'" : "the variant's own rating") + " and rule '" + g[0] +
+          "' of '" + node.id + "' both rate '" + action + "' for this case; " +
+          "the pathway must keep rules that rate the same action exclusive");
+      }
+      seen.set(action, g[0]);
+    });
+    return given;
+  }
+
+  /** A rating edge's id: V->a, or V/rule->a for a rating a rule adds (model.rating_edge_id). */
+  function ratingEdge(variant, action, rule) { return rule ? variant + "/" + rule + "->" + action : variant + "->" + action; }
 
   /** A rating's modifier for these facts (engine.modifier_results): holds, does not hold, or
    * undecided with the unknown facts named; an unknown never makes it hold. */
@@ -533,11 +596,16 @@
     if (node.kind !== "variant") {
       throw new RouteError("the walk reached '" + node.id + "', a " + node.kind + ", which cannot end a route");
     }
+    var rules = ruleResults(node, facts);
+    if (rules.some(function (r) { return r.state === "undecided"; })) { return rulesWait(p, node, steps, facts, rules); }
     route = emptyRoute("variant", node.id, steps);
-    var ratings = node.ratings.map(function (r, i) { return [p.rank.get(r.slot), i, r]; })
+    route.rules = rules;
+    var fired = new Set(rules.filter(function (r) { return r.state === "holds"; }).map(function (r) { return r.rule; }));
+    var ratings = givenRatings(node, fired).map(function (g, i) { return [p.rank.get(g[1].slot), i, g]; })
       .sort(function (a, b) { return a[0] - b[0] || a[1] - b[1]; }).map(function (x) { return x[2]; });
-    var checked = new Set();
-    ratings.forEach(function (rating) {
+    var checked = new Set(), apartEdges = [];
+    ratings.forEach(function (given) {
+      var rating = given[1], edge = ratingEdge(node.id, rating.action, given[0]);
       var states = checkStates(p, node.id, rating.action, facts);
       states.forEach(function (st) { checked.add(st[0].id); });
       var blocked = null, i;
@@ -547,9 +615,11 @@
       if (blocked !== null && p.offered.has(rating.slot)) {
         route.contraindicated.push({ action: rating.action, category: rating.category, check: blocked[0].id,
           reason: failedText(blocked[0], facts), facts: blocked[2] });
+        apartEdges.push(edge);
         return;
       }
       listOf(route, rating.slot).push(rating.action);
+      route.rating_edges.push(edge);
       (rating.modifiers || []).forEach(function (m) { route.modifiers.push(modifierResult(rating.action, m, facts)); });
       if (p.offered.has(rating.slot)) {
         states.forEach(function (st) {
@@ -568,6 +638,7 @@
     });
     var apart = new Set(route.contraindicated.map(function (c) { return c.action; }));
     route.downstream = node.downstream.filter(function (d) { return shown(d, apart); }).map(function (d) { return d.id; });
+    route.rating_edges = route.rating_edges.concat(apartEdges);
     route.checked = checked;
     return route;
   }
@@ -603,6 +674,10 @@
     });
     var checked = route.checked || new Set();
     p.checks.forEach(function (c) { if (checked.has(c.id)) { conds.push(c.requires); } });
+    if (route.rules.length) {  /* every rule of the variant reached (or waited at) was read */
+      p.nodeOf(route.terminal || route.steps[route.steps.length - 1].node).rules
+        .forEach(function (rule) { conds.push(rule.when); });
+    }
     conds.forEach(function (c) { names = names.concat(assumptions(c, facts)); });
     return unique(names);
   }
@@ -676,22 +751,34 @@
     return r.outcome === "need_info" ? r.possible : [r.terminal];
   }
 
+  /** The variant whose rules a need_info route waits on, or null (whatif._rules_at). */
+  function rulesAt(route) {
+    if (route.error !== undefined || route.outcome !== "need_info" || !route.rules.length) { return null; }
+    return route.steps[route.steps.length - 1].node;
+  }
+
   /**
    * In need_info, the unknown facts ranked by the expected number of still-possible outcomes
-   * an answer rules out (mean over the fact's domain): [{fact, expected}], best first (a red flag
+   * an answer rules out (mean over the fact's domain; where the route waits on a variant's rules,
+   * each of them an answer settles counts as one more): [{fact, expected}], best first (a red flag
    * that no "not recorded" policy reads before all), ties by the fact's source order then file
    * order; facts that rule nothing out are left out.
    */
   function questionsRanked(p, factsIn) {
     var facts = factMap(factsIn), base = trace(p, facts), ranked = [];
     if (base.error !== undefined || base.outcome !== "need_info") { return ranked; }
+    var at = rulesAt(base), open = at === null ? [] : base.rules.filter(function (r) { return r.state === "undecided"; })
+      .map(function (r) { return r.rule; });
     p.facts.forEach(function (fact) {
       if (get(facts, fact.name) !== null) { return; }
       var total = 0, ok = true;
       fact.domain.forEach(function (value) {
-        var left = stillPossible(trace(p, withFact(facts, fact.name, value)));
+        var after = trace(p, withFact(facts, fact.name, value)), left = stillPossible(after);
         if (left === null) { ok = false; return; }
         total += base.possible.filter(function (x) { return left.indexOf(x) < 0; }).length;
+        if (open.length && (rulesAt(after) === at || (after.outcome === "variant" && after.terminal === at))) {
+          total += after.rules.filter(function (r) { return open.indexOf(r.rule) >= 0 && r.state !== "undecided"; }).length;
+        }
       });
       if (ok && total > 0) {
         ranked.push({ fact: fact.name, first: askedFirst(fact, facts) ? 0 : 1, expected: total / fact.domain.length,
