@@ -122,6 +122,8 @@ class ColumnCoder:
         indices, valid = primitive(column.indices)
         if valid is not None:
             indices = np.where(valid, indices, -1)
+        if not (problems >= 0).any():  # every distinct value is valid: no per-row problems to spread
+            return codes[indices], None
         row_problems = problems[indices]
         return codes[indices], (row_problems if (row_problems >= 0).any() else None)
 

@@ -153,7 +153,9 @@ class BatchJob:
         self.coder.trim()
         errors: dict[int, list[str]] = {row: [message] for row, message in chunk.errors.items()}
         codes = self._codes(chunk, errors)
-        rows = np.setdiff1d(np.arange(n), np.fromiter(errors, dtype=np.int64, count=len(errors)), assume_unique=True)
+        valid = np.ones(n, dtype=bool)  # a mask, not setdiff1d: no sort of every row number
+        valid[np.fromiter(errors, dtype=np.int64, count=len(errors))] = False
+        rows = np.flatnonzero(valid)
         ev = self.evaluator.run(codes, rows, n)
         for row, message in ev.errors.items():
             errors.setdefault(row, []).append(message)
