@@ -203,3 +203,23 @@ def test_trace_json_with_rules_follows_its_schema(pathway):
         data = route_to_dict(_route(pathway, **facts), pathway)
         jsonschema.validate(data, schema("trace"))
         assert [r["state"] for r in data["rules"]][0] == "does_not_hold"
+
+
+def test_the_fast_walk_meets_a_rule_that_rates_the_variant_s_own_action_as_the_engine_does(pathway):
+    """The loader refuses such a file; a pathway built in memory can still hold one (a random
+    pathway in the twin's tests did), and the fast walk must fail where the engine does."""
+    from dataclasses import replace
+
+    from vcfgraph.model import Pathway
+
+    node = pathway.node("V_assess")
+    knee = node.rules[0]
+    clash = replace(knee, ratings=knee.ratings + (replace(node.ratings[0]),))
+    variant = replace(node, rules=(clash,) + node.rules[1:])
+    copy = Pathway(pathway.meta, pathway.facts, tuple(variant if n.id == node.id else n for n in pathway.nodes),
+                   pathway.edges, scale=pathway.scale, sources=pathway.sources)
+    facts = {"in_scope": True, "knee_pain": True, "hip_pain": False}
+    with pytest.raises(RouteError):
+        trace(copy, Case("c", facts))
+    assert lightwalk.walk(lightwalk.index(copy), facts) is None
+    assert lightwalk.walk(lightwalk.index(copy), {**facts, "knee_pain": False}) is not None

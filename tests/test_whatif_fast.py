@@ -82,6 +82,14 @@ def _ranked(pathway: Pathway, facts: Mapping[str, Any]) -> list[dict[str, Any]]:
         if len(known) < len(lefts):
             continue
         total = sum(sum(1 for o in base.possible if o not in left) for left in known)
+        # waiting on a variant's rules: each open rule an answer settles counts too
+        at = base.steps[-1].node if base.rules else None
+        open_rules = {r.rule for r in base.rules if r.state == "undecided"}
+        for value in domain if at else ():
+            after = _walk(pathway, {**facts, fact.name: value})
+            assert after is not None
+            if after.rules and (after.terminal or after.steps[-1].node) == at:
+                total += sum(1 for r in after.rules if r.rule in open_rules and r.state != "undecided")
         if total > 0:
             first = 0 if fact.asked_first(facts) else 1
             scored.append((first, -(total / len(domain)), fact.source_rank, index,

@@ -156,7 +156,10 @@ class Index:
         self.rule_ua: dict[str, tuple[tuple[Condition, tuple[str, ...], tuple[tuple[str, tuple[Check, ...]], ...]], ...]] = {}
         #: per variant, the facts its patient-level checks and its rules read
         self.check_reads: dict[str, frozenset[str]] = {}
+        #: per variant, every action it rates itself (a rule that rates one of them clashes)
+        self.own: dict[str, tuple[str, ...]] = {}
         for node in pathway.of_kind("variant"):
+            self.own[node.id] = tuple(r.action for r in node.ratings)
             reads: set[str] = set()
             self.ua[node.id] = self._ua(node.id, node.ratings, reads)
             self.rule_ua[node.id] = tuple((rule.when, tuple(r.action for r in rule.ratings),
@@ -303,9 +306,9 @@ def _finish(index: Index, node_id: str, facts: Mapping[str, Value], questions: t
         if None in results:  # the engine asks for the facts that settle the rules
             return End("need_info", None, (), (node_id,), questions + (node_id,))
         fired = [rule for rule, holds in zip(rules, results) if holds]
-        rated = [a for _, actions, _ in fired for a in actions]
+        rated = list(index.own[node_id]) + [a for _, actions, _ in fired for a in actions]
         if len(rated) != len(set(rated)):
-            return None  # two rules that hold rate one action: a route error
+            return None  # two contributions that hold rate one action: a route error
         given = given + tuple(item for _, _, ua in fired for item in ua)
     ua = tuple(action for action, apart in given if not any(evaluate(c.requires, facts) is False for c in apart))
     return End("variant", node_id, ua, (), questions)
