@@ -188,8 +188,9 @@ def test_schema_command_writes_the_case_schema_of_a_pathway(capsys):
 @pytest.mark.slow
 def test_witness_files_of_another_scale_use_its_keys_and_match(tmp_path, ottawa, capsys):
     assert main(["check", str(OTTAWA), "--witness-dir", str(tmp_path)]) == 0
-    text = (tmp_path / "path-006-V2_ankle_only.yaml").read_text(encoding="utf-8")
-    assert "  indicated: [a_ankle_series]\n  not_needed: [a_foot_series]\n" in text
+    text = (tmp_path / "path-005-V1_rules_apply.yaml").read_text(encoding="utf-8")
+    assert ("  rules: [ankle_rule_positive, foot_rule_negative]\n  indicated: [a_ankle_series]\n"
+            "  not_needed: [a_foot_series]\n") in text
     for path in sorted(tmp_path.glob("*.yaml")):
         for case in load_cases(ottawa, path):
             assert check_expected(trace(ottawa, case), case) == [], path.name
