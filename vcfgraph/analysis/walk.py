@@ -90,7 +90,35 @@ def question_facts(pathway: Pathway, node_id: str) -> tuple[str, ...]:
     return tuple(names)
 
 
-class _Question:
+class _Classifier:
+    """What a question's answers and a variant's rules share as classifiers of the facts they
+    read (``names``): the memo of decisions, the facts that stop need_info points, and the split
+    of an arriving region by decision. Subclasses give :meth:`classify`."""
+
+    names: tuple[str, ...]
+    missing: dict[tuple[Value, ...], tuple[str, ...]]
+    stopping: set[str]
+
+    def classify(self, combo: tuple[Value, ...]) -> tuple[str, ...]:
+        raise NotImplementedError
+
+    def on_path(self, combo: tuple[Value, ...]) -> tuple[str, ...]:
+        """:meth:`classify` for points that really arrive: records the facts that stop them."""
+        key = self.classify(combo)
+        if key == ("need_info",):
+            self.stopping.update(self.missing[combo])
+        return key
+
+    def split(self, boxes: tuple[Box, ...], domains: Domains) -> dict[tuple[str, ...], list[Box]]:
+        """The arriving region, grouped by the engine's decision (see :meth:`classify`)."""
+        groups: dict[tuple[str, ...], list[Box]] = {}
+        for box in boxes:
+            for key, parts in split(box, self.names, self.on_path, domains).items():
+                groups.setdefault(key, []).extend(parts)
+        return groups
+
+
+class _Question(_Classifier):
     """One question's classifier, memoised per combination of the facts it reads."""
 
     def __init__(self, pathway: Pathway, node: Node, ex: Exploration) -> None:
@@ -129,21 +157,6 @@ class _Question:
         self.memo[combo] = key
         return key
 
-    def on_path(self, combo: tuple[Value, ...]) -> tuple[str, ...]:
-        """:meth:`classify` for points that really arrive: records the facts that stop them."""
-        key = self.classify(combo)
-        if key == ("need_info",):
-            self.stopping.update(self.missing[combo])
-        return key
-
-    def split(self, boxes: tuple[Box, ...], domains: Domains) -> dict[tuple[str, ...], list[Box]]:
-        """The arriving region, grouped by the engine's decision (see :meth:`classify`)."""
-        groups: dict[tuple[str, ...], list[Box]] = {}
-        for box in boxes:
-            for key, parts in split(box, self.names, self.on_path, domains).items():
-                groups.setdefault(key, []).extend(parts)
-        return groups
-
 
 def leaf_ratings(pathway: Pathway, leaf: Leaf) -> list[tuple[str, Rating]]:
     """(rule id, rating) for every rating a case of a variant leaf gets: the variant's own (rule
@@ -158,7 +171,7 @@ def rated_by(pathway: Pathway, leaf: Leaf) -> dict[str, Rating]:
     return {rating.action: rating for _, rating in leaf_ratings(pathway, leaf)}
 
 
-class _Rules:
+class _Rules(_Classifier):
     """One variant's rules as a classifier, memoised per combination of the facts they read."""
 
     def __init__(self, pathway: Pathway, node: Node) -> None:
@@ -195,19 +208,10 @@ class _Rules:
         self.memo[combo] = key
         return key
 
-    def on_path(self, combo: tuple[Value, ...]) -> tuple[str, ...]:
-        key = self.classify(combo)
-        if key == ("need_info",):
-            self.stopping.update(self.missing[combo])
-        return key
-
     def leaves(self, boxes: tuple[Box, ...], path: tuple[str, ...], domains: Domains) -> list[Leaf]:
         """The arriving region's leaves: need_info, overlaps, then one variant leaf per set of
         rules that fire (fewer rules first, then by the rules' order in the file)."""
-        groups: dict[tuple[str, ...], list[Box]] = {}
-        for box in boxes:
-            for key, parts in split(box, self.names, self.on_path, domains).items():
-                groups.setdefault(key, []).extend(parts)
+        groups = self.split(boxes, domains)
         order = {rule.id: i for i, rule in enumerate(self.node.rules)}
         rank = {"need_info": 0, "overlap": 1, "rules": 2}
         out = []
