@@ -166,6 +166,16 @@ def _env(codes: Mapping[str, np.ndarray], idx: np.ndarray) -> Env:
     return env
 
 
+def _test_values(tests: Sequence[TestMask], env: Env) -> list[np.ndarray]:
+    """Per test, each row's result as a small number (3 where the fact is not known): the
+    signature that groups need_info rows, which then share their missing facts."""
+    out = []
+    for test in tests:
+        x, null = env(test.fact)
+        out.append(np.where(null, 3, test.known(x)))
+    return out
+
+
 def _signature(masks: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray, list[object]]:
     """Group rows by a matrix of small codes (one array per test): returns, per row, its group,
     the first row of every group, and a hashable key per group."""
@@ -292,12 +302,7 @@ class Evaluator:
     def _need_info(self, q: CompiledQuestion, idx: np.ndarray, need: np.ndarray, codes: Mapping[str, np.ndarray],
                    ev: Evaluation) -> None:
         rows = idx[need]
-        env = _env(codes, rows)
-        sig = []
-        for test in q.tests:
-            x, null = env(test.fact)
-            sig.append(np.where(null, 3, test.known(x)))
-        inverse, first, keys = _signature(sig)
+        inverse, first, keys = _signature(_test_values(q.tests, _env(codes, rows)))
         lookup = np.empty(len(keys), dtype=np.int32)
         for j, key in enumerate(keys):
             found = self._need.get((q.id, key))
@@ -338,12 +343,7 @@ class Evaluator:
             waiting |= ~(t | f)
         if waiting.any():
             rows = idx[waiting]
-            wait_env = _env(codes, rows)
-            sig = []
-            for test in cv.tests:
-                x, null = wait_env(test.fact)
-                sig.append(np.where(null, 3, test.known(x)))
-            self._grouped(("wait", node_id), rows, sig, codes, ev)
+            self._grouped(("wait", node_id), rows, _test_values(cv.tests, _env(codes, rows)), codes, ev)
         settled = ~waiting
         if not settled.any():
             return
